@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * Configuration is parsed once at boot from the environment (plus `.env` when present, loaded by
+ * the entry points). Nothing else in the codebase reads `process.env`.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const bytes = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'expected a size such as 1mb, 25mb or 1048576')
+  .transform((v) => {
+    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(v.trim());
+    const n = Number(m?.[1] ?? 0);
+    const unit = (m?.[2] ?? 'b').toLowerCase();
+    const mult = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit] ?? 1;
+    return Math.floor(n * mult);
+  });
+
+const csv = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.url().default('http://localhost:3000'),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  PGLITE_DATA_DIR: z.string().default('./data/pglite'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[\w{}:-]+$/).default('deskpilot'),
+
+  /** Shared secrets for webhook signatures; comma-separated to allow rotation (two active). */
+  ZENDESK_WEBHOOK_SECRETS: csv.default([]),
+  ZENDESK_SUBDOMAIN: z.string().optional(),
+  ZENDESK_API_URL: z.url().optional(),
+  ZENDESK_EMAIL: z.string().optional(),
+  ZENDESK_API_TOKEN: z.string().optional(),
+  WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(10).default(300),
+  MAILGUN_SIGNING_KEYS: csv.default([]),
+  MAILGUN_MAX_AGE_SECONDS: z.coerce.number().int().min(10).default(120),
+  /** user:password pairs accepted on SendGrid and Postmark inbound webhooks (basic auth). */
+  INBOUND_BASIC_AUTH: csv.default([]),
+
+  SUPPORT_ADDRESS: z.email().default('support@example.com'),
+  SUPPORT_NAME: z.string().default('Support'),
+
+  MAX_JSON_BYTES: bytes.default(1024 * 1024),
+  MAX_EMAIL_BYTES: bytes.default(25 * 1024 * 1024),
+  MAX_ATTACHMENT_BYTES: bytes.default(10 * 1024 * 1024),
+
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  RUN_MIGRATIONS: bool.default(true),
+  /** Enqueue drafting after triage. Off until the drafting step lands. */
+  FEATURE_DRAFTS: bool.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses configuration; every problem names the variable and what to set it to. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset" so that `FOO=` in a .env file falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      return `${name}: ${issue.message} (got ${JSON.stringify(env[name] ?? null)}; see .env.example for the expected form)`;
+    }),
+  );
+}

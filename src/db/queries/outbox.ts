@@ -1,0 +1,69 @@
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { type OutboxRow, outbox } from '../schema/outbox.js';
+import { type JobName, type JobPayload, parseJobPayload } from '../../queue/jobs.js';
+
+/** Records a job to be enqueued once the surrounding transaction commits. */
+export async function enqueueOutbox<N extends JobName>(
+  db: Db,
+  jobName: N,
+  payload: JobPayload<N>,
+  options: { delayMs?: number } = {},
+): Promise<number> {
+  const [row] = await db
+    .insert(outbox)
+    .values({
+      jobName,
+      payload: parseJobPayload(jobName, payload) as Record<string, unknown>,
+      delayMs: options.delayMs ?? 0,
+    })
+    .returning({ id: outbox.id });
+  return row!.id;
+}
+
+/**
+ * Claims a batch of due rows. FOR UPDATE SKIP LOCKED lets several relays (one per api/worker
+ * replica) run without handing the same row to two of them.
+ */
+export async function claimPendingOutbox(db: Db, limit: number): Promise<OutboxRow[]> {
+  return db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.state, 'pending'), lte(outbox.availableAt, sql`now()`)))
+    .orderBy(asc(outbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+export async function markOutboxSent(db: Db, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(outbox)
+    .set({ state: 'sent', sentAt: sql`now()`, attempts: sql`${outbox.attempts} + 1` })
+    .where(inArray(outbox.id, ids));
+}
+
+export async function markOutboxRetry(
+  db: Db,
+  ids: number[],
+  error: string,
+  retryInMs: number,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(outbox)
+    .set({
+      attempts: sql`${outbox.attempts} + 1`,
+      lastError: error.slice(0, 500),
+      availableAt: sql`now() + make_interval(secs => ${retryInMs / 1000})`,
+    })
+    .where(inArray(outbox.id, ids));
+}
+
+export async function countPendingOutbox(db: Db): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(outbox)
+    .where(eq(outbox.state, 'pending'));
+  return row?.n ?? 0;
+}

@@ -1,0 +1,118 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { type NewMessage, messages } from '../schema/messages.js';
+import {
+  type ActorKind,
+  type TicketEventType,
+  ticketEvents,
+} from '../schema/ticket-events.js';
+import { type NewTicket, type Ticket, type TicketStatus, tickets } from '../schema/tickets.js';
+
+export async function getTicket(db: Db, id: string): Promise<Ticket | null> {
+  const [row] = await db.select().from(tickets).where(eq(tickets.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function findTicketByExternalId(
+  db: Db,
+  source: string,
+  externalId: string,
+): Promise<Ticket | null> {
+  const [row] = await db
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.source, source as Ticket['source']), eq(tickets.externalId, externalId)))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function findTicketByReplyToken(db: Db, token: string): Promise<Ticket | null> {
+  const [row] = await db.select().from(tickets).where(eq(tickets.replyToken, token)).limit(1);
+  return row ?? null;
+}
+
+/** The ticket that owns any of these Message-IDs (ours or the customer's), newest first. */
+export async function findTicketByEmailThread(db: Db, messageIds: string[]): Promise<Ticket | null> {
+  const ids = messageIds.filter(Boolean).slice(-50);
+  if (ids.length === 0) return null;
+  const [row] = await db
+    .select({ ticket: tickets })
+    .from(messages)
+    .innerJoin(tickets, eq(tickets.id, messages.ticketId))
+    .where(inArray(messages.emailMessageId, ids))
+    .orderBy(desc(messages.createdAt))
+    .limit(1);
+  return row?.ticket ?? null;
+}
+
+/**
+ * Creates the ticket, or returns the existing one for the same helpdesk id. Two events about the
+ * same new Zendesk ticket can arrive concurrently; ON CONFLICT makes the second one find the first.
+ */
+export async function upsertTicket(
+  db: Db,
+  values: NewTicket,
+): Promise<{ ticket: Ticket; created: boolean }> {
+  if (!values.externalId) {
+    const [ticket] = await db.insert(tickets).values(values).returning();
+    return { ticket: ticket!, created: true };
+  }
+  const [row] = await db
+    .insert(tickets)
+    .values(values)
+    .onConflictDoUpdate({
+      target: [tickets.source, tickets.externalId],
+      set: { updatedAt: sql`now()` },
+    })
+    .returning({ ticket: tickets, inserted: sql<boolean>`(xmax = 0)` });
+  return { ticket: row!.ticket, created: row!.inserted };
+}
+
+export async function setTicketStatus(db: Db, id: string, status: TicketStatus): Promise<void> {
+  await db.update(tickets).set({ status }).where(eq(tickets.id, id));
+}
+
+export async function addTicketTags(db: Db, id: string, tags: string[]): Promise<void> {
+  if (tags.length === 0) return;
+  await db
+    .update(tickets)
+    .set({
+      tags: sql`(select coalesce(array_agg(distinct t), '{}') from unnest(${tickets.tags} || ${tags}::text[]) t)`,
+    })
+    .where(eq(tickets.id, id));
+}
+
+export async function insertMessage(db: Db, values: NewMessage) {
+  const [row] = await db.insert(messages).values(values).returning();
+  return row!;
+}
+
+export async function listMessages(db: Db, ticketId: string) {
+  return db
+    .select()
+    .from(messages)
+    .where(eq(messages.ticketId, ticketId))
+    .orderBy(messages.createdAt);
+}
+
+export async function recordTicketEvent(
+  db: Db,
+  event: {
+    ticketId: string;
+    type: TicketEventType;
+    actorKind: ActorKind;
+    actorId?: string | null;
+    data?: Record<string, unknown>;
+    createdAt?: Date;
+  },
+): Promise<void> {
+  await db.insert(ticketEvents).values({ ...event, data: event.data ?? {} });
+}
+
+export async function listTicketEvents(db: Db, ticketId: string) {
+  return db
+    .select()
+    .from(ticketEvents)
+    .where(eq(ticketEvents.ticketId, ticketId))
+    .orderBy(ticketEvents.id);
+}

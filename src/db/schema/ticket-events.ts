@@ -1,0 +1,45 @@
+import { bigserial, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt } from './columns.js';
+import { tickets } from './tickets.js';
+
+/**
+ * Typed lifecycle events. Later steps add their own types here; metrics are computed from this
+ * log, so a type, once written, keeps its meaning.
+ */
+export const ticketEventTypes = [
+  'created',
+  'message_received',
+  'status_changed',
+  'triaged',
+  'drafted',
+  'approved',
+  'edited',
+  'rejected',
+  'sent',
+  'solved',
+  'reopened',
+] as const;
+export type TicketEventType = (typeof ticketEventTypes)[number];
+export const actorKinds = ['customer', 'agent', 'ai', 'system', 'integration'] as const;
+export type ActorKind = (typeof actorKinds)[number];
+
+export const ticketEvents = pgTable(
+  'ticket_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    type: text('type').$type<TicketEventType>().notNull(),
+    actorKind: text('actor_kind').$type<ActorKind>().notNull(),
+    actorId: text('actor_id'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('ticket_events_ticket_idx').on(t.ticketId, t.createdAt),
+    index('ticket_events_type_created_idx').on(t.type, t.createdAt),
+  ],
+);
+
+export type TicketEvent = typeof ticketEvents.$inferSelect;

@@ -1,0 +1,19 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from './context.js';
+import { AppError, describeIssues } from './errors.js';
+
+/**
+ * Every sub-app is built with this so that a zod validation failure anywhere becomes the same
+ * 400 envelope naming the field.
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new AppError('validation_failed', describeIssues(result.error.issues));
+      }
+    },
+  });
+}
+
+export type Router = ReturnType<typeof createRouter>;

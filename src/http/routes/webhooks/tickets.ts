@@ -1,0 +1,52 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../../deps.js';
+import { genericTicketEventSchema } from '../../../ingest/generic/schema.js';
+import { normalizeGenericEvent } from '../../../ingest/generic/normalize.js';
+import { acceptDelivery } from '../../../ingest/intake.js';
+import { parseJsonBody, readRawBody, requireMediaType } from '../../body.js';
+import { AppError, describeIssues } from '../../errors.js';
+import { requireApiKey } from '../../middleware/auth.js';
+import { createRouter } from '../../openapi.js';
+import { intakeResponse } from './respond.js';
+
+export const intakeResultSchema = z
+  .object({
+    status: z.enum(['accepted', 'duplicate']),
+    ticketId: z.string().nullable(),
+    messageId: z.string().nullable(),
+  })
+  .openapi('IntakeResult');
+
+const route = createRoute({
+  method: 'post',
+  path: '/webhooks/tickets',
+  summary: 'Post a ticket event from any helpdesk',
+  description:
+    'Generic JSON intake, authenticated with an API key of any role (integration keys are meant for this).',
+  security: [{ apiKey: [] }],
+  request: {
+    body: { content: { 'application/json': { schema: genericTicketEventSchema } }, required: true },
+  },
+  responses: {
+    202: { description: 'Accepted', content: { 'application/json': { schema: intakeResultSchema } } },
+    200: { description: 'Duplicate delivery', content: { 'application/json': { schema: intakeResultSchema } } },
+  },
+});
+
+export function genericTicketWebhook(deps: Deps) {
+  const app = createRouter();
+  app.use('/webhooks/tickets', requireApiKey(deps, 'integration'));
+  // Webhook bodies are read by hand (not c.req.valid) so the size cap applies before buffering;
+  // the route is still registered for the OpenAPI document.
+  app.openAPIRegistry.registerPath(route);
+  app.post(route.path, async (c) => {
+    requireMediaType(c, ['application/json']);
+    const raw = await readRawBody(c, deps.config.MAX_JSON_BYTES);
+    const parsed = genericTicketEventSchema.safeParse(parseJsonBody(raw));
+    if (!parsed.success) throw new AppError('validation_failed', describeIssues(parsed.error.issues));
+    const result = await acceptDelivery(deps.db, normalizeGenericEvent(parsed.data, c.get('principal')!));
+    if (result.outcome === 'accepted') deps.notifyOutbox();
+    return intakeResponse(c, result);
+  });
+  return app;
+}

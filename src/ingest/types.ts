@@ -1,0 +1,53 @@
+import type { AttachmentMeta, AuthorKind } from '../db/schema/messages.js';
+import type { SignatureMeta } from '../db/schema/inbox-events.js';
+import type { TicketChannel, TicketSource, TicketStatus } from '../db/schema/tickets.js';
+
+/**
+ * What every channel adapter (Zendesk, email providers, generic JSON) turns a delivery into.
+ * The intake function persists it the same way regardless of where it came from.
+ */
+export interface InboundDelivery {
+  source: TicketSource;
+  /** Unique per logical delivery for this source: event id, Message-ID, client key… */
+  dedupeKey: string;
+  eventType: string;
+  signature: SignatureMeta;
+  ticket: {
+    externalId?: string | null;
+    subject?: string;
+    requesterEmail?: string | null;
+    requesterName?: string | null;
+    channel: TicketChannel;
+    status?: TicketStatus;
+    tags?: string[];
+    language?: string | null;
+    automated?: boolean;
+    automatedReason?: string | null;
+  };
+  /** How to find an existing ticket when there is no helpdesk id (email replies). */
+  thread?: { replyToken?: string | null; emailMessageIds?: string[] };
+  message?: {
+    authorKind: AuthorKind;
+    authorEmail?: string | null;
+    authorName?: string | null;
+    externalId?: string | null;
+    public?: boolean;
+    bodyText: string;
+    bodyHtml?: string | null;
+    strippedText?: string;
+    emailMessageId?: string | null;
+    emailInReplyTo?: string | null;
+    emailReferences?: string[];
+    attachments?: AttachmentMeta[];
+    createdAt?: Date;
+  };
+  /** A status change reported by the helpdesk (Zendesk ticket.status_changed and triggers). */
+  statusChange?: { status: TicketStatus };
+}
+
+export interface IntakeResult {
+  outcome: 'accepted' | 'duplicate';
+  ticketId: string | null;
+  messageId: string | null;
+  ticketCreated: boolean;
+}

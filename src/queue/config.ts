@@ -1,0 +1,34 @@
+import type { JobsOptions, WorkerOptions } from 'bullmq';
+import type { JobName } from './jobs.js';
+
+export interface QueueConfig {
+  /** Parallel jobs per worker process. */
+  concurrency: number;
+  /** Longer than the slowest legitimate run, or BullMQ declares the job stalled and reruns it. */
+  lockDuration: number;
+  job: JobsOptions;
+}
+
+/** Queue and worker options are data; each number says why it is what it is. */
+export const queueConfigs: Record<JobName, QueueConfig> = {
+  triage: {
+    // Triage is CPU-light (linear classifier) unless the LLM tier runs; 8 keeps the DB busy
+    // without starving the event loop on a 2-core box.
+    concurrency: 8,
+    // The LLM tier has a 30 s generation timeout; 60 s leaves room for loading the model once.
+    lockDuration: 60_000,
+    job: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+      // Completed jobs are kept a day so a re-enqueued outbox row (same job id) is ignored.
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      // Failed jobs are the dead-letter record: kept a week for inspection in /admin/queues.
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+};
+
+export function workerOptions(name: JobName): Pick<WorkerOptions, 'concurrency' | 'lockDuration'> {
+  const cfg = queueConfigs[name];
+  return { concurrency: cfg.concurrency, lockDuration: cfg.lockDuration };
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/**
+ * The typed job map: job name → payload schema. Payloads carry ids, never customer text, so that
+ * Redis (often shared, rarely encrypted) holds nothing personal. Each payload is parsed when it is
+ * enqueued (outbox write) and again by the processor.
+ */
+export const jobSchemas = {
+  triage: z.object({ ticketId: z.uuid(), messageId: z.uuid().optional() }),
+} as const;
+
+export type JobName = keyof typeof jobSchemas;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobSchemas)[N]>;
+export const jobNames = Object.keys(jobSchemas) as JobName[];
+
+export function parseJobPayload<N extends JobName>(name: N, payload: unknown): JobPayload<N> {
+  return jobSchemas[name].parse(payload) as JobPayload<N>;
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(jobSchemas, name);
+}

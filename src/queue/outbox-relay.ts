@@ -1,0 +1,130 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/client.js';
+import {
+  claimPendingOutbox,
+  markOutboxRetry,
+  markOutboxSent,
+} from '../db/queries/outbox.js';
+import { withTransaction } from '../db/tx.js';
+import { isJobName, parseJobPayload } from './jobs.js';
+import type { Queues } from './queues.js';
+
+export interface OutboxRelay {
+  /** Ask for a pass soon (called after a commit that wrote outbox rows). */
+  kick(): void;
+  /** One pass; returns how many rows were moved. Exposed for tests and the CLI. */
+  drainOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  pollMs: number;
+  batchSize?: number;
+  log: Logger;
+}
+
+/** The BullMQ job id for an outbox row: re-adding the same id after a crash is a no-op. */
+export const outboxJobId = (rowId: number) => `ob-${rowId}`;
+
+/**
+ * Moves committed outbox rows to BullMQ. Rows are claimed and marked in one transaction; if Redis
+ * rejects the add, the rows stay pending with a backoff, so nothing is lost while Redis is down.
+ */
+export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOptions): OutboxRelay {
+  const batchSize = options.batchSize ?? 200;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let again = false;
+  let stopped = false;
+  let failures = 0;
+
+  const drainOnce = async (): Promise<number> =>
+    withTransaction(db, async (tx) => {
+      const rows = await claimPendingOutbox(tx, batchSize);
+      if (rows.length === 0) return 0;
+      const byQueue = new Map<string, typeof rows>();
+      for (const row of rows) {
+        const list = byQueue.get(row.jobName) ?? [];
+        list.push(row);
+        byQueue.set(row.jobName, list);
+      }
+      const sent: number[] = [];
+      const failed: number[] = [];
+      let lastError = '';
+      for (const [name, list] of byQueue) {
+        if (!isJobName(name)) {
+          // A row written by a newer release that this one does not know: leave it for that release.
+          failed.push(...list.map((r) => r.id));
+          lastError = `unknown job ${name}`;
+          continue;
+        }
+        try {
+          await queues[name].addBulk(
+            list.map((row) => ({
+              name,
+              data: parseJobPayload(name, row.payload),
+              opts: { jobId: outboxJobId(row.id), delay: row.delayMs || undefined },
+            })),
+          );
+          sent.push(...list.map((r) => r.id));
+        } catch (err) {
+          failed.push(...list.map((r) => r.id));
+          lastError = err instanceof Error ? err.message : String(err);
+        }
+      }
+      await markOutboxSent(tx, sent);
+      if (failed.length > 0) {
+        failures += 1;
+        const backoff = Math.min(500 * 2 ** Math.min(failures, 5), 15_000);
+        await markOutboxRetry(tx, failed, lastError, backoff);
+        options.log.warn({ rows: failed.length, error: lastError }, 'outbox relay: enqueue failed');
+      } else {
+        failures = 0;
+      }
+      return sent.length;
+    });
+
+  const loop = async () => {
+    timer = undefined;
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    let moved = 0;
+    running = drainOnce().catch((err) => {
+      options.log.warn({ err: err instanceof Error ? err.message : err }, 'outbox relay pass failed');
+      return 0;
+    });
+    try {
+      moved = await running;
+    } finally {
+      running = undefined;
+    }
+    if (stopped) return;
+    // A full batch means more is waiting: continue at once instead of waiting a poll interval.
+    const delay = again || moved >= batchSize ? 0 : options.pollMs;
+    again = false;
+    timer = setTimeout(loop, delay);
+  };
+
+  timer = setTimeout(loop, 0);
+
+  return {
+    kick() {
+      if (stopped) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(loop, 0);
+    },
+    drainOnce,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
