@@ -26,6 +26,20 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  'kb-index': {
+    // Embedding is CPU-bound and runs on the event loop (hashed) or a native thread pool
+    // (ONNX/GGUF); two at a time keeps search latency steady on a 2-core box.
+    concurrency: 2,
+    // A re-embed pass processes batches until its model is complete; each batch takes well under
+    // a minute even for a GGUF model on CPU, and the job extends its lock between batches.
+    lockDuration: 120_000,
+    job: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2_000 },
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
 };
 
 export function workerOptions(name: JobName): Pick<WorkerOptions, 'concurrency' | 'lockDuration'> {

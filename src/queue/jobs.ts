@@ -7,6 +7,11 @@ import { z } from 'zod';
  */
 export const jobSchemas = {
   triage: z.object({ ticketId: z.uuid(), messageId: z.uuid().optional() }),
+  /** (Re)build one article's chunks, postings and vectors, or fill a newly configured model. */
+  'kb-index': z.union([
+    z.object({ articleId: z.uuid() }),
+    z.object({ embeddingModel: z.string().min(1).max(200) }),
+  ]),
 } as const;
 
 export type JobName = keyof typeof jobSchemas;
