@@ -1,17 +1,20 @@
 import type { Db } from '../db/client.js';
-import { claimInboxEvent, findInboxEvent, linkInboxEvent } from '../db/queries/inbox.js';
+import { claimInboxEvent, findInboxEvent, linkInboxEvent, useNonce } from '../db/queries/inbox.js';
 import { enqueueOutbox } from '../db/queries/outbox.js';
 import {
   findTicketByEmailThread,
   findTicketByExternalId,
+  findRepeatedMessage,
   findTicketByReplyToken,
   insertMessage,
   recordTicketEvent,
+  setMessageExternalId,
   setTicketStatus,
   upsertTicket,
 } from '../db/queries/tickets.js';
 import type { Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { withTransaction } from '../db/tx.js';
+import { AppError } from '../http/errors.js';
 import type { InboundDelivery, IntakeResult } from './types.js';
 
 const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
@@ -50,8 +53,26 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
       });
     }
 
+    if (delivery.nonce) {
+      const fresh = await useNonce(tx, delivery.source, delivery.nonce.value, delivery.nonce.ttlSeconds);
+      // Rolls back the whole transaction: a replayed one-time token writes nothing.
+      if (!fresh) throw new AppError('replayed_request', 'This signed request was already used');
+    }
+
     let messageId: string | null = null;
-    if (delivery.message) {
+    const repeated =
+      delivery.message && !created
+        ? await findRepeatedMessage(tx, ticket.id, {
+            externalId: delivery.message.externalId ?? null,
+            bodyText: delivery.message.bodyText,
+          })
+        : null;
+    if (repeated) {
+      messageId = repeated.id;
+      if (!repeated.externalId && delivery.message?.externalId) {
+        await setMessageExternalId(tx, repeated.id, delivery.message.externalId);
+      }
+    } else if (delivery.message) {
       const m = delivery.message;
       const message = await insertMessage(tx, {
         ticketId: ticket.id,

@@ -41,6 +41,8 @@ export interface InboundDelivery {
     attachments?: AttachmentMeta[];
     createdAt?: Date;
   };
+  /** A one-time value (Mailgun token) that must not be accepted twice. */
+  nonce?: { value: string; ttlSeconds: number };
   /** A status change reported by the helpdesk (Zendesk ticket.status_changed and triggers). */
   statusChange?: { status: TicketStatus };
 }

@@ -24,3 +24,19 @@ export function createWorkerConnection(url: string, extra: RedisOptions = {}): R
     ...extra,
   });
 }
+
+/** Resolves once the connection is ready; rejects after `timeoutMs` (used at boot only). */
+export function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(Object.assign(new Error(`redis not reachable after ${timeoutMs} ms`), { code: 'REDIS_UNREACHABLE' }));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}

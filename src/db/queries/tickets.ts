@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { type NewMessage, messages } from '../schema/messages.js';
 import {
@@ -64,8 +64,10 @@ export async function upsertTicket(
       target: [tickets.source, tickets.externalId],
       set: { updatedAt: sql`now()` },
     })
-    .returning({ ticket: tickets, inserted: sql<boolean>`(xmax = 0)` });
-  return { ticket: row!.ticket, created: row!.inserted };
+    // xmax = 0 only on a freshly inserted row: tells "created" from "found" in one round trip.
+    .returning({ ...getTableColumns(tickets), inserted: sql<boolean>`(xmax = 0)` });
+  const { inserted, ...ticket } = row!;
+  return { ticket, created: inserted };
 }
 
 export async function setTicketStatus(db: Db, id: string, status: TicketStatus): Promise<void> {
@@ -115,4 +117,38 @@ export async function listTicketEvents(db: Db, ticketId: string) {
     .from(ticketEvents)
     .where(eq(ticketEvents.ticketId, ticketId))
     .orderBy(ticketEvents.id);
+}
+
+/**
+ * Finds a message this delivery repeats: the same helpdesk comment id, a Zendesk description that
+ * arrives again as its first comment (same text, no id yet), or a trigger re-rendering the latest
+ * comment unchanged. Returns the message and whether it still lacks the external id.
+ */
+export async function findRepeatedMessage(
+  db: Db,
+  ticketId: string,
+  candidate: { externalId: string | null; bodyText: string },
+): Promise<{ id: string; externalId: string | null } | null> {
+  if (candidate.externalId) {
+    const [same] = await db
+      .select({ id: messages.id, externalId: messages.externalId })
+      .from(messages)
+      .where(and(eq(messages.ticketId, ticketId), eq(messages.externalId, candidate.externalId)))
+      .limit(1);
+    if (same) return same;
+  }
+  const [latest] = await db
+    .select({ id: messages.id, externalId: messages.externalId, bodyText: messages.bodyText })
+    .from(messages)
+    .where(eq(messages.ticketId, ticketId))
+    .orderBy(desc(messages.createdAt))
+    .limit(1);
+  if (latest && latest.externalId === null && latest.bodyText.trim() === candidate.bodyText.trim()) {
+    return { id: latest.id, externalId: latest.externalId };
+  }
+  return null;
+}
+
+export async function setMessageExternalId(db: Db, id: string, externalId: string): Promise<void> {
+  await db.update(messages).set({ externalId }).where(eq(messages.id, id));
 }

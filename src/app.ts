@@ -1,0 +1,34 @@
+import { requestId } from 'hono/request-id';
+import type { Deps } from './deps.js';
+import { AppError, createErrorHandler, errorResponse } from './http/errors.js';
+import { requestLog } from './http/middleware/request-log.js';
+import { createRouter } from './http/openapi.js';
+import { healthRoutes } from './http/routes/health/index.js';
+import { genericTicketWebhook } from './http/routes/webhooks/tickets.js';
+import { zendeskWebhook } from './http/routes/webhooks/zendesk.js';
+
+/** Builds the HTTP app from dependencies built once at boot; no module-level state. */
+export function createApp(deps: Deps) {
+  const app = createRouter();
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', requestLog(deps.log));
+  app.onError(createErrorHandler(deps.log));
+  app.notFound((c) => errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)));
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', zendeskWebhook(deps));
+  app.route('/', genericTicketWebhook(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'API key created with `npm run -s cli -- keys create --role <role>`',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Deskpilot API', version: '0.1.0' },
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

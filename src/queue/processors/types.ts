@@ -1,0 +1,11 @@
+import type { Job } from 'bullmq';
+import type { Deps } from '../../deps.js';
+import type { JobName, JobPayload } from '../jobs.js';
+
+export type Processor<N extends JobName> = (
+  deps: Deps,
+  payload: JobPayload<N>,
+  job: Job,
+) => Promise<unknown>;
+
+export type ProcessorMap = { [N in JobName]: Processor<N> };

@@ -1,0 +1,55 @@
+import { type Job, Worker } from 'bullmq';
+import type { Deps } from '../deps.js';
+import { workerOptions } from './config.js';
+import { type JobName, jobNames, parseJobPayload } from './jobs.js';
+import { processTriage } from './processors/triage.js';
+import type { ProcessorMap } from './processors/types.js';
+import { createWorkerConnection } from './redis.js';
+
+export const defaultProcessors: ProcessorMap = {
+  triage: processTriage,
+};
+
+export interface WorkerPool {
+  workers: Worker[];
+  /** Stops taking jobs and waits for the running ones (graceful drain). */
+  close(): Promise<void>;
+}
+
+export function startWorkers(
+  deps: Deps,
+  options: { processors?: Partial<ProcessorMap>; only?: JobName[] } = {},
+): WorkerPool {
+  const processors = { ...defaultProcessors, ...options.processors } as ProcessorMap;
+  const names = options.only ?? jobNames;
+  const connection = createWorkerConnection(deps.config.REDIS_URL);
+  connection.on('error', (err) => deps.log.debug({ err: err.message }, 'redis worker connection error'));
+  const workers = names.map((name) => {
+    const worker = new Worker(
+      name,
+      async (job: Job) => {
+        // Parse again on the way out: a payload written by an older release fails loudly here.
+        const payload = parseJobPayload(name, job.data);
+        const run = processors[name] as (d: Deps, p: typeof payload, j: Job) => Promise<unknown>;
+        return run(deps, payload, job);
+      },
+      { connection, prefix: deps.config.QUEUE_PREFIX, ...workerOptions(name) },
+    );
+    worker.on('error', (err) => deps.log.error({ err: err.message, queue: name }, 'worker error'));
+    worker.on('failed', (job, err) => {
+      const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
+      deps.log[final ? 'error' : 'warn'](
+        { queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message },
+        final ? 'job failed permanently (dead-lettered)' : 'job failed, will retry',
+      );
+    });
+    return worker;
+  });
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { serve } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import { createApp } from './app.js';
+import type { Config } from './config/index.js';
+import { type Deps, buildDeps, closeDeps } from './deps.js';
+import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
+import { type WorkerPool, startWorkers } from './queue/workers.js';
+
+export interface Runtime {
+  deps: Deps;
+  server?: ServerType;
+  port?: number;
+  workers?: WorkerPool;
+  relay: OutboxRelay;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the api, the workers or both in this process. Every process runs an outbox relay (rows are
+ * claimed with SKIP LOCKED, so several relays cooperate) and the api kicks it after each commit.
+ */
+export async function startRuntime(
+  config: Config,
+  roles: { api: boolean; worker: boolean },
+  overrides: Parameters<typeof buildDeps>[1] = {},
+): Promise<Runtime> {
+  const deps = await buildDeps(config, overrides);
+  const relay = startOutboxRelay(deps.db, deps.queues, { pollMs: config.OUTBOX_POLL_MS, log: deps.log });
+  deps.notifyOutbox = () => relay.kick();
+  const workers = roles.worker ? startWorkers(deps) : undefined;
+  let server: ServerType | undefined;
+  let port: number | undefined;
+  if (roles.api) {
+    const app = createApp(deps);
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+        port = info.port;
+        resolve();
+      });
+    });
+  }
+  let stopping: Promise<void> | undefined;
+  const runtime: Runtime = {
+    deps,
+    server,
+    port,
+    workers,
+    relay,
+    stop() {
+      stopping ??= (async () => {
+        // Order matters: stop accepting requests, let workers finish their jobs, flush the
+        // outbox one last time, then close connections.
+        if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+        await workers?.close();
+        await relay.stop();
+        await closeDeps(deps);
+      })();
+      return stopping;
+    },
+  };
+  return runtime;
+}
+
+/** SIGTERM/SIGINT: graceful stop under a timeout, then exit. */
+export function installSignalHandlers(runtime: Runtime, timeoutMs: number): void {
+  const onSignal = (signal: string) => {
+    runtime.deps.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      runtime.deps.log.error({ timeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    runtime
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        runtime.deps.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}
