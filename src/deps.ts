@@ -42,7 +42,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
   const redis = overrides.redis ?? createProducerConnection(config.REDIS_URL);
   // Without a listener ioredis prints every reconnect failure as an unhandled error event.
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis producer connection error'));
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const queues = createQueues(redis, config.QUEUE_PREFIX, log);
   return {
     config,
     log,

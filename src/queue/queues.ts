@@ -1,16 +1,19 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { queueConfigs } from './config.js';
 import { type JobName, jobNames } from './jobs.js';
 
 export type Queues = Record<JobName, Queue>;
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+export function createQueues(connection: Redis, prefix: string, log: Logger): Queues {
   return Object.fromEntries(
-    jobNames.map((name) => [
-      name,
-      new Queue(name, { connection, prefix, defaultJobOptions: queueConfigs[name].job }),
-    ]),
+    jobNames.map((name) => {
+      const queue = new Queue(name, { connection, prefix, defaultJobOptions: queueConfigs[name].job });
+      // Connection errors are expected while Redis restarts; the outbox relay retries.
+      queue.on('error', (err) => log.debug({ queue: name, err: err.message }, 'queue error'));
+      return [name, queue];
+    }),
   ) as Queues;
 }
 
