@@ -13,7 +13,9 @@ export function createApp(deps: Deps) {
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
   app.use('*', requestLog(deps.log));
   app.onError(createErrorHandler(deps.log));
-  app.notFound((c) => errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
+  );
 
   app.route('/', healthRoutes(deps));
   app.route('/', zendeskWebhook(deps));

@@ -1,5 +1,5 @@
 import 'dotenv/config';
-import { ConfigError, type Config, loadConfig } from './config/index.js';
+import { type Config, ConfigError, loadConfig } from './config/index.js';
 
 /** Loads configuration or exits with a message naming each bad variable. */
 export function configOrExit(): Config {
@@ -16,7 +16,10 @@ export function configOrExit(): Config {
 
 /** Turns "Redis is not running" into instructions rather than a stack trace. */
 export function explainStartupError(err: unknown, config: Config): string {
-  const text = err instanceof Error ? `${err.message} ${String((err as { code?: string }).code ?? '')}` : String(err);
+  const text =
+    err instanceof Error
+      ? `${err.message} ${String((err as { code?: string }).code ?? '')}`
+      : String(err);
   if (/REDIS_UNREACHABLE|redis/i.test(text)) {
     return [
       `Cannot reach Redis at ${config.REDIS_URL}.`,

@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type ApiKeyVerifier, createApiKeyVerifier } from './auth/api-keys.js';
 import type { Config } from './config/index.js';
-import { type Database, createDatabase } from './db/client.js';
 import type { Db } from './db/client.js';
+import { createDatabase, type Database } from './db/client.js';
 import { createLogger } from './log.js';
-import { type Queues, closeQueues, createQueues } from './queue/queues.js';
+import { closeQueues, createQueues, type Queues } from './queue/queues.js';
 import { createProducerConnection } from './queue/redis.js';
 
 /** Everything the app and the workers need, built once at boot and passed down explicitly. */

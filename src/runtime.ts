@@ -1,10 +1,10 @@
-import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Config } from './config/index.js';
-import { type Deps, buildDeps, closeDeps } from './deps.js';
+import { buildDeps, closeDeps, type Deps } from './deps.js';
 import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
-import { type WorkerPool, startWorkers } from './queue/workers.js';
+import { startWorkers, type WorkerPool } from './queue/workers.js';
 
 export interface Runtime {
   deps: Deps;
@@ -25,7 +25,10 @@ export async function startRuntime(
   overrides: Parameters<typeof buildDeps>[1] = {},
 ): Promise<Runtime> {
   const deps = await buildDeps(config, overrides);
-  const relay = startOutboxRelay(deps.db, deps.queues, { pollMs: config.OUTBOX_POLL_MS, log: deps.log });
+  const relay = startOutboxRelay(deps.db, deps.queues, {
+    pollMs: config.OUTBOX_POLL_MS,
+    log: deps.log,
+  });
   deps.notifyOutbox = () => relay.kick();
   const workers = roles.worker ? startWorkers(deps) : undefined;
   let server: ServerType | undefined;

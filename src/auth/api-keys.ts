@@ -1,9 +1,5 @@
 import type { Db } from '../db/client.js';
-import {
-  findActiveApiKeyByPrefix,
-  insertApiKey,
-  touchApiKey,
-} from '../db/queries/api-keys.js';
+import { findActiveApiKeyByPrefix, insertApiKey, touchApiKey } from '../db/queries/api-keys.js';
 import type { ApiKey, Role } from '../db/schema/api-keys.js';
 import { hashSecret, randomToken, sha256Hex, verifySecret } from './secrets.js';
 

@@ -20,14 +20,12 @@ const bytes = z
     return Math.floor(n * mult);
   });
 
-const csv = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -46,7 +44,10 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// URL')
     .default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z.string().regex(/^[\w{}:-]+$/).default('deskpilot'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w{}:-]+$/)
+    .default('deskpilot'),
 
   /** Shared secrets for webhook signatures; comma-separated to allow rotation (two active). */
   ZENDESK_WEBHOOK_SECRETS: csv.default([]),
@@ -86,7 +87,9 @@ export class ConfigError extends Error {
 /** Parses configuration; every problem names the variable and what to set it to. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset" so that `FOO=` in a .env file falls back to the default.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = configSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   throw new ConfigError(

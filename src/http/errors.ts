@@ -74,7 +74,8 @@ export function isUnavailableError(err: unknown): boolean {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException) {
-    if (err.status === 413) return new AppError('payload_too_large', err.message || 'Body too large');
+    if (err.status === 413)
+      return new AppError('payload_too_large', err.message || 'Body too large');
     if (err.status === 401) return new AppError('unauthorized', err.message || 'Unauthorized');
     if (err.status === 400) return new AppError('bad_request', err.message || 'Bad request');
   }

@@ -2,9 +2,9 @@ import type { Db } from '../db/client.js';
 import { claimInboxEvent, findInboxEvent, linkInboxEvent, useNonce } from '../db/queries/inbox.js';
 import { enqueueOutbox } from '../db/queries/outbox.js';
 import {
+  findRepeatedMessage,
   findTicketByEmailThread,
   findTicketByExternalId,
-  findRepeatedMessage,
   findTicketByReplyToken,
   insertMessage,
   recordTicketEvent,
@@ -54,7 +54,12 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
     }
 
     if (delivery.nonce) {
-      const fresh = await useNonce(tx, delivery.source, delivery.nonce.value, delivery.nonce.ttlSeconds);
+      const fresh = await useNonce(
+        tx,
+        delivery.source,
+        delivery.nonce.value,
+        delivery.nonce.ttlSeconds,
+      );
       // Rolls back the whole transaction: a replayed one-time token writes nothing.
       if (!fresh) throw new AppError('replayed_request', 'This signed request was already used');
     }
@@ -96,7 +101,11 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
         ticketId: ticket.id,
         type: 'message_received',
         actorKind: m.authorKind,
-        data: { messageId, public: m.public ?? true, automated: delivery.ticket.automated ?? false },
+        data: {
+          messageId,
+          public: m.public ?? true,
+          automated: delivery.ticket.automated ?? false,
+        },
         createdAt: m.createdAt,
       });
       // A customer writing on a solved ticket reopens it (metrics count the reopen).
@@ -160,7 +169,8 @@ async function changeStatus(
   const nowClosed = closedStatuses.has(status);
   await recordTicketEvent(tx, {
     ticketId: ticket.id,
-    type: nowClosed && !wasClosed ? 'solved' : wasClosed && !nowClosed ? 'reopened' : 'status_changed',
+    type:
+      nowClosed && !wasClosed ? 'solved' : wasClosed && !nowClosed ? 'reopened' : 'status_changed',
     actorKind,
     data: { from: ticket.status, to: status },
   });

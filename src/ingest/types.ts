@@ -1,5 +1,5 @@
-import type { AttachmentMeta, AuthorKind } from '../db/schema/messages.js';
 import type { SignatureMeta } from '../db/schema/inbox-events.js';
+import type { AttachmentMeta, AuthorKind } from '../db/schema/messages.js';
 import type { TicketChannel, TicketSource, TicketStatus } from '../db/schema/tickets.js';
 
 /**

@@ -2,9 +2,31 @@ import { franc } from 'franc';
 
 /** ISO 639-3 (franc) → ISO 639-1 for the languages support teams most often serve. */
 const iso1: Record<string, string> = {
-  eng: 'en', deu: 'de', fra: 'fr', spa: 'es', por: 'pt', ita: 'it', nld: 'nl', pol: 'pl',
-  swe: 'sv', dan: 'da', nob: 'no', fin: 'fi', ces: 'cs', tur: 'tr', rus: 'ru', ukr: 'uk',
-  jpn: 'ja', kor: 'ko', cmn: 'zh', arb: 'ar', heb: 'he', hin: 'hi', ell: 'el', ron: 'ro', hun: 'hu',
+  eng: 'en',
+  deu: 'de',
+  fra: 'fr',
+  spa: 'es',
+  por: 'pt',
+  ita: 'it',
+  nld: 'nl',
+  pol: 'pl',
+  swe: 'sv',
+  dan: 'da',
+  nob: 'no',
+  fin: 'fi',
+  ces: 'cs',
+  tur: 'tr',
+  rus: 'ru',
+  ukr: 'uk',
+  jpn: 'ja',
+  kor: 'ko',
+  cmn: 'zh',
+  arb: 'ar',
+  heb: 'he',
+  hin: 'hi',
+  ell: 'el',
+  ron: 'ro',
+  hun: 'hu',
 };
 
 /**

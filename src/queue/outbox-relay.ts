@@ -1,10 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
-import {
-  claimPendingOutbox,
-  markOutboxRetry,
-  markOutboxSent,
-} from '../db/queries/outbox.js';
+import { claimPendingOutbox, markOutboxRetry, markOutboxSent } from '../db/queries/outbox.js';
 import { withTransaction } from '../db/tx.js';
 import { isJobName, parseJobPayload } from './jobs.js';
 import type { Queues } from './queues.js';
@@ -93,7 +89,10 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
     }
     let moved = 0;
     running = drainOnce().catch((err) => {
-      options.log.warn({ err: err instanceof Error ? err.message : err }, 'outbox relay pass failed');
+      options.log.warn(
+        { err: err instanceof Error ? err.message : err },
+        'outbox relay pass failed',
+      );
       return 0;
     });
     try {

@@ -9,7 +9,11 @@ export type Queues = Record<JobName, Queue>;
 export function createQueues(connection: Redis, prefix: string, log: Logger): Queues {
   return Object.fromEntries(
     jobNames.map((name) => {
-      const queue = new Queue(name, { connection, prefix, defaultJobOptions: queueConfigs[name].job });
+      const queue = new Queue(name, {
+        connection,
+        prefix,
+        defaultJobOptions: queueConfigs[name].job,
+      });
       // Connection errors are expected while Redis restarts; the outbox relay retries.
       queue.on('error', (err) => log.debug({ queue: name, err: err.message }, 'queue error'));
       return [name, queue];

@@ -31,7 +31,11 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       redis.off('ready', onReady);
-      reject(Object.assign(new Error(`redis not reachable after ${timeoutMs} ms`), { code: 'REDIS_UNREACHABLE' }));
+      reject(
+        Object.assign(new Error(`redis not reachable after ${timeoutMs} ms`), {
+          code: 'REDIS_UNREACHABLE',
+        }),
+      );
     }, timeoutMs);
     const onReady = () => {
       clearTimeout(timer);

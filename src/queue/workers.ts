@@ -23,7 +23,9 @@ export function startWorkers(
   const processors = { ...defaultProcessors, ...options.processors } as ProcessorMap;
   const names = options.only ?? jobNames;
   const connection = createWorkerConnection(deps.config.REDIS_URL);
-  connection.on('error', (err) => deps.log.debug({ err: err.message }, 'redis worker connection error'));
+  connection.on('error', (err) =>
+    deps.log.debug({ err: err.message }, 'redis worker connection error'),
+  );
   const workers = names.map((name) => {
     const worker = new Worker(
       name,

@@ -5,7 +5,7 @@ import { countPendingOutbox } from '../../src/db/queries/outbox.js';
 import { rowsOf } from '../../src/db/rows.js';
 import { startOutboxRelay } from '../../src/queue/outbox-relay.js';
 import { startWorkers } from '../../src/queue/workers.js';
-import { type TestDeps, createTestDeps } from '../support/deps.js';
+import { createTestDeps, type TestDeps } from '../support/deps.js';
 import { DisposableRedis, waitFor } from '../support/redis-server.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../support/zendesk.js';
 
@@ -36,7 +36,10 @@ describe('outbox relay and triage worker', () => {
     const workers = startWorkers(deps, { only: ['triage'] });
     const app = createApp(deps);
     try {
-      const first = await app.request('/webhooks/zendesk', signedZendeskRequest(zendeskTicketCreated('1')));
+      const first = await app.request(
+        '/webhooks/zendesk',
+        signedZendeskRequest(zendeskTicketCreated('1')),
+      );
       expect(first.status).toBe(202);
       await waitFor(async () => (await triagedCounts()).length === 1, { what: 'first triage' });
 
@@ -52,7 +55,10 @@ describe('outbox relay and triage worker', () => {
       expect(await countPendingOutbox(deps.db)).toBe(5);
 
       await redis.start();
-      await waitFor(async () => (await triagedCounts()).length === 6, { what: 'all six triaged', timeoutMs: 30_000 });
+      await waitFor(async () => (await triagedCounts()).length === 6, {
+        what: 'all six triaged',
+        timeoutMs: 30_000,
+      });
       expect(await countPendingOutbox(deps.db)).toBe(0);
       // Exactly once per ticket, even though the relay retried while Redis was down.
       await new Promise((r) => setTimeout(r, 300));
@@ -72,7 +78,9 @@ describe('outbox relay and triage worker', () => {
       await app.request('/webhooks/zendesk', signedZendeskRequest(zendeskTicketCreated('77')));
       await waitFor(async () => (await triagedCounts()).length === 7, { what: 'triage of 77' });
       // Simulate a relay that crashed after addBulk but before marking the row sent.
-      await deps.db.execute(sql`update outbox set state = 'pending' where id = (select max(id) from outbox)`);
+      await deps.db.execute(
+        sql`update outbox set state = 'pending' where id = (select max(id) from outbox)`,
+      );
       relay.kick();
       await waitFor(async () => (await countPendingOutbox(deps.db)) === 0, { what: 'relay pass' });
       await new Promise((r) => setTimeout(r, 500));

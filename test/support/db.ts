@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import { type Database, createDatabase } from '../../src/db/client.js';
+import { createDatabase, type Database } from '../../src/db/client.js';
 import { TEMPLATE_DB, withDatabase } from './global-setup.js';
 
 export interface TestDatabase extends Database {

@@ -1,5 +1,5 @@
-import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
 import { createDatabase } from '../../src/db/client.js';
 
 export const TEMPLATE_DB = 'deskpilot_test_template';

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { signZendesk } from '../../src/ingest/zendesk/signature.js';
 import { ZENDESK_SECRET } from './deps.js';
 
-export function zendeskTicketCreated(ticketId: string, over: Partial<{ eventId: string; subject: string; description: string }> = {}) {
+export function zendeskTicketCreated(
+  ticketId: string,
+  over: Partial<{ eventId: string; subject: string; description: string }> = {},
+) {
   return {
     type: 'zen:event-type:ticket.created',
     account_id: 12514403,
@@ -13,7 +16,9 @@ export function zendeskTicketCreated(ticketId: string, over: Partial<{ eventId: 
     detail: {
       id: ticketId,
       subject: over.subject ?? 'Cannot log in to my account',
-      description: over.description ?? 'Hello, since this morning I cannot log in. It says my password is wrong.',
+      description:
+        over.description ??
+        'Hello, since this morning I cannot log in. It says my password is wrong.',
       status: 'NEW',
       priority: 'NORMAL',
       requester_id: '9000000001',
@@ -25,7 +30,12 @@ export function zendeskTicketCreated(ticketId: string, over: Partial<{ eventId: 
   };
 }
 
-export function zendeskCommentAdded(ticketId: string, commentId: string, body: string, isStaff = false) {
+export function zendeskCommentAdded(
+  ticketId: string,
+  commentId: string,
+  body: string,
+  isStaff = false,
+) {
   return {
     type: 'zen:event-type:ticket.comment_added',
     account_id: 12514403,
@@ -33,7 +43,14 @@ export function zendeskCommentAdded(ticketId: string, commentId: string, body: s
     time: '2026-11-20T11:00:00Z',
     subject: `zen:ticket:${ticketId}`,
     detail: { id: ticketId, subject: 'Cannot log in to my account', status: 'OPEN' },
-    event: { comment: { id: commentId, body, is_public: true, author: { id: '42', is_staff: isStaff, name: 'Pat' } } },
+    event: {
+      comment: {
+        id: commentId,
+        body,
+        is_public: true,
+        author: { id: '42', is_staff: isStaff, name: 'Pat' },
+      },
+    },
   };
 }
 
@@ -51,7 +68,12 @@ export function zendeskStatusChanged(ticketId: string, previous: string, current
 /** Builds a signed request exactly as Zendesk would send it. */
 export function signedZendeskRequest(
   body: unknown,
-  opts: { secret?: string; timestamp?: string; rawBody?: string; tamper?: (raw: string) => string } = {},
+  opts: {
+    secret?: string;
+    timestamp?: string;
+    rawBody?: string;
+    tamper?: (raw: string) => string;
+  } = {},
 ): RequestInit {
   const raw = opts.rawBody ?? JSON.stringify(body);
   const timestamp = opts.timestamp ?? new Date().toISOString();

@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { type ApiKey, type Role, apiKeys } from '../schema/api-keys.js';
+import { type ApiKey, apiKeys, type Role } from '../schema/api-keys.js';
 
 export async function insertApiKey(
   db: Db,

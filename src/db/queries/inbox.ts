@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { type SignatureMeta, inboxEvents, webhookNonces } from '../schema/inbox-events.js';
+import { inboxEvents, type SignatureMeta, webhookNonces } from '../schema/inbox-events.js';
 
 /**
  * Claims a delivery by its dedupe key. Returns null when the key was already recorded — by an

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { type JobName, type JobPayload, parseJobPayload } from '../../queue/jobs.js';
 import type { Db } from '../client.js';
 import { type OutboxRow, outbox } from '../schema/outbox.js';
-import { type JobName, type JobPayload, parseJobPayload } from '../../queue/jobs.js';
 
 /** Records a job to be enqueued once the surrounding transaction commits. */
 export async function enqueueOutbox<N extends JobName>(

@@ -1,11 +1,7 @@
 import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { type NewMessage, messages } from '../schema/messages.js';
-import {
-  type ActorKind,
-  type TicketEventType,
-  ticketEvents,
-} from '../schema/ticket-events.js';
+import { messages, type NewMessage } from '../schema/messages.js';
+import { type ActorKind, type TicketEventType, ticketEvents } from '../schema/ticket-events.js';
 import { type NewTicket, type Ticket, type TicketStatus, tickets } from '../schema/tickets.js';
 
 export async function getTicket(db: Db, id: string): Promise<Ticket | null> {
@@ -32,7 +28,10 @@ export async function findTicketByReplyToken(db: Db, token: string): Promise<Tic
 }
 
 /** The ticket that owns any of these Message-IDs (ours or the customer's), newest first. */
-export async function findTicketByEmailThread(db: Db, messageIds: string[]): Promise<Ticket | null> {
+export async function findTicketByEmailThread(
+  db: Db,
+  messageIds: string[],
+): Promise<Ticket | null> {
   const ids = messageIds.filter(Boolean).slice(-50);
   if (ids.length === 0) return null;
   const [row] = await db
@@ -143,7 +142,11 @@ export async function findRepeatedMessage(
     .where(eq(messages.ticketId, ticketId))
     .orderBy(desc(messages.createdAt))
     .limit(1);
-  if (latest && latest.externalId === null && latest.bodyText.trim() === candidate.bodyText.trim()) {
+  if (
+    latest &&
+    latest.externalId === null &&
+    latest.bodyText.trim() === candidate.bodyText.trim()
+  ) {
     return { id: latest.id, externalId: latest.externalId };
   }
   return null;

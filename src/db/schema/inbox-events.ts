@@ -43,7 +43,10 @@ export const webhookNonces = pgTable(
     nonce: text('nonce').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [uniqueIndex('webhook_nonces_pk').on(t.source, t.nonce), index('webhook_nonces_exp_idx').on(t.expiresAt)],
+  (t) => [
+    uniqueIndex('webhook_nonces_pk').on(t.source, t.nonce),
+    index('webhook_nonces_exp_idx').on(t.expiresAt),
+  ],
 );
 
 export type InboxEvent = typeof inboxEvents.$inferSelect;

@@ -2,7 +2,10 @@ import type { Principal } from '../../auth/api-keys.js';
 import type { InboundDelivery } from '../types.js';
 import type { GenericTicketEvent } from './schema.js';
 
-export function normalizeGenericEvent(event: GenericTicketEvent, principal: Principal): InboundDelivery {
+export function normalizeGenericEvent(
+  event: GenericTicketEvent,
+  principal: Principal,
+): InboundDelivery {
   return {
     source: 'api',
     // Scoped by key so two integrations using the same event ids never collide.
@@ -22,8 +25,10 @@ export function normalizeGenericEvent(event: GenericTicketEvent, principal: Prin
     message: event.message
       ? {
           authorKind: event.message.authorKind,
-          authorEmail: event.message.authorKind === 'customer' ? (event.requester.email ?? null) : null,
-          authorName: event.message.authorKind === 'customer' ? (event.requester.name ?? null) : null,
+          authorEmail:
+            event.message.authorKind === 'customer' ? (event.requester.email ?? null) : null,
+          authorName:
+            event.message.authorKind === 'customer' ? (event.requester.name ?? null) : null,
           externalId: event.message.externalId ?? null,
           public: event.message.public,
           bodyText: event.message.body,

@@ -10,7 +10,11 @@ export const genericTicketEventSchema = z
       .max(200)
       .openapi({ description: 'Unique per delivery; redeliveries with the same id are no-ops.' }),
     ticket: z.object({
-      externalId: z.string().min(1).max(200).openapi({ description: 'The ticket id in your system' }),
+      externalId: z
+        .string()
+        .min(1)
+        .max(200)
+        .openapi({ description: 'The ticket id in your system' }),
       subject: z.string().max(998).default(''),
       status: z.enum(ticketStatuses).optional(),
       channel: z.enum(ticketChannels).default('api'),

@@ -15,7 +15,10 @@ const channelFromVia = (via: string | null | undefined): TicketChannel => {
 };
 
 /** Maps an event-subscription payload onto the common delivery shape. */
-export function normalizeZendeskEvent(event: ZendeskEvent, signature: SignatureMeta): InboundDelivery {
+export function normalizeZendeskEvent(
+  event: ZendeskEvent,
+  signature: SignatureMeta,
+): InboundDelivery {
   const kind = event.type.replace('zen:event-type:ticket.', '');
   const d = event.detail;
   const base: InboundDelivery = {
@@ -31,7 +34,8 @@ export function normalizeZendeskEvent(event: ZendeskEvent, signature: SignatureM
       tags: d.tags ?? [],
     },
   };
-  const createdAt = d.created_at && Number.isFinite(Date.parse(d.created_at)) ? new Date(d.created_at) : undefined;
+  const createdAt =
+    d.created_at && Number.isFinite(Date.parse(d.created_at)) ? new Date(d.created_at) : undefined;
   if (kind === 'created' && d.description) {
     base.message = {
       authorKind: 'customer',
@@ -50,7 +54,8 @@ export function normalizeZendeskEvent(event: ZendeskEvent, signature: SignatureM
       externalId: c.id,
       public: c.is_public,
       bodyText: c.body,
-      createdAt: event.time && Number.isFinite(Date.parse(event.time)) ? new Date(event.time) : undefined,
+      createdAt:
+        event.time && Number.isFinite(Date.parse(event.time)) ? new Date(event.time) : undefined,
     };
   }
   if (kind === 'status_changed' && typeof event.event.current === 'string') {
@@ -63,7 +68,10 @@ export function normalizeZendeskEvent(event: ZendeskEvent, signature: SignatureM
 }
 
 /** Maps the trigger template's body onto the common delivery shape. */
-export function normalizeZendeskTrigger(body: ZendeskTrigger, signature: SignatureMeta): InboundDelivery {
+export function normalizeZendeskTrigger(
+  body: ZendeskTrigger,
+  signature: SignatureMeta,
+): InboundDelivery {
   const t = body.ticket;
   const commentBody = body.comment?.body?.trim() ?? '';
   const requesterEmail = t.requester.email?.trim().toLowerCase() || null;
@@ -87,7 +95,8 @@ export function normalizeZendeskTrigger(body: ZendeskTrigger, signature: Signatu
     statusChange: { status: t.status },
     message: commentBody
       ? {
-          authorKind: authorEmail && requesterEmail && authorEmail !== requesterEmail ? 'agent' : 'customer',
+          authorKind:
+            authorEmail && requesterEmail && authorEmail !== requesterEmail ? 'agent' : 'customer',
           authorEmail,
           public: body.comment?.is_public !== 'false',
           bodyText: commentBody,

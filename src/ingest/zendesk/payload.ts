@@ -20,7 +20,9 @@ const status = z
 
 /** Event-subscription payloads (`zen:event-type:ticket.*`). Unknown fields are ignored. */
 export const zendeskEventSchema = z.object({
-  type: z.string().regex(/^zen:event-type:ticket\.[a-z_]+$/, 'expected a zen:event-type:ticket.* type'),
+  type: z
+    .string()
+    .regex(/^zen:event-type:ticket\.[a-z_]+$/, 'expected a zen:event-type:ticket.* type'),
   id: z.string().min(1).max(200),
   account_id: zid.optional(),
   time: z.string().optional(),

@@ -23,7 +23,8 @@ export function verifyZendeskSignature(input: {
   maxAgeSeconds: number;
 }): ZendeskSignatureResult {
   const { signature, timestamp } = input;
-  if (!signature || !timestamp || input.secrets.length === 0) return { ok: false, reason: 'missing' };
+  if (!signature || !timestamp || input.secrets.length === 0)
+    return { ok: false, reason: 'missing' };
   const ts = Date.parse(timestamp);
   if (!Number.isFinite(ts)) return { ok: false, reason: 'stale' };
   if (Math.abs(input.now.getTime() - ts) > input.maxAgeSeconds * 1000) {
@@ -32,7 +33,10 @@ export function verifyZendeskSignature(input: {
   let matched = -1;
   // Compare against every secret (no early exit) so timing does not reveal which one matched.
   input.secrets.forEach((secret, i) => {
-    if (safeEqual(signZendesk(secret, timestamp, input.rawBody), signature) && matched < 0) matched = i;
+    if (safeEqual(signZendesk(secret, timestamp, input.rawBody), signature) && matched < 0)
+      matched = i;
   });
-  return matched >= 0 ? { ok: true, keyIndex: matched, timestamp } : { ok: false, reason: 'bad_signature' };
+  return matched >= 0
+    ? { ok: true, keyIndex: matched, timestamp }
+    : { ok: false, reason: 'bad_signature' };
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../../deps.js';
-import { genericTicketEventSchema } from '../../../ingest/generic/schema.js';
 import { normalizeGenericEvent } from '../../../ingest/generic/normalize.js';
+import { genericTicketEventSchema } from '../../../ingest/generic/schema.js';
 import { acceptDelivery } from '../../../ingest/intake.js';
 import { parseJsonBody, readRawBody, requireMediaType } from '../../body.js';
 import { AppError, describeIssues } from '../../errors.js';
@@ -28,8 +28,14 @@ const route = createRoute({
     body: { content: { 'application/json': { schema: genericTicketEventSchema } }, required: true },
   },
   responses: {
-    202: { description: 'Accepted', content: { 'application/json': { schema: intakeResultSchema } } },
-    200: { description: 'Duplicate delivery', content: { 'application/json': { schema: intakeResultSchema } } },
+    202: {
+      description: 'Accepted',
+      content: { 'application/json': { schema: intakeResultSchema } },
+    },
+    200: {
+      description: 'Duplicate delivery',
+      content: { 'application/json': { schema: intakeResultSchema } },
+    },
   },
 });
 
@@ -43,8 +49,12 @@ export function genericTicketWebhook(deps: Deps) {
     requireMediaType(c, ['application/json']);
     const raw = await readRawBody(c, deps.config.MAX_JSON_BYTES);
     const parsed = genericTicketEventSchema.safeParse(parseJsonBody(raw));
-    if (!parsed.success) throw new AppError('validation_failed', describeIssues(parsed.error.issues));
-    const result = await acceptDelivery(deps.db, normalizeGenericEvent(parsed.data, c.get('principal')!));
+    if (!parsed.success)
+      throw new AppError('validation_failed', describeIssues(parsed.error.issues));
+    const result = await acceptDelivery(
+      deps.db,
+      normalizeGenericEvent(parsed.data, c.get('principal')!),
+    );
     if (result.outcome === 'accepted') deps.notifyOutbox();
     return intakeResponse(c, result);
   });

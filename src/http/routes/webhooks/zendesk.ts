@@ -2,11 +2,14 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../../deps.js';
 import { acceptDelivery } from '../../../ingest/intake.js';
 import {
+  normalizeZendeskEvent,
+  normalizeZendeskTrigger,
+} from '../../../ingest/zendesk/normalize.js';
+import {
   parseZendeskJson,
   zendeskEventSchema,
   zendeskTriggerSchema,
 } from '../../../ingest/zendesk/payload.js';
-import { normalizeZendeskEvent, normalizeZendeskTrigger } from '../../../ingest/zendesk/normalize.js';
 import { verifyZendeskSignature } from '../../../ingest/zendesk/signature.js';
 import { readRawBody, requireMediaType } from '../../body.js';
 import { AppError, describeIssues } from '../../errors.js';
@@ -27,12 +30,20 @@ const route = createRoute({
       'x-zendesk-webhook-signature-timestamp': z.string(),
     }),
     body: {
-      content: { 'application/json': { schema: z.union([zendeskEventSchema, zendeskTriggerSchema]) } },
+      content: {
+        'application/json': { schema: z.union([zendeskEventSchema, zendeskTriggerSchema]) },
+      },
     },
   },
   responses: {
-    202: { description: 'Accepted', content: { 'application/json': { schema: intakeResultSchema } } },
-    200: { description: 'Duplicate', content: { 'application/json': { schema: intakeResultSchema } } },
+    202: {
+      description: 'Accepted',
+      content: { 'application/json': { schema: intakeResultSchema } },
+    },
+    200: {
+      description: 'Duplicate',
+      content: { 'application/json': { schema: intakeResultSchema } },
+    },
   },
 });
 
@@ -52,7 +63,10 @@ export function zendeskWebhook(deps: Deps) {
     });
     if (!verdict.ok) {
       if (verdict.reason === 'stale') {
-        throw new AppError('stale_request', 'X-Zendesk-Webhook-Signature-Timestamp is outside the allowed window');
+        throw new AppError(
+          'stale_request',
+          'X-Zendesk-Webhook-Signature-Timestamp is outside the allowed window',
+        );
       }
       throw new AppError(
         verdict.reason === 'missing' ? 'unauthorized' : 'invalid_signature',
@@ -66,12 +80,22 @@ export function zendeskWebhook(deps: Deps) {
     try {
       json = parseZendeskJson(raw.toString('utf8'));
     } catch (err) {
-      throw new AppError('bad_request', `Body is not valid JSON: ${err instanceof Error ? err.message : ''}`);
+      throw new AppError(
+        'bad_request',
+        `Body is not valid JSON: ${err instanceof Error ? err.message : ''}`,
+      );
     }
-    const signature = { scheme: 'zendesk-hmac' as const, keyIndex: verdict.keyIndex, timestamp: verdict.timestamp };
+    const signature = {
+      scheme: 'zendesk-hmac' as const,
+      keyIndex: verdict.keyIndex,
+      timestamp: verdict.timestamp,
+    };
     const isTrigger = typeof json === 'object' && json !== null && 'deskpilot' in json;
-    const parsed = isTrigger ? zendeskTriggerSchema.safeParse(json) : zendeskEventSchema.safeParse(json);
-    if (!parsed.success) throw new AppError('validation_failed', describeIssues(parsed.error.issues));
+    const parsed = isTrigger
+      ? zendeskTriggerSchema.safeParse(json)
+      : zendeskEventSchema.safeParse(json);
+    if (!parsed.success)
+      throw new AppError('validation_failed', describeIssues(parsed.error.issues));
     const delivery =
       'deskpilot' in parsed.data
         ? normalizeZendeskTrigger(parsed.data, signature)

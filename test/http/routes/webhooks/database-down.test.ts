@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
 import { createDatabase } from '../../../../src/db/client.js';
-import { type Deps, buildDeps, closeDeps } from '../../../../src/deps.js';
+import { buildDeps, closeDeps, type Deps } from '../../../../src/deps.js';
 import { testConfig } from '../../../support/deps.js';
 import { freePort } from '../../../support/redis-server.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../../../support/zendesk.js';
@@ -12,7 +12,10 @@ let deps: Deps;
 beforeAll(async () => {
   // A Postgres URL where nothing listens: the state of the world during a database outage.
   const port = await freePort();
-  const database = await createDatabase({ url: `postgres://postgres@127.0.0.1:${port}/down`, poolMax: 1 });
+  const database = await createDatabase({
+    url: `postgres://postgres@127.0.0.1:${port}/down`,
+    poolMax: 1,
+  });
   deps = await buildDeps(testConfig(), { database, log: pino({ level: 'silent' }) });
 });
 afterAll(() => closeDeps(deps));
@@ -20,10 +23,15 @@ afterAll(() => closeDeps(deps));
 describe('webhooks while PostgreSQL is down', () => {
   it('answer 503 with Retry-After so the sender retries', async () => {
     const app = createApp(deps);
-    const res = await app.request('/webhooks/zendesk', signedZendeskRequest(zendeskTicketCreated('1')));
+    const res = await app.request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(zendeskTicketCreated('1')),
+    );
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'service_unavailable',
+    );
     const ready = await app.request('/readyz');
     expect(ready.status).toBe(503);
   });

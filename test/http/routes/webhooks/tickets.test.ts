@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import { getTicket, listMessages } from '../../../../src/db/queries/tickets.js';
-import { type TestDeps, createTestDeps } from '../../../support/deps.js';
+import { createTestDeps, type TestDeps } from '../../../support/deps.js';
 import { countRows } from '../../../support/rows.js';
 
 let deps: TestDeps;
@@ -52,7 +52,9 @@ describe('POST /webhooks/tickets', () => {
 
   it('answers 200 to 50 identical concurrent deliveries after the first', async () => {
     const before = await countRows(deps.db);
-    const responses = await Promise.all(Array.from({ length: 50 }, () => post(event('e-concurrent'))));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => post(event('e-concurrent'))),
+    );
     const codes = responses.map((r) => r.status);
     expect(codes.filter((c) => c === 202)).toHaveLength(1);
     expect(codes.filter((c) => c === 200)).toHaveLength(49);
@@ -68,7 +70,9 @@ describe('POST /webhooks/tickets', () => {
       body: JSON.stringify(event('e-3')),
     });
     expect(none.status).toBe(401);
-    const bad = await post(event('e-3'), { authorization: 'Bearer dp_AAAAAAAA_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' });
+    const bad = await post(event('e-3'), {
+      authorization: 'Bearer dp_AAAAAAAA_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+    });
     expect(bad.status).toBe(401);
     const invalid = await post({ ...event('e-4'), requester: { email: 'not-an-email' } });
     expect(invalid.status).toBe(400);

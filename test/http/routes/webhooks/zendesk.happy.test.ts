@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
-import { listMessages, listTicketEvents, getTicket } from '../../../../src/db/queries/tickets.js';
+import { getTicket, listMessages, listTicketEvents } from '../../../../src/db/queries/tickets.js';
 import { zendeskTriggerTemplate } from '../../../../src/ingest/zendesk/payload.js';
-import { type TestDeps, createTestDeps } from '../../../support/deps.js';
+import { createTestDeps, type TestDeps } from '../../../support/deps.js';
 import { countRows } from '../../../support/rows.js';
 import {
   signedZendeskRequest,
@@ -22,12 +22,20 @@ afterAll(() => deps.cleanup());
 
 describe('POST /webhooks/zendesk (happy paths)', () => {
   it('creates a ticket, its first message, events and a triage outbox row', async () => {
-    const res = await app.request('/webhooks/zendesk', signedZendeskRequest(zendeskTicketCreated('1001')));
+    const res = await app.request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(zendeskTicketCreated('1001')),
+    );
     expect(res.status).toBe(202);
     const body = (await res.json()) as { status: string; ticketId: string };
     expect(body.status).toBe('accepted');
     const ticket = await getTicket(deps.db, body.ticketId);
-    expect(ticket).toMatchObject({ source: 'zendesk', externalId: '1001', status: 'new', channel: 'web' });
+    expect(ticket).toMatchObject({
+      source: 'zendesk',
+      externalId: '1001',
+      status: 'new',
+      channel: 'web',
+    });
     const messages = await listMessages(deps.db, body.ticketId);
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({ authorKind: 'customer', direction: 'inbound' });
@@ -38,7 +46,10 @@ describe('POST /webhooks/zendesk (happy paths)', () => {
   it('keeps ids above 2^53 exact', async () => {
     const big = '9007199254740993123';
     const raw = JSON.stringify(zendeskTicketCreated('0')).replace('"id":"0"', `"id":${big}`);
-    const res = await app.request('/webhooks/zendesk', signedZendeskRequest(null, { rawBody: raw }));
+    const res = await app.request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(null, { rawBody: raw }),
+    );
     expect(res.status).toBe(202);
     const { ticketId } = (await res.json()) as { ticketId: string };
     expect((await getTicket(deps.db, ticketId))?.externalId).toBe(big);
@@ -51,14 +62,23 @@ describe('POST /webhooks/zendesk (happy paths)', () => {
     );
     const { ticketId } = (await created.json()) as { ticketId: string };
     // Zendesk also emits comment_added for the description; it must link, not duplicate.
-    await app.request('/webhooks/zendesk', signedZendeskRequest(zendeskCommentAdded('2002', '501', 'My invoice is wrong')));
+    await app.request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(zendeskCommentAdded('2002', '501', 'My invoice is wrong')),
+    );
     const agent = await app.request(
       '/webhooks/zendesk',
       signedZendeskRequest(zendeskCommentAdded('2002', '502', 'We fixed it, sorry!', true)),
     );
     expect(agent.status).toBe(202);
-    await app.request('/webhooks/zendesk', signedZendeskRequest(zendeskStatusChanged('2002', 'OPEN', 'SOLVED')));
-    await app.request('/webhooks/zendesk', signedZendeskRequest(zendeskCommentAdded('2002', '503', 'Still wrong!')));
+    await app.request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(zendeskStatusChanged('2002', 'OPEN', 'SOLVED')),
+    );
+    await app.request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(zendeskCommentAdded('2002', '503', 'Still wrong!')),
+    );
     const messages = await listMessages(deps.db, ticketId);
     expect(messages.map((m) => [m.externalId, m.authorKind])).toEqual([
       ['501', 'customer'],
@@ -72,7 +92,7 @@ describe('POST /webhooks/zendesk (happy paths)', () => {
   });
 
   it('accepts the trigger body the README documents, once per comment', async () => {
-    const body = structuredClone(zendeskTriggerTemplate) as Record<string, any>;
+    const body = structuredClone(zendeskTriggerTemplate);
     body.ticket = {
       ...body.ticket,
       id: '3003',
@@ -103,7 +123,9 @@ describe('POST /webhooks/zendesk (happy paths)', () => {
 
   it('answers 200 with the same ticket for a redelivered event and writes nothing', async () => {
     const event = zendeskTicketCreated('4004');
-    const first = (await (await app.request('/webhooks/zendesk', signedZendeskRequest(event))).json()) as {
+    const first = (await (
+      await app.request('/webhooks/zendesk', signedZendeskRequest(event))
+    ).json()) as {
       ticketId: string;
     };
     const before = await countRows(deps.db);
@@ -131,7 +153,11 @@ describe('POST /webhooks/zendesk (happy paths)', () => {
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
     expect(statuses.filter((s) => s === 200)).toHaveLength(49);
-    const ids = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as { ticketId: string }).ticketId)));
+    const ids = new Set(
+      await Promise.all(
+        responses.map(async (r) => ((await r.json()) as { ticketId: string }).ticketId),
+      ),
+    );
     expect(ids.size).toBe(1);
     const after = await countRows(deps.db);
     expect(after.tickets - before.tickets).toBe(1);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
-import { type TestDeps, ZENDESK_SECRET_OLD, createTestDeps } from '../../../support/deps.js';
+import { createTestDeps, type TestDeps, ZENDESK_SECRET_OLD } from '../../../support/deps.js';
 import { countRows } from '../../../support/rows.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../../../support/zendesk.js';
 
@@ -17,7 +17,9 @@ async function expectRejected(init: RequestInit, status: number, code: string) {
   const before = await countRows(deps.db);
   const res = await app.request('/webhooks/zendesk', init);
   expect(res.status).toBe(status);
-  const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
+  const body = (await res.json()) as {
+    error: { code: string; message: string; requestId: string };
+  };
   expect(body.error.code).toBe(code);
   expect(body.error.requestId).toBeTruthy();
   expect(res.headers.get('x-request-id')).toBe(body.error.requestId);
@@ -29,17 +31,26 @@ describe('POST /webhooks/zendesk (signature vectors)', () => {
   const event = () => zendeskTicketCreated('7007');
 
   it('accepts the previous secret during rotation', async () => {
-    const res = await app.request('/webhooks/zendesk', signedZendeskRequest(event(), { secret: ZENDESK_SECRET_OLD }));
+    const res = await app.request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(event(), { secret: ZENDESK_SECRET_OLD }),
+    );
     expect(res.status).toBe(202);
   });
 
   it('rejects a wrong secret', async () => {
-    await expectRejected(signedZendeskRequest(event(), { secret: 'not-the-secret' }), 401, 'invalid_signature');
+    await expectRejected(
+      signedZendeskRequest(event(), { secret: 'not-the-secret' }),
+      401,
+      'invalid_signature',
+    );
   });
 
   it('rejects a tampered body', async () => {
     await expectRejected(
-      signedZendeskRequest(event(), { tamper: (raw) => raw.replace('Cannot log in', 'Cannot log on') }),
+      signedZendeskRequest(event(), {
+        tamper: (raw) => raw.replace('Cannot log in', 'Cannot log on'),
+      }),
       401,
       'invalid_signature',
     );
@@ -49,12 +60,20 @@ describe('POST /webhooks/zendesk (signature vectors)', () => {
     const old = new Date(Date.now() - 6 * 60_000).toISOString();
     await expectRejected(signedZendeskRequest(event(), { timestamp: old }), 401, 'stale_request');
     const future = new Date(Date.now() + 6 * 60_000).toISOString();
-    await expectRejected(signedZendeskRequest(event(), { timestamp: future }), 401, 'stale_request');
+    await expectRejected(
+      signedZendeskRequest(event(), { timestamp: future }),
+      401,
+      'stale_request',
+    );
   });
 
   it('rejects missing signature headers', async () => {
     await expectRejected(
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event()) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(event()),
+      },
       401,
       'unauthorized',
     );
@@ -87,7 +106,7 @@ describe('POST /webhooks/zendesk (rejections)', () => {
   });
 
   it('400 naming the field for a schema violation', async () => {
-    const bad = zendeskTicketCreated('8010') as Record<string, any>;
+    const bad = zendeskTicketCreated('8010');
     bad.detail.id = 'not-a-number';
     const error = await expectRejected(signedZendeskRequest(bad), 400, 'validation_failed');
     expect(error.message).toContain('detail.id');

@@ -1,0 +1,101 @@
+import 'dotenv/config';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { createDatabase } from '../db/client.js';
+
+const usage = `Usage: npm run -s cli -- <command>
+
+  db migrate                          apply migrations (also run on start)
+  keys create --role <role> [--name n] [--team t]
+                                      create an API key (integration|agent|manager|admin); prints it once
+  keys list | keys revoke <id>
+  email inspect <file.eml>            parse a message as intake would; prints one JSON line
+  replay <file|dir> --url <base> [--key <api key>]
+                                      post fixture files to the matching webhook (signed)
+`;
+
+async function withDb<T>(fn: (db: Awaited<ReturnType<typeof createDatabase>>) => Promise<T>) {
+  const config = loadConfig(process.env);
+  const database = await createDatabase({
+    url: config.DATABASE_URL,
+    pgliteDataDir: config.PGLITE_DATA_DIR,
+    poolMax: 2,
+  });
+  try {
+    await database.migrate();
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: {
+      role: { type: 'string' },
+      name: { type: 'string' },
+      team: { type: 'string' },
+      url: { type: 'string' },
+      key: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const [group, command, ...rest] = positionals;
+  const cmd = `${group ?? ''} ${command ?? ''}`.trim();
+  if (values.help || !group) {
+    console.log(usage);
+    return;
+  }
+  switch (group) {
+    case 'db':
+      if (command !== 'migrate') break;
+      await withDb(async () => console.error('migrations applied'));
+      return;
+    case 'keys': {
+      const keys = await import('./commands/keys.js');
+      if (command === 'create') {
+        return withDb((d) =>
+          keys.keysCreate(d.db, {
+            role: str(values.role),
+            name: str(values.name),
+            team: str(values.team),
+          }),
+        );
+      }
+      if (command === 'list') return withDb((d) => keys.keysList(d.db));
+      if (command === 'revoke') return withDb((d) => keys.keysRevoke(d.db, rest[0]));
+      break;
+    }
+    case 'email':
+      if (command === 'inspect' && rest[0]) {
+        const { emailInspect } = await import('./commands/email-inspect.js');
+        return emailInspect(rest[0]);
+      }
+      break;
+    case 'replay': {
+      const target = command;
+      const url = str(values.url);
+      if (!target || !url) break;
+      const { replay } = await import('./commands/replay.js');
+      await replay(target, {
+        baseUrl: url,
+        apiKey: str(values.key),
+        config: loadConfig(process.env),
+      });
+      return;
+    }
+  }
+  console.error(`Unknown command: ${cmd}\n\n${usage}`);
+  process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(
+    err instanceof ConfigError ? err.message : err instanceof Error ? err.message : err,
+  );
+  process.exitCode = 1;
+});
