@@ -1,0 +1,94 @@
+import 'dotenv/config';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { createDatabase, type Database } from '../db/client.js';
+import { evaluateQueries, indexEvalCorpus, parseEvalQueries } from '../kb/eval.js';
+import type { SearchMode } from '../kb/search.js';
+import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
+import { HashedEmbedder } from '../models/embedder/hashed.js';
+
+const usage = `Usage: npm run -s eval:retrieval -- --docs <docs.jsonl> --queries <queries.jsonl>
+    [--mode hybrid|lexical|vector|all] [--lexical-weight 0.6]
+
+Indexes the docs into a fresh store (PGlite in memory, or a new database on DATABASE_URL's server,
+dropped afterwards) through the real import and index path, runs every query through the real
+search and prints one JSON line of metrics (the last line). --mode all prints lexical and vector
+lines first, then hybrid.`;
+
+/** A throwaway database on the server of `url`, created and dropped around `fn`. */
+async function withFreshPostgres<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
+  const name = `deskpilot_eval_${process.pid}_${Date.now()}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  const database = await createDatabase({ url: target.toString(), poolMax: 4 });
+  try {
+    await database.migrate();
+    return await fn(database);
+  } finally {
+    await database.close();
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+async function withFreshPglite<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const database = await createDatabase({ pgliteDataDir: 'memory://' });
+  try {
+    await database.migrate();
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      docs: { type: 'string' },
+      queries: { type: 'string' },
+      mode: { type: 'string', default: 'hybrid' },
+      'lexical-weight': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.docs || !values.queries) {
+    console.error(usage);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const modes: SearchMode[] =
+    values.mode === 'all' ? ['lexical', 'vector', 'hybrid'] : [values.mode as SearchMode];
+  if (!modes.every((m) => ['hybrid', 'lexical', 'vector'].includes(m))) {
+    throw new Error(`--mode must be hybrid, lexical, vector or all (got ${values.mode})`);
+  }
+  const docs = parseArticlesJsonl(await readFile(values.docs, 'utf8'), values.docs);
+  const queries = parseEvalQueries(await readFile(values.queries, 'utf8'));
+  const embedder = new HashedEmbedder();
+  const lexicalWeight = values['lexical-weight'] ? Number(values['lexical-weight']) : undefined;
+  const run = async (database: Database) => {
+    const indexMs = await indexEvalCorpus(database.db, docs, embedder);
+    for (const mode of modes) {
+      const metrics = await evaluateQueries(database.db, queries, {
+        mode,
+        indexMs,
+        search: { embedders: [embedder], lexicalWeight },
+      });
+      console.log(
+        JSON.stringify(modes.length > 1 && mode !== 'hybrid' ? { mode, ...metrics } : metrics),
+      );
+    }
+  };
+  // The entry point is the one place that reads the environment (STYLE: no env at import time).
+  const url = process.env.DATABASE_URL;
+  if (url) await withFreshPostgres(url, run);
+  else await withFreshPglite(run);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,123 @@
+import { Parser } from 'htmlparser2';
+import { type Block, collapseWhitespace } from './blocks.js';
+
+const SKIP = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'nav']);
+const BLOCK_BREAK = new Set([
+  'p',
+  'div',
+  'section',
+  'article',
+  'blockquote',
+  'br',
+  'hr',
+  'dd',
+  'dt',
+  'figcaption',
+  'header',
+  'footer',
+  'main',
+  'aside',
+]);
+
+/**
+ * Reduces an HTML article (a Help Center body, a saved page) to blocks: h1–h6 become headings,
+ * li items, tr rows, pre code; everything else flows into paragraphs broken at block elements.
+ * Returns the document `<title>` too, for files that carry no other title.
+ */
+export function parseHtml(html: string): { blocks: Block[]; title?: string } {
+  const blocks: Block[] = [];
+  let buffer = '';
+  let skipDepth = 0;
+  let heading: number | null = null;
+  let listDepth = 0;
+  let inPre = 0;
+  let inTitle = false;
+  let title = '';
+  let rowCells: string[] | null = null;
+  let cell: string | null = null;
+
+  const emit = (kind: 'paragraph' | 'list-item' | 'code') => {
+    const text = kind === 'code' ? buffer.trim() : collapseWhitespace(buffer);
+    buffer = '';
+    if (!text) return;
+    blocks.push({ kind, text });
+  };
+  const flushParagraph = () => emit(listDepth > 0 ? 'list-item' : 'paragraph');
+
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (SKIP.has(name) || skipDepth > 0) {
+          if (SKIP.has(name)) skipDepth++;
+          return;
+        }
+        if (name === 'title') inTitle = true;
+        const level = /^h([1-6])$/.exec(name);
+        if (level) {
+          flushParagraph();
+          heading = Number(level[1]);
+        } else if (name === 'li') {
+          flushParagraph();
+          listDepth++;
+        } else if (name === 'ul' || name === 'ol') {
+          flushParagraph();
+        } else if (name === 'pre') {
+          flushParagraph();
+          inPre++;
+        } else if (name === 'tr') {
+          flushParagraph();
+          rowCells = [];
+        } else if ((name === 'td' || name === 'th') && rowCells) {
+          cell = '';
+        } else if (BLOCK_BREAK.has(name)) {
+          if (listDepth > 0) buffer += ' ';
+          else flushParagraph();
+        }
+      },
+      ontext(text) {
+        if (skipDepth > 0) return;
+        if (inTitle) {
+          title += text;
+          return;
+        }
+        if (cell !== null) cell += text;
+        else buffer += text;
+      },
+      onclosetag(name) {
+        if (SKIP.has(name)) {
+          skipDepth = Math.max(0, skipDepth - 1);
+          return;
+        }
+        if (skipDepth > 0) return;
+        if (name === 'title') inTitle = false;
+        if (/^h[1-6]$/.test(name) && heading !== null) {
+          const text = collapseWhitespace(buffer);
+          buffer = '';
+          if (text) blocks.push({ kind: 'heading', level: heading, text });
+          heading = null;
+        } else if (name === 'li') {
+          emit('list-item');
+          listDepth = Math.max(0, listDepth - 1);
+        } else if (name === 'pre') {
+          emit('code');
+          inPre = Math.max(0, inPre - 1);
+        } else if ((name === 'td' || name === 'th') && rowCells && cell !== null) {
+          const text = collapseWhitespace(cell);
+          if (text) rowCells.push(text);
+          cell = null;
+        } else if (name === 'tr' && rowCells) {
+          if (rowCells.length > 0) blocks.push({ kind: 'table-row', text: rowCells.join(' | ') });
+          rowCells = null;
+        } else if (BLOCK_BREAK.has(name) && listDepth === 0 && inPre === 0) {
+          flushParagraph();
+        }
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true },
+  );
+  parser.write(html);
+  parser.end();
+  flushParagraph();
+  const cleanTitle = collapseWhitespace(title);
+  return cleanTitle ? { blocks, title: cleanTitle } : { blocks };
+}

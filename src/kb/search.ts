@@ -1,0 +1,410 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { listEmbeddingModels, queryRows } from '../db/queries/kb.js';
+import { withTransaction } from '../db/tx.js';
+import type { Embedder } from '../models/embedder/types.js';
+import { normalizeLanguage } from './language.js';
+import { modelLiteral } from './vector-index.js';
+
+export interface SearchFilters {
+  /** Passages from articles carrying at least one of these tags. */
+  tags?: string[];
+  /** ISO 639-1 code of the article language. */
+  language?: string;
+  product?: string;
+}
+
+export type SearchMode = 'hybrid' | 'lexical' | 'vector';
+
+export interface SearchRequest {
+  query: string;
+  limit?: number;
+  filters?: SearchFilters;
+  mode?: SearchMode;
+  /** At most this many passages per article (drafts cite several articles rather than one). */
+  perArticle?: number;
+}
+
+export interface Passage {
+  chunkId: string;
+  articleId: string;
+  externalId: string;
+  title: string;
+  url: string | null;
+  section: string;
+  text: string;
+  tags: string[];
+  language: string;
+  /** Fused score in [0, 1]; higher is better. */
+  score: number;
+  scores: {
+    lexical: number | null;
+    vector: number | null;
+    lexicalRank: number | null;
+    vectorRank: number | null;
+  };
+}
+
+export interface SearchResult {
+  passages: Passage[];
+  /** Embedding model used for the vector side; null when search ran lexical only. */
+  model: string | null;
+  timings: { lexicalMs: number; vectorMs: number; totalMs: number };
+}
+
+/**
+ * BM25F parameters. k1 and the body b are the usual BM25 defaults; titles and headings are short
+ * and nearly constant in length, so they are barely length-normalised but weighted up, because a
+ * query word in the title or section heading is much stronger evidence than one in the body.
+ */
+export const bm25fDefaults = {
+  k1: 1.2,
+  titleWeight: 3,
+  sectionWeight: 2,
+  bodyWeight: 1,
+  titleB: 0.3,
+  sectionB: 0.3,
+  bodyB: 0.75,
+};
+export type Bm25fParams = typeof bm25fDefaults;
+
+export interface SearchOptions {
+  /** Embedders able to embed queries; the newest ready model among them is used. */
+  embedders?: readonly Embedder[];
+  bm25f?: Partial<Bm25fParams>;
+  /** Weight of the lexical side in the fused score (the vector side gets 1 − this). */
+  lexicalWeight?: number;
+  /** Candidates taken from each side before fusion. */
+  candidates?: number;
+  /** HNSW candidate list size; higher is slower and more exact (pgvector default 40). */
+  efSearch?: number;
+}
+
+export const fusionDefaults = { lexicalWeight: 0.6, candidates: 50, efSearch: 100 } as const;
+
+interface Candidate {
+  chunkId: string;
+  score: number;
+}
+
+function filterConditions(filters: SearchFilters | undefined): SQL[] {
+  const conditions: SQL[] = [];
+  if (filters?.tags?.length) {
+    const tags = sql.join(
+      filters.tags.map((tag) => sql`${tag}`),
+      sql`, `,
+    );
+    conditions.push(sql`c.tags && array[${tags}]::text[]`);
+  }
+  if (filters?.language) conditions.push(sql`c.language = ${normalizeLanguage(filters.language)}`);
+  if (filters?.product) conditions.push(sql`c.product = ${filters.product}`);
+  return conditions;
+}
+
+function hasFilters(filters: SearchFilters | undefined): boolean {
+  return Boolean(filters?.tags?.length || filters?.language || filters?.product);
+}
+
+function whereClause(conditions: SQL[]): SQL {
+  return conditions.length ? sql`and ${sql.join(conditions, sql` and `)}` : sql``;
+}
+
+/**
+ * BM25F over the postings table. The query is analysed with every text-search configuration the
+ * corpus uses, and each chunk only matches lexemes of its own configuration, so a German query
+ * meets German stemming and an English one English stemming without detecting the language.
+ * Document frequencies come from the postings themselves (an index range per query lexeme).
+ */
+export async function lexicalCandidates(
+  db: Db,
+  query: string,
+  limit: number,
+  filters?: SearchFilters,
+  params: Partial<Bm25fParams> = {},
+): Promise<Candidate[]> {
+  const merged = { ...bm25fDefaults, ...params };
+  // Inlined as float literals: as bind parameters Postgres would infer integer from `1 - $n`.
+  const p = Object.fromEntries(
+    Object.entries(merged).map(([key, value]) => {
+      if (!Number.isFinite(value))
+        throw new Error(`BM25F parameter ${key} must be a finite number`);
+      return [key, sql.raw(`${value}::float8`)];
+    }),
+  ) as Record<keyof Bm25fParams, SQL>;
+  const k1PlusOne = sql.raw(`${merged.k1 + 1}::float8`);
+  const rows = await queryRows<{ chunk_id: string; score: number }>(
+    db,
+    sql`
+      with qt as (
+        select distinct s.text_config, t.lexeme
+        from kb_corpus_stats s, unnest(to_tsvector(s.text_config::regconfig, ${query})) t
+        where s.chunks > 0
+      ),
+      df as (
+        select p.text_config, p.lexeme, count(*)::float8 df
+        from kb_postings p join qt using (text_config, lexeme)
+        group by p.text_config, p.lexeme
+      ),
+      st as (
+        select text_config, chunks::float8 n,
+          greatest(title_length_sum::float8 / nullif(chunks, 0), 1) avg_t,
+          greatest(section_length_sum::float8 / nullif(chunks, 0), 1) avg_s,
+          greatest(body_length_sum::float8 / nullif(chunks, 0), 1) avg_b
+        from kb_corpus_stats
+      )
+      select x.chunk_id, sum(x.idf * x.tf * ${k1PlusOne} / (x.tf + ${p.k1}))::float8 score
+      from (
+        select p.chunk_id,
+          ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5)) idf,
+          ${p.titleWeight} * p.title_tf / (1 - ${p.titleB} + ${p.titleB} * c.title_length / st.avg_t)
+          + ${p.sectionWeight} * p.section_tf
+            / (1 - ${p.sectionB} + ${p.sectionB} * c.section_length / st.avg_s)
+          + ${p.bodyWeight} * p.body_tf / (1 - ${p.bodyB} + ${p.bodyB} * c.body_length / st.avg_b)
+            tf
+        from kb_postings p
+        join df using (text_config, lexeme)
+        join st using (text_config)
+        join kb_chunks c on c.id = p.chunk_id
+        where true ${whereClause(filterConditions(filters))}
+      ) x
+      group by x.chunk_id
+      order by score desc, x.chunk_id
+      limit ${limit}`,
+  );
+  return rows.map((r) => ({ chunkId: r.chunk_id, score: Number(r.score) }));
+}
+
+/**
+ * Nearest chunks by cosine similarity through the model's partial HNSW index. With filters,
+ * pgvector's iterative scan keeps walking the graph until enough rows pass the filter (relaxed
+ * order, so rows are re-sorted here); without it a selective filter would starve the result.
+ */
+export async function vectorCandidates(
+  db: Db,
+  model: { name: string; dimension: number },
+  queryVector: Float32Array,
+  limit: number,
+  filters?: SearchFilters,
+  efSearch: number = fusionDefaults.efSearch,
+): Promise<Candidate[]> {
+  const dim = sql.raw(String(Math.trunc(model.dimension)));
+  const literal = `[${Array.from(queryVector).join(',')}]`;
+  const ef = sql.raw(String(Math.max(limit, Math.trunc(efSearch))));
+  return withTransaction(db, async (tx) => {
+    await tx.execute(sql`set local hnsw.ef_search = ${ef}`);
+    if (hasFilters(filters)) await tx.execute(sql`set local hnsw.iterative_scan = relaxed_order`);
+    const rows = await queryRows<{ chunk_id: string; distance: number }>(
+      tx,
+      sql`
+        select chunk_id, distance from (
+          select e.chunk_id,
+            (e.embedding::vector(${dim})) <=> ${literal}::vector(${dim}) distance
+          from kb_chunk_embeddings e
+          join kb_chunks c on c.id = e.chunk_id
+          where e.model = ${modelLiteral(model.name)} ${whereClause(filterConditions(filters))}
+          order by distance
+          limit ${limit}
+        ) nearest
+        order by distance, chunk_id`,
+    );
+    return rows.map((r) => ({ chunkId: r.chunk_id, score: 1 - Number(r.distance) }));
+  });
+}
+
+/** The newest ready model that one of `embedders` can embed queries for. */
+export async function pickQueryModel(
+  db: Db,
+  embedders: readonly Embedder[],
+): Promise<{ embedder: Embedder; name: string; dimension: number } | null> {
+  if (embedders.length === 0) return null;
+  const ready = (await listEmbeddingModels(db))
+    .filter((m) => m.state === 'ready')
+    .sort((a, b) => (b.readyAt?.getTime() ?? 0) - (a.readyAt?.getTime() ?? 0));
+  for (const model of ready) {
+    const embedder = embedders.find((e) => e.name === model.name);
+    if (embedder && embedder.dimension === model.dimension) {
+      return { embedder, name: model.name, dimension: model.dimension };
+    }
+  }
+  return null;
+}
+
+/**
+ * Convex combination of per-side normalised scores: BM25 divided by the best BM25 of the query,
+ * cosine min-max scaled over the vector candidates. A chunk missing from one side scores 0 there.
+ * Measured against reciprocal rank fusion on the dev set, this keeps the strong lexical signal's
+ * margins (RRF flattens a decisive BM25 win into a one-rank lead).
+ */
+export function fuseScores(
+  lexical: Candidate[],
+  vector: Candidate[],
+  lexicalWeight: number,
+): Map<
+  string,
+  {
+    score: number;
+    lexical: number | null;
+    vector: number | null;
+    lr: number | null;
+    vr: number | null;
+  }
+> {
+  const fused = new Map<
+    string,
+    {
+      score: number;
+      lexical: number | null;
+      vector: number | null;
+      lr: number | null;
+      vr: number | null;
+    }
+  >();
+  const lexMax = Math.max(0, ...lexical.map((c) => c.score));
+  const vecMax = Math.max(...vector.map((c) => c.score), -Infinity);
+  const vecMin = Math.min(...vector.map((c) => c.score), Infinity);
+  const entry = (id: string) => {
+    let e = fused.get(id);
+    if (!e) {
+      e = { score: 0, lexical: null, vector: null, lr: null, vr: null };
+      fused.set(id, e);
+    }
+    return e;
+  };
+  const wl = vector.length ? lexicalWeight : 1;
+  const wv = lexical.length ? 1 - lexicalWeight : 1;
+  lexical.forEach((c, i) => {
+    const e = entry(c.chunkId);
+    e.lexical = c.score;
+    e.lr = i + 1;
+    e.score += wl * (lexMax > 0 ? c.score / lexMax : 0);
+  });
+  vector.forEach((c, i) => {
+    const e = entry(c.chunkId);
+    e.vector = c.score;
+    e.vr = i + 1;
+    e.score += wv * (vecMax > vecMin ? (c.score - vecMin) / (vecMax - vecMin) : 1);
+  });
+  return fused;
+}
+
+interface PassageRow {
+  chunk_id: string;
+  article_id: string;
+  external_id: string;
+  title: string;
+  url: string | null;
+  section: string;
+  text: string;
+  tags: string[];
+  language: string;
+}
+
+/**
+ * Hybrid retrieval over the knowledge base: BM25F (title- and heading-aware) and vector
+ * similarity, fused; returns passages with everything a draft needs to cite them.
+ */
+export async function searchKnowledgeBase(
+  db: Db,
+  request: SearchRequest,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
+  const started = performance.now();
+  const limit = Math.max(1, Math.min(request.limit ?? 10, 100));
+  const mode = request.mode ?? 'hybrid';
+  const candidates = Math.max(options.candidates ?? fusionDefaults.candidates, limit * 3);
+  const query = request.query.trim();
+  const empty: SearchResult = {
+    passages: [],
+    model: null,
+    timings: { lexicalMs: 0, vectorMs: 0, totalMs: 0 },
+  };
+  if (!query) return empty;
+
+  let lexical: Candidate[] = [];
+  let lexicalMs = 0;
+  if (mode !== 'vector') {
+    const t = performance.now();
+    lexical = await lexicalCandidates(db, query, candidates, request.filters, options.bm25f);
+    lexicalMs = performance.now() - t;
+  }
+  let vector: Candidate[] = [];
+  let vectorMs = 0;
+  let modelName: string | null = null;
+  if (mode !== 'lexical') {
+    const model = await pickQueryModel(db, options.embedders ?? []);
+    if (model) {
+      const t = performance.now();
+      const [queryVector] = await model.embedder.embed([query]);
+      vector = await vectorCandidates(
+        db,
+        model,
+        queryVector!,
+        candidates,
+        request.filters,
+        options.efSearch,
+      );
+      vectorMs = performance.now() - t;
+      modelName = model.name;
+    }
+  }
+
+  const fused = fuseScores(lexical, vector, options.lexicalWeight ?? fusionDefaults.lexicalWeight);
+  const ranked = [...fused.entries()].sort(
+    (a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1),
+  );
+  const perArticle = request.perArticle ?? Number.POSITIVE_INFINITY;
+  const rows = await fetchPassages(
+    db,
+    ranked
+      .slice(
+        0,
+        Math.min(ranked.length, perArticle === Number.POSITIVE_INFINITY ? limit : candidates * 2),
+      )
+      .map(([id]) => id),
+  );
+  const byId = new Map(rows.map((row) => [row.chunk_id, row]));
+  const perArticleCount = new Map<string, number>();
+  const passages: Passage[] = [];
+  for (const [chunkId, s] of ranked) {
+    if (passages.length >= limit) break;
+    const row = byId.get(chunkId);
+    if (!row) continue;
+    const count = perArticleCount.get(row.article_id) ?? 0;
+    if (count >= perArticle) continue;
+    perArticleCount.set(row.article_id, count + 1);
+    passages.push({
+      chunkId,
+      articleId: row.article_id,
+      externalId: row.external_id,
+      title: row.title,
+      url: row.url,
+      section: row.section,
+      text: row.text,
+      tags: row.tags,
+      language: row.language,
+      score: s.score,
+      scores: { lexical: s.lexical, vector: s.vector, lexicalRank: s.lr, vectorRank: s.vr },
+    });
+  }
+  return {
+    passages,
+    model: modelName,
+    timings: { lexicalMs, vectorMs, totalMs: performance.now() - started },
+  };
+}
+
+async function fetchPassages(db: Db, chunkIds: string[]): Promise<PassageRow[]> {
+  if (chunkIds.length === 0) return [];
+  const ids = sql.join(
+    chunkIds.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  return queryRows<PassageRow>(
+    db,
+    sql`
+      select c.id chunk_id, a.id article_id, a.external_id, a.title, a.url, c.section, c.text,
+        a.tags, a.language
+      from kb_chunks c join kb_articles a on a.id = c.article_id
+      where c.id = any(array[${ids}]::uuid[])`,
+  );
+}
