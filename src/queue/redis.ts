@@ -25,22 +25,22 @@ export function createWorkerConnection(url: string, extra: RedisOptions = {}): R
   });
 }
 
-/** Resolves once the connection is ready; rejects after `timeoutMs` (used at boot only). */
-export function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      redis.off('ready', onReady);
-      reject(
-        Object.assign(new Error(`redis not reachable after ${timeoutMs} ms`), {
-          code: 'REDIS_UNREACHABLE',
-        }),
-      );
-    }, timeoutMs);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    redis.once('ready', onReady);
+/** Boot-time check with its own short-lived connection, so nothing else starts without Redis. */
+export async function assertRedisReachable(url: string, timeoutMs = 5_000): Promise<void> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
   });
+  probe.on('error', () => {});
+  try {
+    await Promise.race([
+      probe.connect().then(() => probe.ping()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs)),
+    ]);
+  } catch {
+    throw Object.assign(new Error(`redis not reachable at ${url}`), { code: 'REDIS_UNREACHABLE' });
+  } finally {
+    probe.disconnect();
+  }
 }
