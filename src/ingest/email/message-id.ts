@@ -1,0 +1,37 @@
+// Threading compares ids from four channels (raw MIME, Mailgun, SendGrid, Postmark) and from our
+// own outbound mail, so every id goes through one normalisation: no angle brackets, no RFC 5322
+// comments, no whitespace (obsolete syntax allows CFWS inside), case kept (the local part is
+// case-sensitive).
+const MAX_ID_LENGTH = 998;
+// A References header carries the whole thread; the newest entries are what threading needs.
+const MAX_REFERENCES = 100;
+
+function normalizeToken(token: string): string | null {
+  const id = token
+    .replace(/\([^()]*\)/g, '')
+    .replace(/[\s<>]+/g, '')
+    .slice(0, MAX_ID_LENGTH);
+  return id.length > 0 ? id : null;
+}
+
+/** All ids in a Message-ID / In-Reply-To / References value, in order, de-duplicated. */
+export function parseMessageIdList(value: string | null | undefined): string[] {
+  if (!value) return [];
+  const bracketed = value.match(/<[^<>]*>/g);
+  // Some senders omit the brackets; then any whitespace-separated token with an @ is taken.
+  const tokens = bracketed ?? value.split(/[\s,]+/).filter((token) => token.includes('@'));
+  const ids: string[] = [];
+  for (const token of tokens) {
+    const id = normalizeToken(token);
+    if (id !== null && !ids.includes(id)) ids.push(id);
+  }
+  return ids.length > MAX_REFERENCES ? ids.slice(-MAX_REFERENCES) : ids;
+}
+
+export function normalizeMessageId(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const [first] = parseMessageIdList(value);
+  if (first !== undefined) return first;
+  // A bare id without brackets or @ is still the sender's id; keep it rather than lose threading.
+  return normalizeToken(value);
+}

@@ -1,0 +1,168 @@
+import { type AddressObject, type ParsedMail, parseAddressHeader, simpleParser } from 'mailparser';
+import { type EmailCore, finalizeEmail } from './build.js';
+import { EmailParseError } from './errors.js';
+import { firstHeader, headerValues, toHeaderBlock, unfold } from './headers.js';
+import { normalizeMessageId, parseMessageIdList } from './message-id.js';
+import type { HeaderField, HeaderList, InboundEmail, InboundParseOptions } from './types.js';
+
+const PARSER_OPTIONS = {
+  checksumAlgo: 'sha256',
+  // We never render mailparser's text-as-HTML or link-ified text; skipping them saves CPU.
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  skipImageLinks: true,
+  // Inlining cid: images as data: URIs would copy attachment bytes into `html`, which we keep.
+  keepCidLinks: true,
+  maxHtmlLengthToParse: 2_000_000,
+} as const;
+
+function flattenAddresses(value: AddressObject | AddressObject[] | undefined): {
+  address: string;
+  name: string;
+}[] {
+  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  const out: { address: string; name: string }[] = [];
+  const visit = (entries: AddressObject['value']) => {
+    for (const entry of entries) {
+      if (entry.group) visit(entry.group);
+      else if (entry.address) out.push({ address: entry.address, name: entry.name });
+    }
+  };
+  for (const object of objects) visit(object.value);
+  return out;
+}
+
+function headersFromLines(parsed: ParsedMail): HeaderField[] {
+  return parsed.headerLines.map(({ key, line }) => {
+    const colon = line.indexOf(':');
+    return colon < 0
+      ? { name: key, value: '' }
+      : { name: line.slice(0, colon).trim(), value: unfold(line.slice(colon + 1)) };
+  });
+}
+
+export function parseDate(raw: string | null): Date | null {
+  if (raw === null || raw.trim() === '') return null;
+  // The second form undoes RFC 5322 obsolete syntax: comments and spaces around the colons.
+  const withoutComments = raw.replace(/\([^()]*\)/g, ' ').replace(/ *: */g, ':');
+  for (const candidate of [raw, withoutComments]) {
+    const date = new Date(candidate.trim());
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  return null;
+}
+
+function mediaType(parsed: ParsedMail, headers: HeaderList): string | null {
+  const structured = parsed.headers.get('content-type');
+  if (structured && typeof structured === 'object' && 'value' in structured) {
+    const value = structured.value;
+    if (typeof value === 'string' && value !== '') return value.toLowerCase();
+  }
+  const raw = firstHeader(headers, 'content-type');
+  return raw ? (raw.split(';')[0]?.trim().toLowerCase() ?? null) : null;
+}
+
+/** Recipients the message was really delivered to, from the headers MTAs add on delivery. */
+export function deliveredToFromHeaders(headers: HeaderList): string[] {
+  const values = ['delivered-to', 'x-original-to', 'envelope-to'].flatMap((name) =>
+    headerValues(headers, name),
+  );
+  return values.flatMap((value) => {
+    const parsed = flattenAddresses(parseAddressHeader(value));
+    // Delivered-To is a bare address; accept it even where the address parser would not.
+    return parsed.length > 0 ? parsed.map((entry) => entry.address) : [value.trim()];
+  });
+}
+
+// mailparser does not recognise obsolete-syntax field names ("From  : …", RFC 5322 §4.5), which
+// our header list has trimmed; such fields are read from there.
+function addressesOf(
+  parsedValue: AddressObject | AddressObject[] | undefined,
+  headers: HeaderList,
+  name: string,
+): { address: string; name: string }[] {
+  const parsed = flattenAddresses(parsedValue);
+  if (parsed.length > 0) return parsed;
+  return headerValues(headers, name).flatMap((value) =>
+    flattenAddresses(parseAddressHeader(value)),
+  );
+}
+
+/** Everything but the derived fields, from mailparser's result. */
+export function coreFromParsedMail(parsed: ParsedMail): EmailCore {
+  const headers = headersFromLines(parsed);
+  const fromEntry =
+    addressesOf(parsed.from, headers, 'from')[0] ?? addressesOf(undefined, headers, 'sender')[0];
+  return {
+    messageId: normalizeMessageId(firstHeader(headers, 'message-id')),
+    inReplyTo: parseMessageIdList(firstHeader(headers, 'in-reply-to'))[0] ?? null,
+    references: parseMessageIdList(headerValues(headers, 'references').join(' ')),
+    from: fromEntry ? { address: fromEntry.address, name: fromEntry.name || null } : null,
+    to: addressesOf(parsed.to, headers, 'to').map((entry) => entry.address),
+    cc: addressesOf(parsed.cc, headers, 'cc').map((entry) => entry.address),
+    deliveredTo: deliveredToFromHeaders(headers),
+    subject: parsed.subject ?? firstHeader(headers, 'subject') ?? '',
+    date: parseDate(firstHeader(headers, 'date')),
+    text: parsed.text ?? '',
+    html: typeof parsed.html === 'string' ? parsed.html : null,
+    attachments: parsed.attachments.map((attachment) => ({
+      filename: attachment.filename ?? null,
+      contentType: attachment.contentType,
+      size: attachment.size,
+      contentId: attachment.contentId ? normalizeMessageId(attachment.contentId) : null,
+      sha256: attachment.checksum,
+      tooLarge: false,
+    })),
+    headers,
+    contentType: mediaType(parsed, headers),
+  };
+}
+
+async function runParser(raw: Buffer): Promise<ParsedMail> {
+  try {
+    return await simpleParser(raw, PARSER_OPTIONS);
+  } catch (cause) {
+    throw new EmailParseError('unparseable', 'The message could not be parsed as MIME', { cause });
+  }
+}
+
+/** Decodes header fields (encoded words, address lists) the way a raw message's would be. */
+export async function coreFromHeaderFields(headers: HeaderList): Promise<EmailCore> {
+  const block = toHeaderBlock(headers);
+  if (block === '') return coreFromParsedMail(await runParser(Buffer.from('\r\n')));
+  return coreFromParsedMail(await runParser(Buffer.from(`${block}\r\n`, 'utf8')));
+}
+
+function hasUsableContent(core: EmailCore): boolean {
+  return (
+    core.from !== null ||
+    core.text.trim() !== '' ||
+    (core.html ?? '').trim() !== '' ||
+    core.attachments.length > 0 ||
+    core.subject.trim() !== ''
+  );
+}
+
+/** The channel-independent part of `parseRawEmail`, for providers that add envelope data. */
+export async function parseRawCore(raw: Buffer): Promise<EmailCore> {
+  if (raw.length === 0 || raw.toString('latin1').trim() === '') {
+    throw new EmailParseError('empty', 'The message is empty');
+  }
+  const core = coreFromParsedMail(await runParser(raw));
+  if (!hasUsableContent(core)) {
+    throw new EmailParseError(
+      'no_usable_content',
+      'The message has no sender, subject, body or attachment',
+    );
+  }
+  return core;
+}
+
+/**
+ * Parses a raw RFC 5322 message. Malformed mail is read best-effort (bad dates become null,
+ * broken encodings are decoded as far as they go); `EmailParseError` is thrown only when there is
+ * no sender, subject, body or attachment to be had at all.
+ */
+export async function parseRawEmail(raw: Buffer, opts: InboundParseOptions): Promise<InboundEmail> {
+  return finalizeEmail(await parseRawCore(raw), opts);
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { parseAddressHeader } from 'mailparser';
+import { z } from 'zod';
+import { EmailParseError } from '../errors.js';
+import type { InboundAttachment } from '../types.js';
+
+/**
+ * A file part of a provider's multipart webhook, described by the HTTP layer. The bytes are not
+ * passed on: `sha256` is computed there (see `describeUpload`), or left out when unknown.
+ */
+export interface UploadedFile {
+  fieldName: string;
+  filename: string | null;
+  contentType: string;
+  size: number;
+  sha256?: string;
+}
+
+/** Describes a `File` from `Request.formData()` (or any Blob) without keeping its bytes. */
+export async function describeUpload(
+  fieldName: string,
+  file: Blob & { name?: string },
+): Promise<UploadedFile> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  return {
+    fieldName,
+    filename: file.name && file.name !== 'blob' ? file.name : null,
+    contentType: file.type || 'application/octet-stream',
+    size: bytes.byteLength,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+}
+
+export function uploadToAttachment(
+  file: UploadedFile,
+  overrides: { filename?: string | null; contentType?: string | null; contentId?: string | null },
+): InboundAttachment {
+  return {
+    filename: overrides.filename ?? file.filename,
+    contentType: overrides.contentType || file.contentType || 'application/octet-stream',
+    size: file.size,
+    contentId: overrides.contentId ?? null,
+    sha256: file.sha256 ?? '',
+    tooLarge: false,
+  };
+}
+
+/**
+ * Validates a webhook payload; on failure throws `EmailParseError('invalid_payload')` whose
+ * `field` names the first offending field, for a 400 that tells the sender what to fix.
+ */
+export function parsePayload<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+): z.output<Schema> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : null;
+  throw new EmailParseError(
+    'invalid_payload',
+    `${field ?? 'payload'}: ${issue?.message ?? 'invalid'}`,
+    { field, cause: result.error },
+  );
+}
+
+/** A form field that carries JSON, validated by `schema` once parsed. */
+export function jsonField<Schema extends z.ZodType>(schema: Schema) {
+  return z
+    .string()
+    .transform((value, ctx): unknown => {
+      try {
+        return JSON.parse(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+/** Addresses from a provider's address-list string ("A <a@x>, b@y"). */
+export function addressList(value: string | null | undefined): { address: string; name: string }[] {
+  if (!value || value.trim() === '') return [];
+  const out: { address: string; name: string }[] = [];
+  const visit = (entries: ReturnType<typeof parseAddressHeader>['value']) => {
+    for (const entry of entries) {
+      if (entry.group) visit(entry.group);
+      else if (entry.address) out.push({ address: entry.address, name: entry.name });
+    }
+  };
+  visit(parseAddressHeader(value).value);
+  return out;
+}
+
+export function splitRecipients(value: string | null | undefined): string[] {
+  return addressList(value).map((entry) => entry.address);
+}
