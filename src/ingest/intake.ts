@@ -104,15 +104,17 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
         data: {
           messageId,
           public: m.public ?? true,
-          automated: delivery.ticket.automated ?? false,
+          automated: m.automated ?? false,
         },
         createdAt: m.createdAt,
       });
-      // A customer writing on a solved ticket reopens it (metrics count the reopen).
-      if (!created && m.authorKind === 'customer' && closedStatuses.has(ticket.status)) {
+      const fromPerson = m.authorKind === 'customer' && !m.automated;
+      // A customer writing on a solved ticket reopens it (metrics count the reopen); an
+      // out-of-office reply to our answer does not.
+      if (!created && fromPerson && closedStatuses.has(ticket.status)) {
         await changeStatus(tx, ticket, 'open', 'customer');
       }
-      if (m.authorKind === 'customer') {
+      if (fromPerson) {
         await enqueueOutbox(tx, 'triage', { ticketId: ticket.id, messageId });
       }
     }

@@ -39,6 +39,8 @@ export interface InboundDelivery {
     emailInReplyTo?: string | null;
     emailReferences?: string[];
     attachments?: AttachmentMeta[];
+    /** Machine-generated (bounce, auto-reply): stored, but never triaged, answered or reopening. */
+    automated?: boolean;
     createdAt?: Date;
   };
   /** A one-time value (Mailgun token) that must not be accepted twice. */
