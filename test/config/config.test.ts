@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+describe('loadConfig', () => {
+  it('has working defaults for the embedded setup', () => {
+    const config = loadConfig({});
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.MAX_JSON_BYTES).toBe(1024 * 1024);
+    expect(config.MAX_EMAIL_BYTES).toBe(25 * 1024 * 1024);
+  });
+
+  it('parses sizes, lists and booleans', () => {
+    const config = loadConfig({
+      MAX_JSON_BYTES: '2mb',
+      ZENDESK_WEBHOOK_SECRETS: 'new, old',
+      RUN_MIGRATIONS: 'false',
+      DATABASE_URL: '',
+    });
+    expect(config.MAX_JSON_BYTES).toBe(2 * 1024 * 1024);
+    expect(config.ZENDESK_WEBHOOK_SECRETS).toEqual(['new', 'old']);
+    expect(config.RUN_MIGRATIONS).toBe(false);
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('names every bad variable and the expected form', () => {
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://db', MAX_EMAIL_BYTES: 'huge' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const message = (err as Error).message;
+      expect(message).toContain('PORT');
+      expect(message).toContain('DATABASE_URL: expected a postgres:// URL');
+      expect(message).toContain('MAX_EMAIL_BYTES');
+      expect(message).toContain('.env.example');
+    }
+  });
+});
