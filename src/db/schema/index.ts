@@ -8,3 +8,4 @@ export * from './messages.js';
 export * from './outbox.js';
 export * from './ticket-events.js';
 export * from './tickets.js';
+export * from './triage.js';
