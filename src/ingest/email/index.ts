@@ -23,7 +23,7 @@ export {
   type SendGridInboundFields,
   sendGridInboundFieldsSchema,
 } from './providers/sendgrid.js';
-export { describeUpload, type UploadedFile } from './providers/shared.js';
+export { describeUpload, readWebhookForm, type UploadedFile } from './providers/shared.js';
 export { stripQuotedReply } from './reply-strip.js';
 export type {
   HeaderField,

@@ -143,12 +143,29 @@ function hasUsableContent(core: EmailCore): boolean {
   );
 }
 
+function headerSection(raw: Buffer): Buffer | null {
+  for (const separator of ['\r\n\r\n', '\n\n']) {
+    const end = raw.indexOf(separator);
+    if (end > 0) return Buffer.concat([raw.subarray(0, end), Buffer.from('\r\n\r\n')]);
+  }
+  return null;
+}
+
 /** The channel-independent part of `parseRawEmail`, for providers that add envelope data. */
 export async function parseRawCore(raw: Buffer): Promise<EmailCore> {
   if (raw.length === 0 || raw.toString('latin1').trim() === '') {
     throw new EmailParseError('empty', 'The message is empty');
   }
-  const core = coreFromParsedMail(await runParser(raw));
+  let core: EmailCore;
+  try {
+    core = coreFromParsedMail(await runParser(raw));
+  } catch (error) {
+    // mailparser refuses whole messages past its safety limits (e.g. thousands of MIME parts);
+    // the headers alone still say who wrote about what, which is worth a ticket.
+    const head = headerSection(raw);
+    if (head === null) throw error;
+    core = coreFromParsedMail(await runParser(head));
+  }
   if (!hasUsableContent(core)) {
     throw new EmailParseError(
       'no_usable_content',

@@ -96,3 +96,22 @@ export function addressList(value: string | null | undefined): { address: string
 export function splitRecipients(value: string | null | undefined): string[] {
   return addressList(value).map((entry) => entry.address);
 }
+
+/**
+ * Splits a multipart webhook body (`await c.req.formData()`) into the text fields and the file
+ * descriptions the converters take. Repeated text fields keep their first value.
+ */
+export async function readWebhookForm(
+  form: FormData,
+): Promise<{ fields: Record<string, string>; files: UploadedFile[] }> {
+  const fields: Record<string, string> = {};
+  const files: UploadedFile[] = [];
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string') {
+      if (!(name in fields)) fields[name] = value;
+    } else {
+      files.push(await describeUpload(name, value));
+    }
+  }
+  return { fields, files };
+}
