@@ -4,6 +4,7 @@ import { AppError, createErrorHandler, errorResponse } from './http/errors.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { createRouter } from './http/openapi.js';
 import { healthRoutes } from './http/routes/health/index.js';
+import { kbRoutes } from './http/routes/kb/index.js';
 import { emailWebhooks } from './http/routes/webhooks/email.js';
 import { genericTicketWebhook } from './http/routes/webhooks/tickets.js';
 import { zendeskWebhook } from './http/routes/webhooks/zendesk.js';
@@ -22,6 +23,7 @@ export function createApp(deps: Deps) {
   app.route('/', zendeskWebhook(deps));
   app.route('/', emailWebhooks(deps));
   app.route('/', genericTicketWebhook(deps));
+  app.route('/', kbRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -1,7 +1,7 @@
 import { Parser } from 'htmlparser2';
 import { type Block, collapseWhitespace } from './blocks.js';
 
-const SKIP = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'nav']);
+const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'nav']);
 const BLOCK_BREAK = new Set([
   'p',
   'div',

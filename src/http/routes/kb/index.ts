@@ -1,0 +1,33 @@
+import type { Deps } from '../../../deps.js';
+import { HashedEmbedder } from '../../../models/embedder/hashed.js';
+import type { Embedder } from '../../../models/embedder/types.js';
+import { requireApiKey } from '../../middleware/auth.js';
+import { createRouter } from '../../openapi.js';
+import { registerArticleRoutes } from './articles.js';
+import { registerSearchRoute } from './search.js';
+
+export interface KbRouteDeps extends Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox'> {
+  /** Query embedders; search uses the newest ready model among them. */
+  embedders: readonly Embedder[];
+}
+
+/**
+ * /api/kb: article CRUD (managers write, agents read) and search (agents). Without configured
+ * embedders the built-in hashed embedder (the zero-download default) embeds queries.
+ */
+export function kbRoutes(
+  deps: Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox'> & { embedders?: readonly Embedder[] },
+) {
+  const routeDeps: KbRouteDeps = {
+    ...deps,
+    embedders: deps.embedders?.length ? deps.embedders : [new HashedEmbedder()],
+  };
+  const app = createRouter();
+  app.use('/api/kb/*', async (c, next) => {
+    const write = c.req.method !== 'GET' && !c.req.path.startsWith('/api/kb/search');
+    return requireApiKey(deps, write ? 'manager' : 'agent')(c, next);
+  });
+  registerArticleRoutes(app, routeDeps);
+  registerSearchRoute(app, routeDeps);
+  return app;
+}

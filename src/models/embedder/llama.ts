@@ -1,0 +1,74 @@
+import path from 'node:path';
+import type { Embedder } from './types.js';
+
+export interface LlamaEmbedderOptions {
+  /** Path to a GGUF model file (an embedding model such as bge/nomic, or any llama.cpp model). */
+  modelPath: string;
+  /** Tokens per text the context can hold; longer texts are truncated to fit. */
+  contextSize?: number;
+  /** CPU threads for inference; 0 lets llama.cpp decide. */
+  threads?: number;
+  /** Stored with every vector; defaults to `gguf:<file name>`. */
+  name?: string;
+}
+
+/**
+ * Embeddings from a GGUF model through node-llama-cpp (llama.cpp, in-process, CPU by default).
+ * Only the prebuilt binary is used: building llama.cpp from source at run time would need a
+ * download. Texts are embedded one at a time on one context (llama.cpp contexts are not
+ * re-entrant), so calls are serialised.
+ */
+export async function createLlamaEmbedder(
+  options: LlamaEmbedderOptions,
+): Promise<Embedder & { close(): Promise<void> }> {
+  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({
+    build: 'never',
+    gpu: false,
+    progressLogs: false,
+    logLevel: LlamaLogLevel.error,
+  });
+  const model = await llama.loadModel({ modelPath: path.resolve(options.modelPath) });
+  const contextSize = options.contextSize ?? 1024;
+  const context = await model.createEmbeddingContext({
+    contextSize,
+    ...(options.threads ? { threads: options.threads } : {}),
+  });
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const embedOne = async (text: string): Promise<Float32Array> => {
+    // Leave room for BOS/EOS; truncating by tokens keeps long chunks from failing outright.
+    const tokens = model.tokenize(text).slice(0, contextSize - 8);
+    const embedding = await context.getEmbeddingFor(tokens);
+    return normalize(Float32Array.from(embedding.vector));
+  };
+  const embed = (texts: string[]): Promise<Float32Array[]> => {
+    const run = queue.then(async () => {
+      const vectors: Float32Array[] = [];
+      for (const text of texts) vectors.push(await embedOne(text));
+      return vectors;
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const [probe] = await embed(['dimension probe']);
+  return {
+    name: options.name ?? `gguf:${path.basename(options.modelPath)}`,
+    dimension: probe!.length,
+    embed,
+    close: async () => {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
+}
+
+function normalize(vector: Float32Array): Float32Array {
+  let norm = 0;
+  for (const v of vector) norm += v * v;
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / norm;
+  return vector;
+}
