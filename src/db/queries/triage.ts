@@ -1,0 +1,264 @@
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import {
+  type RoutingRule,
+  type RuleActions,
+  type RuleConditions,
+  type TrainingSource,
+  aiInteractions,
+  classifierModels,
+  routingRules,
+  taxonomyCategories,
+  ticketTriage,
+  trainingExamples,
+} from '../schema/triage.js';
+import {
+  starterRoutingRules,
+  starterTaxonomy,
+} from '../../pipeline/triage/starter-taxonomy.js';
+
+/** Seeds the starter taxonomy and routing rules once; later edits are never overwritten. */
+export async function ensureStarterData(db: Db): Promise<void> {
+  const [{ n } = { n: 0 }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(taxonomyCategories);
+  if (n === 0) {
+    await db
+      .insert(taxonomyCategories)
+      .values(starterTaxonomy)
+      .onConflictDoNothing({ target: taxonomyCategories.name });
+  }
+  const [{ r } = { r: 0 }] = await db.select({ r: sql<number>`count(*)::int` }).from(routingRules);
+  if (r === 0) {
+    await db.insert(routingRules).values(
+      starterRoutingRules.map((rule, i) => ({
+        position: (i + 1) * 10,
+        name: rule.name,
+        conditions: rule.conditions,
+        actions: rule.actions,
+        continueMatching: rule.continueMatching ?? false,
+      })),
+    );
+  }
+}
+
+export async function listCategories(db: Db, opts: { activeOnly?: boolean } = {}) {
+  return db
+    .select()
+    .from(taxonomyCategories)
+    .where(opts.activeOnly ? eq(taxonomyCategories.active, true) : undefined)
+    .orderBy(asc(taxonomyCategories.name));
+}
+
+export async function upsertCategory(
+  db: Db,
+  category: {
+    name: string;
+    description?: string;
+    examples?: string[];
+    defaultPriority?: 'low' | 'normal' | 'high' | 'urgent';
+    active?: boolean;
+  },
+) {
+  const [row] = await db
+    .insert(taxonomyCategories)
+    .values(category)
+    .onConflictDoUpdate({
+      target: taxonomyCategories.name,
+      set: {
+        ...(category.description !== undefined ? { description: category.description } : {}),
+        ...(category.examples !== undefined ? { examples: category.examples } : {}),
+        ...(category.defaultPriority ? { defaultPriority: category.defaultPriority } : {}),
+        ...(category.active !== undefined ? { active: category.active } : {}),
+        updatedAt: sql`now()`,
+      },
+    })
+    .returning();
+  return row!;
+}
+
+export async function listRoutingRules(db: Db): Promise<RoutingRule[]> {
+  return db.select().from(routingRules).orderBy(asc(routingRules.position), asc(routingRules.createdAt));
+}
+
+/** Replaces the whole ordered rule list atomically (the admin API edits rules as a list). */
+export async function replaceRoutingRules(
+  db: Db,
+  rules: {
+    name: string;
+    enabled?: boolean;
+    conditions: RuleConditions;
+    actions: RuleActions;
+    continueMatching?: boolean;
+  }[],
+): Promise<RoutingRule[]> {
+  return db.transaction(async (tx) => {
+    await tx.delete(routingRules);
+    if (rules.length === 0) return [];
+    return tx
+      .insert(routingRules)
+      .values(
+        rules.map((rule, i) => ({
+          position: (i + 1) * 10,
+          name: rule.name,
+          enabled: rule.enabled ?? true,
+          conditions: rule.conditions,
+          actions: rule.actions,
+          continueMatching: rule.continueMatching ?? false,
+        })),
+      )
+      .returning();
+  });
+}
+
+export async function addTrainingExamples(
+  db: Db,
+  examples: { text: string; label: string }[],
+  source: TrainingSource,
+): Promise<number> {
+  if (examples.length === 0) return 0;
+  let added = 0;
+  // Chunked so a 10k-row CSV import stays within parameter limits.
+  for (let i = 0; i < examples.length; i += 1_000) {
+    const rows = await db
+      .insert(trainingExamples)
+      .values(examples.slice(i, i + 1_000).map((e) => ({ ...e, source })))
+      .returning({ id: trainingExamples.id });
+    added += rows.length;
+  }
+  return added;
+}
+
+/** An agent's correction is one example per ticket: correcting again replaces it. */
+export async function upsertCorrectionExample(
+  db: Db,
+  example: { ticketId: string; text: string; label: string },
+): Promise<void> {
+  await db
+    .insert(trainingExamples)
+    .values({ ...example, source: 'correction' })
+    .onConflictDoUpdate({
+      target: trainingExamples.ticketId,
+      set: { label: example.label, text: example.text, createdAt: sql`now()` },
+    });
+}
+
+export async function listTrainingExamples(db: Db) {
+  return db
+    .select({ text: trainingExamples.text, label: trainingExamples.label, source: trainingExamples.source })
+    .from(trainingExamples)
+    .orderBy(asc(trainingExamples.createdAt), asc(trainingExamples.id));
+}
+
+export async function newestTrainingExampleAt(db: Db): Promise<Date | null> {
+  const [row] = await db
+    .select({ at: sql<Date | null>`max(${trainingExamples.createdAt})` })
+    .from(trainingExamples);
+  return row?.at ? new Date(row.at) : null;
+}
+
+export async function latestClassifierVersion(db: Db): Promise<{ version: number; createdAt: Date } | null> {
+  const [row] = await db
+    .select({ version: classifierModels.version, createdAt: classifierModels.createdAt })
+    .from(classifierModels)
+    .where(eq(classifierModels.active, true))
+    .orderBy(desc(classifierModels.version))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function getClassifierModel(db: Db, version: number) {
+  const [row] = await db
+    .select()
+    .from(classifierModels)
+    .where(eq(classifierModels.version, version))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function insertClassifierModel(
+  db: Db,
+  values: {
+    algorithm: string;
+    featureVersion: string;
+    labels: string[];
+    trainedOn: number;
+    metrics: Record<string, unknown>;
+    model: unknown;
+  },
+) {
+  const [row] = await db.insert(classifierModels).values(values).returning({
+    version: classifierModels.version,
+    createdAt: classifierModels.createdAt,
+  });
+  return row!;
+}
+
+export async function listClassifierModels(db: Db, limit = 20) {
+  return db
+    .select({
+      version: classifierModels.version,
+      algorithm: classifierModels.algorithm,
+      featureVersion: classifierModels.featureVersion,
+      labels: classifierModels.labels,
+      trainedOn: classifierModels.trainedOn,
+      metrics: classifierModels.metrics,
+      active: classifierModels.active,
+      createdAt: classifierModels.createdAt,
+    })
+    .from(classifierModels)
+    .orderBy(desc(classifierModels.version))
+    .limit(limit);
+}
+
+export type TriageValues = typeof ticketTriage.$inferInsert;
+
+export async function saveTriage(db: Db, values: TriageValues): Promise<void> {
+  const { ticketId: _ticketId, ...update } = values;
+  await db
+    .insert(ticketTriage)
+    .values(values)
+    .onConflictDoUpdate({
+      target: ticketTriage.ticketId,
+      // A re-triage (new customer message) refreshes the prediction but keeps a correction.
+      set: { ...update, updatedAt: sql`now()` },
+    });
+}
+
+export async function getTriage(db: Db, ticketId: string) {
+  const [row] = await db.select().from(ticketTriage).where(eq(ticketTriage.ticketId, ticketId)).limit(1);
+  return row ?? null;
+}
+
+export async function recordCorrection(
+  db: Db,
+  ticketId: string,
+  correction: { category: string; by: string },
+): Promise<boolean> {
+  const rows = await db
+    .update(ticketTriage)
+    .set({ correctedCategory: correction.category, correctedBy: correction.by, updatedAt: sql`now()` })
+    .where(eq(ticketTriage.ticketId, ticketId))
+    .returning({ ticketId: ticketTriage.ticketId });
+  return rows.length > 0;
+}
+
+export async function insertAiInteraction(db: Db, values: typeof aiInteractions.$inferInsert) {
+  await db.insert(aiInteractions).values(values);
+}
+
+export async function listAiInteractions(db: Db, ticketId: string) {
+  return db
+    .select()
+    .from(aiInteractions)
+    .where(eq(aiInteractions.ticketId, ticketId))
+    .orderBy(asc(aiInteractions.createdAt));
+}
+
+export async function countTrainingExamplesSince(db: Db, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(trainingExamples)
+    .where(and(gt(trainingExamples.createdAt, since)));
+  return row?.n ?? 0;
+}

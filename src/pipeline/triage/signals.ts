@@ -1,0 +1,66 @@
+import Sentiment from 'sentiment';
+import type { Priority, Sentiment as SentimentLabel } from '../../db/schema/triage.js';
+
+const analyzer = new Sentiment();
+
+/**
+ * Sentiment from the AFINN lexicon (the `sentiment` package), plus a few strongly negative
+ * phrases in the other languages our starter taxonomy serves; AFINN itself is English-only.
+ */
+const negativeElsewhere =
+  /\b(inakzeptabel|unverschämt|enttäuscht|katastrophe|inaceptable|decepcionad[oa]|horrible|inadmissible|déçu|scandaleux|inaceitável|decepcionad[oa]|péssimo)\b/i;
+
+export function detectSentiment(text: string): { label: SentimentLabel; score: number } {
+  const result = analyzer.analyze(text.slice(0, 5_000));
+  const score = result.comparative;
+  if (score <= -0.15 || negativeElsewhere.test(text)) return { label: 'negative', score };
+  if (score >= 0.25) return { label: 'positive', score };
+  return { label: 'neutral', score };
+}
+
+/** Words that mean "this is on fire", in the languages we detect. */
+const urgentPattern =
+  /\b(outage|down for (everyone|all)|site is down|production (is )?down|data loss|security (breach|incident)|hacked|cannot access anything|all users|urgent|asap|immediately|emergency|legal action|chargeback|dringend|sofort|ausfall|urgente|caído|panne|urgence|immédiatement)\b/i;
+const highPattern =
+  /\b(not working|doesn'?t work|broken|error|failed|crash(es|ed)?|charged twice|double charged|still (no|not)|third time|funktioniert nicht|no funciona|ne fonctionne pas|não funciona)\b/i;
+
+const order: Priority[] = ['low', 'normal', 'high', 'urgent'];
+const max = (a: Priority, b: Priority) => (order.indexOf(a) >= order.indexOf(b) ? a : b);
+
+export interface PriorityInput {
+  text: string;
+  categoryDefault: Priority;
+  sentiment: SentimentLabel;
+  requesterEmail: string | null;
+  vipDomains: string[];
+  vipEmails: string[];
+}
+
+/**
+ * Priority = the category's default, raised by rules: outage/urgency words → urgent; failure words
+ * → high; VIP customers and angry customers one step up. Never lowered below the category default.
+ */
+export function decidePriority(input: PriorityInput): { priority: Priority; reasons: string[] } {
+  let priority = input.categoryDefault;
+  const reasons = [`category default ${input.categoryDefault}`];
+  if (urgentPattern.test(input.text)) {
+    priority = 'urgent';
+    reasons.push('urgency words');
+  } else if (highPattern.test(input.text)) {
+    priority = max(priority, 'high');
+    reasons.push('failure words');
+  }
+  const email = input.requesterEmail?.toLowerCase() ?? '';
+  const domain = email.split('@')[1] ?? '';
+  const vip = input.vipEmails.includes(email) || (domain !== '' && input.vipDomains.includes(domain));
+  const bump = (p: Priority) => order[Math.min(order.indexOf(p) + 1, order.length - 1)]!;
+  if (vip) {
+    priority = bump(priority);
+    reasons.push('VIP customer');
+  }
+  if (input.sentiment === 'negative' && priority !== 'urgent') {
+    priority = max(priority, 'high');
+    reasons.push('negative sentiment');
+  }
+  return { priority, reasons };
+}
