@@ -187,28 +187,38 @@ export async function vectorCandidates(
   filters?: SearchFilters,
   efSearch: number = fusionDefaults.efSearch,
 ): Promise<Candidate[]> {
-  const dim = sql.raw(String(Math.trunc(model.dimension)));
-  const literal = `[${Array.from(queryVector).join(',')}]`;
   const ef = sql.raw(String(Math.max(limit, Math.trunc(efSearch))));
   return withTransaction(db, async (tx) => {
     await tx.execute(sql`set local hnsw.ef_search = ${ef}`);
     if (hasFilters(filters)) await tx.execute(sql`set local hnsw.iterative_scan = relaxed_order`);
     const rows = await queryRows<{ chunk_id: string; distance: number }>(
       tx,
-      sql`
-        select chunk_id, distance from (
-          select e.chunk_id,
-            (e.embedding::vector(${dim})) <=> ${literal}::vector(${dim}) distance
-          from kb_chunk_embeddings e
-          join kb_chunks c on c.id = e.chunk_id
-          where e.model = ${modelLiteral(model.name)} ${whereClause(filterConditions(filters))}
-          order by distance
-          limit ${limit}
-        ) nearest
-        order by distance, chunk_id`,
+      vectorCandidatesQuery(model, queryVector, limit, filters),
     );
     return rows.map((r) => ({ chunkId: r.chunk_id, score: 1 - Number(r.distance) }));
   });
+}
+
+/** The nearest-neighbour statement, shared with the benchmark's EXPLAIN. */
+export function vectorCandidatesQuery(
+  model: { name: string; dimension: number },
+  queryVector: Float32Array,
+  limit: number,
+  filters?: SearchFilters,
+): SQL {
+  const dim = sql.raw(String(Math.trunc(model.dimension)));
+  const literal = `[${Array.from(queryVector).join(',')}]`;
+  return sql`
+    select chunk_id, distance from (
+      select e.chunk_id,
+        (e.embedding::vector(${dim})) <=> ${literal}::vector(${dim}) distance
+      from kb_chunk_embeddings e
+      join kb_chunks c on c.id = e.chunk_id
+      where e.model = ${modelLiteral(model.name)} ${whereClause(filterConditions(filters))}
+      order by distance
+      limit ${limit}
+    ) nearest
+    order by distance, chunk_id`;
 }
 
 /** The newest ready model that one of `embedders` can embed queries for. */
