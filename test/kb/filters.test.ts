@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArticles } from '../../src/kb/import.js';
 import { indexPendingArticles } from '../../src/kb/indexer.js';
-import { searchKnowledgeBase } from '../../src/kb/search.js';
+import { type SearchFilters, type SearchMode, searchKnowledgeBase } from '../../src/kb/search.js';
 import type { ArticleInput } from '../../src/kb/types.js';
 import { activateEmbedder } from '../../src/kb/vector-index.js';
 import { HashedEmbedder } from '../../src/models/embedder/hashed.js';
@@ -49,11 +49,7 @@ afterAll(async () => {
   await database?.destroy();
 });
 
-const search = (
-  query: string,
-  filters: Parameters<typeof searchKnowledgeBase>[1]['filters'],
-  mode = 'hybrid' as const,
-) =>
+const search = (query: string, filters: SearchFilters | undefined, mode: SearchMode = 'hybrid') =>
   searchKnowledgeBase(database.db, { query, limit: 5, filters, mode }, { embedders: [embedder] });
 
 describe('search filters', () => {
