@@ -11,6 +11,7 @@ export const ticketEventTypes = [
   'message_received',
   'status_changed',
   'triaged',
+  'triage_corrected',
   'drafted',
   'approved',
   'edited',
