@@ -3,18 +3,17 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { createDatabase, type Database } from '../db/client.js';
-import { evaluateQueries, indexEvalCorpus, parseEvalQueries } from '../kb/eval.js';
-import type { SearchMode } from '../kb/search.js';
+import { type EvalMode, evaluateQueries, indexEvalCorpus, parseEvalQueries } from '../kb/eval.js';
 import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
 
 const usage = `Usage: npm run -s eval:retrieval -- --docs <docs.jsonl> --queries <queries.jsonl>
-    [--mode hybrid|lexical|vector|all] [--lexical-weight 0.6]
+    [--mode hybrid|lexical|vector|tsrank|all] [--lexical-weight 0.6]
 
 Indexes the docs into a fresh store (PGlite in memory, or a new database on DATABASE_URL's server,
 dropped afterwards) through the real import and index path, runs every query through the real
-search and prints one JSON line of metrics (the last line). --mode all prints lexical and vector
-lines first, then hybrid.`;
+search and prints one JSON line of metrics (the last line). --mode all prints ts_rank (baseline),
+lexical and vector lines first, then hybrid.`;
 
 /** A throwaway database on the server of `url`, created and dropped around `fn`. */
 async function withFreshPostgres<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
@@ -60,10 +59,10 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
-  const modes: SearchMode[] =
-    values.mode === 'all' ? ['lexical', 'vector', 'hybrid'] : [values.mode as SearchMode];
-  if (!modes.every((m) => ['hybrid', 'lexical', 'vector'].includes(m))) {
-    throw new Error(`--mode must be hybrid, lexical, vector or all (got ${values.mode})`);
+  const modes: EvalMode[] =
+    values.mode === 'all' ? ['tsrank', 'lexical', 'vector', 'hybrid'] : [values.mode as EvalMode];
+  if (!modes.every((m) => ['hybrid', 'lexical', 'vector', 'tsrank'].includes(m))) {
+    throw new Error(`--mode must be hybrid, lexical, vector, tsrank or all (got ${values.mode})`);
   }
   const docs = parseArticlesJsonl(await readFile(values.docs, 'utf8'), values.docs);
   const queries = parseEvalQueries(await readFile(values.queries, 'utf8'));

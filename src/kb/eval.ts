@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
+import { queryRows } from '../db/queries/kb.js';
 import type { Embedder } from '../models/embedder/types.js';
 import { importArticles } from './import.js';
 import { indexArticle } from './indexer.js';
@@ -82,10 +84,42 @@ export async function indexEvalCorpus(
  * Runs every query through the real search and scores the article ranking (passages deduplicated
  * to their article, first occurrence wins), as a support agent would read the citations.
  */
+export type EvalMode = SearchMode | 'tsrank';
+
+/**
+ * Baseline for comparison only: Postgres' built-in ts_rank over title (weight A), section (B) and
+ * body (D), with the query's lexemes OR-ed (plainto_tsquery ANDs them and matches almost nothing
+ * for conversational queries).
+ */
+export async function tsRankArticles(db: Db, query: string, limit: number): Promise<string[]> {
+  const rows = await queryRows<{ external_id: string }>(
+    db,
+    sql`
+      with q as (
+        select s.text_config,
+          nullif(array_to_string(array_agg(quote_literal(t.lexeme)), ' | '), '') q
+        from kb_corpus_stats s, unnest(to_tsvector(s.text_config::regconfig, ${query})) t
+        group by s.text_config
+      ), ranked as (
+        select a.external_id, max(ts_rank(
+          setweight(to_tsvector(c.text_config::regconfig, a.title), 'A') ||
+          setweight(to_tsvector(c.text_config::regconfig, c.section), 'B') ||
+          to_tsvector(c.text_config::regconfig, c.text),
+          to_tsquery(c.text_config::regconfig, q.q))) score
+        from kb_chunks c join kb_articles a on a.id = c.article_id
+        join q on q.text_config = c.text_config
+        where q.q is not null
+        group by a.external_id
+      )
+      select external_id from ranked where score > 0 order by score desc, external_id limit ${limit}`,
+  );
+  return rows.map((r) => r.external_id);
+}
+
 export async function evaluateQueries(
   db: Db,
   queries: readonly EvalQuery[],
-  options: { mode?: SearchMode; search?: SearchOptions; indexMs?: number } = {},
+  options: { mode?: EvalMode; search?: SearchOptions; indexMs?: number } = {},
 ): Promise<RetrievalMetrics> {
   let rr = 0;
   let r1 = 0;
@@ -94,16 +128,19 @@ export async function evaluateQueries(
   const latencies: number[] = [];
   for (const q of queries) {
     const started = performance.now();
-    const result = await searchKnowledgeBase(
-      db,
-      { query: q.query, limit: 10, perArticle: 1, mode: options.mode ?? 'hybrid' },
-      options.search,
-    );
+    const mode = options.mode ?? 'hybrid';
+    const ranked =
+      mode === 'tsrank'
+        ? await tsRankArticles(db, q.query, 10)
+        : (
+            await searchKnowledgeBase(
+              db,
+              { query: q.query, limit: 10, perArticle: 1, mode },
+              options.search,
+            )
+          ).passages.map((p) => p.externalId);
     latencies.push(performance.now() - started);
-    const s = scoreRanking(
-      result.passages.map((p) => p.externalId),
-      q.relevant,
-    );
+    const s = scoreRanking(ranked, q.relevant);
     rr += s.rr;
     r1 += s.recall1;
     r5 += s.recall5;
