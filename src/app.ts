@@ -3,8 +3,11 @@ import type { Deps } from './deps.js';
 import { AppError, createErrorHandler, errorResponse } from './http/errors.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { createRouter } from './http/openapi.js';
+import { routingRuleRoutes } from './http/routes/admin/routing-rules.js';
+import { taxonomyRoutes } from './http/routes/admin/taxonomy.js';
 import { healthRoutes } from './http/routes/health/index.js';
 import { kbRoutes } from './http/routes/kb/index.js';
+import { ticketTriageRoutes } from './http/routes/tickets/triage.js';
 import { emailWebhooks } from './http/routes/webhooks/email.js';
 import { genericTicketWebhook } from './http/routes/webhooks/tickets.js';
 import { zendeskWebhook } from './http/routes/webhooks/zendesk.js';
@@ -23,6 +26,9 @@ export function createApp(deps: Deps) {
   app.route('/', zendeskWebhook(deps));
   app.route('/', emailWebhooks(deps));
   app.route('/', genericTicketWebhook(deps));
+  app.route('/', ticketTriageRoutes(deps));
+  app.route('/', taxonomyRoutes(deps));
+  app.route('/', routingRuleRoutes(deps));
   app.route('/', kbRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

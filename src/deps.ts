@@ -4,7 +4,14 @@ import { type ApiKeyVerifier, createApiKeyVerifier } from './auth/api-keys.js';
 import type { Config } from './config/index.js';
 import type { Db } from './db/client.js';
 import { createDatabase, type Database } from './db/client.js';
+import { ensureStarterData } from './db/queries/triage.js';
+import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
+import type { ZendeskClient } from './integrations/zendesk/types.js';
 import { createLogger } from './log.js';
+import { HashedEmbedder } from './models/embedder/hashed.js';
+import type { Embedder } from './models/embedder/types.js';
+import type { Generator } from './models/generator/types.js';
+import { type ClassifierStore, createClassifierStore } from './pipeline/triage/classifier-store.js';
 import { closeQueues, createQueues, type Queues } from './queue/queues.js';
 import { createProducerConnection } from './queue/redis.js';
 
@@ -18,6 +25,13 @@ export interface Deps {
   redis: Redis;
   queues: Queues;
   apiKeys: ApiKeyVerifier;
+  classifierStore: ClassifierStore;
+  /** Configured embedder first; search and indexing use it (the hashed one needs no download). */
+  embedders: Embedder[];
+  /** Local or remote LLMs, null when not configured (the zero-download paths are used). */
+  models: { classifierLlm: Generator | null };
+  /** Zendesk REST client, null without API credentials. */
+  zendesk: ZendeskClient | null;
   /** Called after a commit that wrote outbox rows; the relay picks them up at once. */
   notifyOutbox: () => void;
   now: () => Date;
@@ -27,6 +41,9 @@ export interface BuildDepsOverrides {
   log?: Logger;
   database?: Database;
   redis?: Redis;
+  zendesk?: ZendeskClient | null;
+  models?: Partial<Deps['models']>;
+  embedders?: Embedder[];
 }
 
 export async function buildDeps(config: Config, overrides: BuildDepsOverrides = {}): Promise<Deps> {
@@ -39,6 +56,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
       poolMax: config.DATABASE_POOL_MAX,
     }));
   if (config.RUN_MIGRATIONS) await database.migrate();
+  await ensureStarterData(database.db);
   const redis = overrides.redis ?? createProducerConnection(config.REDIS_URL);
   // Without a listener ioredis prints every reconnect failure as an unhandled error event.
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis producer connection error'));
@@ -51,6 +69,11 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     redis,
     queues,
     apiKeys: createApiKeyVerifier(database.db),
+    classifierStore: createClassifierStore(database.db, log),
+    embedders: overrides.embedders ?? [await embedderFromConfig(config)],
+    models: { classifierLlm: null, ...overrides.models },
+    zendesk:
+      overrides.zendesk !== undefined ? overrides.zendesk : createZendeskClientFromConfig(config),
     notifyOutbox: () => {},
     now: () => new Date(),
   };
@@ -60,4 +83,16 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await closeQueues(deps.queues).catch(() => {});
   deps.redis.disconnect();
   await deps.database.close();
+}
+
+/** EMBEDDER: unset → hashed n-grams; `*.gguf` → node-llama-cpp; a folder → transformers.js ONNX. */
+export async function embedderFromConfig(config: Config): Promise<Embedder> {
+  const spec = config.EMBEDDER;
+  if (!spec || spec === 'hashed') return new HashedEmbedder();
+  if (spec.endsWith('.gguf')) {
+    const { createLlamaEmbedder } = await import('./models/embedder/llama.js');
+    return createLlamaEmbedder({ modelPath: spec });
+  }
+  const { createTransformersEmbedder } = await import('./models/embedder/transformers.js');
+  return createTransformersEmbedder({ modelPath: spec });
 }

@@ -71,6 +71,22 @@ export const configSchema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   RUN_MIGRATIONS: bool.default(true),
+  /**
+   * Embedding model: unset = the built-in hashed n-gram embedder (no download); a folder path =
+   * a local ONNX model through transformers.js; a path ending .gguf = node-llama-cpp embeddings.
+   */
+  EMBEDDER: z.string().optional(),
+  /** Customers whose tickets get a priority bump (comma-separated domains / addresses). */
+  VIP_DOMAINS: csv.default([]),
+  VIP_EMAILS: csv.default([]),
+  /** Below this classifier confidence the LLM tier (when configured) decides the category. */
+  TRIAGE_LLM_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  /** Fewer labelled examples than this counts as a cold start (LLM tier consulted). */
+  TRIAGE_COLD_START_EXAMPLES: z.coerce.number().int().min(0).default(200),
+  /** Write triage results back to Zendesk (group, priority, tags, private note) when configured. */
+  ZENDESK_WRITEBACK: bool.default(true),
+  /** Seconds to wait after an agent correction before retraining (corrections are batched). */
+  RETRAIN_DEBOUNCE_SECONDS: z.coerce.number().int().min(0).default(30),
   /** Enqueue drafting after triage. Off until the drafting step lands. */
   FEATURE_DRAFTS: bool.default(false),
 });

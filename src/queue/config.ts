@@ -26,6 +26,30 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  retrain: {
+    // One at a time: training is CPU-bound and two concurrent runs would both store a version.
+    concurrency: 1,
+    // Training 10k examples takes well under a minute on 2 cores.
+    lockDuration: 180_000,
+    job: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 10_000 },
+      removeOnComplete: { age: 24 * 3600, count: 1_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+  'zendesk-writeback': {
+    // Zendesk's API allows ~700 requests/min on most plans; each write-back makes up to 5 calls.
+    concurrency: 4,
+    // The client may wait out a 429 Retry-After (bounded at 60 s) inside one attempt.
+    lockDuration: 120_000,
+    job: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 14 * 24 * 3600 },
+    },
+  },
   'kb-index': {
     // Embedding is CPU-bound and runs on the event loop (hashed) or a native thread pool
     // (ONNX/GGUF); two at a time keeps search latency steady on a 2-core box.

@@ -7,6 +7,10 @@ import { z } from 'zod';
  */
 export const jobSchemas = {
   triage: z.object({ ticketId: z.uuid(), messageId: z.uuid().optional() }),
+  /** Retrain the classifier; debounced: a run with nothing new to learn is a no-op. */
+  retrain: z.object({ reason: z.enum(['correction', 'import', 'taxonomy', 'manual']) }),
+  /** Push a ticket's triage to Zendesk (group, priority, tags, private note). */
+  'zendesk-writeback': z.object({ ticketId: z.uuid() }),
   /** (Re)build one article's chunks, postings and vectors, or fill a newly configured model. */
   'kb-index': z.union([
     z.object({ articleId: z.uuid() }),

@@ -1,13 +1,23 @@
 import { type Job, Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
+import { processKbIndexJob } from '../kb/jobs.js';
 import { workerOptions } from './config.js';
 import { type JobName, jobNames, parseJobPayload } from './jobs.js';
+import { processRetrain } from './processors/retrain.js';
 import { processTriage } from './processors/triage.js';
 import type { ProcessorMap } from './processors/types.js';
+import { processZendeskWriteback } from './processors/zendesk-writeback.js';
 import { createWorkerConnection } from './redis.js';
 
 export const defaultProcessors: ProcessorMap = {
   triage: processTriage,
+  retrain: processRetrain,
+  'zendesk-writeback': processZendeskWriteback,
+  'kb-index': (deps, payload, job) =>
+    processKbIndexJob(deps, payload, async () => {
+      // Long re-embeds report progress so the job's lock is extended between batches.
+      await job.updateProgress({ at: Date.now() });
+    }),
 };
 
 export interface WorkerPool {

@@ -1,9 +1,4 @@
-import type {
-  Priority,
-  RuleActions,
-  RuleConditions,
-  Sentiment,
-} from '../../db/schema/triage.js';
+import type { Priority, RuleActions, RuleConditions, Sentiment } from '../../db/schema/triage.js';
 
 export interface RoutingFacts {
   category: string;

@@ -52,7 +52,8 @@ export function decidePriority(input: PriorityInput): { priority: Priority; reas
   }
   const email = input.requesterEmail?.toLowerCase() ?? '';
   const domain = email.split('@')[1] ?? '';
-  const vip = input.vipEmails.includes(email) || (domain !== '' && input.vipDomains.includes(domain));
+  const vip =
+    input.vipEmails.includes(email) || (domain !== '' && input.vipDomains.includes(domain));
   const bump = (p: Priority) => order[Math.min(order.indexOf(p) + 1, order.length - 1)]!;
   if (vip) {
     priority = bump(priority);

@@ -39,11 +39,23 @@ describe('route (starter rules)', () => {
 
   it('never drafts for automated mail, whatever the rules say', () => {
     const d = route(
-      [{ id: 'x', name: 'draft everything', enabled: true, conditions: {}, actions: { draft: true }, continueMatching: false }],
+      [
+        {
+          id: 'x',
+          name: 'draft everything',
+          enabled: true,
+          conditions: {},
+          actions: { draft: true },
+          continueMatching: false,
+        },
+      ],
       facts({ automated: true }),
     );
     expect(d.draft).toBe(false);
-    expect(route(rules, facts({ automated: true }))).toMatchObject({ queue: 'automated', draft: false });
+    expect(route(rules, facts({ automated: true }))).toMatchObject({
+      queue: 'automated',
+      draft: false,
+    });
   });
 
   it('tags low-confidence triage for review and falls through to the catch-all', () => {
@@ -54,12 +66,38 @@ describe('route (starter rules)', () => {
 
   it('matches requester domains, languages and tags; skips disabled rules', () => {
     const custom: RuleLike[] = [
-      { id: '1', name: 'disabled', enabled: false, conditions: {}, actions: { team: 'nobody' }, continueMatching: false },
-      { id: '2', name: 'acme de', enabled: true, conditions: { requesterDomain: ['ACME.com'], language: ['de'] }, actions: { team: 'dach' }, continueMatching: false },
-      { id: '3', name: 'vip tag', enabled: true, conditions: { tagsAny: ['vip'] }, actions: { team: 'vip', priority: 'high' }, continueMatching: false },
+      {
+        id: '1',
+        name: 'disabled',
+        enabled: false,
+        conditions: {},
+        actions: { team: 'nobody' },
+        continueMatching: false,
+      },
+      {
+        id: '2',
+        name: 'acme de',
+        enabled: true,
+        conditions: { requesterDomain: ['ACME.com'], language: ['de'] },
+        actions: { team: 'dach' },
+        continueMatching: false,
+      },
+      {
+        id: '3',
+        name: 'vip tag',
+        enabled: true,
+        conditions: { tagsAny: ['vip'] },
+        actions: { team: 'vip', priority: 'high' },
+        continueMatching: false,
+      },
     ];
-    expect(route(custom, facts({ requesterEmail: 'x@acme.com', language: 'de' })).team).toBe('dach');
-    expect(route(custom, facts({ tags: ['vip'] }))).toMatchObject({ team: 'vip', priority: 'high' });
+    expect(route(custom, facts({ requesterEmail: 'x@acme.com', language: 'de' })).team).toBe(
+      'dach',
+    );
+    expect(route(custom, facts({ tags: ['vip'] }))).toMatchObject({
+      team: 'vip',
+      priority: 'high',
+    });
     expect(route(custom, facts()).team).toBeNull();
   });
 });

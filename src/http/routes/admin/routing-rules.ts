@@ -37,22 +37,39 @@ const ruleInput = z.object({
   actions,
   continueMatching: z.boolean().default(false),
 });
-const ruleSchema = ruleInput.extend({ id: z.string(), position: z.number() }).openapi('RoutingRule');
+const ruleSchema = ruleInput
+  .extend({ id: z.string(), position: z.number() })
+  .openapi('RoutingRule');
 
 const list = createRoute({
   method: 'get',
   path: '/api/admin/routing-rules',
   summary: 'Ordered routing rules (manager)',
   security: [{ apiKey: [] }],
-  responses: { 200: { description: 'Rules in evaluation order', content: { 'application/json': { schema: z.object({ rules: z.array(ruleSchema) }) } } } },
+  responses: {
+    200: {
+      description: 'Rules in evaluation order',
+      content: { 'application/json': { schema: z.object({ rules: z.array(ruleSchema) }) } },
+    },
+  },
 });
 const replace = createRoute({
   method: 'put',
   path: '/api/admin/routing-rules',
   summary: 'Replace the ordered rule list (admin); the first matching rule decides',
   security: [{ apiKey: [] }],
-  request: { body: { content: { 'application/json': { schema: z.object({ rules: z.array(ruleInput).max(500) }) } }, required: true } },
-  responses: { 200: { description: 'Saved', content: { 'application/json': { schema: z.object({ rules: z.array(ruleSchema) }) } } } },
+  request: {
+    body: {
+      content: { 'application/json': { schema: z.object({ rules: z.array(ruleInput).max(500) }) } },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Saved',
+      content: { 'application/json': { schema: z.object({ rules: z.array(ruleSchema) }) } },
+    },
+  },
 });
 
 const view = (r: Awaited<ReturnType<typeof listRoutingRules>>[number]) => ({
@@ -69,7 +86,9 @@ export function routingRuleRoutes(deps: Deps) {
   const app = createRouter();
   app.on('GET', list.path, requireApiKey(deps, 'manager'));
   app.on('PUT', replace.path, requireApiKey(deps, 'admin'));
-  app.openapi(list, async (c) => c.json({ rules: (await listRoutingRules(deps.db)).map(view) }, 200));
+  app.openapi(list, async (c) =>
+    c.json({ rules: (await listRoutingRules(deps.db)).map(view) }, 200),
+  );
   app.openapi(replace, async (c) => {
     const saved = await replaceRoutingRules(deps.db, c.req.valid('json').rules);
     return c.json({ rules: saved.map(view) }, 200);

@@ -21,17 +21,25 @@ const list = createRoute({
   summary: 'List taxonomy categories (manager)',
   security: [{ apiKey: [] }],
   responses: {
-    200: { description: 'Categories', content: { 'application/json': { schema: z.object({ categories: z.array(categorySchema) }) } } },
+    200: {
+      description: 'Categories',
+      content: {
+        'application/json': { schema: z.object({ categories: z.array(categorySchema) }) },
+      },
+    },
   },
 });
 
 const put = createRoute({
   method: 'put',
   path: '/api/admin/taxonomy/{name}',
-  summary: 'Create or update a category (admin). Examples become training data at the next retrain.',
+  summary:
+    'Create or update a category (admin). Examples become training data at the next retrain.',
   security: [{ apiKey: [] }],
   request: {
-    params: z.object({ name: z.string().regex(/^[a-z0-9_-]{1,60}$/, 'lowercase letters, digits, _ and -') }),
+    params: z.object({
+      name: z.string().regex(/^[a-z0-9_-]{1,60}$/, 'lowercase letters, digits, _ and -'),
+    }),
     body: {
       content: {
         'application/json': {
@@ -46,7 +54,9 @@ const put = createRoute({
       required: true,
     },
   },
-  responses: { 200: { description: 'Saved', content: { 'application/json': { schema: categorySchema } } } },
+  responses: {
+    200: { description: 'Saved', content: { 'application/json': { schema: categorySchema } } },
+  },
 });
 
 export function taxonomyRoutes(deps: Deps) {
@@ -55,12 +65,32 @@ export function taxonomyRoutes(deps: Deps) {
   app.use('/api/admin/taxonomy/*', requireApiKey(deps, 'admin'));
   app.openapi(list, async (c) => {
     const rows = await listCategories(deps.db);
-    return c.json({ categories: rows.map(({ name, description, examples, defaultPriority, active }) => ({ name, description, examples, defaultPriority, active })) }, 200);
+    return c.json(
+      {
+        categories: rows.map(({ name, description, examples, defaultPriority, active }) => ({
+          name,
+          description,
+          examples,
+          defaultPriority,
+          active,
+        })),
+      },
+      200,
+    );
   });
   app.openapi(put, async (c) => {
     const { name } = c.req.valid('param');
     const row = await upsertCategory(deps.db, { name, ...c.req.valid('json') });
-    return c.json({ name: row.name, description: row.description, examples: row.examples, defaultPriority: row.defaultPriority, active: row.active }, 200);
+    return c.json(
+      {
+        name: row.name,
+        description: row.description,
+        examples: row.examples,
+        defaultPriority: row.defaultPriority,
+        active: row.active,
+      },
+      200,
+    );
   });
   return app;
 }

@@ -1,0 +1,142 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { getTicket } from '../../../db/queries/tickets.js';
+import { getTriage, listAiInteractions } from '../../../db/queries/triage.js';
+import type { Deps } from '../../../deps.js';
+import { correctTriage } from '../../../pipeline/triage/correct.js';
+import { AppError } from '../../errors.js';
+import { requireApiKey } from '../../middleware/auth.js';
+import { createRouter } from '../../openapi.js';
+
+const triageSchema = z
+  .object({
+    ticketId: z.string(),
+    category: z.string(),
+    confidence: z.number(),
+    decidedBy: z.string(),
+    priority: z.string(),
+    sentiment: z.string(),
+    language: z.string().nullable(),
+    team: z.string().nullable(),
+    queue: z.string().nullable(),
+    tags: z.array(z.string()),
+    shouldDraft: z.boolean(),
+    matchedRules: z.array(z.string()),
+    correctedCategory: z.string().nullable(),
+    classifierVersion: z.number().nullable(),
+  })
+  .openapi('Triage');
+
+const params = z.object({ id: z.uuid() });
+
+const get = createRoute({
+  method: 'get',
+  path: '/api/tickets/{id}/triage',
+  summary: "A ticket's triage and the model calls behind it (agent)",
+  security: [{ apiKey: [] }],
+  request: { params },
+  responses: {
+    200: {
+      description: 'Triage',
+      content: {
+        'application/json': {
+          schema: z.object({
+            triage: triageSchema,
+            interactions: z.array(
+              z.object({
+                step: z.string(),
+                model: z.string(),
+                latencyMs: z.number(),
+                output: z.unknown(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+  },
+});
+
+const correct = createRoute({
+  method: 'post',
+  path: '/api/tickets/{id}/triage',
+  summary: 'Correct the category (agent). The correction becomes a training label.',
+  security: [{ apiKey: [] }],
+  request: {
+    params,
+    body: {
+      content: {
+        'application/json': { schema: z.object({ category: z.string().min(1).max(60) }) },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Corrected',
+      content: {
+        'application/json': { schema: z.object({ previous: z.string(), category: z.string() }) },
+      },
+    },
+  },
+});
+
+export function ticketTriageRoutes(deps: Deps) {
+  const app = createRouter();
+  app.use('/api/tickets/:id/triage', requireApiKey(deps, 'agent'));
+  app.openapi(get, async (c) => {
+    const { id } = c.req.valid('param');
+    const triage = await getTriage(deps.db, id);
+    if (!triage) {
+      const exists = await getTicket(deps.db, id);
+      throw new AppError('not_found', exists ? 'Ticket is not triaged yet' : `No ticket ${id}`);
+    }
+    const interactions = await listAiInteractions(deps.db, id);
+    return c.json(
+      {
+        triage: {
+          ticketId: triage.ticketId,
+          category: triage.category,
+          confidence: triage.confidence,
+          decidedBy: triage.decidedBy,
+          priority: triage.priority,
+          sentiment: triage.sentiment,
+          language: triage.language,
+          team: triage.team,
+          queue: triage.queue,
+          tags: triage.tags,
+          shouldDraft: triage.shouldDraft,
+          matchedRules: triage.matchedRules,
+          correctedCategory: triage.correctedCategory,
+          classifierVersion: triage.classifierVersion,
+        },
+        interactions: interactions.map((i) => ({
+          step: i.step,
+          model: i.model,
+          latencyMs: i.latencyMs,
+          output: i.output,
+        })),
+      },
+      200,
+    );
+  });
+  app.openapi(correct, async (c) => {
+    const { id } = c.req.valid('param');
+    const result = await correctTriage(deps, {
+      ticketId: id,
+      category: c.req.valid('json').category,
+      actorId: c.get('principal')?.id ?? 'unknown',
+    });
+    if (!result.ok) {
+      if (result.reason === 'unknown_category') {
+        throw new AppError('validation_failed', 'category: not an active taxonomy category');
+      }
+      throw new AppError(
+        'not_found',
+        result.reason === 'not_triaged' ? 'Ticket is not triaged yet' : `No ticket ${id}`,
+      );
+    }
+    deps.notifyOutbox();
+    return c.json({ previous: result.previous, category: result.category }, 200);
+  });
+  return app;
+}

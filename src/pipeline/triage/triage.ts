@@ -1,0 +1,193 @@
+import { eq } from 'drizzle-orm';
+import { enqueueOutbox } from '../../db/queries/outbox.js';
+import {
+  addTicketTags,
+  getTicket,
+  listMessages,
+  recordTicketEvent,
+} from '../../db/queries/tickets.js';
+import {
+  insertAiInteraction,
+  listCategories,
+  listRoutingRules,
+  saveTriage,
+} from '../../db/queries/triage.js';
+import { tickets } from '../../db/schema/tickets.js';
+import type { Priority } from '../../db/schema/triage.js';
+import { withTransaction } from '../../db/tx.js';
+import type { Deps } from '../../deps.js';
+import { redactPII } from '../../privacy/redact.js';
+import { detectLanguage } from '../language.js';
+import { askTriageLlm } from './llm-tier.js';
+import { route } from './routing.js';
+import { decidePriority, detectSentiment } from './signals.js';
+
+export type TriageDeps = Pick<Deps, 'db' | 'config' | 'log' | 'classifierStore' | 'models'>;
+
+export interface TriageOutcome {
+  category: string;
+  confidence: number;
+  decidedBy: 'classifier' | 'llm';
+  priority: Priority;
+  team: string | null;
+  draft: boolean;
+}
+
+/**
+ * The triage step: redact → detect language → classify (LLM tier for low confidence or cold
+ * start) → priority and sentiment → route → persist with an audit row per model call → next jobs.
+ * Re-running it for the same message rewrites the same triage row: safe under job retries.
+ */
+export async function triageTicket(
+  deps: TriageDeps,
+  input: { ticketId: string; messageId?: string },
+): Promise<TriageOutcome | null> {
+  const ticket = await getTicket(deps.db, input.ticketId);
+  if (!ticket) return null;
+  const messages = await listMessages(deps.db, ticket.id);
+  const message =
+    (input.messageId && messages.find((m) => m.id === input.messageId)) ||
+    [...messages].reverse().find((m) => m.authorKind === 'customer');
+  const body = message ? message.strippedText || message.bodyText : '';
+  const rawText = `${ticket.subject}\n${body}`.trim();
+  // Models only ever see redacted text.
+  const text = redactPII(rawText).text;
+  const language = ticket.language ?? detectLanguage(rawText);
+
+  const { classifier, version } = await deps.classifierStore.current();
+  const started = performance.now();
+  const prediction = classifier.predict(text);
+  const classifyMs = Math.round(performance.now() - started);
+  const interactions: Parameters<typeof insertAiInteraction>[1][] = [
+    {
+      ticketId: ticket.id,
+      step: 'triage.classify',
+      model: `classifier-v${version}`,
+      promptVersion: classifier.featureVersion,
+      inputRefs: { messageId: message?.id ?? null },
+      output: {
+        label: prediction.label,
+        confidence: prediction.confidence,
+        scores: prediction.scores,
+      },
+      latencyMs: classifyMs,
+    },
+  ];
+
+  const categories = await listCategories(deps.db, { activeOnly: true });
+  let category = prediction.label;
+  let confidence = prediction.confidence;
+  let decidedBy: TriageOutcome['decidedBy'] = 'classifier';
+  const coldStart = deps.classifierStore.trainedOn() < deps.config.TRIAGE_COLD_START_EXAMPLES;
+  const generator = deps.models.classifierLlm;
+  if (generator && (confidence < deps.config.TRIAGE_LLM_THRESHOLD || coldStart)) {
+    const llm = await askTriageLlm(generator, { text, categories, prediction }).catch((err) => {
+      deps.log.warn(
+        { ticketId: ticket.id, err: err instanceof Error ? err.message : err },
+        'triage LLM failed',
+      );
+      return null;
+    });
+    if (llm) {
+      interactions.push({
+        ticketId: ticket.id,
+        step: 'triage.llm',
+        model: generator.name,
+        promptVersion: llm.promptVersion,
+        inputRefs: { messageId: message?.id ?? null, classifierVersion: version, coldStart },
+        output: llm.output,
+        latencyMs: llm.latencyMs,
+        promptTokens: llm.promptTokens,
+        completionTokens: llm.completionTokens,
+      });
+      if (llm.category) {
+        category = llm.category;
+        confidence = llm.confidence;
+        decidedBy = 'llm';
+      }
+    }
+  }
+
+  const sentiment = detectSentiment(rawText);
+  const categoryDefault = categories.find((c) => c.name === category)?.defaultPriority ?? 'normal';
+  const { priority, reasons } = decidePriority({
+    text: rawText,
+    categoryDefault,
+    sentiment: sentiment.label,
+    requesterEmail: ticket.requesterEmail,
+    vipDomains: deps.config.VIP_DOMAINS.map((d) => d.toLowerCase()),
+    vipEmails: deps.config.VIP_EMAILS.map((d) => d.toLowerCase()),
+  });
+  const rules = await listRoutingRules(deps.db);
+  const decision = route(rules, {
+    category,
+    confidence,
+    priority,
+    sentiment: sentiment.label,
+    language,
+    channel: ticket.channel,
+    requesterEmail: ticket.requesterEmail,
+    tags: ticket.tags,
+    automated: ticket.automated,
+  });
+
+  await withTransaction(deps.db, async (tx) => {
+    if (language && language !== ticket.language) {
+      await tx.update(tickets).set({ language }).where(eq(tickets.id, ticket.id));
+    }
+    await saveTriage(tx, {
+      ticketId: ticket.id,
+      messageId: message?.id ?? null,
+      category,
+      confidence,
+      decidedBy,
+      priority: decision.priority,
+      sentiment: sentiment.label,
+      language,
+      team: decision.team,
+      queue: decision.queue,
+      assignee: decision.assignee,
+      tags: decision.tags,
+      slaPolicy: decision.slaPolicy,
+      shouldDraft: decision.draft,
+      matchedRules: decision.matchedRules,
+      classifierVersion: version,
+    });
+    await addTicketTags(tx, ticket.id, decision.tags);
+    for (const row of interactions) await insertAiInteraction(tx, row);
+    await recordTicketEvent(tx, {
+      ticketId: ticket.id,
+      type: 'triaged',
+      actorKind: 'ai',
+      data: {
+        messageId: message?.id ?? null,
+        category,
+        confidence,
+        decidedBy,
+        priority: decision.priority,
+        priorityReasons: reasons,
+        sentiment: sentiment.label,
+        language,
+        team: decision.team,
+        queue: decision.queue,
+        draft: decision.draft,
+        rules: decision.matchedRules,
+      },
+    });
+    if (ticket.source === 'zendesk' && ticket.externalId && deps.config.ZENDESK_WRITEBACK) {
+      await enqueueOutbox(tx, 'zendesk-writeback', { ticketId: ticket.id });
+    }
+    if (deps.config.FEATURE_DRAFTS && decision.draft && !ticket.automated) {
+      deps.log.debug({ ticketId: ticket.id }, 'drafting requested');
+    }
+  });
+
+  return {
+    category,
+    confidence,
+    decidedBy,
+    priority: decision.priority,
+    team: decision.team,
+    draft: decision.draft,
+  };
+}
