@@ -20,12 +20,13 @@ export function parseMessageIdList(value: string | null | undefined): string[] {
   const bracketed = value.match(/<[^<>]*>/g);
   // Some senders omit the brackets; then any whitespace-separated token with an @ is taken.
   const tokens = bracketed ?? value.split(/[\s,]+/).filter((token) => token.includes('@'));
-  const ids: string[] = [];
+  const ids = new Set<string>();
   for (const token of tokens) {
     const id = normalizeToken(token);
-    if (id !== null && !ids.includes(id)) ids.push(id);
+    if (id !== null) ids.add(id);
   }
-  return ids.length > MAX_REFERENCES ? ids.slice(-MAX_REFERENCES) : ids;
+  const list = [...ids];
+  return list.length > MAX_REFERENCES ? list.slice(-MAX_REFERENCES) : list;
 }
 
 export function normalizeMessageId(value: string | null | undefined): string | null {

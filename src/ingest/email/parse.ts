@@ -1,4 +1,5 @@
-import { type AddressObject, type ParsedMail, parseAddressHeader, simpleParser } from 'mailparser';
+import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
+import { addressList, flattenAddresses, type NamedAddress } from './addresses.js';
 import { type EmailCore, finalizeEmail } from './build.js';
 import { EmailParseError } from './errors.js';
 import { firstHeader, headerValues, toHeaderBlock, unfold } from './headers.js';
@@ -13,24 +14,8 @@ const PARSER_OPTIONS = {
   skipImageLinks: true,
   // Inlining cid: images as data: URIs would copy attachment bytes into `html`, which we keep.
   keepCidLinks: true,
-  maxHtmlLengthToParse: 2_000_000,
+  maxHtmlLengthToParse: 1_000_000,
 } as const;
-
-function flattenAddresses(value: AddressObject | AddressObject[] | undefined): {
-  address: string;
-  name: string;
-}[] {
-  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  const out: { address: string; name: string }[] = [];
-  const visit = (entries: AddressObject['value']) => {
-    for (const entry of entries) {
-      if (entry.group) visit(entry.group);
-      else if (entry.address) out.push({ address: entry.address, name: entry.name });
-    }
-  };
-  for (const object of objects) visit(object.value);
-  return out;
-}
 
 function headersFromLines(parsed: ParsedMail): HeaderField[] {
   return parsed.headerLines.map(({ key, line }) => {
@@ -44,7 +29,10 @@ function headersFromLines(parsed: ParsedMail): HeaderField[] {
 export function parseDate(raw: string | null): Date | null {
   if (raw === null || raw.trim() === '') return null;
   // The second form undoes RFC 5322 obsolete syntax: comments and spaces around the colons.
-  const withoutComments = raw.replace(/\([^()]*\)/g, ' ').replace(/ *: */g, ':');
+  const withoutComments = raw
+    .replace(/\([^()]*\)/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/ ?: ?/g, ':');
   for (const candidate of [raw, withoutComments]) {
     const date = new Date(candidate.trim());
     if (!Number.isNaN(date.getTime())) return date;
@@ -68,7 +56,7 @@ export function deliveredToFromHeaders(headers: HeaderList): string[] {
     headerValues(headers, name),
   );
   return values.flatMap((value) => {
-    const parsed = flattenAddresses(parseAddressHeader(value));
+    const parsed = addressList(value);
     // Delivered-To is a bare address; accept it even where the address parser would not.
     return parsed.length > 0 ? parsed.map((entry) => entry.address) : [value.trim()];
   });
@@ -80,12 +68,10 @@ function addressesOf(
   parsedValue: AddressObject | AddressObject[] | undefined,
   headers: HeaderList,
   name: string,
-): { address: string; name: string }[] {
+): NamedAddress[] {
   const parsed = flattenAddresses(parsedValue);
   if (parsed.length > 0) return parsed;
-  return headerValues(headers, name).flatMap((value) =>
-    flattenAddresses(parseAddressHeader(value)),
-  );
+  return headerValues(headers, name).flatMap((value) => addressList(value));
 }
 
 /** Everything but the derived fields, from mailparser's result. */
@@ -153,7 +139,7 @@ function headerSection(raw: Buffer): Buffer | null {
 
 /** The channel-independent part of `parseRawEmail`, for providers that add envelope data. */
 export async function parseRawCore(raw: Buffer): Promise<EmailCore> {
-  if (raw.length === 0 || raw.toString('latin1').trim() === '') {
+  if (!raw.some((byte) => byte > 0x20)) {
     throw new EmailParseError('empty', 'The message is empty');
   }
   let core: EmailCore;

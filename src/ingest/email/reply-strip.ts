@@ -148,10 +148,7 @@ function runLibrary(text: string): string {
 }
 
 function tidy(text: string): string {
-  return text
-    .replace(/^(?:[ \t]*\n)+/, '')
-    .replace(/\n(?:[ \t]*\n){2,}/g, '\n\n')
-    .trimEnd();
+  return text.replace(/\n(?:[ \t]*\n){2,}/g, '\n\n').trim();
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EmailParseError } from '../../../src/ingest/email/errors.js';
 import { parseRawEmail } from '../../../src/ingest/email/parse.js';
 import { stripQuotedReply } from '../../../src/ingest/email/reply-strip.js';
+import { htmlNestingExceeds } from '../../../src/ingest/email/text.js';
 import type { InboundEmail } from '../../../src/ingest/email/types.js';
 
 const OPTIONS = { maxAttachmentBytes: 1024, supportAddress: 'support@acme.example' };
@@ -215,5 +216,52 @@ describe('stripQuotedReply on hostile input', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('parseRawEmail on oversized input', () => {
+  const head = 'From: a@b.example\r\nSubject: big\r\n';
+  const timed = async (raw: string) => {
+    const started = performance.now();
+    const email = await parseRawEmail(Buffer.from(raw), OPTIONS);
+    return { email, ms: performance.now() - started };
+  };
+
+  it('converts deeply nested HTML without the quadratic parser', async () => {
+    const html = `${'<div>'.repeat(100_000)}Refund please${'</div>'.repeat(100_000)}`;
+    const { email, ms } = await timed(`${head}Content-Type: text/html\r\n\r\n${html}`);
+    expect(email.text).toContain('Refund please');
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('keeps the newest 100 of 50,000 references, quickly', async () => {
+    const references = Array.from({ length: 50_000 }, (_, i) => `<m${i}@x>`).join(' ');
+    const { email, ms } = await timed(`${head}References: ${references}\r\n\r\nbody`);
+    expect(email.references).toHaveLength(100);
+    expect(email.references.at(-1)).toBe('m49999@x');
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('survives whitespace floods in the body and the Date header', async () => {
+    const { email, ms } = await timed(
+      `From: a@b.example\r\nDate: ${' '.repeat(100_000)}x\r\n\r\n${' '.repeat(1_000_000)}x`,
+    );
+    expect(email.date).toBeNull();
+    // Compared as a boolean: a failing toBe would diff megabyte strings.
+    expect(email.strippedText === 'x').toBe(true);
+    expect(ms).toBeLessThan(5_000);
+  });
+});
+
+describe('htmlNestingExceeds', () => {
+  it.each([
+    ['<div><div><div>x</div></div></div>', 2, true],
+    ['<div><div>x</div></div>', 2, false],
+    [`${'<p>'.repeat(1000)}${'<br>'.repeat(1000)}<img src=x/>`, 2, false],
+    [`${'<span/>'.repeat(1000)}`, 2, false],
+    ['<div <div <div', 1, false],
+    ['a < b and c > d', 0, false],
+  ])('%s with max %i → %s', (html, max, expected) => {
+    expect(htmlNestingExceeds(html, max)).toBe(expected);
   });
 });

@@ -1,11 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { addressList } from '../addresses.js';
 import { type EmailCore, finalizeEmail } from '../build.js';
 import { normalizeMessageId } from '../message-id.js';
 import { coreFromHeaderFields, parseRawCore } from '../parse.js';
 import type { HeaderField, InboundEmail, InboundParseOptions } from '../types.js';
 import {
-  addressList,
   jsonField,
   parsePayload,
   splitRecipients,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { addressList } from '../addresses.js';
 import { type EmailCore, finalizeEmail } from '../build.js';
 import { firstHeader, headerValues } from '../headers.js';
 import { normalizeMessageId, parseMessageIdList } from '../message-id.js';
@@ -10,7 +11,7 @@ import type {
   InboundEmail,
   InboundParseOptions,
 } from '../types.js';
-import { addressList, parsePayload } from './shared.js';
+import { parsePayload } from './shared.js';
 
 const postmarkAddressSchema = z.object({
   Email: z.string(),

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { addressList } from '../addresses.js';
 import { type EmailCore, finalizeEmail } from '../build.js';
 import { parseHeaderBlock } from '../headers.js';
 import { normalizeMessageId } from '../message-id.js';
 import { coreFromHeaderFields, parseRawCore } from '../parse.js';
 import type { InboundEmail, InboundParseOptions } from '../types.js';
 import {
-  addressList,
   jsonField,
   parsePayload,
   splitRecipients,

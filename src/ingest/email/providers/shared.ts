@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { parseAddressHeader } from 'mailparser';
 import { z } from 'zod';
+import { addressList } from '../addresses.js';
 import { EmailParseError } from '../errors.js';
 import type { InboundAttachment } from '../types.js';
 
@@ -77,20 +77,6 @@ export function jsonField<Schema extends z.ZodType>(schema: Schema) {
       }
     })
     .pipe(schema);
-}
-
-/** Addresses from a provider's address-list string ("A <a@x>, b@y"). */
-export function addressList(value: string | null | undefined): { address: string; name: string }[] {
-  if (!value || value.trim() === '') return [];
-  const out: { address: string; name: string }[] = [];
-  const visit = (entries: ReturnType<typeof parseAddressHeader>['value']) => {
-    for (const entry of entries) {
-      if (entry.group) visit(entry.group);
-      else if (entry.address) out.push({ address: entry.address, name: entry.name });
-    }
-  };
-  visit(parseAddressHeader(value).value);
-  return out;
 }
 
 export function splitRecipients(value: string | null | undefined): string[] {
