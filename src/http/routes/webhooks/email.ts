@@ -9,6 +9,7 @@ import {
   fromSendGridForm,
   parseRawEmail,
   postmarkInboundSchema,
+  readWebhookForm,
   type UploadedFile,
   verifyMailgunSignature,
 } from '../../../ingest/email/index.js';
@@ -73,18 +74,9 @@ async function readForm(c: Context, raw: Buffer) {
       body: raw,
     }).formData();
   } catch {
-    throw new AppError(
-      'bad_request',
-      'Body is not a well-formed form (check the multipart boundary)',
-    );
+    throw new AppError('bad_request', 'Body is not a well-formed form (check the multipart boundary)');
   }
-  const fields: Record<string, string> = {};
-  const files: UploadedFile[] = [];
-  for (const [name, value] of data.entries()) {
-    if (typeof value === 'string') fields[name] = value;
-    else files.push(await describeUpload(name, value));
-  }
-  return { fields, files };
+  return readWebhookForm(data);
 }
 
 function toHttpError(err: unknown): never {
