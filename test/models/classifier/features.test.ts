@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { LexicalFeaturizer, tokenize } from '../../../src/models/classifier/index.js';
+
+function norm(values: Float64Array): number {
+  return Math.sqrt(values.reduce((sum, v) => sum + v * v, 0));
+}
+
+describe('lexical features', () => {
+  it('lower-cases, splits on non-letters and folds digits', () => {
+    expect(tokenize('Order #12345 ARRIVED damaged!')).toEqual([
+      'order',
+      '00000',
+      'arrived',
+      'damaged',
+    ]);
+    expect(tokenize('ＦＵＬＬＷＩＤＴＨ')).toEqual(['fullwidth']);
+    expect(tokenize('Café crème', true)).toEqual(['cafe', 'creme']);
+    expect(tokenize('   ')).toEqual([]);
+  });
+
+  const texts = ['refund my order', 'refund the charge', 'cancel my order', 'cancel the charge'];
+  const featurizer = LexicalFeaturizer.fit(texts);
+
+  it('produces unit-length vectors and ignores terms it never saw', () => {
+    const vector = featurizer.transform('refund my order please, zzqx');
+    expect(norm(vector.values)).toBeCloseTo(1, 10);
+    expect(featurizer.transform('zzqx ywvu').indices).toHaveLength(0);
+    expect(featurizer.transform('').indices).toHaveLength(0);
+  });
+
+  it('drops terms seen in fewer than minDf texts, once the corpus is large enough', () => {
+    const strict = LexicalFeaturizer.fit(texts, { ...featurizer.config, minDfFromTexts: 0 });
+    expect(strict.dimension).toBeLessThan(featurizer.dimension);
+    expect(strict.wordCount).toBeGreaterThan(0);
+    // 'zebra' occurs once: kept in a four-text corpus, dropped when minDf applies.
+    const withZebra = [...texts, 'zebra'];
+    expect(LexicalFeaturizer.fit(withZebra).transform('zebra').indices.length).toBeGreaterThan(0);
+    const strictZebra = LexicalFeaturizer.fit(withZebra, {
+      ...featurizer.config,
+      minDfFromTexts: 0,
+    });
+    expect(strictZebra.transform('zebra').indices).toHaveLength(0);
+  });
+
+  it('does not depend on the order of the training texts', () => {
+    const reversed = LexicalFeaturizer.fit([...texts].reverse());
+    expect(reversed.toJSON()).toEqual(featurizer.toJSON());
+  });
+
+  it('round-trips through JSON', () => {
+    const restored = LexicalFeaturizer.fromJSON(JSON.parse(JSON.stringify(featurizer.toJSON())));
+    const text = 'refund the order';
+    const a = featurizer.transform(text);
+    const b = restored.transform(text);
+    expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
+    expect(Array.from(b.values)).toEqual(Array.from(a.values));
+  });
+});
