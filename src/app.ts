@@ -3,6 +3,7 @@ import type { Deps } from './deps.js';
 import { AppError, createErrorHandler, errorResponse } from './http/errors.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { createRouter } from './http/openapi.js';
+import { classifierRoutes } from './http/routes/admin/classifier.js';
 import { routingRuleRoutes } from './http/routes/admin/routing-rules.js';
 import { taxonomyRoutes } from './http/routes/admin/taxonomy.js';
 import { healthRoutes } from './http/routes/health/index.js';
@@ -29,6 +30,7 @@ export function createApp(deps: Deps) {
   app.route('/', ticketTriageRoutes(deps));
   app.route('/', taxonomyRoutes(deps));
   app.route('/', routingRuleRoutes(deps));
+  app.route('/', classifierRoutes(deps));
   app.route('/', kbRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

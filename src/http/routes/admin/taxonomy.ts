@@ -61,8 +61,8 @@ const put = createRoute({
 
 export function taxonomyRoutes(deps: Deps) {
   const app = createRouter();
-  app.use(list.path, requireApiKey(deps, 'manager'));
-  app.use('/api/admin/taxonomy/*', requireApiKey(deps, 'admin'));
+  app.on('GET', list.path, requireApiKey(deps, 'manager'));
+  app.on('PUT', '/api/admin/taxonomy/:name', requireApiKey(deps, 'admin'));
   app.openapi(list, async (c) => {
     const rows = await listCategories(deps.db);
     return c.json(
