@@ -4,7 +4,7 @@ import { listEmbeddingModels, queryRows } from '../db/queries/kb.js';
 import { withTransaction } from '../db/tx.js';
 import type { Embedder } from '../models/embedder/types.js';
 import { normalizeLanguage } from './language.js';
-import { modelLiteral } from './vector-index.js';
+import { INDEX_VECTOR_TYPE, modelLiteral } from './vector-index.js';
 
 export interface SearchFilters {
   /** Passages from articles carrying at least one of these tags. */
@@ -76,11 +76,15 @@ export interface SearchOptions {
   lexicalWeight?: number;
   /** Candidates taken from each side before fusion. */
   candidates?: number;
-  /** HNSW candidate list size; higher is slower and more exact (pgvector default 40). */
+  /**
+   * HNSW candidate list size; higher is slower and more exact. Unset: the server's setting
+   * (pgvector's default 40, ample for the 40 candidates fused per side).
+   */
   efSearch?: number;
 }
 
-export const fusionDefaults = { lexicalWeight: 0.6, candidates: 50, efSearch: 100 } as const;
+export const fusionDefaults = { lexicalWeight: 0.6, candidates: 40 } as const;
+const PGVECTOR_DEFAULT_EF_SEARCH = 40;
 
 interface Candidate {
   chunkId: string;
@@ -178,6 +182,9 @@ export async function lexicalCandidates(
  * Nearest chunks by cosine similarity through the model's partial HNSW index. With filters,
  * pgvector's iterative scan keeps walking the graph until enough rows pass the filter (relaxed
  * order, so rows are re-sorted here); without it a selective filter would starve the result.
+ * Those settings need a transaction (SET LOCAL); an unfiltered search at the server's ef_search
+ * (pgvector's 40, or whatever the operator set with ALTER DATABASE … SET hnsw.ef_search) is a
+ * single statement, which is most of its latency budget saved on a loaded server.
  */
 export async function vectorCandidates(
   db: Db,
@@ -185,17 +192,21 @@ export async function vectorCandidates(
   queryVector: Float32Array,
   limit: number,
   filters?: SearchFilters,
-  efSearch: number = fusionDefaults.efSearch,
+  efSearch?: number,
 ): Promise<Candidate[]> {
-  const ef = sql.raw(String(Math.max(limit, Math.trunc(efSearch))));
+  const toCandidates = (rows: { chunk_id: string; distance: number }[]) =>
+    rows.map((r) => ({ chunkId: r.chunk_id, score: 1 - Number(r.distance) }));
+  const query = vectorCandidatesQuery(model, queryVector, limit, filters);
+  if (efSearch === undefined && !hasFilters(filters)) {
+    return toCandidates(await queryRows(db, query));
+  }
   return withTransaction(db, async (tx) => {
-    await tx.execute(sql`set local hnsw.ef_search = ${ef}`);
+    if (efSearch !== undefined) {
+      const ef = sql.raw(String(Math.max(limit, Math.trunc(efSearch))));
+      await tx.execute(sql`set local hnsw.ef_search = ${ef}`);
+    }
     if (hasFilters(filters)) await tx.execute(sql`set local hnsw.iterative_scan = relaxed_order`);
-    const rows = await queryRows<{ chunk_id: string; distance: number }>(
-      tx,
-      vectorCandidatesQuery(model, queryVector, limit, filters),
-    );
-    return rows.map((r) => ({ chunkId: r.chunk_id, score: 1 - Number(r.distance) }));
+    return toCandidates(await queryRows(tx, query));
   });
 }
 
@@ -207,13 +218,15 @@ export function vectorCandidatesQuery(
   filters?: SearchFilters,
 ): SQL {
   const dim = sql.raw(String(Math.trunc(model.dimension)));
+  // Must repeat the index expression exactly, or the planner cannot use the HNSW index.
+  const indexType = sql.raw(INDEX_VECTOR_TYPE);
   const literal = `[${Array.from(queryVector).join(',')}]`;
   return sql`
     select chunk_id, distance from (
       select e.chunk_id,
-        (e.embedding::vector(${dim})) <=> ${literal}::vector(${dim}) distance
+        (e.embedding::${indexType}(${dim})) <=> ${literal}::${indexType}(${dim}) distance
       from kb_chunk_embeddings e
-      join kb_chunks c on c.id = e.chunk_id
+      ${hasFilters(filters) ? sql`join kb_chunks c on c.id = e.chunk_id` : sql``}
       where e.model = ${modelLiteral(model.name)} ${whereClause(filterConditions(filters))}
       order by distance
       limit ${limit}
@@ -351,7 +364,8 @@ export async function searchKnowledgeBase(
         queryVector!,
         candidates,
         request.filters,
-        options.efSearch,
+        // The index returns at most ef_search rows: raise it when more candidates are wanted.
+        options.efSearch ?? (candidates > PGVECTOR_DEFAULT_EF_SEARCH ? candidates : undefined),
       );
       vectorMs = performance.now() - t;
       modelName = model.name;

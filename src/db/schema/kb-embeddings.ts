@@ -14,7 +14,7 @@ import { kbChunks } from './kb-chunks.js';
 /**
  * pgvector `vector` without a declared dimension, so one table holds vectors of several models
  * while an embedder switch is in progress. Each model gets its own partial HNSW index over
- * `embedding::vector(<dimension>)` restricted to `model = '<name>'`
+ * `embedding::halfvec(<dimension>)` restricted to `model = '<name>'`
  * (see src/kb/vector-index.ts), so dimensions are never mixed in one index or one query.
  */
 const anyVector = customType<{ data: number[]; driverData: string }>({
