@@ -17,7 +17,7 @@ import {
 
 const usage = `Usage: npm run -s eval:classify -- --train <train.csv> (--test <test.csv> | --split 0.2)
     [--text-col text] [--label-col label] [--per-label N] [--seed 42]
-    [--c 1] [--features '{"charNgrams":[2,5]}']
+    [--c 1] [--class-weight uniform|balanced] [--features '{"charNgrams":[2,5]}']
 
 CSV files need a header row. --text-col may name several columns separated by commas
 (e.g. subject,body); their values are joined with a newline. --split holds out a stratified,
@@ -68,6 +68,11 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }
 
+function parseClassWeight(value: string): 'balanced' | 'uniform' {
+  if (value === 'balanced' || value === 'uniform') return value;
+  throw new Error(`--class-weight must be uniform or balanced, got ${value}`);
+}
+
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 async function main(argv: string[]): Promise<void> {
@@ -82,6 +87,7 @@ async function main(argv: string[]): Promise<void> {
       'per-label': { type: 'string' },
       seed: { type: 'string', default: '42' },
       c: { type: 'string' },
+      'class-weight': { type: 'string' },
       features: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -118,6 +124,9 @@ async function main(argv: string[]): Promise<void> {
   const classifier = trainClassifier(train, {
     seed,
     ...(values.c === undefined ? {} : { c: Number(values.c) }),
+    ...(values['class-weight'] === undefined
+      ? {}
+      : { classWeight: parseClassWeight(values['class-weight']) }),
     ...(values.features === undefined
       ? {}
       : { features: JSON.parse(values.features) as Partial<FeatureConfig> }),

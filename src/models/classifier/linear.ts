@@ -104,6 +104,7 @@ export function trainOneVsRest(
   const alpha = new Float64Array(rows);
   const alphas = new Float32Array(rows * labelCount);
   const order = new Int32Array(rows);
+  const similarity = centroidSimilarity(matrix, labels, labelCount);
   for (let label = 0; label < labelCount; label++) {
     w.fill(0);
     alpha.fill(0);
@@ -117,9 +118,9 @@ export function trainOneVsRest(
         w[columns] = w[columns]! + step * options.bias;
       }
     }
-    for (let i = 0; i < rows; i++) order[i] = i;
-    let active = rows;
+    let active = initialWorkingSet(order, label, labels, alpha, similarity, labelCount);
     let maxOld = Number.POSITIVE_INFINITY;
+    let verifying = false;
     for (let epoch = 0; epoch < options.maxEpochs; epoch++) {
       let maxNew = Number.NEGATIVE_INFINITY;
       let minNew = Number.POSITIVE_INFINITY;
@@ -156,12 +157,16 @@ export function trainOneVsRest(
         }
       }
       if (maxNew - minNew <= options.tolerance) {
-        if (active === rows) break;
-        // Converged on the shrunk set: verify against every example before stopping.
+        if (active === rows || verifying) break;
+        // Converged on the working set: one pass over every row finds the violators. Rows beyond
+        // the margin by more than the tolerance are set aside again during that pass (LIBLINEAR
+        // keeps them all for another full pass, which costs more than the rare re-check).
         active = rows;
-        maxOld = Number.POSITIVE_INFINITY;
+        maxOld = options.tolerance;
+        verifying = true;
         continue;
       }
+      verifying = false;
       maxOld = maxNew > 0 ? maxNew : Number.POSITIVE_INFINITY;
     }
     for (let j = 0; j < columns; j++) weights[j * stride + label] = w[j]!;
@@ -169,6 +174,82 @@ export function trainOneVsRest(
     alphas.set(alpha, label * rows);
   }
   return { model: { labelCount, columns, weights }, alphas };
+}
+
+/**
+ * Similarity of every row to every class centroid (row-major, `rows × labelCount`). One pass over
+ * the data, with contiguous inner loops; used only to pick where the solver starts looking.
+ */
+function centroidSimilarity(
+  matrix: CsrMatrix,
+  labels: Int32Array,
+  labelCount: number,
+): Float32Array {
+  const { rows, columns, offsets, indices, values } = matrix;
+  const centroids = new Float64Array(columns * labelCount);
+  for (let i = 0; i < rows; i++) {
+    const label = labels[i]!;
+    for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
+      centroids[indices[k]! * labelCount + label]! += values[k]!;
+    }
+  }
+  const similarity = new Float32Array(rows * labelCount);
+  const row = new Float64Array(labelCount);
+  for (let i = 0; i < rows; i++) {
+    row.fill(0);
+    for (let k = offsets[i]!; k < offsets[i + 1]!; k++) {
+      const base = indices[k]! * labelCount;
+      const value = values[k]!;
+      for (let c = 0; c < labelCount; c++) row[c]! += value * centroids[base + c]!;
+    }
+    similarity.set(row, i * labelCount);
+  }
+  return similarity;
+}
+
+/**
+ * Negatives examined first per positive example, plus a floor for tiny classes. Only a speed
+ * knob: the solver re-checks every row before it stops, so the optimum does not depend on it.
+ */
+const NEGATIVES_PER_POSITIVE = 10;
+const MIN_NEGATIVES = 100;
+
+/**
+ * Orders rows so that `order[0, returned)` is the working set for `label`: its positives, rows
+ * with a warm-started alpha, and the negatives most similar to its centroid. Most negatives end
+ * with alpha = 0; starting from the ones near the boundary instead of sweeping all of them for
+ * several epochs until shrinking notices cuts training time roughly in half.
+ */
+function initialWorkingSet(
+  order: Int32Array,
+  label: number,
+  labels: Int32Array,
+  alpha: Float64Array,
+  similarity: Float32Array,
+  labelCount: number,
+): number {
+  const rows = labels.length;
+  let positives = 0;
+  const negativeScores: number[] = [];
+  for (let i = 0; i < rows; i++) {
+    if (labels[i] === label) positives++;
+    else if (alpha[i] === 0) negativeScores.push(similarity[i * labelCount + label]!);
+  }
+  const wanted = Math.min(
+    negativeScores.length,
+    NEGATIVES_PER_POSITIVE * positives + MIN_NEGATIVES,
+  );
+  const sorted = Float32Array.from(negativeScores).sort();
+  const threshold = wanted === 0 ? Number.POSITIVE_INFINITY : sorted[sorted.length - wanted]!;
+  let front = 0;
+  let back = rows;
+  for (let i = 0; i < rows; i++) {
+    const working =
+      labels[i] === label || alpha[i]! > 0 || similarity[i * labelCount + label]! >= threshold;
+    if (working) order[front++] = i;
+    else order[--back] = i;
+  }
+  return front;
 }
 
 /** Raw decision values for one sparse vector, written into `out` (length `labelCount`). */
