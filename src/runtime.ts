@@ -25,6 +25,9 @@ export async function startRuntime(
   overrides: Parameters<typeof buildDeps>[1] = {},
 ): Promise<Runtime> {
   const deps = await buildDeps(config, overrides);
+  // Registers the configured embedder; a newly configured model is filled in the background while
+  // search keeps using the previous one.
+  for (const embedder of deps.embedders) await prepareEmbedder(deps.db, embedder);
   const relay = startOutboxRelay(deps.db, deps.queues, {
     pollMs: config.OUTBOX_POLL_MS,
     log: deps.log,

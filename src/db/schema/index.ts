@@ -9,3 +9,4 @@ export * from './outbox.js';
 export * from './ticket-events.js';
 export * from './tickets.js';
 export * from './triage.js';
+export * from './drafts.js';

@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { id, timestamps } from './columns.js';
+import { messages } from './messages.js';
+import { tickets } from './tickets.js';
+
+export const draftStatuses = [
+  'pending_approval',
+  'approved',
+  'rejected',
+  'superseded',
+  'sent',
+  'delivery_failed',
+] as const;
+export type DraftStatus = (typeof draftStatuses)[number];
+/** llm: written by a model; extractive: composed from passages; no_answer: nothing relevant found. */
+export const draftKinds = ['llm', 'extractive', 'no_answer'] as const;
+export type DraftKind = (typeof draftKinds)[number];
+
+export interface Citation {
+  /** The [n] the draft text uses. */
+  index: number;
+  chunkId: string;
+  articleId: string;
+  title: string;
+  url: string | null;
+  section: string;
+  score: number;
+}
+
+export const drafts = pgTable(
+  'drafts',
+  {
+    id: id(),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    /** The customer message this draft answers. */
+    messageId: uuid('message_id').references(() => messages.id, { onDelete: 'set null' }),
+    /** 1 for the first draft of a ticket, +1 per regeneration. */
+    version: integer('version').notNull(),
+    status: text('status').$type<DraftStatus>().notNull().default('pending_approval'),
+    kind: text('kind').$type<DraftKind>().notNull(),
+    bodyText: text('body_text').notNull(),
+    citations: jsonb('citations').$type<Citation[]>().notNull().default([]),
+    model: text('model').notNull(),
+    promptVersion: text('prompt_version'),
+    confidence: real('confidence').notNull().default(0),
+    latencyMs: integer('latency_ms').notNull().default(0),
+    /** Guards that failed (empty when the draft passed every one). Non-empty → needs a human. */
+    guardFlags: text('guard_flags').array().notNull().default(sql`'{}'::text[]`),
+    needsHuman: boolean('needs_human').notNull().default(false),
+    /** Agent instructions for a regeneration ("shorter", "offer a call"). */
+    instructions: text('instructions'),
+    /** Optimistic lock: every state change increments it; a stale change is refused. */
+    lockVersion: integer('lock_version').notNull().default(0),
+    claimedBy: text('claimed_by'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true, mode: 'date' }),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    finalText: text('final_text'),
+    editDiff: text('edit_diff'),
+    /** Word-level Levenshtein distance between the draft and what was sent. */
+    editDistance: integer('edit_distance'),
+    wordsSent: integer('words_sent'),
+    rejectReason: text('reject_reason'),
+    autoSent: boolean('auto_sent').notNull().default(false),
+    slaDueAt: timestamp('sla_due_at', { withTimezone: true, mode: 'date' }),
+    overdue: boolean('overdue').notNull().default(false),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('drafts_ticket_version_uq').on(t.ticketId, t.version),
+    index('drafts_status_sla_idx').on(t.status, t.slaDueAt),
+  ],
+);
+
+export const deliveryStates = ['pending', 'sending', 'sent', 'failed', 'uncertain', 'blocked'] as const;
+export type DeliveryState = (typeof deliveryStates)[number];
+
+/**
+ * One row per approved draft: the delivery state machine. The unique draft id is the idempotency
+ * key; `sending` is committed before the external call, so a worker that dies mid-send leaves a
+ * row that says so instead of a silent resend.
+ */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: id(),
+    draftId: uuid('draft_id')
+      .notNull()
+      .references(() => drafts.id, { onDelete: 'cascade' }),
+    ticketId: uuid('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    channel: text('channel').$type<'email' | 'zendesk'>().notNull(),
+    state: text('state').$type<DeliveryState>().notNull().default('pending'),
+    /** For email: our Message-ID, fixed before the first attempt so a resend would be recognisable. */
+    emailMessageId: text('email_message_id'),
+    recipient: text('recipient'),
+    /** Zendesk comment id once posted. */
+    externalId: text('external_id'),
+    public: boolean('public').notNull().default(true),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+    ...timestamps(),
+  },
+  (t) => [
+    uniqueIndex('deliveries_draft_uq').on(t.draftId),
+    index('deliveries_state_idx').on(t.state),
+    index('deliveries_recipient_sent_idx').on(t.recipient, t.sentAt),
+  ],
+);
+
+export type Draft = typeof drafts.$inferSelect;
+export type Delivery = typeof deliveries.$inferSelect;
