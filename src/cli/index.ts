@@ -12,6 +12,8 @@ const usage = `Usage: npm run -s cli -- <command>
   email inspect <file.eml>            parse a message as intake would; prints one JSON line
   replay <file|dir> --url <base> [--key <api key>]
                                       post fixture files to the matching webhook (signed)
+  models pull [--dir ./models] [--only triage|draft|embed] [--endpoint <hf mirror>] [--allow-unverified]
+                                      download the recommended models (checksummed; needs internet)
 `;
 
 async function withDb<T>(fn: (db: Awaited<ReturnType<typeof createDatabase>>) => Promise<T>) {
@@ -40,6 +42,10 @@ async function main(argv: string[]): Promise<void> {
       team: { type: 'string' },
       url: { type: 'string' },
       key: { type: 'string' },
+      dir: { type: 'string' },
+      only: { type: 'string' },
+      endpoint: { type: 'string' },
+      'allow-unverified': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -85,6 +91,17 @@ async function main(argv: string[]): Promise<void> {
         baseUrl: url,
         apiKey: str(values.key),
         config: loadConfig(process.env),
+      });
+      return;
+    }
+    case 'models': {
+      if (command !== 'pull') break;
+      const { modelsPull } = await import('./commands/models.js');
+      await modelsPull({
+        dir: str(values.dir),
+        only: str(values.only),
+        endpoint: str(values.endpoint),
+        allowUnverified: values['allow-unverified'] === true,
       });
       return;
     }
