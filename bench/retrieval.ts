@@ -207,7 +207,11 @@ async function main() {
       sql`explain ${vectorCandidatesQuery(model, queries[0]!, K)}`,
     );
     const planText = plan.map((row) => Object.values(row).join(' ')).join('\n');
-    const tuned = runs.find((r) => r.recallAt10 >= 0.95 && r.queryP95Ms <= 10) ?? null;
+    // The tuned setting: the most exact ef_search that still meets the latency target.
+    const tuned =
+      runs
+        .filter((r) => r.recallAt10 >= 0.95 && r.queryP95Ms <= 10)
+        .sort((a, b) => b.recallAt10 - a.recallAt10)[0] ?? null;
     console.log(
       JSON.stringify({
         chunks: chunkIds.length,
