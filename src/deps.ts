@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type ApiKeyVerifier, createApiKeyVerifier } from './auth/api-keys.js';
@@ -10,6 +11,7 @@ import type { ZendeskClient } from './integrations/zendesk/types.js';
 import { createLogger } from './log.js';
 import { HashedEmbedder } from './models/embedder/hashed.js';
 import type { Embedder } from './models/embedder/types.js';
+import { generatorFromConfig, parseModelSpec } from './models/generator/config.js';
 import type { Generator } from './models/generator/types.js';
 import { type ClassifierStore, createClassifierStore } from './pipeline/triage/classifier-store.js';
 import { closeQueues, createQueues, type Queues } from './queue/queues.js';
@@ -29,7 +31,7 @@ export interface Deps {
   /** Configured embedder first; search and indexing use it (the hashed one needs no download). */
   embedders: Embedder[];
   /** Local or remote LLMs, null when not configured (the zero-download paths are used). */
-  models: { classifierLlm: Generator | null };
+  models: { classifierLlm: Generator | null; draftLlm: Generator | null };
   /** Zendesk REST client, null without API credentials. */
   zendesk: ZendeskClient | null;
   /** Called after a commit that wrote outbox rows; the relay picks them up at once. */
@@ -71,7 +73,11 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     apiKeys: createApiKeyVerifier(database.db),
     classifierStore: createClassifierStore(database.db, log),
     embedders: overrides.embedders ?? [await embedderFromConfig(config)],
-    models: { classifierLlm: null, ...overrides.models },
+    models: {
+      classifierLlm: generatorForRole(config, 'CLASSIFIER_LLM'),
+      draftLlm: generatorForRole(config, 'DRAFT_LLM'),
+      ...overrides.models,
+    },
     zendesk:
       overrides.zendesk !== undefined ? overrides.zendesk : createZendeskClientFromConfig(config),
     notifyOutbox: () => {},
@@ -79,7 +85,27 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
   };
 }
 
+/** Builds the generator a role is configured with (loaded lazily on first use), or null. */
+function generatorForRole(config: Config, role: 'CLASSIFIER_LLM' | 'DRAFT_LLM'): Generator | null {
+  const spec = parseModelSpec(config[role], config[`${role}_MODEL`], role);
+  if (spec.kind === 'none') return null;
+  return generatorFromConfig(
+    spec.kind === 'llama'
+      ? {
+          kind: 'llama',
+          path: spec.path,
+          contextSize: config.LLM_CONTEXT_SIZE,
+          // More threads than cores makes llama.cpp dramatically slower, not faster.
+          threads: config.LLM_THREADS ?? Math.max(1, Math.floor(availableParallelism() / 2)),
+        }
+      : { kind: 'openai', url: spec.url, model: spec.model, apiKey: config[`${role}_API_KEY`] },
+  );
+}
+
 export async function closeDeps(deps: Deps): Promise<void> {
+  await Promise.all(
+    [deps.models.classifierLlm, deps.models.draftLlm].map((g) => g?.close().catch(() => {})),
+  );
   await closeQueues(deps.queues).catch(() => {});
   deps.redis.disconnect();
   await deps.database.close();

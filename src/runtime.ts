@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Config } from './config/index.js';
 import { buildDeps, closeDeps, type Deps } from './deps.js';
+import { prepareEmbedder } from './kb/jobs.js';
 import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
 import { startWorkers, type WorkerPool } from './queue/workers.js';
 
@@ -33,6 +34,10 @@ export async function startRuntime(
     log: deps.log,
   });
   deps.notifyOutbox = () => relay.kick();
+  if (roles.worker) {
+    // Load configured models now so a bad model file fails at boot, not on the first ticket.
+    await Promise.all([deps.models.classifierLlm?.load(), deps.models.draftLlm?.load()]);
+  }
   const workers = roles.worker ? startWorkers(deps) : undefined;
   let server: ServerType | undefined;
   let port: number | undefined;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseModelSpec } from '../models/generator/config.js';
 
 /**
  * Configuration is parsed once at boot from the environment (plus `.env` when present, loaded by
@@ -76,6 +77,21 @@ export const configSchema = z.object({
    * a local ONNX model through transformers.js; a path ending .gguf = node-llama-cpp embeddings.
    */
   EMBEDDER: z.string().optional(),
+  /**
+   * LLMs by role: a path to a .gguf file (node-llama-cpp, in-process) or the http(s) URL of an
+   * OpenAI-compatible server (vLLM, llama.cpp server, Ollama) with *_MODEL naming the model.
+   * Unset = the zero-download defaults (trained classifier; extractive drafts).
+   */
+  CLASSIFIER_LLM: z.string().optional(),
+  CLASSIFIER_LLM_MODEL: z.string().optional(),
+  CLASSIFIER_LLM_API_KEY: z.string().optional(),
+  DRAFT_LLM: z.string().optional(),
+  DRAFT_LLM_MODEL: z.string().optional(),
+  DRAFT_LLM_API_KEY: z.string().optional(),
+  /** CPU threads per local GGUF model; unset = half the cores (triage and drafting share them). */
+  LLM_THREADS: z.coerce.number().int().min(1).optional(),
+  /** Context window for local GGUF models (tokens). */
+  LLM_CONTEXT_SIZE: z.coerce.number().int().min(512).default(4096),
   /** Customers whose tickets get a priority bump (comma-separated domains / addresses). */
   VIP_DOMAINS: csv.default([]),
   VIP_EMAILS: csv.default([]),
@@ -89,6 +105,20 @@ export const configSchema = z.object({
   RETRAIN_DEBOUNCE_SECONDS: z.coerce.number().int().min(0).default(30),
   /** Enqueue drafting after triage. Off until the drafting step lands. */
   FEATURE_DRAFTS: bool.default(false),
+});
+
+const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
+  for (const role of ['CLASSIFIER_LLM', 'DRAFT_LLM'] as const) {
+    try {
+      parseModelSpec(config[role], config[`${role}_MODEL`], role);
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [role],
+        message: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -106,7 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
-  const parsed = configSchema.safeParse(cleaned);
+  const parsed = checkedConfigSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   throw new ConfigError(
     parsed.error.issues.map((issue) => {

@@ -78,7 +78,10 @@ export async function addTicketTags(db: Db, id: string, tags: string[]): Promise
   await db
     .update(tickets)
     .set({
-      tags: sql`(select coalesce(array_agg(distinct t), '{}') from unnest(${tickets.tags} || ${tags}::text[]) t)`,
+      tags: sql`(select coalesce(array_agg(distinct t order by t), '{}') from unnest(${tickets.tags} || ARRAY[${sql.join(
+        tags.map((t) => sql`${t}`),
+        sql`, `,
+      )}]::text[]) t)`,
     })
     .where(eq(tickets.id, id));
 }

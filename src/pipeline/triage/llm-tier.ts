@@ -29,14 +29,29 @@ export async function askTriageLlm(
     .flatMap((c) => c.examples.slice(0, 3).map((e) => `- ${c.name}: ${e}`))
     .join('\n');
   const { template, id } = loadPrompt('triage-classify', 'v1');
-  const prompt = renderPrompt(template, {
-    categories: input.categories.map((c) => `- ${c.name}: ${c.description}`).join('\n'),
-    examples: examples || '(none)',
-    ticket: input.text.slice(0, 4_000),
-  });
+  const maxTokens = 64;
+  // Fit the context deliberately: drop examples first, then descriptions, then shorten the ticket.
+  const attempts = [
+    { describe: true, withExamples: true, ticketChars: 4_000 },
+    { describe: true, withExamples: false, ticketChars: 4_000 },
+    { describe: false, withExamples: false, ticketChars: 2_000 },
+    { describe: false, withExamples: false, ticketChars: 600 },
+    { describe: false, withExamples: false, ticketChars: 200 },
+  ];
+  let prompt = '';
+  for (const attempt of attempts) {
+    prompt = renderPrompt(template, {
+      categories: input.categories
+        .map((c) => (attempt.describe ? `- ${c.name}: ${c.description}` : `- ${c.name}`))
+        .join('\n'),
+      examples: (attempt.withExamples && examples) || '(none)',
+      ticket: input.text.slice(0, attempt.ticketChars),
+    });
+    if ((await generator.countTokens(prompt)) + maxTokens + 32 <= generator.contextSize) break;
+  }
   const result = await generator.generate({
     messages: [{ role: 'user', content: prompt }],
-    maxTokens: 64,
+    maxTokens,
     temperature: 0,
     timeoutMs: 30_000,
     jsonSchema: {
