@@ -1,21 +1,18 @@
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { starterRoutingRules, starterTaxonomy } from '../../pipeline/triage/starter-taxonomy.js';
 import type { Db } from '../client.js';
 import {
+  aiInteractions,
+  classifierModels,
   type RoutingRule,
   type RuleActions,
   type RuleConditions,
-  type TrainingSource,
-  aiInteractions,
-  classifierModels,
   routingRules,
+  type TrainingSource,
   taxonomyCategories,
   ticketTriage,
   trainingExamples,
 } from '../schema/triage.js';
-import {
-  starterRoutingRules,
-  starterTaxonomy,
-} from '../../pipeline/triage/starter-taxonomy.js';
 
 /** Seeds the starter taxonomy and routing rules once; later edits are never overwritten. */
 export async function ensureStarterData(db: Db): Promise<void> {
@@ -78,7 +75,10 @@ export async function upsertCategory(
 }
 
 export async function listRoutingRules(db: Db): Promise<RoutingRule[]> {
-  return db.select().from(routingRules).orderBy(asc(routingRules.position), asc(routingRules.createdAt));
+  return db
+    .select()
+    .from(routingRules)
+    .orderBy(asc(routingRules.position), asc(routingRules.createdAt));
 }
 
 /** Replaces the whole ordered rule list atomically (the admin API edits rules as a list). */
@@ -145,7 +145,11 @@ export async function upsertCorrectionExample(
 
 export async function listTrainingExamples(db: Db) {
   return db
-    .select({ text: trainingExamples.text, label: trainingExamples.label, source: trainingExamples.source })
+    .select({
+      text: trainingExamples.text,
+      label: trainingExamples.label,
+      source: trainingExamples.source,
+    })
     .from(trainingExamples)
     .orderBy(asc(trainingExamples.createdAt), asc(trainingExamples.id));
 }
@@ -157,7 +161,9 @@ export async function newestTrainingExampleAt(db: Db): Promise<Date | null> {
   return row?.at ? new Date(row.at) : null;
 }
 
-export async function latestClassifierVersion(db: Db): Promise<{ version: number; createdAt: Date } | null> {
+export async function latestClassifierVersion(
+  db: Db,
+): Promise<{ version: number; createdAt: Date } | null> {
   const [row] = await db
     .select({ version: classifierModels.version, createdAt: classifierModels.createdAt })
     .from(classifierModels)
@@ -226,7 +232,11 @@ export async function saveTriage(db: Db, values: TriageValues): Promise<void> {
 }
 
 export async function getTriage(db: Db, ticketId: string) {
-  const [row] = await db.select().from(ticketTriage).where(eq(ticketTriage.ticketId, ticketId)).limit(1);
+  const [row] = await db
+    .select()
+    .from(ticketTriage)
+    .where(eq(ticketTriage.ticketId, ticketId))
+    .limit(1);
   return row ?? null;
 }
 
@@ -237,7 +247,11 @@ export async function recordCorrection(
 ): Promise<boolean> {
   const rows = await db
     .update(ticketTriage)
-    .set({ correctedCategory: correction.category, correctedBy: correction.by, updatedAt: sql`now()` })
+    .set({
+      correctedCategory: correction.category,
+      correctedBy: correction.by,
+      updatedAt: sql`now()`,
+    })
     .where(eq(ticketTriage.ticketId, ticketId))
     .returning({ ticketId: ticketTriage.ticketId });
   return rows.length > 0;

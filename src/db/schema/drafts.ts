@@ -86,7 +86,14 @@ export const drafts = pgTable(
   ],
 );
 
-export const deliveryStates = ['pending', 'sending', 'sent', 'failed', 'uncertain', 'blocked'] as const;
+export const deliveryStates = [
+  'pending',
+  'sending',
+  'sent',
+  'failed',
+  'uncertain',
+  'blocked',
+] as const;
 export type DeliveryState = (typeof deliveryStates)[number];
 
 /**

@@ -1,4 +1,5 @@
 export * from './api-keys.js';
+export * from './drafts.js';
 export * from './inbox-events.js';
 export * from './kb-articles.js';
 export * from './kb-chunks.js';
@@ -9,4 +10,3 @@ export * from './outbox.js';
 export * from './ticket-events.js';
 export * from './tickets.js';
 export * from './triage.js';
-export * from './drafts.js';

@@ -39,6 +39,11 @@ export interface FeatureConfig {
   readonly wordWeight: number;
   /** Fold accents (é → e), for writers who drop them inconsistently. */
   readonly stripAccents: boolean;
+  /**
+   * Only the first this-many characters are read. Past a few pages a ticket is quoted history,
+   * signatures and logs; the cap keeps prediction time bounded for a pasted 5 MB log.
+   */
+  readonly maxChars: number;
 }
 
 export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
@@ -50,6 +55,7 @@ export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   minDfFromTexts: 1000,
   wordWeight: 0.5,
   stripAccents: false,
+  maxChars: 20_000,
 };
 
 export interface SparseVector {
@@ -182,13 +188,17 @@ export class LexicalFeaturizer {
     const seen = new Set<number>();
     for (const text of texts) {
       seen.clear();
-      visitTerms(tokenize(text, config.stripAccents), config, (hash, block) => {
-        // A hash lives in exactly one namespace, so one `seen` set covers both blocks.
-        if (seen.has(hash)) return;
-        seen.add(hash);
-        const frequencies = documentFrequency[block];
-        frequencies.set(hash, (frequencies.get(hash) ?? 0) + 1);
-      });
+      visitTerms(
+        tokenize(text.slice(0, config.maxChars), config.stripAccents),
+        config,
+        (hash, block) => {
+          // A hash lives in exactly one namespace, so one `seen` set covers both blocks.
+          if (seen.has(hash)) return;
+          seen.add(hash);
+          const frequencies = documentFrequency[block];
+          frequencies.set(hash, (frequencies.get(hash) ?? 0) + 1);
+        },
+      );
     }
     const minDf = texts.length >= config.minDfFromTexts ? Math.max(1, config.minDf) : 1;
     const kept = documentFrequency.map((frequencies) =>
@@ -212,10 +222,14 @@ export class LexicalFeaturizer {
 
   transform(text: string): SparseVector {
     const counts = new Map<number, number>();
-    visitTerms(tokenize(text, this.config.stripAccents), this.config, (hash) => {
-      const column = this.columnByTerm.get(hash);
-      if (column !== undefined) counts.set(column, (counts.get(column) ?? 0) + 1);
-    });
+    visitTerms(
+      tokenize(text.slice(0, this.config.maxChars), this.config.stripAccents),
+      this.config,
+      (hash) => {
+        const column = this.columnByTerm.get(hash);
+        if (column !== undefined) counts.set(column, (counts.get(column) ?? 0) + 1);
+      },
+    );
     const indices = new Int32Array(counts.size);
     const values = new Float64Array(counts.size);
     let wordNorm = 0;

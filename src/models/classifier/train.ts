@@ -80,10 +80,17 @@ export function trainClassifier(
   if (dense && dense.vectors.length !== examples.length) {
     throw new Error('dense.vectors must hold one vector per training example');
   }
+  const c = options.c ?? DEFAULT_TRAIN_OPTIONS.c;
+  if (!(c > 0)) throw new RangeError(`c must be positive, got ${c}`);
+  const calibrationFraction =
+    options.calibrationFraction ?? DEFAULT_TRAIN_OPTIONS.calibrationFraction;
+  if (!(calibrationFraction >= 0 && calibrationFraction < 1)) {
+    throw new RangeError(`calibrationFraction must be in [0, 1), got ${calibrationFraction}`);
+  }
   const config: FeatureConfig = { ...DEFAULT_FEATURE_CONFIG, ...options.features };
   const seed = options.seed ?? DEFAULT_TRAIN_OPTIONS.seed;
   let svm: SvmOptions = {
-    c: options.c ?? DEFAULT_TRAIN_OPTIONS.c,
+    c,
     bias: 1,
     tolerance: options.tolerance ?? DEFAULT_TRAIN_OPTIONS.tolerance,
     maxEpochs: options.maxEpochs ?? DEFAULT_TRAIN_OPTIONS.maxEpochs,
@@ -122,7 +129,7 @@ export function trainClassifier(
     gold,
     labels.length,
     svm,
-    options.calibrationFraction ?? DEFAULT_TRAIN_OPTIONS.calibrationFraction,
+    calibrationFraction,
   );
   const linear = trainOneVsRest(matrix, gold, labels.length, svm, warmStart).model;
   return new TrainedClassifier({

@@ -75,6 +75,8 @@ describe('classifier edge cases', () => {
     expect(() => trainClassifier([])).toThrow(/two labels/);
     expect(() => trainClassifier(tickets.filter((t) => t.label === 'bug'))).toThrow(/two labels/);
     expect(() => trainClassifier([...tickets, { text: 'hello', label: ' ' }])).toThrow(/label/);
+    expect(() => trainClassifier(tickets, { c: 0 })).toThrow(/c must be positive/);
+    expect(() => trainClassifier(tickets, { calibrationFraction: 1 })).toThrow(/calibration/);
   });
 
   it('counts test labels the model never saw as errors and names them', () => {

@@ -39,6 +39,10 @@ describe('ticket classifier on real intents (20 CLINC150 labels)', () => {
     const uncalibrated = evaluate(trainClassifier(train, { calibrationFraction: 0 }), test);
     // Raw SVM margins through a softmax are nearly uniform over 20 labels (confidence ≈ 0.1 while
     // the model is right ≈ 95% of the time); the fitted temperature must fix that.
+    console.info(
+      `20 CLINC labels: accuracy ${calibrated.accuracy.toFixed(3)}, ECE ${calibrated.ece.toFixed(3)} ` +
+        `(temperature ${classifier.temperature.toFixed(3)}; uncalibrated ECE ${uncalibrated.ece.toFixed(3)})`,
+    );
     expect(calibrated.ece).toBeLessThan(0.08);
     expect(uncalibrated.ece).toBeGreaterThan(0.3);
     expect(classifier.temperature).toBeLessThan(1);

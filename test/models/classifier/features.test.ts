@@ -42,6 +42,16 @@ describe('lexical features', () => {
     expect(strictZebra.transform('zebra').indices).toHaveLength(0);
   });
 
+  it('reads only the first maxChars characters of a huge ticket', () => {
+    const head = 'refund my order '.repeat(1250);
+    const pasted = `${head}${'cancel the charge '.repeat(300_000)}`;
+    expect(head.length).toBe(featurizer.config.maxChars);
+    const a = featurizer.transform(pasted);
+    const b = featurizer.transform(head);
+    expect(Array.from(a.indices)).toEqual(Array.from(b.indices));
+    expect(Array.from(a.values)).toEqual(Array.from(b.values));
+  });
+
   it('does not depend on the order of the training texts', () => {
     const reversed = LexicalFeaturizer.fit([...texts].reverse());
     expect(reversed.toJSON()).toEqual(featurizer.toJSON());

@@ -74,7 +74,10 @@ async function readForm(c: Context, raw: Buffer) {
       body: raw,
     }).formData();
   } catch {
-    throw new AppError('bad_request', 'Body is not a well-formed form (check the multipart boundary)');
+    throw new AppError(
+      'bad_request',
+      'Body is not a well-formed form (check the multipart boundary)',
+    );
   }
   return readWebhookForm(data);
 }
