@@ -103,8 +103,38 @@ export const configSchema = z.object({
   ZENDESK_WRITEBACK: bool.default(true),
   /** Seconds to wait after an agent correction before retraining (corrections are batched). */
   RETRAIN_DEBOUNCE_SECONDS: z.coerce.number().int().min(0).default(30),
-  /** Enqueue drafting after triage. Off until the drafting step lands. */
-  FEATURE_DRAFTS: bool.default(false),
+  /** Draft replies after triage (when routing says so). */
+  FEATURE_DRAFTS: bool.default(true),
+  /** Brand voice for drafts. */
+  BRAND_NAME: z.string().default('our company'),
+  DRAFT_TONE: z.string().default('friendly, clear and concise'),
+  /** Sign-off; defaults to "<SUPPORT_NAME> team". */
+  DRAFT_SIGNATURE: z.string().optional(),
+  /** A passage counts as relevant above either raw score (BM25 / cosine); below both: no answer. */
+  DRAFT_MIN_BM25: z.coerce.number().min(0).default(1.5),
+  DRAFT_MIN_COSINE: z.coerce.number().min(-1).max(1).default(0.45),
+  /** Minutes to first response by SLA policy or priority name (JSON object). */
+  SLA_MINUTES: z
+    .string()
+    .default('{"urgent":60,"high":240,"normal":1440,"low":2880}')
+    .transform((v, ctx) => {
+      try {
+        return z.record(z.string(), z.number().positive()).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected a JSON object of minutes, e.g. {"urgent":60,"normal":1440}' });
+        return z.NEVER;
+      }
+    }),
+  /** Team notified by email when drafts go overdue (comma-separated addresses). */
+  SLA_NOTIFY: csv.default([]),
+  /** How long an agent's claim on a draft keeps others from approving it. */
+  CLAIM_TTL_SECONDS: z.coerce.number().int().min(10).default(600),
+  /** Replies per recipient per 24 h, a guard against loops with other robots. */
+  MAX_REPLIES_PER_RECIPIENT_PER_DAY: z.coerce.number().int().min(1).default(20),
+  /** Outbound mail: smtp(s)://user:pass@host:port. Unset = email delivery disabled (drafts stay approved). */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://').optional(),
+  /** Zendesk replies: public comments (customer sees them) or internal notes for an agent to send. */
+  ZENDESK_REPLY_MODE: z.enum(['public', 'internal']).default('public'),
 });
 
 const checkedConfigSchema = configSchema.superRefine((config, ctx) => {

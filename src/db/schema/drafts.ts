@@ -133,3 +133,17 @@ export const deliveries = pgTable(
 
 export type Draft = typeof drafts.$inferSelect;
 export type Delivery = typeof deliveries.$inferSelect;
+
+/** Auto-send, off unless a category has an enabled policy (see pipeline/review/auto-send.ts). */
+export const autoSendPolicies = pgTable('auto_send_policies', {
+  category: text('category').primaryKey(),
+  enabled: boolean('enabled').notNull().default(false),
+  minConfidence: real('min_confidence').notNull().default(0.8),
+  /** Share of recent human-reviewed drafts sent unchanged that the category must have earned. */
+  minUnchangedRate: real('min_unchanged_rate').notNull().default(0.9),
+  /** Reviewed drafts needed before the rate counts. */
+  minSample: integer('min_sample').notNull().default(50),
+  ...timestamps(),
+});
+
+export type AutoSendPolicy = typeof autoSendPolicies.$inferSelect;

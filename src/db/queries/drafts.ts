@@ -1,0 +1,212 @@
+import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { type Delivery, type Draft, type DraftStatus, deliveries, drafts } from '../schema/drafts.js';
+import { ticketTriage } from '../schema/triage.js';
+import { tickets } from '../schema/tickets.js';
+
+export async function getDraft(db: Db, id: string): Promise<Draft | null> {
+  const [row] = await db.select().from(drafts).where(eq(drafts.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function latestDraftForTicket(db: Db, ticketId: string): Promise<Draft | null> {
+  const [row] = await db
+    .select()
+    .from(drafts)
+    .where(eq(drafts.ticketId, ticketId))
+    .orderBy(desc(drafts.version))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function listDraftsForTicket(db: Db, ticketId: string): Promise<Draft[]> {
+  return db.select().from(drafts).where(eq(drafts.ticketId, ticketId)).orderBy(asc(drafts.version));
+}
+
+/** Inserts the next version for the ticket and supersedes any draft still pending. */
+export async function insertDraft(
+  db: Db,
+  values: Omit<typeof drafts.$inferInsert, 'version' | 'id'>,
+): Promise<Draft> {
+  await db
+    .update(drafts)
+    .set({ status: 'superseded', lockVersion: sql`${drafts.lockVersion} + 1` })
+    .where(and(eq(drafts.ticketId, values.ticketId), eq(drafts.status, 'pending_approval')));
+  const [row] = await db
+    .insert(drafts)
+    .values({
+      ...values,
+      version: sql`(select coalesce(max(version), 0) + 1 from drafts where ticket_id = ${values.ticketId})`,
+    })
+    .returning();
+  return row!;
+}
+
+/**
+ * The only way a draft changes state: compare-and-set on (status, lock_version). Returns null when
+ * someone else changed it first — the caller answers 409 instead of acting twice.
+ */
+export async function transitionDraft(
+  db: Db,
+  id: string,
+  expected: { status: DraftStatus | DraftStatus[]; lockVersion?: number },
+  set: Partial<typeof drafts.$inferInsert>,
+): Promise<Draft | null> {
+  const statuses = Array.isArray(expected.status) ? expected.status : [expected.status];
+  const [row] = await db
+    .update(drafts)
+    .set({ ...set, lockVersion: sql`${drafts.lockVersion} + 1`, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(drafts.id, id),
+        inArray(drafts.status, statuses),
+        expected.lockVersion === undefined ? undefined : eq(drafts.lockVersion, expected.lockVersion),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+/** Claims for `agentId` unless another agent holds a claim younger than `ttlSeconds`. */
+export async function claimDraft(db: Db, id: string, agentId: string, ttlSeconds: number): Promise<Draft | null> {
+  const [row] = await db
+    .update(drafts)
+    .set({ claimedBy: agentId, claimedAt: sql`now()`, lockVersion: sql`${drafts.lockVersion} + 1` })
+    .where(
+      and(
+        eq(drafts.id, id),
+        eq(drafts.status, 'pending_approval'),
+        or(
+          isNull(drafts.claimedBy),
+          eq(drafts.claimedBy, agentId),
+          sql`${drafts.claimedAt} < now() - make_interval(secs => ${ttlSeconds})`,
+        ),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+export interface PendingDraftFilters {
+  team?: string;
+  queue?: string;
+  category?: string;
+  priority?: string;
+  limit: number;
+  /** Opaque cursor: the (sla_due_at, id) of the last row of the previous page. */
+  after?: { slaDueAt: string; id: string };
+}
+
+/**
+ * Pending drafts ordered by SLA risk: the earliest due first (overdue ones are simply the
+ * earliest; priority already shortened the due time). Keyset-paginated on (sla_due_at, id) so pages are stable while new
+ * drafts arrive.
+ */
+export async function listPendingDrafts(db: Db, f: PendingDraftFilters) {
+  const due = sql`coalesce(${drafts.slaDueAt}, 'infinity'::timestamptz)`;
+  return db
+    .select({
+      draft: drafts,
+      ticket: {
+        id: tickets.id,
+        subject: tickets.subject,
+        requesterEmail: tickets.requesterEmail,
+        requesterName: tickets.requesterName,
+        channel: tickets.channel,
+        automated: tickets.automated,
+        language: tickets.language,
+      },
+      triage: {
+        category: ticketTriage.category,
+        priority: ticketTriage.priority,
+        team: ticketTriage.team,
+        queue: ticketTriage.queue,
+        sentiment: ticketTriage.sentiment,
+      },
+    })
+    .from(drafts)
+    .innerJoin(tickets, eq(tickets.id, drafts.ticketId))
+    .leftJoin(ticketTriage, eq(ticketTriage.ticketId, drafts.ticketId))
+    .where(
+      and(
+        eq(drafts.status, 'pending_approval'),
+        f.team ? eq(ticketTriage.team, f.team) : undefined,
+        f.queue ? eq(ticketTriage.queue, f.queue) : undefined,
+        f.category ? eq(ticketTriage.category, f.category) : undefined,
+        f.priority ? eq(ticketTriage.priority, f.priority as 'low') : undefined,
+        f.after
+          ? sql`(${due}, ${drafts.id}) > (${f.after.slaDueAt}::timestamptz, ${f.after.id}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(due, drafts.id)
+    .limit(f.limit);
+}
+
+export async function insertDelivery(db: Db, values: typeof deliveries.$inferInsert): Promise<Delivery> {
+  const [row] = await db
+    .insert(deliveries)
+    .values(values)
+    .onConflictDoNothing({ target: deliveries.draftId })
+    .returning();
+  if (row) return row;
+  const [existing] = await db.select().from(deliveries).where(eq(deliveries.draftId, values.draftId)).limit(1);
+  return existing!;
+}
+
+export async function getDelivery(db: Db, id: string): Promise<Delivery | null> {
+  const [row] = await db.select().from(deliveries).where(eq(deliveries.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function getDeliveryForDraft(db: Db, draftId: string): Promise<Delivery | null> {
+  const [row] = await db.select().from(deliveries).where(eq(deliveries.draftId, draftId)).limit(1);
+  return row ?? null;
+}
+
+/** Compare-and-set on the delivery state, like drafts. */
+export async function transitionDelivery(
+  db: Db,
+  id: string,
+  from: Delivery['state'][],
+  set: Partial<typeof deliveries.$inferInsert>,
+): Promise<Delivery | null> {
+  const [row] = await db
+    .update(deliveries)
+    .set({ ...set, updatedAt: sql`now()` })
+    .where(and(eq(deliveries.id, id), inArray(deliveries.state, from)))
+    .returning();
+  return row ?? null;
+}
+
+/** Emails sent (or in flight) to one address in the last 24 hours: the per-recipient cap. */
+export async function countRecentSendsTo(db: Db, recipient: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.recipient, recipient.toLowerCase()),
+        inArray(deliveries.state, ['sent', 'sending', 'uncertain']),
+        sql`coalesce(${deliveries.sentAt}, ${deliveries.updatedAt}) > now() - interval '24 hours'`,
+      ),
+    );
+  return row?.n ?? 0;
+}
+
+/** Recent decided drafts of a category, for the auto-send policy's track record. */
+export async function recentDecisions(db: Db, category: string, limit: number) {
+  return db
+    .select({ status: drafts.status, editDistance: drafts.editDistance, autoSent: drafts.autoSent })
+    .from(drafts)
+    .innerJoin(ticketTriage, eq(ticketTriage.ticketId, drafts.ticketId))
+    .where(
+      and(
+        eq(ticketTriage.category, category),
+        inArray(drafts.status, ['approved', 'sent', 'rejected', 'delivery_failed']),
+        eq(drafts.autoSent, false),
+      ),
+    )
+    .orderBy(desc(drafts.decidedAt))
+    .limit(limit);
+}
