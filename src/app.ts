@@ -6,6 +6,7 @@ import { createRouter } from './http/openapi.js';
 import { classifierRoutes } from './http/routes/admin/classifier.js';
 import { routingRuleRoutes } from './http/routes/admin/routing-rules.js';
 import { taxonomyRoutes } from './http/routes/admin/taxonomy.js';
+import { draftRoutes } from './http/routes/drafts/index.js';
 import { healthRoutes } from './http/routes/health/index.js';
 import { kbRoutes } from './http/routes/kb/index.js';
 import { ticketTriageRoutes } from './http/routes/tickets/triage.js';
@@ -28,6 +29,7 @@ export function createApp(deps: Deps) {
   app.route('/', emailWebhooks(deps));
   app.route('/', genericTicketWebhook(deps));
   app.route('/', ticketTriageRoutes(deps));
+  app.route('/', draftRoutes(deps));
   app.route('/', taxonomyRoutes(deps));
   app.route('/', routingRuleRoutes(deps));
   app.route('/', classifierRoutes(deps));

@@ -9,6 +9,7 @@ import { ensureStarterData } from './db/queries/triage.js';
 import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
 import { createLogger } from './log.js';
+import { type Mailer, mailerFromUrl } from './mail/index.js';
 import { HashedEmbedder } from './models/embedder/hashed.js';
 import type { Embedder } from './models/embedder/types.js';
 import { generatorFromConfig, parseModelSpec } from './models/generator/config.js';
@@ -32,6 +33,8 @@ export interface Deps {
   embedders: Embedder[];
   /** Local or remote LLMs, null when not configured (the zero-download paths are used). */
   models: { classifierLlm: Generator | null; draftLlm: Generator | null };
+  /** Outbound SMTP, null without SMTP_URL (approved email replies then stay blocked, visibly). */
+  mailer: Mailer | null;
   /** Zendesk REST client, null without API credentials. */
   zendesk: ZendeskClient | null;
   /** Called after a commit that wrote outbox rows; the relay picks them up at once. */
@@ -44,6 +47,7 @@ export interface BuildDepsOverrides {
   database?: Database;
   redis?: Redis;
   zendesk?: ZendeskClient | null;
+  mailer?: Mailer | null;
   models?: Partial<Deps['models']>;
   embedders?: Embedder[];
 }
@@ -78,6 +82,13 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
       draftLlm: generatorForRole(config, 'DRAFT_LLM'),
       ...overrides.models,
     },
+    mailer:
+      overrides.mailer !== undefined
+        ? overrides.mailer
+        : mailerFromUrl(config.SMTP_URL, {
+            address: config.SUPPORT_ADDRESS,
+            name: config.SUPPORT_NAME,
+          }),
     zendesk:
       overrides.zendesk !== undefined ? overrides.zendesk : createZendeskClientFromConfig(config),
     notifyOutbox: () => {},
@@ -103,6 +114,7 @@ function generatorForRole(config: Config, role: 'CLASSIFIER_LLM' | 'DRAFT_LLM'):
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.mailer?.close().catch(() => {});
   await Promise.all(
     [deps.models.classifierLlm, deps.models.draftLlm].map((g) => g?.close().catch(() => {})),
   );

@@ -121,7 +121,10 @@ export const configSchema = z.object({
       try {
         return z.record(z.string(), z.number().positive()).parse(JSON.parse(v));
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected a JSON object of minutes, e.g. {"urgent":60,"normal":1440}' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a JSON object of minutes, e.g. {"urgent":60,"normal":1440}',
+        });
         return z.NEVER;
       }
     }),
@@ -132,7 +135,10 @@ export const configSchema = z.object({
   /** Replies per recipient per 24 h, a guard against loops with other robots. */
   MAX_REPLIES_PER_RECIPIENT_PER_DAY: z.coerce.number().int().min(1).default(20),
   /** Outbound mail: smtp(s)://user:pass@host:port. Unset = email delivery disabled (drafts stay approved). */
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp:// or smtps://').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'expected smtp:// or smtps://')
+    .optional(),
   /** Zendesk replies: public comments (customer sees them) or internal notes for an agent to send. */
   ZENDESK_REPLY_MODE: z.enum(['public', 'internal']).default('public'),
 });

@@ -26,6 +26,43 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  draft: {
+    // Extractive drafting is a few queries; an LLM draft holds a model context for seconds to
+    // minutes on CPU. Two in parallel match the generator's two context sequences.
+    concurrency: 2,
+    // Above the generator's 90 s timeout plus retrieval.
+    lockDuration: 150_000,
+    job: {
+      attempts: 4,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 14 * 24 * 3600 },
+    },
+  },
+  deliver: {
+    // SMTP and Zendesk calls are I/O-bound; the per-recipient cap and exactly-once bookkeeping
+    // happen in Postgres, so more concurrency is safe.
+    concurrency: 8,
+    // SMTP timeouts are 30 s; Zendesk calls can wait out a 60 s Retry-After.
+    lockDuration: 120_000,
+    job: {
+      // Transient failures retry with backoff (about an hour in total), then dead-letter with an alert.
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 15_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
+  sla: {
+    concurrency: 4,
+    lockDuration: 30_000,
+    job: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 10_000 },
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
   retrain: {
     // One at a time: training is CPU-bound and two concurrent runs would both store a version.
     concurrency: 1,

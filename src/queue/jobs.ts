@@ -11,6 +11,12 @@ export const jobSchemas = {
   retrain: z.object({ reason: z.enum(['correction', 'import', 'taxonomy', 'manual']) }),
   /** Push a ticket's triage to Zendesk (group, priority, tags, private note). */
   'zendesk-writeback': z.object({ ticketId: z.uuid() }),
+  /** Draft a reply for the ticket's latest customer message, or regenerate a given draft. */
+  draft: z.object({ ticketId: z.uuid(), regenerateOf: z.uuid().optional() }),
+  /** Send one approved draft (the delivery row is the state machine). */
+  deliver: z.object({ deliveryId: z.uuid() }),
+  /** Fires when a draft's SLA is due: marks it overdue and notifies the team if still pending. */
+  sla: z.object({ draftId: z.uuid() }),
   /** (Re)build one article's chunks, postings and vectors, or fill a newly configured model. */
   'kb-index': z.union([
     z.object({ articleId: z.uuid() }),

@@ -3,7 +3,10 @@ import type { Deps } from '../deps.js';
 import { processKbIndexJob } from '../kb/jobs.js';
 import { workerOptions } from './config.js';
 import { type JobName, jobNames, parseJobPayload } from './jobs.js';
+import { processDeliver } from './processors/deliver.js';
+import { processDraft } from './processors/draft.js';
 import { processRetrain } from './processors/retrain.js';
+import { processSla } from './processors/sla.js';
 import { processTriage } from './processors/triage.js';
 import type { ProcessorMap } from './processors/types.js';
 import { processZendeskWriteback } from './processors/zendesk-writeback.js';
@@ -12,6 +15,9 @@ import { createWorkerConnection } from './redis.js';
 export const defaultProcessors: ProcessorMap = {
   triage: processTriage,
   retrain: processRetrain,
+  draft: processDraft,
+  deliver: processDeliver,
+  sla: processSla,
   'zendesk-writeback': processZendeskWriteback,
   'kb-index': (deps, payload, job) =>
     processKbIndexJob(deps, payload, async () => {

@@ -178,7 +178,7 @@ export async function triageTicket(
       await enqueueOutbox(tx, 'zendesk-writeback', { ticketId: ticket.id });
     }
     if (deps.config.FEATURE_DRAFTS && decision.draft && !ticket.automated) {
-      deps.log.debug({ ticketId: ticket.id }, 'drafting requested');
+      await enqueueOutbox(tx, 'draft', { ticketId: ticket.id });
     }
   });
 

@@ -1,0 +1,293 @@
+import { UnrecoverableError } from 'bullmq';
+import { eq } from 'drizzle-orm';
+import {
+  countRecentSendsTo,
+  getDelivery,
+  getDraft,
+  transitionDelivery,
+  transitionDraft,
+} from '../../db/queries/drafts.js';
+import {
+  getTicket,
+  insertMessage,
+  listMessages,
+  recordTicketEvent,
+} from '../../db/queries/tickets.js';
+import type { Delivery, Draft } from '../../db/schema/drafts.js';
+import { type Ticket, tickets } from '../../db/schema/tickets.js';
+import { withTransaction } from '../../db/tx.js';
+import type { Deps } from '../../deps.js';
+import { ZendeskError } from '../../integrations/zendesk/errors.js';
+import {
+  MailSendError,
+  newMessageId,
+  renderHtmlFromText,
+  replyAddress,
+  shouldNeverSendTo,
+  threadIds,
+} from '../../mail/index.js';
+import { raiseAlert } from '../alerts.js';
+
+export type DeliverDeps = Pick<Deps, 'db' | 'config' | 'log' | 'mailer' | 'zendesk'>;
+export type DeliverOutcome = Delivery['state'];
+
+/** Thrown for a transient failure: the job retries with backoff. */
+export class RetryableDeliveryError extends Error {}
+
+async function block(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  draft: Draft,
+  reason: string,
+): Promise<DeliverOutcome> {
+  await withTransaction(deps.db, async (tx) => {
+    const row = await transitionDelivery(tx, delivery.id, ['pending'], {
+      state: 'blocked',
+      lastError: reason,
+    });
+    if (!row) return;
+    await transitionDraft(tx, draft.id, { status: 'approved' }, { status: 'delivery_failed' });
+    await recordTicketEvent(tx, {
+      ticketId: delivery.ticketId,
+      type: 'delivery_failed',
+      actorKind: 'system',
+      data: { deliveryId: delivery.id, draftId: draft.id, reason, blocked: true },
+    });
+  });
+  deps.log.warn({ deliveryId: delivery.id, reason }, 'delivery blocked');
+  return 'blocked';
+}
+
+async function markSent(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  draft: Draft,
+  ticket: Ticket,
+  sent: {
+    emailMessageId?: string | null;
+    externalId?: string | null;
+    inReplyTo?: string | null;
+    references?: string[];
+  },
+): Promise<void> {
+  await withTransaction(deps.db, async (tx) => {
+    const row = await transitionDelivery(tx, delivery.id, ['sending'], {
+      state: 'sent',
+      sentAt: new Date(),
+      externalId: sent.externalId ?? null,
+      lastError: null,
+    });
+    if (!row) return;
+    await transitionDraft(tx, draft.id, { status: 'approved' }, { status: 'sent' });
+    await insertMessage(tx, {
+      ticketId: ticket.id,
+      direction: 'outbound',
+      // An approved AI draft is an agent's reply for first-response metrics; auto-sent is the AI's.
+      authorKind: draft.autoSent ? 'ai' : 'agent',
+      authorEmail: delivery.channel === 'email' ? deps.config.SUPPORT_ADDRESS : null,
+      authorName: draft.decidedBy,
+      externalId: sent.externalId ?? null,
+      public: delivery.public,
+      bodyText: draft.finalText ?? draft.bodyText,
+      strippedText: draft.finalText ?? draft.bodyText,
+      emailMessageId: sent.emailMessageId ?? null,
+      emailInReplyTo: sent.inReplyTo ?? null,
+      emailReferences: sent.references ?? [],
+      sentAt: new Date(),
+    });
+    await recordTicketEvent(tx, {
+      ticketId: ticket.id,
+      type: 'sent',
+      actorKind: draft.autoSent ? 'ai' : 'agent',
+      actorId: draft.decidedBy,
+      data: {
+        deliveryId: delivery.id,
+        draftId: draft.id,
+        channel: delivery.channel,
+        public: delivery.public,
+        auto: draft.autoSent,
+        attempts: row.attempts,
+      },
+    });
+    if (delivery.public && (ticket.status === 'new' || ticket.status === 'open')) {
+      // Answered: waiting on the customer (Zendesk's "pending").
+      await tx.update(tickets).set({ status: 'pending' }).where(eq(tickets.id, ticket.id));
+    }
+  });
+}
+
+async function fail(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  draft: Draft,
+  reason: string,
+  state: 'failed' | 'uncertain',
+) {
+  await withTransaction(deps.db, async (tx) => {
+    const row = await transitionDelivery(tx, delivery.id, ['pending', 'sending'], {
+      state,
+      lastError: reason.slice(0, 500),
+    });
+    if (!row) return;
+    await transitionDraft(tx, draft.id, { status: 'approved' }, { status: 'delivery_failed' });
+    await recordTicketEvent(tx, {
+      ticketId: delivery.ticketId,
+      type: 'delivery_failed',
+      actorKind: 'system',
+      data: { deliveryId: delivery.id, draftId: draft.id, reason: reason.slice(0, 200), state },
+    });
+  });
+  await raiseAlert(deps, {
+    kind: state === 'uncertain' ? 'delivery_uncertain' : 'delivery_failed',
+    summary:
+      state === 'uncertain'
+        ? 'A reply may or may not have been sent (worker stopped mid-send); check before resending'
+        : `A reply could not be delivered: ${reason.slice(0, 120)}`,
+    ticketId: delivery.ticketId,
+    draftId: draft.id,
+    deliveryId: delivery.id,
+  });
+}
+
+/**
+ * Delivers one approved draft exactly once. The delivery row is the state machine:
+ * pending → sending (committed before the external call) → sent. Email has no idempotency at the
+ * SMTP level, so a row found in `sending` (the worker died between the send and the record) is
+ * never sent again: it becomes `uncertain` and a human is alerted. Zendesk comments carry an
+ * idempotency key and an audit marker, so there the send is retried safely.
+ */
+export async function deliver(
+  deps: DeliverDeps,
+  deliveryId: string,
+  job: { finalAttempt: boolean },
+): Promise<DeliverOutcome> {
+  const delivery = await getDelivery(deps.db, deliveryId);
+  if (!delivery) throw new UnrecoverableError(`delivery ${deliveryId} does not exist`);
+  if (['sent', 'failed', 'blocked', 'uncertain'].includes(delivery.state)) return delivery.state;
+  const draft = await getDraft(deps.db, delivery.draftId);
+  const ticket = await getTicket(deps.db, delivery.ticketId);
+  if (!draft || !ticket)
+    throw new UnrecoverableError(`delivery ${deliveryId} lost its draft or ticket`);
+
+  if (ticket.automated) return block(deps, delivery, draft, 'ticket is automated mail');
+  if (delivery.channel === 'email') return deliverEmail(deps, delivery, draft, ticket, job);
+  return deliverZendesk(deps, delivery, draft, ticket, job);
+}
+
+async function deliverEmail(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  draft: Draft,
+  ticket: Ticket,
+  job: { finalAttempt: boolean },
+): Promise<DeliverOutcome> {
+  if (delivery.state === 'sending') {
+    await fail(deps, delivery, draft, 'worker stopped between sending and recording', 'uncertain');
+    return 'uncertain';
+  }
+  const mailer = deps.mailer;
+  if (!mailer) return block(deps, delivery, draft, 'SMTP_URL is not configured');
+  const recipient = delivery.recipient;
+  if (!recipient || shouldNeverSendTo(recipient, [deps.config.SUPPORT_ADDRESS])) {
+    return block(deps, delivery, draft, 'recipient is missing, a robot, or ourselves');
+  }
+  if (
+    (await countRecentSendsTo(deps.db, recipient)) >= deps.config.MAX_REPLIES_PER_RECIPIENT_PER_DAY
+  ) {
+    return block(deps, delivery, draft, 'daily reply cap for this recipient reached');
+  }
+  const domain = deps.config.SUPPORT_ADDRESS.split('@')[1] ?? 'localhost';
+  const messageId = delivery.emailMessageId ?? newMessageId(domain);
+  const messages = await listMessages(deps.db, ticket.id);
+  const lastInbound = [...messages]
+    .reverse()
+    .find((m) => m.direction === 'inbound' && m.emailMessageId);
+  const { inReplyTo, references } = threadIds(
+    lastInbound?.emailReferences ?? [],
+    lastInbound?.emailMessageId ?? null,
+    messageId,
+  );
+  const claimed = await transitionDelivery(deps.db, delivery.id, ['pending'], {
+    state: 'sending',
+    attempts: delivery.attempts + 1,
+    emailMessageId: messageId,
+  });
+  if (!claimed) return (await getDelivery(deps.db, delivery.id))?.state ?? 'pending';
+
+  const text = draft.finalText ?? draft.bodyText;
+  const subject = /^re:/i.test(ticket.subject.trim())
+    ? ticket.subject.trim()
+    : `Re: ${ticket.subject.trim() || 'your request'}`;
+  try {
+    await mailer.send({
+      to: { address: recipient, name: ticket.requesterName },
+      subject,
+      text,
+      html: renderHtmlFromText(text),
+      messageId,
+      inReplyTo,
+      references,
+      replyTo: replyAddress(deps.config.SUPPORT_ADDRESS, ticket.replyToken),
+      autoSubmitted: draft.autoSent,
+      headers: { 'X-Deskpilot-Ticket': ticket.id },
+    });
+  } catch (err) {
+    const error =
+      err instanceof MailSendError ? err : new MailSendError(String(err), { permanent: false });
+    if (error.permanent || job.finalAttempt) {
+      // The server refused it, so it was not sent: failing is safe and final.
+      await transitionDelivery(deps.db, delivery.id, ['sending'], { state: 'pending' });
+      await fail(deps, { ...delivery, state: 'pending' }, draft, error.message, 'failed');
+      return 'failed';
+    }
+    // Transient (4xx, connection refused): not accepted by the server; retry later.
+    await transitionDelivery(deps.db, delivery.id, ['sending'], {
+      state: 'pending',
+      lastError: error.message.slice(0, 500),
+    });
+    throw new RetryableDeliveryError(error.message);
+  }
+  await markSent(deps, { ...delivery, state: 'sending' }, draft, ticket, {
+    emailMessageId: messageId,
+    inReplyTo,
+    references,
+  });
+  return 'sent';
+}
+
+async function deliverZendesk(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  draft: Draft,
+  ticket: Ticket,
+  job: { finalAttempt: boolean },
+): Promise<DeliverOutcome> {
+  if (!deps.zendesk)
+    return block(deps, delivery, draft, 'Zendesk API credentials are not configured');
+  if (!ticket.externalId) return block(deps, delivery, draft, 'ticket has no Zendesk id');
+  const retrying = delivery.state === 'sending' || delivery.attempts > 0;
+  const claimed = await transitionDelivery(deps.db, delivery.id, ['pending', 'sending'], {
+    state: 'sending',
+    attempts: delivery.attempts + 1,
+  });
+  if (!claimed) return (await getDelivery(deps.db, delivery.id))?.state ?? 'pending';
+  try {
+    const result = await deps.zendesk.addComment(
+      ticket.externalId,
+      { body: draft.finalText ?? draft.bodyText, public: delivery.public },
+      // Same key on every attempt; after an uncertain attempt the client looks for our audit marker
+      // before posting again.
+      { idempotencyKey: `deskpilot-delivery-${delivery.id}`, lookupExisting: retrying },
+    );
+    await markSent(deps, claimed, draft, ticket, { externalId: result.commentId });
+    return 'sent';
+  } catch (err) {
+    const retryable = err instanceof ZendeskError ? err.retryable : true;
+    const message = err instanceof Error ? err.message : String(err);
+    if (!retryable || job.finalAttempt) {
+      await fail(deps, claimed, draft, message, 'failed');
+      return 'failed';
+    }
+    throw new RetryableDeliveryError(message);
+  }
+}

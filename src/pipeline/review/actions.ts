@@ -1,0 +1,205 @@
+import { claimDraft, getDraft, insertDelivery, transitionDraft } from '../../db/queries/drafts.js';
+import { enqueueOutbox } from '../../db/queries/outbox.js';
+import { getTicket, recordTicketEvent } from '../../db/queries/tickets.js';
+import type { Draft } from '../../db/schema/drafts.js';
+import { withTransaction } from '../../db/tx.js';
+import type { Deps } from '../../deps.js';
+import { editDiff, wordCount, wordEditDistance } from './edits.js';
+
+export type ReviewFailure = 'not_found' | 'conflict' | 'claimed_by_other' | 'not_pending';
+export type ReviewResult =
+  | { ok: true; draft: Draft }
+  | { ok: false; reason: ReviewFailure; draft?: Draft };
+
+type ReviewDeps = Pick<Deps, 'db' | 'config'>;
+
+/** Why a compare-and-set failed, for a precise 404/409 answer. */
+async function explain(
+  db: ReviewDeps['db'],
+  draftId: string,
+  actorId: string,
+  ttl: number,
+): Promise<ReviewResult> {
+  const current = await getDraft(db, draftId);
+  if (!current) return { ok: false, reason: 'not_found' };
+  if (current.status !== 'pending_approval')
+    return { ok: false, reason: 'not_pending', draft: current };
+  if (
+    current.claimedBy &&
+    current.claimedBy !== actorId &&
+    current.claimedAt &&
+    Date.now() - current.claimedAt.getTime() < ttl * 1000
+  ) {
+    return { ok: false, reason: 'claimed_by_other', draft: current };
+  }
+  return { ok: false, reason: 'conflict', draft: current };
+}
+
+const claimGuard = (ttl: number, actorId: string) => (d: Draft) =>
+  !d.claimedBy ||
+  d.claimedBy === actorId ||
+  !d.claimedAt ||
+  Date.now() - d.claimedAt.getTime() >= ttl * 1000;
+
+export async function claim(
+  deps: ReviewDeps,
+  input: { draftId: string; actorId: string },
+): Promise<ReviewResult> {
+  const ttl = deps.config.CLAIM_TTL_SECONDS;
+  const row = await claimDraft(deps.db, input.draftId, input.actorId, ttl);
+  if (!row) return explain(deps.db, input.draftId, input.actorId, ttl);
+  await recordTicketEvent(deps.db, {
+    ticketId: row.ticketId,
+    type: 'claimed',
+    actorKind: 'agent',
+    actorId: input.actorId,
+    data: { draftId: row.id },
+  });
+  return { ok: true, draft: row };
+}
+
+/**
+ * Approve (optionally with an edited text): one transaction moves the draft from pending to
+ * approved under its lock version, records the edit metrics, creates the delivery row (unique per
+ * draft) and schedules the send. A second click, or a second agent, finds the lock version moved
+ * and gets a conflict; nothing is sent twice.
+ */
+export async function approveDraft(
+  deps: ReviewDeps,
+  input: {
+    draftId: string;
+    actorId: string;
+    lockVersion?: number;
+    finalText?: string;
+    auto?: boolean;
+  },
+): Promise<ReviewResult> {
+  const ttl = deps.config.CLAIM_TTL_SECONDS;
+  const current = await getDraft(deps.db, input.draftId);
+  if (!current) return { ok: false, reason: 'not_found' };
+  // Idempotent repeat of the same approval (a double click that raced the first response).
+  if (current.status !== 'pending_approval') {
+    const same =
+      current.decidedBy === input.actorId && ['approved', 'sent'].includes(current.status);
+    return same
+      ? { ok: true, draft: current }
+      : { ok: false, reason: 'not_pending', draft: current };
+  }
+  if (!claimGuard(ttl, input.actorId)(current))
+    return { ok: false, reason: 'claimed_by_other', draft: current };
+  const ticket = await getTicket(deps.db, current.ticketId);
+  if (!ticket) return { ok: false, reason: 'not_found' };
+  const finalText = (input.finalText ?? current.bodyText).trim();
+  const edited = finalText !== current.bodyText.trim();
+  const distance = edited ? wordEditDistance(current.bodyText, finalText) : 0;
+
+  return withTransaction(deps.db, async (tx) => {
+    const row = await transitionDraft(
+      tx,
+      current.id,
+      { status: 'pending_approval', lockVersion: input.lockVersion ?? current.lockVersion },
+      {
+        status: 'approved',
+        decidedBy: input.actorId,
+        decidedAt: new Date(),
+        finalText,
+        editDistance: distance,
+        editDiff: edited ? editDiff(current.bodyText, finalText) : null,
+        wordsSent: wordCount(finalText),
+        autoSent: input.auto ?? false,
+      },
+    );
+    if (!row) {
+      // Lost the race: if the winner was this same agent's other click, this one succeeds too.
+      const now = await getDraft(tx, current.id);
+      if (now && now.decidedBy === input.actorId && ['approved', 'sent'].includes(now.status)) {
+        return { ok: true as const, draft: now };
+      }
+      return explain(tx, current.id, input.actorId, ttl);
+    }
+    const channel = ticket.source === 'zendesk' ? 'zendesk' : 'email';
+    const delivery = await insertDelivery(tx, {
+      draftId: row.id,
+      ticketId: ticket.id,
+      channel,
+      recipient: channel === 'email' ? (ticket.requesterEmail?.toLowerCase() ?? null) : null,
+      public: channel === 'zendesk' ? deps.config.ZENDESK_REPLY_MODE === 'public' : true,
+    });
+    await recordTicketEvent(tx, {
+      ticketId: ticket.id,
+      type: edited ? 'edited' : 'approved',
+      actorKind: input.auto ? 'system' : 'agent',
+      actorId: input.actorId,
+      data: {
+        draftId: row.id,
+        version: row.version,
+        editDistance: distance,
+        words: row.wordsSent,
+        auto: input.auto ?? false,
+      },
+    });
+    await enqueueOutbox(tx, 'deliver', { deliveryId: delivery.id });
+    return { ok: true as const, draft: row };
+  });
+}
+
+export async function rejectDraft(
+  deps: ReviewDeps,
+  input: { draftId: string; actorId: string; lockVersion?: number; reason: string },
+): Promise<ReviewResult> {
+  const ttl = deps.config.CLAIM_TTL_SECONDS;
+  const current = await getDraft(deps.db, input.draftId);
+  if (!current) return { ok: false, reason: 'not_found' };
+  if (!claimGuard(ttl, input.actorId)(current))
+    return { ok: false, reason: 'claimed_by_other', draft: current };
+  return withTransaction(deps.db, async (tx) => {
+    const row = await transitionDraft(
+      tx,
+      current.id,
+      { status: 'pending_approval', lockVersion: input.lockVersion ?? current.lockVersion },
+      {
+        status: 'rejected',
+        decidedBy: input.actorId,
+        decidedAt: new Date(),
+        rejectReason: input.reason,
+      },
+    );
+    if (!row) return explain(tx, current.id, input.actorId, ttl);
+    await recordTicketEvent(tx, {
+      ticketId: row.ticketId,
+      type: 'rejected',
+      actorKind: 'agent',
+      actorId: input.actorId,
+      data: { draftId: row.id, version: row.version, reason: input.reason },
+    });
+    return { ok: true as const, draft: row };
+  });
+}
+
+/** Supersedes the draft and asks the draft job for a new version with the agent's instructions. */
+export async function regenerateDraft(
+  deps: ReviewDeps,
+  input: { draftId: string; actorId: string; lockVersion?: number; instructions: string | null },
+): Promise<ReviewResult> {
+  const ttl = deps.config.CLAIM_TTL_SECONDS;
+  const current = await getDraft(deps.db, input.draftId);
+  if (!current) return { ok: false, reason: 'not_found' };
+  if (!claimGuard(ttl, input.actorId)(current))
+    return { ok: false, reason: 'claimed_by_other', draft: current };
+  return withTransaction(deps.db, async (tx) => {
+    const row = await transitionDraft(
+      tx,
+      current.id,
+      { status: 'pending_approval', lockVersion: input.lockVersion ?? current.lockVersion },
+      {
+        status: 'superseded',
+        regenerationRequest: input.instructions,
+        decidedBy: input.actorId,
+        decidedAt: new Date(),
+      },
+    );
+    if (!row) return explain(tx, current.id, input.actorId, ttl);
+    await enqueueOutbox(tx, 'draft', { ticketId: row.ticketId, regenerateOf: row.id });
+    return { ok: true as const, draft: row };
+  });
+}

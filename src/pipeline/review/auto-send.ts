@@ -1,0 +1,89 @@
+import { eq } from 'drizzle-orm';
+import { recentDecisions } from '../../db/queries/drafts.js';
+import { getTicket } from '../../db/queries/tickets.js';
+import { getTriage } from '../../db/queries/triage.js';
+import { autoSendPolicies, type Draft } from '../../db/schema/drafts.js';
+import { tickets } from '../../db/schema/tickets.js';
+import type { Deps } from '../../deps.js';
+import { approveDraft } from './actions.js';
+
+export type AutoSendDecision = { send: true } | { send: false; reason: string };
+
+/**
+ * Auto-send is off unless a category's policy enables it, and even then only for a confident,
+ * guard-clean draft in a category whose recent human-reviewed drafts went out unchanged at the
+ * configured rate over a minimum sample. Never for automated mail, negative sentiment, urgent
+ * priority, or a VIP's first contact.
+ */
+export async function decideAutoSend(
+  deps: Pick<Deps, 'db' | 'config'>,
+  draft: Draft,
+): Promise<AutoSendDecision> {
+  const triage = await getTriage(deps.db, draft.ticketId);
+  if (!triage) return { send: false, reason: 'not triaged' };
+  const [policy] = await deps.db
+    .select()
+    .from(autoSendPolicies)
+    .where(eq(autoSendPolicies.category, triage.correctedCategory ?? triage.category))
+    .limit(1);
+  if (!policy?.enabled) return { send: false, reason: 'no policy for this category' };
+  const ticket = await getTicket(deps.db, draft.ticketId);
+  if (!ticket || ticket.automated) return { send: false, reason: 'automated mail' };
+  if (draft.needsHuman || draft.guardFlags.length > 0 || draft.kind === 'no_answer') {
+    return { send: false, reason: 'draft needs a human' };
+  }
+  if (triage.sentiment === 'negative') return { send: false, reason: 'negative sentiment' };
+  if (triage.priority === 'urgent') return { send: false, reason: 'urgent priority' };
+  const email = ticket.requesterEmail ?? '';
+  const domain = email.split('@')[1] ?? '';
+  const vip = deps.config.VIP_EMAILS.includes(email) || deps.config.VIP_DOMAINS.includes(domain);
+  if (vip && email) {
+    const [previous] = await deps.db
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(eq(tickets.requesterEmail, email))
+      .limit(2);
+    const count = previous
+      ? (
+          await deps.db
+            .select({ id: tickets.id })
+            .from(tickets)
+            .where(eq(tickets.requesterEmail, email))
+            .limit(2)
+        ).length
+      : 0;
+    if (count <= 1) return { send: false, reason: 'first contact from a VIP' };
+  }
+  if (draft.confidence < policy.minConfidence)
+    return { send: false, reason: 'confidence below policy' };
+  const history = await recentDecisions(
+    deps.db,
+    triage.category,
+    Math.max(policy.minSample, 1) * 2,
+  );
+  if (history.length < policy.minSample)
+    return { send: false, reason: 'not enough reviewed drafts yet' };
+  const unchanged = history.filter(
+    (d) => (d.status === 'sent' || d.status === 'approved') && (d.editDistance ?? 0) === 0,
+  ).length;
+  if (unchanged / history.length < policy.minUnchangedRate) {
+    return { send: false, reason: 'recent drafts were edited too often' };
+  }
+  return { send: true };
+}
+
+export async function maybeAutoSend(
+  deps: Pick<Deps, 'db' | 'config' | 'log'>,
+  draft: Draft,
+): Promise<boolean> {
+  const decision = await decideAutoSend(deps, draft);
+  if (!decision.send) return false;
+  const result = await approveDraft(deps, {
+    draftId: draft.id,
+    actorId: 'auto-send',
+    lockVersion: draft.lockVersion,
+    auto: true,
+  });
+  deps.log.info({ draftId: draft.id, ok: result.ok }, 'draft auto-sent by policy');
+  return result.ok;
+}

@@ -1,0 +1,39 @@
+import { getDraft, transitionDraft } from '../../db/queries/drafts.js';
+import { recordTicketEvent } from '../../db/queries/tickets.js';
+import { withTransaction } from '../../db/tx.js';
+import { raiseAlert } from '../../pipeline/alerts.js';
+import type { Processor } from './types.js';
+
+/** Fires at the draft's SLA due time: still pending → overdue, event, and the team is told. */
+export const processSla: Processor<'sla'> = async (deps, payload) => {
+  const draft = await getDraft(deps.db, payload.draftId);
+  if (!draft || draft.status !== 'pending_approval' || draft.overdue) return { overdue: false };
+  if (draft.slaDueAt && draft.slaDueAt.getTime() > Date.now() + 1_000)
+    return { overdue: false, early: true };
+  const marked = await withTransaction(deps.db, async (tx) => {
+    // No lock-version bump: marking overdue must not invalidate an agent's open approval.
+    const row = await transitionDraft(
+      tx,
+      draft.id,
+      { status: 'pending_approval' },
+      { overdue: true, lockVersion: draft.lockVersion - 1 },
+    );
+    if (!row) return false;
+    await recordTicketEvent(tx, {
+      ticketId: draft.ticketId,
+      type: 'overdue',
+      actorKind: 'system',
+      data: { draftId: draft.id, dueAt: draft.slaDueAt?.toISOString() ?? null },
+    });
+    return true;
+  });
+  if (marked) {
+    await raiseAlert(deps, {
+      kind: 'draft_overdue',
+      summary: 'A draft reply is past its SLA and still waiting for approval',
+      ticketId: draft.ticketId,
+      draftId: draft.id,
+    });
+  }
+  return { overdue: marked };
+};
