@@ -38,21 +38,12 @@ export async function decideAutoSend(
   const domain = email.split('@')[1] ?? '';
   const vip = deps.config.VIP_EMAILS.includes(email) || deps.config.VIP_DOMAINS.includes(domain);
   if (vip && email) {
-    const [previous] = await deps.db
+    const earlier = await deps.db
       .select({ id: tickets.id })
       .from(tickets)
       .where(eq(tickets.requesterEmail, email))
       .limit(2);
-    const count = previous
-      ? (
-          await deps.db
-            .select({ id: tickets.id })
-            .from(tickets)
-            .where(eq(tickets.requesterEmail, email))
-            .limit(2)
-        ).length
-      : 0;
-    if (count <= 1) return { send: false, reason: 'first contact from a VIP' };
+    if (earlier.length <= 1) return { send: false, reason: 'first contact from a VIP' };
   }
   if (draft.confidence < policy.minConfidence)
     return { send: false, reason: 'confidence below policy' };

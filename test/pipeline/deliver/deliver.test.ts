@@ -1,0 +1,148 @@
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { kbImport } from '../../../src/cli/commands/kb-import.js';
+import { getDelivery, getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
+import { listTicketEvents } from '../../../src/db/queries/tickets.js';
+import { autoSendPolicies } from '../../../src/db/schema/drafts.js';
+import { deliver, RetryableDeliveryError } from '../../../src/pipeline/deliver/deliver.js';
+import { draftReply } from '../../../src/pipeline/draft/draft.js';
+import { approveDraft } from '../../../src/pipeline/review/actions.js';
+import { triageTicket } from '../../../src/pipeline/triage/triage.js';
+import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { TestSmtpServer } from '../../support/smtp-server.js';
+import { seedEmailTicket } from '../../support/tickets.js';
+
+let smtp: TestSmtpServer;
+let deps: TestDeps;
+
+beforeAll(async () => {
+  smtp = await TestSmtpServer.start();
+  deps = await createTestDeps({
+    SMTP_URL: `${smtp.url()}?pool=false`,
+    SLA_NOTIFY: 'leads@deskpilot.test',
+    MAX_REPLIES_PER_RECIPIENT_PER_DAY: '3',
+  });
+  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+});
+afterAll(async () => {
+  await deps.cleanup();
+  await smtp.close();
+});
+beforeEach(() => {
+  smtp.received.length = 0;
+});
+
+/** Ticket → triage → draft → approve, by direct calls (no workers): returns the delivery id. */
+async function approvedDelivery(over: Parameters<typeof seedEmailTicket>[1] = {}) {
+  const { ticketId } = await seedEmailTicket(deps.db, over);
+  await triageTicket(deps, { ticketId });
+  const outcome = await draftReply(deps, { ticketId });
+  if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
+  const approved = await approveDraft(deps, { draftId: outcome.draft.id, actorId: 'agent-1' });
+  expect(approved.ok).toBe(true);
+  const delivery = await getDeliveryForDraft(deps.db, outcome.draft.id);
+  return { ticketId, draftId: outcome.draft.id, deliveryId: delivery!.id };
+}
+
+const customerMail = () =>
+  smtp.received.filter((m) => m.envelope.rcptTo.some((r) => !r.includes('leads@')));
+
+describe('deliver (email, exactly once)', () => {
+  it('a worker that died between sending and recording never sends again: uncertain + alert', async () => {
+    const { deliveryId, ticketId } = await approvedDelivery({ from: 'crash@example.net' });
+    // First attempt: the email really goes out…
+    expect(await deliver(deps, deliveryId, { finalAttempt: false })).toBe('sent');
+    expect(customerMail()).toHaveLength(1);
+    // …now simulate the crash window: the send happened, the record did not.
+    await deps.db.execute(
+      sql`update deliveries set state = 'sending', sent_at = null where id = ${deliveryId}`,
+    );
+    expect(await deliver(deps, deliveryId, { finalAttempt: false })).toBe('uncertain');
+    expect(customerMail()).toHaveLength(1);
+    const events = (await listTicketEvents(deps.db, ticketId)).map((e) => e.type);
+    expect(events).toContain('delivery_failed');
+    // The team was told (the alert email carries no customer text).
+    const alert = smtp.received.find((m) => m.envelope.rcptTo.includes('leads@deskpilot.test'));
+    expect(alert?.raw.toString()).toContain('may or may not have been sent');
+    expect(alert?.raw.toString()).not.toContain('forgot my password');
+  });
+
+  it('retries a transient SMTP failure and sends once; a permanent one fails with an alert', async () => {
+    const first = await approvedDelivery({ from: 'transient@example.net' });
+    smtp.rejectNext(1, 451);
+    await expect(deliver(deps, first.deliveryId, { finalAttempt: false })).rejects.toBeInstanceOf(
+      RetryableDeliveryError,
+    );
+    expect((await getDelivery(deps.db, first.deliveryId))?.state).toBe('pending');
+    expect(await deliver(deps, first.deliveryId, { finalAttempt: false })).toBe('sent');
+    expect(customerMail()).toHaveLength(1);
+    expect((await getDelivery(deps.db, first.deliveryId))?.attempts).toBe(2);
+
+    const second = await approvedDelivery({ from: 'permanent@example.net' });
+    smtp.rejectNext(1, 550);
+    expect(await deliver(deps, second.deliveryId, { finalAttempt: false })).toBe('failed');
+    expect((await getDraft(deps.db, second.draftId))?.status).toBe('delivery_failed');
+  });
+
+  it('gives up after the last transient attempt (dead-letter) with an alert', async () => {
+    const { deliveryId } = await approvedDelivery({ from: 'deadletter@example.net' });
+    smtp.rejectNext(1, 421);
+    expect(await deliver(deps, deliveryId, { finalAttempt: true })).toBe('failed');
+    expect(smtp.received.some((m) => m.envelope.rcptTo.includes('leads@deskpilot.test'))).toBe(
+      true,
+    );
+  });
+
+  it('never sends to robots, and caps replies per recipient per day', async () => {
+    const robot = await approvedDelivery({ from: 'no-reply@example.net' });
+    expect(await deliver(deps, robot.deliveryId, { finalAttempt: false })).toBe('blocked');
+    const results: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const d = await approvedDelivery({ from: 'chatty@example.net' });
+      results.push(await deliver(deps, d.deliveryId, { finalAttempt: false }));
+    }
+    expect(results).toEqual(['sent', 'sent', 'sent', 'blocked']);
+  });
+});
+
+describe('auto-send policy', () => {
+  it('is off by default and, once a category earns it, sends with Auto-Submitted', async () => {
+    const manual = await approvedDelivery({ from: 'policy-off@example.net' });
+    expect((await getDraft(deps.db, manual.draftId))?.autoSent).toBe(false);
+
+    // The category's track record: enough human-reviewed drafts sent unchanged.
+    await deps.db
+      .insert(autoSendPolicies)
+      .values({
+        category: 'account',
+        enabled: true,
+        minConfidence: 0,
+        minUnchangedRate: 0.5,
+        minSample: 1,
+      });
+    const { ticketId } = await seedEmailTicket(deps.db, { from: 'policy-on@example.net' });
+    const triage = await triageTicket(deps, { ticketId });
+    expect(triage?.category).toBe('account');
+    const outcome = await draftReply(deps, { ticketId });
+    if (outcome.status !== 'drafted') throw new Error('not drafted');
+    const draft = await getDraft(deps.db, outcome.draft.id);
+    expect(draft?.status).toBe('approved');
+    expect(draft?.autoSent).toBe(true);
+    const delivery = await getDeliveryForDraft(deps.db, draft!.id);
+    expect(await deliver(deps, delivery!.id, { finalAttempt: false })).toBe('sent');
+    const mail = customerMail().at(-1)!;
+    expect(mail.raw.toString()).toMatch(/^Auto-Submitted: auto-replied/m);
+
+    // Negative sentiment is never auto-sent, whatever the policy.
+    const angry = await seedEmailTicket(deps.db, {
+      from: 'angry@example.net',
+      body: 'This is terrible and unacceptable, I am furious, I cannot log in and reset my password!',
+    });
+    await triageTicket(deps, { ticketId: angry.ticketId });
+    const angryDraft = await draftReply(deps, { ticketId: angry.ticketId });
+    if (angryDraft.status !== 'drafted') throw new Error('not drafted');
+    expect((await getDraft(deps.db, angryDraft.draft.id))?.status).toBe('pending_approval');
+    await deps.db.delete(autoSendPolicies);
+  });
+});
