@@ -42,7 +42,9 @@ function formatHistory(history: LlmDraftInput['history']): string[] {
 export async function draftWithLlm(generator: Generator, input: LlmDraftInput): Promise<LlmDraft> {
   const { template, id } = loadPrompt('draft-reply', 'v1');
   const allHistory = formatHistory(input.history);
-  const budget = generator.contextSize - MAX_REPLY_TOKENS - 64;
+  // Small contexts (tests, tiny models) keep a quarter of the window for the reply.
+  const replyTokens = Math.min(MAX_REPLY_TOKENS, Math.floor(generator.contextSize / 4));
+  const budget = generator.contextSize - replyTokens - 64;
   let passages = input.passages.length;
   let historyCount = allHistory.length;
   let passageChars = 900;
@@ -78,7 +80,7 @@ export async function draftWithLlm(generator: Generator, input: LlmDraftInput): 
   const result = await generator.generate({
     system: systemPrompt,
     messages: [{ role: 'user', content: 'Write the reply now.' }],
-    maxTokens: MAX_REPLY_TOKENS,
+    maxTokens: replyTokens,
     temperature: 0.2,
     timeoutMs: 90_000,
   });

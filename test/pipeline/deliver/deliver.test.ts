@@ -112,15 +112,13 @@ describe('auto-send policy', () => {
     expect((await getDraft(deps.db, manual.draftId))?.autoSent).toBe(false);
 
     // The category's track record: enough human-reviewed drafts sent unchanged.
-    await deps.db
-      .insert(autoSendPolicies)
-      .values({
-        category: 'account',
-        enabled: true,
-        minConfidence: 0,
-        minUnchangedRate: 0.5,
-        minSample: 1,
-      });
+    await deps.db.insert(autoSendPolicies).values({
+      category: 'account',
+      enabled: true,
+      minConfidence: 0,
+      minUnchangedRate: 0.5,
+      minSample: 1,
+    });
     const { ticketId } = await seedEmailTicket(deps.db, { from: 'policy-on@example.net' });
     const triage = await triageTicket(deps, { ticketId });
     expect(triage?.category).toBe('account');
