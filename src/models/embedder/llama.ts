@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Embedder } from './types.js';
 
@@ -6,7 +7,11 @@ export interface LlamaEmbedderOptions {
   modelPath: string;
   /** Tokens per text the context can hold; longer texts are truncated to fit. */
   contextSize?: number;
-  /** CPU threads for inference; 0 lets llama.cpp decide. */
+  /**
+   * CPU threads for inference. Default: one fewer than the machine's cores (at most 4), so the
+   * event loop and Postgres keep a core; llama.cpp's worker threads spin while waiting, and
+   * giving them every core of a busy 2-core box made each embedding ~300× slower (measured).
+   */
   threads?: number;
   /** Stored with every vector; defaults to `gguf:<file name>`. */
   name?: string;
@@ -32,7 +37,7 @@ export async function createLlamaEmbedder(
   const contextSize = options.contextSize ?? 1024;
   const context = await model.createEmbeddingContext({
     contextSize,
-    ...(options.threads ? { threads: options.threads } : {}),
+    threads: options.threads ?? Math.max(1, Math.min(4, availableParallelism() - 1)),
   });
   let queue: Promise<unknown> = Promise.resolve();
 
