@@ -3,7 +3,6 @@ import { type ImportResult, importArticles } from '../../kb/import.js';
 import { indexArticle } from '../../kb/indexer.js';
 import { loadArticles } from '../../kb/sources/load.js';
 import { activateEmbedder, fillEmbeddings } from '../../kb/vector-index.js';
-import { HashedEmbedder } from '../../models/embedder/hashed.js';
 import type { Embedder } from '../../models/embedder/types.js';
 
 export interface KbImportOptions {
@@ -16,7 +15,11 @@ export interface KbImportOptions {
    * searchable knowledge base); `queue` writes kb-index jobs to the outbox for the workers.
    */
   index?: 'inline' | 'queue';
-  embedder?: Embedder;
+  /**
+   * The deployment's configured embedder (deps.ts `embedderFromConfig`). Required: activating a
+   * different model here would start an embedder switch and retire the configured one.
+   */
+  embedder: Embedder;
 }
 
 export interface KbImportReport extends ImportResult {
@@ -29,7 +32,7 @@ export interface KbImportReport extends ImportResult {
 export async function kbImport(
   db: Db,
   target: string,
-  options: KbImportOptions = {},
+  options: KbImportOptions,
 ): Promise<KbImportReport> {
   const loaded = await loadArticles(target);
   if (loaded.articles.length === 0 && options.prune !== false) {
@@ -37,7 +40,7 @@ export async function kbImport(
     // path rather than an intent.
     throw new Error(`no articles found in ${target}; nothing imported`);
   }
-  const embedder = options.embedder ?? new HashedEmbedder();
+  const embedder = options.embedder;
   const activation = await activateEmbedder(db, embedder);
   const mode = options.index ?? 'inline';
   const result = await importArticles(db, loaded.articles, {
