@@ -8,7 +8,7 @@ import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
 
 const usage = `Usage: npm run -s eval:retrieval -- --docs <docs.jsonl> --queries <queries.jsonl>
-    [--mode hybrid|lexical|vector|tsrank|all] [--lexical-weight 0.6]
+    [--mode hybrid|lexical|vector|tsrank|all] [--lexical-weight 0.5] [--k1 1.2]
 
 Indexes the docs into a fresh store (PGlite in memory, or a new database on DATABASE_URL's server,
 dropped afterwards) through the real import and index path, runs every query through the real
@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<void> {
       queries: { type: 'string' },
       mode: { type: 'string', default: 'hybrid' },
       'lexical-weight': { type: 'string' },
+      k1: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -74,7 +75,11 @@ async function main(argv: string[]): Promise<void> {
       const metrics = await evaluateQueries(database.db, queries, {
         mode,
         indexMs,
-        search: { embedders: [embedder], lexicalWeight },
+        search: {
+          embedders: [embedder],
+          lexicalWeight,
+          bm25f: values.k1 ? { k1: Number(values.k1) } : undefined,
+        },
       });
       console.log(
         JSON.stringify(modes.length > 1 && mode !== 'hybrid' ? { mode, ...metrics } : metrics),

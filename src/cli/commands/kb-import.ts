@@ -57,3 +57,26 @@ export async function kbImport(
   }
   return { ...result, kind: loaded.kind, indexed, embeddingModel: embedder.name };
 }
+
+/**
+ * The `kb import <target> [--source s] [--keep] [--queue]` command body: prints one JSON line.
+ * `--keep` keeps articles missing from the target; `--queue` leaves indexing to the workers.
+ */
+export async function kbImportCommand(
+  db: Db,
+  target: string | undefined,
+  flags: { source?: string; keep?: boolean; queue?: boolean },
+  embedder: Embedder,
+): Promise<void> {
+  if (!target)
+    throw new Error(
+      'usage: kb import <dir | file.jsonl | export.json> [--source s] [--keep] [--queue]',
+    );
+  const report = await kbImport(db, target, {
+    source: flags.source,
+    prune: flags.keep !== true,
+    index: flags.queue ? 'queue' : 'inline',
+    embedder,
+  });
+  console.log(JSON.stringify({ ...report, toIndex: report.toIndex.length }));
+}
