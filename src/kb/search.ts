@@ -334,34 +334,37 @@ export async function searchKnowledgeBase(
   };
   if (!query) return empty;
 
-  let lexical: Candidate[] = [];
-  let lexicalMs = 0;
-  if (mode !== 'vector') {
+  // The two sides are independent: on a connection pool they run concurrently.
+  const lexicalSide = async () => {
+    if (mode === 'vector') return { candidates: [] as Candidate[], ms: 0 };
     const t = performance.now();
-    lexical = await lexicalCandidates(db, query, candidates, request.filters, options.bm25f);
-    lexicalMs = performance.now() - t;
-  }
-  let vector: Candidate[] = [];
-  let vectorMs = 0;
-  let modelName: string | null = null;
-  if (mode !== 'lexical') {
+    const found = await lexicalCandidates(db, query, candidates, request.filters, options.bm25f);
+    return { candidates: found, ms: performance.now() - t };
+  };
+  const vectorSide = async () => {
+    const none = { candidates: [] as Candidate[], ms: 0, model: null as string | null };
+    if (mode === 'lexical') return none;
     const model = await pickQueryModel(db, options.embedders ?? []);
-    if (model) {
-      const t = performance.now();
-      const [queryVector] = await model.embedder.embed([query]);
-      vector = await vectorCandidates(
-        db,
-        model,
-        queryVector!,
-        candidates,
-        request.filters,
-        // The index returns at most ef_search rows: raise it when more candidates are wanted.
-        options.efSearch ?? (candidates > PGVECTOR_DEFAULT_EF_SEARCH ? candidates : undefined),
-      );
-      vectorMs = performance.now() - t;
-      modelName = model.name;
-    }
-  }
+    if (!model) return none;
+    const t = performance.now();
+    const [queryVector] = await model.embedder.embed([query]);
+    const found = await vectorCandidates(
+      db,
+      model,
+      queryVector!,
+      candidates,
+      request.filters,
+      // The index returns at most ef_search rows: raise it when more candidates are wanted.
+      options.efSearch ?? (candidates > PGVECTOR_DEFAULT_EF_SEARCH ? candidates : undefined),
+    );
+    return { candidates: found, ms: performance.now() - t, model: model.name };
+  };
+  const [lexicalResult, vectorResult] = await Promise.all([lexicalSide(), vectorSide()]);
+  const lexical = lexicalResult.candidates;
+  const vector = vectorResult.candidates;
+  const lexicalMs = lexicalResult.ms;
+  const vectorMs = vectorResult.ms;
+  const modelName = vectorResult.model;
 
   const fused = fuseScores(lexical, vector, options.lexicalWeight ?? fusionDefaults.lexicalWeight);
   const ranked = [...fused.entries()].sort(
