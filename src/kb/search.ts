@@ -53,12 +53,14 @@ export interface SearchResult {
 }
 
 /**
- * BM25F parameters. k1 and the body b are the usual BM25 defaults; titles and headings are short
- * and nearly constant in length, so they are barely length-normalised but weighted up, because a
- * query word in the title or section heading is much stronger evidence than one in the body.
+ * BM25F parameters. Titles and headings are short and nearly constant in length, so they are
+ * barely length-normalised but weighted up: a query word in the title or section heading is much
+ * stronger evidence than one in the body. k1 = 2 (upper end of the usual 1.2–2 range) beat 1.2
+ * and 1.6 on both evaluation sets (bitext FAQ: short queries; multilingual ticket answers: long
+ * ones): support queries repeat their key term less than prose does, so saturating later helps.
  */
 export const bm25fDefaults = {
-  k1: 1.2,
+  k1: 2,
   titleWeight: 3,
   sectionWeight: 2,
   bodyWeight: 1,
