@@ -3,6 +3,7 @@ import { type ImportResult, importArticles } from '../../kb/import.js';
 import { indexArticle } from '../../kb/indexer.js';
 import { loadArticles } from '../../kb/sources/load.js';
 import { activateEmbedder, fillEmbeddings } from '../../kb/vector-index.js';
+import { HashedEmbedder } from '../../models/embedder/hashed.js';
 import type { Embedder } from '../../models/embedder/types.js';
 
 export interface KbImportOptions {
@@ -16,10 +17,11 @@ export interface KbImportOptions {
    */
   index?: 'inline' | 'queue';
   /**
-   * The deployment's configured embedder (deps.ts `embedderFromConfig`). Required: activating a
-   * different model here would start an embedder switch and retire the configured one.
+   * The deployment's configured embedder (deps.ts `embedderFromConfig`; default: the built-in
+   * hashed one). Pass the configured one: activating a different model here starts an embedder
+   * switch, which retires the configured model once the new one is complete.
    */
-  embedder: Embedder;
+  embedder?: Embedder;
 }
 
 export interface KbImportReport extends ImportResult {
@@ -32,7 +34,7 @@ export interface KbImportReport extends ImportResult {
 export async function kbImport(
   db: Db,
   target: string,
-  options: KbImportOptions,
+  options: KbImportOptions = {},
 ): Promise<KbImportReport> {
   const loaded = await loadArticles(target);
   if (loaded.articles.length === 0 && options.prune !== false) {
@@ -40,7 +42,7 @@ export async function kbImport(
     // path rather than an intent.
     throw new Error(`no articles found in ${target}; nothing imported`);
   }
-  const embedder = options.embedder;
+  const embedder = options.embedder ?? new HashedEmbedder();
   const activation = await activateEmbedder(db, embedder);
   const mode = options.index ?? 'inline';
   const result = await importArticles(db, loaded.articles, {
