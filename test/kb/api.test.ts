@@ -127,6 +127,18 @@ describe('/api/kb', () => {
     expect((await call('DELETE', `/api/kb/articles/${id}`, manager)).status).toBe(404);
   });
 
+  it('documents the routes in the OpenAPI document', async () => {
+    const res = await app.request('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/api/kb/articles/{id}'] ?? {}).sort()).toEqual([
+      'delete',
+      'get',
+      'put',
+    ]);
+    expect(doc.paths['/api/kb/search']?.post).toBeDefined();
+  });
+
   it('enforces roles and validates input with the error envelope', async () => {
     expect((await call('GET', '/api/kb/articles', null)).status).toBe(401);
     const forbidden = await call('POST', '/api/kb/articles', agent, { title: 'x', body: 'y' });
