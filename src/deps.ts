@@ -61,8 +61,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
       pgliteDataDir: config.PGLITE_DATA_DIR,
       poolMax: config.DATABASE_POOL_MAX,
     }));
-  if (config.RUN_MIGRATIONS) await database.migrate();
-  await ensureStarterData(database.db);
+  if (config.RUN_MIGRATIONS) await prepareDatabase(database);
   const redis = overrides.redis ?? createProducerConnection(config.REDIS_URL);
   // Without a listener ioredis prints every reconnect failure as an unhandled error event.
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis producer connection error'));
@@ -94,6 +93,12 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     notifyOutbox: () => {},
     now: () => new Date(),
   };
+}
+
+/** Migrations, then the starter taxonomy and routing rules on a fresh install. */
+export async function prepareDatabase(database: Database): Promise<void> {
+  await database.migrate();
+  await ensureStarterData(database.db);
 }
 
 /** Builds the generator a role is configured with (loaded lazily on first use), or null. */

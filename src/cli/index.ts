@@ -2,6 +2,7 @@ import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { createDatabase } from '../db/client.js';
+import { prepareDatabase } from '../deps.js';
 
 const usage = `Usage: npm run -s cli -- <command>
 
@@ -24,7 +25,7 @@ async function withDb<T>(fn: (db: Awaited<ReturnType<typeof createDatabase>>) =>
     poolMax: 2,
   });
   try {
-    await database.migrate();
+    await prepareDatabase(database);
     return await fn(database);
   } finally {
     await database.close();

@@ -28,8 +28,8 @@ export const defaultProcessors: ProcessorMap = {
 
 export interface WorkerPool {
   workers: Worker[];
-  /** Stops taking jobs and waits for the running ones (graceful drain). */
-  close(): Promise<void>;
+  /** Stops taking jobs and waits for the running ones (graceful drain), forcing after graceMs. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export function startWorkers(
@@ -65,8 +65,24 @@ export function startWorkers(
   });
   return {
     workers,
-    async close() {
-      await Promise.all(workers.map((w) => w.close()));
+    async close(graceMs = 10_000) {
+      // Graceful: let running jobs finish. If Redis is unreachable, close() would wait for it
+      // forever, so after the grace period the workers are force-closed; their jobs stay in
+      // Redis as active and are picked up again as stalled by the next worker.
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+      const expired = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      const drained = await Promise.race([graceful, expired]);
+      clearTimeout(timer);
+      if (!drained) {
+        deps.log.warn({ graceMs }, 'workers did not drain in time; forcing close');
+        await Promise.race([
+          Promise.all(workers.map((w) => w.close(true))),
+          new Promise((resolve) => setTimeout(resolve, 2_000)),
+        ]);
+      }
       connection.disconnect();
     },
   };

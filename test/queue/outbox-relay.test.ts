@@ -41,7 +41,10 @@ describe('outbox relay and triage worker', () => {
         signedZendeskRequest(zendeskTicketCreated('1')),
       );
       expect(first.status).toBe(202);
-      await waitFor(async () => (await triagedCounts()).length === 1, { what: 'first triage' });
+      await waitFor(async () => (await triagedCounts()).length === 1, {
+        what: 'first triage',
+        timeoutMs: 45_000,
+      });
 
       await redis.stop();
       const during = await Promise.all(
@@ -52,14 +55,23 @@ describe('outbox relay and triage worker', () => {
       // Intake does not depend on Redis: the outbox holds the work.
       expect(during.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
       await new Promise((r) => setTimeout(r, 300));
-      expect(await countPendingOutbox(deps.db)).toBe(5);
+      const pendingTriage = rowsOf<{ n: number }>(
+        await deps.db.execute(
+          sql`select count(*)::int as n from outbox where state = 'pending' and job_name = 'triage'`,
+        ),
+      );
+      expect(pendingTriage[0]!.n).toBe(5);
 
       await redis.start();
       await waitFor(async () => (await triagedCounts()).length === 6, {
         what: 'all six triaged',
+        timeoutMs: 45_000,
+      });
+      // Triage itself writes follow-up rows (draft, write-back); the relay drains those too.
+      await waitFor(async () => (await countPendingOutbox(deps.db)) === 0, {
+        what: 'outbox drained',
         timeoutMs: 30_000,
       });
-      expect(await countPendingOutbox(deps.db)).toBe(0);
       // Exactly once per ticket, even though the relay retried while Redis was down.
       await new Promise((r) => setTimeout(r, 300));
       expect((await triagedCounts()).every((row) => row.n === 1)).toBe(true);
@@ -67,7 +79,7 @@ describe('outbox relay and triage worker', () => {
       await workers.close();
       await relay.stop();
     }
-  });
+  }, 120_000);
 
   it('re-enqueueing an outbox row that was already sent does not run the job twice', async () => {
     const relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 50, log: deps.log });
@@ -76,7 +88,10 @@ describe('outbox relay and triage worker', () => {
       const app = createApp(deps);
       deps.notifyOutbox = () => relay.kick();
       await app.request('/webhooks/zendesk', signedZendeskRequest(zendeskTicketCreated('77')));
-      await waitFor(async () => (await triagedCounts()).length === 7, { what: 'triage of 77' });
+      await waitFor(async () => (await triagedCounts()).length === 7, {
+        what: 'triage of 77',
+        timeoutMs: 30_000,
+      });
       // Simulate a relay that crashed after addBulk but before marking the row sent.
       await deps.db.execute(
         sql`update outbox set state = 'pending' where id = (select max(id) from outbox)`,
@@ -89,5 +104,5 @@ describe('outbox relay and triage worker', () => {
       await workers.close();
       await relay.stop();
     }
-  });
+  }, 60_000);
 });

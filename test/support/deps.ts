@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config/index.js';
+import { ensureStarterData } from '../../src/db/queries/triage.js';
 import { buildDeps, closeDeps, type Deps } from '../../src/deps.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -40,9 +41,11 @@ export async function createTestDeps(
   const testDb = await createTestDatabase();
   const deps = await buildDeps(testConfig(overrides), {
     database: testDb,
-    log: pino({ level: 'silent' }),
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }, pino.destination(2)),
     redis: extra.redis,
   });
+  // The template is migrated once per run; seeding is per database.
+  await ensureStarterData(deps.db);
   return Object.assign(deps, {
     testDb,
     async cleanup() {

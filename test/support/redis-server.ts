@@ -24,22 +24,24 @@ export class DisposableRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
-    const probe = new Redis(this.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
+    // A fresh probe per attempt: an ioredis client that failed to connect does not retry cleanly.
     for (let i = 0; i < 100; i++) {
+      const probe = new Redis(this.url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      probe.on('error', () => {});
       try {
         await probe.connect();
         await probe.ping();
-        probe.disconnect();
         return;
       } catch {
         await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        probe.disconnect();
       }
     }
-    probe.disconnect();
     throw new Error(`redis-server did not start on ${this.port}`);
   }
 

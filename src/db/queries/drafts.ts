@@ -1,8 +1,14 @@
 import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { type Delivery, type Draft, type DraftStatus, deliveries, drafts } from '../schema/drafts.js';
-import { ticketTriage } from '../schema/triage.js';
+import {
+  type Delivery,
+  type Draft,
+  type DraftStatus,
+  deliveries,
+  drafts,
+} from '../schema/drafts.js';
 import { tickets } from '../schema/tickets.js';
+import { ticketTriage } from '../schema/triage.js';
 
 export async function getDraft(db: Db, id: string): Promise<Draft | null> {
   const [row] = await db.select().from(drafts).where(eq(drafts.id, id)).limit(1);
@@ -60,7 +66,9 @@ export async function transitionDraft(
       and(
         eq(drafts.id, id),
         inArray(drafts.status, statuses),
-        expected.lockVersion === undefined ? undefined : eq(drafts.lockVersion, expected.lockVersion),
+        expected.lockVersion === undefined
+          ? undefined
+          : eq(drafts.lockVersion, expected.lockVersion),
       ),
     )
     .returning();
@@ -68,7 +76,12 @@ export async function transitionDraft(
 }
 
 /** Claims for `agentId` unless another agent holds a claim younger than `ttlSeconds`. */
-export async function claimDraft(db: Db, id: string, agentId: string, ttlSeconds: number): Promise<Draft | null> {
+export async function claimDraft(
+  db: Db,
+  id: string,
+  agentId: string,
+  ttlSeconds: number,
+): Promise<Draft | null> {
   const [row] = await db
     .update(drafts)
     .set({ claimedBy: agentId, claimedAt: sql`now()`, lockVersion: sql`${drafts.lockVersion} + 1` })
@@ -143,14 +156,21 @@ export async function listPendingDrafts(db: Db, f: PendingDraftFilters) {
     .limit(f.limit);
 }
 
-export async function insertDelivery(db: Db, values: typeof deliveries.$inferInsert): Promise<Delivery> {
+export async function insertDelivery(
+  db: Db,
+  values: typeof deliveries.$inferInsert,
+): Promise<Delivery> {
   const [row] = await db
     .insert(deliveries)
     .values(values)
     .onConflictDoNothing({ target: deliveries.draftId })
     .returning();
   if (row) return row;
-  const [existing] = await db.select().from(deliveries).where(eq(deliveries.draftId, values.draftId)).limit(1);
+  const [existing] = await db
+    .select()
+    .from(deliveries)
+    .where(eq(deliveries.draftId, values.draftId))
+    .limit(1);
   return existing!;
 }
 

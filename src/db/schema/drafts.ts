@@ -61,8 +61,10 @@ export const drafts = pgTable(
     /** Guards that failed (empty when the draft passed every one). Non-empty → needs a human. */
     guardFlags: text('guard_flags').array().notNull().default(sql`'{}'::text[]`),
     needsHuman: boolean('needs_human').notNull().default(false),
-    /** Agent instructions for a regeneration ("shorter", "offer a call"). */
+    /** Agent instructions this version was generated with ("shorter", "offer a call"). */
     instructions: text('instructions'),
+    /** Set on the draft an agent asked to regenerate; the draft job reads it (payloads carry ids). */
+    regenerationRequest: text('regeneration_request'),
     /** Optimistic lock: every state change increments it; a stale change is refused. */
     lockVersion: integer('lock_version').notNull().default(0),
     claimedBy: text('claimed_by'),

@@ -18,7 +18,9 @@ beforeAll(async () => {
   });
   deps = await buildDeps(testConfig(), { database, log: pino({ level: 'silent' }) });
 });
-afterAll(() => closeDeps(deps));
+afterAll(async () => {
+  if (deps) await closeDeps(deps);
+});
 
 describe('webhooks while PostgreSQL is down', () => {
   it('answer 503 with Retry-After so the sender retries', async () => {
