@@ -3,9 +3,8 @@
  * Everything goes through the same `trainClassifier` / `predict` the service uses. Progress and
  * diagnostics go to stderr; the last stdout line is one JSON object for scripts to parse.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parse } from 'csv-parse/sync';
+import { readExamples } from '../models/classifier/csv.js';
 import {
   evaluate,
   type FeatureConfig,
@@ -24,44 +23,6 @@ CSV files need a header row. --text-col may name several columns separated by co
 seeded fraction of --train instead of reading --test. --per-label keeps at most N training
 examples per label (the few-shot check). --c and --features override training defaults, for
 comparing settings; the defaults are what the service uses.`;
-
-async function readExamples(path: string, textColumns: string[], labelColumn: string) {
-  let damaged = 0;
-  const rows: Record<string, string>[] = parse(await readFile(path), {
-    columns: true,
-    bom: true,
-    skip_empty_lines: true,
-    // Exported datasets are sometimes cut off mid-record (the tickets sample ends inside a quoted
-    // body); drop and count broken records instead of refusing the whole file.
-    skip_records_with_error: true,
-    on_skip: () => {
-      damaged++;
-    },
-  });
-  if (damaged > 0) console.error(`${path}: skipped ${damaged} malformed CSV records`);
-  const header = rows[0] ? Object.keys(rows[0]) : [];
-  for (const column of [...textColumns, labelColumn]) {
-    if (rows.length > 0 && !header.includes(column)) {
-      throw new Error(`${path} has no column "${column}" (columns: ${header.join(', ')})`);
-    }
-  }
-  const examples: LabelledText[] = [];
-  let unlabelled = 0;
-  for (const row of rows) {
-    const label = (row[labelColumn] ?? '').trim();
-    if (label === '') {
-      unlabelled++;
-      continue;
-    }
-    const text = textColumns
-      .map((column) => row[column] ?? '')
-      .filter((part) => part !== '')
-      .join('\n');
-    examples.push({ text, label });
-  }
-  if (unlabelled > 0) console.error(`${path}: skipped ${unlabelled} rows without a label`);
-  return examples;
-}
 
 function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return 0;

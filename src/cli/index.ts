@@ -13,6 +13,13 @@ const usage = `Usage: npm run -s cli -- <command>
   email inspect <file.eml>            parse a message as intake would; prints one JSON line
   replay <file|dir> --url <base> [--key <api key>]
                                       post fixture files to the matching webhook (signed)
+  kb import <dir | file.jsonl | export.json> [--source s] [--keep] [--queue]
+                                      import knowledge-base articles (Markdown/HTML/text folder, JSONL,
+                                      Zendesk Help Center export) and index them
+  classifier train [--csv file.csv] [--text-col text] [--label-col label]
+                                      import labelled examples and train a new classifier version
+  export finetune --since <date> [--out file.jsonl]
+                                      chat-format JSONL of approved replies (PII-redacted)
   models pull [--dir ./models] [--only triage|draft|embed] [--endpoint <hf mirror>] [--allow-unverified]
                                       download the recommended models (checksummed; needs internet)
 `;
@@ -47,6 +54,14 @@ async function main(argv: string[]): Promise<void> {
       only: { type: 'string' },
       endpoint: { type: 'string' },
       'allow-unverified': { type: 'boolean' },
+      source: { type: 'string' },
+      keep: { type: 'boolean' },
+      queue: { type: 'boolean' },
+      csv: { type: 'string' },
+      'text-col': { type: 'string' },
+      'label-col': { type: 'string' },
+      since: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -93,6 +108,40 @@ async function main(argv: string[]): Promise<void> {
         apiKey: str(values.key),
         config: loadConfig(process.env),
       });
+      return;
+    }
+    case 'kb': {
+      if (command !== 'import') break;
+      const { kbImportCommand } = await import('./commands/kb-import.js');
+      const { embedderFromConfig } = await import('../deps.js');
+      const embedder = await embedderFromConfig(loadConfig(process.env));
+      return withDb((d) =>
+        kbImportCommand(
+          d.db,
+          rest[0],
+          { source: str(values.source), keep: values.keep === true, queue: values.queue === true },
+          embedder,
+        ),
+      );
+    }
+    case 'classifier': {
+      if (command !== 'train') break;
+      const { classifierTrain } = await import('./commands/classifier.js');
+      return withDb((d) =>
+        classifierTrain(d.db, {
+          csv: str(values.csv),
+          textCol: str(values['text-col']),
+          labelCol: str(values['label-col']),
+        }),
+      );
+    }
+    case 'export': {
+      if (command !== 'finetune') break;
+      const since = new Date(str(values.since) ?? '');
+      if (Number.isNaN(since.getTime()))
+        throw new Error('--since <date> is required, e.g. --since 2026-01-01');
+      const { exportFinetune } = await import('./commands/export-finetune.js');
+      await withDb((d) => exportFinetune(d.db, { since, out: str(values.out) }));
       return;
     }
     case 'models': {

@@ -1,0 +1,60 @@
+import { createWriteStream } from 'node:fs';
+import { and, asc, eq, gte, inArray } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { drafts } from '../../db/schema/drafts.js';
+import { messages } from '../../db/schema/messages.js';
+import { tickets } from '../../db/schema/tickets.js';
+import { redactText } from '../../privacy/redact.js';
+
+/**
+ * `export finetune --since <date> [--out file.jsonl]`: chat-format JSONL of (customer message →
+ * the reply an agent approved and sent), PII-redacted on both sides, for teams who fine-tune a
+ * model on their own voice. Automated tickets and rejected drafts are left out.
+ */
+export async function exportFinetune(
+  db: Db,
+  opts: { since: Date; out?: string; system?: string },
+): Promise<number> {
+  const rows = await db
+    .select({ draft: drafts, subject: tickets.subject })
+    .from(drafts)
+    .innerJoin(tickets, eq(tickets.id, drafts.ticketId))
+    .where(
+      and(
+        eq(drafts.status, 'sent'),
+        gte(drafts.decidedAt, opts.since),
+        eq(tickets.automated, false),
+      ),
+    )
+    .orderBy(asc(drafts.decidedAt));
+  const messageIds = rows.map((r) => r.draft.messageId).filter((id): id is string => !!id);
+  const questions = new Map(
+    messageIds.length
+      ? (
+          await db
+            .select({ id: messages.id, text: messages.strippedText, body: messages.bodyText })
+            .from(messages)
+            .where(inArray(messages.id, messageIds))
+        ).map((m) => [m.id, m.text || m.body])
+      : [],
+  );
+  const out = opts.out ? createWriteStream(opts.out) : process.stdout;
+  let written = 0;
+  for (const { draft, subject } of rows) {
+    const question = draft.messageId ? questions.get(draft.messageId) : undefined;
+    const answer = draft.finalText ?? draft.bodyText;
+    if (!question || !answer) continue;
+    const line = {
+      messages: [
+        { role: 'system', content: opts.system ?? 'You are a helpful customer-support agent.' },
+        { role: 'user', content: redactText(`${subject}\n\n${question}`.trim()) },
+        { role: 'assistant', content: redactText(answer) },
+      ],
+    };
+    out.write(`${JSON.stringify(line)}\n`);
+    written++;
+  }
+  if (opts.out) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
+  console.error(`exported ${written} conversations`);
+  return written;
+}

@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(path.join(tmpdir(), 'deskpilot-cli-'));
+const env = {
+  ...process.env,
+  DATABASE_URL: '',
+  PGLITE_DATA_DIR: path.join(dir, 'pglite'),
+  LOG_LEVEL: 'silent',
+};
+const cli = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
+    cwd: root,
+    env,
+    timeout: 120_000,
+  });
+const lastJson = (stdout: string) =>
+  JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The real command line against an embedded store: what an operator runs. */
+describe('cli', () => {
+  it('kb import indexes a folder, and re-importing changes nothing', async () => {
+    const first = lastJson((await cli('kb', 'import', 'samples/kb')).stdout);
+    expect(first).toMatchObject({ created: 6, indexed: 6, kind: 'folder' });
+    const again = lastJson((await cli('kb', 'import', 'samples/kb')).stdout);
+    expect(again).toMatchObject({ created: 0, unchanged: 6, indexed: 0 });
+  }, 180_000);
+
+  it('classifier train --csv imports labels (new ones become categories) and stores a version', async () => {
+    const csv = path.join(dir, 'labels.csv');
+    const rows = ['text,label'];
+    for (let i = 0; i < 12; i++) {
+      rows.push(`"My warranty claim #${i} for the broken kettle",warranty`);
+      rows.push(`"Where is parcel ${i}, tracking is stuck",shipping`);
+    }
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const out = lastJson((await cli('classifier', 'train', '--csv', csv)).stdout);
+    expect(out.imported).toBe(24);
+    expect(out.createdCategories).toEqual(['warranty']);
+    expect(out.version).toBeGreaterThanOrEqual(1);
+    // Starter examples plus the 24 imported ones, with a held-out evaluation stored beside them.
+    const metrics = out.metrics as { examples: number; heldOut: number; accuracy: number };
+    expect(metrics.examples).toBeGreaterThanOrEqual(24 + 60);
+    expect(metrics.heldOut).toBeGreaterThan(0);
+    expect(metrics.accuracy).toBeGreaterThanOrEqual(0);
+  }, 180_000);
+
+  it('email inspect prints one JSON line', async () => {
+    const file = path.resolve(root, '../shared/data/email/mailparser/delivery-status.eml');
+    const out = lastJson((await cli('email', 'inspect', file)).stdout);
+    expect(out).toMatchObject({
+      automated: true,
+      automatedReason: 'multipart/report',
+      subject: 'Delivery Status Notification (Failure)',
+    });
+    expect(Object.keys(out).sort()).toEqual(
+      [
+        'attachments',
+        'automated',
+        'automatedReason',
+        'from',
+        'inReplyTo',
+        'messageId',
+        'references',
+        'subject',
+        'textLength',
+      ].sort(),
+    );
+  }, 60_000);
+
+  it('keys create prints the key once and stores only a hash', async () => {
+    const out = lastJson((await cli('keys', 'create', '--role', 'agent', '--name', 'ci')).stdout);
+    expect(String(out.key)).toMatch(/^dp_[A-Za-z0-9]{8}_/);
+    const listed = (await cli('keys', 'list')).stdout;
+    expect(listed).toContain(String(out.id));
+    expect(listed).not.toContain(String(out.key));
+    expect(readFileSync(path.join(root, 'package.json'), 'utf8')).toContain('"cli"');
+  }, 60_000);
+
+  it('rejects unknown commands with usage and exit code 2', async () => {
+    await expect(cli('frobnicate')).rejects.toMatchObject({ code: 2 });
+  }, 60_000);
+});
