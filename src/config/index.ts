@@ -128,6 +128,29 @@ export const configSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * Business hours for business-hours metrics: days and a local time window, e.g.
+   * "mon-fri 09:00-17:00" or "mon,tue,thu 08:30-16:00". Interpreted in BUSINESS_TIMEZONE.
+   */
+  BUSINESS_HOURS: z
+    .string()
+    .default('mon-fri 09:00-17:00')
+    .transform((v, ctx) => {
+      const parsed = parseBusinessHours(v);
+      if (!parsed) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected days and hours, e.g. mon-fri 09:00-17:00',
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  /** IANA time zone of the business hours, e.g. Europe/Berlin. */
+  BUSINESS_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin'),
   /** Team notified by email when drafts go overdue (comma-separated addresses). */
   SLA_NOTIFY: csv.default([]),
   /** How long an agent's claim on a draft keeps others from approving it. */
@@ -142,6 +165,43 @@ export const configSchema = z.object({
   /** Zendesk replies: public comments (customer sees them) or internal notes for an agent to send. */
   ZENDESK_REPLY_MODE: z.enum(['public', 'internal']).default('public'),
 });
+
+const dayNames = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+export interface BusinessHours {
+  /** ISO day numbers, 1 = Monday … 7 = Sunday. */
+  days: number[];
+  /** Local wall-clock window, "HH:MM". */
+  start: string;
+  end: string;
+}
+
+/** "mon-fri 09:00-17:00" → { days: [1..5], start: '09:00', end: '17:00' }; null when malformed. */
+export function parseBusinessHours(spec: string): BusinessHours | null {
+  const m = /^\s*([a-z,-]+)\s+(\d{2}:\d{2})\s*-\s*(\d{2}:\d{2})\s*$/i.exec(spec);
+  if (!m) return null;
+  const days = new Set<number>();
+  for (const part of m[1]!.toLowerCase().split(',')) {
+    const [from, to = from] = part.split('-');
+    const a = dayNames.indexOf(from ?? '');
+    const b = dayNames.indexOf(to ?? '');
+    if (a < 0 || b < 0 || b < a) return null;
+    for (let d = a; d <= b; d++) days.add(d + 1);
+  }
+  const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
+  const [start, end] = [m[2]!, m[3]!];
+  if (minutes(start) >= minutes(end) || minutes(end) > 24 * 60) return null;
+  return { days: [...days].sort(), start, end };
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
   for (const role of ['CLASSIFIER_LLM', 'DRAFT_LLM'] as const) {

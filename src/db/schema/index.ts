@@ -6,6 +6,8 @@ export * from './kb-chunks.js';
 export * from './kb-embeddings.js';
 export * from './kb-postings.js';
 export * from './messages.js';
+export * from './metrics-refresh-state.js';
+export * from './metrics-ticket-metrics.js';
 export * from './outbox.js';
 export * from './ticket-events.js';
 export * from './tickets.js';
