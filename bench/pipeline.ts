@@ -1,0 +1,149 @@
+/**
+ * bench:pipeline — email webhooks at a fixed rate into the real service (api + workers in one
+ * process, real Postgres and Redis, extractive drafting), measuring webhook-to-draft latency from
+ * the database's own timestamps. Prints one JSON line.
+ * Env: BENCH_DATABASE_URL (admin URL), REDIS_URL, BENCH_RATE (tickets/s, default 20),
+ * BENCH_SECONDS (default 30).
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { kbImport } from '../src/cli/commands/kb-import.js';
+import { createDatabase } from '../src/db/client.js';
+import { rowsOf } from '../src/db/rows.js';
+import { prepareDatabase } from '../src/deps.js';
+
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const rate = Number(process.env.BENCH_RATE ?? 20);
+const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+const dbName = 'deskpilot_bench_pipeline';
+const port = 3800 + Math.floor(Math.random() * 90);
+const auth = `Basic ${Buffer.from('bench:bench-pass').toString('base64')}`;
+const dbUrl = (() => {
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+})();
+
+const questions = [
+  ['Forgot my password', 'I cannot log in and the reset email never arrives. What can I do?'],
+  ['Where is my parcel?', 'Tracking has not changed for a week, my parcel seems lost.'],
+  ['Refund', 'How long does a refund take to appear on my card?'],
+  ['Invoice', 'How do I add my VAT number to invoices?'],
+  ['Cancel', 'Please tell me how to cancel my subscription.'],
+  ['Broken item', 'The lamp arrived damaged. Can I get a replacement?'],
+] as const;
+
+async function reset() {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const db = await createDatabase({ url: dbUrl, poolMax: 2 });
+  await prepareDatabase(db);
+  await kbImport(db.db, path.resolve(import.meta.dirname, '../samples/kb'));
+  await db.close();
+}
+
+async function start() {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      REDIS_URL: redisUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      QUEUE_PREFIX: `bench-pipeline-${port}`,
+      INBOUND_BASIC_AUTH: 'bench:bench-pass',
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('service did not become ready');
+}
+
+function mail(i: number) {
+  const [subject, body] = questions[i % questions.length]!;
+  return `From: Customer ${i} <c${i}@bench.example>\r\nTo: support@example.com\r\nSubject: ${subject}\r\nMessage-ID: <bench-${i}-${Date.now()}@bench.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`;
+}
+
+await reset();
+const service = await start();
+const total = rate * seconds;
+let errors = 0;
+const started = Date.now();
+try {
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      fetch(`http://127.0.0.1:${port}/webhooks/email/raw`, {
+        method: 'POST',
+        headers: { 'content-type': 'message/rfc822', authorization: auth },
+        body: mail(i),
+      })
+        .then((res) => {
+          if (res.status !== 202) errors++;
+        })
+        .catch(() => {
+          errors++;
+        }),
+    );
+  }
+  await Promise.all(inflight);
+  const sendSeconds = (Date.now() - started) / 1000;
+  const db = await createDatabase({ url: dbUrl, poolMax: 1 });
+  let drafted = 0;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const [row] = rowsOf<{ n: number }>(
+      await db.db.execute(sql`select count(*)::int as n from drafts`),
+    );
+    drafted = row!.n;
+    if (drafted >= total - errors) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const allDone = Date.now();
+  const [stats] = rowsOf<{ p50: number; p95: number; p99: number; max: number; n: number }>(
+    await db.db.execute(sql`
+      select percentile_cont(0.5) within group (order by ms) as p50,
+             percentile_cont(0.95) within group (order by ms) as p95,
+             percentile_cont(0.99) within group (order by ms) as p99,
+             max(ms) as max, count(*)::int as n
+      from (select extract(epoch from (d.created_at - i.received_at)) * 1000 as ms
+            from drafts d join inbox_events i on i.ticket_id = d.ticket_id) t`),
+  );
+  await db.close();
+  console.log(
+    JSON.stringify({
+      rate,
+      seconds,
+      sent: total,
+      errors,
+      drafted: stats!.n,
+      webhookToDraftP50Ms: Math.round(stats!.p50),
+      webhookToDraftP95Ms: Math.round(stats!.p95),
+      webhookToDraftP99Ms: Math.round(stats!.p99),
+      maxMs: Math.round(stats!.max),
+      throughputPerSec: Math.round((stats!.n / ((allDone - started) / 1000)) * 10) / 10,
+      sendSeconds: Math.round(sendSeconds * 10) / 10,
+    }),
+  );
+} finally {
+  service.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1_000));
+  service.kill('SIGKILL');
+}
+process.exit(0);
