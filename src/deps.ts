@@ -66,6 +66,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
   // Without a listener ioredis prints every reconnect failure as an unhandled error event.
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis producer connection error'));
   const queues = createQueues(redis, config.QUEUE_PREFIX, log);
+  const embedders = overrides.embedders ?? [await embedderFromConfig(config)];
   return {
     config,
     log,
@@ -74,8 +75,8 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     redis,
     queues,
     apiKeys: createApiKeyVerifier(database.db),
-    classifierStore: createClassifierStore(database.db, log),
-    embedders: overrides.embedders ?? [await embedderFromConfig(config)],
+    embedders,
+    classifierStore: createClassifierStore(database.db, log, { embedder: embedders[0] }),
     models: {
       classifierLlm: generatorForRole(config, 'CLASSIFIER_LLM'),
       draftLlm: generatorForRole(config, 'DRAFT_LLM'),

@@ -11,10 +11,14 @@ import {
   evaluate,
   type LabelledText,
   MODEL_KIND,
+  type Prediction,
+  predictTexts,
   stratifiedSplit,
   TrainedClassifier,
   trainClassifier,
+  trainClassifierWithEmbedder,
 } from '../../models/classifier/index.js';
+import type { Embedder } from '../../models/embedder/types.js';
 
 export interface LoadedClassifier {
   classifier: TrainedClassifier;
@@ -46,16 +50,46 @@ export async function collectTrainingData(db: Db): Promise<LabelledText[]> {
   return examples;
 }
 
+/**
+ * Dense features from the configured embedder ride on top of the lexical ones; the built-in hashed
+ * embedder is skipped here because it adds nothing the lexical n-grams lack.
+ */
+function denseEmbedder(embedder: Embedder | undefined): Embedder | undefined {
+  return embedder && !embedder.name.startsWith('hashed') ? embedder : undefined;
+}
+
+async function train(
+  examples: LabelledText[],
+  embedder: Embedder | undefined,
+): Promise<TrainedClassifier> {
+  const dense = denseEmbedder(embedder);
+  return dense ? trainClassifierWithEmbedder(examples, dense) : trainClassifier(examples);
+}
+
+/** Predicts with whatever features the stored model was trained on. */
+export async function predictCategory(
+  loaded: LoadedClassifier,
+  text: string,
+  embedder: Embedder | undefined,
+): Promise<Prediction> {
+  if (!loaded.classifier.dense) return loaded.classifier.predict(text);
+  const [prediction] = await predictTexts(loaded.classifier, [text], embedder);
+  return prediction!;
+}
+
 export async function trainAndStore(
   db: Db,
+  embedder?: Embedder,
 ): Promise<{ version: number; metrics: Record<string, unknown> }> {
   const examples = await collectTrainingData(db);
   const started = performance.now();
   let metrics: Record<string, unknown> = { examples: examples.length };
   if (examples.length >= MIN_EVAL_EXAMPLES) {
     // Evaluate on a held-out fifth, then train the stored model on everything.
-    const { train, test } = stratifiedSplit(examples, 0.2, 7);
-    const evaluation = evaluate(trainClassifier(train), test);
+    const { train: trainSet, test } = stratifiedSplit(examples, 0.2, 7);
+    const heldOutModel = await train(trainSet, embedder);
+    const dense = heldOutModel.dense ? await embedder!.embed(test.map((t) => t.text)) : undefined;
+    const evaluation = evaluate(heldOutModel, test, dense ? { denseVectors: dense } : {});
     metrics = {
       ...metrics,
       heldOut: test.length,
@@ -65,7 +99,7 @@ export async function trainAndStore(
       confusedPairs: evaluation.confusedPairs.slice(0, 10),
     };
   }
-  const classifier = trainClassifier(examples);
+  const classifier = await train(examples, embedder);
   metrics.trainMs = Math.round(performance.now() - started);
   const row = await insertClassifierModel(db, {
     algorithm: MODEL_KIND,
@@ -83,7 +117,12 @@ export async function trainAndStore(
  * `refreshMs` (one indexed query), so a retrain on any worker is picked up by all of them without
  * a restart.
  */
-export function createClassifierStore(db: Db, log: Logger, refreshMs = 10_000): ClassifierStore {
+export function createClassifierStore(
+  db: Db,
+  log: Logger,
+  options: { embedder?: Embedder; refreshMs?: number } = {},
+): ClassifierStore {
+  const refreshMs = options.refreshMs ?? 10_000;
   let loaded: LoadedClassifier | undefined;
   let trainedOn = 0;
   let checkedAt = 0;
@@ -93,7 +132,7 @@ export function createClassifierStore(db: Db, log: Logger, refreshMs = 10_000): 
     let latest = await latestClassifierVersion(db);
     if (!latest) {
       log.info('no classifier yet: training one from the taxonomy and labelled examples');
-      const trained = await trainAndStore(db);
+      const trained = await trainAndStore(db, options.embedder);
       latest = { version: trained.version, createdAt: new Date() };
     }
     if (loaded && loaded.version === latest.version) return loaded;
@@ -115,7 +154,7 @@ export function createClassifierStore(db: Db, log: Logger, refreshMs = 10_000): 
       return pending;
     },
     async retrain() {
-      const result = await trainAndStore(db);
+      const result = await trainAndStore(db, options.embedder);
       checkedAt = 0;
       return result;
     },

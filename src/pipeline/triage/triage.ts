@@ -18,11 +18,15 @@ import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { redactPII } from '../../privacy/redact.js';
 import { detectLanguage } from '../language.js';
+import { predictCategory } from './classifier-store.js';
 import { askTriageLlm } from './llm-tier.js';
 import { route } from './routing.js';
 import { decidePriority, detectSentiment } from './signals.js';
 
-export type TriageDeps = Pick<Deps, 'db' | 'config' | 'log' | 'classifierStore' | 'models'>;
+export type TriageDeps = Pick<
+  Deps,
+  'db' | 'config' | 'log' | 'classifierStore' | 'models' | 'embedders'
+>;
 
 export interface TriageOutcome {
   category: string;
@@ -54,9 +58,10 @@ export async function triageTicket(
   const text = redactPII(rawText).text;
   const language = ticket.language ?? detectLanguage(rawText);
 
-  const { classifier, version } = await deps.classifierStore.current();
+  const loaded = await deps.classifierStore.current();
+  const { classifier, version } = loaded;
   const started = performance.now();
-  const prediction = classifier.predict(text);
+  const prediction = await predictCategory(loaded, text, deps.embedders[0]);
   const classifyMs = Math.round(performance.now() - started);
   const interactions: Parameters<typeof insertAiInteraction>[1][] = [
     {
