@@ -9,6 +9,7 @@ import { taxonomyRoutes } from './http/routes/admin/taxonomy.js';
 import { draftRoutes } from './http/routes/drafts/index.js';
 import { healthRoutes } from './http/routes/health/index.js';
 import { kbRoutes } from './http/routes/kb/index.js';
+import { metricsRoutes } from './http/routes/metrics/index.js';
 import { ticketTriageRoutes } from './http/routes/tickets/triage.js';
 import { emailWebhooks } from './http/routes/webhooks/email.js';
 import { genericTicketWebhook } from './http/routes/webhooks/tickets.js';
@@ -34,6 +35,7 @@ export function createApp(deps: Deps) {
   app.route('/', routingRuleRoutes(deps));
   app.route('/', classifierRoutes(deps));
   app.route('/', kbRoutes(deps));
+  app.route('/', metricsRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

@@ -1,0 +1,70 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../../deps.js';
+import { metricsBy, periods, sliceDimensions } from '../../../metrics/index.js';
+import { requireApiKey } from '../../middleware/auth.js';
+import type { Router } from '../../openapi.js';
+import { csvResponse, filterQuery, toFilter, wantsCsv } from './shared.js';
+
+const groupsSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  groupBy: z.string(),
+  rows: z.array(z.record(z.string(), z.unknown())),
+});
+
+const timeseries = createRoute({
+  method: 'get',
+  path: '/api/metrics/timeseries',
+  summary: 'Metrics per day or week of ticket creation, in BUSINESS_TIMEZONE (manager)',
+  security: [{ apiKey: [] }],
+  request: { query: filterQuery.extend({ interval: z.enum(periods).default('day') }) },
+  responses: {
+    200: {
+      description: 'One row per period that has tickets',
+      content: {
+        'application/json': { schema: groupsSchema },
+        'text/csv': { schema: z.string() },
+      },
+    },
+  },
+});
+
+const bySlice = createRoute({
+  method: 'get',
+  path: '/api/metrics/by-category',
+  summary:
+    'Metrics per category, or per team/queue/channel/language/priority with groupBy (manager)',
+  security: [{ apiKey: [] }],
+  request: { query: filterQuery.extend({ groupBy: z.enum(sliceDimensions).default('category') }) },
+  responses: {
+    200: {
+      description: 'One row per slice value ("(none)" when unset)',
+      content: {
+        'application/json': { schema: groupsSchema },
+        'text/csv': { schema: z.string() },
+      },
+    },
+  },
+});
+
+export function groupedRoutes(app: Router, deps: Deps, fresh: () => Promise<void>) {
+  app.on('GET', [timeseries.path, bySlice.path], requireApiKey(deps, 'manager'));
+  app.openapi(timeseries, async (c) => {
+    const q = c.req.valid('query');
+    const filter = toFilter(q);
+    await fresh();
+    const rows = await metricsBy(deps.db, deps.config, filter, q.interval);
+    if (wantsCsv(c, q)) return csvResponse(rows, `metrics-${q.interval}`) as never;
+    const range = { from: filter.from.toISOString(), to: filter.to.toISOString() };
+    return c.json({ ...range, groupBy: q.interval, rows }, 200);
+  });
+  app.openapi(bySlice, async (c) => {
+    const q = c.req.valid('query');
+    const filter = toFilter(q);
+    await fresh();
+    const rows = await metricsBy(deps.db, deps.config, filter, q.groupBy);
+    if (wantsCsv(c, q)) return csvResponse(rows, `metrics-by-${q.groupBy}`) as never;
+    const range = { from: filter.from.toISOString(), to: filter.to.toISOString() };
+    return c.json({ ...range, groupBy: q.groupBy, rows }, 200);
+  });
+}

@@ -1,0 +1,51 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../../deps.js';
+import { metricsSummary } from '../../../metrics/index.js';
+import { requireApiKey } from '../../middleware/auth.js';
+import type { Router } from '../../openapi.js';
+import { csvResponse, filterQuery, toFilter, wantsCsv } from './shared.js';
+
+const route = createRoute({
+  method: 'get',
+  path: '/api/metrics/summary',
+  summary:
+    'Support metrics for tickets created in a period (manager); definitions in docs/metrics.md',
+  security: [{ apiKey: [] }],
+  request: { query: filterQuery },
+  responses: {
+    200: {
+      description: 'Metric values (JSON) or one CSV row',
+      content: {
+        'application/json': {
+          schema: z.object({
+            from: z.string(),
+            to: z.string(),
+            metrics: z.record(z.string(), z.unknown()),
+          }),
+        },
+        'text/csv': { schema: z.string() },
+      },
+    },
+  },
+});
+
+export function summaryRoute(app: Router, deps: Deps, fresh: () => Promise<void>) {
+  app.on('GET', route.path, requireApiKey(deps, 'manager'));
+  app.openapi(route, async (c) => {
+    const q = c.req.valid('query');
+    const filter = toFilter(q);
+    await fresh();
+    const metrics = await metricsSummary(deps.db, deps.config, filter);
+    if (wantsCsv(c, q)) {
+      const { rejectionReasons, ...flat } = metrics;
+      const row = {
+        from: filter.from.toISOString(),
+        to: filter.to.toISOString(),
+        ...flat,
+        rejectionReasons: rejectionReasons.map((r) => `${r.reason}:${r.count}`).join(';'),
+      };
+      return csvResponse([row], 'metrics-summary') as never;
+    }
+    return c.json({ from: filter.from.toISOString(), to: filter.to.toISOString(), metrics }, 200);
+  });
+}
