@@ -50,6 +50,9 @@ async function main(argv: string[]): Promise<void> {
       c: { type: 'string' },
       'class-weight': { type: 'string' },
       features: { type: 'string' },
+      llm: { type: 'string' },
+      'llm-threshold': { type: 'string', default: '0.5' },
+      'llm-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -126,11 +129,18 @@ async function main(argv: string[]): Promise<void> {
   if (report.unknownLabels.length > 0) {
     console.error(`test labels never seen in training: ${report.unknownLabels.join(', ')}`);
   }
+  const llm = values.llm
+    ? await evaluateLlmTier(values.llm, classifier, train, test, {
+        threshold: Number(values['llm-threshold']),
+        limit: values['llm-limit'] === undefined ? undefined : Number(values['llm-limit']),
+      })
+    : undefined;
   console.log(
     JSON.stringify({
       accuracy: round(report.accuracy, 4),
       macroF1: round(report.macroF1, 4),
       n: report.n,
+      ...(llm ?? {}),
       trainMs: Math.round(trainMs),
       predictP50Us: round(percentile(latenciesUs, 0.5), 1),
       predictP99Us: round(percentile(latenciesUs, 0.99), 1),
@@ -142,3 +152,74 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });
+
+/**
+ * `--llm <gguf>`: the service's LLM tier over the test set — every example whose classifier
+ * confidence is below the threshold goes to the local model with the same prompt, few-shot
+ * examples and JSON schema the triage step uses. Reports accuracy with the tier and how many
+ * examples it was asked about (`--llm-limit` bounds that, since a CPU LLM is slow).
+ */
+async function evaluateLlmTier(
+  modelPath: string,
+  classifier: ReturnType<typeof trainClassifier>,
+  train: LabelledText[],
+  test: LabelledText[],
+  opts: { threshold: number; limit?: number },
+) {
+  const { createLlamaGenerator } = await import('../models/generator/llama.js');
+  const { askTriageLlm } = await import('../pipeline/triage/llm-tier.js');
+  const generator = createLlamaGenerator({ modelPath, contextSize: 2048 });
+  const examplesByLabel = new Map<string, string[]>();
+  for (const example of train) {
+    const list = examplesByLabel.get(example.label) ?? [];
+    if (list.length < 3) list.push(example.text);
+    examplesByLabel.set(example.label, list);
+  }
+  const now = new Date();
+  const categories = [...examplesByLabel].map(([name, examples]) => ({
+    id: name,
+    name,
+    description: '',
+    examples,
+    defaultPriority: 'normal' as const,
+    active: true,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  let correct = 0;
+  let asked = 0;
+  let changed = 0;
+  const started = performance.now();
+  try {
+    for (const example of test) {
+      const prediction = classifier.predict(example.text);
+      let label = prediction.label;
+      if (
+        prediction.confidence < opts.threshold &&
+        (opts.limit === undefined || asked < opts.limit)
+      ) {
+        asked++;
+        const answer = await askTriageLlm(generator, {
+          text: example.text,
+          categories,
+          prediction,
+        }).catch(() => null);
+        if (answer?.category && answer.category !== label) {
+          label = answer.category;
+          changed++;
+        }
+      }
+      if (label === example.label) correct++;
+    }
+  } finally {
+    await generator.close();
+  }
+  console.error(
+    `LLM tier: asked ${asked}, changed ${changed}, ${Math.round(performance.now() - started)} ms`,
+  );
+  return {
+    llmAccuracy: round(correct / Math.max(1, test.length), 4),
+    llmAsked: asked,
+    llmChanged: changed,
+  };
+}

@@ -85,6 +85,55 @@ describe('cli', () => {
     expect(readFileSync(path.join(root, 'package.json'), 'utf8')).toContain('"cli"');
   }, 60_000);
 
+  it('eval:classify prints its JSON last line, and --llm runs the real LLM tier', async () => {
+    const train = path.join(dir, 'train.csv');
+    const test = path.join(dir, 'test.csv');
+    const rows = (n: number, offset = 0) => {
+      const out = ['text,label'];
+      for (let i = offset; i < offset + n; i++) {
+        out.push(`"I was charged twice on invoice ${i}",billing`);
+        out.push(`"Parcel ${i} has not arrived yet",shipping`);
+        out.push(`"Password reset link ${i} does not work",account`);
+      }
+      return `${out.join('\n')}\n`;
+    };
+    writeFileSync(train, rows(10));
+    writeFileSync(test, rows(3, 100));
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/eval-classify.ts',
+        '--train',
+        train,
+        '--test',
+        test,
+        '--llm',
+        path.resolve(root, '../shared/models/stories260K.gguf'),
+        '--llm-threshold',
+        '1.01',
+        '--llm-limit',
+        '1',
+      ],
+      { cwd: root, env, timeout: 170_000 },
+    );
+    const out = lastJson(stdout);
+    expect(Object.keys(out)).toEqual(
+      expect.arrayContaining([
+        'accuracy',
+        'macroF1',
+        'n',
+        'trainMs',
+        'predictP50Us',
+        'predictP99Us',
+      ]),
+    );
+    expect(out.n).toBe(9);
+    expect(out.accuracy).toBeGreaterThan(0.6);
+    expect(out.llmAsked).toBe(1);
+  }, 180_000);
+
   it('rejects unknown commands with usage and exit code 2', async () => {
     await expect(cli('frobnicate')).rejects.toMatchObject({ code: 2 });
   }, 60_000);
