@@ -96,3 +96,14 @@ describe('/api/metrics', () => {
     expect(confusions).toBe('predicted,corrected,count\r\nbilling,"refunds, ""partial""",1\r\n');
   });
 });
+
+describe('/api/metrics in the OpenAPI document', () => {
+  it('lists the four endpoints', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, unknown>;
+    };
+    for (const path of ['summary', 'timeseries', 'by-category', 'classifier']) {
+      expect(doc.paths).toHaveProperty(`/api/metrics/${path}`);
+    }
+  });
+});
