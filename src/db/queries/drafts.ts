@@ -230,3 +230,16 @@ export async function recentDecisions(db: Db, category: string, limit: number) {
     .orderBy(desc(drafts.decidedAt))
     .limit(limit);
 }
+
+/**
+ * Flags a still-pending draft as overdue without touching its lock version: an agent who loaded
+ * the draft before the deadline can still approve it.
+ */
+export async function markDraftOverdue(db: Db, id: string): Promise<boolean> {
+  const rows = await db
+    .update(drafts)
+    .set({ overdue: true, updatedAt: sql`now()` })
+    .where(and(eq(drafts.id, id), eq(drafts.status, 'pending_approval'), eq(drafts.overdue, false)))
+    .returning({ id: drafts.id });
+  return rows.length > 0;
+}

@@ -212,10 +212,11 @@ export async function draftReply(
     if (interaction) await insertAiInteraction(tx, interaction);
     await recordTicketEvent(tx, {
       ticketId: ticket.id,
-      type: input.regenerateOf ? 'regenerated' : 'drafted',
+      type: 'drafted',
       actorKind: 'ai',
       data: {
         draftId: row.id,
+        regenerateOf: input.regenerateOf ?? null,
         version: row.version,
         kind: row.kind,
         model: row.model,

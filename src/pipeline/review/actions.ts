@@ -199,6 +199,13 @@ export async function regenerateDraft(
       },
     );
     if (!row) return explain(tx, current.id, input.actorId, ttl);
+    await recordTicketEvent(tx, {
+      ticketId: row.ticketId,
+      type: 'regenerated',
+      actorKind: 'agent',
+      actorId: input.actorId,
+      data: { draftId: row.id, version: row.version, instructions: input.instructions },
+    });
     await enqueueOutbox(tx, 'draft', { ticketId: row.ticketId, regenerateOf: row.id });
     return { ok: true as const, draft: row };
   });

@@ -1,4 +1,4 @@
-import { getDraft, transitionDraft } from '../../db/queries/drafts.js';
+import { getDraft, markDraftOverdue } from '../../db/queries/drafts.js';
 import { recordTicketEvent } from '../../db/queries/tickets.js';
 import { withTransaction } from '../../db/tx.js';
 import { raiseAlert } from '../../pipeline/alerts.js';
@@ -8,17 +8,12 @@ import type { Processor } from './types.js';
 export const processSla: Processor<'sla'> = async (deps, payload) => {
   const draft = await getDraft(deps.db, payload.draftId);
   if (!draft || draft.status !== 'pending_approval' || draft.overdue) return { overdue: false };
-  if (draft.slaDueAt && draft.slaDueAt.getTime() > Date.now() + 1_000)
-    return { overdue: false, early: true };
+  if (draft.slaDueAt && draft.slaDueAt.getTime() > Date.now() + 1_000) {
+    // Fired early (clock skew between hosts): fail so BullMQ retries it with backoff.
+    throw new Error(`draft ${draft.id} is not due until ${draft.slaDueAt.toISOString()}`);
+  }
   const marked = await withTransaction(deps.db, async (tx) => {
-    // No lock-version bump: marking overdue must not invalidate an agent's open approval.
-    const row = await transitionDraft(
-      tx,
-      draft.id,
-      { status: 'pending_approval' },
-      { overdue: true, lockVersion: draft.lockVersion - 1 },
-    );
-    if (!row) return false;
+    if (!(await markDraftOverdue(tx, draft.id))) return false;
     await recordTicketEvent(tx, {
       ticketId: draft.ticketId,
       type: 'overdue',
