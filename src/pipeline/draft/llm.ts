@@ -49,7 +49,7 @@ export async function draftWithLlm(generator: Generator, input: LlmDraftInput): 
   let historyCount = allHistory.length;
   let passageChars = 900;
   let systemPrompt = '';
-  for (let round = 0; round < 40; round++) {
+  for (let round = 0; round < 100; round++) {
     systemPrompt = renderPrompt(template, {
       brand: input.brand,
       language: languageNames[input.language ?? 'en'] ?? 'the customer’s language',
@@ -69,7 +69,8 @@ export async function draftWithLlm(generator: Generator, input: LlmDraftInput): 
       history: allHistory.slice(allHistory.length - historyCount).join('\n\n') || '(none)',
     });
     if ((await generator.countTokens(systemPrompt)) <= budget) break;
-    if (historyCount > 1) historyCount -= 1;
+    // Halving keeps the number of re-renders logarithmic in the conversation length.
+    if (historyCount > 1) historyCount = Math.floor(historyCount / 2);
     else if (passages > 1) passages -= 1;
     else if (passageChars > 200) passageChars = Math.floor(passageChars * 0.7);
     else {
