@@ -4,10 +4,10 @@ import { enqueueOutbox } from '../db/queries/outbox.js';
 import {
   findRepeatedMessage,
   findTicketByEmailThread,
-  findTicketByExternalId,
   findTicketByReplyToken,
   insertMessage,
-  recordTicketEvent,
+  type NewTicketEvent,
+  recordTicketEvents,
   setMessageExternalId,
   setTicketStatus,
   upsertTicket,
@@ -43,8 +43,10 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
     }
 
     const { ticket, created } = await resolveTicket(tx, delivery);
+    // Events are written together at the end: one statement instead of one per event.
+    const events: NewTicketEvent[] = [];
     if (created) {
-      await recordTicketEvent(tx, {
+      events.push({
         ticketId: ticket.id,
         type: 'created',
         actorKind: 'system',
@@ -97,7 +99,7 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
         ...(m.createdAt ? { createdAt: m.createdAt } : {}),
       });
       messageId = message.id;
-      await recordTicketEvent(tx, {
+      events.push({
         ticketId: ticket.id,
         type: 'message_received',
         actorKind: m.authorKind,
@@ -112,7 +114,7 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
       // A customer writing on a solved ticket reopens it (metrics count the reopen); an
       // out-of-office reply to our answer does not.
       if (!created && fromPerson && closedStatuses.has(ticket.status)) {
-        await changeStatus(tx, ticket, 'open', 'customer');
+        await changeStatus(tx, ticket, 'open', 'customer', events);
       }
       if (fromPerson) {
         await enqueueOutbox(tx, 'triage', { ticketId: ticket.id, messageId });
@@ -120,9 +122,10 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
     }
 
     if (delivery.statusChange && delivery.statusChange.status !== ticket.status && !created) {
-      await changeStatus(tx, ticket, delivery.statusChange.status, 'integration');
+      await changeStatus(tx, ticket, delivery.statusChange.status, 'integration', events);
     }
 
+    await recordTicketEvents(tx, events);
     await linkInboxEvent(tx, inboxId, { ticketId: ticket.id, messageId });
     return { outcome: 'accepted', ticketId: ticket.id, messageId, ticketCreated: created };
   });
@@ -140,10 +143,8 @@ async function resolveTicket(
     const existing =
       byToken ?? (await findTicketByEmailThread(tx, delivery.thread?.emailMessageIds ?? []));
     if (existing) return { ticket: existing, created: false };
-  } else {
-    const existing = await findTicketByExternalId(tx, delivery.source, t.externalId);
-    if (existing) return { ticket: existing, created: false };
   }
+  // With a helpdesk id, the upsert finds an existing ticket itself (ON CONFLICT), in one round trip.
   return upsertTicket(tx, {
     source: delivery.source,
     externalId: t.externalId ?? null,
@@ -165,11 +166,12 @@ async function changeStatus(
   ticket: Ticket,
   status: TicketStatus,
   actorKind: 'customer' | 'integration' | 'agent' | 'system',
+  events: NewTicketEvent[],
 ): Promise<void> {
   await setTicketStatus(tx, ticket.id, status);
   const wasClosed = closedStatuses.has(ticket.status);
   const nowClosed = closedStatuses.has(status);
-  await recordTicketEvent(tx, {
+  events.push({
     ticketId: ticket.id,
     type:
       nowClosed && !wasClosed ? 'solved' : wasClosed && !nowClosed ? 'reopened' : 'status_changed',

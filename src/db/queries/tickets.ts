@@ -113,6 +113,14 @@ export async function recordTicketEvent(
   await db.insert(ticketEvents).values({ ...event, data: event.data ?? {} });
 }
 
+export type NewTicketEvent = Parameters<typeof recordTicketEvent>[1];
+
+/** Several events in one statement (intake writes two or three per delivery). */
+export async function recordTicketEvents(db: Db, events: NewTicketEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.insert(ticketEvents).values(events.map((e) => ({ ...e, data: e.data ?? {} })));
+}
+
 export async function listTicketEvents(db: Db, ticketId: string) {
   return db
     .select()
