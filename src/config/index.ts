@@ -111,8 +111,8 @@ export const configSchema = z.object({
   /** Sign-off; defaults to "<SUPPORT_NAME> team". */
   DRAFT_SIGNATURE: z.string().optional(),
   /** A passage counts as relevant above either raw score (BM25 / cosine); below both: no answer. */
-  DRAFT_MIN_BM25: z.coerce.number().min(0).default(1.5),
-  DRAFT_MIN_COSINE: z.coerce.number().min(-1).max(1).default(0.45),
+  DRAFT_MIN_BM25: z.coerce.number().min(0).default(0.5),
+  DRAFT_MIN_COSINE: z.coerce.number().min(-1).max(1).default(0.3),
   /** Minutes to first response by SLA policy or priority name (JSON object). */
   SLA_MINUTES: z
     .string()
