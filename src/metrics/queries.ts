@@ -102,8 +102,23 @@ const valueColumns: Record<keyof MetricValues, 'int' | 'float'> = {
 export const metricNames = Object.keys(valueColumns) as (keyof MetricValues)[];
 
 const ratio = (num: SQL, den: SQL) => sql`(${num})::float8 / nullif(${den}, 0)`;
-const pct = (p: number, col: string) =>
-  sql`(percentile_cont(${sql.raw(String(p))}) within group (order by ${sql.raw(col)}) / 3600.0)`;
+/** Median and p90 from one sort (an array percentile), split into columns by `withPercentiles`. */
+const pcts = (col: string) =>
+  sql`percentile_cont(array[0.5, 0.9]) within group (order by ${sql.raw(col)})`;
+
+/** Wraps an aggregate query, turning the percentile arrays (seconds) into hour columns. */
+function withPercentiles(inner: SQL): SQL {
+  return sql`select x.*,
+    x."pFrt"[1] / 3600.0 as "firstResponseMedianHours",
+    x."pFrt"[2] / 3600.0 as "firstResponseP90Hours",
+    x."pFrtBh"[1] / 3600.0 as "firstResponseBusinessMedianHours",
+    x."pFrtBh"[2] / 3600.0 as "firstResponseBusinessP90Hours",
+    x."pRes"[1] / 3600.0 as "resolutionMedianHours",
+    x."pRes"[2] / 3600.0 as "resolutionP90Hours",
+    x."pResBh"[1] / 3600.0 as "resolutionBusinessMedianHours",
+    x."pResBh"[2] / 3600.0 as "resolutionBusinessP90Hours"
+  from (${inner}) x`;
+}
 
 function aggregates(filter: MetricsFilter): SQL {
   const asOf = sql`least(now(), ${filter.to.toISOString()}::timestamptz)`;
@@ -122,14 +137,10 @@ function aggregates(filter: MetricsFilter): SQL {
     ${solved}::int as "solved",
     ${ratio(solved, sql`count(*)`)} as "resolutionRate",
     count(tm.first_reply_at)::int as "replied",
-    ${pct(0.5, 'tm.first_reply_seconds')} as "firstResponseMedianHours",
-    ${pct(0.9, 'tm.first_reply_seconds')} as "firstResponseP90Hours",
-    ${pct(0.5, 'tm.first_reply_business_seconds')} as "firstResponseBusinessMedianHours",
-    ${pct(0.9, 'tm.first_reply_business_seconds')} as "firstResponseBusinessP90Hours",
-    ${pct(0.5, 'tm.resolution_seconds')} as "resolutionMedianHours",
-    ${pct(0.9, 'tm.resolution_seconds')} as "resolutionP90Hours",
-    ${pct(0.5, 'tm.resolution_business_seconds')} as "resolutionBusinessMedianHours",
-    ${pct(0.9, 'tm.resolution_business_seconds')} as "resolutionBusinessP90Hours",
+    ${pcts('tm.first_reply_seconds')} as "pFrt",
+    ${pcts('tm.first_reply_business_seconds')} as "pFrtBh",
+    ${pcts('tm.resolution_seconds')} as "pRes",
+    ${pcts('tm.resolution_business_seconds')} as "pResBh",
     ${ratio(sql`count(*) filter (where tm.solved_at is not null and tm.agent_replies < 2)`, solved)}
       as "oneTouchRate",
     count(*) filter (where tm.solved_at is not null and tm.agent_replies = 0)::int
@@ -194,6 +205,21 @@ export interface MetricsSummary extends MetricValues {
   rejectionReasons: { reason: string; count: number }[];
 }
 
+/**
+ * Tickets not solved at the instant `to`. Split three ways by the latest solve so each part can
+ * use an index instead of scanning every ticket ever created: still open (solved_at null), solved
+ * only after `to`, or solved before `to` but reopened at some point (only those need the
+ * solved-interval check to be exact; a never-reopened ticket solved before `to` is closed at `to`).
+ */
+function backlogSql(to: SQL, sliceSql: SQL): SQL {
+  const base = sql`tm.created_at < ${to} and not tm.automated and not tm.merged${sliceSql}
+    and not coalesce(tm.closed_ranges @> ${to}, false)`;
+  return sql`(select count(*) from ticket_metrics tm where tm.solved_at is null and ${base})
+    + (select count(*) from ticket_metrics tm where tm.solved_at > ${to} and ${base})
+    + (select count(*) from ticket_metrics tm where tm.reopens > 0 and tm.solved_at <= ${to}
+        and ${base})`;
+}
+
 export async function metricsSummary(
   db: Db,
   _config: MetricsConfig,
@@ -204,14 +230,14 @@ export async function metricsSummary(
   const slices = sliceConditions(filter);
   const sliceSql = slices.length ? sql` and ${sql.join(slices, sql` and `)}` : sql``;
   const [row] = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`select ${aggregates(filter)} from ticket_metrics tm
-      where ${cohort(filter)}`),
+    await db.execute(
+      withPercentiles(sql`select ${aggregates(filter)} from ticket_metrics tm
+        where ${cohort(filter)}`),
+    ),
   );
   const [extra] = rowsOf<Record<string, unknown>>(
     await db.execute(sql`select
-      (select count(*) from ticket_metrics tm where tm.created_at < ${to}
-        and not tm.automated and not tm.merged${sliceSql}
-        and not coalesce(tm.closed_ranges @> ${to}, false))::int as backlog,
+      (${backlogSql(to, sliceSql)})::int as backlog,
       (select count(*) from ticket_metrics tm where tm.created_at >= ${from}
         and tm.created_at < ${to} and tm.automated${sliceSql})::int as automated,
       (select count(*) from ticket_metrics tm where tm.created_at >= ${from}
@@ -247,8 +273,10 @@ export async function metricsBy(
       ? sql`to_char(date_trunc(${groupBy}, tm.created_at at time zone ${config.BUSINESS_TIMEZONE}), 'YYYY-MM-DD')`
       : sql`coalesce(tm.${sql.raw(groupBy)}, '(none)')`;
   const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`select ${key} as "key", ${aggregates(filter)}
-      from ticket_metrics tm where ${cohort(filter)} group by 1 order by 1`),
+    await db.execute(
+      sql`${withPercentiles(sql`select ${key} as "key", ${aggregates(filter)}
+      from ticket_metrics tm where ${cohort(filter)} group by 1`)} order by 1`,
+    ),
   );
   return rows.map((r) => ({ key: String(r.key), ...toValues(r) }));
 }

@@ -147,9 +147,9 @@ export interface RefreshResult {
  * - `full: true` recomputes every ticket (after a change of BUSINESS_HOURS, BUSINESS_TIMEZONE or
  *   SLA_MINUTES, or for the first fill).
  * - otherwise (incremental) recomputes tickets with a ticket_event newer than the watermark, and —
- *   because event ids are not committed in order and some changes (tags, triage fields) write no
- *   event — tickets touched in the last 10 minutes before the previous refresh. Every pipeline
- *   step that changes a metric writes a ticket_event, so this is cheap and complete.
+ *   because event ids are not committed in order and tag changes (merges) write no event —
+ *   tickets updated in the 10 minutes before the previous refresh. Triage, corrections and draft
+ *   decisions each write a ticket_event, so their tables need no scan.
  * - `ticketIds` recomputes just those tickets (for callers on a write path).
  *
  * Idempotent, so concurrent refreshes are harmless (the later write wins with the same facts).
@@ -190,9 +190,7 @@ export async function refreshTicketMetrics(
           select e.ticket_id from ticket_events e where e.id > ${lastId}
           union select e.ticket_id from ticket_events e
             where e.created_at > ${since}::timestamptz and e.id > ${lastId} - 100000
-          union select x.id from tickets x where x.updated_at > ${since}::timestamptz
-          union select x.ticket_id from ticket_triage x where x.updated_at > ${since}::timestamptz
-          union select x.ticket_id from drafts x where x.updated_at > ${since}::timestamptz)`,
+          union select x.id from tickets x where x.updated_at > ${since}::timestamptz)`,
       ),
     );
   }
