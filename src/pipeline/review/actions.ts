@@ -143,70 +143,68 @@ export async function approveDraft(
   });
 }
 
-export async function rejectDraft(
+/**
+ * A human decision that closes a pending draft (reject, regenerate): compare-and-set under the
+ * lock version, then the ticket event and any follow-up in the same transaction.
+ */
+async function closePending(
   deps: ReviewDeps,
-  input: { draftId: string; actorId: string; lockVersion?: number; reason: string },
+  input: { draftId: string; actorId: string; lockVersion?: number },
+  set: Partial<Draft>,
+  after: (tx: ReviewDeps['db'], row: Draft) => Promise<void>,
 ): Promise<ReviewResult> {
   const ttl = deps.config.CLAIM_TTL_SECONDS;
   const current = await getDraft(deps.db, input.draftId);
   if (!current) return { ok: false, reason: 'not_found' };
-  if (!claimGuard(ttl, input.actorId)(current))
+  if (!claimGuard(ttl, input.actorId)(current)) {
     return { ok: false, reason: 'claimed_by_other', draft: current };
+  }
   return withTransaction(deps.db, async (tx) => {
     const row = await transitionDraft(
       tx,
       current.id,
       { status: 'pending_approval', lockVersion: input.lockVersion ?? current.lockVersion },
-      {
-        status: 'rejected',
-        decidedBy: input.actorId,
-        decidedAt: new Date(),
-        rejectReason: input.reason,
-      },
+      { ...set, decidedBy: input.actorId, decidedAt: new Date() },
     );
     if (!row) return explain(tx, current.id, input.actorId, ttl);
-    await recordTicketEvent(tx, {
+    await after(tx, row);
+    return { ok: true as const, draft: row };
+  });
+}
+
+export function rejectDraft(
+  deps: ReviewDeps,
+  input: { draftId: string; actorId: string; lockVersion?: number; reason: string },
+): Promise<ReviewResult> {
+  return closePending(deps, input, { status: 'rejected', rejectReason: input.reason }, (tx, row) =>
+    recordTicketEvent(tx, {
       ticketId: row.ticketId,
       type: 'rejected',
       actorKind: 'agent',
       actorId: input.actorId,
       data: { draftId: row.id, version: row.version, reason: input.reason },
-    });
-    return { ok: true as const, draft: row };
-  });
+    }),
+  );
 }
 
 /** Supersedes the draft and asks the draft job for a new version with the agent's instructions. */
-export async function regenerateDraft(
+export function regenerateDraft(
   deps: ReviewDeps,
   input: { draftId: string; actorId: string; lockVersion?: number; instructions: string | null },
 ): Promise<ReviewResult> {
-  const ttl = deps.config.CLAIM_TTL_SECONDS;
-  const current = await getDraft(deps.db, input.draftId);
-  if (!current) return { ok: false, reason: 'not_found' };
-  if (!claimGuard(ttl, input.actorId)(current))
-    return { ok: false, reason: 'claimed_by_other', draft: current };
-  return withTransaction(deps.db, async (tx) => {
-    const row = await transitionDraft(
-      tx,
-      current.id,
-      { status: 'pending_approval', lockVersion: input.lockVersion ?? current.lockVersion },
-      {
-        status: 'superseded',
-        regenerationRequest: input.instructions,
-        decidedBy: input.actorId,
-        decidedAt: new Date(),
-      },
-    );
-    if (!row) return explain(tx, current.id, input.actorId, ttl);
-    await recordTicketEvent(tx, {
-      ticketId: row.ticketId,
-      type: 'regenerated',
-      actorKind: 'agent',
-      actorId: input.actorId,
-      data: { draftId: row.id, version: row.version, instructions: input.instructions },
-    });
-    await enqueueOutbox(tx, 'draft', { ticketId: row.ticketId, regenerateOf: row.id });
-    return { ok: true as const, draft: row };
-  });
+  return closePending(
+    deps,
+    input,
+    { status: 'superseded', regenerationRequest: input.instructions },
+    async (tx, row) => {
+      await recordTicketEvent(tx, {
+        ticketId: row.ticketId,
+        type: 'regenerated',
+        actorKind: 'agent',
+        actorId: input.actorId,
+        data: { draftId: row.id, version: row.version, instructions: input.instructions },
+      });
+      await enqueueOutbox(tx, 'draft', { ticketId: row.ticketId, regenerateOf: row.id });
+    },
+  );
 }
