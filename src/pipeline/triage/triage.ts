@@ -25,7 +25,7 @@ import { decidePriority, detectSentiment } from './signals.js';
 
 export type TriageDeps = Pick<
   Deps,
-  'db' | 'config' | 'log' | 'classifierStore' | 'models' | 'embedders'
+  'db' | 'config' | 'log' | 'classifierStore' | 'models' | 'embedders' | 'zendesk'
 >;
 
 export interface TriageOutcome {
@@ -179,7 +179,12 @@ export async function triageTicket(
         rules: decision.matchedRules,
       },
     });
-    if (ticket.source === 'zendesk' && ticket.externalId && deps.config.ZENDESK_WRITEBACK) {
+    if (
+      ticket.source === 'zendesk' &&
+      ticket.externalId &&
+      deps.config.ZENDESK_WRITEBACK &&
+      deps.zendesk
+    ) {
       await enqueueOutbox(tx, 'zendesk-writeback', { ticketId: ticket.id });
     }
     if (deps.config.FEATURE_DRAFTS && decision.draft && !ticket.automated) {
