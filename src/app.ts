@@ -4,6 +4,7 @@ import { AppError, createErrorHandler, errorResponse } from './http/errors.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { createRouter } from './http/openapi.js';
 import { classifierRoutes } from './http/routes/admin/classifier.js';
+import { customerRoutes } from './http/routes/admin/customers.js';
 import { routingRuleRoutes } from './http/routes/admin/routing-rules.js';
 import { taxonomyRoutes } from './http/routes/admin/taxonomy.js';
 import { draftRoutes } from './http/routes/drafts/index.js';
@@ -34,6 +35,7 @@ export function createApp(deps: Deps) {
   app.route('/', taxonomyRoutes(deps));
   app.route('/', routingRuleRoutes(deps));
   app.route('/', classifierRoutes(deps));
+  app.route('/', customerRoutes(deps));
   app.route('/', kbRoutes(deps));
   app.route('/', metricsRoutes(deps));
 

@@ -20,6 +20,7 @@ const usage = `Usage: npm run -s cli -- <command>
                                       import labelled examples and train a new classifier version
   export finetune --since <date> [--out file.jsonl]
                                       chat-format JSONL of approved replies (PII-redacted)
+  customers erase <email>             erase a customer's personal data everywhere (GDPR)
   models pull [--dir ./models] [--only triage|draft|embed] [--endpoint <hf mirror>] [--allow-unverified]
                                       download the recommended models (checksummed; needs internet)
 `;
@@ -143,6 +144,12 @@ async function main(argv: string[]): Promise<void> {
       const { exportFinetune } = await import('./commands/export-finetune.js');
       await withDb((d) => exportFinetune(d.db, { since, out: str(values.out) }));
       return;
+    }
+    case 'customers': {
+      if (command !== 'erase' || !rest[0]) break;
+      const { eraseCustomer } = await import('../privacy/erase.js');
+      const email = rest[0];
+      return withDb(async (d) => console.log(JSON.stringify(await eraseCustomer(d.db, email))));
     }
     case 'models': {
       if (command !== 'pull') break;

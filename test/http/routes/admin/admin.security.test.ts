@@ -39,6 +39,7 @@ describe('admin API roles', () => {
     ['GET', '/api/admin/routing-rules', 'manager'],
     ['GET', '/api/admin/classifier/versions', 'manager'],
     ['POST', '/api/admin/classifier/retrain', 'admin'],
+    ['DELETE', '/api/admin/customers/nobody@example.org', 'admin'],
   ];
   const order: Role[] = ['integration', 'agent', 'manager', 'admin'];
 

@@ -1,0 +1,40 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../../deps.js';
+import { eraseCustomer } from '../../../privacy/erase.js';
+import { requireApiKey } from '../../middleware/auth.js';
+import { createRouter } from '../../openapi.js';
+
+const erase = createRoute({
+  method: 'delete',
+  path: '/api/admin/customers/{email}',
+  summary: "Erase a customer's personal data everywhere (GDPR art. 17; admin)",
+  security: [{ apiKey: [] }],
+  request: { params: z.object({ email: z.email() }) },
+  responses: {
+    200: {
+      description: 'What was erased',
+      content: {
+        'application/json': {
+          schema: z.object({
+            email: z.string(),
+            tickets: z.number(),
+            inboxEvents: z.number(),
+            outboxRows: z.number(),
+            mentionsRedacted: z.number(),
+          }),
+        },
+      },
+    },
+  },
+});
+
+export function customerRoutes(deps: Deps) {
+  const app = createRouter();
+  app.on('DELETE', '/api/admin/customers/:email', requireApiKey(deps, 'admin'));
+  app.openapi(erase, async (c) => {
+    const report = await eraseCustomer(deps.db, c.req.valid('param').email);
+    deps.log.info({ tickets: report.tickets, by: c.get('principal')?.id }, 'customer erased');
+    return c.json(report, 200);
+  });
+  return app;
+}
