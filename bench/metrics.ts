@@ -3,12 +3,13 @@
  * set-based (generate_series) into a throwaway Postgres database, then each /api/metrics query
  * timed in-process through the HTTP router. Prints one JSON object.
  * Env: BENCH_DATABASE_URL (admin URL, default local postgres), BENCH_TICKETS (default 1000000),
- * BENCH_RUNS (default 15), BENCH_KEEP=1 keeps the database.
+ * BENCH_RUNS (default 15), BENCH_KEEP=1 keeps the database, BENCH_REUSE=1 times the queries
+ * against a database kept earlier (no generation).
  */
 import postgres from 'postgres';
 import { createApiKey, createApiKeyVerifier } from '../src/auth/api-keys.js';
-import { loadConfig } from '../src/config/index.js';
-import { createDatabase } from '../src/db/client.js';
+import { type Config, loadConfig } from '../src/config/index.js';
+import { createDatabase, type Database } from '../src/db/client.js';
 import type { Deps } from '../src/deps.js';
 import { metricsRoutes } from '../src/http/routes/metrics/index.js';
 import { refreshTicketMetrics } from '../src/metrics/index.js';
@@ -130,39 +131,43 @@ function percentile(sorted: number[], p: number) {
   return Math.round((sorted[Math.max(0, i)] ?? 0) * 10) / 10;
 }
 
+async function prepare(database: Database, config: Config, out: Record<string, unknown>) {
+  const client = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  let t0 = performance.now();
+  await generate(client);
+  out.generationSeconds = seconds(t0);
+  const [counts] = await client.unsafe(`select
+    (select count(*) from messages)::int as messages,
+    (select count(*) from ticket_events)::int as events,
+    (select count(*) from drafts)::int as drafts`);
+  out.rows = counts;
+
+  t0 = performance.now();
+  await refreshTicketMetrics(database.db, config, { full: true });
+  out.fullRefreshSeconds = seconds(t0);
+  await client.unsafe('analyze ticket_metrics');
+
+  // Incremental refresh after a burst of new activity (1000 tickets get a reply event).
+  await client.unsafe(`insert into ticket_events (ticket_id, type, actor_kind)
+    select ticket_id, 'sent', 'agent' from ticket_metrics limit 1000`);
+  t0 = performance.now();
+  const inc = await refreshTicketMetrics(database.db, config);
+  out.incrementalRefresh = { tickets: inc.tickets, ms: Math.round(performance.now() - t0) };
+  t0 = performance.now();
+  await refreshTicketMetrics(database.db, config);
+  out.noopRefreshMs = Math.round(performance.now() - t0);
+  await client.end();
+}
+
 async function main() {
-  await recreate();
+  const reuse = Boolean(process.env.BENCH_REUSE);
+  if (!reuse) await recreate();
   const database = await createDatabase({ url: dbUrl, poolMax: 4 });
   const out: Record<string, unknown> = { tickets: ticketsWanted };
+  const config = loadConfig({ BUSINESS_TIMEZONE: 'Europe/Berlin' });
   try {
     await database.migrate();
-    const client = postgres(dbUrl, { max: 1, onnotice: () => {} });
-    let t0 = performance.now();
-    await generate(client);
-    out.generationSeconds = seconds(t0);
-    const [counts] = await client.unsafe(`select
-      (select count(*) from messages)::int as messages,
-      (select count(*) from ticket_events)::int as events,
-      (select count(*) from drafts)::int as drafts`);
-    out.rows = counts;
-
-    const config = loadConfig({ BUSINESS_TIMEZONE: 'Europe/Berlin' });
-    t0 = performance.now();
-    await refreshTicketMetrics(database.db, config, { full: true });
-    out.fullRefreshSeconds = seconds(t0);
-    await client.unsafe('analyze ticket_metrics');
-
-    // Incremental refresh after a burst of new activity (1000 tickets get a reply event).
-    await client.unsafe(`insert into ticket_events (ticket_id, type, actor_kind)
-      select ticket_id, 'sent', 'agent' from ticket_metrics limit 1000`);
-    t0 = performance.now();
-    const inc = await refreshTicketMetrics(database.db, config);
-    out.incrementalRefresh = { tickets: inc.tickets, ms: Math.round(performance.now() - t0) };
-    t0 = performance.now();
-    await refreshTicketMetrics(database.db, config);
-    out.noopRefreshMs = Math.round(performance.now() - t0);
-    await client.end();
-
+    if (!reuse) await prepare(database, config, out);
     const { key } = await createApiKey(database.db, { name: 'bench', role: 'manager' });
     const deps = {
       db: database.db,

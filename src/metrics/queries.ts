@@ -229,33 +229,36 @@ export async function metricsSummary(
   const from = sql`${filter.from.toISOString()}::timestamptz`;
   const slices = sliceConditions(filter);
   const sliceSql = slices.length ? sql` and ${sql.join(slices, sql` and `)}` : sql``;
-  const [row] = rowsOf<Record<string, unknown>>(
-    await db.execute(
+  // Independent reads, issued together: on postgres.js each takes its own pool connection.
+  const [main, extra, reasons] = await Promise.all([
+    db.execute(
       withPercentiles(sql`select ${aggregates(filter)} from ticket_metrics tm
         where ${cohort(filter)}`),
     ),
-  );
-  const [extra] = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`select
+    db.execute(sql`select
       (${backlogSql(to, sliceSql)})::int as backlog,
-      (select count(*) from ticket_metrics tm where tm.created_at >= ${from}
-        and tm.created_at < ${to} and tm.automated${sliceSql})::int as automated,
-      (select count(*) from ticket_metrics tm where tm.created_at >= ${from}
-        and tm.created_at < ${to} and tm.merged and not tm.automated${sliceSql})::int as merged`),
-  );
-  const reasons = rowsOf<{ reason: string; count: number }>(
-    await db.execute(sql`select coalesce(nullif(d.reject_reason, ''), '(none)') as reason,
+      x.automated, x.merged
+      from (select count(*) filter (where tm.automated)::int as automated,
+          count(*) filter (where tm.merged and not tm.automated)::int as merged
+        from ticket_metrics tm where tm.created_at >= ${from}
+          and tm.created_at < ${to}${sliceSql}) x`),
+    db.execute(sql`select coalesce(nullif(d.reject_reason, ''), '(none)') as reason,
         count(*)::int as count
       from drafts d join ticket_metrics tm on tm.ticket_id = d.ticket_id
       where d.status = 'rejected' and ${cohort(filter)}
       group by 1 order by 2 desc, 1 limit 20`),
-  );
+  ]);
+  const [row] = rowsOf<Record<string, unknown>>(main);
+  const [counts] = rowsOf<Record<string, unknown>>(extra);
   return {
     ...toValues(row ?? {}),
-    backlog: Number(extra?.backlog ?? 0),
-    automatedExcluded: Number(extra?.automated ?? 0),
-    mergedExcluded: Number(extra?.merged ?? 0),
-    rejectionReasons: reasons.map((r) => ({ reason: r.reason, count: Number(r.count) })),
+    backlog: Number(counts?.backlog ?? 0),
+    automatedExcluded: Number(counts?.automated ?? 0),
+    mergedExcluded: Number(counts?.merged ?? 0),
+    rejectionReasons: rowsOf<{ reason: string; count: number }>(reasons).map((r) => ({
+      reason: r.reason,
+      count: Number(r.count),
+    })),
   };
 }
 
