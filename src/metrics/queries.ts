@@ -207,14 +207,19 @@ export interface MetricsSummary extends MetricValues {
 
 /**
  * Tickets not solved at the instant `to`. Split three ways by the latest solve so each part can
- * use an index instead of scanning every ticket ever created: still open (solved_at null), solved
+ * use an index instead of scanning every ticket ever created: still open (solved_at null; never
+ * reopened means open since creation, an index-only count), solved
  * only after `to`, or solved before `to` but reopened at some point (only those need the
  * solved-interval check to be exact; a never-reopened ticket solved before `to` is closed at `to`).
  */
 function backlogSql(to: SQL, sliceSql: SQL): SQL {
   const base = sql`tm.created_at < ${to} and not tm.automated and not tm.merged${sliceSql}
     and not coalesce(tm.closed_ranges @> ${to}, false)`;
-  return sql`(select count(*) from ticket_metrics tm where tm.solved_at is null and ${base})
+  const live = sql`tm.created_at < ${to} and not tm.automated and not tm.merged${sliceSql}`;
+  return sql`(select count(*) from ticket_metrics tm where tm.solved_at is null and tm.reopens = 0
+        and ${live})
+    + (select count(*) from ticket_metrics tm where tm.solved_at is null and tm.reopens > 0
+        and ${base})
     + (select count(*) from ticket_metrics tm where tm.solved_at > ${to} and ${base})
     + (select count(*) from ticket_metrics tm where tm.reopens > 0 and tm.solved_at <= ${to}
         and ${base})`;

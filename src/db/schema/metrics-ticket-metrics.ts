@@ -75,7 +75,10 @@ export const ticketMetrics = pgTable(
     index('ticket_metrics_created_idx').on(t.createdAt),
     index('ticket_metrics_category_created_idx').on(t.category, t.createdAt),
     // Backlog at an instant (src/metrics/queries.ts backlogSql): open, solved later, reopened.
-    index('ticket_metrics_open_created_idx').on(t.createdAt).where(sql`${t.solvedAt} is null`),
+    // Covers the never-reopened open tickets, so that count is an index-only scan.
+    index('ticket_metrics_open_idx')
+      .on(t.createdAt, t.reopens, t.automated, t.merged)
+      .where(sql`${t.solvedAt} is null`),
     index('ticket_metrics_solved_idx').on(t.solvedAt),
     index('ticket_metrics_reopened_idx').on(t.solvedAt).where(sql`${t.reopens} > 0`),
   ],

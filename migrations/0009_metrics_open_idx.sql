@@ -1,0 +1,2 @@
+DROP INDEX "ticket_metrics_open_created_idx";--> statement-breakpoint
+CREATE INDEX "ticket_metrics_open_idx" ON "ticket_metrics" USING btree ("created_at","reopens","automated","merged") WHERE "ticket_metrics"."solved_at" is null;
