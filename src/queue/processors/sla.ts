@@ -7,7 +7,7 @@ import type { Processor } from './types.js';
 /** Fires at the draft's SLA due time: still pending → overdue, event, and the team is told. */
 export const processSla: Processor<'sla'> = async (deps, payload) => {
   const draft = await getDraft(deps.db, payload.draftId);
-  if (!draft || draft.status !== 'pending_approval' || draft.overdue) return { overdue: false };
+  if (draft?.status !== 'pending_approval' || draft.overdue) return { overdue: false };
   if (draft.slaDueAt && draft.slaDueAt.getTime() > Date.now() + 1_000) {
     // Fired early (clock skew between hosts): fail so BullMQ retries it with backoff.
     throw new Error(`draft ${draft.id} is not due until ${draft.slaDueAt.toISOString()}`);

@@ -77,15 +77,13 @@ describe('LLM draft → edit → approve → one email; then the fine-tuning exp
   }, 120_000);
 
   it('never auto-sends a VIP’s first contact, even with a policy that would allow it', async () => {
-    await deps.db
-      .insert(autoSendPolicies)
-      .values({
-        category: 'refund',
-        enabled: true,
-        minConfidence: 0,
-        minUnchangedRate: 0,
-        minSample: 0,
-      });
+    await deps.db.insert(autoSendPolicies).values({
+      category: 'refund',
+      enabled: true,
+      minConfidence: 0,
+      minUnchangedRate: 0,
+      minSample: 0,
+    });
     await deps.db
       .insert(autoSendPolicies)
       .values({

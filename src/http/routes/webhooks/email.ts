@@ -2,7 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Deps } from '../../../deps.js';
 import {
-  describeUpload,
   EmailParseError,
   fromMailgunForm,
   fromPostmarkJson,
@@ -10,7 +9,6 @@ import {
   parseRawEmail,
   postmarkInboundSchema,
   readWebhookForm,
-  type UploadedFile,
   verifyMailgunSignature,
 } from '../../../ingest/email/index.js';
 import type { InboundEmail } from '../../../ingest/email/types.js';
