@@ -21,6 +21,22 @@ export function createApp(deps: Deps) {
   const app = createRouter();
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
   app.use('*', requestLog(deps.log));
+  app.use('*', async (c, next) => {
+    const end = deps.observability.httpDuration.startTimer();
+    await next();
+    // The route pattern, not the path: ids in paths would explode the label set.
+    end({
+      method: c.req.method,
+      route: c.req.routePath || 'unmatched',
+      status: String(c.res.status),
+    });
+  });
+  // Prometheus scrape endpoint: counts and latencies only, no customer data. Restrict it at the
+  // network level (it is meant for the cluster's Prometheus, not the internet).
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', deps.observability.registry.contentType);
+    return c.body(await deps.observability.registry.metrics());
+  });
   app.onError(createErrorHandler(deps.log));
   app.notFound((c) =>
     errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)),

@@ -14,6 +14,7 @@ import { HashedEmbedder } from './models/embedder/hashed.js';
 import type { Embedder } from './models/embedder/types.js';
 import { generatorFromConfig, parseModelSpec } from './models/generator/config.js';
 import type { Generator } from './models/generator/types.js';
+import { createObservability, type Observability } from './observability/prometheus.js';
 import { type ClassifierStore, createClassifierStore } from './pipeline/triage/classifier-store.js';
 import { closeQueues, createQueues, type Queues } from './queue/queues.js';
 import { createProducerConnection } from './queue/redis.js';
@@ -29,6 +30,8 @@ export interface Deps {
   queues: Queues;
   apiKeys: ApiKeyVerifier;
   classifierStore: ClassifierStore;
+  /** Prometheus registry and instruments (GET /metrics). */
+  observability: Observability;
   /** Configured embedder first; search and indexing use it (the hashed one needs no download). */
   embedders: Embedder[];
   /** Local or remote LLMs, null when not configured (the zero-download paths are used). */
@@ -76,6 +79,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     queues,
     apiKeys: createApiKeyVerifier(database.db),
     embedders,
+    observability: createObservability(database.db, queues),
     classifierStore: createClassifierStore(database.db, log, { embedder: embedders[0] }),
     models: {
       classifierLlm: generatorForRole(config, 'CLASSIFIER_LLM'),

@@ -53,6 +53,16 @@ export function startWorkers(
       },
       { connection, prefix: deps.config.QUEUE_PREFIX, ...workerOptions(name) },
     );
+    const observe = (job: Job | undefined, outcome: string) => {
+      if (job?.processedOn && job.finishedOn) {
+        deps.observability.jobDuration.observe(
+          { queue: name, outcome },
+          (job.finishedOn - job.processedOn) / 1000,
+        );
+      }
+    };
+    worker.on('completed', (job) => observe(job, 'completed'));
+    worker.on('failed', (job) => observe(job, 'failed'));
     worker.on('error', (err) => deps.log.error({ err: err.message, queue: name }, 'worker error'));
     worker.on('failed', (job, err) => {
       const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);

@@ -6,13 +6,17 @@ import type { Draft } from '../../db/schema/drafts.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { type Passage, searchKnowledgeBase } from '../../kb/search.js';
+import { observeModelCall } from '../../observability/prometheus.js';
 import { redactText } from '../../privacy/redact.js';
 import { maybeAutoSend } from '../review/auto-send.js';
 import { composeExtractive, toCitations } from './extractive.js';
 import { checkDraft, type GuardFlag } from './guards.js';
 import { draftWithLlm } from './llm.js';
 
-export type DraftDeps = Pick<Deps, 'db' | 'config' | 'log' | 'embedders' | 'models'>;
+export type DraftDeps = Pick<
+  Deps,
+  'db' | 'config' | 'log' | 'embedders' | 'models' | 'observability'
+>;
 
 export type DraftOutcome =
   | { status: 'drafted'; draft: Draft }
@@ -209,7 +213,10 @@ export async function draftReply(
   const slaDueAt = new Date(ticket.createdAt.getTime() + dueMinutes * 60_000);
   const draft = await withTransaction(deps.db, async (tx) => {
     const row = await insertDraft(tx, { ...draftValues, ticketId: ticket.id, slaDueAt });
-    if (interaction) await insertAiInteraction(tx, interaction);
+    if (interaction) {
+      await insertAiInteraction(tx, interaction);
+      observeModelCall(deps.observability, interaction);
+    }
     await recordTicketEvent(tx, {
       ticketId: ticket.id,
       type: 'drafted',

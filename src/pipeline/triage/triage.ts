@@ -16,6 +16,7 @@ import { tickets } from '../../db/schema/tickets.js';
 import type { Priority } from '../../db/schema/triage.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { observeModelCall } from '../../observability/prometheus.js';
 import { redactPII } from '../../privacy/redact.js';
 import { detectLanguage } from '../language.js';
 import { predictCategory } from './classifier-store.js';
@@ -25,7 +26,7 @@ import { decidePriority, detectSentiment } from './signals.js';
 
 export type TriageDeps = Pick<
   Deps,
-  'db' | 'config' | 'log' | 'classifierStore' | 'models' | 'embedders' | 'zendesk'
+  'db' | 'config' | 'log' | 'classifierStore' | 'models' | 'embedders' | 'zendesk' | 'observability'
 >;
 
 export interface TriageOutcome {
@@ -160,6 +161,7 @@ export async function triageTicket(
     });
     await addTicketTags(tx, ticket.id, decision.tags);
     for (const row of interactions) await insertAiInteraction(tx, row);
+    for (const row of interactions) observeModelCall(deps.observability, row);
     await recordTicketEvent(tx, {
       ticketId: ticket.id,
       type: 'triaged',
