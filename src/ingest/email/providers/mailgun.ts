@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { addressList } from '../addresses.js';
 import { type EmailCore, finalizeEmail } from '../build.js';
 import { normalizeMessageId } from '../message-id.js';
-import { coreFromHeaderFields, parseRawCore } from '../parse.js';
+import { coreFromHeaderFields } from '../parse.js';
 import type { HeaderField, InboundEmail, InboundParseOptions } from '../types.js';
 import {
+  fromProviderMime,
   jsonField,
   parsePayload,
   splitRecipients,
@@ -115,17 +116,7 @@ export async function fromMailgunForm(
 
   const mime =
     opts.rawMime ?? (parsed['body-mime'] ? Buffer.from(parsed['body-mime'], 'utf8') : null);
-  if (mime) {
-    const core = await parseRawCore(mime);
-    return finalizeEmail(
-      {
-        ...core,
-        from: core.from ?? senderOf(parsed),
-        deliveredTo: [...core.deliveredTo, ...envelope],
-      },
-      opts,
-    );
-  }
+  if (mime) return fromProviderMime(mime, senderOf(parsed), envelope, opts);
 
   const headerCore = await coreFromHeaderFields(headersOf(parsed, fields));
   const core: EmailCore = {

@@ -3,9 +3,10 @@ import { addressList } from '../addresses.js';
 import { type EmailCore, finalizeEmail } from '../build.js';
 import { parseHeaderBlock } from '../headers.js';
 import { normalizeMessageId } from '../message-id.js';
-import { coreFromHeaderFields, parseRawCore } from '../parse.js';
+import { coreFromHeaderFields } from '../parse.js';
 import type { InboundEmail, InboundParseOptions } from '../types.js';
 import {
+  fromProviderMime,
   jsonField,
   parsePayload,
   splitRecipients,
@@ -90,17 +91,7 @@ export async function fromSendGridForm(
   const envelope = envelopeRecipients(parsed);
 
   const mime = opts.rawMime ?? (parsed.email ? Buffer.from(parsed.email, 'utf8') : null);
-  if (mime) {
-    const core = await parseRawCore(mime);
-    return finalizeEmail(
-      {
-        ...core,
-        from: core.from ?? senderOf(parsed),
-        deliveredTo: [...core.deliveredTo, ...envelope],
-      },
-      opts,
-    );
-  }
+  if (mime) return fromProviderMime(mime, senderOf(parsed), envelope, opts);
 
   const headerCore = await coreFromHeaderFields(parseHeaderBlock(parsed.headers ?? ''));
   const info = parsed['attachment-info'] ?? {};

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { addressList } from '../addresses.js';
+import { type EmailCore, finalizeEmail } from '../build.js';
 import { EmailParseError } from '../errors.js';
-import type { InboundAttachment } from '../types.js';
+import { parseRawCore } from '../parse.js';
+import type { InboundAttachment, InboundEmail, InboundParseOptions } from '../types.js';
 
 /**
  * A file part of a provider's multipart webhook, described by the HTTP layer. The bytes are not
@@ -100,4 +102,21 @@ export async function readWebhookForm(
     }
   }
   return { fields, files };
+}
+
+/**
+ * The raw-MIME branch both Mailgun (`body-mime`) and SendGrid (raw mode `email`) take: parse the
+ * message itself, fall back to the provider's sender field, and add the envelope recipients.
+ */
+export async function fromProviderMime(
+  mime: Buffer,
+  fallbackFrom: EmailCore['from'],
+  envelope: readonly string[],
+  opts: InboundParseOptions,
+): Promise<InboundEmail> {
+  const core = await parseRawCore(mime);
+  return finalizeEmail(
+    { ...core, from: core.from ?? fallbackFrom, deliveredTo: [...core.deliveredTo, ...envelope] },
+    opts,
+  );
 }
