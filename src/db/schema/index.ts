@@ -12,3 +12,4 @@ export * from './outbox.js';
 export * from './ticket-events.js';
 export * from './tickets.js';
 export * from './triage.js';
+export * from './users.js';
