@@ -8,6 +8,7 @@ import { createDatabase, type Database } from './db/client.js';
 import { ensureStarterData } from './db/queries/triage.js';
 import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
+import { createLiveEvents, type LiveEvents } from './live/events.js';
 import { createLogger } from './log.js';
 import { type Mailer, mailerFromUrl } from './mail/index.js';
 import { HashedEmbedder } from './models/embedder/hashed.js';
@@ -40,6 +41,8 @@ export interface Deps {
   mailer: Mailer | null;
   /** Zendesk REST client, null without API credentials. */
   zendesk: ZendeskClient | null;
+  /** Ids-only live updates for open inbox pages (Redis pub/sub → server-sent events). */
+  live: LiveEvents;
   /** Called after a commit that wrote outbox rows; the relay picks them up at once. */
   notifyOutbox: () => void;
   now: () => Date;
@@ -95,6 +98,12 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
           }),
     zendesk:
       overrides.zendesk !== undefined ? overrides.zendesk : createZendeskClientFromConfig(config),
+    live: createLiveEvents({
+      publisher: redis,
+      redisUrl: config.REDIS_URL,
+      prefix: config.QUEUE_PREFIX,
+      log,
+    }),
     notifyOutbox: () => {},
     now: () => new Date(),
   };
@@ -128,6 +137,7 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await Promise.all(
     [deps.models.classifierLlm, deps.models.draftLlm].map((g) => g?.close().catch(() => {})),
   );
+  await deps.live.close().catch(() => {});
   await closeQueues(deps.queues).catch(() => {});
   deps.redis.disconnect();
   await deps.database.close();

@@ -13,8 +13,9 @@ export function roleAllows(actual: Role, required: Role): boolean {
   return roleRank[actual] >= roleRank[required];
 }
 
+/** Who is calling: an API key (machines, scripts) or a signed-in user (the inbox). */
 export interface Principal {
-  kind: 'api_key';
+  kind: 'api_key' | 'user';
   id: string;
   role: Role;
   teamId: string | null;

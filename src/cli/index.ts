@@ -10,6 +10,10 @@ const usage = `Usage: npm run -s cli -- <command>
   keys create --role <role> [--name n] [--team t]
                                       create an API key (integration|agent|manager|admin); prints it once
   keys list | keys revoke <id>
+  users create --email e --role agent|manager|admin [--name n] [--team t] [--password p]
+                                      create an inbox user (password generated and printed once if not
+                                      given; DESKPILOT_PASSWORD also works)
+  users list | users disable <email>
   email inspect <file.eml>            parse a message as intake would; prints one JSON line
   replay <file|dir> --url <base> [--key <api key>]
                                       post fixture files to the matching webhook (signed)
@@ -49,6 +53,8 @@ async function main(argv: string[]): Promise<void> {
       role: { type: 'string' },
       name: { type: 'string' },
       team: { type: 'string' },
+      email: { type: 'string' },
+      password: { type: 'string' },
       url: { type: 'string' },
       key: { type: 'string' },
       dir: { type: 'string' },
@@ -91,6 +97,23 @@ async function main(argv: string[]): Promise<void> {
       }
       if (command === 'list') return withDb((d) => keys.keysList(d.db));
       if (command === 'revoke') return withDb((d) => keys.keysRevoke(d.db, rest[0]));
+      break;
+    }
+    case 'users': {
+      const users = await import('./commands/users.js');
+      if (command === 'create') {
+        return withDb((d) =>
+          users.usersCreate(d.db, {
+            email: str(values.email),
+            name: str(values.name),
+            role: str(values.role),
+            team: str(values.team),
+            password: str(values.password) ?? process.env.DESKPILOT_PASSWORD,
+          }),
+        );
+      }
+      if (command === 'list') return withDb((d) => users.usersList(d.db));
+      if (command === 'disable') return withDb((d) => users.usersDisable(d.db, rest[0]));
       break;
     }
     case 'email':

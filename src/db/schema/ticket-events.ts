@@ -20,6 +20,7 @@ export const ticketEventTypes = [
   'claimed',
   'overdue',
   'delivery_failed',
+  'delivery_retried',
   'sent',
   'solved',
   'reopened',

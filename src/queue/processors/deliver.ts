@@ -3,5 +3,7 @@ import type { Processor } from './types.js';
 
 export const processDeliver: Processor<'deliver'> = async (deps, payload, job) => {
   const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  return { state: await deliver(deps, payload.deliveryId, { finalAttempt }) };
+  const state = await deliver(deps, payload.deliveryId, { finalAttempt });
+  await deps.live.publish({ type: 'delivery.changed', deliveryId: payload.deliveryId, state });
+  return { state };
 };

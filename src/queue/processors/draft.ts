@@ -3,7 +3,8 @@ import type { Processor } from './types.js';
 
 export const processDraft: Processor<'draft'> = async (deps, payload) => {
   const outcome = await draftReply(deps, payload);
-  return outcome.status === 'drafted'
-    ? { status: 'drafted', draftId: outcome.draft.id, kind: outcome.draft.kind }
-    : outcome;
+  if (outcome.status !== 'drafted') return outcome;
+  const { draft } = outcome;
+  await deps.live.publish({ type: 'draft.created', draftId: draft.id, ticketId: draft.ticketId });
+  return { status: 'drafted', draftId: draft.id, kind: draft.kind };
 };

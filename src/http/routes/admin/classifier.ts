@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { enqueueOutbox } from '../../../db/queries/outbox.js';
 import { listClassifierModels } from '../../../db/queries/triage.js';
 import type { Deps } from '../../../deps.js';
-import { requireApiKey } from '../../middleware/auth.js';
+import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 
 const versionSchema = z
@@ -46,8 +46,8 @@ const retrain = createRoute({
 
 export function classifierRoutes(deps: Deps) {
   const app = createRouter();
-  app.on('GET', list.path, requireApiKey(deps, 'manager'));
-  app.on('POST', retrain.path, requireApiKey(deps, 'admin'));
+  app.on('GET', list.path, requireRole(deps, 'manager'));
+  app.on('POST', retrain.path, requireRole(deps, 'admin'));
   app.openapi(list, async (c) => {
     const rows = await listClassifierModels(deps.db);
     return c.json(

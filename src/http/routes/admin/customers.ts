@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../../deps.js';
 import { eraseCustomer } from '../../../privacy/erase.js';
-import { requireApiKey } from '../../middleware/auth.js';
+import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 
 const erase = createRoute({
@@ -30,7 +30,7 @@ const erase = createRoute({
 
 export function customerRoutes(deps: Deps) {
   const app = createRouter();
-  app.on('DELETE', '/api/admin/customers/:email', requireApiKey(deps, 'admin'));
+  app.on('DELETE', '/api/admin/customers/:email', requireRole(deps, 'admin'));
   app.openapi(erase, async (c) => {
     const report = await eraseCustomer(deps.db, c.req.valid('param').email);
     deps.log.info({ tickets: report.tickets, by: c.get('principal')?.id }, 'customer erased');

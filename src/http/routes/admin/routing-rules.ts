@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listRoutingRules, replaceRoutingRules } from '../../../db/queries/triage.js';
 import { priorities, sentiments } from '../../../db/schema/triage.js';
 import type { Deps } from '../../../deps.js';
-import { requireApiKey } from '../../middleware/auth.js';
+import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 
 const conditions = z
@@ -84,8 +84,8 @@ const view = (r: Awaited<ReturnType<typeof listRoutingRules>>[number]) => ({
 
 export function routingRuleRoutes(deps: Deps) {
   const app = createRouter();
-  app.on('GET', list.path, requireApiKey(deps, 'manager'));
-  app.on('PUT', replace.path, requireApiKey(deps, 'admin'));
+  app.on('GET', list.path, requireRole(deps, 'manager'));
+  app.on('PUT', replace.path, requireRole(deps, 'admin'));
   app.openapi(list, async (c) =>
     c.json({ rules: (await listRoutingRules(deps.db)).map(view) }, 200),
   );

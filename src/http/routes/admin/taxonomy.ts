@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listCategories, upsertCategory } from '../../../db/queries/triage.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { Deps } from '../../../deps.js';
-import { requireApiKey } from '../../middleware/auth.js';
+import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 
 const categorySchema = z
@@ -61,8 +61,8 @@ const put = createRoute({
 
 export function taxonomyRoutes(deps: Deps) {
   const app = createRouter();
-  app.on('GET', list.path, requireApiKey(deps, 'manager'));
-  app.on('PUT', '/api/admin/taxonomy/:name', requireApiKey(deps, 'admin'));
+  app.on('GET', list.path, requireRole(deps, 'manager'));
+  app.on('PUT', '/api/admin/taxonomy/:name', requireRole(deps, 'admin'));
   app.openapi(list, async (c) => {
     const rows = await listCategories(deps.db);
     return c.json(

@@ -11,7 +11,7 @@ import {
   rejectDraft,
 } from '../../../pipeline/review/actions.js';
 import { AppError, describeIssues } from '../../errors.js';
-import { requireApiKey } from '../../middleware/auth.js';
+import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 
 const citationSchema = z.object({
@@ -260,7 +260,7 @@ function decodeCursor(cursor: string | undefined) {
 
 export function draftRoutes(deps: Deps) {
   const app = createRouter();
-  const agent = requireApiKey(deps, 'agent');
+  const agent = requireRole(deps, 'agent');
   app.use('/api/drafts', agent);
   app.use('/api/drafts/*', agent);
   const actor = (c: { get: (k: 'principal') => { id: string } | undefined }) =>

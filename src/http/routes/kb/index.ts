@@ -1,12 +1,12 @@
 import type { Deps } from '../../../deps.js';
 import { HashedEmbedder } from '../../../models/embedder/hashed.js';
 import type { Embedder } from '../../../models/embedder/types.js';
-import { requireApiKey } from '../../middleware/auth.js';
+import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 import { registerArticleRoutes } from './articles.js';
 import { registerSearchRoute } from './search.js';
 
-export interface KbRouteDeps extends Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox'> {
+export interface KbRouteDeps extends Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox' | 'now'> {
   /** Query embedders; search uses the newest ready model among them. */
   embedders: readonly Embedder[];
 }
@@ -16,7 +16,7 @@ export interface KbRouteDeps extends Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox
  * embedders the built-in hashed embedder (the zero-download default) embeds queries.
  */
 export function kbRoutes(
-  deps: Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox'> & { embedders?: readonly Embedder[] },
+  deps: Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox' | 'now'> & { embedders?: readonly Embedder[] },
 ) {
   const routeDeps: KbRouteDeps = {
     ...deps,
@@ -25,7 +25,7 @@ export function kbRoutes(
   const app = createRouter();
   app.use('/api/kb/*', async (c, next) => {
     const write = c.req.method !== 'GET' && !c.req.path.startsWith('/api/kb/search');
-    return requireApiKey(deps, write ? 'manager' : 'agent')(c, next);
+    return requireRole(deps, write ? 'manager' : 'agent')(c, next);
   });
   registerArticleRoutes(app, routeDeps);
   registerSearchRoute(app, routeDeps);

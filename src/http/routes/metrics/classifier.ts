@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../../deps.js';
 import { classifierMetrics } from '../../../metrics/index.js';
-import { requireApiKey } from '../../middleware/auth.js';
+import { requireRole } from '../../middleware/auth.js';
 import type { Router } from '../../openapi.js';
 import { csvResponse, filterQuery, toFilter, wantsCsv } from './shared.js';
 
@@ -35,7 +35,7 @@ const route = createRoute({
 });
 
 export function classifierMetricsRoute(app: Router, deps: Deps, fresh: () => Promise<void>) {
-  app.on('GET', route.path, requireApiKey(deps, 'manager'));
+  app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
     const filter = toFilter(q);

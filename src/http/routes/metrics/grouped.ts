@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Deps } from '../../../deps.js';
 import { metricsBy, periods, sliceDimensions } from '../../../metrics/index.js';
-import { requireApiKey } from '../../middleware/auth.js';
+import { requireRole } from '../../middleware/auth.js';
 import type { Router } from '../../openapi.js';
 import { csvResponse, filterQuery, toFilter, wantsCsv } from './shared.js';
 
@@ -48,7 +48,7 @@ const bySlice = createRoute({
 });
 
 export function groupedRoutes(app: Router, deps: Deps, fresh: () => Promise<void>) {
-  app.on('GET', [timeseries.path, bySlice.path], requireApiKey(deps, 'manager'));
+  app.on('GET', [timeseries.path, bySlice.path], requireRole(deps, 'manager'));
   app.openapi(timeseries, async (c) => {
     const q = c.req.valid('query');
     const filter = toFilter(q);

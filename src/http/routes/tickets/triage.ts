@@ -4,7 +4,7 @@ import { getTriage, listAiInteractions } from '../../../db/queries/triage.js';
 import type { Deps } from '../../../deps.js';
 import { correctTriage } from '../../../pipeline/triage/correct.js';
 import { AppError } from '../../errors.js';
-import { requireApiKey } from '../../middleware/auth.js';
+import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 
 const triageSchema = z
@@ -82,7 +82,7 @@ const correct = createRoute({
 
 export function ticketTriageRoutes(deps: Deps) {
   const app = createRouter();
-  app.use('/api/tickets/:id/triage', requireApiKey(deps, 'agent'));
+  app.use('/api/tickets/:id/triage', requireRole(deps, 'agent'));
   app.openapi(get, async (c) => {
     const { id } = c.req.valid('param');
     const triage = await getTriage(deps.db, id);

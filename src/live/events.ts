@@ -1,0 +1,84 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { createWorkerConnection } from '../queue/redis.js';
+
+/**
+ * Live updates for open inbox pages (server-sent events). Workers publish on a Redis channel and
+ * every API process fans the events out to its SSE clients. Events carry ids only — like job
+ * payloads, nothing a customer wrote passes through Redis. Delivery is best effort: a page that
+ * misses an event catches up on its next load, so publishing never fails the job that publishes.
+ */
+export const liveEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('draft.created'), draftId: z.uuid(), ticketId: z.uuid() }),
+  z.object({
+    type: z.literal('draft.decided'),
+    draftId: z.uuid(),
+    ticketId: z.uuid(),
+    status: z.string(),
+  }),
+  z.object({
+    type: z.literal('delivery.changed'),
+    deliveryId: z.uuid(),
+    state: z.string(),
+  }),
+]);
+export type LiveEvent = z.infer<typeof liveEventSchema>;
+
+export interface LiveEvents {
+  publish(event: LiveEvent): Promise<void>;
+  /** Returns an unsubscribe function. The Redis subscription opens on the first subscriber. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export function createLiveEvents(opts: {
+  publisher: Redis;
+  redisUrl: string;
+  prefix: string;
+  log: Logger;
+}): LiveEvents {
+  const channel = `${opts.prefix}:live`;
+  const listeners = new Set<(event: LiveEvent) => void>();
+  let subscriber: Redis | null = null;
+
+  function ensureSubscriber() {
+    if (subscriber) return;
+    const sub = createWorkerConnection(opts.redisUrl);
+    sub.on('error', (err) => opts.log.debug({ err: err.message }, 'live events connection error'));
+    sub.on('message', (_channel: string, raw: string) => {
+      let event: LiveEvent;
+      try {
+        event = liveEventSchema.parse(JSON.parse(raw));
+      } catch {
+        return;
+      }
+      for (const listener of listeners) listener(event);
+    });
+    // ioredis re-subscribes by itself after a reconnect.
+    void sub.subscribe(channel).catch((err: Error) => {
+      opts.log.warn({ err: err.message }, 'live events subscribe failed');
+    });
+    subscriber = sub;
+  }
+
+  return {
+    async publish(event) {
+      try {
+        await opts.publisher.publish(channel, JSON.stringify(liveEventSchema.parse(event)));
+      } catch (err) {
+        opts.log.debug({ err: (err as Error).message, type: event.type }, 'live event not sent');
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      ensureSubscriber();
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+      subscriber?.disconnect();
+      subscriber = null;
+    },
+  };
+}
