@@ -117,6 +117,12 @@ export async function draftReply(
         passages,
         history: messages.filter((m) => m.public),
       });
+      const cutShort = llm.result.finishReason;
+      if (cutShort === 'timeout' || cutShort === 'aborted') {
+        // Whatever the model wrote before its deadline is half a reply (often nothing): the agent
+        // gets the extractive draft instead, flagged like any other model failure.
+        throw new Error(`generation ${cutShort} after ${llm.result.latencyMs} ms`);
+      }
       const used = passages.slice(0, llm.passagesUsed);
       const flags: GuardFlag[] = checkDraft({
         text: llm.result.text,
