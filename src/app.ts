@@ -15,6 +15,7 @@ import { ticketTriageRoutes } from './http/routes/tickets/triage.js';
 import { emailWebhooks } from './http/routes/webhooks/email.js';
 import { genericTicketWebhook } from './http/routes/webhooks/tickets.js';
 import { zendeskWebhook } from './http/routes/webhooks/zendesk.js';
+import { uiRoutes } from './http/ui/index.js';
 
 /** Builds the HTTP app from dependencies built once at boot; no module-level state. */
 export function createApp(deps: Deps) {
@@ -54,6 +55,7 @@ export function createApp(deps: Deps) {
   app.route('/', customerRoutes(deps));
   app.route('/', kbRoutes(deps));
   app.route('/', metricsRoutes(deps));
+  app.route('/', uiRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',

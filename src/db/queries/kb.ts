@@ -238,3 +238,12 @@ export async function countChunks(db: Db): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(kbChunks);
   return row?.n ?? 0;
 }
+
+/** An article's chunks in reading order (the inbox shows them with anchors for citations). */
+export async function listArticleChunks(db: Db, articleId: string) {
+  return db
+    .select({ id: kbChunks.id, section: kbChunks.section, text: kbChunks.text })
+    .from(kbChunks)
+    .where(eq(kbChunks.articleId, articleId))
+    .orderBy(asc(kbChunks.ordinal));
+}

@@ -1,0 +1,32 @@
+import { Hono } from 'hono';
+import type { Deps } from '../../deps.js';
+import type { AppEnv } from '../context.js';
+import { assetRoutes } from './assets.js';
+import { authPages } from './auth-routes.js';
+import { dashboardPages } from './dashboard-routes.js';
+import { inboxPages } from './inbox-routes.js';
+
+/**
+ * The web UI under /app: sign-in, the agent inbox and the manager dashboard, rendered on the
+ * server with Hono JSX; htmx and Chart.js come from npm and are served from /app/assets.
+ */
+export function uiRoutes(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  app.use('/app/*', async (c, next) => {
+    await next();
+    // Pages carry customer data: never cached by shared caches, never framed.
+    if (!c.req.path.startsWith('/app/assets/')) c.header('Cache-Control', 'no-store');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Referrer-Policy', 'same-origin');
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    );
+  });
+  app.route('/', assetRoutes());
+  app.route('/', authPages(deps));
+  app.route('/', inboxPages(deps));
+  app.route('/', dashboardPages(deps));
+  return app;
+}

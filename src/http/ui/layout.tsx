@@ -1,0 +1,75 @@
+import type { Child, FC } from 'hono/jsx';
+import type { SessionPrincipal } from '../../auth/users.js';
+
+export const Layout: FC<{
+  title: string;
+  user?: SessionPrincipal | null;
+  active?: 'inbox' | 'dashboard';
+  scripts?: string[];
+  children?: Child;
+}> = ({ title, user, active, scripts = [], children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${title} · Deskpilot`}</title>
+      {user ? <meta name="csrf-token" content={user.csrfToken} /> : null}
+      {/* htmx would inject an inline <style>, which the Content-Security-Policy forbids. */}
+      <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
+      <link rel="stylesheet" href="/app/assets/app.css" />
+      <script src="/app/assets/htmx.min.js" defer />
+      <script src="/app/assets/app.js" defer />
+      {scripts.map((s) => (
+        <script src={`/app/assets/${s}`} defer />
+      ))}
+    </head>
+    <body>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <span class="brand">Deskpilot</span>
+        {user ? (
+          <nav aria-label="Main">
+            <a href="/app" aria-current={active === 'inbox' ? 'page' : undefined}>
+              Inbox
+            </a>
+            {user.role === 'manager' || user.role === 'admin' ? (
+              <a href="/app/dashboard" aria-current={active === 'dashboard' ? 'page' : undefined}>
+                Dashboard
+              </a>
+            ) : null}
+            {user.role === 'admin' ? <a href="/admin/queues">Queues</a> : null}
+          </nav>
+        ) : null}
+        {user ? (
+          <form method="post" action="/app/logout" class="whoami">
+            <span>
+              {user.name} <span class="muted">({user.role})</span>
+            </span>
+            <input type="hidden" name="_csrf" value={user.csrfToken} />
+            <button type="submit" class="link">
+              Sign out
+            </button>
+          </form>
+        ) : null}
+      </header>
+      <main id="main">{children}</main>
+      <div id="toast" role="status" aria-live="polite" class="toast" hidden />
+    </body>
+  </html>
+);
+
+/** A small status page (403, 404) in the inbox's look. */
+export const Message: FC<{ title: string; user?: SessionPrincipal | null; children?: Child }> = ({
+  title,
+  user,
+  children,
+}) => (
+  <Layout title={title} user={user}>
+    <section class="message">
+      <h1>{title}</h1>
+      {children}
+    </section>
+  </Layout>
+);

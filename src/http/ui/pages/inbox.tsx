@@ -1,0 +1,582 @@
+import type { FC } from 'hono/jsx';
+import type { SessionPrincipal } from '../../../auth/users.js';
+import type {
+  listAutomatedTickets,
+  listProblemDeliveries,
+} from '../../../db/queries/agent-inbox.js';
+import type { listPendingDrafts } from '../../../db/queries/drafts.js';
+import type { Delivery, Draft } from '../../../db/schema/drafts.js';
+import type { Message } from '../../../db/schema/messages.js';
+import type { Ticket } from '../../../db/schema/tickets.js';
+import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
+import { priorities } from '../../../db/schema/triage.js';
+import { Layout } from '../layout.js';
+
+export type Tab = 'pending' | 'problems' | 'automated';
+export interface InboxFilters {
+  category?: string;
+  priority?: string;
+  queue?: string;
+}
+export type PendingRow = Awaited<ReturnType<typeof listPendingDrafts>>[number];
+export type ProblemRow = Awaited<ReturnType<typeof listProblemDeliveries>>[number];
+export type AutomatedRow = Awaited<ReturnType<typeof listAutomatedTickets>>[number];
+
+export interface TicketView {
+  ticket: Ticket;
+  messages: Message[];
+  triage: TicketTriage | null;
+  draft: Draft | null;
+  delivery: Delivery | null;
+  categories: TaxonomyCategory[];
+}
+
+export interface InboxProps {
+  user: SessionPrincipal;
+  tab: Tab;
+  filters: InboxFilters;
+  counts: { pending: number; problems: number };
+  pending: PendingRow[];
+  problems: ProblemRow[];
+  automated: AutomatedRow[];
+  categories: TaxonomyCategory[];
+  selected: TicketView | null;
+  /** One-line outcome of the last action ("Approved — sending"), shown once. */
+  notice?: { kind: 'ok' | 'error'; text: string } | null;
+}
+
+/** "in 25 min", "3 h overdue": SLA risk at a glance (server time; the page refreshes live). */
+export function dueLabel(due: Date | null, now: Date): { text: string; overdue: boolean } {
+  if (!due) return { text: 'no SLA', overdue: false };
+  const minutes = Math.round((due.getTime() - now.getTime()) / 60_000);
+  const abs = Math.abs(minutes);
+  const span =
+    abs < 60
+      ? `${abs} min`
+      : abs < 48 * 60
+        ? `${Math.round(abs / 60)} h`
+        : `${Math.round(abs / 1440)} d`;
+  return minutes < 0
+    ? { text: `${span} overdue`, overdue: true }
+    : { text: `due in ${span}`, overdue: false };
+}
+
+export function inboxHref(tab: Tab, filters: InboxFilters, extra: Record<string, string> = {}) {
+  const params = new URLSearchParams();
+  if (tab !== 'pending') params.set('tab', tab);
+  for (const [k, v] of Object.entries({ ...filters, ...extra })) if (v) params.set(k, v);
+  const qs = params.toString();
+  return qs ? `/app?${qs}` : '/app';
+}
+
+const kindLabel: Record<Draft['kind'], string> = {
+  llm: 'AI draft',
+  extractive: 'Extractive (quoted from KB)',
+  no_answer: 'No answer found',
+};
+
+const Filters: FC<{ filters: InboxFilters; categories: TaxonomyCategory[] }> = ({
+  filters,
+  categories,
+}) => (
+  <form method="get" action="/app" class="filters" aria-label="Filter pending drafts">
+    <label>
+      Category
+      <select name="category">
+        <option value="">All</option>
+        {categories.map((c) => (
+          <option value={c.name} selected={filters.category === c.name}>
+            {c.name}
+          </option>
+        ))}
+      </select>
+    </label>
+    <label>
+      Priority
+      <select name="priority">
+        <option value="">All</option>
+        {priorities.map((p) => (
+          <option value={p} selected={filters.priority === p}>
+            {p}
+          </option>
+        ))}
+      </select>
+    </label>
+    <label>
+      Queue
+      <input name="queue" value={filters.queue ?? ''} size={10} />
+    </label>
+    <button type="submit">Filter</button>
+  </form>
+);
+
+/** The left column: tabs and the list; also served alone as a fragment for live refresh. */
+export const QueuePane: FC<
+  Omit<InboxProps, 'user' | 'selected' | 'notice'> & { selectedId?: string; now: Date }
+> = (p) => (
+  <section
+    id="queue"
+    class="queue"
+    aria-label="Work queue"
+    hx-get={`/app/queue?${new URLSearchParams({ tab: p.tab, ...Object.fromEntries(Object.entries(p.filters).filter(([, v]) => v)), ...(p.selectedId ? { selected: p.selectedId } : {}) }).toString()}`}
+    hx-trigger="live-refresh from:body"
+    hx-swap="outerHTML"
+  >
+    <nav class="tabs" aria-label="Queues">
+      <a
+        href={inboxHref('pending', p.filters)}
+        aria-current={p.tab === 'pending' ? 'page' : undefined}
+      >
+        Pending{' '}
+        <span class="count" data-testid="pending-count">
+          {p.counts.pending}
+        </span>
+      </a>
+      <a href={inboxHref('problems', {})} aria-current={p.tab === 'problems' ? 'page' : undefined}>
+        Failed deliveries{' '}
+        <span class={p.counts.problems ? 'count alert' : 'count'}>{p.counts.problems}</span>
+      </a>
+      <a
+        href={inboxHref('automated', {})}
+        aria-current={p.tab === 'automated' ? 'page' : undefined}
+      >
+        Automated mail
+      </a>
+    </nav>
+    {p.tab === 'pending' ? <Filters filters={p.filters} categories={p.categories} /> : null}
+    {p.tab === 'pending' ? (
+      p.pending.length === 0 ? (
+        <p class="empty">No drafts waiting. New ones appear here automatically.</p>
+      ) : (
+        <ol class="items" data-testid="pending-list">
+          {p.pending.map((r) => {
+            const due = dueLabel(r.draft.slaDueAt, p.now);
+            return (
+              <li
+                class={r.draft.ticketId === p.selectedId ? 'item selected' : 'item'}
+                data-draft-id={r.draft.id}
+              >
+                <a
+                  href={inboxHref('pending', p.filters, { ticket: r.draft.ticketId })}
+                  aria-current={r.draft.ticketId === p.selectedId ? 'true' : undefined}
+                >
+                  <span class="subject">{r.ticket.subject || '(no subject)'}</span>
+                  <span class="meta">
+                    {r.ticket.requesterName ?? r.ticket.requesterEmail ?? 'unknown requester'}
+                    {r.triage?.category ? <span class="badge">{r.triage.category}</span> : null}
+                    {r.triage?.priority ? (
+                      <span class={`badge prio-${r.triage.priority}`}>{r.triage.priority}</span>
+                    ) : null}
+                    {r.draft.kind !== 'llm' ? (
+                      <span class="badge warn">
+                        {r.draft.kind === 'extractive' ? 'extractive' : 'no answer'}
+                      </span>
+                    ) : null}
+                  </span>
+                  <span class={due.overdue || r.draft.overdue ? 'due overdue' : 'due'}>
+                    {due.text}
+                  </span>
+                </a>
+              </li>
+            );
+          })}
+        </ol>
+      )
+    ) : null}
+    {p.tab === 'problems' ? (
+      p.problems.length === 0 ? (
+        <p class="empty">Every approved reply was delivered.</p>
+      ) : (
+        <ol class="items">
+          {p.problems.map((r) => (
+            <li class={r.ticket.id === p.selectedId ? 'item selected' : 'item'}>
+              <a href={inboxHref('problems', {}, { ticket: r.ticket.id })}>
+                <span class="subject">{r.ticket.subject || '(no subject)'}</span>
+                <span class="meta">
+                  <span class="badge danger">{r.delivery.state}</span> {r.delivery.lastError ?? ''}
+                </span>
+              </a>
+            </li>
+          ))}
+        </ol>
+      )
+    ) : null}
+    {p.tab === 'automated' ? (
+      p.automated.length === 0 ? (
+        <p class="empty">No automated mail received.</p>
+      ) : (
+        <ol class="items">
+          {p.automated.map((t) => (
+            <li class={t.id === p.selectedId ? 'item selected' : 'item'}>
+              <a href={inboxHref('automated', {}, { ticket: t.id })}>
+                <span class="subject">{t.subject || '(no subject)'}</span>
+                <span class="meta">
+                  {t.requesterEmail ?? ''}{' '}
+                  <span class="badge">{t.automatedReason ?? 'automated'}</span>
+                </span>
+              </a>
+            </li>
+          ))}
+        </ol>
+      )
+    ) : null}
+  </section>
+);
+
+const authorLabel: Record<Message['authorKind'], string> = {
+  customer: 'Customer',
+  agent: 'Agent',
+  ai: 'Deskpilot (auto-sent)',
+  system: 'System',
+};
+
+const Conversation: FC<{ messages: Message[] }> = ({ messages }) => (
+  <section class="conversation" aria-label="Conversation">
+    <h2>Conversation</h2>
+    {messages.map((m) => (
+      <article class={`msg ${m.authorKind}`} aria-label={`${authorLabel[m.authorKind]} message`}>
+        <header>
+          <strong>{authorLabel[m.authorKind]}</strong> {m.authorName ?? m.authorEmail ?? ''}{' '}
+          <time datetime={m.createdAt.toISOString()}>
+            {m.createdAt.toISOString().slice(0, 16).replace('T', ' ')}
+          </time>
+          {m.public ? null : <span class="badge">internal</span>}
+        </header>
+        <div class="body">{m.strippedText || m.bodyText}</div>
+        {m.strippedText && m.strippedText !== m.bodyText ? (
+          <details>
+            <summary>Show quoted text</summary>
+            <div class="body quoted">{m.bodyText}</div>
+          </details>
+        ) : null}
+        {m.attachments.length ? (
+          <p class="muted">
+            Attachments: {m.attachments.map((a) => a.filename ?? 'file').join(', ')}
+          </p>
+        ) : null}
+      </article>
+    ))}
+  </section>
+);
+
+const TriagePanel: FC<{ view: TicketView; csrf: string; back: string }> = ({
+  view,
+  csrf,
+  back,
+}) => {
+  const t = view.triage;
+  if (!t)
+    return (
+      <section class="triage">
+        <h2>Triage</h2>
+        <p class="muted">Not triaged yet.</p>
+      </section>
+    );
+  const current = t.correctedCategory ?? t.category;
+  return (
+    <section class="triage" aria-label="Triage">
+      <h2>Triage</h2>
+      <dl>
+        <dt>Predicted</dt>
+        <dd>
+          {t.category}{' '}
+          <span class="muted">
+            ({Math.round(t.confidence * 100)}%, {t.decidedBy})
+          </span>
+        </dd>
+        <dt>Priority</dt>
+        <dd>{t.priority}</dd>
+        <dt>Team / queue</dt>
+        <dd>
+          {t.team ?? '—'} / {t.queue ?? '—'}
+        </dd>
+        <dt>Sentiment</dt>
+        <dd>{t.sentiment}</dd>
+        <dt>Language</dt>
+        <dd>{t.language ?? view.ticket.language ?? '—'}</dd>
+      </dl>
+      <form method="post" action={`/app/tickets/${view.ticket.id}/triage`} class="inline">
+        <input type="hidden" name="_csrf" value={csrf} />
+        <input type="hidden" name="back" value={back} />
+        <label for="category">Category</label>
+        <select id="category" name="category" data-shortcut="c">
+          {view.categories.map((c) => (
+            <option value={c.name} selected={c.name === current}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+        <button type="submit">Save correction</button>
+      </form>
+      {t.correctedCategory ? (
+        <p class="muted">
+          Corrected to {t.correctedCategory} by an agent; used as a training label.
+        </p>
+      ) : null}
+    </section>
+  );
+};
+
+const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = ({ view, csrf, back }) => {
+  const d = view.draft;
+  if (view.ticket.automated) {
+    return (
+      <section class="draft notice-box" aria-label="Draft">
+        <h2>No reply</h2>
+        <p role="note">
+          This is automated mail ({view.ticket.automatedReason ?? 'auto-reply'}). Deskpilot never
+          replies to automated senders, so no draft is written.
+        </p>
+      </section>
+    );
+  }
+  if (!d)
+    return (
+      <section class="draft">
+        <h2>Draft</h2>
+        <p class="muted">No draft yet — it appears here when ready.</p>
+      </section>
+    );
+  const pending = d.status === 'pending_approval';
+  return (
+    <section class="draft" aria-label="Draft reply">
+      <h2>
+        Draft v{d.version}{' '}
+        <span class={d.kind === 'llm' ? 'badge' : 'badge warn'} data-testid="draft-kind">
+          {kindLabel[d.kind]}
+        </span>{' '}
+        <span class="muted">
+          confidence {Math.round(d.confidence * 100)}% · {d.model}
+        </span>
+      </h2>
+      {d.kind === 'extractive' ? (
+        <p class="warn-box" role="note">
+          The language model was unavailable or not configured: this draft quotes knowledge-base
+          passages. Read it before sending.
+        </p>
+      ) : null}
+      {d.kind === 'no_answer' ? (
+        <p class="warn-box" role="note">
+          Nothing relevant was found in the knowledge base. Write the answer yourself.
+        </p>
+      ) : null}
+      {d.guardFlags.length ? (
+        <p class="warn-box" role="note">
+          Needs a careful look: {d.guardFlags.join(', ')}
+        </p>
+      ) : null}
+      {!pending ? (
+        <p
+          class={d.status === 'delivery_failed' ? 'error-box' : 'ok-box'}
+          role="status"
+          data-testid="draft-status"
+        >
+          Status: {d.status.replace('_', ' ')}
+          {d.decidedBy ? ` by ${d.decidedBy}` : ''}
+          {d.rejectReason ? ` — ${d.rejectReason}` : ''}
+        </p>
+      ) : null}
+      {view.delivery && ['failed', 'uncertain', 'blocked'].includes(view.delivery.state) ? (
+        <form method="post" action={`/app/deliveries/${view.delivery.id}/retry`} class="error-box">
+          <p>
+            Delivery {view.delivery.state}: {view.delivery.lastError ?? 'unknown error'}
+          </p>
+          <input type="hidden" name="_csrf" value={csrf} />
+          <input type="hidden" name="back" value={back} />
+          {view.delivery.state === 'uncertain' ? (
+            <label>
+              <input type="checkbox" name="confirm" value="yes" required /> I checked: the customer
+              did not receive this reply
+            </label>
+          ) : null}
+          <button type="submit">Send again</button>
+        </form>
+      ) : null}
+      <form method="post" action={`/app/drafts/${d.id}/approve`} id="approve-form">
+        <input type="hidden" name="_csrf" value={csrf} />
+        <input type="hidden" name="lockVersion" value={String(d.lockVersion)} />
+        <input type="hidden" name="back" value={back} />
+        <label for="draft-text">
+          Reply to {view.ticket.requesterName ?? view.ticket.requesterEmail ?? 'customer'}
+        </label>
+        <textarea
+          id="draft-text"
+          name="text"
+          rows={12}
+          readonly={!pending}
+          data-original={d.bodyText}
+        >
+          {d.finalText ?? d.bodyText}
+        </textarea>
+        {pending ? (
+          <div class="actions">
+            <button type="submit" class="primary" data-shortcut="a" aria-keyshortcuts="a">
+              <span class="when-unchanged">Approve &amp; send</span>
+              <span class="when-edited">Send edited reply</span> <kbd>a</kbd>
+            </button>
+          </div>
+        ) : null}
+      </form>
+      {d.citations.length ? (
+        <section class="citations" aria-label="Sources">
+          <h3>Sources</h3>
+          <ol>
+            {d.citations.map((c) => (
+              <li value={c.index}>
+                <a
+                  href={`/app/kb/${c.articleId}#chunk-${c.chunkId}`}
+                  target="_blank"
+                  rel="noopener"
+                >
+                  {c.title}
+                  {c.section && c.section !== c.title ? ` › ${c.section}` : ''}
+                </a>
+                {c.url ? <span class="muted"> ({c.url})</span> : null}
+              </li>
+            ))}
+          </ol>
+        </section>
+      ) : null}
+      {pending ? (
+        <div class="secondary-actions">
+          <form method="post" action={`/app/drafts/${d.id}/reject`} class="inline">
+            <input type="hidden" name="_csrf" value={csrf} />
+            <input type="hidden" name="lockVersion" value={String(d.lockVersion)} />
+            <input type="hidden" name="back" value={back} />
+            <label for="reject-reason">Reject because</label>
+            <select id="reject-reason" name="reason" data-shortcut="r">
+              <option>Wrong answer</option>
+              <option>Missing information</option>
+              <option>Wrong tone</option>
+              <option>Needs a human conversation</option>
+              <option>Policy or legal concern</option>
+              <option>Other</option>
+            </select>
+            <input
+              name="note"
+              placeholder="Details (optional)"
+              aria-label="Rejection details"
+              maxlength={400}
+            />
+            <button type="submit">Reject</button>
+          </form>
+          <form method="post" action={`/app/drafts/${d.id}/regenerate`} class="inline">
+            <input type="hidden" name="_csrf" value={csrf} />
+            <input type="hidden" name="lockVersion" value={String(d.lockVersion)} />
+            <input type="hidden" name="back" value={back} />
+            <label for="instructions">Regenerate with</label>
+            <input
+              id="instructions"
+              name="instructions"
+              placeholder="e.g. shorter, offer a call"
+              maxlength={500}
+              data-shortcut="g"
+            />
+            <button type="submit">Regenerate</button>
+          </form>
+        </div>
+      ) : null}
+    </section>
+  );
+};
+
+export const TicketPane: FC<{ view: TicketView; csrf: string; back: string }> = ({
+  view,
+  csrf,
+  back,
+}) => (
+  <section id="detail" class="detail" aria-label="Ticket">
+    <header class="ticket-head">
+      <h1>{view.ticket.subject || '(no subject)'}</h1>
+      <p class="muted">
+        {view.ticket.requesterName ?? ''}{' '}
+        {view.ticket.requesterEmail ? `<${view.ticket.requesterEmail}>` : ''} ·{' '}
+        {view.ticket.channel} · {view.ticket.status}
+      </p>
+      {view.ticket.automated ? (
+        <p class="warn-box" role="note" data-testid="automated-banner">
+          Automated mail: {view.ticket.automatedReason ?? 'auto-reply'}. Nothing will be sent to
+          this sender.
+        </p>
+      ) : null}
+    </header>
+    <div class="columns">
+      <div>
+        <DraftPanel view={view} csrf={csrf} back={back} />
+      </div>
+      <div>
+        <TriagePanel view={view} csrf={csrf} back={back} />
+        <Conversation messages={view.messages} />
+      </div>
+    </div>
+  </section>
+);
+
+const Shortcuts = () => (
+  <details class="shortcuts">
+    <summary>Keyboard shortcuts</summary>
+    <dl>
+      <dt>
+        <kbd>j</kbd> / <kbd>k</kbd>
+      </dt>
+      <dd>next / previous ticket</dd>
+      <dt>
+        <kbd>e</kbd>
+      </dt>
+      <dd>edit the draft</dd>
+      <dt>
+        <kbd>a</kbd>
+      </dt>
+      <dd>approve and send (Ctrl+Enter while editing)</dd>
+      <dt>
+        <kbd>r</kbd>
+      </dt>
+      <dd>reject (choose a reason)</dd>
+      <dt>
+        <kbd>g</kbd>
+      </dt>
+      <dd>regenerate with instructions</dd>
+      <dt>
+        <kbd>c</kbd>
+      </dt>
+      <dd>correct the category</dd>
+      <dt>
+        <kbd>Esc</kbd>
+      </dt>
+      <dd>leave a field</dd>
+    </dl>
+  </details>
+);
+
+export const InboxPage: FC<InboxProps & { now: Date }> = (p) => {
+  const back = inboxHref(p.tab, p.filters);
+  return (
+    <Layout title="Inbox" user={p.user} active="inbox">
+      <div class="inbox" data-live="/app/events">
+        <QueuePane {...p} selectedId={p.selected?.ticket.id} />
+        <div class="detail-wrap">
+          {p.notice ? (
+            <p
+              class={p.notice.kind === 'ok' ? 'ok-box' : 'error-box'}
+              role={p.notice.kind === 'ok' ? 'status' : 'alert'}
+              data-testid="notice"
+            >
+              {p.notice.text}
+            </p>
+          ) : null}
+          {p.selected ? (
+            <TicketPane view={p.selected} csrf={p.user.csrfToken} back={back} />
+          ) : (
+            <section id="detail" class="detail empty">
+              <p>
+                Select a ticket on the left
+                {p.tab === 'pending' && p.pending.length ? ', or press j' : ''}.
+              </p>
+            </section>
+          )}
+          <Shortcuts />
+        </div>
+      </div>
+    </Layout>
+  );
+};

@@ -1,0 +1,125 @@
+// Deskpilot inbox: live refresh (server-sent events), keyboard shortcuts, CSRF header for htmx.
+// Plain script, no build step: it is small enough that a bundler would cost more than it saves.
+(() => {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content');
+
+  document.body.addEventListener('htmx:configRequest', (e) => {
+    if (csrf) e.detail.headers['X-CSRF-Token'] = csrf;
+  });
+
+  // ---- live updates ---------------------------------------------------------------------------
+  const toast = document.getElementById('toast');
+  function say(text) {
+    if (!toast) return;
+    toast.textContent = text;
+    toast.hidden = false;
+    clearTimeout(say.timer);
+    say.timer = setTimeout(() => {
+      toast.hidden = true;
+    }, 4000);
+  }
+  const live = document.querySelector('[data-live]');
+  if (live && 'EventSource' in window) {
+    const source = new EventSource(live.getAttribute('data-live'));
+    let pending = null;
+    const refresh = () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        if (window.htmx) window.htmx.trigger(document.body, 'live-refresh');
+      }, 250);
+    };
+    source.addEventListener('ready', () => document.body.setAttribute('data-live-ready', 'true'));
+    source.addEventListener('draft.created', () => {
+      say('New draft waiting');
+      refresh();
+    });
+    source.addEventListener('draft.decided', refresh);
+    source.addEventListener('delivery.changed', refresh);
+  }
+
+  // ---- draft editing state ------------------------------------------------------------------
+  const text = document.getElementById('draft-text');
+  const approve = document.getElementById('approve-form');
+  if (text && approve) {
+    const update = () => {
+      approve.classList.toggle(
+        'edited',
+        text.value.trim() !== (text.dataset.original || '').trim(),
+      );
+    };
+    text.addEventListener('input', update);
+    update();
+  }
+  // One click, one submission: a double click must not post twice (the server would also refuse).
+  document.addEventListener('submit', (e) => {
+    const form = e.target;
+    if (form.dataset.submitted) {
+      e.preventDefault();
+      return;
+    }
+    form.dataset.submitted = 'true';
+  });
+
+  // ---- keyboard shortcuts -------------------------------------------------------------------
+  function go(delta) {
+    const links = [...document.querySelectorAll('#queue .items a')];
+    if (!links.length) return;
+    const current = links.findIndex((a) => a.getAttribute('aria-current') === 'true');
+    const next = links[Math.min(links.length - 1, Math.max(0, current + delta))];
+    if (next && (current === -1 || next !== links[current])) window.location.assign(next.href);
+  }
+  function focus(selector) {
+    const el = document.querySelector(selector);
+    if (el) {
+      el.focus();
+      if (el.select && el.tagName === 'INPUT') el.select();
+    }
+    return el;
+  }
+  document.addEventListener('keydown', (e) => {
+    const target = e.target;
+    const typing =
+      target instanceof HTMLElement &&
+      (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+    if (typing) {
+      if (e.key === 'Escape') target.blur();
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && target.id === 'draft-text') {
+        e.preventDefault();
+        approve?.requestSubmit();
+      }
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    switch (e.key) {
+      case 'j':
+        go(1);
+        break;
+      case 'k':
+        go(-1);
+        break;
+      case 'e':
+        if (focus('#draft-text:not([readonly])')) e.preventDefault();
+        break;
+      case 'a':
+        if (approve?.querySelector('button[type=submit]')) {
+          e.preventDefault();
+          approve.requestSubmit();
+        }
+        break;
+      case 'r':
+        if (focus('#reject-reason')) e.preventDefault();
+        break;
+      case 'g':
+        if (focus('#instructions')) e.preventDefault();
+        break;
+      case 'c':
+        if (focus('#category')) e.preventDefault();
+        break;
+      case '?': {
+        const help = document.querySelector('details.shortcuts');
+        if (help) help.open = !help.open;
+        break;
+      }
+    }
+  });
+})();
