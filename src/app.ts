@@ -1,6 +1,7 @@
 import { requestId } from 'hono/request-id';
 import type { Deps } from './deps.js';
 import { AppError, createErrorHandler, errorResponse } from './http/errors.js';
+import { rateLimit } from './http/middleware/rate-limit.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { createRouter } from './http/openapi.js';
 import { classifierRoutes } from './http/routes/admin/classifier.js';
@@ -42,6 +43,9 @@ export function createApp(deps: Deps) {
   app.notFound((c) =>
     errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
   );
+
+  app.use('/api/*', rateLimit(deps, 'api'));
+  app.use('/webhooks/*', rateLimit(deps, 'webhooks'));
 
   app.route('/', healthRoutes(deps));
   app.route('/', zendeskWebhook(deps));

@@ -167,6 +167,26 @@ export const configSchema = z.object({
     .optional(),
   /** Zendesk replies: public comments (customer sees them) or internal notes for an agent to send. */
   ZENDESK_REPLY_MODE: z.enum(['public', 'internal']).default('public'),
+  /**
+   * Reverse proxies in front of Deskpilot (load balancer, CDN). 0 = X-Forwarded-For is ignored and
+   * the socket address is the client; n = the n-th X-Forwarded-For entry from the right is.
+   */
+  TRUST_PROXY: z
+    .preprocess(
+      (v) => (v === 'true' ? 1 : v === 'false' ? 0 : v),
+      z.coerce
+        .number({ error: 'expected the number of proxies in front (0, 1, 2…) or true/false' })
+        .int()
+        .min(0)
+        .max(10),
+    )
+    .default(0),
+  /** Requests per window per API key and per client address (no valid key); 0 = unlimited. */
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  RATE_LIMIT_API_PER_KEY: z.coerce.number().int().min(0).default(1200),
+  RATE_LIMIT_API_PER_IP: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_WEBHOOKS_PER_KEY: z.coerce.number().int().min(0).default(6000),
+  RATE_LIMIT_WEBHOOKS_PER_IP: z.coerce.number().int().min(0).default(6000),
 });
 
 const dayNames = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
