@@ -8,8 +8,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../auth/api-keys.js';
+import { hashSecret, randomToken } from '../auth/secrets.js';
+import { createUser } from '../auth/users.js';
 import { configOrExit, explainStartupError } from '../boot.js';
 import { latestDraftForTicket } from '../db/queries/drafts.js';
+import { findUserByEmail, updateUserPassword } from '../db/queries/users.js';
 import { getTicket } from '../db/queries/tickets.js';
 import { getTriage } from '../db/queries/triage.js';
 import { assertRedisReachable } from '../queue/redis.js';
@@ -75,9 +78,24 @@ try {
     );
   }
 
+  // A sign-in for the inbox: an admin, so the dashboard and queue board are visible too. A fresh
+  // password each run (printed once); re-running the demo resets it.
+  const demoEmail = 'demo@deskpilot.local';
+  const password = randomToken(12);
+  const existing = await findUserByEmail(db, demoEmail);
+  if (existing) await updateUserPassword(db, existing.id, await hashSecret(password));
+  else await createUser(db, { email: demoEmail, name: 'Demo Admin', role: 'admin', password });
+
   const { key } = await createApiKey(db, { name: 'demo agent', role: 'agent' });
+  const inbox = `${base}/app`;
   console.log(`
 Deskpilot is running at ${base} (Ctrl-C to stop).
+
+  Agent inbox:  ${inbox}
+  Sign in as:   ${demoEmail}
+  Password:     ${password}
+  Dashboard:    ${inbox}/dashboard     Queues: ${base}/admin/queues
+
 Agent API key (shown once): ${key}
 
   curl -s ${base}/api/drafts -H 'authorization: Bearer ${key}'

@@ -48,9 +48,9 @@ export function requireApiKey(deps: Pick<Deps, 'apiKeys'>, role: Role): Middlewa
 }
 
 /** The signed-in user of this request, if any (no role check, no CSRF check). */
-export async function sessionPrincipal(
+export async function sessionPrincipal<E extends AppEnv>(
   deps: Pick<Deps, 'db' | 'now'>,
-  c: Context<AppEnv>,
+  c: Context<E>,
 ): Promise<SessionPrincipal | null> {
   const cached = c.get('principal');
   if (cached?.kind === 'user') return cached as SessionPrincipal;
@@ -64,7 +64,10 @@ export async function sessionPrincipal(
  * comes back in X-CSRF-Token (fetch/htmx) or a `_csrf` form field. SameSite=Lax already stops
  * cross-site POSTs in current browsers; this covers older ones and same-site subdomains.
  */
-export async function checkCsrf(c: Context<AppEnv>, principal: SessionPrincipal): Promise<void> {
+export async function checkCsrf<E extends AppEnv>(
+  c: Context<E>,
+  principal: SessionPrincipal,
+): Promise<void> {
   if (SAFE_METHODS.has(c.req.method)) return;
   let sent = c.req.header('x-csrf-token');
   const type = c.req.header('content-type') ?? '';
