@@ -1,4 +1,5 @@
 export * from './api-keys.js';
+export * from './audit-log.js';
 export * from './drafts.js';
 export * from './inbox-events.js';
 export * from './kb-articles.js';

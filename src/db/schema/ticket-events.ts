@@ -45,6 +45,8 @@ export const ticketEvents = pgTable(
   (t) => [
     index('ticket_events_ticket_idx').on(t.ticketId, t.createdAt),
     index('ticket_events_type_created_idx').on(t.type, t.createdAt),
+    // Audit listing of actions across types, newest first.
+    index('ticket_events_created_idx').on(t.createdAt, t.id),
   ],
 );
 

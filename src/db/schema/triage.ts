@@ -164,6 +164,8 @@ export const aiInteractions = pgTable(
   (t) => [
     index('ai_interactions_ticket_idx').on(t.ticketId, t.createdAt),
     index('ai_interactions_step_created_idx').on(t.step, t.createdAt),
+    // Audit listing (newest first, any step) and retention (oldest first).
+    index('ai_interactions_created_idx').on(t.createdAt, t.id),
   ],
 );
 
