@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import {
+  deleteExpiredSessions,
   deleteSessionByTokenHash,
   findLiveSession,
   findUserByEmail,
@@ -76,6 +77,8 @@ export async function startSession(
   const expiresAt = new Date(now.getTime() + ttlMs);
   await insertSession(db, { tokenHash: sha256Hex(token), userId: user.id, csrfToken, expiresAt });
   await recordLogin(db, user.id);
+  // Expired sessions are swept at sign-in: logins are rare and the expiry index makes it cheap.
+  await deleteExpiredSessions(db, now);
   return { token, csrfToken, expiresAt };
 }
 
