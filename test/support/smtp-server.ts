@@ -37,6 +37,7 @@ export class TestSmtpServer {
   private rejections: Rejection[] = [];
   private drops = 0;
   private stalls = 0;
+  private readonly replyDelays: number[] = [];
   private readonly waiters = new Set<() => void>();
 
   private constructor(
@@ -126,6 +127,15 @@ export class TestSmtpServer {
     this.stalls += count;
   }
 
+  /**
+   * The next `count` messages are received (and recorded) in full, but the 250 reply waits `ms`:
+   * a slow server, or — if the client dies meanwhile — a message accepted whose sender never
+   * learned it.
+   */
+  delayRepliesNext(count: number, ms: number): void {
+    for (let i = 0; i < count; i++) this.replyDelays.push(ms);
+  }
+
   /** Resolves once at least `count` messages were received. */
   async waitForMessages(count: number, timeoutMs = 10_000): Promise<ReceivedMessage[]> {
     if (this.received.length >= count) return this.received;
@@ -192,8 +202,10 @@ export class TestSmtpServer {
         sessionId: session.id,
         user: typeof session.user === 'string' ? session.user : null,
       });
-      callback(null);
       for (const waiter of [...this.waiters]) waiter();
+      const delay = this.replyDelays.shift();
+      if (delay === undefined) callback(null);
+      else setTimeout(() => callback(null), delay);
     });
   }
 }
