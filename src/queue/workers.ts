@@ -1,10 +1,12 @@
 import { type Job, Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
 import { processKbIndexJob } from '../kb/jobs.js';
+import { raiseAlert } from '../pipeline/alerts.js';
 import { workerOptions } from './config.js';
 import { type JobName, jobNames, parseJobPayload } from './jobs.js';
 import { processDeliver } from './processors/deliver.js';
 import { processDraft } from './processors/draft.js';
+import { processRetention } from './processors/retention.js';
 import { processRetrain } from './processors/retrain.js';
 import { processSla } from './processors/sla.js';
 import { processTriage } from './processors/triage.js';
@@ -18,6 +20,7 @@ export const defaultProcessors: ProcessorMap = {
   draft: processDraft,
   deliver: processDeliver,
   sla: processSla,
+  retention: processRetention,
   'zendesk-writeback': processZendeskWriteback,
   'kb-index': (deps, payload, job) =>
     processKbIndexJob(deps, payload, async () => {
@@ -65,11 +68,12 @@ export function startWorkers(
     worker.on('failed', (job) => observe(job, 'failed'));
     worker.on('error', (err) => deps.log.error({ err: err.message, queue: name }, 'worker error'));
     worker.on('failed', (job, err) => {
-      const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
+      const final = job !== undefined && isDeadLettered(job, err);
       deps.log[final ? 'error' : 'warn'](
         { queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message },
         final ? 'job failed permanently (dead-lettered)' : 'job failed, will retry',
       );
+      if (final) void alertDeadLetter(deps, name, job);
     });
     return worker;
   });
@@ -96,4 +100,33 @@ export function startWorkers(
       connection.disconnect();
     },
   };
+}
+
+/** No retry is coming: attempts used up, an UnrecoverableError, or BullMQ finished the job. */
+function isDeadLettered(job: Job, err: Error): boolean {
+  return (
+    job.attemptsMade >= (job.opts.attempts ?? 1) ||
+    err.name === 'UnrecoverableError' ||
+    Boolean(job.finishedOn)
+  );
+}
+
+/**
+ * A dead-lettered job is work nobody will do unless a human looks: tell the team, with the ids the
+ * payload carries (payloads hold ids only, so the alert holds no customer text).
+ */
+async function alertDeadLetter(deps: Deps, name: JobName, job: Job): Promise<void> {
+  const id = (key: string) => {
+    const value = (job.data as Record<string, unknown> | undefined)?.[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  await raiseAlert(deps, {
+    kind: 'job_dead_lettered',
+    summary: `A ${name} job (${job.id}) failed ${job.attemptsMade} time(s) and was dead-lettered; retry or resolve it in /admin/queues`,
+    ticketId: id('ticketId'),
+    draftId: id('draftId'),
+    deliveryId: id('deliveryId'),
+  }).catch((err) =>
+    deps.log.warn({ err: err instanceof Error ? err.message : err }, 'dead-letter alert failed'),
+  );
 }
