@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { claimInboxEvent, findInboxEvent, linkInboxEvent, useNonce } from '../db/queries/inbox.js';
+import { insertNewTicketDelivery } from '../db/queries/intake.js';
 import { enqueueOutbox } from '../db/queries/outbox.js';
 import {
   findRepeatedMessage,
@@ -12,9 +15,11 @@ import {
   setTicketStatus,
   upsertTicket,
 } from '../db/queries/tickets.js';
-import type { Ticket, TicketStatus } from '../db/schema/tickets.js';
+import type { NewMessage } from '../db/schema/messages.js';
+import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { withTransaction } from '../db/tx.js';
 import { AppError } from '../http/errors.js';
+import { parseJobPayload } from '../queue/jobs.js';
 import type { InboundDelivery, IntakeResult } from './types.js';
 
 const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
@@ -23,8 +28,69 @@ const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
  * Persists one delivery in a single transaction: inbox event (dedupe), ticket, message, lifecycle
  * events and the outbox row that schedules triage. Either all of it is written or none of it, so a
  * sender that sees an error can retry safely, and a redelivery changes nothing.
+ *
+ * A delivery that announces a new helpdesk ticket (the common case at volume) is first tried as
+ * one statement (acceptNewTicket); whenever that writes nothing, the general transaction below
+ * runs and decides, so both give the same answers.
  */
 export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise<IntakeResult> {
+  if (canTryNewTicketStatement(db, delivery)) {
+    const accepted = await acceptNewTicket(db, delivery);
+    if (accepted) return accepted;
+  }
+  return acceptInTransaction(db, delivery);
+}
+
+/**
+ * The one-statement path covers exactly what a new ticket needs: no nonce (it would have to roll
+ * back the rest), a helpdesk id (email threading needs lookups first), and no enclosing
+ * transaction (a lost race aborts the statement, which would abort the caller's transaction too).
+ * Status changes, reopens and repeated-message detection only apply to existing tickets, which
+ * this path never touches.
+ */
+function canTryNewTicketStatement(db: Db, delivery: InboundDelivery): boolean {
+  return (
+    delivery.createsTicket === true &&
+    Boolean(delivery.ticket.externalId) &&
+    !delivery.nonce &&
+    !(db instanceof PgTransaction)
+  );
+}
+
+async function acceptNewTicket(db: Db, delivery: InboundDelivery): Promise<IntakeResult | null> {
+  const ticketId = randomUUID();
+  const messageId = delivery.message ? randomUUID() : null;
+  const ticket = { id: ticketId, ...newTicketValues(delivery) };
+  const m = delivery.message;
+  const events: NewTicketEvent[] = [createdEvent(ticketId, ticket.channel, delivery)];
+  const outbox: { jobName: string; payload: Record<string, unknown> }[] = [];
+  if (m && messageId) {
+    events.push(messageReceivedEvent(ticketId, messageId, m));
+    if (isFromPerson(m)) {
+      outbox.push({
+        jobName: 'triage',
+        payload: parseJobPayload('triage', { ticketId, messageId }),
+      });
+    }
+  }
+  const written = await insertNewTicketDelivery(db, {
+    inbox: {
+      source: delivery.source,
+      dedupeKey: delivery.dedupeKey,
+      eventType: delivery.eventType,
+      signature: delivery.signature,
+      ticketId,
+      messageId,
+    },
+    ticket: { ...ticket, externalId: delivery.ticket.externalId! },
+    message: m && messageId ? { id: messageId, ...newMessageValues(ticketId, m) } : null,
+    events: events.map(({ ticketId: _, ...event }) => event),
+    outbox,
+  });
+  return written ? { outcome: 'accepted', ticketId, messageId, ticketCreated: true } : null;
+}
+
+async function acceptInTransaction(db: Db, delivery: InboundDelivery): Promise<IntakeResult> {
   return withTransaction(db, async (tx) => {
     const inboxId = await claimInboxEvent(tx, {
       source: delivery.source,
@@ -45,15 +111,7 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
     const { ticket, created } = await resolveTicket(tx, delivery);
     // Events are written together at the end: one statement instead of one per event.
     const events: NewTicketEvent[] = [];
-    if (created) {
-      events.push({
-        ticketId: ticket.id,
-        type: 'created',
-        actorKind: 'system',
-        data: { source: delivery.source, channel: ticket.channel, eventType: delivery.eventType },
-        createdAt: delivery.message?.createdAt,
-      });
-    }
+    if (created) events.push(createdEvent(ticket.id, ticket.channel, delivery));
 
     if (delivery.nonce) {
       const fresh = await useNonce(
@@ -81,36 +139,10 @@ export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise
       }
     } else if (delivery.message) {
       const m = delivery.message;
-      const message = await insertMessage(tx, {
-        ticketId: ticket.id,
-        direction: m.authorKind === 'customer' ? 'inbound' : 'outbound',
-        authorKind: m.authorKind,
-        authorEmail: m.authorEmail ?? null,
-        authorName: m.authorName ?? null,
-        externalId: m.externalId ?? null,
-        public: m.public ?? true,
-        bodyText: m.bodyText,
-        bodyHtml: m.bodyHtml ?? null,
-        strippedText: m.strippedText ?? m.bodyText,
-        emailMessageId: m.emailMessageId ?? null,
-        emailInReplyTo: m.emailInReplyTo ?? null,
-        emailReferences: m.emailReferences ?? [],
-        attachments: m.attachments ?? [],
-        ...(m.createdAt ? { createdAt: m.createdAt } : {}),
-      });
+      const message = await insertMessage(tx, newMessageValues(ticket.id, m));
       messageId = message.id;
-      events.push({
-        ticketId: ticket.id,
-        type: 'message_received',
-        actorKind: m.authorKind,
-        data: {
-          messageId,
-          public: m.public ?? true,
-          automated: m.automated ?? false,
-        },
-        createdAt: m.createdAt,
-      });
-      const fromPerson = m.authorKind === 'customer' && !m.automated;
+      events.push(messageReceivedEvent(ticket.id, messageId, m));
+      const fromPerson = isFromPerson(m);
       // A customer writing on a solved ticket reopens it (metrics count the reopen); an
       // out-of-office reply to our answer does not.
       if (!created && fromPerson && closedStatuses.has(ticket.status)) {
@@ -145,7 +177,14 @@ async function resolveTicket(
     if (existing) return { ticket: existing, created: false };
   }
   // With a helpdesk id, the upsert finds an existing ticket itself (ON CONFLICT), in one round trip.
-  return upsertTicket(tx, {
+  return upsertTicket(tx, newTicketValues(delivery));
+}
+
+// Row and event builders shared by both paths, so they cannot drift apart.
+
+function newTicketValues(delivery: InboundDelivery): NewTicket & { channel: Ticket['channel'] } {
+  const t = delivery.ticket;
+  return {
     source: delivery.source,
     externalId: t.externalId ?? null,
     subject: (t.subject ?? '').slice(0, 998),
@@ -158,7 +197,62 @@ async function resolveTicket(
     automated: t.automated ?? false,
     automatedReason: t.automatedReason ?? null,
     ...(delivery.message?.createdAt ? { createdAt: delivery.message.createdAt } : {}),
-  });
+  };
+}
+
+type DeliveredMessage = NonNullable<InboundDelivery['message']>;
+
+function newMessageValues(ticketId: string, m: DeliveredMessage): NewMessage {
+  return {
+    ticketId,
+    direction: m.authorKind === 'customer' ? 'inbound' : 'outbound',
+    authorKind: m.authorKind,
+    authorEmail: m.authorEmail ?? null,
+    authorName: m.authorName ?? null,
+    externalId: m.externalId ?? null,
+    public: m.public ?? true,
+    bodyText: m.bodyText,
+    bodyHtml: m.bodyHtml ?? null,
+    strippedText: m.strippedText ?? m.bodyText,
+    emailMessageId: m.emailMessageId ?? null,
+    emailInReplyTo: m.emailInReplyTo ?? null,
+    emailReferences: m.emailReferences ?? [],
+    attachments: m.attachments ?? [],
+    ...(m.createdAt ? { createdAt: m.createdAt } : {}),
+  };
+}
+
+/** A person wrote it (not a bounce or auto-reply, not us): it is triaged and may reopen. */
+function isFromPerson(m: DeliveredMessage): boolean {
+  return m.authorKind === 'customer' && !m.automated;
+}
+
+function createdEvent(
+  ticketId: string,
+  channel: Ticket['channel'],
+  delivery: InboundDelivery,
+): NewTicketEvent {
+  return {
+    ticketId,
+    type: 'created',
+    actorKind: 'system',
+    data: { source: delivery.source, channel, eventType: delivery.eventType },
+    createdAt: delivery.message?.createdAt,
+  };
+}
+
+function messageReceivedEvent(
+  ticketId: string,
+  messageId: string,
+  m: DeliveredMessage,
+): NewTicketEvent {
+  return {
+    ticketId,
+    type: 'message_received',
+    actorKind: m.authorKind,
+    data: { messageId, public: m.public ?? true, automated: m.automated ?? false },
+    createdAt: m.createdAt,
+  };
 }
 
 async function changeStatus(

@@ -47,6 +47,12 @@ export interface InboundDelivery {
   nonce?: { value: string; ttlSeconds: number };
   /** A status change reported by the helpdesk (Zendesk ticket.status_changed and triggers). */
   statusChange?: { status: TicketStatus };
+  /**
+   * The sender says this delivery creates the helpdesk ticket (Zendesk ticket.created). Only a
+   * hint: intake then tries its one-statement path first, and falls back to the general one when
+   * the ticket exists after all.
+   */
+  createsTicket?: boolean;
 }
 
 export interface IntakeResult {

@@ -36,6 +36,7 @@ export function normalizeZendeskEvent(
   };
   const createdAt =
     d.created_at && Number.isFinite(Date.parse(d.created_at)) ? new Date(d.created_at) : undefined;
+  if (kind === 'created') base.createsTicket = true;
   if (kind === 'created' && d.description) {
     base.message = {
       authorKind: 'customer',
