@@ -172,7 +172,9 @@ async function main(argv: string[]): Promise<void> {
       if (command !== 'erase' || !rest[0]) break;
       const { eraseCustomer } = await import('../privacy/erase.js');
       const email = rest[0];
-      return withDb(async (d) => console.log(JSON.stringify(await eraseCustomer(d.db, email))));
+      return withDb(async (d) =>
+        console.log(JSON.stringify(await eraseCustomer(d.db, email, { kind: 'cli' }))),
+      );
     }
     case 'models': {
       if (command !== 'pull') break;

@@ -187,6 +187,27 @@ export const configSchema = z.object({
   RATE_LIMIT_API_PER_IP: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_WEBHOOKS_PER_KEY: z.coerce.number().int().min(0).default(6000),
   RATE_LIMIT_WEBHOOKS_PER_IP: z.coerce.number().int().min(0).default(6000),
+  /**
+   * Data retention in days; 0 = keep forever (the default). Tickets count only once solved or
+   * closed, from their last activity. See src/privacy/retention.ts for what each period removes.
+   */
+  RETENTION_TICKETS_DAYS: z.coerce.number().int().min(0).default(0),
+  RETENTION_TICKET_CONTENT_DAYS: z.coerce.number().int().min(0).default(0),
+  RETENTION_AI_INTERACTIONS_DAYS: z.coerce.number().int().min(0).default(0),
+  /** Dedupe records: a redelivery after this many days would be taken as new, hence at least 7. */
+  RETENTION_INBOX_EVENTS_DAYS: z.coerce
+    .number()
+    .int()
+    .refine((v) => v === 0 || v >= 7, 'expected 0 (keep) or at least 7 days')
+    .default(0),
+  /** Sent and failed outbox rows (pending ones are never removed). */
+  RETENTION_OUTBOX_DAYS: z.coerce.number().int().min(0).default(0),
+  /** When the retention job runs (cron, server time); it does nothing while every period is 0. */
+  RETENTION_SCHEDULE: z
+    .string()
+    .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'expected a cron pattern such as 30 3 * * *')
+    .default('30 3 * * *'),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
 });
 
 const dayNames = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

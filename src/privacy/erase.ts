@@ -1,8 +1,8 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { insertAuditEntry } from '../db/queries/audit.js';
 import { rowsOf } from '../db/rows.js';
-import { inboxEvents } from '../db/schema/inbox-events.js';
-import { outbox } from '../db/schema/outbox.js';
+import type { AuditActorKind } from '../db/schema/audit-log.js';
 import { tickets } from '../db/schema/tickets.js';
 import { withTransaction } from '../db/tx.js';
 
@@ -15,14 +15,59 @@ export interface ErasureReport {
   mentionsRedacted: number;
 }
 
+/** A list of uuids as one parameter (`= any(…)`), however long the batch. */
+export const uuidList = (ids: readonly string[]) =>
+  sql`string_to_array(${ids.join(',')}, ',')::uuid[]`;
+
 /**
- * Right to erasure (GDPR art. 17) for one customer, in one transaction: their tickets go, and with
- * them (ON DELETE CASCADE) messages, lifecycle events, triage, drafts, deliveries, model-call audit
- * rows and training labels derived from them; the webhook dedupe records and queued jobs that
- * point at those tickets go too; and the address is redacted wherever else it was written
- * (messages on other tickets, e.g. a colleague cc'd).
+ * Deletes tickets and everything that points at them. ON DELETE CASCADE takes messages, lifecycle
+ * events, triage, drafts, deliveries, model-call audit rows, metrics facts and training labels;
+ * this also removes what only refers to them by value: the webhook dedupe records (which would
+ * otherwise stay, unlinked) and pending outbox rows whose payload names the tickets or their
+ * drafts or deliveries (a job for a row that no longer exists would only dead-letter).
+ * Run it inside the caller's transaction.
  */
-export async function eraseCustomer(db: Db, rawEmail: string): Promise<ErasureReport> {
+export async function deleteTickets(
+  tx: Db,
+  ids: readonly string[],
+): Promise<{ inboxEvents: number; outboxRows: number }> {
+  if (ids.length === 0) return { inboxEvents: 0, outboxRows: 0 };
+  const list = uuidList(ids);
+  const [counts] = rowsOf<{ inbox: number; queued: number }>(
+    await tx.execute(sql`
+      with inbox as (
+        delete from inbox_events where ticket_id = any(${list}) returning 1
+      ), queued as (
+        delete from outbox
+         where state = 'pending'
+           and (payload->>'ticketId' = any(${list}::text[])
+             or payload->>'draftId' in (select id::text from drafts where ticket_id = any(${list}))
+             or payload->>'deliveryId' in
+                (select id::text from deliveries where ticket_id = any(${list})))
+        returning 1
+      )
+      select (select count(*) from inbox)::int as inbox, (select count(*) from queued)::int as queued`),
+  );
+  await tx.execute(sql`delete from tickets where id = any(${list})`);
+  return { inboxEvents: counts!.inbox, outboxRows: counts!.queued };
+}
+
+export interface Actor {
+  kind: AuditActorKind;
+  id?: string | null;
+}
+
+/**
+ * Right to erasure (GDPR art. 17) for one customer, in one transaction: their tickets go with
+ * everything derived from them (see deleteTickets), the address is redacted wherever else it was
+ * written (messages on other tickets, e.g. a colleague cc'd), and the audit log records that an
+ * erasure happened, who asked for it and how much went — never whose it was.
+ */
+export async function eraseCustomer(
+  db: Db,
+  rawEmail: string,
+  actor: Actor,
+): Promise<ErasureReport> {
   const email = rawEmail.trim().toLowerCase();
   return withTransaction(db, async (tx) => {
     const owned = await tx
@@ -30,25 +75,7 @@ export async function eraseCustomer(db: Db, rawEmail: string): Promise<ErasureRe
       .from(tickets)
       .where(eq(tickets.requesterEmail, email));
     const ids = owned.map((t) => t.id);
-    let inbox = 0;
-    let queued = 0;
-    if (ids.length > 0) {
-      inbox = (
-        await tx
-          .delete(inboxEvents)
-          .where(inArray(inboxEvents.ticketId, ids))
-          .returning({ id: inboxEvents.id })
-      ).length;
-      queued = (
-        await tx
-          .delete(outbox)
-          .where(
-            and(eq(outbox.state, 'pending'), inArray(sql`${outbox.payload}->>'ticketId'`, ids)),
-          )
-          .returning({ id: outbox.id })
-      ).length;
-      await tx.delete(tickets).where(inArray(tickets.id, ids));
-    }
+    const { inboxEvents: inbox, outboxRows: queued } = await deleteTickets(tx, ids);
     // Case-insensitive: the address may have been written with capitals.
     const pattern = email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const redacted = rowsOf<{ n: number }>(
@@ -65,12 +92,18 @@ export async function eraseCustomer(db: Db, rawEmail: string): Promise<ErasureRe
           returning 1)
         select count(*)::int as n from changed`),
     )[0]!.n;
-    return {
-      email,
+    const counts = {
       tickets: ids.length,
       inboxEvents: inbox,
       outboxRows: queued,
       mentionsRedacted: redacted,
     };
+    await insertAuditEntry(tx, {
+      action: 'customer_erased',
+      actorKind: actor.kind,
+      actorId: actor.id ?? null,
+      data: counts,
+    });
+    return { email, ...counts };
   });
 }

@@ -101,6 +101,18 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  retention: {
+    // One run at a time: two would walk the same tickets (harmless, but twice the load).
+    concurrency: 1,
+    // A run reports progress after every batch, which extends the lock; one batch takes seconds.
+    lockDuration: 120_000,
+    job: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 60_000 },
+      removeOnComplete: { age: 30 * 24 * 3600, count: 100 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
 };
 
 export function workerOptions(name: JobName): Pick<WorkerOptions, 'concurrency' | 'lockDuration'> {

@@ -22,6 +22,8 @@ export const jobSchemas = {
     z.object({ articleId: z.uuid() }),
     z.object({ embeddingModel: z.string().min(1).max(200) }),
   ]),
+  /** Delete or anonymise data past its retention period (repeatable; see privacy/retention.ts). */
+  retention: z.object({ dryRun: z.boolean().optional() }),
 } as const;
 
 export type JobName = keyof typeof jobSchemas;

@@ -47,7 +47,10 @@ describe('eraseCustomer (GDPR)', () => {
       },
     });
 
-    const report = await eraseCustomer(deps.db, ' Erase.Me@Example.org ');
+    const report = await eraseCustomer(deps.db, ' Erase.Me@Example.org ', {
+      kind: 'api_key',
+      id: 'key-1',
+    });
     expect(report).toMatchObject({ tickets: 2, inboxEvents: 2, mentionsRedacted: 1 });
     expect(report.outboxRows).toBeGreaterThanOrEqual(1);
     for (const id of [a.ticketId, b.ticketId]) expect(await getTicket(deps.db, id)).toBeNull();

@@ -32,8 +32,12 @@ export function customerRoutes(deps: Deps) {
   const app = createRouter();
   app.on('DELETE', '/api/admin/customers/:email', requireRole(deps, 'admin'));
   app.openapi(erase, async (c) => {
-    const report = await eraseCustomer(deps.db, c.req.valid('param').email);
-    deps.log.info({ tickets: report.tickets, by: c.get('principal')?.id }, 'customer erased');
+    const principal = c.get('principal')!;
+    const report = await eraseCustomer(deps.db, c.req.valid('param').email, {
+      kind: principal.kind,
+      id: principal.id,
+    });
+    deps.log.info({ tickets: report.tickets, by: principal.id }, 'customer erased');
     return c.json(report, 200);
   });
   return app;

@@ -1,0 +1,444 @@
+import { sql } from 'drizzle-orm';
+import type { Config } from '../config/index.js';
+import type { Db } from '../db/client.js';
+import { insertAuditEntry } from '../db/queries/audit.js';
+import { rowsOf } from '../db/rows.js';
+import { withTransaction } from '../db/tx.js';
+import { type Actor, deleteTickets, uuidList } from './erase.js';
+
+/**
+ * Data retention: what is kept how long, each period in days (0 = kept forever).
+ *
+ * - `tickets`: solved or closed tickets with no activity (update, message, event) within the
+ *   period are deleted with everything derived from them (see deleteTickets): messages, events,
+ *   triage, drafts, deliveries, model-call records, metrics facts, training labels, webhook
+ *   dedupe records and pending jobs. Dashboards then no longer count them.
+ * - `ticketContent`: the same tickets keep their skeleton (timestamps, status, channel, triage,
+ *   draft outcomes, so metrics stay exact) but lose what the customer wrote or what identifies
+ *   them: subject, requester, message bodies, authors, attachment names, mail headers, draft and
+ *   final reply texts, agent notes quoting them (reject reasons, instructions), recipients, and
+ *   raw model output. Labelled training examples (stored PII-redacted) are kept for the
+ *   classifier until the ticket itself is deleted.
+ * - `aiInteractions`: model-call records older than the period, on any ticket.
+ * - `inboxEvents`: webhook dedupe records older than the period (at least 7 days, so a late
+ *   redelivery is still recognised).
+ * - `outbox`: sent and failed outbox rows older than the period (pending rows never).
+ * Expired webhook nonces are always removed.
+ *
+ * Everything runs in batches (one short transaction each), so a first run over years of data
+ * neither holds long locks nor grows one huge transaction; a run that stops halfway is simply
+ * continued by the next. A dry run counts the same rows without changing anything.
+ */
+export interface RetentionPolicy {
+  ticketsDays: number;
+  ticketContentDays: number;
+  aiInteractionsDays: number;
+  inboxEventsDays: number;
+  outboxDays: number;
+  batchSize: number;
+}
+
+export function retentionPolicy(config: Config): RetentionPolicy {
+  return {
+    ticketsDays: config.RETENTION_TICKETS_DAYS,
+    ticketContentDays: config.RETENTION_TICKET_CONTENT_DAYS,
+    aiInteractionsDays: config.RETENTION_AI_INTERACTIONS_DAYS,
+    inboxEventsDays: config.RETENTION_INBOX_EVENTS_DAYS,
+    outboxDays: config.RETENTION_OUTBOX_DAYS,
+    batchSize: config.RETENTION_BATCH_SIZE,
+  };
+}
+
+export function retentionEnabled(p: RetentionPolicy): boolean {
+  return (
+    p.ticketsDays + p.ticketContentDays + p.aiInteractionsDays + p.inboxEventsDays + p.outboxDays >
+    0
+  );
+}
+
+export interface DeletedTickets {
+  before: string;
+  tickets: number;
+  messages: number;
+  ticketEvents: number;
+  drafts: number;
+  deliveries: number;
+  aiInteractions: number;
+  trainingExamples: number;
+  inboxEvents: number;
+  outboxRows: number;
+}
+
+export interface AnonymisedTickets {
+  before: string;
+  tickets: number;
+  messages: number;
+  drafts: number;
+  deliveries: number;
+  ticketEvents: number;
+  aiInteractions: number;
+}
+
+export interface RetentionReport {
+  dryRun: boolean;
+  at: string;
+  /** null: that period is 0 (kept forever). */
+  tickets: DeletedTickets | null;
+  ticketContent: AnonymisedTickets | null;
+  aiInteractions: { before: string; deleted: number } | null;
+  inboxEvents: { before: string; deleted: number } | null;
+  outbox: { before: string; deleted: number } | null;
+  webhookNonces: { deleted: number };
+}
+
+export interface RetentionOptions {
+  now: Date;
+  dryRun?: boolean;
+  /** Recorded in the audit log for a real run. */
+  actor: Actor;
+  /** Called between batches (a job extends its lock here). */
+  onBatch?: () => Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+const FIRST_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Solved or closed, and quiet since `before`: not updated, no message and no event since. Tickets
+ * with a delivery still pending or in flight are left for a later run.
+ */
+const dormantClosed = (before: Date) => sql`
+      t.status in ('solved', 'closed')
+  and t.updated_at < ${before.toISOString()}::timestamptz
+  and not exists (select 1 from messages m
+                   where m.ticket_id = t.id and m.created_at >= ${before.toISOString()}::timestamptz)
+  and not exists (select 1 from ticket_events e
+                   where e.ticket_id = t.id and e.created_at >= ${before.toISOString()}::timestamptz)
+  and not exists (select 1 from deliveries d
+                   where d.ticket_id = t.id and d.state in ('pending', 'sending'))`;
+
+/** Content anonymisation has something left to do on the ticket. */
+const stillHasContent = sql`(
+      t.subject <> '' or t.requester_email is not null or t.requester_name is not null
+   or exists (select 1 from messages m where m.ticket_id = t.id
+               and (m.body_text <> '' or m.stripped_text <> '' or m.body_html is not null
+                    or m.author_email is not null or m.author_name is not null
+                    or m.attachments <> '[]'::jsonb or m.email_message_id is not null))
+   or exists (select 1 from drafts d where d.ticket_id = t.id
+               and (d.body_text <> '' or d.final_text is not null or d.edit_diff is not null
+                    or d.reject_reason is not null or d.instructions is not null
+                    or d.regeneration_request is not null))
+   or exists (select 1 from deliveries d where d.ticket_id = t.id
+               and (d.recipient is not null or d.last_error is not null))
+   or exists (select 1 from ticket_events e where e.ticket_id = t.id
+               and (e.data ? 'reason' or e.data ? 'instructions'))
+   or exists (select 1 from ai_interactions a where a.ticket_id = t.id
+               and jsonb_typeof(a.output) = 'string' and a.output <> '"[removed]"'::jsonb))`;
+
+/** Walks the matching ticket ids in id order, one batch at a time. */
+async function forEachTicketBatch(
+  db: Db,
+  where: ReturnType<typeof sql>,
+  batchSize: number,
+  fn: (ids: string[]) => Promise<void>,
+  onBatch?: () => Promise<void>,
+): Promise<void> {
+  let last = FIRST_UUID;
+  for (;;) {
+    const ids = rowsOf<{ id: string }>(
+      await db.execute(sql`select t.id from tickets t
+        where t.id > ${last}::uuid and ${where}
+        order by t.id limit ${batchSize}`),
+    ).map((r) => r.id);
+    if (ids.length === 0) return;
+    await fn(ids);
+    last = ids.at(-1)!;
+    await onBatch?.();
+    if (ids.length < batchSize) return;
+  }
+}
+
+async function deleteDormantTickets(
+  db: Db,
+  before: Date,
+  opts: RetentionOptions & { batchSize: number },
+): Promise<DeletedTickets> {
+  const report: DeletedTickets = {
+    before: before.toISOString(),
+    tickets: 0,
+    messages: 0,
+    ticketEvents: 0,
+    drafts: 0,
+    deliveries: 0,
+    aiInteractions: 0,
+    trainingExamples: 0,
+    inboxEvents: 0,
+    outboxRows: 0,
+  };
+  await forEachTicketBatch(
+    db,
+    dormantClosed(before),
+    opts.batchSize,
+    (ids) =>
+      withTransaction(db, async (tx) => {
+        let batch = ids;
+        if (!opts.dryRun) {
+          // Lock and look again: a message may have woken a ticket since the batch was read.
+          batch = rowsOf<{ id: string }>(
+            await tx.execute(sql`select t.id from tickets t
+              where t.id = any(${uuidList(ids)}) and ${dormantClosed(before)} for update of t`),
+          ).map((r) => r.id);
+          if (batch.length === 0) return;
+        }
+        const list = uuidList(batch);
+        const [n] = rowsOf<Record<string, number>>(
+          await tx.execute(sql`select
+            (select count(*) from messages where ticket_id = any(${list}))::int as messages,
+            (select count(*) from ticket_events where ticket_id = any(${list}))::int as events,
+            (select count(*) from drafts where ticket_id = any(${list}))::int as drafts,
+            (select count(*) from deliveries where ticket_id = any(${list}))::int as deliveries,
+            (select count(*) from ai_interactions where ticket_id = any(${list}))::int as ai,
+            (select count(*) from training_examples where ticket_id = any(${list}))::int as labels,
+            (select count(*) from inbox_events where ticket_id = any(${list}))::int as inbox,
+            (select count(*) from outbox where state = 'pending'
+               and (payload->>'ticketId' = any(${list}::text[])
+                 or payload->>'draftId' in (select id::text from drafts where ticket_id = any(${list}))
+                 or payload->>'deliveryId' in
+                    (select id::text from deliveries where ticket_id = any(${list}))))::int as queued`),
+        );
+        report.tickets += batch.length;
+        report.messages += n!.messages!;
+        report.ticketEvents += n!.events!;
+        report.drafts += n!.drafts!;
+        report.deliveries += n!.deliveries!;
+        report.aiInteractions += n!.ai!;
+        report.trainingExamples += n!.labels!;
+        if (opts.dryRun) {
+          report.inboxEvents += n!.inbox!;
+          report.outboxRows += n!.queued!;
+          return;
+        }
+        const removed = await deleteTickets(tx, batch);
+        report.inboxEvents += removed.inboxEvents;
+        report.outboxRows += removed.outboxRows;
+      }),
+    opts.onBatch,
+  );
+  return report;
+}
+
+async function anonymiseDormantTickets(
+  db: Db,
+  before: Date,
+  opts: RetentionOptions & { batchSize: number },
+): Promise<AnonymisedTickets> {
+  const report: AnonymisedTickets = {
+    before: before.toISOString(),
+    tickets: 0,
+    messages: 0,
+    drafts: 0,
+    deliveries: 0,
+    ticketEvents: 0,
+    aiInteractions: 0,
+  };
+  const where = sql`${dormantClosed(before)} and ${stillHasContent}`;
+  await forEachTicketBatch(
+    db,
+    where,
+    opts.batchSize,
+    (ids) =>
+      withTransaction(db, async (tx) => {
+        let batch = ids;
+        if (!opts.dryRun) {
+          batch = rowsOf<{ id: string }>(
+            await tx.execute(sql`select t.id from tickets t
+              where t.id = any(${uuidList(ids)}) and ${dormantClosed(before)} for update of t`),
+          ).map((r) => r.id);
+          if (batch.length === 0) return;
+        }
+        const list = uuidList(batch);
+        if (opts.dryRun) {
+          const [n] = rowsOf<Record<string, number>>(
+            await tx.execute(sql`select
+              (select count(*) from messages where ticket_id = any(${list}))::int as messages,
+              (select count(*) from drafts where ticket_id = any(${list}))::int as drafts,
+              (select count(*) from deliveries where ticket_id = any(${list}))::int as deliveries,
+              (select count(*) from ticket_events where ticket_id = any(${list})
+                 and (data ? 'reason' or data ? 'instructions'))::int as events,
+              (select count(*) from ai_interactions where ticket_id = any(${list})
+                 and jsonb_typeof(output) = 'string'
+                 and output <> '"[removed]"'::jsonb)::int as ai`),
+          );
+          report.tickets += ids.length;
+          report.messages += n!.messages!;
+          report.drafts += n!.drafts!;
+          report.deliveries += n!.deliveries!;
+          report.ticketEvents += n!.events!;
+          report.aiInteractions += n!.ai!;
+          return;
+        }
+        // updated_at is set explicitly: anonymising is not activity, and must not restart the
+        // clock of the deletion period.
+        const [n] = rowsOf<Record<string, number>>(
+          await tx.execute(sql`
+            with t as (
+              update tickets set subject = '', requester_email = null, requester_name = null,
+                     updated_at = updated_at
+               where id = any(${list}) returning 1
+            ), m as (
+              update messages set body_text = '', stripped_text = '', body_html = null,
+                     author_email = null, author_name = null, attachments = '[]'::jsonb,
+                     email_message_id = null, email_in_reply_to = null, email_references = '{}'
+               where ticket_id = any(${list}) returning 1
+            ), d as (
+              update drafts set body_text = '', final_text = null, edit_diff = null,
+                     reject_reason = null, instructions = null, regeneration_request = null,
+                     updated_at = updated_at
+               where ticket_id = any(${list}) returning 1
+            ), dl as (
+              update deliveries set recipient = null, last_error = null, updated_at = updated_at
+               where ticket_id = any(${list}) returning 1
+            ), e as (
+              update ticket_events set data = data - 'reason' - 'instructions'
+               where ticket_id = any(${list}) and (data ? 'reason' or data ? 'instructions')
+              returning 1
+            ), a as (
+              update ai_interactions set output = '"[removed]"'::jsonb
+               where ticket_id = any(${list}) and jsonb_typeof(output) = 'string'
+                 and output <> '"[removed]"'::jsonb
+              returning 1
+            )
+            select (select count(*) from t)::int as tickets, (select count(*) from m)::int as messages,
+                   (select count(*) from d)::int as drafts, (select count(*) from dl)::int as deliveries,
+                   (select count(*) from e)::int as events, (select count(*) from a)::int as ai`),
+        );
+        report.tickets += n!.tickets!;
+        report.messages += n!.messages!;
+        report.drafts += n!.drafts!;
+        report.deliveries += n!.deliveries!;
+        report.ticketEvents += n!.events!;
+        report.aiInteractions += n!.ai!;
+      }),
+    opts.onBatch,
+  );
+  return report;
+}
+
+/**
+ * Deletes (or counts) rows of a table matching `where`, a batch at a time. `order`, when given,
+ * must follow an index, so that each batch finds its rows without sorting the table.
+ */
+async function deleteInBatches(
+  db: Db,
+  table: 'ai_interactions' | 'inbox_events' | 'outbox',
+  where: ReturnType<typeof sql>,
+  order: string | null,
+  opts: RetentionOptions & { batchSize: number },
+): Promise<number> {
+  const name = sql.raw(table);
+  if (opts.dryRun) {
+    return rowsOf<{ n: number }>(
+      await db.execute(sql`select count(*)::int as n from ${name} where ${where}`),
+    )[0]!.n;
+  }
+  let total = 0;
+  for (;;) {
+    const n = rowsOf<{ n: number }>(
+      await db.execute(sql`with gone as (
+          delete from ${name} where id in (
+            select id from ${name} where ${where}
+            ${order ? sql.raw(`order by ${order}`) : sql``} limit ${opts.batchSize})
+          returning 1)
+        select count(*)::int as n from gone`),
+    )[0]!.n;
+    total += n;
+    await opts.onBatch?.();
+    if (n < opts.batchSize) return total;
+  }
+}
+
+export async function runRetention(
+  db: Db,
+  policy: RetentionPolicy,
+  opts: RetentionOptions,
+): Promise<RetentionReport> {
+  const o = { ...opts, batchSize: policy.batchSize };
+  const before = (days: number) => new Date(opts.now.getTime() - days * DAY_MS);
+  const at = (days: number) => sql`${before(days).toISOString()}::timestamptz`;
+  const report: RetentionReport = {
+    dryRun: opts.dryRun ?? false,
+    at: opts.now.toISOString(),
+    tickets: null,
+    ticketContent: null,
+    aiInteractions: null,
+    inboxEvents: null,
+    outbox: null,
+    webhookNonces: { deleted: 0 },
+  };
+  // Deletion first: content anonymisation need not touch what is about to go.
+  if (policy.ticketsDays > 0) {
+    report.tickets = await deleteDormantTickets(db, before(policy.ticketsDays), o);
+  }
+  if (policy.ticketContentDays > 0) {
+    report.ticketContent = await anonymiseDormantTickets(db, before(policy.ticketContentDays), o);
+  }
+  if (policy.aiInteractionsDays > 0) {
+    report.aiInteractions = {
+      before: before(policy.aiInteractionsDays).toISOString(),
+      deleted: await deleteInBatches(
+        db,
+        'ai_interactions',
+        sql`created_at < ${at(policy.aiInteractionsDays)}`,
+        'created_at, id',
+        o,
+      ),
+    };
+  }
+  if (policy.inboxEventsDays > 0) {
+    report.inboxEvents = {
+      before: before(policy.inboxEventsDays).toISOString(),
+      deleted: await deleteInBatches(
+        db,
+        'inbox_events',
+        sql`received_at < ${at(policy.inboxEventsDays)}`,
+        // Not indexed; without an order a batch stops at the first rows it finds, which in
+        // this append-mostly table are the old ones.
+        null,
+        o,
+      ),
+    };
+  }
+  if (policy.outboxDays > 0) {
+    report.outbox = {
+      before: before(policy.outboxDays).toISOString(),
+      deleted: await deleteInBatches(
+        db,
+        'outbox',
+        sql`state in ('sent', 'failed') and created_at < ${at(policy.outboxDays)}`,
+        'id',
+        o,
+      ),
+    };
+  }
+  report.webhookNonces.deleted = opts.dryRun
+    ? rowsOf<{ n: number }>(
+        await db.execute(
+          sql`select count(*)::int as n from webhook_nonces where expires_at < ${opts.now.toISOString()}::timestamptz`,
+        ),
+      )[0]!.n
+    : rowsOf<{ n: number }>(
+        await db.execute(sql`with gone as (
+            delete from webhook_nonces where expires_at < ${opts.now.toISOString()}::timestamptz
+            returning 1)
+          select count(*)::int as n from gone`),
+      )[0]!.n;
+  if (!opts.dryRun && retentionEnabled(policy)) {
+    await insertAuditEntry(db, {
+      action: 'retention_run',
+      actorKind: opts.actor.kind,
+      actorId: opts.actor.id ?? null,
+      data: { ...report },
+    });
+  }
+  return report;
+}
