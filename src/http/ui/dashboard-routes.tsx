@@ -1,18 +1,53 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../deps.js';
-import { Layout } from './layout.js';
+import { toCsv } from '../../metrics/index.js';
+import { createFreshness } from '../routes/metrics/shared.js';
+import {
+  type CsvSection,
+  csvSections,
+  dashboardCsv,
+  loadDashboard,
+  parseDashboardQuery,
+} from './dashboard-data.js';
+import { DashboardPage } from './pages/dashboard.js';
 import { requireUser, type UiEnv } from './session.js';
 
-/** The manager dashboard (/app/dashboard). */
+/**
+ * The manager dashboard (/app/dashboard) and its CSV exports (/app/dashboard/<section>.csv),
+ * which take the same GET parameters, so a download always matches what is on screen.
+ */
 export function dashboardPages(deps: Deps) {
   const app = new Hono<UiEnv>();
-  app.use('/app/dashboard', requireUser(deps, 'manager'));
-  app.get('/app/dashboard', (c) =>
-    c.html(
-      <Layout title="Dashboard" user={c.get('user')} active="dashboard">
-        <h1>Dashboard</h1>
-      </Layout>,
-    ),
-  );
+  // Like the API: bring the facts table up to date before reading, at most every 15 s.
+  const fresh = createFreshness(deps);
+  const manager = requireUser(deps, 'manager');
+  app.use('/app/dashboard', manager);
+  app.use('/app/dashboard/*', manager);
+
+  app.get('/app/dashboard', async (c) => {
+    const { params, error } = parseDashboardQuery(
+      c.req.query(),
+      deps.config.BUSINESS_TIMEZONE,
+      deps.now(),
+    );
+    await fresh();
+    const data = await loadDashboard(deps, params);
+    return c.html(<DashboardPage user={c.get('user')} data={data} error={error} />);
+  });
+
+  app.get('/app/dashboard/:file{[a-z-]+\\.csv}', async (c) => {
+    const section = c.req.param('file').replace(/\.csv$/, '') as CsvSection;
+    if (!csvSections.includes(section)) return c.text('Not found', 404);
+    const { params } = parseDashboardQuery(
+      c.req.query(),
+      deps.config.BUSINESS_TIMEZONE,
+      deps.now(),
+    );
+    await fresh();
+    const { rows, columns, name } = await dashboardCsv(deps, params, section);
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="${name}.csv"`);
+    return c.body(toCsv(rows, columns));
+  });
   return app;
 }
