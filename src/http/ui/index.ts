@@ -5,10 +5,12 @@ import { assetRoutes } from './assets.js';
 import { authPages } from './auth-routes.js';
 import { dashboardPages } from './dashboard-routes.js';
 import { inboxPages } from './inbox-routes.js';
+import { queueBoardRoutes } from './queue-board.js';
 
 /**
  * The web UI under /app: sign-in, the agent inbox and the manager dashboard, rendered on the
- * server with Hono JSX; htmx and Chart.js come from npm and are served from /app/assets.
+ * server with Hono JSX; htmx and Chart.js come from npm and are served from /app/assets. Bull
+ * Board (admins) at /admin/queues.
  */
 export function uiRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
@@ -28,5 +30,7 @@ export function uiRoutes(deps: Deps) {
   app.route('/', authPages(deps));
   app.route('/', inboxPages(deps));
   app.route('/', dashboardPages(deps));
+  // Bull Board sets its own headers (its page needs inline styles); /app's CSP does not reach it.
+  app.route('/', queueBoardRoutes(deps));
   return app;
 }
