@@ -5,6 +5,7 @@ import type { Config } from './config/index.js';
 import { buildDeps, closeDeps, type Deps } from './deps.js';
 import { prepareEmbedder } from './kb/jobs.js';
 import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
+import { scheduleRetention } from './queue/schedules.js';
 import { startWorkers, type WorkerPool } from './queue/workers.js';
 
 export interface Runtime {
@@ -39,6 +40,12 @@ export async function startRuntime(
     await Promise.all([deps.models.classifierLlm?.load(), deps.models.draftLlm?.load()]);
   }
   const workers = roles.worker ? startWorkers(deps) : undefined;
+  if (roles.worker) {
+    // Redis was checked at boot; a failure here is logged, not fatal (the next boot retries).
+    await scheduleRetention(deps).catch((err) =>
+      deps.log.error({ err: err instanceof Error ? err.message : err }, 'retention not scheduled'),
+    );
+  }
   let server: ServerType | undefined;
   let port: number | undefined;
   if (roles.api) {

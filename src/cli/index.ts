@@ -25,6 +25,8 @@ const usage = `Usage: npm run -s cli -- <command>
   export finetune --since <date> [--out file.jsonl]
                                       chat-format JSONL of approved replies (PII-redacted)
   customers erase <email>             erase a customer's personal data everywhere (GDPR)
+  retention run [--dry-run]           delete or anonymise data past its RETENTION_* period now;
+                                      prints the counts as JSON (--dry-run: counts only)
   models pull [--dir ./models] [--only triage|draft|embed] [--endpoint <hf mirror>] [--allow-unverified]
                                       download the recommended models (checksummed; needs internet)
 `;
@@ -69,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
       'label-col': { type: 'string' },
       since: { type: 'string' },
       out: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -167,6 +170,12 @@ async function main(argv: string[]): Promise<void> {
       const { exportFinetune } = await import('./commands/export-finetune.js');
       await withDb((d) => exportFinetune(d.db, { since, out: str(values.out) }));
       return;
+    }
+    case 'retention': {
+      if (command !== 'run') break;
+      const { retentionRun } = await import('./commands/retention.js');
+      const config = loadConfig(process.env);
+      return withDb((d) => retentionRun(d.db, config, { dryRun: values['dry-run'] === true }));
     }
     case 'customers': {
       if (command !== 'erase' || !rest[0]) break;

@@ -230,6 +230,8 @@ async function deleteDormantTickets(
 async function anonymiseDormantTickets(
   db: Db,
   before: Date,
+  /** The deletion cutoff: tickets dormant since then are deleted, not anonymised. */
+  deletedBefore: Date | null,
   opts: RetentionOptions & { batchSize: number },
 ): Promise<AnonymisedTickets> {
   const report: AnonymisedTickets = {
@@ -241,7 +243,9 @@ async function anonymiseDormantTickets(
     ticketEvents: 0,
     aiInteractions: 0,
   };
-  const where = sql`${dormantClosed(before)} and ${stillHasContent}`;
+  // After a real deletion pass the exclusion matches nothing; a dry run needs it to count right.
+  const where = sql`${dormantClosed(before)} and ${stillHasContent}
+    ${deletedBefore ? sql`and not (${dormantClosed(deletedBefore)})` : sql``}`;
   await forEachTicketBatch(
     db,
     where,
@@ -375,12 +379,24 @@ export async function runRetention(
     outbox: null,
     webhookNonces: { deleted: 0 },
   };
+  // A dry run deletes nothing, so the later steps would count rows of tickets the deletion step
+  // takes with it; they are left out, so that a dry run reports what a real run would do.
+  const goingWithTickets = (alias: string) =>
+    opts.dryRun && policy.ticketsDays > 0
+      ? sql`and not exists (select 1 from tickets t where t.id = ${sql.raw(alias)}.ticket_id
+                             and ${dormantClosed(before(policy.ticketsDays))})`
+      : sql``;
   // Deletion first: content anonymisation need not touch what is about to go.
   if (policy.ticketsDays > 0) {
     report.tickets = await deleteDormantTickets(db, before(policy.ticketsDays), o);
   }
   if (policy.ticketContentDays > 0) {
-    report.ticketContent = await anonymiseDormantTickets(db, before(policy.ticketContentDays), o);
+    report.ticketContent = await anonymiseDormantTickets(
+      db,
+      before(policy.ticketContentDays),
+      policy.ticketsDays > 0 ? before(policy.ticketsDays) : null,
+      o,
+    );
   }
   if (policy.aiInteractionsDays > 0) {
     report.aiInteractions = {
@@ -388,7 +404,7 @@ export async function runRetention(
       deleted: await deleteInBatches(
         db,
         'ai_interactions',
-        sql`created_at < ${at(policy.aiInteractionsDays)}`,
+        sql`created_at < ${at(policy.aiInteractionsDays)} ${goingWithTickets('ai_interactions')}`,
         'created_at, id',
         o,
       ),
@@ -400,7 +416,7 @@ export async function runRetention(
       deleted: await deleteInBatches(
         db,
         'inbox_events',
-        sql`received_at < ${at(policy.inboxEventsDays)}`,
+        sql`received_at < ${at(policy.inboxEventsDays)} ${goingWithTickets('inbox_events')}`,
         // Not indexed; without an order a batch stops at the first rows it finds, which in
         // this append-mostly table are the old ones.
         null,

@@ -82,5 +82,23 @@ describe('eraseCustomer (GDPR)', () => {
     expect(everything.toLowerCase()).not.toContain('erase.me@example.org');
     const [kept] = await listMessages(deps.db, other.ticketId!);
     expect(kept!.bodyText).toBe('Please help my colleague [erased] with her refund.');
+    // The erasure is on record — who asked, how much went — but not whose data it was.
+    const audit = rowsOf<{ action: string; actor_kind: string; actor_id: string; data: unknown }>(
+      await deps.db.execute(sql`select action, actor_kind, actor_id, data from audit_log`),
+    );
+    expect(audit).toEqual([
+      {
+        action: 'customer_erased',
+        actor_kind: 'api_key',
+        actor_id: 'key-1',
+        data: {
+          tickets: 2,
+          inboxEvents: 2,
+          outboxRows: report.outboxRows,
+          mentionsRedacted: 1,
+        },
+      },
+    ]);
+    expect(JSON.stringify(audit).toLowerCase()).not.toContain('erase.me');
   });
 });
