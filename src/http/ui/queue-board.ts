@@ -12,8 +12,6 @@ import { requireUser } from './session.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
-type BoardOptions = Parameters<typeof createBullBoard>[0];
-
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -77,10 +75,7 @@ export function queueBoardRoutes(deps: Deps) {
   adapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
     queues: Object.values(deps.queues).map((queue) => new BullMQAdapter(queue)),
-    // @bull-board/hono 9.10.1 (its latest) pins @bull-board/api 9.10.1 and so brings a second copy
-    // whose class types differ from ours (9.10.2) by a private field only. At run time the adapter
-    // uses none of it (it needs hono and ejs); the interface it implements is the same.
-    serverAdapter: adapter as unknown as BoardOptions['serverAdapter'],
+    serverAdapter: adapter,
     options: {
       uiConfig: {
         boardTitle: 'Deskpilot queues',
