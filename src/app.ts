@@ -8,6 +8,7 @@ import { classifierRoutes } from './http/routes/admin/classifier.js';
 import { customerRoutes } from './http/routes/admin/customers.js';
 import { routingRuleRoutes } from './http/routes/admin/routing-rules.js';
 import { taxonomyRoutes } from './http/routes/admin/taxonomy.js';
+import { auditRoutes } from './http/routes/audit/index.js';
 import { draftRoutes } from './http/routes/drafts/index.js';
 import { healthRoutes } from './http/routes/health/index.js';
 import { kbRoutes } from './http/routes/kb/index.js';
@@ -59,6 +60,7 @@ export function createApp(deps: Deps) {
   app.route('/', customerRoutes(deps));
   app.route('/', kbRoutes(deps));
   app.route('/', metricsRoutes(deps));
+  app.route('/', auditRoutes(deps));
   app.route('/', uiRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
