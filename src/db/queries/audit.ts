@@ -43,7 +43,7 @@ export async function listAiInteractions(db: Db, f: AiInteractionFilter) {
   const kind = f.kind
     ? f.kind.includes('.')
       ? eq(t.step, f.kind)
-      : or(eq(t.step, f.kind), like(t.step, `${f.kind}.%`))
+      : or(eq(t.step, f.kind), like(t.step, `${f.kind.replaceAll('_', '\\_')}.%`))
     : undefined;
   return db
     .select({
