@@ -1,6 +1,6 @@
 import { configOrExit, explainStartupError } from './boot.js';
 import { assertRedisReachable } from './queue/redis.js';
-import { installSignalHandlers, startRuntime } from './runtime.js';
+import { installCrashHandlers, installSignalHandlers, startRuntime } from './runtime.js';
 
 const config = configOrExit();
 const apiOnly = process.argv.includes('--role') && process.argv.includes('api');
@@ -9,6 +9,7 @@ try {
   await assertRedisReachable(config.REDIS_URL);
   const runtime = await startRuntime(config, { api: true, worker: !apiOnly });
   installSignalHandlers(runtime, config.SHUTDOWN_TIMEOUT_MS);
+  installCrashHandlers(runtime.deps.log);
   runtime.deps.log.info(
     {
       url: `http://localhost:${runtime.port}`,

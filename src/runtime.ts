@@ -1,8 +1,10 @@
 import type { ServerType } from '@hono/node-server';
 import { serve } from '@hono/node-server';
+import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config/index.js';
 import { buildDeps, closeDeps, type Deps } from './deps.js';
+import { isUnavailableError } from './http/errors.js';
 import { prepareEmbedder } from './kb/jobs.js';
 import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
 import { scheduleRetention } from './queue/schedules.js';
@@ -98,4 +100,25 @@ export function installSignalHandlers(runtime: Runtime, timeoutMs: number): void
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
+}
+
+/**
+ * Unhandled promise rejections crash the process (Node's default), except a connection error
+ * nobody was waiting for: postgres.js 3.4.9 fetches array types on every new connection without
+ * catching, so a connection that drops during that query rejects into the void
+ * (test/faults/postgres-outage). The pool reconnects on its own; crashing the process for it
+ * would turn every database blip into a restart of the api and the workers.
+ */
+export function installCrashHandlers(log: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    if (isUnavailableError(reason)) {
+      log.warn(
+        { err: reason instanceof Error ? reason.message : String(reason) },
+        'connection error nobody awaited (ignored; the pool reconnects)',
+      );
+      return;
+    }
+    log.fatal({ err: reason }, 'unhandled promise rejection; exiting');
+    process.exit(1);
+  });
 }

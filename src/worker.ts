@@ -1,6 +1,6 @@
 import { configOrExit, explainStartupError } from './boot.js';
 import { assertRedisReachable } from './queue/redis.js';
-import { installSignalHandlers, startRuntime } from './runtime.js';
+import { installCrashHandlers, installSignalHandlers, startRuntime } from './runtime.js';
 
 const config = configOrExit();
 
@@ -8,6 +8,7 @@ try {
   await assertRedisReachable(config.REDIS_URL);
   const runtime = await startRuntime(config, { api: false, worker: true });
   installSignalHandlers(runtime, config.SHUTDOWN_TIMEOUT_MS);
+  installCrashHandlers(runtime.deps.log);
   runtime.deps.log.info({ database: runtime.deps.database.kind }, 'deskpilot worker started');
 } catch (err) {
   console.error(explainStartupError(err, config));

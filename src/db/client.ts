@@ -49,6 +49,12 @@ function createPostgres(url: string, poolMax: number): Database {
     // Fail fast when the server is down so webhooks answer 503 and the sender retries.
     connect_timeout: 5,
     idle_timeout: 60,
+    // postgres.js waits up to 20 s (3^n/100 s, shared across the pool) before reconnecting after
+    // failures: during an outage every request then hangs that long before its 503, and after the
+    // server is back the service stays down until the wait ends (13 s measured in
+    // test/faults/postgres-outage). Retrying at most once a second is a trivial load on a server
+    // that is coming back.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {

@@ -1,105 +1,117 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { kbImport } from '../../../src/cli/commands/kb-import.js';
-import { createDatabase, type Database } from '../../../src/db/client.js';
+import type { Database } from '../../../src/db/client.js';
 import { ensureStarterData } from '../../../src/db/queries/triage.js';
+import { closeQueues, createQueues, type Queues } from '../../../src/queue/queues.js';
+import { createProducerConnection } from '../../../src/queue/redis.js';
 import { type Runtime, startRuntime } from '../../../src/runtime.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { testConfig, ZENDESK_SECRET } from '../../support/deps.js';
 import { FakeZendesk } from '../../support/fake-zendesk.js';
+import { freePort } from '../../support/redis-server.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { type PipelineReport, pipelineReport, settle } from './invariants.js';
+import { type ServiceProcess, type ServiceRole, startService } from './service.js';
 import { type TrafficSecrets, type WebhookRequest, webhook } from './traffic.js';
 
 export const TEAM_ADDRESS = 'team@deskpilot.test';
+const INBOUND_BASIC_AUTH = 'inbound:s3cret-pass';
 const samples = path.resolve(import.meta.dirname, '../../../samples/kb');
-
-export interface PipelineOptions {
-  redisUrl: string;
-  /** Extra configuration (DRAFT_LLM, OUTBOX_POLL_MS, …). */
-  env?: Record<string, string>;
-  roles?: { api: boolean; worker: boolean };
-  /** The app connects through this URL instead of the test database's own (e.g. via a proxy). */
-  databaseUrl?: (directUrl: string) => string;
-}
 
 export interface WebhookOutcome {
   status: number;
   ticketId?: string;
 }
 
+/** Everything around the service: database, SMTP sink, fake Zendesk, keys, the traffic. */
+interface World {
+  testDb: TestDatabase & { url: string };
+  smtp: TestSmtpServer;
+  zendesk: FakeZendesk;
+  secrets: TrafficSecrets;
+  agentKey: string;
+  runId: string;
+  queuePrefix: string;
+}
+
+async function createWorld(): Promise<World> {
+  const smtp = await TestSmtpServer.start();
+  const zendesk = await FakeZendesk.start();
+  const testDb = await createTestDatabase();
+  if (!testDb.url) throw new Error('fault tests need TEST_DATABASE_URL (real Postgres)');
+  await ensureStarterData(testDb.db);
+  await kbImport(testDb.db, samples);
+  const agentKey = (await createApiKey(testDb.db, { name: 'agent', role: 'agent' })).key;
+  const integrationKey = (await createApiKey(testDb.db, { name: 'hook', role: 'integration' })).key;
+  return {
+    testDb: testDb as World['testDb'],
+    smtp,
+    zendesk,
+    secrets: {
+      zendeskSecret: ZENDESK_SECRET,
+      inboundBasicAuth: INBOUND_BASIC_AUTH,
+      integrationKey,
+    },
+    agentKey,
+    runId: randomBytes(3).toString('hex'),
+    queuePrefix: `dpt-fault-${randomBytes(4).toString('hex')}`,
+  };
+}
+
+/** Configuration shared by the in-process runtime and the child processes. */
+function serviceEnv(world: World, redisUrl: string): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: world.queuePrefix,
+    HOST: '127.0.0.1',
+    SMTP_URL: world.smtp.url(),
+    SUPPORT_ADDRESS: 'support@deskpilot.test',
+    SLA_NOTIFY: TEAM_ADDRESS,
+    ZENDESK_WEBHOOK_SECRETS: ZENDESK_SECRET,
+    ZENDESK_API_URL: world.zendesk.url,
+    ZENDESK_EMAIL: world.zendesk.email,
+    ZENDESK_API_TOKEN: world.zendesk.token,
+    ZENDESK_WRITEBACK: 'false',
+    INBOUND_BASIC_AUTH,
+    MAX_REPLIES_PER_RECIPIENT_PER_DAY: '1000',
+    OUTBOX_POLL_MS: '100',
+  };
+}
+
 /**
- * The real service in this process — HTTP server on a port, outbox relay, every BullMQ worker —
- * over a fresh Postgres database, the given Redis, a real SMTP sink and a fake Zendesk that takes
- * replies to Zendesk tickets. The test plays customer (webhooks) and agent (the drafts API).
+ * The test's side of a run: it plays the customers (webhooks) and the agent (the drafts API) and
+ * reads the outcome from Postgres, Redis, the SMTP sink and the fake Zendesk.
  */
-export class FaultPipeline {
+abstract class Harness {
   readonly accepted = new Set<string>();
 
-  private constructor(
-    readonly runtime: Runtime,
-    readonly testDb: TestDatabase,
-    readonly smtp: TestSmtpServer,
-    readonly zendesk: FakeZendesk,
-    readonly secrets: TrafficSecrets,
-    readonly agentKey: string,
-    readonly runId: string,
-  ) {}
+  protected constructor(protected readonly world: World) {}
 
-  static async start(options: PipelineOptions): Promise<FaultPipeline> {
-    const smtp = await TestSmtpServer.start();
-    const zendesk = await FakeZendesk.start();
-    const testDb = await createTestDatabase();
-    if (!testDb.url) throw new Error('fault tests need TEST_DATABASE_URL (real Postgres)');
-    await ensureStarterData(testDb.db);
-    await kbImport(testDb.db, samples);
-    const agentKey = (await createApiKey(testDb.db, { name: 'agent', role: 'agent' })).key;
-    const integrationKey = (await createApiKey(testDb.db, { name: 'hook', role: 'integration' }))
-      .key;
-    const config = testConfig({
-      REDIS_URL: options.redisUrl,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      SMTP_URL: smtp.url(),
-      SLA_NOTIFY: TEAM_ADDRESS,
-      ZENDESK_API_URL: zendesk.url,
-      ZENDESK_EMAIL: zendesk.email,
-      ZENDESK_API_TOKEN: zendesk.token,
-      ZENDESK_WRITEBACK: 'false',
-      MAX_REPLIES_PER_RECIPIENT_PER_DAY: '1000',
-      ...options.env,
-    });
-    const database: Database = options.databaseUrl
-      ? await createDatabase({ url: options.databaseUrl(testDb.url), poolMax: 10 })
-      : // The runtime closes its database on stop; the test database is dropped afterwards.
-        { ...testDb, close: async () => {} };
-    const runtime = await startRuntime(config, options.roles ?? { api: true, worker: true }, {
-      database,
-      log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }, pino.destination(2)),
-    });
-    return new FaultPipeline(
-      runtime,
-      testDb,
-      smtp,
-      zendesk,
-      { zendeskSecret: ZENDESK_SECRET, inboundBasicAuth: 'inbound:s3cret-pass', integrationKey },
-      agentKey,
-      Math.random().toString(36).slice(2, 8),
-    );
+  abstract get baseUrl(): string;
+  protected abstract get queues(): Record<string, Queue>;
+  protected abstract get redis(): Redis;
+
+  get testDb() {
+    return this.world.testDb;
   }
-
-  get baseUrl(): string {
-    return `http://127.0.0.1:${this.runtime.port}`;
+  get smtp() {
+    return this.world.smtp;
   }
-
-  get queuePrefix(): string {
-    return this.runtime.deps.config.QUEUE_PREFIX;
+  get zendesk() {
+    return this.world.zendesk;
+  }
+  get queuePrefix() {
+    return this.world.queuePrefix;
   }
 
   /** The i-th webhook of the mixed stream (the same i again is the sender retrying it). */
   request(i: number): WebhookRequest {
-    const request = webhook(i, this.runId, this.secrets);
+    const request = webhook(i, this.world.runId, this.world.secrets);
     if (request.zendeskTicketId && !this.zendesk.tickets.has(request.zendeskTicketId)) {
       this.zendesk.seedTicket({ id: request.zendeskTicketId });
     }
@@ -125,39 +137,42 @@ export class FaultPipeline {
   async approvePending(): Promise<number> {
     let approved = 0;
     for (;;) {
-      const res = await this.api('GET', '/api/drafts?limit=100');
-      if (res.status !== 200) return approved;
+      const res = await this.api('GET', '/api/drafts?limit=100').catch(() => null);
+      if (res?.status !== 200) return approved;
       const { drafts } = (await res.json()) as { drafts: { id: string; lockVersion: number }[] };
       if (drafts.length === 0) return approved;
+      let progress = 0;
       for (const draft of drafts) {
         const answer = await this.api('POST', `/api/drafts/${draft.id}/approve`, {
           lockVersion: draft.lockVersion,
-        });
-        if (answer.status === 200) approved++;
+        }).catch(() => null);
+        if (answer?.status === 200) progress++;
       }
+      approved += progress;
+      if (progress === 0) return approved;
     }
   }
 
   api(method: string, url: string, body?: unknown): Promise<Response> {
     return fetch(`${this.baseUrl}${url}`, {
       method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.agentKey}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${this.world.agentKey}`,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
 
   settle(timeoutMs = 60_000): Promise<void> {
-    return settle(
-      { db: this.testDb.db, queues: this.runtime.deps.queues, redis: this.runtime.deps.redis },
-      { timeoutMs },
-    );
+    return settle({ db: this.testDb.db, queues: this.queues, redis: this.redis }, { timeoutMs });
   }
 
   async report(): Promise<PipelineReport & { zendeskReplies: number; zendeskDuplicated: number }> {
     const report = await pipelineReport({
       db: this.testDb.db,
-      queues: this.runtime.deps.queues,
-      redis: this.runtime.deps.redis,
+      queues: this.queues,
+      redis: this.redis,
       emails: this.smtp.received,
       acceptedTicketIds: this.accepted,
       teamAddresses: [TEAM_ADDRESS],
@@ -165,11 +180,150 @@ export class FaultPipeline {
     return { ...report, ...zendeskReplies(this.zendesk) };
   }
 
-  async stop(): Promise<void> {
-    await this.runtime.stop().catch(() => {});
+  /** Approves drafts until `done(report)` holds (the agent keeps working through faults). */
+  async approveUntil(
+    done: (report: PipelineReport) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<PipelineReport> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.approvePending();
+      const report = await this.report().catch(() => null);
+      if (report && done(report)) return report;
+      if (Date.now() > deadline) {
+        throw new Error(`pipeline did not get there: ${JSON.stringify(report)}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  protected async closeWorld(): Promise<void> {
     await this.testDb.destroy();
     await this.smtp.close();
     await this.zendesk.close();
+  }
+}
+
+export interface PipelineOptions {
+  redisUrl: string;
+  /** Extra configuration (DRAFT_LLM, OUTBOX_POLL_MS, …). */
+  env?: Record<string, string>;
+  roles?: { api: boolean; worker: boolean };
+}
+
+/**
+ * The real service in this process — HTTP server on a port, outbox relay, every BullMQ worker —
+ * over a fresh Postgres database, the given Redis, a real SMTP sink and a fake Zendesk that takes
+ * replies to Zendesk tickets.
+ */
+export class FaultPipeline extends Harness {
+  private constructor(
+    world: World,
+    readonly runtime: Runtime,
+  ) {
+    super(world);
+  }
+
+  static async start(options: PipelineOptions): Promise<FaultPipeline> {
+    const world = await createWorld();
+    const config = testConfig({
+      ...serviceEnv(world, options.redisUrl),
+      PORT: '0',
+      ...options.env,
+    });
+    // The runtime closes its database on stop; the test database is dropped afterwards.
+    const database: Database = { ...world.testDb, close: async () => {} };
+    const runtime = await startRuntime(config, options.roles ?? { api: true, worker: true }, {
+      database,
+      log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }, pino.destination(2)),
+    });
+    return new FaultPipeline(world, runtime);
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.runtime.port}`;
+  }
+  protected get queues() {
+    return this.runtime.deps.queues;
+  }
+  protected get redis() {
+    return this.runtime.deps.redis;
+  }
+
+  async stop(): Promise<void> {
+    await this.runtime.stop().catch(() => {});
+    await this.closeWorld();
+  }
+}
+
+export interface ProcessPipelineOptions {
+  redisUrl: string;
+  env?: Record<string, string>;
+  /** The processes connect through this URL instead of the test database's own (a proxy). */
+  databaseUrl?: (directUrl: string) => string;
+}
+
+/**
+ * The service as real processes (the production entry points), started and killed by the test,
+ * around the same world. The test keeps its own Redis connection and queue handles to read jobs.
+ */
+export class ProcessPipeline extends Harness {
+  readonly processes: ServiceProcess[] = [];
+  private apiPort?: number;
+
+  private constructor(
+    world: World,
+    private readonly env: Record<string, string>,
+    private readonly queueHandles: Queues,
+    private readonly client: Redis,
+  ) {
+    super(world);
+  }
+
+  static async start(options: ProcessPipelineOptions): Promise<ProcessPipeline> {
+    const world = await createWorld();
+    const client = createProducerConnection(options.redisUrl, { enableOfflineQueue: true });
+    client.on('error', () => {});
+    const queues = createQueues(client, world.queuePrefix, pino({ level: 'silent' }));
+    const env = {
+      ...serviceEnv(world, options.redisUrl),
+      DATABASE_URL: options.databaseUrl ? options.databaseUrl(world.testDb.url) : world.testDb.url,
+      // The database is a clone of the migrated template, seeded above.
+      RUN_MIGRATIONS: 'false',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    };
+    return new ProcessPipeline(world, env, queues, client);
+  }
+
+  get baseUrl(): string {
+    if (!this.apiPort) throw new Error('no api process started');
+    return `http://127.0.0.1:${this.apiPort}`;
+  }
+  protected get queues() {
+    return this.queueHandles;
+  }
+  protected get redis() {
+    return this.client;
+  }
+
+  /** Starts a process and waits until it says it is serving. */
+  async spawn(role: ServiceRole, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const extra = { ...env };
+    if (role !== 'worker') {
+      this.apiPort ??= await freePort();
+      extra.PORT = String(this.apiPort);
+    }
+    const service = await startService(role, { ...this.env, ...extra });
+    this.processes.push(service);
+    return service;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
+    await closeQueues(this.queueHandles).catch(() => {});
+    this.client.disconnect();
+    await this.closeWorld();
   }
 }
 
@@ -184,5 +338,3 @@ export function zendeskReplies(zendesk: FakeZendesk) {
   }
   return { zendeskReplies, zendeskDuplicated };
 }
-
-export { webhook };
