@@ -2,12 +2,23 @@
  * bench:ingest — signed Zendesk webhooks against the real service (separate process, real Postgres
  * and Redis), compared with the same intake transaction issued directly through postgres.js.
  * Prints one JSON line. Env: BENCH_DATABASE_URL (admin URL, default local postgres), REDIS_URL,
- * BENCH_SECONDS (default 15), BENCH_CONNECTIONS (default 32).
+ * BENCH_SECONDS (default 15), BENCH_CONNECTIONS (default 32), BENCH_RATE_LIMIT (webhook requests
+ * per client address per window; default: counted in Redis as in production, but above what one
+ * run sends, since every request here comes from 127.0.0.1; 0 switches the limiter off).
+ *
+ * What runs: one service process with the api role, as `npm run start:api` starts it: HTTP, rate
+ * limiter, intake, and the outbox relay that moves each triage row to BullMQ (every process runs
+ * one). No workers, so jobs wait in Redis; the bench removes its queue prefix afterwards. The
+ * ceiling calls acceptDelivery from this process, 32 at a time, pool 20: no HTTP, no relay.
+ * Both share the machine with autocannon (this process) and whatever else is running; the
+ * 1-minute load average before and after is printed for that reason.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createDatabase } from '../src/db/client.js';
 import { rowsOf } from '../src/db/rows.js';
@@ -20,7 +31,10 @@ const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const warmupSeconds = 3;
+const rateLimit = process.env.BENCH_RATE_LIMIT ?? '100000000';
 const secret = 'bench-secret';
+const queuePrefix = 'bench-ingest';
 const dbName = 'deskpilot_bench_ingest';
 const port = 3900 + Math.floor(Math.random() * 90);
 
@@ -71,9 +85,11 @@ async function startService() {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       ZENDESK_WEBHOOK_SECRETS: secret,
-      QUEUE_PREFIX: 'bench-ingest',
+      QUEUE_PREFIX: queuePrefix,
       DATABASE_POOL_MAX: '20',
       NODE_ENV: 'production',
+      RATE_LIMIT_WEBHOOKS_PER_IP: rateLimit,
+      RATE_LIMIT_WEBHOOKS_PER_KEY: rateLimit,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -92,19 +108,26 @@ async function startService() {
  * A short warm-up measures the rate, then a fixed number of requests (≈ rate × duration) is sent:
  * with a fixed amount every response is awaited, so accepted can be compared with rows written.
  */
-async function driveHttp(amount?: number) {
-  let n = amount ? 1_000_000 : 0;
+/** Each delivery is a new Zendesk ticket: the id must never repeat across runs of driveHttp. */
+let nextTicket = 0;
+
+async function driveHttp(amount?: number, duration = 2) {
   let accepted = 0;
+  // autocannon notices that `amount` is reached only on its 1-second tick, so its own duration
+  // (and a clock around the call) overstate the time by up to a second: time the requests instead.
+  let firstSent = 0;
+  let lastAnswered = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
-    ...(amount ? { amount } : { duration: 2 }),
+    ...(amount ? { amount } : { duration }),
     requests: [
       {
         method: 'POST',
         path: '/webhooks/zendesk',
         setupRequest: (req) => {
-          const body = JSON.stringify(event(n++));
+          firstSent ||= performance.now();
+          const body = JSON.stringify(event(nextTicket++));
           const ts = new Date().toISOString();
           return {
             ...req,
@@ -117,40 +140,50 @@ async function driveHttp(amount?: number) {
           };
         },
         onResponse: (status) => {
+          lastAnswered = performance.now();
           if (status === 202) accepted++;
         },
       },
     ],
   });
-  return { result, accepted };
+  return { result, accepted, seconds: (lastAnswered - firstSent) / 1000 };
 }
 
 /** The same transaction without HTTP: what Postgres alone can absorb on this machine. */
 async function ceiling(): Promise<number> {
   const db = await createDatabase({ url: dbUrl, poolMax: 20 });
-  let done = 0;
   let n = 5_000_000;
-  const deadline = Date.now() + Math.min(seconds, 10) * 1000;
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (Date.now() < deadline) {
-        const parsed = zendeskEventSchema.parse(event(n++));
-        await acceptDelivery(db.db, normalizeZendeskEvent(parsed, { scheme: 'zendesk-hmac' }));
-        done++;
-      }
-    }),
-  );
-  const rps = done / ((Date.now() - started) / 1000);
+  const run = async (ms: number) => {
+    let done = 0;
+    const deadline = Date.now() + ms;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (Date.now() < deadline) {
+          const parsed = zendeskEventSchema.parse(event(n++));
+          await acceptDelivery(db.db, normalizeZendeskEvent(parsed, { scheme: 'zendesk-hmac' }));
+          done++;
+        }
+      }),
+    );
+    return done / ((Date.now() - started) / 1000);
+  };
+  // Warmed the same way as the service: connections opened, statements prepared, code compiled.
+  await run(warmupSeconds * 1000);
+  const rps = await run(Math.min(seconds, 10) * 1000);
   await db.close();
   return rps;
 }
 
-async function countTickets(): Promise<number> {
+async function count(what: 'tickets' | 'pending outbox rows'): Promise<number> {
   const db = await createDatabase({ url: dbUrl, poolMax: 1 });
   try {
     const [row] = rowsOf<{ n: number }>(
-      await db.db.execute(sql`select count(*)::int as n from tickets`),
+      await db.db.execute(
+        what === 'tickets'
+          ? sql`select count(*)::int as n from tickets`
+          : sql`select count(*)::int as n from outbox where state = 'pending'`,
+      ),
     );
     return row!.n;
   } finally {
@@ -158,19 +191,52 @@ async function countTickets(): Promise<number> {
   }
 }
 
+/** The relay keeps up if the backlog is gone shortly after the load stops. */
+async function outboxPendingAfter(ms: number): Promise<number> {
+  const until = Date.now() + ms;
+  let pending = await count('pending outbox rows');
+  while (pending > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200));
+    pending = await count('pending outbox rows');
+  }
+  return pending;
+}
+
+/** No worker consumes the bench's jobs: drop its keys so runs do not pile up in Redis. */
+async function clearQueues() {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const load1 = () => Math.round(loadavg()[0]! * 10) / 10;
+
 await resetDatabase();
+await clearQueues();
+const loadBefore = load1();
 const service = await startService();
-let output: Record<string, number>;
+let output: Record<string, number | string>;
 try {
+  // Steady state is the target: the first seconds after boot (JIT, new connections, statements
+  // being prepared, cold caches in fresh backends) are slower, so they are not measured.
+  await driveHttp(undefined, warmupSeconds);
   const warmup = await driveHttp();
-  const amount = Math.max(1_000, Math.round((warmup.accepted / 2) * seconds));
+  const amount = Math.max(1_000, Math.round((warmup.accepted / warmup.seconds) * seconds));
   // In-flight warm-up requests settle before the baseline is taken.
   await new Promise((r) => setTimeout(r, 1_000));
-  const before = await countTickets();
-  const started = Date.now();
-  const { result, accepted } = await driveHttp(amount);
-  const elapsed = (Date.now() - started) / 1000;
-  const rowsWritten = (await countTickets()) - before;
+  const before = await count('tickets');
+  const { result, accepted, seconds: elapsed } = await driveHttp(amount);
+  const loadAfterHttp = load1();
+  const rowsWritten = (await count('tickets')) - before;
+  const outboxPending = await outboxPendingAfter(5_000);
   service.kill('SIGTERM');
   const ceilingRps = await ceiling();
   const rps = accepted / elapsed;
@@ -186,9 +252,17 @@ try {
     ratio: Math.round((rps / ceilingRps) * 100) / 100,
     seconds: Math.round(elapsed * 10) / 10,
     connections,
+    // Triage rows not yet handed to BullMQ 5 s after the load stopped (0: the relay kept up).
+    outboxPending,
+    service: 'one process, api role: HTTP + rate limiter + intake + outbox relay; no workers',
+    rateLimit: rateLimit === '0' ? 'off' : `${rateLimit} per address per window (counted)`,
+    load1Before: loadBefore,
+    load1AfterHttp: loadAfterHttp,
+    load1AfterCeiling: load1(),
   };
 } finally {
   service.kill('SIGKILL');
+  await clearQueues();
 }
 console.log(JSON.stringify(output));
 process.exit(0);
