@@ -319,6 +319,29 @@ export class ProcessPipeline extends Harness {
     return service;
   }
 
+  /**
+   * What Redis looks like once a SIGKILLed worker's job locks have expired and a stalled check has
+   * marked its jobs — fast-forwarded, because lockDuration (up to 150 s) plus the 30 s stalled
+   * interval would make each kill cost minutes. Only for jobs no live worker holds. Returns the
+   * jobs that will be picked up again as stalled, as `queue/jobId`.
+   */
+  async expireLocksOfDeadWorkers(): Promise<string[]> {
+    const stalled: string[] = [];
+    for (const queue of Object.values(this.queueHandles)) {
+      for (const id of await this.client.lrange(queue.toKey('active'), 0, -1)) {
+        await this.client.del(`${queue.toKey(id)}:lock`);
+        await this.client.sadd(queue.toKey('stalled'), id);
+        stalled.push(`${queue.name}/${id}`);
+      }
+      await this.client.del(queue.toKey('stalled-check'));
+    }
+    return stalled;
+  }
+
+  queue(name: keyof Queues): Queue {
+    return this.queueHandles[name];
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill('SIGKILL')));
     await closeQueues(this.queueHandles).catch(() => {});
