@@ -107,6 +107,23 @@ describe('intake of a new helpdesk ticket in one statement', () => {
     ).toBe(true);
   });
 
+  it('stores awkward text exactly as the general path does', async () => {
+    // A lone surrogate becomes U+FFFD on the wire for a text parameter; jsonb would refuse its
+    // JSON escape. Literal backslashes and astral characters pass through unchanged.
+    for (const description of ['half \uD83D pair', 'tail \uDE00', 'a\\ud800b', 'smile 😀 ok']) {
+      const stored = [];
+      for (const createsTicket of [true, false]) {
+        const result = await acceptDelivery(db, {
+          ...created(freshTicketId(), { description }),
+          createsTicket,
+        });
+        stored.push((await listMessages(db, result.ticketId!))[0]?.bodyText);
+      }
+      expect(stored[0]).toBe(stored[1]);
+      expect(stored[0]).toBe(Buffer.from(description, 'utf8').toString('utf8'));
+    }
+  });
+
   it('answers a redelivery with the same ticket and message and writes nothing', async () => {
     const delivery = created(freshTicketId());
     const first = await acceptDelivery(db, delivery);

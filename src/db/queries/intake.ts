@@ -103,13 +103,22 @@ select (select id from ticket) as ticket_id`;
  * enclosing transaction with it.
  */
 export async function insertNewTicketDelivery(db: Db, write: NewTicketWrite): Promise<boolean> {
-  const input = JSON.stringify({
+  const rows = {
     inbox: write.inbox,
     ticket: write.ticket,
     messages: write.message ? [write.message] : [],
     events: write.events,
     outbox: write.outbox,
-  });
+  };
+  let input = JSON.stringify(rows);
+  // JSON.stringify writes a lone surrogate as a \udXXX escape, which jsonb refuses, while a text
+  // parameter (the general path) is UTF-8 encoded with U+FFFD in its place: do the same here. The
+  // test also matches an escaped backslash before "ud8…", which only costs the second pass.
+  if (/\\ud[89a-f]/i.test(input)) {
+    input = JSON.stringify(rows, (_key, value) =>
+      typeof value === 'string' ? value.replace(loneSurrogate, '\uFFFD') : value,
+    );
+  }
   let result: unknown;
   try {
     // A named query: postgres.js prepares the constant text once per connection (PGlite ignores it).
@@ -129,7 +138,14 @@ export async function insertNewTicketDelivery(db: Db, write: NewTicketWrite): Pr
   return row?.ticket_id === write.ticket.id;
 }
 
-const lostRaceConstraint = 'inbox_events_ticket_id_tickets_id_fk';
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+// The inbox row's ticket and message are ours and written in the same statement, so these checks
+// fail only when the ticket insert did nothing (the message is skipped with it).
+const lostRaceConstraints = new Set([
+  'inbox_events_ticket_id_tickets_id_fk',
+  'inbox_events_message_id_messages_id_fk',
+]);
 
 /** The foreign key violation that means "another delivery created this ticket first". */
 function isLostTicketRace(err: unknown): boolean {
@@ -139,7 +155,12 @@ function isLostTicketRace(err: unknown): boolean {
     seen.add(current);
     const e = current as { code?: unknown; constraint_name?: unknown; constraint?: unknown };
     // postgres.js names the field constraint_name, PGlite constraint; drizzle wraps either in cause.
-    if (e.code === '23503' && (e.constraint_name ?? e.constraint) === lostRaceConstraint) {
+    const constraint = e.constraint_name ?? e.constraint;
+    if (
+      e.code === '23503' &&
+      typeof constraint === 'string' &&
+      lostRaceConstraints.has(constraint)
+    ) {
       return true;
     }
     current = (current as { cause?: unknown }).cause;
