@@ -121,7 +121,9 @@ export async function insertNewTicketDelivery(db: Db, write: NewTicketWrite): Pr
   }
   let result: unknown;
   try {
-    // A named query: postgres.js prepares the constant text once per connection (PGlite ignores it).
+    // A named query: postgres.js prepares the constant text once per connection (PGlite ignores
+    // the name). Behind PgBouncer in transaction mode that needs PgBouncer 1.21+ with
+    // max_prepared_statements set.
     result = await db._.session
       .prepareQuery(
         { sql: insertNewTicketSql, params: [input] },
