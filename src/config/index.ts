@@ -35,7 +35,11 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: z.url().default('http://localhost:3000'),
   /** Inbox sign-in sessions: absolute lifetime, and whether the cookie is Secure (auto = when PUBLIC_URL is https). */
-  SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(24 * 30).default(12),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .min(0.1)
+    .max(24 * 30)
+    .default(12),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
 
   DATABASE_URL: z
