@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Db } from '../../../src/db/client.js';
 import { rowsOf } from '../../../src/db/rows.js';
+import type { FakeZendesk } from '../../support/fake-zendesk.js';
 import type { ReceivedMessage } from '../../support/smtp-server.js';
 import { rawHeaderValues } from '../../support/smtp-server.js';
 
@@ -250,3 +251,15 @@ export const cleanInvariants = {
   stuckJobs: 0,
   jobsLost: 0,
 };
+
+/** Replies Deskpilot posted to the fake Zendesk (comments not written by the requester). */
+export function zendeskReplies(zendesk: FakeZendesk) {
+  let zendeskReplies = 0;
+  let zendeskDuplicated = 0;
+  for (const ticket of zendesk.tickets.values()) {
+    const replies = ticket.comments.filter((c) => c.authorId !== ticket.requesterId).length;
+    zendeskReplies += replies;
+    if (replies > 1) zendeskDuplicated++;
+  }
+  return { zendeskReplies, zendeskDuplicated };
+}

@@ -15,8 +15,9 @@ import { testConfig, ZENDESK_SECRET } from '../../support/deps.js';
 import { FakeZendesk } from '../../support/fake-zendesk.js';
 import { freePort } from '../../support/redis-server.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
-import { type PipelineReport, pipelineReport, settle } from './invariants.js';
+import { type PipelineReport, pipelineReport, settle, zendeskReplies } from './invariants.js';
 import { type ServiceProcess, type ServiceRole, startService } from './service.js';
+import { expireLocksOfDeadWorkers } from './stalls.js';
 import { type TrafficSecrets, type WebhookRequest, webhook } from './traffic.js';
 
 export const TEAM_ADDRESS = 'team@deskpilot.test';
@@ -319,23 +320,9 @@ export class ProcessPipeline extends Harness {
     return service;
   }
 
-  /**
-   * What Redis looks like once a SIGKILLed worker's job locks have expired and a stalled check has
-   * marked its jobs — fast-forwarded, because lockDuration (up to 150 s) plus the 30 s stalled
-   * interval would make each kill cost minutes. Only for jobs no live worker holds. Returns the
-   * jobs that will be picked up again as stalled, as `queue/jobId`.
-   */
-  async expireLocksOfDeadWorkers(): Promise<string[]> {
-    const stalled: string[] = [];
-    for (const queue of Object.values(this.queueHandles)) {
-      for (const id of await this.client.lrange(queue.toKey('active'), 0, -1)) {
-        await this.client.del(`${queue.toKey(id)}:lock`);
-        await this.client.sadd(queue.toKey('stalled'), id);
-        stalled.push(`${queue.name}/${id}`);
-      }
-      await this.client.del(queue.toKey('stalled-check'));
-    }
-    return stalled;
+  /** See expireLocksOfDeadWorkers: call it when every worker process is dead. */
+  expireLocksOfDeadWorkers(): Promise<string[]> {
+    return expireLocksOfDeadWorkers(this.client, this.queueHandles);
   }
 
   queue(name: keyof Queues): Queue {
@@ -348,16 +335,4 @@ export class ProcessPipeline extends Harness {
     this.client.disconnect();
     await this.closeWorld();
   }
-}
-
-/** Comments Deskpilot posted to the fake Zendesk (anything not written by the requester). */
-export function zendeskReplies(zendesk: FakeZendesk) {
-  let zendeskReplies = 0;
-  let zendeskDuplicated = 0;
-  for (const ticket of zendesk.tickets.values()) {
-    const replies = ticket.comments.filter((c) => c.authorId !== ticket.requesterId).length;
-    zendeskReplies += replies;
-    if (replies > 1) zendeskDuplicated++;
-  }
-  return { zendeskReplies, zendeskDuplicated };
 }

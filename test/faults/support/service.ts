@@ -5,6 +5,15 @@ const root = path.resolve(import.meta.dirname, '../../..');
 
 export type ServiceRole = 'api' | 'worker' | 'both';
 
+export interface ServiceOptions {
+  /** Copy the process's output to this process's stderr (FAULT_ECHO=1 does it for tests). */
+  echo?: boolean;
+  /** Run under `nice -n <nice>`. */
+  nice?: number;
+  /** Extra node flags, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
+}
+
 export interface ServiceExit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -23,7 +32,7 @@ export class ServiceProcess {
   private constructor(
     readonly role: ServiceRole,
     env: Record<string, string>,
-    options: { echo?: boolean },
+    options: ServiceOptions,
   ) {
     const args =
       role === 'worker'
@@ -31,14 +40,18 @@ export class ServiceProcess {
         : role === 'api'
           ? ['src/main.ts', '--role', 'api']
           : ['src/main.ts'];
-    this.child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', ...args];
+    // `nice` execs node in place: the pid is node's, signals reach it directly.
+    const [command, ...argv] = options.nice ? ['nice', '-n', String(options.nice), ...node] : node;
+    this.child = spawn(command!, argv, {
       cwd: root,
       env: { ...process.env, NODE_ENV: 'production', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer) => {
       const text = chunk.toString();
-      this.output += text;
+      // The tail is enough to wait for a line and to show on failure; long soaks log a lot.
+      this.output = (this.output + text).slice(-2_000_000);
       if (options.echo) process.stderr.write(text);
       for (const watcher of [...this.watchers]) watcher();
     };
@@ -52,7 +65,7 @@ export class ServiceProcess {
   static spawn(
     role: ServiceRole,
     env: Record<string, string>,
-    options: { echo?: boolean } = {},
+    options: ServiceOptions = {},
   ): ServiceProcess {
     return new ServiceProcess(role, env, options);
   }
@@ -112,9 +125,10 @@ export class ServiceProcess {
 export async function startService(
   role: ServiceRole,
   env: Record<string, string>,
-  options: { echo?: boolean; timeoutMs?: number } = {},
+  options: ServiceOptions & { timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
   const service = ServiceProcess.spawn(role, env, {
+    ...options,
     echo: options.echo ?? process.env.FAULT_ECHO === '1',
   });
   try {

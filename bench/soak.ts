@@ -1,0 +1,496 @@
+/**
+ * bench:soak — the whole service under sustained mixed load while faults are injected, then a
+ * check that nothing was lost or done twice. Prints one JSON object (and exits 1 if anything was
+ * lost or duplicated).
+ *
+ *   npm run bench:soak -- --minutes 2 --rps 100 [--fault-every 20] [--settle-minutes 5]
+ *                         [--worker-nice 10] [--natural-stalls] [--keep] [--verbose]
+ *                         [--profile-dir DIR]
+ *
+ * What runs, all real and local:
+ * - the service as two processes from the production entry points: `src/main.ts --role api`
+ *   (HTTP, rate limiter, intake, outbox relay) and `src/worker.ts` (every BullMQ worker, relay).
+ *   On one small machine they share the cores (in production they run on separate replicas);
+ *   --worker-nice N runs the worker under `nice` so intake comes first (off by default: a niced
+ *   worker restarted under heavy load took minutes to boot);
+ * - a throwaway Postgres database (created from BENCH_DATABASE_URL, the admin URL; dropped at the
+ *   end unless --keep), migrated and loaded with the sample knowledge base;
+ * - a redis-server of its own with an append-only file (BullMQ's production setting), which the
+ *   bench SIGKILLs and restarts on the same port;
+ * - an SMTP sink (nodemailer's smtp-server) counting every message per Message-ID, and a fake
+ *   Zendesk taking replies to Zendesk tickets.
+ *
+ * Load: `rps` webhooks per second, in turn Zendesk (signed), generic JSON (integration API key) and
+ * raw email (basic auth), each a new ticket the sample knowledge base answers. Every webhook is
+ * sent like a real sender would: a 10 s timeout, then retries with backoff and jitter on 429, 5xx,
+ * a timeout or a network error, with the same delivery id, until the settle window ends. An agent
+ * approves every pending draft through the drafts API (agent API key, 8 approvals at a time).
+ *
+ * Faults, every `--fault-every` seconds in turn: Redis SIGKILLed and restarted after 1 s; the
+ * worker process SIGKILLed and a new one started. A killed worker's jobs stay locked in Redis until
+ * their lock expires (up to 150 s) and a stalled check runs (30 s); the bench fast-forwards that
+ * (deletes the dead worker's locks and marks its jobs stalled) unless --natural-stalls is given.
+ *
+ * After the load, the agent keeps approving until every ticket is drafted and decided and the
+ * pipeline is idle, then the invariants are read from Postgres, Redis, the SMTP sink and the fake
+ * Zendesk (see test/faults/support/invariants.ts).
+ *
+ * Numbers: p50Ms/p99Ms are webhook HTTP response times (every attempt); acceptP99Ms is first
+ * attempt to acceptance (retries included); ticketToSentP99Ms is ticket creation to reply sent
+ * (includes the agent's approval loop). `lost` counts accepted tickets that are missing, never
+ * triaged or drafted, and approved replies never delivered; `duplicates` counts second tickets,
+ * triages, drafts or deliveries; `emailsDuplicated` counts Message-IDs received twice, emails no
+ * delivery row accounts for, and Zendesk tickets with two replies. Deliveries a SIGKILL caught
+ * mid-send are `uncertain` (a human is alerted; never resent) and are listed apart.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
+import postgres from 'postgres';
+import { createApiKey } from '../src/auth/api-keys.js';
+import { kbImport } from '../src/cli/commands/kb-import.js';
+import { createDatabase } from '../src/db/client.js';
+import { rowsOf } from '../src/db/rows.js';
+import { prepareDatabase } from '../src/deps.js';
+import { closeQueues, createQueues } from '../src/queue/queues.js';
+import { createProducerConnection } from '../src/queue/redis.js';
+import { pipelineReport, zendeskReplies } from '../test/faults/support/invariants.js';
+import { RedisProcess } from '../test/faults/support/redis.js';
+import { type ServiceProcess, startService } from '../test/faults/support/service.js';
+import { expireLocksOfDeadWorkers } from '../test/faults/support/stalls.js';
+import { webhook } from '../test/faults/support/traffic.js';
+import { FakeZendesk } from '../test/support/fake-zendesk.js';
+import { freePort } from '../test/support/redis-server.js';
+import { TestSmtpServer } from '../test/support/smtp-server.js';
+
+const { values: args } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '1' },
+    rps: { type: 'string', default: '100' },
+    'fault-every': { type: 'string', default: '20' },
+    'settle-minutes': { type: 'string', default: '5' },
+    'worker-nice': { type: 'string', default: '0' },
+    'profile-dir': { type: 'string' },
+    'natural-stalls': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+  },
+});
+const minutes = Number(args.minutes);
+const rps = Number(args.rps);
+const faultEverySeconds = Number(args['fault-every']);
+const settleMinutes = Number(args['settle-minutes']);
+const workerNice = Number(args['worker-nice']);
+const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const TEAM = 'team@deskpilot.test';
+const ZENDESK_SECRET = 'soak-zendesk-secret';
+const INBOUND = 'inbound:soak-pass';
+const runId = randomBytes(3).toString('hex');
+const dbName = `deskpilot_soak_${runId}`;
+const dbUrl = (() => {
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+})();
+const log = (msg: string) => {
+  if (args.verbose) console.error(`[soak ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+}
+
+/** Undo steps, last first; run at the end, or when anything fails on the way. */
+const teardown: (() => Promise<unknown>)[] = [];
+async function tearDown(): Promise<void> {
+  for (const step of teardown.reverse()) await step().catch(() => {});
+}
+process.on('uncaughtException', async (err) => {
+  console.error(err);
+  await tearDown();
+  process.exit(2);
+});
+process.on('unhandledRejection', async (err) => {
+  console.error(err);
+  await tearDown();
+  process.exit(2);
+});
+
+// ── World ──────────────────────────────────────────────────────────────────────────────────────
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+await admin.unsafe(`CREATE DATABASE ${dbName}`);
+await admin.end();
+if (!args.keep) {
+  teardown.push(async () => {
+    const drop = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await drop.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await drop.end();
+  });
+}
+const database = await createDatabase({ url: dbUrl, poolMax: 4 });
+teardown.push(() => database.close());
+await prepareDatabase(database);
+await kbImport(database.db, path.resolve(import.meta.dirname, '../samples/kb'));
+const agentKey = (await createApiKey(database.db, { name: 'soak agent', role: 'agent' })).key;
+const integrationKey = (await createApiKey(database.db, { name: 'soak hook', role: 'integration' }))
+  .key;
+const redis = await RedisProcess.start({ persistent: true });
+teardown.push(() => redis.close());
+const smtp = await TestSmtpServer.start();
+teardown.push(() => smtp.close());
+const zendesk = await FakeZendesk.start();
+teardown.push(() => zendesk.close());
+const port = await freePort();
+const queuePrefix = `soak-${runId}`;
+const env: Record<string, string> = {
+  DATABASE_URL: dbUrl,
+  RUN_MIGRATIONS: 'false',
+  REDIS_URL: redis.url,
+  QUEUE_PREFIX: queuePrefix,
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  // Info: the processes announce that they started (requests are logged at debug).
+  LOG_LEVEL: 'info',
+  SMTP_URL: smtp.url(),
+  SUPPORT_ADDRESS: 'support@deskpilot.test',
+  SLA_NOTIFY: TEAM,
+  ZENDESK_WEBHOOK_SECRETS: ZENDESK_SECRET,
+  ZENDESK_API_URL: zendesk.url,
+  ZENDESK_EMAIL: zendesk.email,
+  ZENDESK_API_TOKEN: zendesk.token,
+  ZENDESK_WRITEBACK: 'false',
+  INBOUND_BASIC_AUTH: INBOUND,
+  MAX_REPLIES_PER_RECIPIENT_PER_DAY: '1000',
+  // One client address sends everything here; the limiter still counts in Redis as in production.
+  RATE_LIMIT_WEBHOOKS_PER_IP: '100000000',
+  RATE_LIMIT_WEBHOOKS_PER_KEY: '100000000',
+  RATE_LIMIT_API_PER_KEY: '100000000',
+  RATE_LIMIT_API_PER_IP: '100000000',
+};
+// --profile-dir: V8 CPU profiles of both processes (written when they exit), for a look at
+// where the time goes.
+const nodeArgs = args['profile-dir']
+  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['profile-dir'])}`]
+  : [];
+const api = await startService('api', env, { nodeArgs });
+teardown.push(() => api.kill('SIGKILL'));
+const startWorker = () => startService('worker', env, { nice: workerNice || undefined, nodeArgs });
+let worker: ServiceProcess = await startWorker();
+teardown.push(() => worker.kill('SIGKILL'));
+const client = createProducerConnection(redis.url, { enableOfflineQueue: true });
+client.on('error', () => {});
+const queues = createQueues(client, queuePrefix, pino({ level: 'silent' }));
+teardown.push(async () => {
+  await closeQueues(queues);
+  client.disconnect();
+});
+const baseUrl = `http://127.0.0.1:${port}`;
+const secrets = { zendeskSecret: ZENDESK_SECRET, inboundBasicAuth: INBOUND, integrationKey };
+log(`world ready: database ${dbName}, redis :${redis.port}, api :${port}`);
+
+// ── Senders ───────────────────────────────────────────────────────────────────────────────────
+const total = Math.round(minutes * 60 * rps);
+/** Senders keep retrying until the settle window ends; what is still refused then is counted. */
+let sendersGiveUpAt = Number.POSITIVE_INFINITY;
+const latencies: number[] = [];
+const acceptLatencies: number[] = [];
+const accepted = new Set<string>();
+const statusCounts: Record<string, number> = {};
+let retries = 0;
+let rejected = 0;
+
+/**
+ * One webhook, sent the way helpdesks send them: a 10 s timeout per attempt (Zendesk gives up
+ * after 12 s), then retries with exponential backoff and jitter, for as long as the run lasts.
+ */
+async function send(i: number): Promise<void> {
+  const first = Date.now();
+  for (let attempt = 0; Date.now() < sendersGiveUpAt; attempt++) {
+    const request = webhook(i, runId, secrets);
+    if (request.zendeskTicketId && !zendesk.tickets.has(request.zendeskTicketId)) {
+      zendesk.seedTicket({ id: request.zendeskTicketId });
+    }
+    const started = Date.now();
+    let status = 0;
+    let ticketId: string | undefined;
+    try {
+      const res = await fetch(`${baseUrl}${request.path}`, {
+        ...request.init,
+        signal: AbortSignal.timeout(10_000),
+      });
+      status = res.status;
+      ticketId = ((await res.json().catch(() => ({}))) as { ticketId?: string }).ticketId;
+    } catch {
+      status = 0;
+    }
+    latencies.push(Date.now() - started);
+    statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+    if ((status === 202 || status === 200) && ticketId) {
+      accepted.add(ticketId);
+      acceptLatencies.push(Date.now() - first);
+      return;
+    }
+    if (status !== 0 && status !== 429 && status < 500) break;
+    retries++;
+    await sleep(Math.min(1_000 * 2 ** attempt, 30_000) * (0.5 + Math.random() / 2));
+  }
+  rejected++;
+}
+
+// ── Agent ─────────────────────────────────────────────────────────────────────────────────────
+const approvalLatencies: number[] = [];
+let approvals = 0;
+let approvalConflicts = 0;
+let agentRunning = true;
+const agentHeaders = { 'content-type': 'application/json', authorization: `Bearer ${agentKey}` };
+
+async function approvePending(): Promise<number> {
+  const res = await fetch(`${baseUrl}/api/drafts?limit=100`, { headers: agentHeaders }).catch(
+    () => null,
+  );
+  if (res?.status !== 200) return 0;
+  const { drafts } = (await res.json()) as { drafts: { id: string; lockVersion: number }[] };
+  let next = 0;
+  const one = async () => {
+    while (next < drafts.length) {
+      const draft = drafts[next++]!;
+      const started = Date.now();
+      const answer = await fetch(`${baseUrl}/api/drafts/${draft.id}/approve`, {
+        method: 'POST',
+        headers: agentHeaders,
+        body: JSON.stringify({ lockVersion: draft.lockVersion }),
+      }).catch(() => null);
+      approvalLatencies.push(Date.now() - started);
+      if (answer?.status === 200) approvals++;
+      else if (answer?.status === 409) approvalConflicts++;
+      await answer?.body?.cancel();
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, one));
+  return drafts.length;
+}
+
+const agent = (async () => {
+  while (agentRunning) {
+    const seen = await approvePending();
+    if (seen < 100) await sleep(300);
+  }
+})();
+
+// ── Faults ────────────────────────────────────────────────────────────────────────────────────
+const faults: { atSeconds: number; kind: string; ms: number; note?: string }[] = [];
+const loadStarted = Date.now();
+let faultsRunning = true;
+
+let deadWorkersCpuSeconds = 0;
+
+async function restartWorker(): Promise<void> {
+  const started = Date.now();
+  deadWorkersCpuSeconds += cpuSeconds(worker.pid);
+  await worker.kill('SIGKILL');
+  let note: string | undefined;
+  if (!args['natural-stalls']) {
+    const stalled = await expireLocksOfDeadWorkers(client, queues);
+    note = `${stalled.length} active jobs fast-forwarded to stalled`;
+  }
+  worker = await startWorker();
+  faults.push({
+    atSeconds: Math.round((started - loadStarted) / 1000),
+    kind: 'worker SIGKILL + restart',
+    ms: Date.now() - started,
+    note,
+  });
+  log(`worker restarted (${note ?? 'natural stalls'})`);
+}
+
+async function restartRedis(): Promise<void> {
+  const started = Date.now();
+  await redis.restart(1_000);
+  faults.push({
+    atSeconds: Math.round((started - loadStarted) / 1000),
+    kind: 'redis SIGKILL + restart',
+    ms: Date.now() - started,
+  });
+  log('redis restarted');
+}
+
+const faultLoop = (async () => {
+  let n = 0;
+  for (;;) {
+    const due = loadStarted + (n + 1) * faultEverySeconds * 1000;
+    while (Date.now() < due) {
+      if (!faultsRunning) return;
+      await sleep(Math.min(250, due - Date.now()));
+    }
+    if (!faultsRunning) return;
+    await (n % 2 === 0 ? restartRedis() : restartWorker());
+    n++;
+  }
+})();
+
+// ── Load ──────────────────────────────────────────────────────────────────────────────────────
+const loadAvgBefore = loadavg()[0];
+const inflight = new Set<Promise<void>>();
+let maxInflight = 0;
+for (let i = 0; i < total; i++) {
+  const due = loadStarted + (i * 1000) / rps;
+  const wait = due - Date.now();
+  if (wait > 0) await sleep(wait);
+  const p = send(i).finally(() => inflight.delete(p));
+  inflight.add(p);
+  maxInflight = Math.max(maxInflight, inflight.size);
+  if (i % (rps * 10) === 0) log(`sent ${i}/${total}, in flight ${inflight.size}`);
+}
+const sendSeconds = (Date.now() - loadStarted) / 1000;
+faultsRunning = false;
+await faultLoop;
+sendersGiveUpAt = Date.now() + settleMinutes * 60_000;
+await Promise.all(inflight);
+const allAcceptedSeconds = (Date.now() - loadStarted) / 1000;
+log(`load done in ${sendSeconds.toFixed(1)} s; settling`);
+
+// ── Settle ────────────────────────────────────────────────────────────────────────────────────
+const settleStarted = Date.now();
+const settleDeadline = settleStarted + settleMinutes * 60_000;
+let quiet = 0;
+let report = await pipelineReport({ db: database.db, queues, redis: client });
+while (Date.now() < settleDeadline) {
+  await sleep(1_000);
+  report = await pipelineReport({ db: database.db, queues, redis: client }).catch(() => report);
+  const [pending] = rowsOf<{ n: number }>(
+    await database.db.execute(
+      sql`select count(*)::int as n from drafts where status = 'pending_approval'`,
+    ),
+  );
+  const idle =
+    report.outboxPending === 0 &&
+    report.stuckJobs === 0 &&
+    report.undrafted === 0 &&
+    report.untriaged === 0 &&
+    pending!.n === 0 &&
+    !(report.deliveries.pending || report.deliveries.sending);
+  quiet = idle ? quiet + 1 : 0;
+  if (quiet >= 3) break;
+  if ((Date.now() - settleStarted) % 10_000 < 1_000) {
+    log(
+      `settling: outbox ${report.outboxPending}, stuck jobs ${report.stuckJobs}, pending drafts ${pending!.n}, deliveries ${JSON.stringify(report.deliveries)}`,
+    );
+  }
+}
+const settleSeconds = Math.round((Date.now() - settleStarted) / 1000);
+const apiCpu = cpuSeconds(api.pid);
+const workerCpu = deadWorkersCpuSeconds + cpuSeconds(worker.pid);
+agentRunning = false;
+await agent;
+
+// ── Report ────────────────────────────────────────────────────────────────────────────────────
+report = await pipelineReport({
+  db: database.db,
+  queues,
+  redis: client,
+  emails: smtp.received,
+  acceptedTicketIds: accepted,
+  teamAddresses: [TEAM],
+});
+const replies = zendeskReplies(zendesk);
+const [sentLatency] = rowsOf<{ p50: number | null; p99: number | null }>(
+  await database.db.execute(sql`
+    select percentile_cont(0.5) within group (order by ms) as p50,
+           percentile_cont(0.99) within group (order by ms) as p99
+    from (select extract(epoch from (d.sent_at - t.created_at)) * 1000 as ms
+          from deliveries d join tickets t on t.id = d.ticket_id where d.state = 'sent') x`),
+);
+latencies.sort((a, b) => a - b);
+acceptLatencies.sort((a, b) => a - b);
+approvalLatencies.sort((a, b) => a - b);
+const undelivered = (report.deliveries.pending ?? 0) + (report.deliveries.sending ?? 0);
+const lost = report.lostTickets + report.untriaged + report.undrafted + undelivered;
+const duplicates =
+  report.duplicateTickets + report.triagedTwice + report.draftedTwice + report.duplicateDeliveries;
+const emailsDuplicated =
+  report.emailsDuplicated + report.emailsUnaccounted + replies.zendeskDuplicated;
+const result = {
+  minutes,
+  rps,
+  achievedRps: Math.round((total / sendSeconds) * 10) / 10,
+  /** Time from the first webhook until every sender had its answer (retries included). */
+  allAcceptedSeconds: Math.round(allAcceptedSeconds),
+  sent: total,
+  accepted: accepted.size,
+  rejected,
+  retries,
+  statusCounts,
+  lost,
+  duplicates,
+  emailsSent: report.emailsSent,
+  emailsDuplicated,
+  zendeskReplies: replies.zendeskReplies,
+  p50Ms: percentile(latencies, 50),
+  p99Ms: percentile(latencies, 99),
+  maxMs: latencies.at(-1) ?? 0,
+  acceptP99Ms: percentile(acceptLatencies, 99),
+  ticketToSentP50Ms: Math.round(sentLatency?.p50 ?? 0),
+  ticketToSentP99Ms: Math.round(sentLatency?.p99 ?? 0),
+  approvals,
+  approvalConflicts,
+  approvalP99Ms: percentile(approvalLatencies, 99),
+  tickets: report.tickets,
+  deliveries: report.deliveries,
+  alertEmails: report.alertEmails,
+  lostDetail: {
+    acceptedButMissing: report.lostTickets,
+    untriaged: report.untriaged,
+    undrafted: report.undrafted,
+    approvedButUndelivered: undelivered,
+    jobsLost: report.jobsLost,
+  },
+  duplicateDetail: {
+    tickets: report.duplicateTickets,
+    triages: report.triagedTwice,
+    drafts: report.draftedTwice,
+    deliveries: report.duplicateDeliveries,
+    emailMessageIds: report.emailsDuplicated,
+    emailsWithoutDelivery: report.emailsUnaccounted,
+    zendeskTicketsWithTwoReplies: replies.zendeskDuplicated,
+  },
+  emailsMissing: report.emailsMissing,
+  deadLettered: report.deadLettered,
+  stuckJobs: report.stuckJobs,
+  outboxPending: report.outboxPending,
+  jobs: report.jobs,
+  faults,
+  lockExpiry: args['natural-stalls'] ? 'natural' : 'fast-forwarded after each worker kill',
+  workerNice,
+  settleSeconds,
+  maxInflightWebhooks: maxInflight,
+  /** CPU the service used for the whole run, per accepted ticket (2 cores on the bench box). */
+  apiCpuMsPerTicket: Math.round((apiCpu * 1000) / Math.max(1, accepted.size)),
+  workerCpuMsPerTicket: Math.round((workerCpu * 1000) / Math.max(1, accepted.size)),
+  loadAvg1mBefore: Math.round((loadAvgBefore ?? 0) * 100) / 100,
+  loadAvg1mAfter: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+  apiAlive: api.alive,
+  database: args.keep ? dbName : undefined,
+};
+console.log(JSON.stringify(result, null, 2));
+
+// ── Teardown ──────────────────────────────────────────────────────────────────────────────────
+await Promise.all([api.kill('SIGTERM'), worker.kill('SIGTERM')]);
+await tearDown();
+process.exit(lost === 0 && duplicates === 0 && emailsDuplicated === 0 ? 0 : 1);
