@@ -11,7 +11,7 @@ import type { ArticleInput } from './types.js';
  * Bumped whenever parsing, chunking or lexical analysis changes how an unchanged article is
  * indexed; it is part of the content hash, so every article is re-indexed once after an upgrade.
  */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2; // 2: ordered-bigram postings
 
 export function articleBlocks(article: Pick<ArticleInput, 'body' | 'format' | 'title'>): Block[] {
   const blocks =

@@ -38,8 +38,10 @@ describe('retrieval quality on the bitext dev set', () => {
     expect(hybrid.ndcg10).toBeGreaterThan(lexical.ndcg10);
   });
 
-  it('BM25F clears the Xapian BM25 reference (MRR@10 0.685)', () => {
+  it('BM25F clears the Xapian BM25 reference (MRR@10 0.685) and keeps its measured level', () => {
     expect(results.lexical!.mrr10).toBeGreaterThan(0.685);
-    expect(results.hybrid!.mrr10).toBeGreaterThan(0.72);
+    // Measured on this subset with ordered-bigram term dependence: lexical 0.717, hybrid 0.736.
+    expect(results.lexical!.mrr10).toBeGreaterThan(0.71);
+    expect(results.hybrid!.mrr10).toBeGreaterThan(0.73);
   });
 });

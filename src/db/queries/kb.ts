@@ -128,28 +128,39 @@ export async function insertChunks(
 /**
  * Builds the BM25F postings of an article's chunks from Postgres' own analysis of each field
  * (`to_tsvector(text_config, …)`), then records field lengths and adds the chunks to the corpus
- * statistics.
+ * statistics. Besides one row per lexeme, each field yields one row per ordered bigram: two
+ * lexemes adjacent once stop words are removed ("cancel my order" → `cancel` chr(31) `order`),
+ * the ordered-window feature of the sequential dependence model. The separator is the ASCII unit
+ * separator: the text-search parser splits on control characters, so no lexeme contains it and a
+ * bigram row never collides with a lexeme row. Field lengths count lexemes only.
  */
 export async function indexChunkPostings(db: Db, articleId: string, title: string): Promise<void> {
   await db.execute(sql`
     insert into kb_postings (text_config, lexeme, chunk_id, title_tf, section_tf, body_tf)
-    select c.text_config, t.lexeme, c.id,
-      coalesce(sum(t.n) filter (where t.field = 0), 0)::int,
-      coalesce(sum(t.n) filter (where t.field = 1), 0)::int,
-      coalesce(sum(t.n) filter (where t.field = 2), 0)::int
-    from kb_chunks c
-    cross join lateral (
-      select lexeme, coalesce(array_length(positions, 1), 1) n, 0 field
-        from unnest(to_tsvector(c.text_config::regconfig, ${title}))
+    with tokens as (
+      select c.id chunk_id, c.text_config, f.field, t.lexeme, p.pos
+      from kb_chunks c
+      cross join lateral (values (0, ${title}::text), (1, c.section), (2, c.text)) f(field, body)
+      cross join lateral unnest(to_tsvector(c.text_config::regconfig, f.body)) t
+      cross join lateral unnest(t.positions) p(pos)
+      where c.article_id = ${articleId}
+    ),
+    terms as (
+      select chunk_id, text_config, field, lexeme term from tokens
       union all
-      select lexeme, coalesce(array_length(positions, 1), 1), 1
-        from unnest(to_tsvector(c.text_config::regconfig, c.section))
-      union all
-      select lexeme, coalesce(array_length(positions, 1), 1), 2
-        from unnest(to_tsvector(c.text_config::regconfig, c.text))
-    ) t
-    where c.article_id = ${articleId}
-    group by c.text_config, t.lexeme, c.id`);
+      select chunk_id, text_config, field, lexeme || chr(31) || next_lexeme from (
+        select chunk_id, text_config, field, lexeme,
+          lead(lexeme) over (partition by chunk_id, field order by pos) next_lexeme
+        from tokens
+      ) x
+      where next_lexeme is not null
+    )
+    select text_config, term, chunk_id,
+      (count(*) filter (where field = 0))::int,
+      (count(*) filter (where field = 1))::int,
+      (count(*) filter (where field = 2))::int
+    from terms
+    group by text_config, term, chunk_id`);
   await db.execute(sql`
     update kb_chunks c set
       title_length = x.t, section_length = x.s, body_length = x.b
@@ -157,6 +168,7 @@ export async function indexChunkPostings(db: Db, articleId: string, title: strin
       select chunk_id, sum(title_tf)::int t, sum(section_tf)::int s, sum(body_tf)::int b
       from kb_postings
       where chunk_id in (select id from kb_chunks where article_id = ${articleId})
+        and strpos(lexeme, chr(31)) = 0
       group by chunk_id
     ) x
     where c.id = x.chunk_id`);

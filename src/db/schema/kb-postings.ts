@@ -4,7 +4,8 @@ import { kbChunks } from './kb-chunks.js';
 /**
  * Inverted index for BM25F: one row per (lexeme, chunk) with the term frequency in each field.
  * Lexemes come from Postgres' own `to_tsvector(text_config, …)`, so stemming and stop words are
- * the language's text-search configuration. Document frequencies are counted from these rows at
+ * the language's text-search configuration. Ordered bigrams (two lexemes adjacent once stop words
+ * are dropped) are rows too, their lexemes joined by chr(31), for term-dependence scoring. Document frequencies are counted from these rows at
  * query time (an index-only scan per query term), so they can never drift from the index.
  */
 export const kbPostings = pgTable(
