@@ -1,4 +1,4 @@
-import { type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
 import { processKbIndexJob } from '../kb/jobs.js';
 import { raiseAlert } from '../pipeline/alerts.js';
@@ -48,11 +48,27 @@ export function startWorkers(
   const workers = names.map((name) => {
     const worker = new Worker(
       name,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         // Parse again on the way out: a payload written by an older release fails loudly here.
         const payload = parseJobPayload(name, job.data);
         const run = processors[name] as (d: Deps, p: typeof payload, j: Job) => Promise<unknown>;
-        return run(deps, payload, job);
+        try {
+          return await run(deps, payload, job);
+        } catch (err) {
+          if (!token || !(await databaseUnreachable(deps))) throw err;
+          // Postgres is down: the failure says nothing about this job, so it waits for the database
+          // without using up an attempt. Attempts are a budget for the job's own problems; an
+          // outage longer than that budget (a failover takes 30-60 s) would otherwise dead-letter
+          // every job in flight (test/faults/postgres-outage).
+          const waits = Math.max(0, (job.attemptsStarted ?? 1) - job.attemptsMade - 1);
+          const delayMs = Math.min(1_000 * 2 ** waits, 30_000);
+          deps.log.warn(
+            { queue: name, jobId: job.id, delayMs, err: errorMessage(err) },
+            'database unreachable; job waits without using an attempt',
+          );
+          await job.moveToDelayed(Date.now() + delayMs, token);
+          throw new DelayedError();
+        }
       },
       { connection, prefix: deps.config.QUEUE_PREFIX, ...workerOptions(name) },
     );
@@ -100,6 +116,26 @@ export function startWorkers(
       connection.disconnect();
     },
   };
+}
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** True when Postgres does not answer a ping within 2 s. */
+async function databaseUnreachable(deps: Deps): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      deps.database.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('ping timed out')), 2_000);
+      }),
+    ]);
+    return false;
+  } catch {
+    return true;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** No retry is coming: attempts used up, an UnrecoverableError, or BullMQ finished the job. */

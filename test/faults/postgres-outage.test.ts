@@ -7,6 +7,7 @@ import type { ServiceProcess } from './support/service.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const OUTAGE_MS = 4_000;
+const LONG_OUTAGE_MS = 20_000;
 
 /**
  * Postgres goes away while webhooks arrive and jobs run, then comes back — without restarting the
@@ -67,9 +68,14 @@ describe.skipIf(!usingPostgres())('Postgres unavailable during intake', () => {
 
     // Same process, no restart: the pool reconnects and the senders' retries are accepted.
     const restoredAt = Date.now();
-    const retried = await Promise.all(Array.from({ length: 15 }, (_, i) => pipeline.post(15 + i)));
-    // Back within a second or two, not after postgres.js's reconnect backoff (up to 20 s).
-    expect(Date.now() - restoredAt).toBeLessThan(5_000);
+    const retried = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => postUntilAccepted(pipeline, 15 + i)),
+    );
+    // Back within seconds, not after postgres.js's reconnect backoff (up to 20 s). Not every first
+    // try succeeds: a pooled connection that died with a write buffered can hang its next connect
+    // until connect_timeout (5 s) and answer 503 (postgres.js 3.4.9, see the commit message), so
+    // the senders retry here as real ones do.
+    expect(Date.now() - restoredAt).toBeLessThan(10_000);
     expect(retried.map((r) => r.status)).toEqual(Array(15).fill(202));
     expect(proxy.connections).toBeGreaterThan(connectionsBefore);
     expect((await fetch(`${pipeline.baseUrl}/readyz`)).status).toBe(200);
@@ -98,4 +104,52 @@ describe.skipIf(!usingPostgres())('Postgres unavailable during intake', () => {
     expect(report.zendeskDuplicated).toBe(0);
     expect(report.deadLettered).toBe(0);
   }, 120_000);
+
+  it('an outage longer than a job’s retry budget dead-letters nothing', async () => {
+    // Triage gives a job 5 attempts over ~15 s; a Postgres failover can take longer than that.
+    const before = await pipeline.report();
+    const posted = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => postUntilAccepted(pipeline, 100 + i)),
+    );
+    expect(posted.map((r) => r.status)).toEqual(Array(30).fill(202));
+    // Cut while the relay and the workers are busy with these tickets.
+    await waitUntil(
+      async () => (await pipeline.report()).jobs.triage!.completed > before.jobs.triage!.completed,
+    );
+    await proxy.cut();
+    await new Promise((r) => setTimeout(r, LONG_OUTAGE_MS));
+    await proxy.restore();
+
+    await pipeline.approveUntil(
+      (r) =>
+        r.tickets === before.tickets + 30 &&
+        r.undrafted === 0 &&
+        Object.values(r.deliveries).reduce((a, b) => a + b, 0) === before.tickets + 30,
+      90_000,
+    );
+    await pipeline.settle(60_000);
+    const report = await pipeline.report();
+    expect(invariantsOf(report)).toEqual(cleanInvariants);
+    expect(report.deadLettered).toBe(0);
+    expect(report.deliveries).toEqual({ sent: before.tickets + 30 });
+    expect(service.alive).toBe(true);
+  }, 150_000);
 });
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A sender that retries 503s and network errors for up to 15 s, as helpdesks do. */
+async function postUntilAccepted(pipeline: ProcessPipeline, i: number) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const outcome = await pipeline.post(i);
+    if ((outcome.status !== 503 && outcome.status !== 0) || Date.now() > deadline) return outcome;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

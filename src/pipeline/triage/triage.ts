@@ -7,6 +7,7 @@ import {
   recordTicketEvent,
 } from '../../db/queries/tickets.js';
 import {
+  getTriage,
   insertAiInteraction,
   listCategories,
   listRoutingRules,
@@ -137,7 +138,18 @@ export async function triageTicket(
     automated: ticket.automated,
   });
 
-  await withTransaction(deps.db, async (tx) => {
+  const earlier = await withTransaction(deps.db, async (tx) => {
+    // One triage per customer message. The ticket row lock orders two runs for the same message —
+    // a job re-run after its worker died, or after a commit whose answer was lost with the
+    // database connection (test/faults/postgres-outage) — and the second finds the first's row
+    // and writes nothing: no second `triaged` event, draft job or write-back.
+    await tx
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(eq(tickets.id, ticket.id))
+      .for('no key update');
+    const existing = await getTriage(tx, ticket.id);
+    if (message && existing?.messageId === message.id) return existing;
     if (language && language !== ticket.language) {
       await tx.update(tickets).set({ language }).where(eq(tickets.id, ticket.id));
     }
@@ -192,7 +204,18 @@ export async function triageTicket(
     if (deps.config.FEATURE_DRAFTS && decision.draft && !ticket.automated) {
       await enqueueOutbox(tx, 'draft', { ticketId: ticket.id });
     }
+    return null;
   });
+  if (earlier) {
+    return {
+      category: earlier.category,
+      confidence: earlier.confidence,
+      decidedBy: earlier.decidedBy === 'llm' ? 'llm' : 'classifier',
+      priority: earlier.priority,
+      team: earlier.team,
+      draft: earlier.shouldDraft,
+    };
+  }
 
   return {
     category,
