@@ -189,8 +189,8 @@ export const configSchema = z.object({
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   RATE_LIMIT_API_PER_KEY: z.coerce.number().int().min(0).default(1200),
   RATE_LIMIT_API_PER_IP: z.coerce.number().int().min(0).default(600),
-  RATE_LIMIT_WEBHOOKS_PER_KEY: z.coerce.number().int().min(0).default(6000),
-  RATE_LIMIT_WEBHOOKS_PER_IP: z.coerce.number().int().min(0).default(6000),
+  RATE_LIMIT_WEBHOOKS_PER_KEY: z.coerce.number().int().min(0).default(60_000),
+  RATE_LIMIT_WEBHOOKS_PER_IP: z.coerce.number().int().min(0).default(60_000),
   /**
    * Data retention in days; 0 = keep forever (the default). Tickets count only once solved or
    * closed, from their last activity. See src/privacy/retention.ts for what each period removes.

@@ -33,7 +33,8 @@ const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
  * one statement (acceptNewTicket); whenever that writes nothing, the general transaction below
  * runs and decides, so both give the same answers.
  */
-export async function acceptDelivery(db: Db, delivery: InboundDelivery): Promise<IntakeResult> {
+export async function acceptDelivery(db: Db, input: InboundDelivery): Promise<IntakeResult> {
+  const delivery = withoutNul(input);
   if (canTryNewTicketStatement(db, delivery)) {
     const accepted = await acceptNewTicket(db, delivery);
     if (accepted) return accepted;
@@ -272,4 +273,22 @@ async function changeStatus(
     actorKind,
     data: { from: ticket.status, to: status },
   });
+}
+
+/**
+ * Postgres text cannot hold U+0000, and any channel can carry one (a JSON "\u0000" from a
+ * helpdesk, binary pasted into a form). The email parser already strips it; this is the net for
+ * every other source, so such a delivery is stored rather than answered with a 500.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') {
+    return (value.includes('\u0000') ? value.replaceAll('\u0000', '') : value) as T;
+  }
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = withoutNul(v);
+    return out as T;
+  }
+  return value;
 }

@@ -43,6 +43,19 @@ describe('POST /webhooks/zendesk (happy paths)', () => {
     expect(events.map((e) => e.type)).toEqual(['created', 'message_received']);
   });
 
+  it('stores text containing NUL characters (Postgres text cannot hold them) instead of failing', async () => {
+    const res = await app.request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(
+        zendeskTicketCreated('1002', { subject: 'Bad\u0000 paste', description: 'a\u0000b' }),
+      ),
+    );
+    expect(res.status).toBe(202);
+    const { ticketId } = (await res.json()) as { ticketId: string };
+    expect((await getTicket(deps.db, ticketId))?.subject).toBe('Bad paste');
+    expect((await listMessages(deps.db, ticketId))[0]?.bodyText).toBe('ab');
+  });
+
   it('keeps ids above 2^53 exact', async () => {
     const big = '9007199254740993123';
     const raw = JSON.stringify(zendeskTicketCreated('0')).replace('"id":"0"', `"id":${big}`);
