@@ -39,13 +39,15 @@ describe('retention job', () => {
 
     const workers = startWorkers(deps, { only: ['retention'] });
     try {
-      const job = await deps.queues.retention.add('retention', parseJobPayload('retention', {}));
       const { QueueEvents } = await import('bullmq');
       const events = new QueueEvents('retention', {
         connection: { url: deps.config.REDIS_URL },
         prefix: deps.config.QUEUE_PREFIX,
       });
       try {
+        // Listening before the job exists: a fast run would otherwise finish unseen.
+        await events.waitUntilReady();
+        const job = await deps.queues.retention.add('retention', parseJobPayload('retention', {}));
         const report = (await job.waitUntilFinished(events, 30_000)) as {
           tickets: { tickets: number };
         };
