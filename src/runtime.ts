@@ -103,11 +103,26 @@ export function installSignalHandlers(runtime: Runtime, timeoutMs: number): void
 }
 
 /**
- * Unhandled promise rejections crash the process (Node's default), except a connection error
- * nobody was waiting for: postgres.js 3.4.9 fetches array types on every new connection without
- * catching, so a connection that drops during that query rejects into the void
- * (test/faults/postgres-outage). The pool reconnects on its own; crashing the process for it
- * would turn every database blip into a restart of the api and the workers.
+ * postgres.js 3.4.9 (the latest release) throws from a timer when a write it scheduled runs after
+ * its socket closed (porsager/postgres#1154, #1208): the connection's queries were already rejected
+ * with CONNECTION_CLOSED and nothing waits on the throw. Seen in test/faults/postgres-outage.
+ */
+export function isPostgresClosedSocketWrite(err: unknown): boolean {
+  return (
+    err instanceof TypeError &&
+    err.message.includes("reading 'write'") &&
+    /nextWrite[^\n]*postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? '')
+  );
+}
+
+/**
+ * Crashes stay crashes (logged as fatal, exit 1), except two failures of the Postgres driver during
+ * a database outage that leave nothing to clean up and would otherwise turn every database blip
+ * into a restart of the api and the workers (jobs stalled, replies in flight marked uncertain):
+ * - a connection error nobody awaited: postgres.js fetches array types on each new connection
+ *   without catching, so a connection dropping during that query is an unhandled rejection;
+ * - the closed-socket write above. That connection may then hang its next connects until
+ *   connect_timeout for a while; requests on it answer 503 and jobs retry.
  */
 export function installCrashHandlers(log: Logger): void {
   process.on('unhandledRejection', (reason) => {
@@ -119,6 +134,14 @@ export function installCrashHandlers(log: Logger): void {
       return;
     }
     log.fatal({ err: reason }, 'unhandled promise rejection; exiting');
+    process.exit(1);
+  });
+  process.on('uncaughtException', (err) => {
+    if (isPostgresClosedSocketWrite(err)) {
+      log.error({ err: err.message }, 'postgres.js wrote to a closed connection (ignored)');
+      return;
+    }
+    log.fatal({ err }, 'uncaught exception; exiting');
     process.exit(1);
   });
 }
