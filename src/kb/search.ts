@@ -152,16 +152,28 @@ export async function lexicalCandidates(
     throw new Error('BM25F parameter bigramWeight must be in [0, 1)');
   }
   const unigramWeight = sql.raw(`${1 - merged.bigramWeight}::float8`);
-  // Adjacent lexemes of the query in one configuration, in position order (stop words removed).
+  // Adjacent lexemes of the query in one configuration (stop words removed), looked up only when
+  // both lexemes occur in the knowledge base: a long query has hundreds of bigrams, most of them
+  // impossible, and each lookup is an index probe.
   const bigrams =
     merged.bigramWeight > 0
       ? sql`union all
-        select distinct text_config, lexeme || chr(31) || next_lexeme, ${p.bigramWeight} from (
-          select text_config, lexeme,
-            lead(lexeme) over (partition by text_config order by pos) next_lexeme
-          from qtok
-        ) b
-        where next_lexeme is not null`
+        select bt.text_config, bt.lexeme, d.df, ${p.bigramWeight}
+        from (
+          select distinct b.text_config, b.lexeme || chr(31) || b.next_lexeme lexeme
+          from (
+            select text_config, lexeme,
+              lead(lexeme) over (partition by text_config order by pos) next_lexeme
+            from qtok
+          ) b
+          join udf u1 on u1.text_config = b.text_config and u1.lexeme = b.lexeme
+          join udf u2 on u2.text_config = b.text_config and u2.lexeme = b.next_lexeme
+        ) bt
+        cross join lateral (
+          select count(*)::float8 df from kb_postings p
+          where p.text_config = bt.text_config and p.lexeme = bt.lexeme
+        ) d
+        where d.df > 0`
       : sql``;
   const rows = await queryRows<{ chunk_id: string; score: number }>(
     db,
@@ -172,14 +184,21 @@ export async function lexicalCandidates(
           unnest(t.positions) p(pos)
         where s.chunks > 0
       ),
-      qt as (
-        select distinct text_config, lexeme, ${unigramWeight} w from qtok
-        ${bigrams}
+      -- Document frequency by one index probe per query term, whatever the planner's statistics
+      -- say: without them (right after a bulk import) a join was planned as a scan of the whole
+      -- postings index.
+      udf as (
+        select ut.text_config, ut.lexeme, d.df
+        from (select distinct text_config, lexeme from qtok) ut
+        cross join lateral (
+          select count(*)::float8 df from kb_postings p
+          where p.text_config = ut.text_config and p.lexeme = ut.lexeme
+        ) d
+        where d.df > 0
       ),
       df as (
-        select p.text_config, p.lexeme, count(*)::float8 df
-        from kb_postings p join qt using (text_config, lexeme)
-        group by p.text_config, p.lexeme
+        select text_config, lexeme, df, ${unigramWeight} w from udf
+        ${bigrams}
       ),
       st as (
         select text_config, chunks::float8 n,
@@ -190,7 +209,7 @@ export async function lexicalCandidates(
       )
       select x.chunk_id, sum(x.w * x.idf * x.tf * ${k1PlusOne} / (x.tf + ${p.k1}))::float8 score
       from (
-        select p.chunk_id, qt.w,
+        select p.chunk_id, df.w,
           ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5)) idf,
           ${p.titleWeight} * p.title_tf / (1 - ${p.titleB} + ${p.titleB} * c.title_length / st.avg_t)
           + ${p.sectionWeight} * p.section_tf
@@ -198,7 +217,6 @@ export async function lexicalCandidates(
           + ${p.bodyWeight} * p.body_tf / (1 - ${p.bodyB} + ${p.bodyB} * c.body_length / st.avg_b)
             tf
         from kb_postings p
-        join qt using (text_config, lexeme)
         join df using (text_config, lexeme)
         join st using (text_config)
         join kb_chunks c on c.id = p.chunk_id
