@@ -181,15 +181,8 @@ async function deleteDormantTickets(
     opts.batchSize,
     (ids) =>
       withTransaction(db, async (tx) => {
-        let batch = ids;
-        if (!opts.dryRun) {
-          // Lock and look again: a message may have woken a ticket since the batch was read.
-          batch = rowsOf<{ id: string }>(
-            await tx.execute(sql`select t.id from tickets t
-              where t.id = any(${uuidList(ids)}) and ${dormantClosed(before)} for update of t`),
-          ).map((r) => r.id);
-          if (batch.length === 0) return;
-        }
+        const batch = opts.dryRun ? ids : await lockStillDormant(tx, ids, before);
+        if (batch.length === 0) return;
         const list = uuidList(batch);
         const [n] = rowsOf<Record<string, number>>(
           await tx.execute(sql`select
@@ -227,6 +220,14 @@ async function deleteDormantTickets(
   return report;
 }
 
+/** Lock and look again: a message may have woken a ticket since its batch was read. */
+async function lockStillDormant(tx: Db, ids: string[], before: Date): Promise<string[]> {
+  return rowsOf<{ id: string }>(
+    await tx.execute(sql`select t.id from tickets t
+      where t.id = any(${uuidList(ids)}) and ${dormantClosed(before)} for update of t`),
+  ).map((r) => r.id);
+}
+
 async function anonymiseDormantTickets(
   db: Db,
   before: Date,
@@ -252,14 +253,8 @@ async function anonymiseDormantTickets(
     opts.batchSize,
     (ids) =>
       withTransaction(db, async (tx) => {
-        let batch = ids;
-        if (!opts.dryRun) {
-          batch = rowsOf<{ id: string }>(
-            await tx.execute(sql`select t.id from tickets t
-              where t.id = any(${uuidList(ids)}) and ${dormantClosed(before)} for update of t`),
-          ).map((r) => r.id);
-          if (batch.length === 0) return;
-        }
+        const batch = opts.dryRun ? ids : await lockStillDormant(tx, ids, before);
+        if (batch.length === 0) return;
         const list = uuidList(batch);
         if (opts.dryRun) {
           const [n] = rowsOf<Record<string, number>>(

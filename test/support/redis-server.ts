@@ -24,25 +24,7 @@ export class DisposableRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
-    // A fresh probe per attempt: an ioredis client that failed to connect does not retry cleanly.
-    for (let i = 0; i < 100; i++) {
-      const probe = new Redis(this.url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        await probe.ping();
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      } finally {
-        probe.disconnect();
-      }
-    }
-    throw new Error(`redis-server did not start on ${this.port}`);
+    await waitForRedis(this.url, 100);
   }
 
   async stop(): Promise<void> {
@@ -78,4 +60,28 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * Waits until a freshly spawned redis-server answers PONG (an AOF replay answers LOADING until
+ * done). A fresh probe per attempt: an ioredis client that failed to connect does not retry cleanly.
+ */
+export async function waitForRedis(url: string, attempts: number): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    const probe = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      if ((await probe.ping()) === 'PONG') return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      probe.disconnect();
+    }
+  }
+  throw new Error(`redis-server did not start at ${url}`);
 }

@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort } from '../../support/redis-server.js';
+import { freePort, waitForRedis } from '../../support/redis-server.js';
 
 export interface RedisProcessOptions {
   /**
@@ -62,24 +61,7 @@ export class RedisProcess {
       ],
       { stdio: 'ignore' },
     );
-    for (let i = 0; i < 200; i++) {
-      const probe = new Redis(this.url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        // An AOF replay answers LOADING until it is done; wait for a real answer.
-        if ((await probe.ping()) === 'PONG') return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      } finally {
-        probe.disconnect();
-      }
-    }
-    throw new Error(`redis-server did not start on ${this.port}`);
+    await waitForRedis(this.url, 200);
   }
 
   /** SIGKILL by default: no shutdown save, no goodbye to clients — a crash. */
