@@ -117,14 +117,17 @@ export function inboxPages(deps: Deps) {
   app.use('/app/deliveries/*', agent);
   app.use('/app/kb/*', agent);
 
-  async function ticketView(ticketId: string): Promise<TicketView | null> {
+  /** The selected ticket; `categories` comes from the queue data already loaded for the page. */
+  async function ticketView(
+    ticketId: string,
+    categories: TicketView['categories'],
+  ): Promise<TicketView | null> {
     const ticket = await getTicket(deps.db, ticketId);
     if (!ticket) return null;
-    const [messages, triage, drafts, categories] = await Promise.all([
+    const [messages, triage, drafts] = await Promise.all([
       listMessages(deps.db, ticket.id),
       getTriage(deps.db, ticket.id),
       listDraftsForTicket(deps.db, ticket.id),
-      listCategories(deps.db, { activeOnly: true }),
     ]);
     const draft = drafts.at(-1) ?? null;
     const delivery = draft ? await getDeliveryForDraft(deps.db, draft.id) : null;
@@ -156,7 +159,7 @@ export function inboxPages(deps: Deps) {
       q.ticket ??
       (q.tab === 'pending' ? data.pending[0]?.draft.ticketId : undefined) ??
       (q.tab === 'problems' ? data.problems[0]?.ticket.id : undefined);
-    const selected = ticketId ? await ticketView(ticketId) : null;
+    const selected = ticketId ? await ticketView(ticketId, data.categories) : null;
     const notice = q.notice && q.notice in notices ? notices[q.notice as NoticeCode] : null;
     return c.html(
       <InboxPage
