@@ -10,17 +10,18 @@
  * limiter, intake, and the outbox relay that moves each triage row to BullMQ (every process runs
  * one). No workers, so jobs wait in Redis; the bench removes its queue prefix afterwards. The
  * ceiling calls acceptDelivery from this process, 32 at a time, pool 20: no HTTP, no relay.
+ * BENCH_PROFILE_DIR=<dir> writes a V8 CPU profile of the service process there.
  * Both share the machine with autocannon (this process) and whatever else is running; the
  * 1-minute load average before and after is printed for that reason.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
-import postgres from 'postgres';
-import { createDatabase } from '../src/db/client.js';
+import { createDatabase, postgresClient } from '../src/db/client.js';
 import { rowsOf } from '../src/db/rows.js';
 import { acceptDelivery } from '../src/ingest/intake.js';
 import { normalizeZendeskEvent } from '../src/ingest/zendesk/normalize.js';
@@ -66,7 +67,7 @@ function event(n: number) {
 }
 
 async function resetDatabase() {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.unsafe(`CREATE DATABASE ${dbName}`);
   await admin.end();
@@ -76,23 +77,30 @@ async function resetDatabase() {
 }
 
 async function startService() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'api'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      REDIS_URL: redisUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ZENDESK_WEBHOOK_SECRETS: secret,
-      QUEUE_PREFIX: queuePrefix,
-      DATABASE_POOL_MAX: '20',
-      NODE_ENV: 'production',
-      RATE_LIMIT_WEBHOOKS_PER_IP: rateLimit,
-      RATE_LIMIT_WEBHOOKS_PER_KEY: rateLimit,
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', 'src/main.ts', '--role', 'api'],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: dbUrl,
+        REDIS_URL: redisUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        ZENDESK_WEBHOOK_SECRETS: secret,
+        QUEUE_PREFIX: queuePrefix,
+        DATABASE_POOL_MAX: process.env.BENCH_SERVICE_POOL ?? '20',
+        NODE_ENV: 'production',
+        RATE_LIMIT_WEBHOOKS_PER_IP: rateLimit,
+        RATE_LIMIT_WEBHOOKS_PER_KEY: rateLimit,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   for (let i = 0; i < 200; i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -150,7 +158,27 @@ async function driveHttp(amount?: number, duration = 2) {
 }
 
 /** The same transaction without HTTP: what Postgres alone can absorb on this machine. */
-async function ceiling(): Promise<number> {
+/**
+ * CPU time (user + system) a process has used, in ms, from /proc (Linux). Throughput on a shared
+ * 2-core machine moves with whatever else runs; CPU per request moves much less, so it shows
+ * whether a change made intake cheaper even when rps cannot.
+ */
+function cpuMsOf(pid: number | undefined): { user: number; system: number } | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command name), in ticks.
+    return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+  } catch {
+    return undefined;
+  }
+}
+
+const perRequest = (ms: number | undefined, n: number) =>
+  ms === undefined || n === 0 ? undefined : Math.round((ms / n) * 1000) / 1000;
+
+async function ceiling(): Promise<{ rps: number; cpuMsPerTx: number | undefined }> {
   const db = await createDatabase({ url: dbUrl, poolMax: 20 });
   let n = 5_000_000;
   const run = async (ms: number) => {
@@ -170,9 +198,13 @@ async function ceiling(): Promise<number> {
   };
   // Warmed the same way as the service: connections opened, statements prepared, code compiled.
   await run(warmupSeconds * 1000);
+  const cpuBefore = process.cpuUsage();
+  const txBefore = n;
   const rps = await run(Math.min(seconds, 10) * 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  const tx = n - txBefore;
   await db.close();
-  return rps;
+  return { rps, cpuMsPerTx: perRequest((cpu.user + cpu.system) / 1000, tx) };
 }
 
 async function count(what: 'tickets' | 'pending outbox rows'): Promise<number> {
@@ -223,7 +255,7 @@ await resetDatabase();
 await clearQueues();
 const loadBefore = load1();
 const service = await startService();
-let output: Record<string, number | string>;
+let output: Record<string, number | string | undefined>;
 try {
   // Steady state is the target: the first seconds after boot (JIT, new connections, statements
   // being prepared, cold caches in fresh backends) are slower, so they are not measured.
@@ -233,12 +265,21 @@ try {
   // In-flight warm-up requests settle before the baseline is taken.
   await new Promise((r) => setTimeout(r, 1_000));
   const before = await count('tickets');
+  const serviceCpuBefore = cpuMsOf(service.pid);
   const { result, accepted, seconds: elapsed } = await driveHttp(amount);
+  const serviceCpuAfter = cpuMsOf(service.pid);
+  const serviceCpuMs =
+    serviceCpuBefore && serviceCpuAfter
+      ? {
+          user: serviceCpuAfter.user - serviceCpuBefore.user,
+          system: serviceCpuAfter.system - serviceCpuBefore.system,
+        }
+      : undefined;
   const loadAfterHttp = load1();
   const rowsWritten = (await count('tickets')) - before;
   const outboxPending = await outboxPendingAfter(5_000);
   service.kill('SIGTERM');
-  const ceilingRps = await ceiling();
+  const { rps: ceilingRps, cpuMsPerTx: ceilingCpuMsPerTx } = await ceiling();
   const rps = accepted / elapsed;
   output = {
     rps: Math.round(rps),
@@ -249,6 +290,15 @@ try {
     rowsWritten,
     lost: accepted - rowsWritten,
     ceilingRps: Math.round(ceilingRps),
+    // CPU the service process spent per accepted webhook (HTTP, limiter, intake, relay), and the
+    // ceiling's own process per transaction (Postgres backends excluded in both).
+    serviceCpuMsPerRequest: perRequest(
+      serviceCpuMs && serviceCpuMs.user + serviceCpuMs.system,
+      accepted,
+    ),
+    // The kernel's part of it (sockets to clients, Postgres and Redis).
+    serviceSystemCpuMsPerRequest: perRequest(serviceCpuMs?.system, accepted),
+    ceilingCpuMsPerTx,
     ratio: Math.round((rps / ceilingRps) * 100) / 100,
     seconds: Math.round(elapsed * 10) / 10,
     connections,

@@ -6,10 +6,10 @@
  * BENCH_RUNS (default 15), BENCH_KEEP=1 keeps the database, BENCH_REUSE=1 times the queries
  * against a database kept earlier (no generation).
  */
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { createApiKey, createApiKeyVerifier } from '../src/auth/api-keys.js';
 import { type Config, loadConfig } from '../src/config/index.js';
-import { createDatabase, type Database } from '../src/db/client.js';
+import { createDatabase, type Database, postgresClient } from '../src/db/client.js';
 import type { Deps } from '../src/deps.js';
 import { metricsRoutes } from '../src/http/routes/metrics/index.js';
 import { refreshTicketMetrics } from '../src/metrics/index.js';
@@ -27,7 +27,7 @@ const dbUrl = (() => {
 const seconds = (t0: number) => Math.round((performance.now() - t0) / 10) / 100;
 
 async function recreate() {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.unsafe(`CREATE DATABASE ${dbName}`);
@@ -37,7 +37,7 @@ async function recreate() {
 }
 
 async function drop() {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   } finally {
@@ -132,7 +132,7 @@ function percentile(sorted: number[], p: number) {
 }
 
 async function prepare(database: Database, config: Config, out: Record<string, unknown>) {
-  const client = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  const client = postgresClient(dbUrl, { max: 1, onnotice: () => {} });
   let t0 = performance.now();
   await generate(client);
   out.generationSeconds = seconds(t0);

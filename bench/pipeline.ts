@@ -8,9 +8,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { kbImport } from '../src/cli/commands/kb-import.js';
-import { createDatabase } from '../src/db/client.js';
+import { createDatabase, postgresClient } from '../src/db/client.js';
 import { rowsOf } from '../src/db/rows.js';
 import { prepareDatabase } from '../src/deps.js';
 
@@ -37,7 +36,7 @@ const questions = [
 ] as const;
 
 async function reset() {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.unsafe(`CREATE DATABASE ${dbName}`);
   await admin.end();

@@ -16,8 +16,7 @@
  */
 import 'dotenv/config';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
-import { createDatabase } from '../src/db/client.js';
+import { createDatabase, postgresClient } from '../src/db/client.js';
 import { insertChunkEmbeddings, queryRows } from '../src/db/queries/kb.js';
 import { vectorCandidates, vectorCandidatesQuery } from '../src/kb/search.js';
 import { ensureVectorIndex, vectorIndexName } from '../src/kb/vector-index.js';
@@ -108,7 +107,7 @@ const round = (n: number, d = 2) => Number(n.toFixed(d));
 
 async function main() {
   const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(baseUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists ${DB_NAME} with (force)`);
   await admin.unsafe(`create database ${DB_NAME}`);
   const url = new URL(baseUrl);

@@ -53,10 +53,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
-import postgres from 'postgres';
 import { createApiKey } from '../src/auth/api-keys.js';
 import { kbImport } from '../src/cli/commands/kb-import.js';
-import { createDatabase } from '../src/db/client.js';
+import { createDatabase, postgresClient } from '../src/db/client.js';
 import { rowsOf } from '../src/db/rows.js';
 import { prepareDatabase } from '../src/deps.js';
 import { closeQueues, createQueues } from '../src/queue/queues.js';
@@ -137,12 +136,12 @@ process.on('unhandledRejection', async (err) => {
 });
 
 // ── World ──────────────────────────────────────────────────────────────────────────────────────
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+const admin = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
 await admin.unsafe(`CREATE DATABASE ${dbName}`);
 await admin.end();
 if (!args.keep) {
   teardown.push(async () => {
-    const drop = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    const drop = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
     await drop.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await drop.end();
   });

@@ -1,8 +1,7 @@
 import 'dotenv/config';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
-import { createDatabase, type Database } from '../db/client.js';
+import { createDatabase, type Database, postgresClient } from '../db/client.js';
 import { type EvalMode, evaluateQueries, indexEvalCorpus, parseEvalQueries } from '../kb/eval.js';
 import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
@@ -18,7 +17,7 @@ lexical and vector lines first, then hybrid.`;
 /** A throwaway database on the server of `url`, created and dropped around `fn`. */
 async function withFreshPostgres<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
   const name = `deskpilot_eval_${process.pid}_${Date.now()}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   const target = new URL(url);
   target.pathname = `/${name}`;
