@@ -7,6 +7,7 @@ import { buildDeps, closeDeps, type Deps } from './deps.js';
 import { isUnavailableError } from './http/errors.js';
 import { prepareEmbedder } from './kb/jobs.js';
 import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
+import { redisDurabilityProblem } from './queue/redis.js';
 import { scheduleRetention } from './queue/schedules.js';
 import { startWorkers, type WorkerPool } from './queue/workers.js';
 
@@ -37,6 +38,8 @@ export async function startRuntime(
     log: deps.log,
   });
   deps.notifyOutbox = () => relay.kick();
+  const redisProblem = await redisDurabilityProblem(deps.redis);
+  if (redisProblem) deps.log.warn({ redis: redisProblem }, 'redis is not set up to keep jobs');
   if (roles.worker) {
     // Load configured models now so a bad model file fails at boot, not on the first ticket.
     await Promise.all([deps.models.classifierLlm?.load(), deps.models.draftLlm?.load()]);

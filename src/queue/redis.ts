@@ -44,3 +44,30 @@ export async function assertRedisReachable(url: string, timeoutMs = 5_000): Prom
     probe.disconnect();
   }
 }
+
+/**
+ * Why queued jobs would not survive a Redis restart, or null when they would (or Redis does not
+ * say: managed services often disable CONFIG). Jobs the relay has handed to Redis are marked sent
+ * in the outbox, so a Redis that restarts empty loses them; BullMQ also needs `noeviction`.
+ */
+export async function redisDurabilityProblem(redis: Redis): Promise<string | null> {
+  let config: Record<string, string>;
+  try {
+    const pairs = (await redis.call('CONFIG', 'GET', '*')) as string[];
+    config = {};
+    for (let i = 0; i + 1 < pairs.length; i += 2) config[pairs[i]!] = pairs[i + 1]!;
+  } catch {
+    return null;
+  }
+  const problems: string[] = [];
+  if (config.appendonly !== undefined && config.appendonly !== 'yes') {
+    problems.push(
+      'appendonly is off: queued jobs are lost if Redis restarts (set `appendonly yes`, as docker-compose.yml does)',
+    );
+  }
+  const policy = config['maxmemory-policy'];
+  if (policy !== undefined && policy !== 'noeviction') {
+    problems.push(`maxmemory-policy is ${policy}: Redis may evict queued jobs (set noeviction)`);
+  }
+  return problems.length > 0 ? problems.join('; ') : null;
+}
