@@ -16,13 +16,18 @@ export interface Runtime {
   server?: ServerType;
   port?: number;
   workers?: WorkerPool;
-  relay: OutboxRelay;
+  /** Present in processes with the worker role. */
+  relay: OutboxRelay | undefined;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the api, the workers or both in this process. Every process runs an outbox relay (rows are
- * claimed with SKIP LOCKED, so several relays cooperate) and the api kicks it after each commit.
+ * Starts the api, the workers or both in this process. Processes with the worker role run an
+ * outbox relay (rows are claimed with SKIP LOCKED, so several relays cooperate); in one process
+ * with both roles the api kicks it after each commit. An api-only process does not relay: its
+ * requests then cost HTTP and Postgres only (the relay was about a third of an api process's CPU
+ * per webhook under load), intake never waits on Redis, and the workers' relays pick the rows
+ * up within OUTBOX_POLL_MS.
  */
 export async function startRuntime(
   config: Config,
@@ -33,11 +38,10 @@ export async function startRuntime(
   // Registers the configured embedder; a newly configured model is filled in the background while
   // search keeps using the previous one.
   for (const embedder of deps.embedders) await prepareEmbedder(deps.db, embedder);
-  const relay = startOutboxRelay(deps.db, deps.queues, {
-    pollMs: config.OUTBOX_POLL_MS,
-    log: deps.log,
-  });
-  deps.notifyOutbox = () => relay.kick();
+  const relay = roles.worker
+    ? startOutboxRelay(deps.db, deps.queues, { pollMs: config.OUTBOX_POLL_MS, log: deps.log })
+    : undefined;
+  if (relay) deps.notifyOutbox = () => relay.kick();
   const redisProblem = await redisDurabilityProblem(deps.redis);
   if (redisProblem) deps.log.warn({ redis: redisProblem }, 'redis is not set up to keep jobs');
   if (roles.worker) {
@@ -75,7 +79,7 @@ export async function startRuntime(
         // outbox one last time, then close connections.
         if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
         await workers?.close();
-        await relay.stop();
+        await relay?.stop();
         await closeDeps(deps);
       })();
       return stopping;

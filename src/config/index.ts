@@ -76,7 +76,7 @@ export const configSchema = z.object({
   MAX_EMAIL_BYTES: bytes.default(25 * 1024 * 1024),
   MAX_ATTACHMENT_BYTES: bytes.default(10 * 1024 * 1024),
 
-  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(500),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   RUN_MIGRATIONS: bool.default(true),
   /**
