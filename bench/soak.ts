@@ -9,7 +9,7 @@
  *
  * What runs, all real and local:
  * - the service as two processes from the production entry points: `src/main.ts --role api`
- *   (HTTP, rate limiter, intake, outbox relay) and `src/worker.ts` (every BullMQ worker, relay).
+ *   (HTTP, rate limiter, intake) and `src/worker.ts` (every BullMQ worker, the outbox relay).
  *   On one small machine they share the cores (in production they run on separate replicas), so
  *   the worker runs under `nice -n 19` (--worker-nice, 0 to switch off): intake, which senders
  *   wait on, comes first and the worker's backlog drains behind it. Measured here at 100 rps:
