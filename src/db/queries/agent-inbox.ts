@@ -2,13 +2,22 @@ import { and, count, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { deliveries, drafts } from '../schema/drafts.js';
 import { tickets } from '../schema/tickets.js';
+import { ticketTriage } from '../schema/triage.js';
+import { visibleToTeam } from './triage.js';
 
-/** Read models for the agent inbox (/app); the pending-draft list lives beside drafts. */
+/**
+ * Read models for the agent inbox (/app); the pending-draft list lives beside drafts. `scopeTeam`
+ * is the caller's team scoping (`src/auth/team-scope.ts`): only tickets visible to that team.
+ */
+export interface InboxScope {
+  scopeTeam?: string;
+  limit?: number;
+}
 
 export const problemDeliveryStates = ['failed', 'uncertain', 'blocked'] as const;
 
 /** Replies that did not go out and need a human: failed, blocked, or uncertain after a crash. */
-export async function listProblemDeliveries(db: Db, limit = 50) {
+export async function listProblemDeliveries(db: Db, { scopeTeam, limit = 50 }: InboxScope = {}) {
   return db
     .select({
       delivery: {
@@ -31,13 +40,19 @@ export async function listProblemDeliveries(db: Db, limit = 50) {
     .from(deliveries)
     .innerJoin(drafts, eq(drafts.id, deliveries.draftId))
     .innerJoin(tickets, eq(tickets.id, deliveries.ticketId))
-    .where(inArray(deliveries.state, [...problemDeliveryStates]))
+    .leftJoin(ticketTriage, eq(ticketTriage.ticketId, deliveries.ticketId))
+    .where(
+      and(
+        inArray(deliveries.state, [...problemDeliveryStates]),
+        scopeTeam ? visibleToTeam(scopeTeam) : undefined,
+      ),
+    )
     .orderBy(desc(deliveries.updatedAt))
     .limit(limit);
 }
 
 /** Recent tickets flagged as automated mail (never answered; shown so agents can check them). */
-export async function listAutomatedTickets(db: Db, limit = 50) {
+export async function listAutomatedTickets(db: Db, { scopeTeam, limit = 50 }: InboxScope = {}) {
   return db
     .select({
       id: tickets.id,
@@ -48,18 +63,25 @@ export async function listAutomatedTickets(db: Db, limit = 50) {
       createdAt: tickets.createdAt,
     })
     .from(tickets)
-    .where(eq(tickets.automated, true))
+    .leftJoin(ticketTriage, eq(ticketTriage.ticketId, tickets.id))
+    .where(and(eq(tickets.automated, true), scopeTeam ? visibleToTeam(scopeTeam) : undefined))
     .orderBy(desc(tickets.createdAt))
     .limit(limit);
 }
 
-export async function inboxCounts(db: Db) {
+export async function inboxCounts(db: Db, { scopeTeam }: Pick<InboxScope, 'scopeTeam'> = {}) {
+  const scope = scopeTeam ? visibleToTeam(scopeTeam) : undefined;
   const [[pending], [problems]] = await Promise.all([
-    db.select({ n: count() }).from(drafts).where(eq(drafts.status, 'pending_approval')),
+    db
+      .select({ n: count() })
+      .from(drafts)
+      .leftJoin(ticketTriage, eq(ticketTriage.ticketId, drafts.ticketId))
+      .where(and(eq(drafts.status, 'pending_approval'), scope)),
     db
       .select({ n: count() })
       .from(deliveries)
-      .where(and(inArray(deliveries.state, [...problemDeliveryStates]))),
+      .leftJoin(ticketTriage, eq(ticketTriage.ticketId, deliveries.ticketId))
+      .where(and(inArray(deliveries.state, [...problemDeliveryStates]), scope)),
   ]);
   return { pending: pending?.n ?? 0, problems: problems?.n ?? 0 };
 }

@@ -9,6 +9,7 @@ import {
 } from '../schema/drafts.js';
 import { tickets } from '../schema/tickets.js';
 import { ticketTriage } from '../schema/triage.js';
+import { visibleToTeam } from './triage.js';
 
 export async function getDraft(db: Db, id: string): Promise<Draft | null> {
   const [row] = await db.select().from(drafts).where(eq(drafts.id, id)).limit(1);
@@ -101,7 +102,10 @@ export async function claimDraft(
 }
 
 export interface PendingDraftFilters {
+  /** Exactly this routed team (a filter the caller chose). */
   team?: string;
+  /** Team scoping of the caller: only tickets visible to this team (`visibleToTeam`). */
+  scopeTeam?: string;
   queue?: string;
   category?: string;
   priority?: string;
@@ -144,6 +148,7 @@ export async function listPendingDrafts(db: Db, f: PendingDraftFilters) {
       and(
         eq(drafts.status, 'pending_approval'),
         f.team ? eq(ticketTriage.team, f.team) : undefined,
+        f.scopeTeam ? visibleToTeam(f.scopeTeam) : undefined,
         f.queue ? eq(ticketTriage.queue, f.queue) : undefined,
         f.category ? eq(ticketTriage.category, f.category) : undefined,
         f.priority ? eq(ticketTriage.priority, f.priority as 'low') : undefined,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, not, or, type SQL, sql } from 'drizzle-orm';
 import { starterRoutingRules, starterTaxonomy } from '../../pipeline/triage/starter-taxonomy.js';
 import type { Db } from '../client.js';
 import {
@@ -238,6 +238,27 @@ export async function getTriage(db: Db, ticketId: string) {
     .where(eq(ticketTriage.ticketId, ticketId))
     .limit(1);
   return row ?? null;
+}
+
+/**
+ * Team scoping (see `src/auth/team-scope.ts`): a ticket is visible to `team` when triage routed it
+ * there, or routed it to no team, or has not triaged it yet (no row; callers left-join
+ * ticket_triage). Unrouted tickets stay visible to every agent because nobody else would pick
+ * them up. This condition is the one definition of that rule in SQL; lists and the single-ticket
+ * check below both use it.
+ */
+export function visibleToTeam(team: string): SQL {
+  return or(isNull(ticketTriage.team), eq(ticketTriage.team, team))!;
+}
+
+/** True when the ticket is routed to a team other than `team` (a missing ticket is not). */
+export async function isRoutedElsewhere(db: Db, ticketId: string, team: string): Promise<boolean> {
+  const [row] = await db
+    .select({ ticketId: ticketTriage.ticketId })
+    .from(ticketTriage)
+    .where(and(eq(ticketTriage.ticketId, ticketId), not(visibleToTeam(team))))
+    .limit(1);
+  return row !== undefined;
 }
 
 export async function recordCorrection(

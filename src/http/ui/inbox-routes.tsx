@@ -1,14 +1,15 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { canAccessTicket, getDraftInScope, teamScope } from '../../auth/team-scope.js';
 import {
   inboxCounts,
   listAutomatedTickets,
   listProblemDeliveries,
 } from '../../db/queries/agent-inbox.js';
 import {
+  getDelivery,
   getDeliveryForDraft,
-  getDraft,
   listDraftsForTicket,
   listPendingDrafts,
 } from '../../db/queries/drafts.js';
@@ -50,6 +51,7 @@ const notices = {
   claimed: { kind: 'error', text: 'Another agent is working on this draft.' },
   decided: { kind: 'error', text: 'This draft was already decided.' },
   missing: { kind: 'error', text: 'That item no longer exists.' },
+  no_ticket: { kind: 'error', text: 'That ticket does not exist or is not in your queue.' },
   invalid: { kind: 'error', text: 'The form was incomplete; nothing was changed.' },
   confirm: { kind: 'error', text: 'Confirm the customer did not receive the reply first.' },
   not_retryable: { kind: 'error', text: 'This delivery cannot be retried.' },
@@ -117,11 +119,16 @@ export function inboxPages(deps: Deps) {
   app.use('/app/deliveries/*', agent);
   app.use('/app/kb/*', agent);
 
-  /** The selected ticket; `categories` comes from the queue data already loaded for the page. */
+  /**
+   * The selected ticket, or null when it does not exist or is another team's (the same answer,
+   * so ids are not confirmed); `categories` comes from the queue data already loaded for the page.
+   */
   async function ticketView(
+    user: UiEnv['Variables']['user'],
     ticketId: string,
     categories: TicketView['categories'],
   ): Promise<TicketView | null> {
+    if (!(await canAccessTicket(deps.db, user, ticketId))) return null;
     const ticket = await getTicket(deps.db, ticketId);
     if (!ticket) return null;
     const [messages, triage, drafts] = await Promise.all([
@@ -135,15 +142,15 @@ export function inboxPages(deps: Deps) {
   }
 
   async function queueData(user: UiEnv['Variables']['user'], tab: Tab, filters: InboxFilters) {
-    // Agents in a team see their team's queue; managers and admins see everything.
-    const team = user.role === 'agent' && user.teamId ? user.teamId : undefined;
+    // Agents in a team see their team's and unrouted tickets; everyone else sees everything.
+    const scopeTeam = teamScope(user);
     const [counts, pending, problems, automated, categories] = await Promise.all([
-      inboxCounts(deps.db),
+      inboxCounts(deps.db, { scopeTeam }),
       tab === 'pending'
-        ? listPendingDrafts(deps.db, { ...filters, team, limit: 100 })
+        ? listPendingDrafts(deps.db, { ...filters, scopeTeam, limit: 100 })
         : Promise.resolve([]),
-      tab === 'problems' ? listProblemDeliveries(deps.db) : Promise.resolve([]),
-      tab === 'automated' ? listAutomatedTickets(deps.db) : Promise.resolve([]),
+      tab === 'problems' ? listProblemDeliveries(deps.db, { scopeTeam }) : Promise.resolve([]),
+      tab === 'automated' ? listAutomatedTickets(deps.db, { scopeTeam }) : Promise.resolve([]),
       listCategories(deps.db, { activeOnly: true }),
     ]);
     return { counts, pending, problems, automated, categories };
@@ -159,8 +166,14 @@ export function inboxPages(deps: Deps) {
       q.ticket ??
       (q.tab === 'pending' ? data.pending[0]?.draft.ticketId : undefined) ??
       (q.tab === 'problems' ? data.problems[0]?.ticket.id : undefined);
-    const selected = ticketId ? await ticketView(ticketId, data.categories) : null;
-    const notice = q.notice && q.notice in notices ? notices[q.notice as NoticeCode] : null;
+    const selected = ticketId ? await ticketView(user, ticketId, data.categories) : null;
+    // A ticket asked for by id that is missing or another team's: the queue, a notice and a 404.
+    const unknownTicket = q.ticket !== undefined && !selected;
+    const notice = unknownTicket
+      ? notices.no_ticket
+      : q.notice && q.notice in notices
+        ? notices[q.notice as NoticeCode]
+        : null;
     return c.html(
       <InboxPage
         user={user}
@@ -171,6 +184,7 @@ export function inboxPages(deps: Deps) {
         notice={notice}
         now={deps.now()}
       />,
+      unknownTicket ? 404 : 200,
     );
   });
 
@@ -238,7 +252,7 @@ export function inboxPages(deps: Deps) {
     const input = approveForm.safeParse(body);
     if (!id.success || !input.success)
       return c.redirect(withParams(back, { notice: 'invalid' }), 303);
-    const draft = await getDraft(deps.db, id.data);
+    const draft = await getDraftInScope(deps.db, c.get('user'), id.data);
     if (!draft) return c.redirect(withParams(back, { notice: 'missing' }), 303);
     // Unchanged text is a plain approval; anything else is edit-and-approve (the diff is kept).
     const edited = input.data.text !== draft.bodyText.trim();
@@ -271,6 +285,9 @@ export function inboxPages(deps: Deps) {
     const input = rejectForm.safeParse(body);
     if (!id.success || !input.success)
       return c.redirect(withParams(back, { notice: 'invalid' }), 303);
+    if (!(await getDraftInScope(deps.db, c.get('user'), id.data))) {
+      return c.redirect(withParams(back, { notice: 'missing' }), 303);
+    }
     const reason = input.data.note ? `${input.data.reason}: ${input.data.note}` : input.data.reason;
     const result = await rejectDraft(deps, {
       draftId: id.data,
@@ -295,6 +312,9 @@ export function inboxPages(deps: Deps) {
     const input = regenerateForm.safeParse(body);
     if (!id.success || !input.success)
       return c.redirect(withParams(back, { notice: 'invalid' }), 303);
+    if (!(await getDraftInScope(deps.db, c.get('user'), id.data))) {
+      return c.redirect(withParams(back, { notice: 'missing' }), 303);
+    }
     const result = await regenerateDraft(deps, {
       draftId: id.data,
       actorId: c.get('user').email,
@@ -317,11 +337,14 @@ export function inboxPages(deps: Deps) {
     if (!id.success || !category.success) {
       return c.redirect(withParams(back, { notice: 'invalid' }), 303);
     }
-    const result = await correctTriage(deps, {
-      ticketId: id.data,
-      category: category.data,
-      actorId: c.get('user').email,
-    });
+    // Another team's ticket is treated exactly like a missing one.
+    const result = (await canAccessTicket(deps.db, c.get('user'), id.data))
+      ? await correctTriage(deps, {
+          ticketId: id.data,
+          category: category.data,
+          actorId: c.get('user').email,
+        })
+      : ({ ok: false, reason: 'ticket_not_found' } as const);
     deps.notifyOutbox();
     return c.redirect(
       withParams(back, { ticket: id.data, notice: result.ok ? 'corrected' : 'invalid' }),
@@ -334,6 +357,10 @@ export function inboxPages(deps: Deps) {
     const back = backOf(body);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) return c.redirect(withParams(back, { notice: 'invalid' }), 303);
+    const delivery = await getDelivery(deps.db, id.data);
+    if (delivery && !(await canAccessTicket(deps.db, c.get('user'), delivery.ticketId))) {
+      return c.redirect(withParams(back, { notice: 'missing' }), 303);
+    }
     const result = await retryDelivery(deps, {
       deliveryId: id.data,
       actorId: c.get('user').email,

@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { getDeliveryForDraft, getDraft, listPendingDrafts } from '../../../db/queries/drafts.js';
+import type { Context } from 'hono';
+import { getDraftInScope, teamScope } from '../../../auth/team-scope.js';
+import { getDeliveryForDraft, listPendingDrafts } from '../../../db/queries/drafts.js';
 import type { Draft } from '../../../db/schema/drafts.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { Deps } from '../../../deps.js';
@@ -10,6 +12,7 @@ import {
   regenerateDraft,
   rejectDraft,
 } from '../../../pipeline/review/actions.js';
+import type { AppEnv } from '../../context.js';
 import { AppError, describeIssues } from '../../errors.js';
 import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
@@ -103,7 +106,7 @@ const routes = {
   list: createRoute({
     method: 'get',
     path: '/api/drafts',
-    summary: 'Pending drafts, most at risk of breaching SLA first (agent)',
+    summary: 'Pending drafts, most at risk of breaching SLA first (agent; team-scoped)',
     security,
     request: {
       query: z.object({
@@ -265,6 +268,15 @@ export function draftRoutes(deps: Deps) {
   app.use('/api/drafts/*', agent);
   const actor = (c: { get: (k: 'principal') => { id: string } | undefined }) =>
     c.get('principal')?.id ?? 'unknown';
+  /**
+   * The draft this request names, if the caller's team may see its ticket. A draft of another
+   * team's ticket answers exactly like a missing one (404), before any action runs.
+   */
+  const draftInScope = async (c: Context<AppEnv>, id: string) => {
+    const draft = await getDraftInScope(deps.db, c.get('principal')!, id);
+    if (!draft) throw new AppError('not_found', 'No such draft');
+    return draft;
+  };
   /** An optional JSON body: empty means {}, anything else must parse and validate (400 otherwise). */
   const optionalBody = async <S extends z.ZodType>(
     c: { req: { text: () => Promise<string> } },
@@ -287,7 +299,11 @@ export function draftRoutes(deps: Deps) {
 
   app.openapi(routes.list, async (c) => {
     const q = c.req.valid('query');
-    const rows = await listPendingDrafts(deps.db, { ...q, after: decodeCursor(q.cursor) });
+    const rows = await listPendingDrafts(deps.db, {
+      ...q,
+      scopeTeam: teamScope(c.get('principal')!),
+      after: decodeCursor(q.cursor),
+    });
     const last = rows.at(-1);
     return c.json(
       {
@@ -314,8 +330,7 @@ export function draftRoutes(deps: Deps) {
   });
 
   app.openapi(routes.get, async (c) => {
-    const draft = await getDraft(deps.db, c.req.valid('param').id);
-    if (!draft) throw new AppError('not_found', 'No such draft');
+    const draft = await draftInScope(c, c.req.valid('param').id);
     const delivery = await getDeliveryForDraft(deps.db, draft.id);
     return c.json(
       {
@@ -334,6 +349,7 @@ export function draftRoutes(deps: Deps) {
   });
 
   app.openapi(routes.claim, async (c) => {
+    await draftInScope(c, c.req.valid('param').id);
     const result = await claim(deps, { draftId: c.req.valid('param').id, actorId: actor(c) });
     if (!result.ok) reviewError(result);
     return c.json({ draft: draftView(result.draft) }, 200);
@@ -341,6 +357,7 @@ export function draftRoutes(deps: Deps) {
 
   app.openapi(routes.approve, async (c) => {
     const { lockVersion } = await optionalBody(c, lockBody);
+    await draftInScope(c, c.req.valid('param').id);
     const result = await approveDraft(deps, {
       draftId: c.req.valid('param').id,
       actorId: actor(c),
@@ -353,6 +370,7 @@ export function draftRoutes(deps: Deps) {
 
   app.openapi(routes.edit, async (c) => {
     const input = c.req.valid('json');
+    await draftInScope(c, c.req.valid('param').id);
     const result = await approveDraft(deps, {
       draftId: c.req.valid('param').id,
       actorId: actor(c),
@@ -366,6 +384,7 @@ export function draftRoutes(deps: Deps) {
 
   app.openapi(routes.reject, async (c) => {
     const input = c.req.valid('json');
+    await draftInScope(c, c.req.valid('param').id);
     const result = await rejectDraft(deps, {
       draftId: c.req.valid('param').id,
       actorId: actor(c),
@@ -381,6 +400,7 @@ export function draftRoutes(deps: Deps) {
       c,
       lockBody.extend({ instructions: z.string().trim().max(500).optional() }),
     );
+    await draftInScope(c, c.req.valid('param').id);
     const result = await regenerateDraft(deps, {
       draftId: c.req.valid('param').id,
       actorId: actor(c),

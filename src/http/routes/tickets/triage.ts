@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { canAccessTicket } from '../../../auth/team-scope.js';
 import { getTicket } from '../../../db/queries/tickets.js';
 import { getTriage, listAiInteractions } from '../../../db/queries/triage.js';
 import type { Deps } from '../../../deps.js';
@@ -85,6 +86,10 @@ export function ticketTriageRoutes(deps: Deps) {
   app.use('/api/tickets/:id/triage', requireRole(deps, 'agent'));
   app.openapi(get, async (c) => {
     const { id } = c.req.valid('param');
+    // Another team's ticket answers like a missing one, so its id is not confirmed.
+    if (!(await canAccessTicket(deps.db, c.get('principal')!, id))) {
+      throw new AppError('not_found', `No ticket ${id}`);
+    }
     const triage = await getTriage(deps.db, id);
     if (!triage) {
       const exists = await getTicket(deps.db, id);
@@ -121,6 +126,9 @@ export function ticketTriageRoutes(deps: Deps) {
   });
   app.openapi(correct, async (c) => {
     const { id } = c.req.valid('param');
+    if (!(await canAccessTicket(deps.db, c.get('principal')!, id))) {
+      throw new AppError('not_found', `No ticket ${id}`);
+    }
     const result = await correctTriage(deps, {
       ticketId: id,
       category: c.req.valid('json').category,

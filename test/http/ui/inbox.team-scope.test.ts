@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../src/app.js';
+import { createUser, resolveSession } from '../../../src/auth/users.js';
+import { getDraft } from '../../../src/db/queries/drafts.js';
+import type { UserRole } from '../../../src/db/schema/users.js';
+import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { seedPendingDraft } from '../../support/drafts.js';
+
+/**
+ * The inbox applies the same team scoping as the API: a team agent's queue holds its team's and
+ * unrouted tickets, and another team's ticket opened by id is a 404 like a missing one.
+ */
+let deps: TestDeps;
+let app: ReturnType<typeof createApp>;
+const password = 'a long enough password';
+const sessions: Record<string, { cookie: string; csrf: string }> = {};
+const seeded = {} as Record<
+  'billing' | 'fulfilment' | 'unrouted',
+  { ticketId: string; draftId: string }
+>;
+
+async function signIn(email: string, role: UserRole, teamId: string | null) {
+  await createUser(deps.db, { email, name: email, role, password, teamId });
+  const res = await app.request('/app/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password }).toString(),
+  });
+  const token = /dp_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
+  sessions[email] = {
+    cookie: `dp_session=${token}`,
+    csrf: (await resolveSession(deps.db, token))!.csrfToken,
+  };
+}
+
+beforeAll(async () => {
+  deps = await createTestDeps();
+  app = createApp(deps);
+  await signIn('ana@example.com', 'agent', 'billing');
+  await signIn('lead@example.com', 'manager', null);
+  for (const [name, team] of [
+    ['billing', 'billing'],
+    ['fulfilment', 'fulfilment'],
+    ['unrouted', null],
+  ] as const) {
+    const { ticketId, draft } = await seedPendingDraft(deps.db, {
+      team,
+      subject: `Subject ${name}`,
+    });
+    seeded[name] = { ticketId, draftId: draft.id };
+  }
+});
+afterAll(() => deps.cleanup());
+
+const get = (email: string, url: string) =>
+  app.request(url, { headers: { cookie: sessions[email]!.cookie } });
+const post = (email: string, url: string, fields: Record<string, string>) =>
+  app.request(url, {
+    method: 'POST',
+    headers: {
+      cookie: sessions[email]!.cookie,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ _csrf: sessions[email]!.csrf, ...fields }).toString(),
+  });
+
+describe('inbox, team scoping', () => {
+  it("queues the agent's team's and unrouted tickets only", async () => {
+    const res = await get('ana@example.com', '/app');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('Subject billing');
+    expect(html).toContain('Subject unrouted');
+    expect(html).not.toContain('Subject fulfilment');
+  });
+
+  it("answers 404 for another team's ticket, as for a missing one", async () => {
+    const res = await get('ana@example.com', `/app?ticket=${seeded.fulfilment.ticketId}`);
+    expect(res.status).toBe(404);
+    const html = await res.text();
+    expect(html).not.toContain('Subject fulfilment');
+    expect(html).toContain('That ticket does not exist or is not in your queue.');
+    const missing = await get(
+      'ana@example.com',
+      '/app?ticket=00000000-0000-4000-8000-000000000000',
+    );
+    expect(missing.status).toBe(404);
+
+    const own = await get('ana@example.com', `/app?ticket=${seeded.billing.ticketId}`);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain('id="approve-form"');
+  });
+
+  it("does not act on another team's draft from a form post", async () => {
+    const { draftId } = seeded.fulfilment;
+    const before = await getDraft(deps.db, draftId);
+    for (const [action, fields] of [
+      ['approve', { text: 'Sent by the wrong team' }],
+      ['reject', { reason: 'wrong_answer' }],
+      ['regenerate', { instructions: 'shorter' }],
+    ] as const) {
+      const res = await post('ana@example.com', `/app/drafts/${draftId}/${action}`, {
+        back: '/app',
+        ...fields,
+      });
+      expect(res.status, action).toBe(303);
+      expect(res.headers.get('location'), action).toBe('/app?notice=missing');
+    }
+    expect(await getDraft(deps.db, draftId)).toEqual(before);
+  });
+
+  it('shows a manager every ticket', async () => {
+    const res = await get('lead@example.com', `/app?ticket=${seeded.fulfilment.ticketId}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Subject fulfilment');
+  });
+});

@@ -1,0 +1,36 @@
+import type { Db } from '../../src/db/client.js';
+import { insertDraft } from '../../src/db/queries/drafts.js';
+import { saveTriage } from '../../src/db/queries/triage.js';
+import { seedEmailTicket } from './tickets.js';
+
+/**
+ * A ticket with a pending draft, routed to `team` (null: triaged but routed to no team;
+ * undefined: not triaged at all). Rows are written directly: these tests are about who may see
+ * them, not about triage or drafting.
+ */
+export async function seedPendingDraft(
+  db: Db,
+  over: { team?: string | null; subject?: string; category?: string } = {},
+) {
+  const { ticketId } = await seedEmailTicket(db, {
+    subject: over.subject ?? `Ticket for ${over.team ?? 'nobody'}`,
+  });
+  if (over.team !== undefined) {
+    await saveTriage(db, {
+      ticketId,
+      category: over.category ?? 'billing',
+      confidence: 0.9,
+      decidedBy: 'classifier',
+      priority: 'normal',
+      sentiment: 'neutral',
+      team: over.team,
+    });
+  }
+  const draft = await insertDraft(db, {
+    ticketId,
+    kind: 'extractive',
+    bodyText: 'You can reset your password from the sign-in page.',
+    model: 'test',
+  });
+  return { ticketId, draft };
+}
