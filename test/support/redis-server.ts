@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
 
 /** A throwaway redis-server the test can stop and restart (fault injection on a real Redis). */
@@ -21,7 +22,19 @@ export class DisposableRedis {
   async start(): Promise<void> {
     this.proc = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        // Any file it writes (a test may switch AOF on) goes to the temp dir, not the repo.
+        '--dir',
+        tmpdir(),
+      ],
       { stdio: 'ignore' },
     );
     await waitForRedis(this.url, 100);
