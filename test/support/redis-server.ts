@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 
 /** A throwaway redis-server the test can stop and restart (fault injection on a real Redis). */
@@ -33,7 +35,7 @@ export class DisposableRedis {
         'no',
         // Any file it writes (a test may switch AOF on) goes to the temp dir, not the repo.
         '--dir',
-        tmpdir(),
+        mkdtempSync(path.join(tmpdir(), 'deskpilot-redis-')),
       ],
       { stdio: 'ignore' },
     );
