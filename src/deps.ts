@@ -8,6 +8,7 @@ import { createDatabase, type Database } from './db/client.js';
 import { ensureStarterData } from './db/queries/triage.js';
 import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
+import { type Thesaurus, thesaurusFor } from './kb/synonyms.js';
 import { createLiveEvents, type LiveEvents } from './live/events.js';
 import { createLogger } from './log.js';
 import { type Mailer, mailerFromUrl } from './mail/index.js';
@@ -35,6 +36,8 @@ export interface Deps {
   observability: Observability;
   /** Configured embedder first; search and indexing use it (the hashed one needs no download). */
   embedders: Embedder[];
+  /** Query expansion for knowledge-base search (`KB_SYNONYMS`); null = off. */
+  thesaurus: Thesaurus | null;
   /** Local or remote LLMs, null when not configured (the zero-download paths are used). */
   models: { classifierLlm: Generator | null; draftLlm: Generator | null };
   /** Outbound SMTP, null without SMTP_URL (approved email replies then stay blocked, visibly). */
@@ -82,6 +85,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     queues,
     apiKeys: createApiKeyVerifier(database.db),
     embedders,
+    thesaurus: thesaurusFor(config.KB_SYNONYMS),
     observability: createObservability(database.db, queues),
     classifierStore: createClassifierStore(database.db, log, { embedder: embedders[0] }),
     models: {

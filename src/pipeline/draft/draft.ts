@@ -15,7 +15,7 @@ import { draftWithLlm } from './llm.js';
 
 export type DraftDeps = Pick<
   Deps,
-  'db' | 'config' | 'log' | 'embedders' | 'models' | 'observability'
+  'db' | 'config' | 'log' | 'embedders' | 'thesaurus' | 'models' | 'observability'
 >;
 
 export type DraftOutcome =
@@ -96,7 +96,7 @@ export async function draftReply(
   const search = await searchKnowledgeBase(
     deps.db,
     { query, limit: 6, perArticle: 2 },
-    { embedders: deps.embedders },
+    { embedders: deps.embedders, synonyms: deps.thesaurus },
   );
   const passages = search.passages.filter((p) => isRelevant(p, deps.config));
   const language = ticket.language ?? triage?.language ?? null;

@@ -1,4 +1,5 @@
 import type { Deps } from '../../../deps.js';
+import { type Thesaurus, thesaurusFor } from '../../../kb/synonyms.js';
 import { HashedEmbedder } from '../../../models/embedder/hashed.js';
 import type { Embedder } from '../../../models/embedder/types.js';
 import { requireRole } from '../../middleware/auth.js';
@@ -9,18 +10,25 @@ import { registerSearchRoute } from './search.js';
 export interface KbRouteDeps extends Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox' | 'now'> {
   /** Query embedders; search uses the newest ready model among them. */
   embedders: readonly Embedder[];
+  /** Query expansion (`KB_SYNONYMS`); null = off. */
+  thesaurus: Thesaurus | null;
 }
 
 /**
  * /api/kb: article CRUD (managers write, agents read) and search (agents). Without configured
- * embedders the built-in hashed embedder (the zero-download default) embeds queries.
+ * embedders the built-in hashed embedder (the zero-download default) embeds queries; without a
+ * thesaurus setting, queries are expanded with WordNet (the `KB_SYNONYMS` default).
  */
 export function kbRoutes(
-  deps: Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox' | 'now'> & { embedders?: readonly Embedder[] },
+  deps: Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox' | 'now'> & {
+    embedders?: readonly Embedder[];
+    thesaurus?: Thesaurus | null;
+  },
 ) {
   const routeDeps: KbRouteDeps = {
     ...deps,
     embedders: deps.embedders?.length ? deps.embedders : [new HashedEmbedder()],
+    thesaurus: deps.thesaurus === undefined ? thesaurusFor('wordnet') : deps.thesaurus,
   };
   const app = createRouter();
   app.use('/api/kb/*', async (c, next) => {

@@ -32,7 +32,7 @@ export function registerSearchRoute(app: Router, deps: KbRouteDeps) {
         perArticle: body.perArticle,
         filters: body.filters,
       },
-      { embedders: deps.embedders },
+      { embedders: deps.embedders, synonyms: deps.thesaurus },
     );
     return c.json(
       {
