@@ -57,7 +57,10 @@ export function socketDirOf(url: string): { url: string; host?: string } {
 }
 
 /** postgres.js on a DATABASE_URL-style URL, socket directory included (for admin and bench code). */
-export function postgresClient(rawUrl: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}) {
+export function postgresClient(
+  rawUrl: string,
+  options: postgres.Options<Record<string, postgres.PostgresType>> = {},
+) {
   const { url, host } = socketDirOf(rawUrl);
   return postgres(url, { ...(host ? { host } : {}), ...options });
 }
