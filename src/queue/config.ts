@@ -4,6 +4,11 @@ import type { JobName } from './jobs.js';
 export interface QueueConfig {
   /** Parallel jobs per worker process. */
   concurrency: number;
+  /**
+   * Parallel jobs when the step has no local model configured (drafting without DRAFT_LLM is
+   * extractive: a few queries and some string work, no model context to share).
+   */
+  concurrencyWithoutModel?: number;
   /** Longer than the slowest legitimate run, or BullMQ declares the job stalled and reruns it. */
   lockDuration: number;
   job: JobsOptions;
@@ -27,9 +32,12 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
     },
   },
   draft: {
-    // Extractive drafting is a few queries; an LLM draft holds a model context for seconds to
-    // minutes on CPU. Two in parallel match the generator's two context sequences.
+    // An LLM draft holds a model context for seconds to minutes on CPU. Two in parallel match the
+    // generator's two context sequences.
     concurrency: 2,
+    // Extractive drafting is ~50 ms of queries and string work, mostly waiting on Postgres: at 2
+    // it capped a worker at ~8 drafts/s while triage ran at 45/s (bench:soak, 100 rps).
+    concurrencyWithoutModel: 8,
     // Above the generator's 90 s timeout plus retrieval.
     lockDuration: 150_000,
     job: {
@@ -115,7 +123,14 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
   },
 };
 
-export function workerOptions(name: JobName): Pick<WorkerOptions, 'concurrency' | 'lockDuration'> {
+export function workerOptions(
+  name: JobName,
+  options: { modelConfigured?: boolean } = {},
+): Pick<WorkerOptions, 'concurrency' | 'lockDuration'> {
   const cfg = queueConfigs[name];
-  return { concurrency: cfg.concurrency, lockDuration: cfg.lockDuration };
+  const concurrency =
+    options.modelConfigured === false && cfg.concurrencyWithoutModel !== undefined
+      ? cfg.concurrencyWithoutModel
+      : cfg.concurrency;
+  return { concurrency, lockDuration: cfg.lockDuration };
 }

@@ -70,7 +70,13 @@ export function startWorkers(
           throw new DelayedError();
         }
       },
-      { connection, prefix: deps.config.QUEUE_PREFIX, ...workerOptions(name) },
+      {
+        connection,
+        prefix: deps.config.QUEUE_PREFIX,
+        ...workerOptions(name, {
+          modelConfigured: name === 'draft' ? deps.models.draftLlm !== null : undefined,
+        }),
+      },
     );
     const observe = (job: Job | undefined, outcome: string) => {
       if (job?.processedOn && job.finishedOn) {
