@@ -374,7 +374,8 @@ const settleDeadline = settleStarted + settleMinutes * 60_000;
 let quiet = 0;
 let report = await pipelineReport({ db: database.db, queues, redis: client });
 while (Date.now() < settleDeadline) {
-  await sleep(1_000);
+  // The report scans every ticket; once every few seconds is enough and spares Postgres.
+  await sleep(3_000);
   report = await pipelineReport({ db: database.db, queues, redis: client }).catch(() => report);
   const [pending] = rowsOf<{ n: number }>(
     await database.db.execute(
@@ -390,7 +391,7 @@ while (Date.now() < settleDeadline) {
     !(report.deliveries.pending || report.deliveries.sending);
   quiet = idle ? quiet + 1 : 0;
   if (quiet >= 3) break;
-  if ((Date.now() - settleStarted) % 10_000 < 1_000) {
+  if ((Date.now() - settleStarted) % 30_000 < 3_000) {
     log(
       `settling: outbox ${report.outboxPending}, stuck jobs ${report.stuckJobs}, pending drafts ${pending!.n}, deliveries ${JSON.stringify(report.deliveries)}`,
     );
