@@ -15,7 +15,8 @@
  *   wait on, comes first and the worker's backlog drains behind it. Measured here at 100 rps:
  *   niced, every webhook accepted at once (p99 446 ms); not niced, api and worker together need
  *   ~33 ms of CPU per ticket, more than two cores have, and webhooks queue past the senders'
- *   timeouts. Under heavy load from other programs a niced worker can take minutes to restart;
+ *   timeouts. Under heavy load from other programs a niced worker can take minutes to restart.
+ *   When the load ends the worker is set back to niceness 0 for the settle phase;
  * - a throwaway Postgres database (created from BENCH_DATABASE_URL, the admin URL; dropped at the
  *   end unless --keep), migrated and loaded with the sample knowledge base;
  * - a redis-server of its own with an append-only file (BullMQ's production setting), which the
@@ -48,7 +49,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { loadavg, setPriority } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
@@ -367,6 +368,14 @@ sendersGiveUpAt = Date.now() + settleMinutes * 60_000;
 await Promise.all(inflight);
 const allAcceptedSeconds = (Date.now() - loadStarted) / 1000;
 log(`load done in ${sendSeconds.toFixed(1)} s; settling`);
+// The worker was niced so that intake came first; with the load over, nothing competes with it.
+if (workerNice && worker.pid) {
+  try {
+    setPriority(worker.pid, 0);
+  } catch {
+    // Only root may lower a niceness; an unprivileged run settles at the niced pace.
+  }
+}
 
 // ── Settle ────────────────────────────────────────────────────────────────────────────────────
 const settleStarted = Date.now();
