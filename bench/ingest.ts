@@ -102,7 +102,7 @@ async function startService() {
         LOG_LEVEL: 'warn',
         ZENDESK_WEBHOOK_SECRETS: secret,
         QUEUE_PREFIX: queuePrefix,
-        DATABASE_POOL_MAX: process.env.BENCH_SERVICE_POOL ?? '20',
+        DATABASE_POOL_MAX: '20',
         NODE_ENV: 'production',
         RATE_LIMIT_WEBHOOKS_PER_IP: rateLimit,
         RATE_LIMIT_WEBHOOKS_PER_KEY: rateLimit,

@@ -33,14 +33,18 @@ export async function assertRedisReachable(url: string, timeoutMs = 5_000): Prom
     retryStrategy: () => null,
   });
   probe.on('error', () => {});
+  let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       probe.connect().then(() => probe.ping()),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
     ]);
   } catch {
     throw Object.assign(new Error(`redis not reachable at ${url}`), { code: 'REDIS_UNREACHABLE' });
   } finally {
+    clearTimeout(timer);
     probe.disconnect();
   }
 }

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { assertRedisReachable } from '../../src/queue/redis.js';
 
 /** A throwaway redis-server the test can stop and restart (fault injection on a real Redis). */
 export class DisposableRedis {
@@ -78,24 +78,16 @@ export async function waitFor<T>(
 }
 
 /**
- * Waits until a freshly spawned redis-server answers PONG (an AOF replay answers LOADING until
- * done). A fresh probe per attempt: an ioredis client that failed to connect does not retry cleanly.
+ * Waits until a freshly spawned redis-server answers PING (an AOF replay answers LOADING until
+ * done).
  */
 export async function waitForRedis(url: string, attempts: number): Promise<void> {
   for (let i = 0; i < attempts; i++) {
-    const probe = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on('error', () => {});
     try {
-      await probe.connect();
-      if ((await probe.ping()) === 'PONG') return;
+      // The service's own boot probe: a fresh connection, one PING, which fails while LOADING.
+      return await assertRedisReachable(url, 1_000);
     } catch {
       await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      probe.disconnect();
     }
   }
   throw new Error(`redis-server did not start at ${url}`);
