@@ -113,6 +113,8 @@ export function installSignalHandlers(runtime: Runtime, timeoutMs: number): void
  * postgres.js 3.4.9 (the latest release) throws from a timer when a write it scheduled runs after
  * its socket closed (porsager/postgres#1154, #1208): the connection's queries were already rejected
  * with CONNECTION_CLOSED and nothing waits on the throw. Seen in test/faults/postgres-outage.
+ * patches/postgres+3.4.9.patch (applied by npm's postinstall) guards that write; this stays for an
+ * install that skipped scripts.
  */
 export function isPostgresClosedSocketWrite(err: unknown): boolean {
   return (
@@ -128,8 +130,7 @@ export function isPostgresClosedSocketWrite(err: unknown): boolean {
  * into a restart of the api and the workers (jobs stalled, replies in flight marked uncertain):
  * - a connection error nobody awaited: postgres.js fetches array types on each new connection
  *   without catching, so a connection dropping during that query is an unhandled rejection;
- * - the closed-socket write above. That connection may then hang its next connects until
- *   connect_timeout for a while; requests on it answer 503 and jobs retry.
+ * - the closed-socket write above (unpatched driver only).
  */
 export function installCrashHandlers(log: Logger): void {
   process.on('unhandledRejection', (reason) => {

@@ -13,8 +13,12 @@ export const jobSchemas = {
   'zendesk-writeback': z.object({ ticketId: z.uuid() }),
   /** Draft a reply for the ticket's latest customer message, or regenerate a given draft. */
   draft: z.object({ ticketId: z.uuid(), regenerateOf: z.uuid().optional() }),
-  /** Send one approved draft (the delivery row is the state machine). */
-  deliver: z.object({ deliveryId: z.uuid() }),
+  /**
+   * Send one approved draft (the delivery row is the state machine). `acceptedMessageId` is written
+   * back into the job by the worker when the SMTP server accepted the mail but the database could
+   * not record it: the retry records the send instead of marking it uncertain.
+   */
+  deliver: z.object({ deliveryId: z.uuid(), acceptedMessageId: z.string().max(998).optional() }),
   /** Fires when a draft's SLA is due: marks it overdue and notifies the team if still pending. */
   sla: z.object({ draftId: z.uuid() }),
   /** (Re)build one article's chunks, postings and vectors, or fill a newly configured model. */

@@ -71,10 +71,10 @@ describe.skipIf(!usingPostgres())('Postgres unavailable during intake', () => {
     const retried = await Promise.all(
       Array.from({ length: 15 }, (_, i) => postUntilAccepted(pipeline, 15 + i)),
     );
-    // Back within seconds, not after postgres.js's reconnect backoff (up to 20 s). Not every first
-    // try succeeds: a pooled connection that died with a write buffered can hang its next connect
-    // until connect_timeout (5 s) and answer 503 (postgres.js 3.4.9, see the commit message), so
-    // the senders retry here as real ones do.
+    // Back within seconds, not after postgres.js's reconnect backoff (up to 20 s). Senders retry
+    // here as real ones do: a try that lands before the pool reconnects answers 503. (Unpatched,
+    // postgres.js 3.4.9 could leave a pooled connection hanging every connect until
+    // connect_timeout after the outage; see test/db/postgres-driver.)
     expect(Date.now() - restoredAt).toBeLessThan(10_000);
     expect(retried.map((r) => r.status)).toEqual(Array(15).fill(202));
     expect(proxy.connections).toBeGreaterThan(connectionsBefore);

@@ -34,6 +34,14 @@ export type DeliverOutcome = Delivery['state'];
 /** Thrown for a transient failure: the job retries with backoff. */
 export class RetryableDeliveryError extends Error {}
 
+export interface DeliverJob {
+  finalAttempt: boolean;
+  /** The Message-ID an earlier attempt saw accepted by the SMTP server but could not record. */
+  acceptedMessageId?: string;
+  /** Stores that Message-ID outside the database (with the job) for the retry. */
+  rememberAccepted?: (messageId: string) => Promise<unknown>;
+}
+
 async function block(
   deps: DeliverDeps,
   delivery: Delivery,
@@ -153,13 +161,15 @@ async function fail(
  * Delivers one approved draft exactly once. The delivery row is the state machine:
  * pending → sending (committed before the external call) → sent. Email has no idempotency at the
  * SMTP level, so a row found in `sending` (the worker died between the send and the record) is
- * never sent again: it becomes `uncertain` and a human is alerted. Zendesk comments carry an
+ * never sent again: it becomes `uncertain` and a human is alerted — unless the earlier attempt
+ * lived to note, with the job, that the server accepted the mail (the record failed, not the
+ * worker), in which case the retry records it as sent. Zendesk comments carry an
  * idempotency key and an audit marker, so there the send is retried safely.
  */
 export async function deliver(
   deps: DeliverDeps,
   deliveryId: string,
-  job: { finalAttempt: boolean },
+  job: DeliverJob,
 ): Promise<DeliverOutcome> {
   const delivery = await getDelivery(deps.db, deliveryId);
   if (!delivery) throw new UnrecoverableError(`delivery ${deliveryId} does not exist`);
@@ -179,9 +189,20 @@ async function deliverEmail(
   delivery: Delivery,
   draft: Draft,
   ticket: Ticket,
-  job: { finalAttempt: boolean },
+  job: DeliverJob,
 ): Promise<DeliverOutcome> {
   if (delivery.state === 'sending') {
+    if (job.acceptedMessageId && job.acceptedMessageId === delivery.emailMessageId) {
+      // The server took it; only the record was missing (the database was away).
+      const { inReplyTo, references } = await threading(deps, ticket, job.acceptedMessageId);
+      await markSent(deps, delivery, draft, ticket, {
+        emailMessageId: job.acceptedMessageId,
+        inReplyTo,
+        references,
+      });
+      deps.log.info({ deliveryId: delivery.id }, 'recorded a send accepted by an earlier attempt');
+      return 'sent';
+    }
     await fail(deps, delivery, draft, 'worker stopped between sending and recording', 'uncertain');
     return 'uncertain';
   }
@@ -198,15 +219,7 @@ async function deliverEmail(
   }
   const domain = deps.config.SUPPORT_ADDRESS.split('@')[1] ?? 'localhost';
   const messageId = delivery.emailMessageId ?? newMessageId(domain);
-  const messages = await listMessages(deps.db, ticket.id);
-  const lastInbound = [...messages]
-    .reverse()
-    .find((m) => m.direction === 'inbound' && m.emailMessageId);
-  const { inReplyTo, references } = threadIds(
-    lastInbound?.emailReferences ?? [],
-    lastInbound?.emailMessageId ?? null,
-    messageId,
-  );
+  const { inReplyTo, references } = await threading(deps, ticket, messageId);
   const claimed = await transitionDelivery(deps.db, delivery.id, ['pending'], {
     state: 'sending',
     attempts: delivery.attempts + 1,
@@ -247,12 +260,39 @@ async function deliverEmail(
     });
     throw new RetryableDeliveryError(error.message);
   }
-  await markSent(deps, { ...delivery, state: 'sending' }, draft, ticket, {
-    emailMessageId: messageId,
-    inReplyTo,
-    references,
-  });
+  try {
+    await markSent(deps, { ...delivery, state: 'sending' }, draft, ticket, {
+      emailMessageId: messageId,
+      inReplyTo,
+      references,
+    });
+  } catch (err) {
+    // Sent but not recorded (typically Postgres went away): without a note of the acceptance the
+    // retry would find `sending` and could only call it uncertain. Redis keeps the note.
+    await job
+      .rememberAccepted?.(messageId)
+      .catch((noteErr: unknown) =>
+        deps.log.warn(
+          { deliveryId: delivery.id, err: noteErr instanceof Error ? noteErr.message : noteErr },
+          'could not note an accepted send; its retry will mark it uncertain',
+        ),
+      );
+    throw err;
+  }
   return 'sent';
+}
+
+/** In-Reply-To and References for a reply: threaded under the customer's latest mail. */
+async function threading(deps: DeliverDeps, ticket: Ticket, messageId: string) {
+  const messages = await listMessages(deps.db, ticket.id);
+  const lastInbound = [...messages]
+    .reverse()
+    .find((m) => m.direction === 'inbound' && m.emailMessageId);
+  return threadIds(
+    lastInbound?.emailReferences ?? [],
+    lastInbound?.emailMessageId ?? null,
+    messageId,
+  );
 }
 
 async function deliverZendesk(
@@ -260,7 +300,7 @@ async function deliverZendesk(
   delivery: Delivery,
   draft: Draft,
   ticket: Ticket,
-  job: { finalAttempt: boolean },
+  job: DeliverJob,
 ): Promise<DeliverOutcome> {
   if (!deps.zendesk)
     return block(deps, delivery, draft, 'Zendesk API credentials are not configured');

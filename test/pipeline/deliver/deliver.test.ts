@@ -68,6 +68,65 @@ describe('deliver (email, exactly once)', () => {
     expect(alert?.raw.toString()).not.toContain('forgot my password');
   });
 
+  it('a send the server accepted but the database could not record is recorded by the retry, not resent', async () => {
+    const { deliveryId, draftId } = await approvedDelivery({ from: 'outage@example.net' });
+    // The database goes away right after the SMTP server accepted the mail.
+    let databaseDown = false;
+    const db = new Proxy(deps.db, {
+      get(target, key, receiver) {
+        if (key === 'transaction' && databaseDown) {
+          return () => Promise.reject(new Error('write CONNECTION_CLOSED 127.0.0.1:5432'));
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const mailer = deps.mailer!;
+    const notes: string[] = [];
+    const job = {
+      finalAttempt: false,
+      rememberAccepted: async (messageId: string) => {
+        notes.push(messageId);
+      },
+    };
+    const outage = {
+      ...deps,
+      db,
+      mailer: {
+        ...mailer,
+        send: async (mail: Parameters<typeof mailer.send>[0]) => {
+          const result = await mailer.send(mail);
+          databaseDown = true;
+          return result;
+        },
+      },
+    };
+    await expect(deliver(outage, deliveryId, job)).rejects.toThrow('CONNECTION_CLOSED');
+    expect(customerMail()).toHaveLength(1);
+    expect((await getDelivery(deps.db, deliveryId))?.state).toBe('sending');
+    const messageId = (await getDelivery(deps.db, deliveryId))?.emailMessageId;
+    expect(notes).toEqual([messageId]);
+
+    // The database is back; the job retries with the note it kept.
+    const state = await deliver(deps, deliveryId, {
+      finalAttempt: false,
+      acceptedMessageId: notes[0],
+    });
+    expect(state).toBe('sent');
+    expect(customerMail()).toHaveLength(1);
+    expect((await getDraft(deps.db, draftId))?.status).toBe('sent');
+
+    // A note for another Message-ID proves nothing: still uncertain, never resent.
+    const other = await approvedDelivery({ from: 'outage-2@example.net' });
+    expect(await deliver(deps, other.deliveryId, { finalAttempt: false })).toBe('sent');
+    await deps.db.execute(
+      sql`update deliveries set state = 'sending', sent_at = null where id = ${other.deliveryId}`,
+    );
+    expect(
+      await deliver(deps, other.deliveryId, { finalAttempt: false, acceptedMessageId: '<x@y>' }),
+    ).toBe('uncertain');
+    expect(customerMail()).toHaveLength(2);
+  });
+
   it('retries a transient SMTP failure and sends once; a permanent one fails with an alert', async () => {
     const first = await approvedDelivery({ from: 'transient@example.net' });
     smtp.rejectNext(1, 451);
