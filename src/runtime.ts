@@ -39,7 +39,11 @@ export async function startRuntime(
   // search keeps using the previous one.
   for (const embedder of deps.embedders) await prepareEmbedder(deps.db, embedder);
   const relay = roles.worker
-    ? startOutboxRelay(deps.db, deps.queues, { pollMs: config.OUTBOX_POLL_MS, log: deps.log })
+    ? startOutboxRelay(deps.db, deps.queues, {
+        pollMs: config.OUTBOX_POLL_MS,
+        log: deps.log,
+        onRequeued: (rows) => deps.observability.outboxRequeued.inc(rows),
+      })
     : undefined;
   if (relay) deps.notifyOutbox = () => relay.kick();
   const redisProblem = await redisDurabilityProblem(deps.redis);

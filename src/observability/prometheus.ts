@@ -15,6 +15,7 @@ export interface Observability {
   jobDuration: Histogram<'queue' | 'outcome'>;
   modelLatency: Histogram<'step' | 'model'>;
   modelTokens: Counter<'step' | 'model' | 'kind'>;
+  outboxRequeued: Counter;
 }
 
 export function createObservability(db: Db, queues: Queues): Observability {
@@ -45,6 +46,11 @@ export function createObservability(db: Db, queues: Queues): Observability {
     name: 'deskpilot_model_tokens_total',
     help: 'Tokens processed by model calls',
     labelNames: ['step', 'model', 'kind'] as const,
+    registers: [registry],
+  });
+  const outboxRequeued = new Counter({
+    name: 'deskpilot_outbox_requeued_total',
+    help: 'Relayed outbox rows whose job Redis had lost (crash, failover), handed over again',
     registers: [registry],
   });
   new Gauge({
@@ -89,7 +95,7 @@ export function createObservability(db: Db, queues: Queues): Observability {
       this.set(row?.n ?? 0);
     },
   });
-  return { registry, httpDuration, jobDuration, modelLatency, modelTokens };
+  return { registry, httpDuration, jobDuration, modelLatency, modelTokens, outboxRequeued };
 }
 
 /** Records one model call (the same facts as its ai_interactions row). */

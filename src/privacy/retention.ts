@@ -22,7 +22,7 @@ import { type Actor, deleteTickets, uuidList } from './erase.js';
  * - `aiInteractions`: model-call records older than the period, on any ticket.
  * - `inboxEvents`: webhook dedupe records older than the period (at least 7 days, so a late
  *   redelivery is still recognised).
- * - `outbox`: sent and failed outbox rows older than the period (pending rows never).
+ * - `outbox`: relayed and failed outbox rows older than the period (pending rows never).
  * Expired webhook nonces are always removed.
  *
  * Everything runs in batches (one short transaction each), so a first run over years of data
@@ -425,7 +425,7 @@ export async function runRetention(
       deleted: await deleteInBatches(
         db,
         'outbox',
-        sql`state in ('sent', 'failed') and created_at < ${at(policy.outboxDays)}`,
+        sql`state in ('sent', 'verified', 'failed') and created_at < ${at(policy.outboxDays)}`,
         'id',
         o,
       ),

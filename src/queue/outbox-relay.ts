@@ -1,8 +1,15 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
-import { claimPendingOutbox, markOutboxRetry, markOutboxSent } from '../db/queries/outbox.js';
+import {
+  claimPendingOutbox,
+  claimRelayedOutbox,
+  markOutboxRetry,
+  markOutboxSent,
+  markOutboxVerified,
+  requeueOutbox,
+} from '../db/queries/outbox.js';
 import { withTransaction } from '../db/tx.js';
-import { isJobName, parseJobPayload } from './jobs.js';
+import { isJobName, jobNames, parseJobPayload } from './jobs.js';
 import type { Queues } from './queues.js';
 
 export interface OutboxRelay {
@@ -10,7 +17,16 @@ export interface OutboxRelay {
   kick(): void;
   /** One pass; returns how many rows were moved. Exposed for tests and the CLI. */
   drainOnce(): Promise<number>;
+  /** One audit pass over relayed rows (see auditGraceMs). Exposed for tests. */
+  auditOnce(): Promise<OutboxAudit>;
   stop(): Promise<void>;
+}
+
+export interface OutboxAudit {
+  /** Jobs found in Redis: their rows become `verified`. */
+  verified: number;
+  /** Jobs Redis no longer had: their rows went back to `pending` and are relayed again. */
+  requeued: number;
 }
 
 export interface OutboxRelayOptions {
@@ -18,8 +34,27 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Least time from one pass's start to the next when kicked; see defaultMinPassIntervalMs. */
   minPassIntervalMs?: number;
+  /** How often relayed rows are checked against Redis (0 turns the audit off). */
+  auditEveryMs?: number;
+  /** A relayed row is checked once it is this old; see defaultAuditGraceMs. */
+  auditGraceMs?: number;
+  /** Called with the number of rows requeued by an audit (a metric). */
+  onRequeued?: (rows: number) => void;
   log: Logger;
 }
+
+/**
+ * Redis acknowledges a job before it is on disk: with `appendfsync everysec` (the usual setting) a
+ * crash loses up to about a second of acknowledged writes, and a failover to a replica loses what
+ * had not replicated. A row marked `sent` may then name a job Redis no longer has, which no queue
+ * count shows and no worker will ever run (bench:soak found 3 in 60,000 with Redis SIGKILLed every
+ * 40 s). So each relayed row is checked once, when it is old enough that its job is durable: job
+ * there → `verified`; gone → back to `pending`, and the relay adds it again under the same id.
+ * A job cannot legitimately be gone that soon: completed jobs are kept for a day.
+ */
+const defaultAuditGraceMs = 10_000;
+const defaultAuditEveryMs = 5_000;
+const auditBatchSize = 1_000;
 
 /**
  * A kick right after a pass waits until this long after that pass began. Idle, a delivery is
@@ -39,6 +74,9 @@ export const outboxJobId = (rowId: number) => `ob-${rowId}`;
  */
 export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 200;
+  const auditEveryMs = options.auditEveryMs ?? defaultAuditEveryMs;
+  const auditGraceMs = options.auditGraceMs ?? defaultAuditGraceMs;
+  let lastAudit = Date.now();
   const minPassIntervalMs = options.minPassIntervalMs ?? defaultMinPassIntervalMs;
   let timer: NodeJS.Timeout | undefined;
   let timerDue = 0;
@@ -94,6 +132,62 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
       return sent.length;
     });
 
+  const auditOnce = async (): Promise<OutboxAudit> => {
+    const outcome = await withTransaction(db, async (tx) => {
+      const rows = await claimRelayedOutbox(tx, auditGraceMs, jobNames, auditBatchSize);
+      const present: number[] = [];
+      const missing: number[] = [];
+      const byQueue = new Map<string, number[]>();
+      for (const row of rows) {
+        const ids = byQueue.get(row.jobName) ?? [];
+        ids.push(row.id);
+        byQueue.set(row.jobName, ids);
+      }
+      for (const [name, ids] of byQueue) {
+        if (!isJobName(name)) continue;
+        const queue = queues[name];
+        // getJobState answers 'unknown' for a job in no state; concurrent calls share the
+        // connection's pipeline.
+        const states = await Promise.all(
+          ids.map((id) =>
+            queue.getJobState(outboxJobId(id)).catch(() => null /* unsure: check next time */),
+          ),
+        );
+        ids.forEach((id, i) => {
+          const state = states[i];
+          if (state === null || state === undefined) return;
+          (state === 'unknown' ? missing : present).push(id);
+        });
+      }
+      await markOutboxVerified(tx, present);
+      await requeueOutbox(tx, missing, 'job missing from Redis after it was relayed; requeued');
+      return { verified: present.length, requeued: missing.length, missingIds: missing };
+    });
+    if (outcome.requeued > 0) {
+      options.log.warn(
+        { rows: outcome.requeued, outboxIds: outcome.missingIds.slice(0, 20) },
+        'outbox audit: relayed jobs were missing from Redis; requeued',
+      );
+      options.onRequeued?.(outcome.requeued);
+    }
+    return { verified: outcome.verified, requeued: outcome.requeued };
+  };
+
+  /** Drains, and audits when one is due; an audit's requeued rows are drained by the next pass. */
+  const pass = async (): Promise<number> => {
+    const moved = await drainOnce();
+    if (auditEveryMs > 0 && Date.now() - lastAudit >= auditEveryMs) {
+      lastAudit = Date.now();
+      try {
+        if ((await auditOnce()).requeued > 0) again = true;
+      } catch (err) {
+        // Rows stay `sent` and are checked on the next audit.
+        options.log.warn({ err: err instanceof Error ? err.message : err }, 'outbox audit failed');
+      }
+    }
+    return moved;
+  };
+
   const loop = async () => {
     timer = undefined;
     if (stopped) return;
@@ -103,7 +197,7 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
     }
     let moved = 0;
     lastPassStarted = Date.now();
-    running = drainOnce().catch((err) => {
+    running = pass().catch((err) => {
       options.log.warn(
         { err: err instanceof Error ? err.message : err },
         'outbox relay pass failed',
@@ -144,6 +238,7 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
       schedule(delay);
     },
     drainOnce,
+    auditOnce,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -43,6 +43,45 @@ export async function markOutboxSent(db: Db, ids: number[]): Promise<void> {
     .where(inArray(outbox.id, ids));
 }
 
+/**
+ * Claims relayed rows old enough that Redis has made their jobs durable, for the relay's audit.
+ * Only job names this release knows: a newer release's rows are left to it.
+ */
+export async function claimRelayedOutbox(
+  db: Db,
+  olderThanMs: number,
+  jobNames: readonly string[],
+  limit: number,
+): Promise<Pick<OutboxRow, 'id' | 'jobName'>[]> {
+  return db
+    .select({ id: outbox.id, jobName: outbox.jobName })
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.state, 'sent'),
+        inArray(outbox.jobName, [...jobNames]),
+        lte(outbox.sentAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+      ),
+    )
+    .orderBy(asc(outbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
+export async function markOutboxVerified(db: Db, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.update(outbox).set({ state: 'verified' }).where(inArray(outbox.id, ids));
+}
+
+/** Sends rows whose jobs Redis lost back to the relay (same job ids: a re-add is a no-op). */
+export async function requeueOutbox(db: Db, ids: number[], reason: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(outbox)
+    .set({ state: 'pending', availableAt: sql`now()`, lastError: reason.slice(0, 500) })
+    .where(inArray(outbox.id, ids));
+}
+
 export async function markOutboxRetry(
   db: Db,
   ids: number[],

@@ -1,7 +1,11 @@
 import { bigserial, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { createdAt } from './columns.js';
 
-export const outboxStates = ['pending', 'sent', 'failed'] as const;
+/**
+ * pending → sent (handed to Redis) → verified (seen in Redis after its writes were durable; see
+ * the relay's audit). A `sent` row whose job Redis lost goes back to `pending`.
+ */
+export const outboxStates = ['pending', 'sent', 'verified', 'failed'] as const;
 export type OutboxState = (typeof outboxStates)[number];
 
 /**

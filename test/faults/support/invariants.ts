@@ -142,7 +142,7 @@ export async function pipelineReport(input: {
   // Every outbox row the relay handed over must still be a job BullMQ knows (in any state): a job
   // that vanished from Redis is work nobody will ever do, and no queue count would show it.
   const handedOver = rowsOf<{ id: number; job_name: string }>(
-    await db.execute(sql`select id, job_name from outbox where state = 'sent'`),
+    await db.execute(sql`select id, job_name from outbox where state in ('sent', 'verified')`),
   );
   let jobsLost = 0;
   const jobIds = new Map<string, Set<string>>();
