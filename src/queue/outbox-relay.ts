@@ -27,6 +27,8 @@ export interface OutboxAudit {
   verified: number;
   /** Jobs Redis no longer had: their rows went back to `pending` and are relayed again. */
   requeued: number;
+  /** A full batch: more rows are due. */
+  more: boolean;
 }
 
 export interface OutboxRelayOptions {
@@ -38,6 +40,8 @@ export interface OutboxRelayOptions {
   auditEveryMs?: number;
   /** A relayed row is checked once it is this old; see defaultAuditGraceMs. */
   auditGraceMs?: number;
+  /** Rows relayed longer ago than this are no longer judged; see defaultAuditWindowMs. */
+  auditWindowMs?: number;
   /** Called with the number of rows requeued by an audit (a metric). */
   onRequeued?: (rows: number) => void;
   log: Logger;
@@ -50,11 +54,19 @@ export interface OutboxRelayOptions {
  * count shows and no worker will ever run (bench:soak found 3 in 60,000 with Redis SIGKILLed every
  * 40 s). So each relayed row is checked once, when it is old enough that its job is durable: job
  * there → `verified`; gone → back to `pending`, and the relay adds it again under the same id.
- * A job cannot legitimately be gone that soon: completed jobs are kept for a day.
  */
 const defaultAuditGraceMs = 10_000;
 const defaultAuditEveryMs = 5_000;
-const auditBatchSize = 1_000;
+/**
+ * A finished job is deleted from Redis after a day, or sooner once its queue holds 100,000 finished
+ * jobs (src/queue/config.ts): at 1,000 tickets a second that is 100 s. A row judged after its job
+ * was trimmed would look lost and run twice, so a row not judged within 60 s of being relayed
+ * (the audit fell behind, or no worker ran) is left alone, unjudged. Each pass judges up to
+ * auditBatchSize × auditMaxBatches rows: 4,000 a second at one pass every 5 s.
+ */
+const defaultAuditWindowMs = 60_000;
+const auditBatchSize = 5_000;
+const auditMaxBatches = 4;
 
 /**
  * A kick right after a pass waits until this long after that pass began. Idle, a delivery is
@@ -76,6 +88,7 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
   const batchSize = options.batchSize ?? 200;
   const auditEveryMs = options.auditEveryMs ?? defaultAuditEveryMs;
   const auditGraceMs = options.auditGraceMs ?? defaultAuditGraceMs;
+  const auditWindowMs = options.auditWindowMs ?? defaultAuditWindowMs;
   let lastAudit = Date.now();
   const minPassIntervalMs = options.minPassIntervalMs ?? defaultMinPassIntervalMs;
   let timer: NodeJS.Timeout | undefined;
@@ -134,7 +147,12 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
 
   const auditOnce = async (): Promise<OutboxAudit> => {
     const outcome = await withTransaction(db, async (tx) => {
-      const rows = await claimRelayedOutbox(tx, auditGraceMs, jobNames, auditBatchSize);
+      const rows = await claimRelayedOutbox(
+        tx,
+        { fromMs: auditWindowMs, toMs: auditGraceMs },
+        jobNames,
+        auditBatchSize,
+      );
       const present: number[] = [];
       const missing: number[] = [];
       const byQueue = new Map<string, number[]>();
@@ -161,7 +179,12 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
       }
       await markOutboxVerified(tx, present);
       await requeueOutbox(tx, missing, 'job missing from Redis after it was relayed; requeued');
-      return { verified: present.length, requeued: missing.length, missingIds: missing };
+      return {
+        verified: present.length,
+        requeued: missing.length,
+        missingIds: missing,
+        full: rows.length === auditBatchSize,
+      };
     });
     if (outcome.requeued > 0) {
       options.log.warn(
@@ -170,7 +193,7 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
       );
       options.onRequeued?.(outcome.requeued);
     }
-    return { verified: outcome.verified, requeued: outcome.requeued };
+    return { verified: outcome.verified, requeued: outcome.requeued, more: outcome.full };
   };
 
   /** Drains, and audits when one is due; an audit's requeued rows are drained by the next pass. */
@@ -179,7 +202,11 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
     if (auditEveryMs > 0 && Date.now() - lastAudit >= auditEveryMs) {
       lastAudit = Date.now();
       try {
-        if ((await auditOnce()).requeued > 0) again = true;
+        for (let batch = 0; batch < auditMaxBatches; batch++) {
+          const audit = await auditOnce();
+          if (audit.requeued > 0) again = true;
+          if (!audit.more) break;
+        }
       } catch (err) {
         // Rows stay `sent` and are checked on the next audit.
         options.log.warn({ err: err instanceof Error ? err.message : err }, 'outbox audit failed');

@@ -25,9 +25,9 @@ const states = async (ids: number[]) =>
       sql`select id, state, last_error from outbox where id in ${sql.raw(`(${ids.join(',')})`)} order by id`,
     ),
   );
-const age = (ids: number[]) =>
+const age = (ids: number[], seconds = 30) =>
   deps.db.execute(
-    sql`update outbox set sent_at = now() - interval '1 minute' where id in ${sql.raw(`(${ids.join(',')})`)}`,
+    sql`update outbox set sent_at = now() - make_interval(secs => ${seconds}) where id in ${sql.raw(`(${ids.join(',')})`)}`,
   );
 
 describe('outbox audit', () => {
@@ -46,13 +46,13 @@ describe('outbox audit', () => {
       expect((await states(ids)).map((r) => r.state)).toEqual(['sent', 'sent', 'sent']);
 
       // Too young: Redis may not have written them to disk yet, so they are not judged.
-      expect(await relay.auditOnce()).toEqual({ verified: 0, requeued: 0 });
+      expect(await relay.auditOnce()).toMatchObject({ verified: 0, requeued: 0 });
 
       // Redis lost the second job (a crash inside its fsync window, a failover).
       await deps.queues.triage.remove(outboxJobId(ids[1]!));
       expect(await deps.queues.triage.getJobState(outboxJobId(ids[1]!))).toBe('unknown');
       await age(ids);
-      expect(await relay.auditOnce()).toEqual({ verified: 2, requeued: 1 });
+      expect(await relay.auditOnce()).toMatchObject({ verified: 2, requeued: 1 });
       const after = await states(ids);
       expect(after.map((r) => r.state)).toEqual(['verified', 'pending', 'verified']);
       expect(after[1]!.last_error).toMatch(/missing from Redis/);
@@ -61,7 +61,7 @@ describe('outbox audit', () => {
       expect(await relay.drainOnce()).toBe(1);
       expect(await deps.queues.triage.getJobState(outboxJobId(ids[1]!))).toBe('waiting');
       await age(ids);
-      expect(await relay.auditOnce()).toEqual({ verified: 1, requeued: 0 });
+      expect(await relay.auditOnce()).toMatchObject({ verified: 1, requeued: 0 });
       expect((await states(ids)).map((r) => r.state)).toEqual(['verified', 'verified', 'verified']);
     } finally {
       await relay.stop();
@@ -79,14 +79,32 @@ describe('outbox audit', () => {
       await relay.drainOnce();
       await age([id]);
       await redis.stop();
-      expect(await relay.auditOnce()).toEqual({ verified: 0, requeued: 0 });
+      expect(await relay.auditOnce()).toMatchObject({ verified: 0, requeued: 0 });
       expect((await states([id]))[0]!.state).toBe('sent');
       // This Redis keeps nothing on disk: it comes back empty and the job is gone.
       await redis.start();
       await new Promise((r) => setTimeout(r, 500));
-      expect(await relay.auditOnce()).toEqual({ verified: 0, requeued: 1 });
+      expect(await relay.auditOnce()).toMatchObject({ verified: 0, requeued: 1 });
       expect(await relay.drainOnce()).toBe(1);
       expect(await deps.queues.triage.getJobState(outboxJobId(id))).toBe('waiting');
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('leaves alone a row relayed too long ago: its finished job may have been trimmed', async () => {
+    const relay = startOutboxRelay(deps.db, deps.queues, {
+      pollMs: 60_000,
+      auditEveryMs: 0,
+      log: deps.log,
+    });
+    try {
+      const id = await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() });
+      await relay.drainOnce();
+      await deps.queues.triage.remove(outboxJobId(id));
+      await age([id], 120);
+      expect(await relay.auditOnce()).toMatchObject({ verified: 0, requeued: 0 });
+      expect((await states([id]))[0]!.state).toBe('sent');
     } finally {
       await relay.stop();
     }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { type JobName, type JobPayload, parseJobPayload } from '../../queue/jobs.js';
 import type { Db } from '../client.js';
 import { type OutboxRow, outbox } from '../schema/outbox.js';
@@ -44,12 +44,14 @@ export async function markOutboxSent(db: Db, ids: number[]): Promise<void> {
 }
 
 /**
- * Claims relayed rows old enough that Redis has made their jobs durable, for the relay's audit.
- * Only job names this release knows: a newer release's rows are left to it.
+ * Claims relayed rows for the relay's audit: sent between `window.fromMs` and `window.toMs` ago
+ * (old enough that Redis has made their jobs durable, young enough that a finished job cannot have
+ * been trimmed from Redis yet). Only job names this release knows: a newer release's rows are left
+ * to it.
  */
 export async function claimRelayedOutbox(
   db: Db,
-  olderThanMs: number,
+  window: { fromMs: number; toMs: number },
   jobNames: readonly string[],
   limit: number,
 ): Promise<Pick<OutboxRow, 'id' | 'jobName'>[]> {
@@ -60,7 +62,8 @@ export async function claimRelayedOutbox(
       and(
         eq(outbox.state, 'sent'),
         inArray(outbox.jobName, [...jobNames]),
-        lte(outbox.sentAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+        lte(outbox.sentAt, sql`now() - make_interval(secs => ${window.toMs / 1000})`),
+        gte(outbox.sentAt, sql`now() - make_interval(secs => ${window.fromMs / 1000})`),
       ),
     )
     .orderBy(asc(outbox.id))
