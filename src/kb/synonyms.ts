@@ -176,7 +176,9 @@ export class WordNet implements Thesaurus {
   }
 }
 
-export type SynonymsSetting = 'wordnet' | 'off';
+/** Values of `KB_SYNONYMS` (and `eval:retrieval --synonyms`). */
+export const synonymsSettings = ['wordnet', 'off'] as const;
+export type SynonymsSetting = (typeof synonymsSettings)[number];
 
 let sharedWordNet: WordNet | undefined;
 

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importArticles } from '../../src/kb/import.js';
-import { indexPendingArticles } from '../../src/kb/indexer.js';
 import { searchKnowledgeBase } from '../../src/kb/search.js';
 import {
   baseForms,
@@ -13,7 +11,8 @@ import {
   type WordNetPos,
 } from '../../src/kb/synonyms.js';
 import type { ArticleInput } from '../../src/kb/types.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import type { TestDatabase } from '../support/db.js';
+import { fillerArticles, indexedKb } from './support/kb.js';
 
 /** A thesaurus from literal synsets: `lemma pos` → senses, most frequent first. */
 function fakeThesaurus(
@@ -128,18 +127,11 @@ describe('search with query expansion', () => {
       body: 'A refund is paid to the original card within five working days.',
       format: 'text',
     },
-    ...['Shipping times', 'Gift cards', 'Password reset'].map((title, i) => ({
-      externalId: `filler-${i}`,
-      title,
-      body: `${title} are handled by the support team within two working days.`,
-      format: 'text' as const,
-    })),
+    ...fillerArticles(['Shipping times', 'Gift cards', 'Password reset']),
   ];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    await importArticles(database.db, articles, { source: 'synonyms' });
-    await indexPendingArticles(database.db, []);
+    database = await indexedKb(articles, 'synonyms');
   });
   afterAll(async () => {
     await database?.destroy();

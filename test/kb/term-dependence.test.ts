@@ -1,11 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/queries/kb.js';
-import { importArticles } from '../../src/kb/import.js';
-import { indexPendingArticles } from '../../src/kb/indexer.js';
 import { lexicalCandidates, searchKnowledgeBase } from '../../src/kb/search.js';
 import type { ArticleInput } from '../../src/kb/types.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import type { TestDatabase } from '../support/db.js';
+import { fillerArticles, indexedKb } from './support/kb.js';
 
 let database: TestDatabase;
 
@@ -25,18 +24,11 @@ const articles: ArticleInput[] = [
     body: 'Cancel the subscription online, then order a new plan later.',
     format: 'text',
   },
-  ...['Gift cards', 'Returns', 'Password reset'].map((title, i) => ({
-    externalId: `filler-${i}`,
-    title,
-    body: `${title} are handled by the support team within two working days.`,
-    format: 'text' as const,
-  })),
+  ...fillerArticles(['Gift cards', 'Returns', 'Password reset']),
 ];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  await importArticles(database.db, articles, { source: 'dependence' });
-  await indexPendingArticles(database.db, []);
+  database = await indexedKb(articles, 'dependence');
 });
 afterAll(async () => {
   await database?.destroy();

@@ -3,9 +3,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueOutbox } from '../../src/db/queries/outbox.js';
 import { rowsOf } from '../../src/db/rows.js';
-import { outboxJobId, startOutboxRelay } from '../../src/queue/outbox-relay.js';
+import { type OutboxRelay, outboxJobId, startOutboxRelay } from '../../src/queue/outbox-relay.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
-import { DisposableRedis } from '../support/redis-server.js';
+import { DisposableRedis, waitFor } from '../support/redis-server.js';
 
 let redis: DisposableRedis;
 let deps: TestDeps;
@@ -30,19 +30,33 @@ const age = (ids: number[], seconds = 30) =>
     sql`update outbox set sent_at = now() - make_interval(secs => ${seconds}) where id in ${sql.raw(`(${ids.join(',')})`)}`,
   );
 
+/** A relay whose audits run only when the test calls auditOnce (default grace and window). */
+async function withManualRelay(fn: (relay: OutboxRelay) => Promise<void>): Promise<void> {
+  const relay = startOutboxRelay(deps.db, deps.queues, {
+    pollMs: 60_000,
+    auditEveryMs: 0,
+    log: deps.log,
+  });
+  try {
+    await fn(relay);
+  } finally {
+    await relay.stop();
+  }
+}
+
+/** `n` triage rows written to the outbox and handed to Redis; their ids. */
+async function relayedTriage(relay: OutboxRelay, n: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++)
+    ids.push(await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() }));
+  await relay.drainOnce();
+  return ids;
+}
+
 describe('outbox audit', () => {
   it('verifies relayed jobs once durable, and relays again a job Redis lost', async () => {
-    // Audits run only when called here (auditEveryMs 0); the default grace applies.
-    const relay = startOutboxRelay(deps.db, deps.queues, {
-      pollMs: 60_000,
-      auditEveryMs: 0,
-      log: deps.log,
-    });
-    try {
-      const ids: number[] = [];
-      for (let i = 0; i < 3; i++)
-        ids.push(await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() }));
-      await relay.drainOnce();
+    await withManualRelay(async (relay) => {
+      const ids = await relayedTriage(relay, 3);
       expect((await states(ids)).map((r) => r.state)).toEqual(['sent', 'sent', 'sent']);
 
       // Too young: Redis may not have written them to disk yet, so they are not judged.
@@ -63,20 +77,12 @@ describe('outbox audit', () => {
       await age(ids);
       expect(await relay.auditOnce()).toMatchObject({ verified: 1, requeued: 0 });
       expect((await states(ids)).map((r) => r.state)).toEqual(['verified', 'verified', 'verified']);
-    } finally {
-      await relay.stop();
-    }
+    });
   });
 
   it('judges nothing while Redis is unreachable, and relays again what an empty restart lost', async () => {
-    const relay = startOutboxRelay(deps.db, deps.queues, {
-      pollMs: 60_000,
-      auditEveryMs: 0,
-      log: deps.log,
-    });
-    try {
-      const id = await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() });
-      await relay.drainOnce();
+    await withManualRelay(async (relay) => {
+      const [id] = (await relayedTriage(relay, 1)) as [number];
       await age([id]);
       await redis.stop();
       expect(await relay.auditOnce()).toMatchObject({ verified: 0, requeued: 0 });
@@ -87,27 +93,17 @@ describe('outbox audit', () => {
       expect(await relay.auditOnce()).toMatchObject({ verified: 0, requeued: 1 });
       expect(await relay.drainOnce()).toBe(1);
       expect(await deps.queues.triage.getJobState(outboxJobId(id))).toBe('waiting');
-    } finally {
-      await relay.stop();
-    }
+    });
   });
 
   it('leaves alone a row relayed too long ago: its finished job may have been trimmed', async () => {
-    const relay = startOutboxRelay(deps.db, deps.queues, {
-      pollMs: 60_000,
-      auditEveryMs: 0,
-      log: deps.log,
-    });
-    try {
-      const id = await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() });
-      await relay.drainOnce();
+    await withManualRelay(async (relay) => {
+      const [id] = (await relayedTriage(relay, 1)) as [number];
       await deps.queues.triage.remove(outboxJobId(id));
       await age([id], 120);
       expect(await relay.auditOnce()).toMatchObject({ verified: 0, requeued: 0 });
       expect((await states([id]))[0]!.state).toBe('sent');
-    } finally {
-      await relay.stop();
-    }
+    });
   });
 
   it('runs by itself in the relay loop', async () => {
@@ -120,10 +116,10 @@ describe('outbox audit', () => {
     try {
       const id = await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() });
       relay.kick();
-      const deadline = Date.now() + 10_000;
-      while ((await states([id]))[0]!.state !== 'verified' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(async () => (await states([id]))[0]!.state === 'verified', {
+        what: 'the loop to audit the row',
+        timeoutMs: 10_000,
+      }).catch(() => {});
       expect((await states([id]))[0]!.state).toBe('verified');
     } finally {
       await relay.stop();
