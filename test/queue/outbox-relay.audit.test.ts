@@ -30,18 +30,16 @@ const age = (ids: number[], seconds = 30) =>
     sql`update outbox set sent_at = now() - make_interval(secs => ${seconds}) where id in ${sql.raw(`(${ids.join(',')})`)}`,
   );
 
-/** A relay whose audits run only when the test calls auditOnce (default grace and window). */
+/**
+ * A relay whose passes and audits run only when the test calls drainOnce/auditOnce (default grace
+ * and window): its loop is stopped before its first pass, which would otherwise race the test's.
+ */
 async function withManualRelay(fn: (relay: OutboxRelay) => Promise<void>): Promise<void> {
-  const relay = startOutboxRelay(deps.db, deps.queues, {
-    pollMs: 60_000,
-    auditEveryMs: 0,
-    log: deps.log,
-  });
-  try {
-    await fn(relay);
-  } finally {
-    await relay.stop();
-  }
+  const relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 60_000, log: deps.log });
+  await relay.stop();
+  // The producer connection fails fast: an add before it is up would be a failed relay pass.
+  await deps.queues.triage.waitUntilReady();
+  await fn(relay);
 }
 
 /** `n` triage rows written to the outbox and handed to Redis; their ids. */
