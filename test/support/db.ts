@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createDatabase, type Database } from '../../src/db/client.js';
-import { TEMPLATE_DB, withDatabase } from './global-setup.js';
+import { withDatabase } from './global-setup.js';
 
 export interface TestDatabase extends Database {
   /** postgres:// URL of this test's database, or undefined on PGlite. */
@@ -22,7 +22,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `deskpilot_t_${randomBytes(6).toString('hex')}`;
   const admin = postgres(withDatabase(templateUrl, 'postgres'), { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${new URL(templateUrl).pathname.slice(1)}`);
   } finally {
     await admin.end();
   }
