@@ -22,7 +22,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `deskpilot_t_${randomBytes(6).toString('hex')}`;
   const admin = postgres(withDatabase(templateUrl, 'postgres'), { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${new URL(templateUrl).pathname.slice(1)}`);
+    await admin.unsafe(
+      `CREATE DATABASE ${name} TEMPLATE ${new URL(templateUrl).pathname.slice(1)}`,
+    );
   } finally {
     await admin.end();
   }
