@@ -7,7 +7,7 @@ import { createDatabase } from '../../src/db/client.js';
  * Unique per run, so two runs against one server (two checkouts, CI beside a developer) never
  * drop each other's template.
  */
-const TEMPLATE_DB = `deskpilot_tpl_${randomBytes(5).toString('hex')}`;
+const TEMPLATE_DB = `deskpilot_tpl_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
 
 /**
  * With TEST_DATABASE_URL (CI): migrate a template database once per run; each test file then
@@ -44,18 +44,16 @@ export default async function setup(project: TestProject) {
   };
 }
 
-/** Templates left by runs that were killed more than a day ago (a live run's is never touched). */
+/** Templates of runs that were killed over a day ago (the name carries its creation time). */
 async function dropStaleTemplates(url: string): Promise<void> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const stale = await admin<{ datname: string }[]>`
-      SELECT datname FROM pg_database
-      WHERE datname LIKE 'deskpilot\_tpl\_%' OR datname = 'deskpilot_test_template'`;
-    for (const { datname } of stale) {
-      const [{ age }] = await admin<{ age: number | null }[]>`
-        SELECT extract(epoch FROM now() - (pg_stat_file('base/' || oid || '/PG_VERSION')).modification)::int AS age
-        FROM pg_database WHERE datname = ${datname}`.catch(() => [{ age: null }]);
-      if (age !== null && age > 86_400) {
+    const rows = await admin<{ datname: string }[]>`
+      SELECT datname FROM pg_database WHERE datname LIKE 'deskpilot\\_tpl\\_%'`;
+    const dayAgo = Math.floor(Date.now() / 1000) - 86_400;
+    for (const { datname } of rows) {
+      const created = Number(datname.split('_')[2]);
+      if (Number.isFinite(created) && created < dayAgo) {
         await admin.unsafe(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
       }
     }
