@@ -8,7 +8,7 @@ import {
 } from '../../db/queries/triage.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
-import { redactPII } from '../../privacy/redact.js';
+import { classifierInput } from './classifier-input.js';
 
 export type CorrectionResult =
   | { ok: true; previous: string; category: string }
@@ -30,12 +30,8 @@ export async function correctTriage(
   if (!categories.some((c) => c.name === input.category))
     return { ok: false, reason: 'unknown_category' };
   const messages = await listMessages(deps.db, ticket.id);
-  const message =
-    messages.find((m) => m.id === triage.messageId) ??
-    messages.find((m) => m.authorKind === 'customer');
-  const text = redactPII(
-    `${ticket.subject}\n${message ? message.strippedText || message.bodyText : ''}`.trim(),
-  ).text;
+  // The text the triage classified, built the same way, so the label teaches what was predicted.
+  const { text } = classifierInput(ticket, messages, triage.messageId);
 
   await withTransaction(deps.db, async (tx) => {
     await recordCorrection(tx, ticket.id, { category: input.category, by: input.actorId });

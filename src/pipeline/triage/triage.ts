@@ -18,8 +18,8 @@ import type { Priority } from '../../db/schema/triage.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { observeModelCall } from '../../observability/prometheus.js';
-import { redactPII } from '../../privacy/redact.js';
 import { detectLanguage } from '../language.js';
+import { classifierInput, inputFingerprint } from './classifier-input.js';
 import { predictCategory } from './classifier-store.js';
 import { askTriageLlm } from './llm-tier.js';
 import { route } from './routing.js';
@@ -51,13 +51,9 @@ export async function triageTicket(
   const ticket = await getTicket(deps.db, input.ticketId);
   if (!ticket) return null;
   const messages = await listMessages(deps.db, ticket.id);
-  const message =
-    (input.messageId && messages.find((m) => m.id === input.messageId)) ||
-    [...messages].reverse().find((m) => m.authorKind === 'customer');
-  const body = message ? message.strippedText || message.bodyText : '';
-  const rawText = `${ticket.subject}\n${body}`.trim();
-  // Models only ever see redacted text.
-  const text = redactPII(rawText).text;
+  // Models only ever see redacted text; corrections learn from exactly this text.
+  const { messageId, text, rawText } = classifierInput(ticket, messages, input.messageId);
+  const message = messageId ? { id: messageId } : undefined;
   const language = ticket.language ?? detectLanguage(rawText);
 
   const loaded = await deps.classifierStore.current();
@@ -71,7 +67,7 @@ export async function triageTicket(
       step: 'triage.classify',
       model: `classifier-v${version}`,
       promptVersion: classifier.featureVersion,
-      inputRefs: { messageId: message?.id ?? null },
+      inputRefs: { messageId: message?.id ?? null, textSha256: inputFingerprint(text) },
       output: {
         label: prediction.label,
         confidence: prediction.confidence,
