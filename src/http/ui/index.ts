@@ -4,7 +4,7 @@ import type { AppEnv } from '../context.js';
 import { assetRoutes } from './assets.js';
 import { authPages } from './auth-routes.js';
 import { dashboardPages } from './dashboard-routes.js';
-import { inboxPages } from './inbox-routes.js';
+import { inboxPages } from './inbox/index.js';
 import { queueBoardRoutes } from './queue-board.js';
 
 /**

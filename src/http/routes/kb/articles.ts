@@ -4,7 +4,7 @@ import { getArticle, listArticles } from '../../../db/queries/kb.js';
 import { createArticle, removeArticle, replaceArticle } from '../../../kb/articles.js';
 import { AppError } from '../../errors.js';
 import type { Router } from '../../openapi.js';
-import type { KbRouteDeps } from './index.js';
+import type { KbRouteDeps } from './deps.js';
 import { articleIdParams, articleInputSchema, articleSchema, toArticleJson } from './schemas.js';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({

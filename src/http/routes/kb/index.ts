@@ -5,14 +5,8 @@ import type { Embedder } from '../../../models/embedder/types.js';
 import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
 import { registerArticleRoutes } from './articles.js';
+import type { KbRouteDeps } from './deps.js';
 import { registerSearchRoute } from './search.js';
-
-export interface KbRouteDeps extends Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox' | 'now'> {
-  /** Query embedders; search uses the newest ready model among them. */
-  embedders: readonly Embedder[];
-  /** Query expansion (`KB_SYNONYMS`); null = off. */
-  thesaurus: Thesaurus | null;
-}
 
 /**
  * /api/kb: article CRUD (managers write, agents read) and search (agents). Without configured

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { searchKnowledgeBase } from '../../../kb/search.js';
 import type { Router } from '../../openapi.js';
-import type { KbRouteDeps } from './index.js';
+import type { KbRouteDeps } from './deps.js';
 import { searchRequestSchema, searchResponseSchema, toPassageJson } from './schemas.js';
 
 const route = createRoute({

@@ -1,0 +1,30 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Deps } from '../../../deps.js';
+import { approveDraft } from '../../../pipeline/review/actions.js';
+import type { Router } from '../../openapi.js';
+import { draftResponse, draftView, lockBody, params, security } from './schemas.js';
+import { actorOf, draftInScope, optionalBody, reviewError } from './shared.js';
+
+export const route = createRoute({
+  method: 'post',
+  path: '/api/drafts/{id}/approve',
+  summary: 'Approve and send as written (agent). Optional body: {"lockVersion": n}',
+  security,
+  request: { params },
+  responses: draftResponse,
+});
+
+export function registerApproveDraft(app: Router, deps: Deps) {
+  app.openapi(route, async (c) => {
+    const { lockVersion } = await optionalBody(c, lockBody);
+    await draftInScope(deps, c, c.req.valid('param').id);
+    const result = await approveDraft(deps, {
+      draftId: c.req.valid('param').id,
+      actorId: actorOf(c),
+      lockVersion,
+    });
+    if (!result.ok) reviewError(result);
+    deps.notifyOutbox();
+    return c.json({ draft: draftView(result.draft) }, 200);
+  });
+}

@@ -1,0 +1,24 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Deps } from '../../../deps.js';
+import { claim } from '../../../pipeline/review/actions.js';
+import type { Router } from '../../openapi.js';
+import { draftResponse, draftView, params, security } from './schemas.js';
+import { actorOf, draftInScope, reviewError } from './shared.js';
+
+export const route = createRoute({
+  method: 'post',
+  path: '/api/drafts/{id}/claim',
+  summary: 'Claim a draft so no other agent approves it meanwhile (agent)',
+  security,
+  request: { params },
+  responses: draftResponse,
+});
+
+export function registerClaimDraft(app: Router, deps: Deps) {
+  app.openapi(route, async (c) => {
+    await draftInScope(deps, c, c.req.valid('param').id);
+    const result = await claim(deps, { draftId: c.req.valid('param').id, actorId: actorOf(c) });
+    if (!result.ok) reviewError(result);
+    return c.json({ draft: draftView(result.draft) }, 200);
+  });
+}

@@ -1,0 +1,41 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../../deps.js';
+import { approveDraft } from '../../../pipeline/review/actions.js';
+import type { Router } from '../../openapi.js';
+import { draftResponse, draftView, lockBody, params, security } from './schemas.js';
+import { actorOf, draftInScope, reviewError } from './shared.js';
+
+export const route = createRoute({
+  method: 'post',
+  path: '/api/drafts/{id}/edit',
+  summary: 'Edit and approve: the final text, a diff and the word edit distance are stored (agent)',
+  security,
+  request: {
+    params,
+    body: {
+      content: {
+        'application/json': {
+          schema: lockBody.extend({ text: z.string().trim().min(1).max(20_000) }),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: draftResponse,
+});
+
+export function registerEditDraft(app: Router, deps: Deps) {
+  app.openapi(route, async (c) => {
+    const input = c.req.valid('json');
+    await draftInScope(deps, c, c.req.valid('param').id);
+    const result = await approveDraft(deps, {
+      draftId: c.req.valid('param').id,
+      actorId: actorOf(c),
+      lockVersion: input.lockVersion,
+      finalText: input.text,
+    });
+    if (!result.ok) reviewError(result);
+    deps.notifyOutbox();
+    return c.json({ draft: draftView(result.draft) }, 200);
+  });
+}

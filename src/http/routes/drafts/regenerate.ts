@@ -1,0 +1,38 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../../deps.js';
+import { regenerateDraft } from '../../../pipeline/review/actions.js';
+import type { Router } from '../../openapi.js';
+import { draftSchema, draftView, lockBody, params, security } from './schemas.js';
+import { actorOf, draftInScope, optionalBody, reviewError } from './shared.js';
+
+export const route = createRoute({
+  method: 'post',
+  path: '/api/drafts/{id}/regenerate',
+  summary: 'Ask for a new version, optionally with instructions such as "shorter" (agent)',
+  security,
+  request: { params },
+  responses: {
+    202: {
+      description: 'Queued; the new version appears in the list',
+      content: { 'application/json': { schema: z.object({ draft: draftSchema }) } },
+    },
+  },
+});
+
+const regenerateBody = lockBody.extend({ instructions: z.string().trim().max(500).optional() });
+
+export function registerRegenerateDraft(app: Router, deps: Deps) {
+  app.openapi(route, async (c) => {
+    const input = await optionalBody(c, regenerateBody);
+    await draftInScope(deps, c, c.req.valid('param').id);
+    const result = await regenerateDraft(deps, {
+      draftId: c.req.valid('param').id,
+      actorId: actorOf(c),
+      lockVersion: input.lockVersion,
+      instructions: input.instructions ?? null,
+    });
+    if (!result.ok) reviewError(result);
+    deps.notifyOutbox();
+    return c.json({ draft: draftView(result.draft) }, 202);
+  });
+}

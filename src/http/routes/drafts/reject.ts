@@ -1,0 +1,40 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Deps } from '../../../deps.js';
+import { rejectDraft } from '../../../pipeline/review/actions.js';
+import type { Router } from '../../openapi.js';
+import { draftResponse, draftView, lockBody, params, security } from './schemas.js';
+import { actorOf, draftInScope, reviewError } from './shared.js';
+
+export const route = createRoute({
+  method: 'post',
+  path: '/api/drafts/{id}/reject',
+  summary: 'Reject with a reason (agent)',
+  security,
+  request: {
+    params,
+    body: {
+      content: {
+        'application/json': {
+          schema: lockBody.extend({ reason: z.string().trim().min(1).max(500) }),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: draftResponse,
+});
+
+export function registerRejectDraft(app: Router, deps: Deps) {
+  app.openapi(route, async (c) => {
+    const input = c.req.valid('json');
+    await draftInScope(deps, c, c.req.valid('param').id);
+    const result = await rejectDraft(deps, {
+      draftId: c.req.valid('param').id,
+      actorId: actorOf(c),
+      lockVersion: input.lockVersion,
+      reason: input.reason,
+    });
+    if (!result.ok) reviewError(result);
+    return c.json({ draft: draftView(result.draft) }, 200);
+  });
+}

@@ -1,0 +1,56 @@
+import type { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { getDraftInScope } from '../../../auth/team-scope.js';
+import type { Deps } from '../../../deps.js';
+import type { ReviewResult } from '../../../pipeline/review/actions.js';
+import type { AppEnv } from '../../context.js';
+import { AppError, describeIssues } from '../../errors.js';
+
+/** Maps a review failure onto the envelope: 404 gone, 409 someone else was first. */
+export function reviewError(result: Extract<ReviewResult, { ok: false }>): never {
+  switch (result.reason) {
+    case 'not_found':
+      throw new AppError('not_found', 'No such draft');
+    case 'claimed_by_other':
+      throw new AppError(
+        'conflict',
+        `Draft is claimed by ${result.draft?.claimedBy ?? 'another agent'}`,
+      );
+    case 'not_pending':
+      throw new AppError('conflict', `Draft is already ${result.draft?.status ?? 'decided'}`);
+    default:
+      throw new AppError('conflict', 'Draft changed since you loaded it (reload and try again)');
+  }
+}
+
+export const actorOf = (c: { get: (k: 'principal') => { id: string } | undefined }) =>
+  c.get('principal')?.id ?? 'unknown';
+
+/**
+ * The draft this request names, if the caller's team may see its ticket. A draft of another
+ * team's ticket answers exactly like a missing one (404), before any action runs.
+ */
+export async function draftInScope(deps: Pick<Deps, 'db'>, c: Context<AppEnv>, id: string) {
+  const draft = await getDraftInScope(deps.db, c.get('principal')!, id);
+  if (!draft) throw new AppError('not_found', 'No such draft');
+  return draft;
+}
+
+/** An optional JSON body: empty means {}, anything else must parse and validate (400 otherwise). */
+export async function optionalBody<S extends z.ZodType>(
+  c: { req: { text: () => Promise<string> } },
+  schema: S,
+): Promise<z.infer<S>> {
+  const text = (await c.req.text()).trim();
+  let json: unknown = {};
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new AppError('bad_request', 'Body is not valid JSON');
+    }
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new AppError('validation_failed', describeIssues(parsed.error.issues));
+  return parsed.data;
+}

@@ -1,0 +1,23 @@
+import { getArticle, listArticleChunks } from '../../../db/queries/kb.js';
+import type { Deps } from '../../../deps.js';
+import { Message } from '../layout.js';
+import { ArticlePage } from '../pages/article.js';
+import { type InboxApp, uuidParam } from './shared.js';
+
+/** GET /app/kb/:id: a knowledge-base article as the draft's citations link to it (chunk anchors). */
+export function registerArticlePage(app: InboxApp, deps: Deps) {
+  app.get('/app/kb/:id', async (c) => {
+    const id = uuidParam.safeParse(c.req.param('id'));
+    const article = id.success ? await getArticle(deps.db, id.data) : undefined;
+    if (!article) {
+      return c.html(
+        <Message title="Article not found" user={c.get('user')}>
+          <p>It may have been deleted since the draft was written.</p>
+        </Message>,
+        404,
+      );
+    }
+    const chunks = await listArticleChunks(deps.db, article.id);
+    return c.html(<ArticlePage user={c.get('user')} article={article} chunks={chunks} />);
+  });
+}

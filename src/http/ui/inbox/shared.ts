@@ -1,0 +1,64 @@
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { priorities } from '../../../db/schema/triage.js';
+import type { ReviewResult } from '../../../pipeline/review/actions.js';
+import { safeNext, type UiEnv } from '../session.js';
+
+/** The router every inbox operation registers itself on. */
+export type InboxApp = Hono<UiEnv>;
+
+/** Outcome messages by code: the redirect carries a code, never text from the request. */
+export const notices = {
+  approved: { kind: 'ok', text: 'Approved — the reply is being sent.' },
+  edited: { kind: 'ok', text: 'Edited reply approved — it is being sent.' },
+  rejected: { kind: 'ok', text: 'Draft rejected.' },
+  regenerating: { kind: 'ok', text: 'Regenerating — the new version appears here shortly.' },
+  corrected: { kind: 'ok', text: 'Category corrected; it becomes a training label.' },
+  retried: { kind: 'ok', text: 'Sending again.' },
+  conflict: { kind: 'error', text: 'The draft changed since you loaded it. Review it again.' },
+  claimed: { kind: 'error', text: 'Another agent is working on this draft.' },
+  decided: { kind: 'error', text: 'This draft was already decided.' },
+  missing: { kind: 'error', text: 'That item no longer exists.' },
+  no_ticket: { kind: 'error', text: 'That ticket does not exist or is not in your queue.' },
+  invalid: { kind: 'error', text: 'The form was incomplete; nothing was changed.' },
+  confirm: { kind: 'error', text: 'Confirm the customer did not receive the reply first.' },
+  not_retryable: { kind: 'error', text: 'This delivery cannot be retried.' },
+} as const;
+export type NoticeCode = keyof typeof notices;
+
+export const pageQuery = z.object({
+  tab: z.enum(['pending', 'problems', 'automated']).catch('pending'),
+  category: z.string().max(100).optional().catch(undefined),
+  priority: z.enum(priorities).optional().catch(undefined),
+  queue: z.string().max(100).optional().catch(undefined),
+  ticket: z.uuid().optional().catch(undefined),
+  selected: z.uuid().optional().catch(undefined),
+  notice: z.string().optional().catch(undefined),
+});
+
+export const lockField = z.coerce.number().int().min(0).optional();
+export const uuidParam = z.uuid();
+
+export function withParams(href: string, params: Record<string, string | undefined>): string {
+  const url = new URL(href, 'http://x');
+  for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
+  return url.pathname + url.search;
+}
+
+export function reviewNotice(result: Extract<ReviewResult, { ok: false }>): NoticeCode {
+  switch (result.reason) {
+    case 'not_found':
+      return 'missing';
+    case 'claimed_by_other':
+      return 'claimed';
+    case 'not_pending':
+      return 'decided';
+    default:
+      return 'conflict';
+  }
+}
+
+export const form = async (c: { req: { parseBody: () => Promise<Record<string, unknown>> } }) =>
+  c.req.parseBody();
+export const backOf = (body: Record<string, unknown>) =>
+  safeNext(typeof body.back === 'string' ? body.back : undefined);
