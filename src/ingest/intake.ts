@@ -54,6 +54,7 @@ function canTryNewTicketStatement(db: Db, delivery: InboundDelivery): boolean {
     delivery.createsTicket === true &&
     Boolean(delivery.ticket.externalId) &&
     !delivery.nonce &&
+    !delivery.helpdeskStatus &&
     !(db instanceof PgTransaction)
   );
 }
@@ -156,6 +157,14 @@ async function acceptInTransaction(db: Db, delivery: InboundDelivery): Promise<I
 
     if (delivery.statusChange && delivery.statusChange.status !== ticket.status && !created) {
       await changeStatus(tx, ticket, delivery.statusChange.status, 'integration', events);
+    }
+    if (delivery.helpdeskStatus) {
+      events.push({
+        ticketId: ticket.id,
+        type: 'helpdesk_status',
+        actorKind: 'integration',
+        data: { status: delivery.helpdeskStatus, kept: ticket.status },
+      });
     }
 
     await recordTicketEvents(tx, events);

@@ -45,6 +45,11 @@ export interface InboundDelivery {
   };
   /** A one-time value (Mailgun token) that must not be accepted twice. */
   nonce?: { value: string; ttlSeconds: number };
+  /**
+   * A helpdesk status we could not map (a custom or localised label we do not know). Our status
+   * stays as it is; the value is kept on the ticket's timeline instead of refusing the delivery.
+   */
+  helpdeskStatus?: string;
   /** A status change reported by the helpdesk (Zendesk ticket.status_changed and triggers). */
   statusChange?: { status: TicketStatus };
   /**

@@ -24,6 +24,10 @@ export const ticketEventTypes = [
   'sent',
   'solved',
   'reopened',
+  /** The helpdesk reported a status we do not know; `data.status` holds it as sent. */
+  'helpdesk_status',
+  /** Fields written to the helpdesk (write-back) and fields left to its agents. */
+  'helpdesk_written',
 ] as const;
 export type TicketEventType = (typeof ticketEventTypes)[number];
 export const actorKinds = ['customer', 'agent', 'ai', 'system', 'integration'] as const;

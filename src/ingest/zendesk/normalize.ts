@@ -3,9 +3,12 @@ import type { SignatureMeta } from '../../db/schema/inbox-events.js';
 import type { TicketChannel } from '../../db/schema/tickets.js';
 import type { InboundDelivery } from '../types.js';
 import type { ZendeskEvent, ZendeskTrigger } from './payload.js';
+import { mapZendeskStatus, type ZendeskStatus } from './status.js';
 
 const channelFromVia = (via: string | null | undefined): TicketChannel => {
   const v = (via ?? '').toLowerCase();
+  // "Web service" (trigger rendering) and `web_service` (events) are Zendesk's API channel.
+  if (/web[\s_-]?service/.test(v)) return 'api';
   if (v.includes('mail')) return 'email';
   if (v.includes('chat') || v.includes('messag')) return 'chat';
   if (v.includes('voice') || v.includes('phone')) return 'phone';
@@ -13,6 +16,26 @@ const channelFromVia = (via: string | null | undefined): TicketChannel => {
   if (v.includes('api')) return 'api';
   return 'zendesk';
 };
+
+export interface ZendeskNormalizeOptions {
+  /** The API user Deskpilot writes as (ZENDESK_EMAIL): its private notes are our own echoes. */
+  ownEmail?: string | null;
+}
+
+/**
+ * Deskpilot's own private triage note (see pipeline/triage/writeback.ts) comes back through an
+ * "is created or updated" trigger or a comment_added event. It is not a message of the
+ * conversation, and storing it as an agent reply would stop the first-reply clock seconds after
+ * creation. Recognised by its fixed first lines, whatever the delivery says about visibility.
+ */
+export function isOwnTriageNote(body: string): boolean {
+  return /^Deskpilot triage\r?\nCategory: /.test(body.trimStart());
+}
+
+/** Keeps an unknown status out of our status column but on record (status.ts). */
+function statusFields(status: ZendeskStatus | undefined): Pick<InboundDelivery, 'helpdeskStatus'> {
+  return status && status.status === null && status.raw ? { helpdeskStatus: status.raw } : {};
+}
 
 /** Maps an event-subscription payload onto the common delivery shape. */
 export function normalizeZendeskEvent(
@@ -30,9 +53,10 @@ export function normalizeZendeskEvent(
       externalId: d.id,
       subject: d.subject,
       channel: channelFromVia(d.via?.channel),
-      status: d.status,
+      status: d.status?.status ?? undefined,
       tags: d.tags ?? [],
     },
+    ...statusFields(d.status),
   };
   const createdAt =
     d.created_at && Number.isFinite(Date.parse(d.created_at)) ? new Date(d.created_at) : undefined;
@@ -47,7 +71,11 @@ export function normalizeZendeskEvent(
       createdAt,
     };
   }
-  if (kind === 'comment_added' && event.event.comment) {
+  if (
+    kind === 'comment_added' &&
+    event.event.comment &&
+    !isOwnTriageNote(event.event.comment.body)
+  ) {
     const c = event.event.comment;
     base.message = {
       authorKind: c.author?.is_staff ? 'agent' : 'customer',
@@ -60,10 +88,9 @@ export function normalizeZendeskEvent(
     };
   }
   if (kind === 'status_changed' && typeof event.event.current === 'string') {
-    const to = event.event.current.toLowerCase();
-    if (['new', 'open', 'pending', 'hold', 'solved', 'closed'].includes(to)) {
-      base.statusChange = { status: to as NonNullable<InboundDelivery['statusChange']>['status'] };
-    }
+    const to = mapZendeskStatus(event.event.current);
+    if (to.status) base.statusChange = { status: to.status };
+    else Object.assign(base, statusFields(to));
   }
   return base;
 }
@@ -72,11 +99,19 @@ export function normalizeZendeskEvent(
 export function normalizeZendeskTrigger(
   body: ZendeskTrigger,
   signature: SignatureMeta,
+  opts: ZendeskNormalizeOptions = {},
 ): InboundDelivery {
   const t = body.ticket;
   const commentBody = body.comment?.body?.trim() ?? '';
   const requesterEmail = t.requester.email?.trim().toLowerCase() || null;
   const authorEmail = body.comment?.author_email?.trim().toLowerCase() || null;
+  const isPublic = body.comment?.is_public !== 'false';
+  const ownEmail = opts.ownEmail?.trim().toLowerCase() || null;
+  // Our own writes coming back: the triage note (any visibility), or any internal note made by
+  // the API user Deskpilot writes as. A public comment by that user is a reply we delivered; the
+  // intake recognises it as the message we already stored.
+  const echo =
+    isOwnTriageNote(commentBody) || (!isPublic && ownEmail !== null && authorEmail === ownEmail);
   // A trigger has no event id: the ticket, its update time, status and comment identify a delivery.
   const dedupeKey = `trigger:${t.id}:${t.updated_at}:${t.status}:${sha256Hex(commentBody).slice(0, 24)}`;
   return {
@@ -90,18 +125,21 @@ export function normalizeZendeskTrigger(
       requesterEmail,
       requesterName: t.requester.name?.trim() || null,
       channel: channelFromVia(t.via),
-      status: t.status,
+      status: t.status.status ?? undefined,
       tags: t.tags.split(/\s+/).filter(Boolean),
     },
-    statusChange: { status: t.status },
-    message: commentBody
-      ? {
-          authorKind:
-            authorEmail && requesterEmail && authorEmail !== requesterEmail ? 'agent' : 'customer',
-          authorEmail,
-          public: body.comment?.is_public !== 'false',
-          bodyText: commentBody,
-        }
-      : undefined,
+    ...(t.status.status ? { statusChange: { status: t.status.status } } : statusFields(t.status)),
+    message:
+      commentBody && !echo
+        ? {
+            authorKind:
+              authorEmail && requesterEmail && authorEmail !== requesterEmail
+                ? 'agent'
+                : 'customer',
+            authorEmail,
+            public: isPublic,
+            bodyText: commentBody,
+          }
+        : undefined,
   };
 }

@@ -1,5 +1,6 @@
 import { isSafeNumber, parse } from 'lossless-json';
 import { z } from 'zod';
+import { mapZendeskStatus } from './status.js';
 
 /**
  * Zendesk ids can exceed 2^53, which JSON.parse silently rounds. lossless-json hands us the
@@ -13,10 +14,8 @@ const zid = z
   .union([z.string().regex(/^\d{1,30}$/, 'expected a numeric id'), z.number().int().nonnegative()])
   .transform(String);
 const optionalZid = z.union([zid, z.null()]).optional();
-const status = z
-  .string()
-  .transform((s) => s.trim().toLowerCase())
-  .pipe(z.enum(['new', 'open', 'pending', 'hold', 'solved', 'closed']));
+/** Any spelling is accepted; `mapZendeskStatus` says whether we know it (see status.ts). */
+const status = z.string().max(100).transform(mapZendeskStatus);
 
 /** Event-subscription payloads (`zen:event-type:ticket.*`). Unknown fields are ignored. */
 export const zendeskEventSchema = z.object({
@@ -85,7 +84,12 @@ export const zendeskTriggerSchema = z.object({
     .object({
       body: z.string().max(1_000_000).default(''),
       author_email: z.string().max(320).optional(),
-      is_public: z.enum(['true', 'false']).optional(),
+      /** `{{ticket.latest_comment.is_public}}`: an internal note is never a reply. */
+      is_public: z
+        .string()
+        .transform((v) => v.trim().toLowerCase())
+        .pipe(z.enum(['true', 'false']))
+        .optional(),
     })
     .optional(),
 });
@@ -104,5 +108,9 @@ export const zendeskTriggerTemplate = {
     updated_at: '{{ticket.updated_at_with_timestamp}}',
     requester: { email: '{{ticket.requester.email}}', name: '{{ticket.requester.name}}' },
   },
-  comment: { body: '{{ticket.latest_comment}}', author_email: '{{current_user.email}}' },
+  comment: {
+    body: '{{ticket.latest_comment}}',
+    is_public: '{{ticket.latest_comment.is_public}}',
+    author_email: '{{current_user.email}}',
+  },
 };

@@ -98,8 +98,15 @@ export function zendeskWebhook(deps: Deps) {
       throw new AppError('validation_failed', describeIssues(parsed.error.issues));
     const delivery =
       'deskpilot' in parsed.data
-        ? normalizeZendeskTrigger(parsed.data, signature)
+        ? normalizeZendeskTrigger(parsed.data, signature, { ownEmail: deps.config.ZENDESK_EMAIL })
         : normalizeZendeskEvent(parsed.data, signature);
+    if (delivery.helpdeskStatus) {
+      // Admin-defined labels, not customer text.
+      deps.log.warn(
+        { zendeskTicketId: delivery.ticket.externalId, status: delivery.helpdeskStatus },
+        'zendesk sent a status Deskpilot does not know; kept as-is, ticket status unchanged',
+      );
+    }
     const result = await acceptDelivery(deps.db, delivery);
     if (result.outcome === 'accepted') deps.notifyOutbox();
     return intakeResponse(c, result);

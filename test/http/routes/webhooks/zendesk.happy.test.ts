@@ -117,7 +117,11 @@ describe('POST /webhooks/zendesk (happy paths)', () => {
       updated_at: '2026-11-20T10:00:00Z',
       requester: { email: 'Ana@Example.com', name: 'Ana' },
     };
-    body.comment = { body: 'I want my money back', author_email: 'ana@example.com' };
+    body.comment = {
+      body: 'I want my money back',
+      is_public: 'true',
+      author_email: 'ana@example.com',
+    };
     const res = await app.request('/webhooks/zendesk', signedZendeskRequest(body));
     expect(res.status).toBe(202);
     const { ticketId } = (await res.json()) as { ticketId: string };
