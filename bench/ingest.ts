@@ -32,9 +32,9 @@ import { acceptDelivery } from '../src/ingest/intake.js';
 import { normalizeZendeskEvent } from '../src/ingest/zendesk/normalize.js';
 import { zendeskEventSchema } from '../src/ingest/zendesk/payload.js';
 import { signZendesk } from '../src/ingest/zendesk/signature.js';
+import { closeQueues, createQueues } from '../src/jobs/queues.js';
+import { createProducerConnection } from '../src/jobs/redis.js';
 import { startOutboxRelay } from '../src/queue/outbox-relay.js';
-import { closeQueues, createQueues } from '../src/queue/queues.js';
-import { createProducerConnection } from '../src/queue/redis.js';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -8,6 +8,8 @@ import { createDatabase, type Database } from './db/client.js';
 import { ensureStarterData } from './db/queries/triage.js';
 import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
+import { closeQueues, createQueues, type Queues } from './jobs/queues.js';
+import { createProducerConnection } from './jobs/redis.js';
 import { type Thesaurus, thesaurusFor } from './kb/synonyms.js';
 import { createLiveEvents, type LiveEvents } from './live/events.js';
 import { createLogger } from './log.js';
@@ -18,8 +20,6 @@ import { generatorFromConfig, parseModelSpec } from './models/generator/config.j
 import type { Generator } from './models/generator/types.js';
 import { createObservability, type Observability } from './observability/prometheus.js';
 import { type ClassifierStore, createClassifierStore } from './pipeline/triage/classifier-store.js';
-import { closeQueues, createQueues, type Queues } from './queue/queues.js';
-import { createProducerConnection } from './queue/redis.js';
 
 /** Everything the app and the workers need, built once at boot and passed down explicitly. */
 export interface Deps {

@@ -1,5 +1,5 @@
 import { configOrExit, explainStartupError } from './boot.js';
-import { assertRedisReachable } from './queue/redis.js';
+import { assertRedisReachable } from './jobs/redis.js';
 import { installCrashHandlers, installSignalHandlers, startRuntime } from './runtime.js';
 
 const config = configOrExit();

@@ -5,9 +5,9 @@ import { createApp } from './app.js';
 import type { Config } from './config/index.js';
 import { buildDeps, closeDeps, type Deps } from './deps.js';
 import { isUnavailableError } from './http/errors.js';
+import { redisDurabilityProblem } from './jobs/redis.js';
 import { prepareEmbedder } from './kb/jobs.js';
 import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
-import { redisDurabilityProblem } from './queue/redis.js';
 import { scheduleRetention } from './queue/schedules.js';
 import { startWorkers, type WorkerPool } from './queue/workers.js';
 

@@ -15,7 +15,7 @@ import { latestDraftForTicket } from '../db/queries/drafts.js';
 import { getTicket } from '../db/queries/tickets.js';
 import { getTriage } from '../db/queries/triage.js';
 import { findUserByEmail, updateUserPassword } from '../db/queries/users.js';
-import { assertRedisReachable } from '../queue/redis.js';
+import { assertRedisReachable } from '../jobs/redis.js';
 import { installSignalHandlers, startRuntime } from '../runtime.js';
 import { kbImport } from './commands/kb-import.js';
 

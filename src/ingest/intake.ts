@@ -19,7 +19,7 @@ import type { NewMessage } from '../db/schema/messages.js';
 import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { withTransaction } from '../db/tx.js';
 import { AppError } from '../http/errors.js';
-import { parseJobPayload } from '../queue/jobs.js';
+import { parseJobPayload } from '../jobs/payloads.js';
 import type { InboundDelivery, IntakeResult } from './types.js';
 
 const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import { enqueueOutbox } from '../db/queries/outbox.js';
+import type { JobPayload } from '../jobs/payloads.js';
 import type { Embedder } from '../models/embedder/types.js';
-import type { JobPayload } from '../queue/jobs.js';
 import { type IndexOutcome, indexArticle } from './indexer.js';
 import { activateEmbedder, fillEmbeddings } from './vector-index.js';
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { createWorkerConnection } from '../queue/redis.js';
+import { createWorkerConnection } from '../jobs/redis.js';
 
 /**
  * Live updates for open inbox pages (server-sent events). Workers publish on a Redis channel and

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
-import type { Queues } from '../queue/queues.js';
+import type { Queues } from '../jobs/queues.js';
 
 /**
  * Prometheus metrics for operators (prom-client). One registry per process, built with the other

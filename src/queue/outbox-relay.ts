@@ -9,8 +9,8 @@ import {
   requeueOutbox,
 } from '../db/queries/outbox.js';
 import { withTransaction } from '../db/tx.js';
-import { isJobName, jobNames, parseJobPayload } from './jobs.js';
-import type { Queues } from './queues.js';
+import { isJobName, jobNames, parseJobPayload } from '../jobs/payloads.js';
+import type { Queues } from '../jobs/queues.js';
 
 export interface OutboxRelay {
   /** Ask for a pass soon (called after a commit that wrote outbox rows). */
@@ -59,7 +59,7 @@ const defaultAuditGraceMs = 10_000;
 const defaultAuditEveryMs = 5_000;
 /**
  * A finished job is deleted from Redis after a day, or sooner once its queue holds 100,000 finished
- * jobs (src/queue/config.ts): at 1,000 tickets a second that is 100 s. A row judged after its job
+ * jobs (src/jobs/options.ts): at 1,000 tickets a second that is 100 s. A row judged after its job
  * was trimmed would look lost and run twice, so a row not judged within 60 s of being relayed
  * (the audit fell behind, or no worker ran) is left alone, unjudged. Each pass judges up to
  * auditBatchSize × auditMaxBatches rows: 4,000 a second at one pass every 5 s.

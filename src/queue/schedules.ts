@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
+import { parseJobPayload } from '../jobs/payloads.js';
 import { retentionEnabled, retentionPolicy } from '../privacy/retention.js';
-import { parseJobPayload } from './jobs.js';
 
 export const RETENTION_SCHEDULER_ID = 'retention';
 

@@ -1,9 +1,10 @@
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
+import { workerOptions } from '../jobs/options.js';
+import { type JobName, jobNames, parseJobPayload } from '../jobs/payloads.js';
+import { createWorkerConnection } from '../jobs/redis.js';
 import { processKbIndexJob } from '../kb/jobs.js';
 import { raiseAlert } from '../pipeline/alerts.js';
-import { workerOptions } from './config.js';
-import { type JobName, jobNames, parseJobPayload } from './jobs.js';
 import { processDeliver } from './processors/deliver.js';
 import { processDraft } from './processors/draft.js';
 import { processRetention } from './processors/retention.js';
@@ -12,7 +13,6 @@ import { processSla } from './processors/sla.js';
 import { processTriage } from './processors/triage.js';
 import type { ProcessorMap } from './processors/types.js';
 import { processZendeskWriteback } from './processors/zendesk-writeback.js';
-import { createWorkerConnection } from './redis.js';
 
 export const defaultProcessors: ProcessorMap = {
   triage: processTriage,

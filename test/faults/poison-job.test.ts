@@ -5,7 +5,7 @@ import { createApp } from '../../src/app.js';
 import { kbImport } from '../../src/cli/commands/kb-import.js';
 import { enqueueOutbox } from '../../src/db/queries/outbox.js';
 import { getTicket } from '../../src/db/queries/tickets.js';
-import { queueConfigs } from '../../src/queue/config.js';
+import { queueConfigs } from '../../src/jobs/options.js';
 import { type OutboxRelay, outboxJobId, startOutboxRelay } from '../../src/queue/outbox-relay.js';
 import { processTriage } from '../../src/queue/processors/triage.js';
 import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { queueConfigs, workerOptions } from '../../src/queue/config.js';
+import { queueConfigs, workerOptions } from '../../src/jobs/options.js';
 
 describe('workerOptions', () => {
   it('drafts at the generator’s parallelism when a draft model is configured', () => {

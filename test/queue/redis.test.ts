@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisDurabilityProblem } from '../../src/queue/redis.js';
+import { redisDurabilityProblem } from '../../src/jobs/redis.js';
 import { DisposableRedis } from '../support/redis-server.js';
 
 describe('redisDurabilityProblem', () => {

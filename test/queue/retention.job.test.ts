@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/rows.js';
-import { parseJobPayload } from '../../src/queue/jobs.js';
+import { parseJobPayload } from '../../src/jobs/payloads.js';
 import { RETENTION_SCHEDULER_ID, scheduleRetention } from '../../src/queue/schedules.js';
 import { startWorkers } from '../../src/queue/workers.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { assertRedisReachable } from '../../src/queue/redis.js';
+import { assertRedisReachable } from '../../src/jobs/redis.js';
 
 /** A throwaway redis-server the test can stop and restart (fault injection on a real Redis). */
 export class DisposableRedis {

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
-import { type JobName, type JobPayload, parseJobPayload } from '../../queue/jobs.js';
+import { type JobName, type JobPayload, parseJobPayload } from '../../jobs/payloads.js';
 import type { Db } from '../client.js';
 import { type OutboxRow, outbox } from '../schema/outbox.js';
 

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Deps } from '../../deps.js';
-import type { JobName, JobPayload } from '../jobs.js';
+import type { JobName, JobPayload } from '../../jobs/payloads.js';
 
 export type Processor<N extends JobName> = (
   deps: Deps,

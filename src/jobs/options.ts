@@ -1,5 +1,5 @@
 import type { JobsOptions, WorkerOptions } from 'bullmq';
-import type { JobName } from './jobs.js';
+import type { JobName } from './payloads.js';
 
 export interface QueueConfig {
   /** Parallel jobs per worker process. */

@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { queueConfigs } from './config.js';
-import { type JobName, jobNames } from './jobs.js';
+import { queueConfigs } from './options.js';
+import { type JobName, jobNames } from './payloads.js';
 
 export type Queues = Record<JobName, Queue>;
 

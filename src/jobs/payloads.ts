@@ -1,3 +1,9 @@
+/**
+ * The job contract, a leaf of the module graph: job names, payload schemas (this file), queue
+ * and worker options (options.ts), the queues built from them (queues.ts) and the Redis
+ * connections they travel on (redis.ts). Nothing here imports the pipeline: producers (intake,
+ * the outbox) and the workers in src/queue depend on this module, never the other way round.
+ */
 import { z } from 'zod';
 
 /**
