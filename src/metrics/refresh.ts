@@ -20,7 +20,7 @@ type MetricsConfig = Pick<Config, 'BUSINESS_HOURS' | 'BUSINESS_TIMEZONE' | 'SLA_
  * - merged: status closed with the tag "merged" (how Zendesk marks a duplicate closed into
  *   another ticket).
  * - SLA due: created_at + SLA_MINUTES[sla policy] or [priority] (else "normal").
- * - drafts: "shown" = decided by a person (approved, edited, rejected or regenerated; auto-sent
+ * - drafts (not counting replies written by hand, kind 'manual'): "shown" = decided by a person (approved, edited, rejected or regenerated; auto-sent
  *   drafts were never shown); "unchanged" = sent with edit distance 0.
  */
 function refreshSql(config: MetricsConfig, scope: SQL): SQL {
@@ -112,7 +112,8 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
         coalesce(sum(case when dr.auto_sent then 1.0 else
           greatest(0, 1 - coalesce(dr.edit_distance, 0)::float8 / greatest(dr.words_sent, 1)) end)
           filter (where dr.status = 'sent'), 0)::float8 as savings
-      from drafts dr where dr.ticket_id = t.id
+      -- Replies written by hand are not drafts anyone reviewed.
+      from drafts dr where dr.ticket_id = t.id and dr.kind <> 'manual'
     ) d on true
     where ${scope}
     on conflict (ticket_id) do update set

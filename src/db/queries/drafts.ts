@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import {
   type Delivery,
@@ -9,6 +9,7 @@ import {
 } from '../schema/drafts.js';
 import { tickets } from '../schema/tickets.js';
 import { ticketTriage } from '../schema/triage.js';
+import { syncTicketDraftState } from './draft-state.js';
 import { visibleToTeam } from './triage.js';
 
 export async function getDraft(db: Db, id: string): Promise<Draft | null> {
@@ -46,6 +47,7 @@ export async function insertDraft(
       version: sql`(select coalesce(max(version), 0) + 1 from drafts where ticket_id = ${values.ticketId})`,
     })
     .returning();
+  await syncTicketDraftState(db, values.ticketId);
   return row!;
 }
 
@@ -73,6 +75,7 @@ export async function transitionDraft(
       ),
     )
     .returning();
+  if (row) await syncTicketDraftState(db, row.ticketId);
   return row ?? null;
 }
 
@@ -230,6 +233,8 @@ export async function recentDecisions(db: Db, category: string, limit: number) {
         eq(ticketTriage.category, category),
         inArray(drafts.status, ['approved', 'sent', 'rejected', 'delivery_failed']),
         eq(drafts.autoSent, false),
+        // A reply written by hand says nothing about the drafts' track record.
+        ne(drafts.kind, 'manual'),
       ),
     )
     .orderBy(desc(drafts.decidedAt))

@@ -24,8 +24,12 @@ export const draftStatuses = [
   'delivery_failed',
 ] as const;
 export type DraftStatus = (typeof draftStatuses)[number];
-/** llm: written by a model; extractive: composed from passages; no_answer: nothing relevant found. */
-export const draftKinds = ['llm', 'extractive', 'no_answer'] as const;
+/**
+ * llm: written by a model; extractive: composed from passages; no_answer: nothing relevant found;
+ * manual: a reply an agent wrote by hand on the ticket page (approved by its author when sent, and
+ * delivered by the same path as an approved draft; excluded from draft-quality metrics).
+ */
+export const draftKinds = ['llm', 'extractive', 'no_answer', 'manual'] as const;
 export type DraftKind = (typeof draftKinds)[number];
 
 export interface Citation {
@@ -80,10 +84,13 @@ export const drafts = pgTable(
     autoSent: boolean('auto_sent').notNull().default(false),
     slaDueAt: timestamp('sla_due_at', { withTimezone: true, mode: 'date' }),
     overdue: boolean('overdue').notNull().default(false),
+    /** Manual replies: the client's Idempotency-Key, so a repeated request sends once. */
+    idempotencyKey: text('idempotency_key'),
     ...timestamps(),
   },
   (t) => [
     uniqueIndex('drafts_ticket_version_uq').on(t.ticketId, t.version),
+    uniqueIndex('drafts_ticket_idempotency_uq').on(t.ticketId, t.idempotencyKey),
     index('drafts_status_sla_idx').on(t.status, t.slaDueAt),
   ],
 );

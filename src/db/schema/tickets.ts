@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './columns.js';
 
 export const ticketSources = ['zendesk', 'email', 'api'] as const;
@@ -8,6 +8,22 @@ export const ticketChannels = ['email', 'zendesk', 'api', 'web', 'chat', 'phone'
 export type TicketChannel = (typeof ticketChannels)[number];
 export const ticketStatuses = ['new', 'open', 'pending', 'hold', 'solved', 'closed'] as const;
 export type TicketStatus = (typeof ticketStatuses)[number];
+/**
+ * Where the ticket's reply stands, from its latest draft (`src/db/queries/draft-state.ts` keeps it
+ * current): none = no draft, pending = waiting for approval (or being regenerated), abstained =
+ * the drafter found nothing to say, rejected = an agent rejected it, sending = approved and not
+ * delivered yet, answered = delivered, delivery_failed = failed, blocked or uncertain.
+ */
+export const draftStates = [
+  'none',
+  'pending',
+  'abstained',
+  'rejected',
+  'sending',
+  'answered',
+  'delivery_failed',
+] as const;
+export type DraftState = (typeof draftStates)[number];
 
 export const tickets = pgTable(
   'tickets',
@@ -30,6 +46,9 @@ export const tickets = pgTable(
       .notNull()
       .default(sql`replace(gen_random_uuid()::text, '-', '')`),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    draftState: text('draft_state').$type<DraftState>().notNull().default('none'),
+    /** The SLA due time of the latest draft (null without a draft). */
+    replyDueAt: timestamp('reply_due_at', { withTimezone: true, mode: 'date' }),
     ...timestamps(),
   },
   (t) => [
@@ -37,6 +56,20 @@ export const tickets = pgTable(
     uniqueIndex('tickets_reply_token_uq').on(t.replyToken),
     index('tickets_status_created_idx').on(t.status, t.createdAt),
     index('tickets_requester_email_idx').on(t.requesterEmail),
+    // The ticket list: newest first, keyset-paginated on (created_at, id).
+    index('tickets_created_id_idx').on(t.createdAt, t.id),
+    index('tickets_draft_state_created_idx').on(t.draftState, t.createdAt, t.id),
+    // Built-in views (src/db/queries/ticket-list.ts): each scans its own small index.
+    index('tickets_needs_human_idx')
+      .on(t.createdAt, t.id)
+      .where(
+        sql`${t.draftState} in ('none', 'abstained', 'rejected') and ${t.status} not in ('solved', 'closed') and not ${t.automated}`,
+      ),
+    index('tickets_overdue_idx')
+      .on(t.createdAt, t.id)
+      .where(
+        sql`${t.draftState} in ('none', 'pending', 'abstained', 'rejected', 'delivery_failed') and ${t.status} not in ('solved', 'closed') and ${t.replyDueAt} is not null`,
+      ),
   ],
 );
 

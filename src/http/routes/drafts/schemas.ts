@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { Draft } from '../../../db/schema/drafts.js';
+import { type Draft, draftKinds } from '../../../db/schema/drafts.js';
 
 const citationSchema = z.object({
   index: z.number(),
@@ -17,7 +17,7 @@ export const draftSchema = z
     ticketId: z.string(),
     version: z.number(),
     status: z.string(),
-    kind: z.enum(['llm', 'extractive', 'no_answer']),
+    kind: z.enum(draftKinds),
     text: z.string(),
     finalText: z.string().nullable(),
     citations: z.array(citationSchema),

@@ -73,6 +73,7 @@ const kindLabel: Record<Draft['kind'], string> = {
   llm: 'AI draft',
   extractive: 'Extractive (quoted from KB)',
   no_answer: 'No answer found',
+  manual: 'Written by an agent',
 };
 
 const Filters: FC<{ filters: InboxFilters; categories: TaxonomyCategory[] }> = ({

@@ -1,0 +1,35 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import type { DraftState } from '../schema/tickets.js';
+
+/**
+ * The ticket's draft state (`tickets.draft_state`) as a function of its latest draft `d`. Every
+ * draft insert and state change (`insertDraft`, `transitionDraft`) re-derives it in the same
+ * transaction, so the ticket list filters and its built-in views ("Needs a human reply",
+ * "Waiting on delivery", "Overdue") read one indexed column instead of a join per ticket.
+ *
+ * A new draft outcome is one line here (and, for existing rows, one backfill statement in a
+ * migration). A no_answer draft is the drafter abstaining: there was nothing to ground a reply on.
+ */
+const mapping = sql`case
+    when d.kind = 'no_answer' and d.status = 'pending_approval' then 'abstained'
+    when d.status in ('pending_approval', 'superseded') then 'pending'
+    when d.status = 'rejected' then 'rejected'
+    when d.status = 'approved' then 'sending'
+    when d.status = 'sent' then 'answered'
+    when d.status = 'delivery_failed' then 'delivery_failed'
+    else 'none' end`;
+
+/** The states in which a person has to write the reply ("Needs a human reply"). */
+export const needsHumanStates = ['none', 'abstained', 'rejected'] as const satisfies DraftState[];
+
+/** Re-derives `draft_state` and `reply_due_at` of one ticket from its latest draft. */
+export async function syncTicketDraftState(db: Db, ticketId: string): Promise<void> {
+  await db.execute(sql`
+    update tickets t set
+      draft_state = coalesce((select ${mapping} from drafts d where d.ticket_id = t.id
+                              order by d.version desc limit 1), 'none'),
+      reply_due_at = (select d.sla_due_at from drafts d where d.ticket_id = t.id
+                      order by d.version desc limit 1)
+    where t.id = ${ticketId}`);
+}
