@@ -2,6 +2,7 @@ import { open, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Llama, LlamaModel } from 'node-llama-cpp';
+import { importNodeLlamaCpp } from './optional.js';
 
 /**
  * Per-process cache of llama.cpp runtimes and loaded GGUF models. A 7B model is gigabytes of
@@ -63,7 +64,7 @@ function runtimeEntry(options: LlamaRuntimeOptions): RuntimeEntry {
   if (entry) return entry;
   const recentErrors: string[] = [];
   const llama = (async () => {
-    const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+    const { getLlama, LlamaLogLevel } = await importNodeLlamaCpp();
     return getLlama({
       gpu: options.gpu ? 'auto' : false,
       // Only the prebuilt binaries shipped in node_modules: building or downloading llama.cpp at

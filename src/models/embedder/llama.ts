@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { importNodeLlamaCpp } from '../optional.js';
 import type { Embedder } from './types.js';
 
 export interface LlamaEmbedderOptions {
@@ -26,7 +27,7 @@ export interface LlamaEmbedderOptions {
 export async function createLlamaEmbedder(
   options: LlamaEmbedderOptions,
 ): Promise<Embedder & { close(): Promise<void> }> {
-  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const { getLlama, LlamaLogLevel } = await importNodeLlamaCpp();
   const llama = await getLlama({
     build: 'never',
     gpu: false,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { importTransformers } from '../optional.js';
 import type { Embedder } from './types.js';
 
 export interface TransformersEmbedderOptions {
@@ -36,7 +37,7 @@ interface FeatureExtractor {
 export async function createTransformersEmbedder(
   options: TransformersEmbedderOptions,
 ): Promise<Embedder & { close(): Promise<void> }> {
-  const { env, pipeline } = await import('@huggingface/transformers');
+  const { env, pipeline } = await importTransformers();
   const folder = path.resolve(options.modelPath);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;

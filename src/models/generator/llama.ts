@@ -7,6 +7,7 @@ import type {
   LlamaContextSequence,
   LlamaGrammar,
 } from 'node-llama-cpp';
+import { importNodeLlamaCpp } from '../optional.js';
 import { acquireLlamaModel, type ModelLease } from '../registry.js';
 import { CallDeadline, raceAbort } from './deadline.js';
 import { GeneratorRequestError } from './errors.js';
@@ -80,7 +81,7 @@ export function createLlamaGenerator(options: LlamaGeneratorOptions): LlamaGener
     loading ??= (async () => {
       const lease = await acquireLlamaModel(options.modelPath, { gpu: options.gpu });
       try {
-        const { LlamaChat, resolveChatWrapper } = await import('node-llama-cpp');
+        const { LlamaChat, resolveChatWrapper } = await importNodeLlamaCpp();
         const context = await lease.model.createContext({
           contextSize: requestedContext,
           sequences: parallel,
