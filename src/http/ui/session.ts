@@ -33,10 +33,30 @@ export function requireUser(deps: Pick<Deps, 'db' | 'now'>, role: Role): Middlew
   };
 }
 
-/** Only same-site relative paths are allowed as post-login destinations (no open redirect). */
-export function safeNext(next: string | undefined): string {
-  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
+// Browsers drop TAB/CR/LF inside URLs and read `\\` as `/` before resolving, so `/\t/evil.example`
+// or `/\\evil.example` become protocol-relative; any control character or backslash is refused.
+function unsafeNext(next: string): boolean {
+  for (let i = 0; i < next.length; i++) {
+    const code = next.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f || code === 0x5c) return true;
+  }
+  return false;
+}
+
+/**
+ * Post-login destinations: only paths on this site (no open redirect). The value is resolved
+ * against PUBLIC_URL the way a browser would and kept only when the origin stays ours; what is
+ * returned is the resolved path, never the caller's spelling of it.
+ */
+export function safeNext(next: string | undefined, publicUrl = 'http://localhost'): string {
+  if (!next?.startsWith('/') || unsafeNext(next)) return '/app';
+  try {
+    const base = new URL(publicUrl);
+    const url = new URL(next, base);
+    const path = `${url.pathname}${url.search}${url.hash}`;
+    if (url.origin !== base.origin || !path.startsWith('/') || path.startsWith('//')) return '/app';
+    return path;
+  } catch {
     return '/app';
   }
-  return next;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
-import { createUser, resolveSession } from '../../../src/auth/users.js';
+import { createUser } from '../../../src/auth/users.js';
 import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import { getDelivery, getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
@@ -10,6 +10,7 @@ import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
 import { processDraft } from '../../../src/queue/processors/draft.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { signInOverHttp } from '../../support/sign-in.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
@@ -27,14 +28,7 @@ beforeAll(async () => {
   await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
   app = createApp(deps);
   await createUser(deps.db, { email: 'ana@example.com', name: 'Ana', role: 'agent', password });
-  const res = await app.request('/app/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email: 'ana@example.com', password }).toString(),
-  });
-  const token = /dp_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
-  cookie = `dp_session=${token}`;
-  csrf = (await resolveSession(deps.db, token))!.csrfToken;
+  ({ cookie, csrf } = await signInOverHttp(app, deps.db, 'ana@example.com', password));
 });
 afterAll(async () => {
   await deps.cleanup();

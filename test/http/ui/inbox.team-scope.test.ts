@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
-import { createUser, resolveSession } from '../../../src/auth/users.js';
+import { createUser } from '../../../src/auth/users.js';
 import { getDraft } from '../../../src/db/queries/drafts.js';
 import type { UserRole } from '../../../src/db/schema/users.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { seedPendingDraft } from '../../support/drafts.js';
+import { signInOverHttp } from '../../support/sign-in.js';
 
 /**
  * The inbox applies the same team scoping as the API: a team agent's queue holds its team's and
@@ -21,16 +22,7 @@ const seeded = {} as Record<
 
 async function signIn(email: string, role: UserRole, teamId: string | null) {
   await createUser(deps.db, { email, name: email, role, password, teamId });
-  const res = await app.request('/app/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email, password }).toString(),
-  });
-  const token = /dp_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
-  sessions[email] = {
-    cookie: `dp_session=${token}`,
-    csrf: (await resolveSession(deps.db, token))!.csrfToken,
-  };
+  sessions[email] = await signInOverHttp(app, deps.db, email, password);
 }
 
 beforeAll(async () => {

@@ -1,8 +1,9 @@
 import type { FC } from 'hono/jsx';
 import { Layout } from '../layout.js';
 
-export const LoginPage: FC<{ next: string; error?: string; email?: string }> = ({
+export const LoginPage: FC<{ next: string; csrf: string; error?: string; email?: string }> = ({
   next,
+  csrf,
   error,
   email,
 }) => (
@@ -16,6 +17,7 @@ export const LoginPage: FC<{ next: string; error?: string; email?: string }> = (
       ) : null}
       <form method="post" action="/app/login">
         <input type="hidden" name="next" value={next} />
+        <input type="hidden" name="_csrf" value={csrf} />
         <label for="email">Email</label>
         <input
           id="email"
