@@ -55,6 +55,8 @@ function canTryNewTicketStatement(db: Db, delivery: InboundDelivery): boolean {
     Boolean(delivery.ticket.externalId) &&
     !delivery.nonce &&
     !delivery.helpdeskStatus &&
+    // Its statement does not write the owning key (only generic-webhook tickets have one).
+    !delivery.ticket.integrationKeyId &&
     !(db instanceof PgTransaction)
   );
 }
@@ -187,7 +189,17 @@ async function resolveTicket(
     if (existing) return { ticket: existing, created: false };
   }
   // With a helpdesk id, the upsert finds an existing ticket itself (ON CONFLICT), in one round trip.
-  return upsertTicket(tx, newTicketValues(delivery));
+  const resolved = await upsertTicket(tx, newTicketValues(delivery));
+  if (
+    delivery.source === 'api' &&
+    !resolved.created &&
+    resolved.ticket.integrationKeyId !== (t.integrationKeyId ?? null)
+  ) {
+    // Another integration's ticket: answered exactly like a missing one (its id is not confirmed),
+    // and the throw rolls back the inbox claim, so nothing of this delivery is written.
+    throw new AppError('not_found', 'No ticket with this externalId was created with this API key');
+  }
+  return resolved;
 }
 
 // Row and event builders shared by both paths, so they cannot drift apart.
@@ -206,6 +218,7 @@ function newTicketValues(delivery: InboundDelivery): NewTicket & { channel: Tick
     language: t.language ?? null,
     automated: t.automated ?? false,
     automatedReason: t.automatedReason ?? null,
+    integrationKeyId: t.integrationKeyId ?? null,
     ...(delivery.message?.createdAt ? { createdAt: delivery.message.createdAt } : {}),
   };
 }

@@ -23,6 +23,11 @@ export interface InboundDelivery {
     language?: string | null;
     automated?: boolean;
     automatedReason?: string | null;
+    /**
+     * Generic webhook: the API key posting. A ticket it creates belongs to it, and a delivery
+     * naming another key's ticket is refused as not found.
+     */
+    integrationKeyId?: string | null;
   };
   /** How to find an existing ticket when there is no helpdesk id (email replies). */
   thread?: { replyToken?: string | null; emailMessageIds?: string[] };

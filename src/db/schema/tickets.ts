@@ -49,6 +49,11 @@ export const tickets = pgTable(
     draftState: text('draft_state').$type<DraftState>().notNull().default('none'),
     /** The SLA due time of the latest draft (null without a draft). */
     replyDueAt: timestamp('reply_due_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * The API key that created a ticket through the generic webhook: only that key may post
+     * further events for it (other keys get 404). Null for Zendesk and email tickets.
+     */
+    integrationKeyId: text('integration_key_id'),
     ...timestamps(),
   },
   (t) => [

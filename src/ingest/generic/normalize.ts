@@ -20,6 +20,7 @@ export function normalizeGenericEvent(
       channel: event.ticket.channel,
       tags: event.ticket.tags,
       language: event.ticket.language ?? null,
+      integrationKeyId: principal.id,
     },
     statusChange: event.ticket.status ? { status: event.ticket.status } : undefined,
     message: event.message
