@@ -13,6 +13,7 @@ import { processSla } from './processors/sla.js';
 import { processTriage } from './processors/triage.js';
 import type { ProcessorMap } from './processors/types.js';
 import { processZendeskWriteback } from './processors/zendesk-writeback.js';
+import { rateLimitDelayMs } from './retry-after.js';
 
 export const defaultProcessors: ProcessorMap = {
   triage: processTriage,
@@ -55,6 +56,15 @@ export function startWorkers(
         try {
           return await run(deps, payload, job);
         } catch (err) {
+          const rateLimitedMs = token ? rateLimitDelayMs(err, job, Date.now()) : null;
+          if (token && rateLimitedMs !== null) {
+            deps.log.warn(
+              { queue: name, jobId: job.id, delayMs: rateLimitedMs },
+              'rate limited by the helpdesk; job waits for its Retry-After without using an attempt',
+            );
+            await job.moveToDelayed(Date.now() + rateLimitedMs, token);
+            throw new DelayedError();
+          }
           if (!token || !(await databaseUnreachable(deps))) throw err;
           // Postgres is down: the failure says nothing about this job, so it waits for the database
           // without using up an attempt. Attempts are a budget for the job's own problems; an

@@ -94,7 +94,8 @@ export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string; body?: unknown }
   | { kind: 'after-commit'; status: number }
   | { kind: 'drop-after-commit' }
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  | { kind: 'before'; run: () => void };
 
 export interface FaultMatch {
   method?: string;
@@ -207,6 +208,53 @@ export class FakeZendesk {
     return ticket;
   }
 
+  /**
+   * A human agent sets fields in Zendesk's UI: the audit carries `Change` events by that agent (no
+   * Deskpilot metadata), and `updated_at` moves on.
+   */
+  agentEdit(
+    id: string,
+    change: Partial<Pick<FakeTicket, 'priority' | 'groupId'>>,
+    authorId = '390000000000000077',
+  ): void {
+    const ticket = this.ticket(id);
+    const events: Record<string, unknown>[] = [];
+    if (change.priority !== undefined && change.priority !== ticket.priority) {
+      events.push({
+        id: this.generateId(),
+        type: 'Change',
+        field_name: 'priority',
+        value: change.priority,
+        previous_value: ticket.priority,
+      });
+      ticket.priority = change.priority;
+    }
+    if (change.groupId !== undefined && change.groupId !== ticket.groupId) {
+      events.push({
+        id: this.generateId(),
+        type: 'Change',
+        field_name: 'group_id',
+        value: change.groupId,
+        previous_value: ticket.groupId,
+      });
+      ticket.groupId = change.groupId;
+    }
+    ticket.updatedAt = this.stamp(ticket.updatedAt);
+    ticket.audits.push({
+      id: this.generateId(),
+      ticketId: id,
+      authorId,
+      createdAt: ticket.updatedAt,
+      custom: {},
+      events,
+    });
+  }
+
+  /** Runs `run` just before the next matching request is handled (to stage a race). */
+  beforeNext(run: () => void, match: FaultMatch = {}): void {
+    this.faults.push({ fault: { kind: 'before', run }, match });
+  }
+
   /** An agent edits the ticket in Zendesk's UI: `updated_at` moves on. */
   touchTicket(id: string, change: Partial<Pick<FakeTicket, 'priority' | 'status'>> = {}): void {
     const ticket = this.ticket(id);
@@ -301,6 +349,7 @@ export class FakeZendesk {
 
     const fault = this.takeFault(recorded.method, recorded.path);
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === 'before') fault.run();
     if (fault?.kind === 'status') {
       const extra: Record<string, string> = fault.retryAfter
         ? { 'Retry-After': fault.retryAfter }

@@ -19,6 +19,7 @@ import type {
   UpdateTicketOptions,
   ZendeskClient,
   ZendeskComment,
+  ZendeskFieldChange,
   ZendeskGroup,
   ZendeskId,
   ZendeskTicket,
@@ -86,6 +87,8 @@ export const DEFAULT_RETRY_POLICY: ZendeskRetryPolicy = {
 };
 
 const AUDIT_METADATA_KEY = 'deskpilot_idempotency_key';
+/** Custom audit metadata naming the Deskpilot step that made a field update. */
+const WRITTEN_BY_METADATA_KEY = 'deskpilot_written_by';
 const ID_PATTERN = /^\d{1,30}$/;
 
 /** Creates the real client when Zendesk API credentials are configured, otherwise null. */
@@ -131,6 +134,12 @@ export class HttpZendeskClient implements ZendeskClient {
   private readonly random: () => number;
   private readonly fetchImpl: typeof fetch;
   private groupCache: { loadedAt: number; byName: Map<string, ZendeskGroup> } | null = null;
+  /**
+   * Zendesk's limits are per account, and every call of this process shares them: after a 429
+   * says "not before T", no call is sent before T. A call that cannot wait that long inside its
+   * budget fails at once with the remaining time, without spending a request on a sure refusal.
+   */
+  private notBefore = 0;
   private groupLoad: Promise<Map<string, ZendeskGroup>> | null = null;
 
   constructor(opts: HttpZendeskClientOptions) {
@@ -185,6 +194,7 @@ export class HttpZendeskClient implements ZendeskClient {
       fields.safe_update = true;
       fields.updated_stamp = opts.safeUpdate.updatedAt;
     }
+    if (opts.writtenBy) fields.metadata = { [WRITTEN_BY_METADATA_KEY]: opts.writtenBy };
     const path = `/api/v2/tickets/${pathId(ticketId)}.json`;
     try {
       const body = await this.request({
@@ -250,6 +260,30 @@ export class HttpZendeskClient implements ZendeskClient {
       commentSchema,
       opts.signal,
     );
+  }
+
+  async listFieldChanges(
+    ticketId: ZendeskId,
+    opts: CallOptions = {},
+  ): Promise<ZendeskFieldChange[]> {
+    const audits = await this.listAll(
+      `/api/v2/tickets/${pathId(ticketId)}/audits.json`,
+      'audits',
+      auditSchema,
+      opts.signal,
+    );
+    return audits.flatMap((audit) => {
+      const marker = audit.metadata?.custom?.[WRITTEN_BY_METADATA_KEY];
+      return audit.events
+        .filter((event) => event.type === 'Change' && typeof event.field_name === 'string')
+        .map((event) => ({
+          auditId: audit.id,
+          field: event.field_name as string,
+          value: event.value ?? null,
+          writtenBy: typeof marker === 'string' ? marker : null,
+          createdAt: audit.created_at ?? null,
+        }));
+    });
   }
 
   async findGroupByName(name: string, opts: CallOptions = {}): Promise<ZendeskGroup | null> {
@@ -410,6 +444,21 @@ export class HttpZendeskClient implements ZendeskClient {
 
     for (;;) {
       spec.signal?.throwIfAborted();
+      // Before the first attempt only: later attempts of this call have waited out its own 429s.
+      const blockedMs = attempts === 0 ? this.notBefore - this.now() : 0;
+      if (blockedMs > 0 && !(await wait(blockedMs, 'rate limited'))) {
+        throw new ZendeskRateLimitError(
+          {
+            status: 429,
+            code: 'RateLimited',
+            description: 'an earlier answer asked to wait (Retry-After)',
+            body: null,
+            zendeskRequestId: null,
+            retryAfterMs: blockedMs,
+          },
+          info(),
+        );
+      }
       attempts++;
       const timeout = AbortSignal.timeout(this.timeoutMs);
       const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
@@ -453,6 +502,9 @@ export class HttpZendeskClient implements ZendeskClient {
 
       if (status === 429) {
         // Zendesk rejects a rate-limited request before doing anything, so resending is always safe.
+        if (retryAfterMs !== null) {
+          this.notBefore = Math.max(this.notBefore, this.now() + retryAfterMs);
+        }
         const waitMs = retryAfterMs ?? this.backoff(rateLimitRetries);
         if (rateLimitRetries >= this.retry.maxRateLimitRetries || !(await wait(waitMs, status))) {
           throw new ZendeskRateLimitError({ ...errorInit, retryAfterMs }, info());
@@ -672,12 +724,20 @@ const tagsEnvelope = z.object({ tags: z.array(z.string()) });
 
 const auditSchema = z.object({
   id: zid,
+  created_at: nullableString,
   metadata: z
     .object({ custom: z.record(z.string(), z.unknown()).nullish() })
     .nullish()
     .catch(null),
   events: z
-    .array(z.object({ id: nullableId, type: z.string() }))
+    .array(
+      z.object({
+        id: nullableId,
+        type: z.string(),
+        field_name: z.string().nullish(),
+        value: z.unknown().optional(),
+      }),
+    )
     .nullish()
     .transform((v) => v ?? []),
 });

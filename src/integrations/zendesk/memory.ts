@@ -7,6 +7,7 @@ import type {
   UpdateTicketOptions,
   ZendeskClient,
   ZendeskComment,
+  ZendeskFieldChange,
   ZendeskGroup,
   ZendeskId,
   ZendeskTicket,
@@ -21,6 +22,7 @@ export class InMemoryZendeskClient implements ZendeskClient {
   readonly tickets = new Map<ZendeskId, ZendeskTicket>();
   readonly comments = new Map<ZendeskId, ZendeskComment[]>();
   readonly groups: ZendeskGroup[] = [];
+  readonly fieldChanges = new Map<ZendeskId, ZendeskFieldChange[]>();
   private readonly byIdempotencyKey = new Map<string, AddCommentResult>();
   private nextId = 1000;
   private clock = Date.parse('2026-01-01T00:00:00Z');
@@ -56,8 +58,10 @@ export class InMemoryZendeskClient implements ZendeskClient {
   }
 
   /** Someone else edits the ticket (moves `updatedAt`, so stale safe updates conflict). */
-  touchTicket(id: ZendeskId): void {
-    this.ticket(id).updatedAt = this.tick();
+  touchTicket(id: ZendeskId, change: Pick<TicketFieldsUpdate, 'groupId' | 'priority'> = {}): void {
+    const ticket = this.ticket(id);
+    ticket.updatedAt = this.tick();
+    this.applyFields(ticket, change, null);
   }
 
   async getTicket(id: ZendeskId): Promise<ZendeskTicket> {
@@ -92,11 +96,38 @@ export class InMemoryZendeskClient implements ZendeskClient {
         { method: 'PUT', path, attempts: 1 },
       );
     }
-    if (update.groupId !== undefined) ticket.groupId = update.groupId;
-    if (update.priority !== undefined) ticket.priority = update.priority;
-    if (update.status !== undefined) ticket.status = update.status;
     ticket.updatedAt = this.tick();
+    this.applyFields(ticket, update, opts.writtenBy ?? null);
     return structuredClone(ticket);
+  }
+
+  async listFieldChanges(ticketId: ZendeskId): Promise<ZendeskFieldChange[]> {
+    this.ticket(ticketId);
+    return structuredClone(this.fieldChanges.get(ticketId) ?? []);
+  }
+
+  private applyFields(
+    ticket: ZendeskTicket,
+    update: TicketFieldsUpdate,
+    writtenBy: string | null,
+  ): void {
+    const auditId = String(this.nextId++);
+    const changes = this.fieldChanges.get(ticket.id) ?? [];
+    const record = (field: string, value: unknown) =>
+      changes.push({ auditId, field, value, writtenBy, createdAt: ticket.updatedAt });
+    if (update.groupId !== undefined && update.groupId !== ticket.groupId) {
+      ticket.groupId = update.groupId;
+      record('group_id', update.groupId);
+    }
+    if (update.priority !== undefined && update.priority !== ticket.priority) {
+      ticket.priority = update.priority;
+      record('priority', update.priority);
+    }
+    if (update.status !== undefined && update.status !== ticket.status) {
+      ticket.status = update.status;
+      record('status', update.status);
+    }
+    this.fieldChanges.set(ticket.id, changes);
   }
 
   async addComment(

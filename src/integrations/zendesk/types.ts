@@ -73,6 +73,22 @@ export interface UpdateTicketOptions extends CallOptions {
    * ticket changed after `updatedAt`, so an agent's edit is never silently overwritten.
    */
   safeUpdate?: { updatedAt: string };
+  /**
+   * Marks the update's audit as Deskpilot's (custom audit metadata), so a later read of the
+   * audits can tell our field changes from everyone else's.
+   */
+  writtenBy?: string;
+}
+
+/** One change of a ticket field, from the ticket's audits. */
+export interface ZendeskFieldChange {
+  auditId: ZendeskId;
+  /** Zendesk's field name: `group_id`, `priority`, `status`, … */
+  field: string;
+  value: unknown;
+  /** The `writtenBy` marker of the update that made it, or null for everyone else. */
+  writtenBy: string | null;
+  createdAt: string | null;
 }
 
 export interface AddCommentOptions extends CallOptions {
@@ -117,6 +133,11 @@ export interface ZendeskClient {
     opts: AddCommentOptions,
   ): Promise<AddCommentResult>;
   listComments(ticketId: ZendeskId, opts?: CallOptions): Promise<ZendeskComment[]>;
+  /**
+   * Field changes made after the ticket was created (audit `Change` events, oldest first). The
+   * creating audit's own values (`Create` events) are not changes.
+   */
+  listFieldChanges(ticketId: ZendeskId, opts?: CallOptions): Promise<ZendeskFieldChange[]>;
   /** Case-insensitive match on the group name; deleted groups are ignored. */
   findGroupByName(name: string, opts?: CallOptions): Promise<ZendeskGroup | null>;
 }

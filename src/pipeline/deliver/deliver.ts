@@ -328,6 +328,7 @@ async function deliverZendesk(
       await fail(deps, claimed, draft, message, 'failed');
       return 'failed';
     }
-    throw new RetryableDeliveryError(message);
+    // The cause travels with it: a rate limit's Retry-After decides when the job runs again.
+    throw new RetryableDeliveryError(message, { cause: err });
   }
 }

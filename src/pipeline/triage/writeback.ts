@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.js';
-import { getTicket } from '../../db/queries/tickets.js';
+import { getTicket, listTicketEvents, recordTicketEvent } from '../../db/queries/tickets.js';
 import { getTriage } from '../../db/queries/triage.js';
-import type { ZendeskClient } from '../../integrations/zendesk/types.js';
+import { ZendeskConflictError } from '../../integrations/zendesk/errors.js';
+import type { TicketFieldsUpdate, ZendeskClient } from '../../integrations/zendesk/types.js';
 
 export interface WritebackDeps {
   db: Db;
@@ -17,11 +18,30 @@ const tag = (value: string) =>
     .replace(/[^a-z0-9_\-/:]+/g, '_')
     .slice(0, 80);
 
+/** Marks Deskpilot's own field updates in the ticket's audits (custom metadata). */
+const WRITTEN_BY = 'triage-writeback';
+
+/** The ticket fields write-back may set, by Zendesk's audit field name. */
+type Field = 'group_id' | 'priority';
+const FIELDS: readonly Field[] = ['group_id', 'priority'];
+
+/** What Deskpilot last wrote to a ticket, and which fields it leaves to the team from now on. */
+export interface WritebackState {
+  written: Partial<Record<Field, string | null>>;
+  agentOwned: Field[];
+  remoteUpdatedAt: string | null;
+}
+
 /**
  * Mirrors our triage into Zendesk: tags are added through the tags endpoint (existing tags are
- * kept), group and priority are set with a safe update (a concurrent agent edit wins and the job
- * retries on fresh data), and a private note summarises the triage. Every call is idempotent, so
- * a retried job converges instead of duplicating.
+ * kept), and a private note summarises the triage. Group and priority follow one rule:
+ * Deskpilot writes a field only while nobody else has changed it since Deskpilot last wrote it.
+ * Once an agent (or one of the team's own triggers) has set it, later triages only suggest a
+ * value in the note. "Changed by someone else" is read from what we wrote last (kept on the
+ * ticket's timeline as `helpdesk_written`) against the current ticket, and from the ticket's
+ * audits, where our own updates carry a metadata marker. A safe update that conflicts (409: the
+ * ticket changed between our read and our write) is decided again under the same rule. Every
+ * call is idempotent, so a retried job converges instead of duplicating.
  */
 export async function writeBackTriage(
   deps: WritebackDeps,
@@ -34,36 +54,82 @@ export async function writeBackTriage(
     );
     return 'skipped';
   }
+  const zendesk = deps.zendesk;
   const ticket = await getTicket(deps.db, ticketId);
   const triage = await getTriage(deps.db, ticketId);
   if (!ticket?.externalId || ticket.source !== 'zendesk' || !triage) return 'skipped';
   const zendeskId = ticket.externalId;
 
-  await deps.zendesk.addTags(zendeskId, [
+  await zendesk.addTags(zendeskId, [
     'deskpilot',
     tag(`dp_category_${triage.category}`),
     ...triage.tags.map(tag),
   ]);
 
-  const remote = await deps.zendesk.getTicket(zendeskId);
-  const group = triage.team ? await deps.zendesk.findGroupByName(triage.team) : null;
-  const update = {
-    ...(group && group.id !== remote.groupId ? { groupId: group.id } : {}),
-    ...(remote.priority !== triage.priority ? { priority: triage.priority } : {}),
+  const group = triage.team ? await zendesk.findGroupByName(triage.team) : null;
+  const wanted: Partial<Record<Field, string>> = {
+    ...(group ? { group_id: group.id } : {}),
+    priority: triage.priority,
   };
-  if (Object.keys(update).length > 0) {
-    await deps.zendesk.updateTicket(zendeskId, update, {
-      safeUpdate: { updatedAt: remote.updatedAt },
+  const before = await loadWritebackState(deps.db, ticketId);
+  const state: WritebackState = structuredClone(before);
+  for (let attempt = 1; ; attempt++) {
+    const remote = await zendesk.getTicket(zendeskId);
+    const current: Record<Field, string | null> = {
+      group_id: remote.groupId,
+      priority: remote.priority,
+    };
+    await markAgentOwned(zendesk, zendeskId, state, current, wanted);
+    const update = FIELDS.filter(
+      (f) => !state.agentOwned.includes(f) && wanted[f] !== undefined && current[f] !== wanted[f],
+    );
+    if (update.length === 0) {
+      state.remoteUpdatedAt = remote.updatedAt;
+      break;
+    }
+    try {
+      const updated = await zendesk.updateTicket(
+        zendeskId,
+        {
+          ...(update.includes('group_id') ? { groupId: wanted.group_id } : {}),
+          ...(update.includes('priority')
+            ? { priority: wanted.priority as TicketFieldsUpdate['priority'] }
+            : {}),
+        },
+        { safeUpdate: { updatedAt: remote.updatedAt }, writtenBy: WRITTEN_BY },
+      );
+      for (const f of update) state.written[f] = wanted[f] ?? null;
+      state.remoteUpdatedAt = updated.updatedAt;
+      break;
+    } catch (err) {
+      // Someone changed the ticket between our read and our write: read again and decide again.
+      if (!(err instanceof ZendeskConflictError) || attempt >= 3) throw err;
+    }
+  }
+  if (JSON.stringify(state) !== JSON.stringify(before)) {
+    await recordTicketEvent(deps.db, {
+      ticketId,
+      type: 'helpdesk_written',
+      actorKind: 'system',
+      data: { ...state },
     });
   }
 
+  const suggestions = FIELDS.filter(
+    (f) => state.agentOwned.includes(f) && wanted[f] !== undefined,
+  ).map((f) =>
+    f === 'priority'
+      ? `Suggested priority: ${triage.priority} (not applied: priority was set by your team)`
+      : `Suggested group: ${triage.team} (not applied: the group was set by your team)`,
+  );
   const note = [
     'Deskpilot triage',
     `Category: ${triage.category} (${Math.round(triage.confidence * 100)}% confidence, by ${triage.decidedBy})`,
     `Priority: ${triage.priority} · Sentiment: ${triage.sentiment}${triage.language ? ` · Language: ${triage.language}` : ''}`,
     `Routed to: ${[triage.team, triage.queue].filter(Boolean).join(' / ') || 'no team'}${triage.matchedRules.length ? ` (rules: ${triage.matchedRules.join('; ')})` : ''}`,
+    ...suggestions,
   ].join('\n');
-  await deps.zendesk.addComment(
+  await zendesk.addComment(
     zendeskId,
     { body: note, public: false },
     // One note per triage result: a retry of this job reuses the key and adds nothing.
@@ -73,4 +139,51 @@ export async function writeBackTriage(
     },
   );
   return 'done';
+}
+
+/**
+ * Adds to `state.agentOwned` every field someone else has set: one that no longer holds what we
+ * last wrote, or, for a field we never wrote, one the audits show changed by anyone but us after
+ * the ticket was created. Audits are read only when that could change the decision.
+ */
+async function markAgentOwned(
+  zendesk: ZendeskClient,
+  zendeskId: string,
+  state: WritebackState,
+  current: Record<Field, string | null>,
+  wanted: Partial<Record<Field, string>>,
+): Promise<void> {
+  const own = (f: Field) => {
+    if (!state.agentOwned.includes(f)) state.agentOwned.push(f);
+  };
+  for (const f of FIELDS) {
+    if (f in state.written && current[f] !== state.written[f]) own(f);
+  }
+  const unknown = FIELDS.filter(
+    (f) =>
+      !(f in state.written) &&
+      !state.agentOwned.includes(f) &&
+      wanted[f] !== undefined &&
+      current[f] !== wanted[f],
+  );
+  if (unknown.length === 0) return;
+  const changes = await zendesk.listFieldChanges(zendeskId);
+  for (const change of changes) {
+    if (change.writtenBy === null && (unknown as string[]).includes(change.field)) {
+      own(change.field as Field);
+    }
+  }
+}
+
+/** The cumulative state recorded by the ticket's latest `helpdesk_written` event. */
+export async function loadWritebackState(db: Db, ticketId: string): Promise<WritebackState> {
+  const latest = (await listTicketEvents(db, ticketId))
+    .filter((e) => e.type === 'helpdesk_written')
+    .at(-1);
+  const data = (latest?.data ?? {}) as Partial<WritebackState>;
+  return {
+    written: { ...(data.written ?? {}) },
+    agentOwned: [...(data.agentOwned ?? [])],
+    remoteUpdatedAt: data.remoteUpdatedAt ?? null,
+  };
 }

@@ -117,6 +117,34 @@ describe('rate limits', () => {
     expect(sleeps).toEqual([]);
   });
 
+  it('holds every later call of the account until Retry-After has passed, without sending it', async () => {
+    const seeded = fake.seedTicket();
+    let now = Date.parse('2026-12-01T00:00:00Z');
+    const sleeps: number[] = [];
+    const { client } = clientFor(fake, {
+      retry: { maxTotalWaitMs: 30_000 },
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
+    fake.failNext(1, { status: 429, retryAfter: 93 });
+    await client.getTicket(seeded.id).catch(() => undefined);
+
+    // 40 s later another job calls: 53 s are left, more than its budget allows.
+    now += 40_000;
+    const err = await client.getTicket(seeded.id).catch((e: unknown) => e);
+    expect((err as ZendeskRateLimitError).retryAfterMs).toBe(53_000);
+    expect(fake.requests.map((r) => r.status)).toEqual([429]);
+
+    // 30 s later the remaining 23 s fit the budget: the call waits them, then goes through.
+    now += 30_000;
+    await client.getTicket(seeded.id);
+    expect(sleeps.at(-1)).toBe(23_000);
+    expect(fake.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
   it('retries a 429 even for a comment: Zendesk rejected it before doing anything', async () => {
     const seeded = fake.seedTicket();
     const { client, sleeps } = clientFor(fake);

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { ZendeskRateLimitError } from '../../src/integrations/zendesk/errors.js';
+import { triageTicket } from '../../src/pipeline/triage/triage.js';
+import { RATE_LIMIT_MAX_JOB_AGE_MS, rateLimitDelayMs } from '../../src/queue/retry-after.js';
+import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';
+import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { FakeZendesk } from '../support/fake-zendesk.js';
+import { waitFor } from '../support/redis-server.js';
+import { signedZendeskRequest, zendeskTicketCreated } from '../support/zendesk.js';
+
+const rateLimited = (retryAfterMs: number | null) =>
+  new ZendeskRateLimitError(
+    {
+      status: 429,
+      code: null,
+      description: null,
+      body: null,
+      zendeskRequestId: null,
+      retryAfterMs,
+    },
+    { method: 'PUT', path: '/api/v2/tickets/1.json', attempts: 1 },
+  );
+
+describe('rateLimitDelayMs', () => {
+  const now = Date.parse('2026-12-01T00:00:00Z');
+  const job = { timestamp: now - 1000 };
+
+  it('delays by Retry-After (plus at most 1 s of spread), also when wrapped as a cause', () => {
+    expect(rateLimitDelayMs(rateLimited(93_000), job, now, () => 0)).toBe(93_000);
+    expect(rateLimitDelayMs(rateLimited(93_000), job, now, () => 1)).toBe(94_000);
+    const wrapped = new Error('delivery failed', { cause: rateLimited(5_000) });
+    expect(rateLimitDelayMs(wrapped, job, now, () => 0)).toBe(5_000);
+  });
+
+  it('is not a rate limit: other errors, no Retry-After, or a job waiting for over a day', () => {
+    expect(rateLimitDelayMs(new Error('boom'), job, now)).toBeNull();
+    expect(rateLimitDelayMs(rateLimited(null), job, now)).toBeNull();
+    const old = { timestamp: now - RATE_LIMIT_MAX_JOB_AGE_MS - 1 };
+    expect(rateLimitDelayMs(rateLimited(93_000), old, now)).toBeNull();
+  });
+});
+
+describe('a write-back job answered 429 with Retry-After: 93', () => {
+  let zendesk: FakeZendesk;
+  let deps: TestDeps;
+  let workers: WorkerPool;
+
+  beforeAll(async () => {
+    zendesk = await FakeZendesk.start();
+    zendesk.seedGroup({ name: 'billing' });
+    deps = await createTestDeps({
+      ZENDESK_API_URL: zendesk.url,
+      ZENDESK_EMAIL: zendesk.email,
+      ZENDESK_API_TOKEN: zendesk.token,
+    });
+    workers = startWorkers(deps, { only: ['zendesk-writeback'] });
+  });
+  afterAll(async () => {
+    await workers.close();
+    await deps.cleanup();
+    await zendesk.close();
+  });
+
+  it('waits 93 s in the delayed set without using an attempt, and sends nothing meanwhile', async () => {
+    zendesk.seedTicket({ id: '810001', priority: 'low' });
+    const res = await createApp(deps).request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(zendeskTicketCreated('810001', { subject: 'Charged twice' })),
+    );
+    const { ticketId } = (await res.json()) as { ticketId: string };
+    await triageTicket(deps, { ticketId });
+
+    zendesk.clearRequests();
+    zendesk.failNext(1, { status: 429, retryAfter: 93 });
+    const queue = deps.queues['zendesk-writeback'];
+    const added = await queue.add('zendesk-writeback', { ticketId }, { jobId: `rl-${ticketId}` });
+    const before = Date.now();
+
+    const job = await waitFor(
+      async () => {
+        const current = await queue.getJob(added.id!);
+        return current && (await current.getState()) === 'delayed' ? current : null;
+      },
+      { what: 'job delayed by Retry-After', timeoutMs: 15_000 },
+    );
+    expect(job.attemptsMade).toBe(0);
+    const score = Number(
+      await deps.redis.zscore(`${deps.config.QUEUE_PREFIX}:zendesk-writeback:delayed`, job.id!),
+    );
+    // BullMQ keeps the due time in the score's upper bits (timestamp · 4096 + a counter).
+    const dueAt = Math.floor(score / 0x1000);
+    expect(dueAt - before).toBeGreaterThanOrEqual(92_000);
+    expect(dueAt - before).toBeLessThanOrEqual(96_000);
+    // The refused call was the only one: nothing retried it seconds later.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(zendesk.requests.map((r) => r.status)).toEqual([429]);
+  });
+});
