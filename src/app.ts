@@ -7,7 +7,7 @@ import { createRouter } from './http/openapi.js';
 import { classifierRoutes } from './http/routes/admin/classifier.js';
 import { customerRoutes } from './http/routes/admin/customers.js';
 import { routingRuleRoutes } from './http/routes/admin/routing-rules.js';
-import { taxonomyRoutes } from './http/routes/admin/taxonomy.js';
+import { taxonomyRoutes } from './http/routes/admin/taxonomy/index.js';
 import { auditRoutes } from './http/routes/audit/index.js';
 import { draftRoutes } from './http/routes/drafts/index.js';
 import { healthRoutes } from './http/routes/health/index.js';

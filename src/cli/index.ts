@@ -20,8 +20,10 @@ const usage = `Usage: npm run -s cli -- <command>
   kb import <dir | file.jsonl | export.json> [--source s] [--keep] [--queue]
                                       import knowledge-base articles (Markdown/HTML/text folder, JSONL,
                                       Zendesk Help Center export) and index them
-  classifier train [--csv file.csv] [--text-col text] [--label-col label]
-                                      import labelled examples and train a new classifier version
+  classifier train [--csv file.csv] [--text-col text] [--label-col label] [--keep-starter]
+                                      import labelled examples and train a new classifier version;
+                                      starter categories the CSV does not use are retired unless
+                                      --keep-starter
   export finetune --since <date> [--out file.jsonl]
                                       chat-format JSONL of approved replies (PII-redacted)
   customers erase <email>             erase a customer's personal data everywhere (GDPR)
@@ -69,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
       csv: { type: 'string' },
       'text-col': { type: 'string' },
       'label-col': { type: 'string' },
+      'keep-starter': { type: 'boolean' },
       since: { type: 'string' },
       out: { type: 'string' },
       'dry-run': { type: 'boolean' },
@@ -159,6 +162,7 @@ async function main(argv: string[]): Promise<void> {
           csv: str(values.csv),
           textCol: str(values['text-col']),
           labelCol: str(values['label-col']),
+          keepStarter: values['keep-starter'] === true,
         }),
       );
     }

@@ -42,8 +42,9 @@ describe('cli', () => {
       rows.push(`"Where is parcel ${i}, tracking is stuck",shipping`);
     }
     writeFileSync(csv, `${rows.join('\n')}\n`);
-    const out = lastJson((await cli('classifier', 'train', '--csv', csv)).stdout);
+    const out = lastJson((await cli('classifier', 'train', '--csv', csv, '--keep-starter')).stdout);
     expect(out.imported).toBe(24);
+    expect(out.retiredStarter).toEqual([]);
     expect(out.createdCategories).toEqual(['warranty']);
     expect(out.version).toBeGreaterThanOrEqual(1);
     // Starter examples plus the 24 imported ones, with a held-out evaluation stored beside them.

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, not, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, not, or, type SQL, sql } from 'drizzle-orm';
 import { starterRoutingRules, starterTaxonomy } from '../../pipeline/triage/starter-taxonomy.js';
 import type { Db } from '../client.js';
 import {
@@ -296,4 +296,24 @@ export async function countTrainingExamplesSince(db: Db, since: Date): Promise<n
     .from(trainingExamples)
     .where(and(gt(trainingExamples.createdAt, since)));
   return row?.n ?? 0;
+}
+
+/** Labels that have imported (CSV or import) training examples: categories a team taught us. */
+export async function importedLabels(db: Db): Promise<Set<string>> {
+  const rows = await db
+    .selectDistinct({ label: trainingExamples.label })
+    .from(trainingExamples)
+    .where(or(eq(trainingExamples.source, 'csv'), eq(trainingExamples.source, 'import')));
+  return new Set(rows.map((r) => r.label));
+}
+
+/** Deactivates the named categories that are active; returns the names it changed. */
+export async function deactivateCategories(db: Db, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const rows = await db
+    .update(taxonomyCategories)
+    .set({ active: false, updatedAt: sql`now()` })
+    .where(and(eq(taxonomyCategories.active, true), inArray(taxonomyCategories.name, names)))
+    .returning({ name: taxonomyCategories.name });
+  return rows.map((r) => r.name).sort();
 }

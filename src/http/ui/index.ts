@@ -6,6 +6,7 @@ import { authPages } from './auth-routes.js';
 import { dashboardPages } from './dashboard-routes.js';
 import { inboxPages } from './inbox/index.js';
 import { queueBoardRoutes } from './queue-board.js';
+import { taxonomyPages } from './taxonomy-routes.js';
 
 /**
  * The web UI under /app: sign-in, the agent inbox and the manager dashboard, rendered on the
@@ -30,6 +31,7 @@ export function uiRoutes(deps: Deps) {
   app.route('/', authPages(deps));
   app.route('/', inboxPages(deps));
   app.route('/', dashboardPages(deps));
+  app.route('/', taxonomyPages(deps));
   // Bull Board sets its own headers (its page needs inline styles); /app's CSP does not reach it.
   app.route('/', queueBoardRoutes(deps));
   return app;

@@ -4,7 +4,7 @@ import type { SessionPrincipal } from '../../auth/users.js';
 export const Layout: FC<{
   title: string;
   user?: SessionPrincipal | null;
-  active?: 'inbox' | 'dashboard';
+  active?: 'inbox' | 'dashboard' | 'taxonomy';
   scripts?: string[];
   children?: Child;
 }> = ({ title, user, active, scripts = [], children }) => (
@@ -37,6 +37,14 @@ export const Layout: FC<{
             {user.role === 'manager' || user.role === 'admin' ? (
               <a href="/app/dashboard" aria-current={active === 'dashboard' ? 'page' : undefined}>
                 Dashboard
+              </a>
+            ) : null}
+            {user.role === 'manager' || user.role === 'admin' ? (
+              <a
+                href="/app/admin/taxonomy"
+                aria-current={active === 'taxonomy' ? 'page' : undefined}
+              >
+                Taxonomy
               </a>
             ) : null}
             {user.role === 'admin' ? <a href="/admin/queues">Queues</a> : null}

@@ -32,6 +32,7 @@ const minimumRole: Record<string, Role> = {
   'GET /api/metrics/classifier': 'manager',
   'GET /api/admin/taxonomy': 'manager',
   'PUT /api/admin/taxonomy/{name}': 'admin',
+  'POST /api/admin/taxonomy/retire-starter': 'admin',
   'GET /api/admin/routing-rules': 'manager',
   'PUT /api/admin/routing-rules': 'admin',
   'GET /api/admin/classifier/versions': 'manager',

@@ -1,0 +1,127 @@
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kbImport } from '../../../src/cli/commands/kb-import.js';
+import { triageTicket } from '../../../src/pipeline/triage/triage.js';
+import { processDraft } from '../../../src/queue/processors/draft.js';
+import {
+  createUserWithRole,
+  launchBrowser,
+  screenshot,
+  serveApp,
+  signIn,
+} from '../../support/browser.js';
+import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { seedEmailTicket } from '../../support/tickets.js';
+
+/**
+ * The UI on a phone (390 × 844, the size of a current iPhone) in Chromium: no page scrolls
+ * sideways, the conversation comes before the draft, and the send button stays on screen.
+ * Screenshots go to test-artifacts/screenshots/phone-*.png.
+ */
+let deps: TestDeps;
+let server: { url: string; close(): Promise<void> };
+let browser: Browser;
+let phone: BrowserContext;
+let adminEmail: string;
+let ticketId: string;
+
+/** How far the page is wider than the screen, in CSS pixels (0 = no sideways scrolling). */
+async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+}
+
+/** The elements sticking out past the right edge, to say what overflowed when the test fails. */
+async function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll<HTMLElement>('body *')]
+      .filter(
+        (el) =>
+          el.getBoundingClientRect().right > width + 0.5 || el.scrollWidth > el.clientWidth + 1,
+      )
+      .slice(0, 10)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+  });
+}
+
+async function expectNoSidewaysScroll(page: Page, name: string) {
+  await screenshot(page, name);
+  expect(await horizontalOverflow(page), (await overflowing(page)).join(', ')).toBeLessThanOrEqual(
+    0,
+  );
+}
+
+beforeAll(async () => {
+  deps = await createTestDeps();
+  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  ({ ticketId } = await seedEmailTicket(deps.db, {
+    subject: 'I was charged twice for my subscription this month, please refund one charge',
+    body: 'Hello, my card statement shows two identical charges for the annual plan (order https://shop.example.com/orders/2026-000123456789?utm_source=email&utm_medium=statement). Please refund the duplicate payment.',
+    from: 'a.very.long.customer.address.for.testing@subdomain.example-customer.net',
+  }));
+  await triageTicket(deps, { ticketId });
+  expect(await processDraft(deps, { ticketId }, {} as never)).toMatchObject({ status: 'drafted' });
+  adminEmail = await createUserWithRole(deps, 'admin');
+  server = await serveApp(deps);
+  browser = await launchBrowser();
+  phone = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    deviceScaleFactor: 1,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await phone?.close();
+  await browser?.close();
+  await server?.close();
+  await deps?.cleanup();
+});
+
+describe('at 390 × 844', () => {
+  it('the inbox with a ticket open: conversation first, send button reachable, no sideways scroll', async () => {
+    const page = await phone.newPage();
+    await signIn(page, server.url, adminEmail, `/app?ticket=${ticketId}`);
+    await page.locator('#draft-text').waitFor();
+    await expectNoSidewaysScroll(page, 'phone-inbox');
+
+    const conversation = await page.locator('.conversation').boundingBox();
+    const draft = await page.locator('.draft').boundingBox();
+    const queue = await page.locator('#queue').boundingBox();
+    expect(conversation!.y).toBeLessThan(draft!.y);
+    expect(draft!.y).toBeLessThan(queue!.y);
+    // Editing the reply keeps the send button on screen (sticky under the text).
+    await page.locator('#draft-text').scrollIntoViewIfNeeded();
+    const send = page.getByRole('button', { name: /Approve & send/ });
+    const box = await send.boundingBox();
+    expect(box!.y + box!.height).toBeLessThanOrEqual(844);
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    await page.close();
+  });
+
+  it('the dashboard', async () => {
+    const page = await phone.newPage();
+    await page.goto(`${server.url}/app/dashboard`);
+    await page.locator('.kpis').waitFor();
+    await expectNoSidewaysScroll(page, 'phone-dashboard');
+    await page.close();
+  });
+
+  it('the taxonomy admin page', async () => {
+    const page = await phone.newPage();
+    await page.goto(`${server.url}/app/admin/taxonomy`);
+    await page.getByTestId('categories').waitFor();
+    await page
+      .locator('.category details')
+      .first()
+      .evaluate((d) => {
+        (d as HTMLDetailsElement).open = true;
+      });
+    await expectNoSidewaysScroll(page, 'phone-taxonomy');
+    await page.close();
+  });
+});
