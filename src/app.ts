@@ -13,6 +13,7 @@ import { draftRoutes } from './http/routes/drafts/index.js';
 import { healthRoutes } from './http/routes/health/index.js';
 import { kbRoutes } from './http/routes/kb/index.js';
 import { metricsRoutes } from './http/routes/metrics/index.js';
+import { ticketRoutes } from './http/routes/tickets/index.js';
 import { ticketTriageRoutes } from './http/routes/tickets/triage.js';
 import { emailWebhooks } from './http/routes/webhooks/email.js';
 import { genericTicketWebhook } from './http/routes/webhooks/tickets.js';
@@ -53,6 +54,7 @@ export function createApp(deps: Deps) {
   app.route('/', emailWebhooks(deps));
   app.route('/', genericTicketWebhook(deps));
   app.route('/', ticketTriageRoutes(deps));
+  app.route('/', ticketRoutes(deps));
   app.route('/', draftRoutes(deps));
   app.route('/', taxonomyRoutes(deps));
   app.route('/', routingRuleRoutes(deps));

@@ -253,3 +253,17 @@ export async function markDraftOverdue(db: Db, id: string): Promise<boolean> {
     .returning({ id: drafts.id });
   return rows.length > 0;
 }
+
+/** The manual reply sent under this idempotency key for the ticket, if any. */
+export async function findDraftByIdempotencyKey(
+  db: Db,
+  ticketId: string,
+  key: string,
+): Promise<Draft | null> {
+  const [row] = await db
+    .select()
+    .from(drafts)
+    .where(and(eq(drafts.ticketId, ticketId), eq(drafts.idempotencyKey, key)))
+    .limit(1);
+  return row ?? null;
+}

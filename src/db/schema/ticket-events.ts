@@ -24,6 +24,10 @@ export const ticketEventTypes = [
   'sent',
   'solved',
   'reopened',
+  /** An agent wrote a reply by hand on the ticket page (`data.draftId`); `sent` follows. */
+  'replied',
+  /** An agent added an internal note (`data.messageId`); nothing is sent. */
+  'note_added',
   /** The helpdesk reported a status we do not know; `data.status` holds it as sent. */
   'helpdesk_status',
   /** Fields written to the helpdesk (write-back) and fields left to its agents. */

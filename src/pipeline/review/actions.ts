@@ -1,9 +1,10 @@
-import { claimDraft, getDraft, insertDelivery, transitionDraft } from '../../db/queries/drafts.js';
+import { claimDraft, getDraft, transitionDraft } from '../../db/queries/drafts.js';
 import { enqueueOutbox } from '../../db/queries/outbox.js';
 import { getTicket, recordTicketEvent } from '../../db/queries/tickets.js';
 import type { Draft } from '../../db/schema/drafts.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { scheduleDelivery } from '../deliver/schedule.js';
 import { editDiff, wordCount, wordEditDistance } from './edits.js';
 
 export type ReviewFailure = 'not_found' | 'conflict' | 'claimed_by_other' | 'not_pending';
@@ -117,14 +118,7 @@ export async function approveDraft(
       }
       return explain(tx, current.id, input.actorId, ttl);
     }
-    const channel = ticket.source === 'zendesk' ? 'zendesk' : 'email';
-    const delivery = await insertDelivery(tx, {
-      draftId: row.id,
-      ticketId: ticket.id,
-      channel,
-      recipient: channel === 'email' ? (ticket.requesterEmail?.toLowerCase() ?? null) : null,
-      public: channel === 'zendesk' ? deps.config.ZENDESK_REPLY_MODE === 'public' : true,
-    });
+    await scheduleDelivery(tx, deps.config, ticket, row);
     await recordTicketEvent(tx, {
       ticketId: ticket.id,
       type: edited ? 'edited' : 'approved',
@@ -138,7 +132,6 @@ export async function approveDraft(
         auto: input.auto ?? false,
       },
     });
-    await enqueueOutbox(tx, 'deliver', { deliveryId: delivery.id });
     return { ok: true as const, draft: row };
   });
 }

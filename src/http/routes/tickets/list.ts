@@ -1,0 +1,52 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { listTickets } from '../../../db/queries/ticket-list.js';
+import type { Deps } from '../../../deps.js';
+import type { Router } from '../../openapi.js';
+import {
+  encodeTicketCursor,
+  resolveTicketFilters,
+  scopedQuery,
+  ticketListQuerySchema,
+} from '../../ticket-filters.js';
+import { security, ticketListItem, ticketListItemSchema } from './schemas.js';
+
+export const route = createRoute({
+  method: 'get',
+  path: '/api/tickets',
+  summary:
+    'Every ticket the caller may see, newest first, filtered and searched (agent; team-scoped)',
+  description:
+    '`q` searches subject, requester and every message (all words must occur; words of three or more letters match as prefixes). `view` is a built-in view or the id of a saved view. Pages are keyset-paginated: pass `nextCursor` back as `cursor`.',
+  security,
+  request: { query: ticketListQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of tickets',
+      content: {
+        'application/json': {
+          schema: z.object({
+            items: z.array(ticketListItemSchema),
+            nextCursor: z.string().nullable(),
+          }),
+        },
+      },
+    },
+  },
+});
+
+export function registerListTickets(app: Router, deps: Pick<Deps, 'db'>) {
+  app.openapi(route, async (c) => {
+    const { limit, cursor, ...query } = c.req.valid('query');
+    const principal = c.get('principal')!;
+    const { filters } = await resolveTicketFilters(deps.db, principal, query);
+    const rows = await listTickets(deps.db, scopedQuery(principal, filters, { limit, cursor }));
+    const last = rows.at(-1);
+    return c.json(
+      {
+        items: rows.map(ticketListItem),
+        nextCursor: last && rows.length === limit ? encodeTicketCursor(last) : null,
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,59 @@
+import { z } from '@hono/zod-openapi';
+import type { TicketListRow } from '../../../db/queries/ticket-list.js';
+import { draftStates, ticketChannels, ticketStatuses } from '../../../db/schema/tickets.js';
+
+export const params = z.object({ id: z.uuid() });
+export const security = [{ apiKey: [] }];
+
+export const ticketListItemSchema = z
+  .object({
+    id: z.string(),
+    externalId: z.string().nullable(),
+    source: z.string(),
+    subject: z.string(),
+    status: z.enum(ticketStatuses),
+    draftState: z.enum(draftStates).openapi({
+      description:
+        'none | pending | abstained | rejected | sending (approved, not delivered yet) | answered | delivery_failed',
+    }),
+    channel: z.enum(ticketChannels),
+    requester: z.object({ email: z.string().nullable(), name: z.string().nullable() }),
+    automated: z.boolean(),
+    triage: z.object({
+      category: z.string().nullable(),
+      priority: z.string().nullable(),
+      team: z.string().nullable(),
+      queue: z.string().nullable(),
+      assignee: z.string().nullable(),
+    }),
+    replyDueAt: z.string().nullable(),
+    slaBreached: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('TicketListItem');
+
+export function ticketListItem(r: TicketListRow): z.infer<typeof ticketListItemSchema> {
+  return {
+    id: r.id,
+    externalId: r.externalId,
+    source: r.source,
+    subject: r.subject,
+    status: r.status,
+    draftState: r.draftState,
+    channel: r.channel,
+    requester: { email: r.requesterEmail, name: r.requesterName },
+    automated: r.automated,
+    triage: {
+      category: r.category,
+      priority: r.priority,
+      team: r.team,
+      queue: r.queue,
+      assignee: r.assignee,
+    },
+    replyDueAt: r.replyDueAt?.toISOString() ?? null,
+    slaBreached: Boolean(r.slaBreached),
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,31 @@
+import type { Db } from '../../db/client.js';
+import { insertDelivery } from '../../db/queries/drafts.js';
+import { enqueueOutbox } from '../../db/queries/outbox.js';
+import type { Delivery, Draft } from '../../db/schema/drafts.js';
+import type { Ticket } from '../../db/schema/tickets.js';
+import type { Deps } from '../../deps.js';
+
+/**
+ * Schedules the delivery of an approved draft (an agent's approval or a reply written by hand), in
+ * the caller's transaction: the delivery row — unique per draft, the idempotency key of the send —
+ * and the outbox row of the `deliver` job. One function so that both kinds of reply take exactly
+ * the same path (channel, recipient, public/internal mode, then `deliver` with its threading and
+ * loop guards).
+ */
+export async function scheduleDelivery(
+  tx: Db,
+  config: Pick<Deps['config'], 'ZENDESK_REPLY_MODE'>,
+  ticket: Pick<Ticket, 'id' | 'source' | 'requesterEmail'>,
+  draft: Pick<Draft, 'id'>,
+): Promise<Delivery> {
+  const channel = ticket.source === 'zendesk' ? 'zendesk' : 'email';
+  const delivery = await insertDelivery(tx, {
+    draftId: draft.id,
+    ticketId: ticket.id,
+    channel,
+    recipient: channel === 'email' ? (ticket.requesterEmail?.toLowerCase() ?? null) : null,
+    public: channel === 'zendesk' ? config.ZENDESK_REPLY_MODE === 'public' : true,
+  });
+  await enqueueOutbox(tx, 'deliver', { deliveryId: delivery.id });
+  return delivery;
+}

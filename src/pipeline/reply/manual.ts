@@ -1,0 +1,154 @@
+import {
+  findDraftByIdempotencyKey,
+  getDeliveryForDraft,
+  insertDraft,
+} from '../../db/queries/drafts.js';
+import {
+  getTicket,
+  insertMessage,
+  listMessages,
+  recordTicketEvent,
+} from '../../db/queries/tickets.js';
+import type { Citation, Delivery, Draft } from '../../db/schema/drafts.js';
+import type { Message } from '../../db/schema/messages.js';
+import { withTransaction } from '../../db/tx.js';
+import type { Deps } from '../../deps.js';
+import { scheduleDelivery } from '../deliver/schedule.js';
+import { wordCount } from '../review/edits.js';
+
+type ReplyDeps = Pick<Deps, 'db' | 'config'>;
+
+export type ManualReplyFailure = 'not_found' | 'automated' | 'idempotency_conflict';
+export type ManualReplyResult =
+  | { ok: true; draft: Draft; delivery: Delivery | null; replayed: boolean }
+  | { ok: false; reason: ManualReplyFailure };
+
+/** The SQLSTATE of a database error, wherever the driver or drizzle put it. */
+function sqlState(err: unknown): string | undefined {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+async function replay(
+  db: ReplyDeps['db'],
+  existing: Draft,
+  text: string,
+): Promise<ManualReplyResult> {
+  // The same key with another text is a client bug, not a retry: refuse rather than guess.
+  if ((existing.finalText ?? existing.bodyText) !== text) {
+    return { ok: false, reason: 'idempotency_conflict' };
+  }
+  return {
+    ok: true,
+    draft: existing,
+    delivery: await getDeliveryForDraft(db, existing.id),
+    replayed: true,
+  };
+}
+
+/**
+ * A reply an agent wrote by hand, sent through the same exactly-once path as an approved draft:
+ * it is stored as a draft of kind `manual`, approved by its author, with a delivery row (unique per
+ * draft) and a `deliver` job in the same transaction — so `deliver` applies the same threading,
+ * recipient checks, daily cap and automated-mail block, and a crash mid-send is the same
+ * `uncertain` state with the same alert. A draft still pending for the ticket is superseded: the
+ * agent answered instead.
+ *
+ * `idempotencyKey` makes a repeated request (a double submit, a client retry after a timeout)
+ * answer with the first reply instead of sending a second one; the key with a different text is
+ * refused. The ticket's draft state becomes `sending`, so it leaves "Needs a human reply".
+ */
+export async function sendManualReply(
+  deps: ReplyDeps,
+  input: {
+    ticketId: string;
+    actorId: string;
+    text: string;
+    idempotencyKey: string;
+    citations?: Citation[];
+  },
+): Promise<ManualReplyResult> {
+  const text = input.text.replace(/\r\n?/g, '\n').trim();
+  for (let attempt = 0; ; attempt++) {
+    const existing = await findDraftByIdempotencyKey(deps.db, input.ticketId, input.idempotencyKey);
+    if (existing) return replay(deps.db, existing, text);
+    const ticket = await getTicket(deps.db, input.ticketId);
+    if (!ticket) return { ok: false, reason: 'not_found' };
+    // Deskpilot never answers bounces and auto-replies; `deliver` would block it, but saying so
+    // now is clearer than a failed delivery.
+    if (ticket.automated) return { ok: false, reason: 'automated' };
+    const lastInbound = (await listMessages(deps.db, ticket.id))
+      .filter((m) => m.direction === 'inbound')
+      .at(-1);
+    try {
+      return await withTransaction(deps.db, async (tx) => {
+        const draft = await insertDraft(tx, {
+          ticketId: ticket.id,
+          messageId: lastInbound?.id ?? null,
+          kind: 'manual',
+          status: 'approved',
+          bodyText: text,
+          finalText: text,
+          citations: input.citations ?? [],
+          model: 'agent',
+          confidence: 1,
+          decidedBy: input.actorId,
+          decidedAt: new Date(),
+          wordsSent: wordCount(text),
+          idempotencyKey: input.idempotencyKey,
+        });
+        const delivery = await scheduleDelivery(tx, deps.config, ticket, draft);
+        await recordTicketEvent(tx, {
+          ticketId: ticket.id,
+          type: 'replied',
+          actorKind: 'agent',
+          actorId: input.actorId,
+          data: {
+            draftId: draft.id,
+            version: draft.version,
+            words: draft.wordsSent,
+            citations: draft.citations.length,
+          },
+        });
+        return { ok: true as const, draft, delivery, replayed: false };
+      });
+    } catch (err) {
+      // A concurrent request with the same key (it committed first: replay it), or a draft
+      // written for the ticket at the same moment took our version number (try again).
+      if (sqlState(err) !== '23505' || attempt >= 2) throw err;
+    }
+  }
+}
+
+/** An internal note: kept on the ticket for the team, never sent to the customer. */
+export async function addInternalNote(
+  deps: Pick<Deps, 'db'>,
+  input: { ticketId: string; actorId: string; actorEmail?: string | null; text: string },
+): Promise<{ ok: true; message: Message } | { ok: false; reason: 'not_found' }> {
+  const text = input.text.replace(/\r\n?/g, '\n').trim();
+  const ticket = await getTicket(deps.db, input.ticketId);
+  if (!ticket) return { ok: false, reason: 'not_found' };
+  return withTransaction(deps.db, async (tx) => {
+    const message = await insertMessage(tx, {
+      ticketId: ticket.id,
+      direction: 'outbound',
+      authorKind: 'agent',
+      authorEmail: input.actorEmail ?? null,
+      authorName: input.actorId,
+      public: false,
+      bodyText: text,
+      strippedText: text,
+    });
+    await recordTicketEvent(tx, {
+      ticketId: ticket.id,
+      type: 'note_added',
+      actorKind: 'agent',
+      actorId: input.actorId,
+      data: { messageId: message.id },
+    });
+    return { ok: true as const, message };
+  });
+}
