@@ -4,19 +4,29 @@
  * the database's own timestamps. Prints one JSON line.
  * Env: BENCH_DATABASE_URL (admin URL), REDIS_URL, BENCH_RATE (tickets/s, default 20),
  * BENCH_SECONDS (default 30).
+ * `cpuMsPerTicket` is the service process's CPU time (user + system, from /proc) from the first
+ * webhook until every ticket is drafted, divided by the tickets drafted. `--profile` also runs the
+ * service under V8's CPU profiler, writes the `.cpuprofile` (open it in Chrome DevTools) and adds
+ * `cpuMsByStage`: the profile's CPU time split into parse, redact, language, classify, retrieve,
+ * compose, guards, SQL, queue, HTTP, logging, GC, native and other (bench/cpu-profile.ts).
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { kbImport } from '../src/cli/commands/kb-import.js';
 import { createDatabase, postgresClient } from '../src/db/client.js';
 import { rowsOf } from '../src/db/rows.js';
 import { prepareDatabase } from '../src/deps.js';
+import { stageBreakdown } from './cpu-profile.js';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const rate = Number(process.env.BENCH_RATE ?? 20);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+const profile = process.argv.includes('--profile');
+const profileDir = profile ? mkdtempSync(path.join(tmpdir(), 'deskpilot-profile-')) : null;
 const dbName = 'deskpilot_bench_pipeline';
 const port = 3800 + Math.floor(Math.random() * 90);
 const auth = `Basic ${Buffer.from('bench:bench-pass').toString('base64')}`;
@@ -47,7 +57,8 @@ async function reset() {
 }
 
 async function start() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', 'src/main.ts'], {
     env: {
       ...process.env,
       DATABASE_URL: dbUrl,
@@ -71,6 +82,14 @@ async function start() {
   throw new Error('service did not become ready');
 }
 
+/** The process's CPU time so far (user + system), in ms, from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the file (11 and 12 after the command name), in
+  // clock ticks; Linux reports them at USER_HZ = 100.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function mail(i: number) {
   const [subject, body] = questions[i % questions.length]!;
   return `From: Customer ${i} <c${i}@bench.example>\r\nTo: support@example.com\r\nSubject: ${subject}\r\nMessage-ID: <bench-${i}-${Date.now()}@bench.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`;
@@ -80,6 +99,7 @@ await reset();
 const service = await start();
 const total = rate * seconds;
 let errors = 0;
+const cpuBefore = cpuMs(service.pid!);
 const started = Date.now();
 try {
   const inflight: Promise<void>[] = [];
@@ -115,6 +135,7 @@ try {
     await new Promise((r) => setTimeout(r, 250));
   }
   const allDone = Date.now();
+  const cpuUsed = cpuMs(service.pid!) - cpuBefore;
   const [stats] = rowsOf<{ p50: number; p95: number; p99: number; max: number; n: number }>(
     await db.db.execute(sql`
       select percentile_cont(0.5) within group (order by ms) as p50,
@@ -138,6 +159,8 @@ try {
       maxMs: Math.round(stats!.max),
       throughputPerSec: Math.round((stats!.n / ((allDone - started) / 1000)) * 10) / 10,
       sendSeconds: Math.round(sendSeconds * 10) / 10,
+      cpuMsPerTicket: stats!.n ? Math.round((cpuUsed / stats!.n) * 10) / 10 : null,
+      ...(profileDir ? await profileReport(service) : {}),
     }),
   );
 } finally {
@@ -146,3 +169,18 @@ try {
   service.kill('SIGKILL');
 }
 process.exit(0);
+
+/** Stops the service gracefully (V8 writes the profile on exit) and splits its CPU time. */
+async function profileReport(child: typeof service) {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+  const file = readdirSync(profileDir!).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return { profile: null };
+  const breakdown = stageBreakdown(path.join(profileDir!, file));
+  return {
+    profile: path.join(profileDir!, file),
+    profiledCpuMs: breakdown.totalMs,
+    cpuMsByStage: breakdown.stagesMs,
+  };
+}
