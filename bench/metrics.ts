@@ -165,7 +165,7 @@ async function main() {
   if (!reuse) await recreate();
   const database = await createDatabase({ url: dbUrl, poolMax: 4 });
   const out: Record<string, unknown> = { tickets: ticketsWanted };
-  const config = loadConfig({ BUSINESS_TIMEZONE: 'Europe/Berlin' });
+  const config = loadConfig({ TIME_ZONE: 'Europe/Berlin' });
   try {
     await database.migrate();
     if (!reuse) await prepare(database, config, out);

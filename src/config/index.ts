@@ -144,7 +144,7 @@ export const configSchema = z.object({
     }),
   /**
    * Business hours for business-hours metrics: days and a local time window, e.g.
-   * "mon-fri 09:00-17:00" or "mon,tue,thu 08:30-16:00". Interpreted in BUSINESS_TIMEZONE.
+   * "mon-fri 09:00-17:00" or "mon,tue,thu 08:30-16:00". Interpreted in TIME_ZONE.
    */
   BUSINESS_HOURS: z
     .string()
@@ -160,11 +160,30 @@ export const configSchema = z.object({
       }
       return parsed;
     }),
-  /** IANA time zone of the business hours, e.g. Europe/Berlin. */
-  BUSINESS_TIMEZONE: z
+  /**
+   * The team's IANA time zone, e.g. Europe/Berlin: business hours, the days and weeks of every
+   * metric (API and dashboard alike) and calendar-date filters. BUSINESS_TIMEZONE is read as an
+   * older name for it.
+   */
+  TIME_ZONE: z
     .string()
     .default('UTC')
     .refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin'),
+  /**
+   * SLA policies (or priorities) whose SLA_MINUTES count business hours instead of calendar time,
+   * comma-separated, e.g. "normal,low".
+   */
+  SLA_BUSINESS_HOURS: csv.default([]),
+  /**
+   * Email-only setups: a customer reply that says only one of these words (e.g. "resolved")
+   * solves the ticket instead of reopening it. Comma-separated, case-insensitive; empty = off.
+   */
+  SOLVE_KEYWORDS: csv.default([]),
+  /**
+   * Solve tickets waiting this many days on the customer after our last public reply
+   * (checked hourly); 0 = never.
+   */
+  AUTO_SOLVE_DAYS: z.coerce.number().min(0).max(365).default(0),
   /** Team notified by email when drafts go overdue (comma-separated addresses). */
   SLA_NOTIFY: csv.default([]),
   /** How long an agent's claim on a draft keeps others from approving it. */
@@ -287,6 +306,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
+  // The older name of TIME_ZONE, still honoured when TIME_ZONE is unset.
+  if (cleaned.TIME_ZONE === undefined && cleaned.BUSINESS_TIMEZONE !== undefined) {
+    cleaned.TIME_ZONE = cleaned.BUSINESS_TIMEZONE;
+  }
   const parsed = checkedConfigSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   throw new ConfigError(

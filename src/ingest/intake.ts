@@ -20,6 +20,7 @@ import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { withTransaction } from '../db/tx.js';
 import { AppError } from '../http/errors.js';
 import { parseJobPayload } from '../jobs/payloads.js';
+import { retirePendingDrafts } from '../pipeline/review/sla.js';
 import type { InboundDelivery, IntakeResult } from './types.js';
 
 const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
@@ -33,13 +34,38 @@ const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
  * one statement (acceptNewTicket); whenever that writes nothing, the general transaction below
  * runs and decides, so both give the same answers.
  */
-export async function acceptDelivery(db: Db, input: InboundDelivery): Promise<IntakeResult> {
+export interface IntakeOptions {
+  /**
+   * Email-only setups (SOLVE_KEYWORDS): a customer reply saying only one of these words solves
+   * the ticket instead of reopening or triaging it.
+   */
+  solveKeywords?: readonly string[];
+}
+
+export async function acceptDelivery(
+  db: Db,
+  input: InboundDelivery,
+  options: IntakeOptions = {},
+): Promise<IntakeResult> {
   const delivery = withoutNul(input);
   if (canTryNewTicketStatement(db, delivery)) {
     const accepted = await acceptNewTicket(db, delivery);
     if (accepted) return accepted;
   }
-  return acceptInTransaction(db, delivery);
+  return acceptInTransaction(db, delivery, options);
+}
+
+/**
+ * A reply that only says a solve keyword ("Resolved.", "solved!"), quoted history and signature
+ * already stripped. Whole-message match only, so "not resolved yet" does not solve anything.
+ */
+export function isSolveKeyword(text: string, keywords: readonly string[]): boolean {
+  if (keywords.length === 0) return false;
+  const said = text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s.!,;:]+$/u, '');
+  return said.length > 0 && keywords.some((k) => k.trim().toLowerCase() === said);
 }
 
 /**
@@ -68,15 +94,17 @@ async function acceptNewTicket(db: Db, delivery: InboundDelivery): Promise<Intak
   const m = delivery.message;
   const events: NewTicketEvent[] = [createdEvent(ticketId, ticket.channel, delivery)];
   const outbox: { jobName: string; payload: Record<string, unknown> }[] = [];
+  const importedClosed = closedStatuses.has(ticket.status as TicketStatus);
   if (m && messageId) {
     events.push(messageReceivedEvent(ticketId, messageId, m));
-    if (isFromPerson(m)) {
+    if (isFromPerson(m) && !importedClosed) {
       outbox.push({
         jobName: 'triage',
         payload: parseJobPayload('triage', { ticketId, messageId }),
       });
     }
   }
+  if (importedClosed) events.push(importedSolveEvent(ticketId, delivery));
   const written = await insertNewTicketDelivery(db, {
     inbox: {
       source: delivery.source,
@@ -94,7 +122,11 @@ async function acceptNewTicket(db: Db, delivery: InboundDelivery): Promise<Intak
   return written ? { outcome: 'accepted', ticketId, messageId, ticketCreated: true } : null;
 }
 
-async function acceptInTransaction(db: Db, delivery: InboundDelivery): Promise<IntakeResult> {
+async function acceptInTransaction(
+  db: Db,
+  delivery: InboundDelivery,
+  options: IntakeOptions,
+): Promise<IntakeResult> {
   return withTransaction(db, async (tx) => {
     const inboxId = await claimInboxEvent(tx, {
       source: delivery.source,
@@ -116,6 +148,11 @@ async function acceptInTransaction(db: Db, delivery: InboundDelivery): Promise<I
     // Events are written together at the end: one statement instead of one per event.
     const events: NewTicketEvent[] = [];
     if (created) events.push(createdEvent(ticket.id, ticket.channel, delivery));
+    // Imported already solved (status on the creating event): on record as solved at the event's
+    // time, and never triaged or drafted.
+    const importedClosed = created && closedStatuses.has(ticket.status);
+    if (importedClosed) events.push(importedSolveEvent(ticket.id, delivery));
+    let answered = false;
 
     if (delivery.nonce) {
       const fresh = await useNonce(
@@ -147,19 +184,55 @@ async function acceptInTransaction(db: Db, delivery: InboundDelivery): Promise<I
       messageId = message.id;
       events.push(messageReceivedEvent(ticket.id, messageId, m));
       const fromPerson = isFromPerson(m);
-      // A customer writing on a solved ticket reopens it (metrics count the reopen); an
-      // out-of-office reply to our answer does not.
-      if (!created && fromPerson && closedStatuses.has(ticket.status)) {
-        await changeStatus(tx, ticket, 'open', 'customer', events);
+      const solves =
+        !created &&
+        fromPerson &&
+        isSolveKeyword(m.strippedText ?? m.bodyText, options.solveKeywords ?? []);
+      if (solves) {
+        // "Resolved": the customer closes the request; nothing to triage or answer.
+        if (!closedStatuses.has(ticket.status)) {
+          await changeStatus(
+            tx,
+            ticket,
+            'solved',
+            'customer',
+            events,
+            delivery.occurredAt ?? m.createdAt,
+          );
+        }
+      } else {
+        // A customer writing on a solved ticket reopens it (metrics count the reopen); an
+        // out-of-office reply to our answer does not.
+        if (!created && fromPerson && closedStatuses.has(ticket.status)) {
+          await changeStatus(
+            tx,
+            ticket,
+            'open',
+            'customer',
+            events,
+            delivery.occurredAt ?? m.createdAt,
+          );
+        }
+        if (fromPerson && !importedClosed) {
+          await enqueueOutbox(tx, 'triage', { ticketId: ticket.id, messageId });
+        }
       }
-      if (fromPerson) {
-        await enqueueOutbox(tx, 'triage', { ticketId: ticket.id, messageId });
-      }
+      // An agent answered in the helpdesk: drafts still waiting are no longer the reply.
+      answered = m.authorKind === 'agent' && (m.public ?? true);
     }
 
     if (delivery.statusChange && delivery.statusChange.status !== ticket.status && !created) {
-      await changeStatus(tx, ticket, delivery.statusChange.status, 'integration', events);
+      await changeStatus(
+        tx,
+        ticket,
+        delivery.statusChange.status,
+        'integration',
+        events,
+        delivery.occurredAt,
+      );
     }
+    const solvedNow = events.some((e) => e.type === 'solved');
+    if (!created && (answered || solvedNow)) await retirePendingDrafts(tx, ticket.id);
     if (delivery.helpdeskStatus) {
       events.push({
         ticketId: ticket.id,
@@ -278,12 +351,24 @@ function messageReceivedEvent(
   };
 }
 
+/** The solve of a ticket that arrived already solved: at the event's time, else its creation. */
+function importedSolveEvent(ticketId: string, delivery: InboundDelivery): NewTicketEvent {
+  return {
+    ticketId,
+    type: 'solved',
+    actorKind: 'integration',
+    data: { from: null, to: delivery.ticket.status, imported: true },
+    createdAt: delivery.occurredAt ?? delivery.message?.createdAt,
+  };
+}
+
 async function changeStatus(
   tx: Db,
   ticket: Ticket,
   status: TicketStatus,
   actorKind: 'customer' | 'integration' | 'agent' | 'system',
   events: NewTicketEvent[],
+  at?: Date,
 ): Promise<void> {
   await setTicketStatus(tx, ticket.id, status);
   const wasClosed = closedStatuses.has(ticket.status);
@@ -294,7 +379,11 @@ async function changeStatus(
       nowClosed && !wasClosed ? 'solved' : wasClosed && !nowClosed ? 'reopened' : 'status_changed',
     actorKind,
     data: { from: ticket.status, to: status },
+    // The sender's time, never a future one (a skewed clock).
+    createdAt: at && at.getTime() < Date.now() ? at : undefined,
   });
+  // Later steps of this delivery compare against the new status (no second reopen).
+  ticket.status = status;
 }
 
 /**

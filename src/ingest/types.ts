@@ -55,6 +55,12 @@ export interface InboundDelivery {
    * stays as it is; the value is kept on the ticket's timeline instead of refusing the delivery.
    */
   helpdeskStatus?: string;
+  /**
+   * When the sender says this happened (the generic schema's `occurredAt`, a Zendesk event's
+   * `time`): the time of the status events it causes, so a delayed or replayed webhook does not
+   * stretch resolution times. Unset: the arrival time.
+   */
+  occurredAt?: Date;
   /** A status change reported by the helpdesk (Zendesk ticket.status_changed and triggers). */
   statusChange?: { status: TicketStatus };
   /**

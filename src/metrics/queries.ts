@@ -15,17 +15,36 @@ export const sliceDimensions = [
 export type SliceDimension = (typeof sliceDimensions)[number];
 export const periods = ['day', 'week'] as const;
 export type Period = (typeof periods)[number];
+/** Which tickets a period holds: those created in it (default) or those solved in it. */
+export const bases = ['created', 'solved'] as const;
+export type Basis = (typeof bases)[number];
+
+/**
+ * The fixed rejection reasons agents pick from (the inbox's choices). A stored reason is
+ * "<code>: <free-text note>" or, from the API, any text: a code is recognised case- and
+ * underscore-insensitively ("wrong_answer"), anything else counts as "Other" with the text as its
+ * comment.
+ */
+export const rejectionCodes = [
+  'Wrong answer',
+  'Missing information',
+  'Wrong tone',
+  'Needs a human conversation',
+  'Policy or legal concern',
+  'Other',
+] as const;
 
 export interface MetricsFilter {
-  /** Tickets created in [from, to): every metric is cohort-based on creation time. */
+  /** Tickets created (or, with basis "solved", last solved) in [from, to). */
   from: Date;
   to: Date;
+  basis?: Basis;
   slices?: Partial<Record<SliceDimension, string>>;
   /** Average minutes an agent spends writing a reply by hand (time-saved estimate). */
   ahtMinutes?: number;
 }
 
-type MetricsConfig = Pick<Config, 'BUSINESS_TIMEZONE'>;
+type MetricsConfig = Pick<Config, 'TIME_ZONE'>;
 
 /**
  * Flat metric values for one group of tickets; null when the denominator is zero. Durations in
@@ -38,14 +57,18 @@ export interface MetricValues {
   solved: number;
   /** solved / tickets. */
   resolutionRate: number | null;
-  /** Tickets with a first public agent (or auto-sent AI) reply. */
+  /** Tickets with a first reply: a public comment by a human agent (Zendesk Explore's rule). */
   replied: number;
   /** First reply − creation, calendar hours: median and 90th percentile. */
   firstResponseMedianHours: number | null;
   firstResponseP90Hours: number | null;
-  /** The same in business hours (BUSINESS_HOURS in BUSINESS_TIMEZONE). */
+  /** The same in business hours (BUSINESS_HOURS in TIME_ZONE). */
   firstResponseBusinessMedianHours: number | null;
   firstResponseBusinessP90Hours: number | null;
+  /** Tickets with an auto-sent AI reply, and its time after creation (not a first reply). */
+  aiReplied: number;
+  aiFirstResponseMedianHours: number | null;
+  aiFirstResponseP90Hours: number | null;
   /** Latest solve − creation, over solved tickets. */
   resolutionMedianHours: number | null;
   resolutionP90Hours: number | null;
@@ -57,20 +80,34 @@ export interface MetricValues {
   solvedWithoutReply: number;
   /** Tickets reopened at least once / tickets ever solved (each ticket counted once). */
   reopenRate: number | null;
-  /** Breached / tickets whose SLA could be judged (replied, or due before the period end). */
+  /** Tickets whose first-reply SLA could be judged, and of those, breached. */
+  slaJudged: number;
+  slaBreached: number;
+  /** slaBreached / slaJudged. */
   slaBreachRate: number | null;
   /** Drafts a person decided on (approved, edited, rejected, regenerated). */
   draftsShown: number;
-  /** Drafts sent unchanged / drafts shown. */
+  /** Drafts a person approved (unchanged or edited), delivered or not. */
+  draftsApproved: number;
+  /** Drafts approved unchanged / drafts shown. */
   draftAcceptanceRate: number | null;
-  /** Σ word edit distance / Σ words sent, over human-sent drafts. */
+  /** Σ word edit distance / Σ words approved, over drafts a person approved. */
   editRate: number | null;
   draftsRejected: number;
+  /** Approved drafts (a person's or auto-sent): delivered, still held, failed. */
+  draftsDelivered: number;
+  draftsAwaitingDelivery: number;
+  draftsDeliveryFailed: number;
+  /** delivered / approved (a person's or auto-sent). */
+  deliveryRate: number | null;
   /** Solved with an auto-sent AI reply and no human reply / tickets. */
   automationRate: number | null;
-  /** Estimate: AHT × (auto-sent drafts + Σ over sent drafts of 1 − edit distance/words). */
+  /** Estimate: AHT × (auto-sent drafts + Σ over approved drafts of 1 − edit distance/words). */
   timeSavedHours: number;
-  /** Predictions the agents left standing / triaged tickets. */
+  /** Tickets with a predicted category, and those whose category an agent changed. */
+  triaged: number;
+  classifierCorrections: number;
+  /** Predictions the agents left standing / triaged tickets; null while nothing was corrected. */
   classifierAccuracy: number | null;
 }
 
@@ -83,6 +120,9 @@ const valueColumns: Record<keyof MetricValues, 'int' | 'float'> = {
   firstResponseP90Hours: 'float',
   firstResponseBusinessMedianHours: 'float',
   firstResponseBusinessP90Hours: 'float',
+  aiReplied: 'int',
+  aiFirstResponseMedianHours: 'float',
+  aiFirstResponseP90Hours: 'float',
   resolutionMedianHours: 'float',
   resolutionP90Hours: 'float',
   resolutionBusinessMedianHours: 'float',
@@ -90,13 +130,22 @@ const valueColumns: Record<keyof MetricValues, 'int' | 'float'> = {
   oneTouchRate: 'float',
   solvedWithoutReply: 'int',
   reopenRate: 'float',
+  slaJudged: 'int',
+  slaBreached: 'int',
   slaBreachRate: 'float',
   draftsShown: 'int',
+  draftsApproved: 'int',
   draftAcceptanceRate: 'float',
   editRate: 'float',
   draftsRejected: 'int',
+  draftsDelivered: 'int',
+  draftsAwaitingDelivery: 'int',
+  draftsDeliveryFailed: 'int',
+  deliveryRate: 'float',
   automationRate: 'float',
   timeSavedHours: 'float',
+  triaged: 'int',
+  classifierCorrections: 'int',
   classifierAccuracy: 'float',
 };
 export const metricNames = Object.keys(valueColumns) as (keyof MetricValues)[];
@@ -113,6 +162,8 @@ function withPercentiles(inner: SQL): SQL {
     x."pFrt"[2] / 3600.0 as "firstResponseP90Hours",
     x."pFrtBh"[1] / 3600.0 as "firstResponseBusinessMedianHours",
     x."pFrtBh"[2] / 3600.0 as "firstResponseBusinessP90Hours",
+    x."pAi"[1] / 3600.0 as "aiFirstResponseMedianHours",
+    x."pAi"[2] / 3600.0 as "aiFirstResponseP90Hours",
     x."pRes"[1] / 3600.0 as "resolutionMedianHours",
     x."pRes"[2] / 3600.0 as "resolutionP90Hours",
     x."pResBh"[1] / 3600.0 as "resolutionBusinessMedianHours",
@@ -125,13 +176,20 @@ function aggregates(filter: MetricsFilter): SQL {
   const aht = filter.ahtMinutes ?? 6;
   const solved = sql`count(*) filter (where tm.solved_at is not null)`;
   const everSolved = sql`count(*) filter (where tm.solved_at is not null or tm.reopens > 0)`;
-  // A ticket solved without a public reply meets the first-reply target if solved in time
-  // (Zendesk's rule); one still waiting counts once its deadline has passed.
-  const measurable = sql`count(*) filter (where tm.first_reply_at is not null
-    or tm.solved_at is not null or tm.sla_due_at <= ${asOf} or tm.overdue)`;
+  // The first-reply target is met by the first public reply the customer got, a person's or an
+  // auto-sent AI one, or by solving the ticket first (Zendesk's rule) — the first solve, so a
+  // ticket solved in time, reopened and solved again late is not breached. A ticket still waiting
+  // is judged once its deadline has passed; an overdue draft (a later reply's target) breaches.
+  const answered = sql`least(tm.first_reply_at, tm.ai_first_reply_at)`;
+  const judged = sql`count(*) filter (where ${answered} is not null
+    or tm.first_solved_at is not null or tm.sla_due_at <= ${asOf} or tm.overdue)`;
   const breached = sql`count(*) filter (where tm.overdue
-    or coalesce(tm.first_reply_at, tm.solved_at, ${asOf}) > tm.sla_due_at)`;
+    or coalesce(${answered}, tm.first_solved_at, ${asOf}) > tm.sla_due_at)`;
   const triaged = sql`count(*) filter (where tm.predicted_category is not null)`;
+  const corrections = sql`count(*) filter (where tm.predicted_category is not null
+    and tm.corrected_category is not null and tm.corrected_category <> tm.predicted_category)`;
+  const approvedAll = sql`(sum(tm.drafts_delivered) + sum(tm.drafts_awaiting_delivery)
+    + sum(tm.drafts_delivery_failed))`;
   return sql`
     count(*)::int as "tickets",
     ${solved}::int as "solved",
@@ -139,6 +197,8 @@ function aggregates(filter: MetricsFilter): SQL {
     count(tm.first_reply_at)::int as "replied",
     ${pcts('tm.first_reply_seconds')} as "pFrt",
     ${pcts('tm.first_reply_business_seconds')} as "pFrtBh",
+    count(tm.ai_first_reply_at)::int as "aiReplied",
+    ${pcts('tm.ai_first_reply_seconds')} as "pAi",
     ${pcts('tm.resolution_seconds')} as "pRes",
     ${pcts('tm.resolution_business_seconds')} as "pResBh",
     ${ratio(sql`count(*) filter (where tm.solved_at is not null and tm.agent_replies < 2)`, solved)}
@@ -146,22 +206,28 @@ function aggregates(filter: MetricsFilter): SQL {
     count(*) filter (where tm.solved_at is not null and tm.agent_replies = 0)::int
       as "solvedWithoutReply",
     ${ratio(sql`count(*) filter (where tm.reopens > 0)`, everSolved)} as "reopenRate",
-    ${ratio(breached, measurable)} as "slaBreachRate",
+    ${judged}::int as "slaJudged",
+    ${breached}::int as "slaBreached",
+    ${ratio(breached, judged)} as "slaBreachRate",
     coalesce(sum(tm.drafts_shown), 0)::int as "draftsShown",
+    coalesce(sum(tm.drafts_unchanged + tm.drafts_edited), 0)::int as "draftsApproved",
     ${ratio(sql`sum(tm.drafts_unchanged)`, sql`sum(tm.drafts_shown)`)} as "draftAcceptanceRate",
     ${ratio(sql`sum(tm.edit_distance_sum)`, sql`sum(tm.words_sent_sum)`)} as "editRate",
     coalesce(sum(tm.drafts_rejected), 0)::int as "draftsRejected",
+    coalesce(sum(tm.drafts_delivered), 0)::int as "draftsDelivered",
+    coalesce(sum(tm.drafts_awaiting_delivery), 0)::int as "draftsAwaitingDelivery",
+    coalesce(sum(tm.drafts_delivery_failed), 0)::int as "draftsDeliveryFailed",
+    ${ratio(sql`sum(tm.drafts_delivered)`, approvedAll)} as "deliveryRate",
     ${ratio(
       sql`count(*) filter (where tm.solved_at is not null and tm.ai_replies > 0
         and tm.human_replies = 0)`,
       sql`count(*)`,
     )} as "automationRate",
     (coalesce(sum(tm.draft_savings), 0) * ${aht}::float8 / 60.0)::float8 as "timeSavedHours",
-    ${ratio(
-      sql`count(*) filter (where tm.predicted_category is not null
-        and (tm.corrected_category is null or tm.corrected_category = tm.predicted_category))`,
-      triaged,
-    )} as "classifierAccuracy"`;
+    ${triaged}::int as "triaged",
+    ${corrections}::int as "classifierCorrections",
+    case when ${corrections} = 0 then null else ${ratio(sql`${triaged} - ${corrections}`, triaged)}
+      end as "classifierAccuracy"`;
 }
 
 function sliceConditions(filter: MetricsFilter): SQL[] {
@@ -173,12 +239,21 @@ function sliceConditions(filter: MetricsFilter): SQL[] {
   return conditions;
 }
 
-/** Tickets created in the period, automated and merged duplicates excluded, slices applied. */
+/** The column a period is matched on: creation, or the latest solve. */
+function basisColumn(filter: Pick<MetricsFilter, 'basis'>): SQL {
+  return filter.basis === 'solved' ? sql`tm.solved_at` : sql`tm.created_at`;
+}
+
+/**
+ * Tickets created (or solved) in the period, automated and merged duplicates excluded, slices
+ * applied.
+ */
 function cohort(filter: MetricsFilter): SQL {
+  const at = basisColumn(filter);
   return sql.join(
     [
-      sql`tm.created_at >= ${filter.from.toISOString()}::timestamptz`,
-      sql`tm.created_at < ${filter.to.toISOString()}::timestamptz`,
+      sql`${at} >= ${filter.from.toISOString()}::timestamptz`,
+      sql`${at} < ${filter.to.toISOString()}::timestamptz`,
       sql`not tm.automated`,
       sql`not tm.merged`,
       ...sliceConditions(filter),
@@ -202,7 +277,31 @@ export interface MetricsSummary extends MetricValues {
   backlog: number;
   automatedExcluded: number;
   mergedExcluded: number;
+  /** Rejected drafts per fixed reason code (rejectionCodes), most frequent first. */
   rejectionReasons: { reason: string; count: number }[];
+  /** The free-text part of recent rejections, newest first (at most 20). */
+  rejectionComments: RejectionComment[];
+}
+
+export interface RejectionComment {
+  reason: string;
+  comment: string;
+  at: string;
+  ticketId: string;
+}
+
+/** SQL for a rejected draft's reason code and free-text comment (see rejectionCodes). */
+function rejectionParts(): { code: SQL; comment: SQL } {
+  const codes = `{${rejectionCodes.map((c) => `"${c.toLowerCase()}"`).join(',')}}`;
+  const head = sql`lower(replace(trim(split_part(coalesce(d.reject_reason, ''), ':', 1)), '_', ' '))`;
+  const known = sql`(${head} = any(${codes}::text[]))`;
+  return {
+    code: sql`(case when ${known} then initcap(left(${head}, 1)) || substr(${head}, 2)
+      else 'Other' end)`,
+    comment: sql`nullif(trim(case when ${known}
+      then substr(d.reject_reason, length(split_part(d.reject_reason, ':', 1)) + 2)
+      else coalesce(d.reject_reason, '') end), '')`,
+  };
 }
 
 /**
@@ -232,10 +331,12 @@ export async function metricsSummary(
 ): Promise<MetricsSummary> {
   const to = sql`${filter.to.toISOString()}::timestamptz`;
   const from = sql`${filter.from.toISOString()}::timestamptz`;
+  const at = basisColumn(filter);
   const slices = sliceConditions(filter);
+  const parts = rejectionParts();
   const sliceSql = slices.length ? sql` and ${sql.join(slices, sql` and `)}` : sql``;
   // Independent reads, issued together: on postgres.js each takes its own pool connection.
-  const [main, extra, reasons] = await Promise.all([
+  const [main, extra, reasons, comments] = await Promise.all([
     db.execute(
       withPercentiles(sql`select ${aggregates(filter)} from ticket_metrics tm
         where ${cohort(filter)}`),
@@ -245,13 +346,18 @@ export async function metricsSummary(
       x.automated, x.merged
       from (select count(*) filter (where tm.automated)::int as automated,
           count(*) filter (where tm.merged and not tm.automated)::int as merged
-        from ticket_metrics tm where tm.created_at >= ${from}
-          and tm.created_at < ${to}${sliceSql}) x`),
-    db.execute(sql`select coalesce(nullif(d.reject_reason, ''), '(none)') as reason,
-        count(*)::int as count
+        from ticket_metrics tm where ${at} >= ${from}
+          and ${at} < ${to}${sliceSql}) x`),
+    db.execute(sql`select ${parts.code} as reason, count(*)::int as count
       from drafts d join ticket_metrics tm on tm.ticket_id = d.ticket_id
       where d.status = 'rejected' and ${cohort(filter)}
-      group by 1 order by 2 desc, 1 limit 20`),
+      group by 1 order by 2 desc, 1`),
+    db.execute(sql`select * from (select ${parts.code} as reason, ${parts.comment} as comment,
+          coalesce(d.decided_at, d.updated_at) as at, d.ticket_id
+        from drafts d join ticket_metrics tm on tm.ticket_id = d.ticket_id
+        where d.status = 'rejected' and ${cohort(filter)}) r
+      where r.comment is not null
+      order by r.at desc limit 20`),
   ]);
   const [row] = rowsOf<Record<string, unknown>>(main);
   const [counts] = rowsOf<Record<string, unknown>>(extra);
@@ -264,12 +370,21 @@ export async function metricsSummary(
       reason: r.reason,
       count: Number(r.count),
     })),
+    rejectionComments: rowsOf<Record<string, unknown>>(comments).map((r) => ({
+      reason: String(r.reason),
+      comment: String(r.comment),
+      at: new Date(r.at as string).toISOString(),
+      ticketId: String(r.ticket_id),
+    })),
   };
 }
 
 export type GroupBy = SliceDimension | Period;
 
-/** Metric values per slice value, or per period (day/week starting in BUSINESS_TIMEZONE). */
+/**
+ * Metric values per slice value, or per period: the day or week (starting on Monday) in
+ * TIME_ZONE of the ticket's creation, or of its solve with basis "solved".
+ */
 export async function metricsBy(
   db: Db,
   config: MetricsConfig,
@@ -278,7 +393,7 @@ export async function metricsBy(
 ): Promise<({ key: string } & MetricValues)[]> {
   const key =
     groupBy === 'day' || groupBy === 'week'
-      ? sql`to_char(date_trunc(${groupBy}, tm.created_at at time zone ${config.BUSINESS_TIMEZONE}), 'YYYY-MM-DD')`
+      ? sql`to_char(date_trunc(${groupBy}, ${basisColumn(filter)} at time zone ${config.TIME_ZONE}), 'YYYY-MM-DD')`
       : sql`coalesce(tm.${sql.raw(groupBy)}, '(none)')`;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(
@@ -289,19 +404,36 @@ export async function metricsBy(
   return rows.map((r) => ({ key: String(r.key), ...toValues(r) }));
 }
 
+export interface ClassifierCategory {
+  category: string;
+  /** Tickets predicted as this category, and of those, how many kept it. */
+  predicted: number;
+  /** Tickets whose final category (the agents' correction, else the prediction) is this one. */
+  actual: number;
+  correct: number;
+  /** correct / predicted: how often a prediction of this category is right. */
+  precision: number | null;
+  /** correct / actual: how many of this category's tickets the classifier found. */
+  recall: number | null;
+}
+
 export interface ClassifierMetrics {
   triaged: number;
+  /** Predictions an agent changed to another category. */
   corrected: number;
+  /** (triaged − corrected) / triaged; null while nothing was corrected (no evidence yet). */
   accuracy: number | null;
-  byCategory: { category: string; triaged: number; corrected: number; accuracy: number | null }[];
+  byCategory: ClassifierCategory[];
   /** Most frequent (predicted → corrected) pairs. */
   confusions: { predicted: string; corrected: string; count: number }[];
 }
 
 /**
- * Classifier accuracy against agent corrections: a prediction counts as wrong when an agent set
+ * Classifier quality against agent corrections: a prediction counts as wrong when an agent set
  * ticket_triage.corrected_category to a different category. Uncorrected predictions count as
- * right (what agents accept silently), so this is an upper bound on true accuracy.
+ * right (what agents accept silently), so these are upper bounds, and they are null while no
+ * prediction in the set was corrected. Per category: precision groups by the predicted category,
+ * recall by the final one.
  */
 export async function classifierMetrics(
   db: Db,
@@ -311,18 +443,35 @@ export async function classifierMetrics(
   const wrong = sql`(tm.corrected_category is not null
     and tm.corrected_category <> tm.predicted_category)`;
   const base = sql`${cohort(filter)} and tm.predicted_category is not null`;
-  const byCategory = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`select tm.predicted_category as category, count(*)::int as triaged,
+  const [totals] = rowsOf<{ triaged: number; corrected: number }>(
+    await db.execute(sql`select count(*)::int as triaged,
         count(*) filter (where ${wrong})::int as corrected
-      from ticket_metrics tm where ${base} group by 1 order by 2 desc, 1`),
+      from ticket_metrics tm where ${base}`),
+  );
+  const triaged = Number(totals?.triaged ?? 0);
+  const corrected = Number(totals?.corrected ?? 0);
+  const evidence = corrected > 0;
+  const byCategory = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`select c.category,
+        count(*) filter (where c.category = x.predicted)::int as predicted,
+        count(*) filter (where c.category = x.final)::int as actual,
+        count(*) filter (where c.category = x.predicted and c.category = x.final)::int as correct
+      from (select tm.predicted_category as predicted, tm.category as final
+        from ticket_metrics tm where ${base}) x
+      cross join lateral unnest(case when x.predicted = x.final then array[x.predicted]
+        else array[x.predicted, x.final] end) as c(category)
+      group by 1 order by 2 desc, 3 desc, 1`),
   ).map((r) => {
-    const triaged = Number(r.triaged);
-    const corrected = Number(r.corrected);
+    const predicted = Number(r.predicted);
+    const actual = Number(r.actual);
+    const correct = Number(r.correct);
     return {
       category: String(r.category),
-      triaged,
-      corrected,
-      accuracy: triaged ? (triaged - corrected) / triaged : null,
+      predicted,
+      actual,
+      correct,
+      precision: evidence && predicted ? correct / predicted : null,
+      recall: evidence && actual ? correct / actual : null,
     };
   });
   const confusions = rowsOf<Record<string, unknown>>(
@@ -335,12 +484,10 @@ export async function classifierMetrics(
     corrected: String(r.corrected),
     count: Number(r.count),
   }));
-  const triaged = byCategory.reduce((s, c) => s + c.triaged, 0);
-  const corrected = byCategory.reduce((s, c) => s + c.corrected, 0);
   return {
     triaged,
     corrected,
-    accuracy: triaged ? (triaged - corrected) / triaged : null,
+    accuracy: evidence && triaged ? (triaged - corrected) / triaged : null,
     byCategory,
     confusions,
   };

@@ -2,77 +2,118 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
-import { businessSecondsSql } from './business-hours.js';
+import { businessDeadlineSql, businessSecondsSql } from './business-hours.js';
 
-type MetricsConfig = Pick<Config, 'BUSINESS_HOURS' | 'BUSINESS_TIMEZONE' | 'SLA_MINUTES'>;
+type MetricsConfig = Pick<
+  Config,
+  'BUSINESS_HOURS' | 'TIME_ZONE' | 'SLA_MINUTES' | 'SLA_BUSINESS_HOURS'
+>;
+
+/**
+ * A ticket's first-reply deadline: SLA_MINUTES of the ticket's SLA policy, else its priority, else
+ * "normal" (else 24 h), counted from `start` in calendar time, or in business hours for the
+ * policies listed in SLA_BUSINESS_HOURS. `policy` and `priority` are SQL text expressions.
+ */
+export function slaDueSql(config: MetricsConfig, start: SQL, policy: SQL, priority: SQL): SQL {
+  const sla = JSON.stringify(config.SLA_MINUTES);
+  const business = `{${config.SLA_BUSINESS_HOURS.map((p) => `"${p.replace(/["\\]/g, '')}"`).join(',')}}`;
+  const key = sql`(case when (${sla}::jsonb -> ${policy}) is not null then ${policy}
+    when (${sla}::jsonb -> ${priority}) is not null then ${priority} else 'normal' end)`;
+  const seconds = sql`(coalesce((${sla}::jsonb ->> ${key})::float8, 1440) * 60)`;
+  return sql`(case when ${key} = any(${business}::text[])
+    then ${businessDeadlineSql(start, seconds, config.BUSINESS_HOURS, config.TIME_ZONE)}
+    else ${start} + make_interval(secs => ${seconds}) end)`;
+}
 
 /**
  * The per-ticket facts behind every metric (definitions in docs/metrics.md), recomputed from the
  * source tables for the tickets `scope` selects:
  *
- * - first reply: the earliest public outbound message written by an agent, or by the AI when a
- *   draft was auto-sent (an approved AI draft is delivered as authorKind 'agent'; see
- *   pipeline/deliver). Its time is `sent_at`, falling back to `created_at`.
+ * - first reply (Zendesk Explore's rule): the first public comment by a human agent (an AI draft
+ *   a person approved is delivered as authorKind 'agent'; see pipeline/deliver). On a ticket an
+ *   agent opened (its first message is a public agent comment) that comment is the opening, not
+ *   a reply: the clock stops at the second public agent comment. Auto-sent AI replies are not
+ *   first replies; their first one is kept apart (ai_first_reply_at). Time: `sent_at`, else
+ *   `created_at`.
  * - solved_at: the latest `solved` event while the ticket is solved/closed (reopened and solved
- *   again → the latest solve; currently open → null). A ticket imported already solved without a
- *   solved event uses its last update.
+ *   again → the latest solve; currently open → null); first_solved_at: the first solve ever. A
+ *   ticket imported already solved without a solved event uses its last update. Event times are
+ *   the helpdesk's own (intake writes `occurredAt` as the event time).
  * - closed_ranges: [solved, next reopened) intervals, so the backlog at any instant is exact.
  * - merged: status closed with the tag "merged" (how Zendesk marks a duplicate closed into
  *   another ticket).
- * - SLA due: created_at + SLA_MINUTES[sla policy] or [priority] (else "normal").
- * - drafts (not counting replies written by hand, kind 'manual'): "shown" = decided by a person (approved, edited, rejected or regenerated; auto-sent
- *   drafts were never shown); "unchanged" = sent with edit distance 0.
+ * - SLA due: see slaDueSql.
+ * - drafts (not counting replies written by hand, kind 'manual'): "shown" = decided by a person
+ *   (approved, edited, rejected or regenerated; auto-sent drafts were never shown, drafts retired
+ *   because the ticket was answered or solved another way were never decided);
+ *   "unchanged"/"edited" = approved by a person with edit distance 0 / above 0, whether or not
+ *   delivery has happened yet; delivery states are counted apart.
  */
 function refreshSql(config: MetricsConfig, scope: SQL): SQL {
-  const tz = config.BUSINESS_TIMEZONE;
+  const tz = config.TIME_ZONE;
   const hours = config.BUSINESS_HOURS;
-  const sla = JSON.stringify(config.SLA_MINUTES);
   const frtBusiness = businessSecondsSql(sql`t.created_at`, sql`m.first_reply_at`, hours, tz);
   const resolvedAt = sql`(case when t.status in ('solved', 'closed')
     then coalesce(ev.last_solved, t.updated_at) end)`;
   const resBusiness = businessSecondsSql(sql`t.created_at`, resolvedAt, hours, tz);
+  const slaDue = slaDueSql(config, sql`t.created_at`, sql`tr.sla_policy`, sql`tr.priority`);
+  const decidedByAgent = sql`not dr.auto_sent and dr.status in ('approved', 'sent', 'delivery_failed')`;
+  const approved = sql`dr.status in ('approved', 'sent', 'delivery_failed')`;
   return sql`
     insert into ticket_metrics as tm (
-      ticket_id, created_at, status, channel, language, automated, merged,
+      ticket_id, created_at, status, channel, language, automated, merged, agent_created,
       category, predicted_category, corrected_category, priority, team, queue,
       first_reply_at, first_reply_seconds, first_reply_business_seconds,
+      ai_first_reply_at, ai_first_reply_seconds,
       agent_replies, human_replies, ai_replies,
-      solved_at, resolution_seconds, resolution_business_seconds, reopens, closed_ranges,
-      sla_due_at, overdue,
+      solved_at, first_solved_at, resolution_seconds, resolution_business_seconds, reopens,
+      closed_ranges, sla_due_at, overdue,
       drafts_shown, drafts_unchanged, drafts_edited, drafts_rejected, drafts_auto_sent,
+      drafts_delivered, drafts_awaiting_delivery, drafts_delivery_failed,
       edit_distance_sum, words_sent_sum, draft_savings, last_event_id, refreshed_at)
     select
       t.id, t.created_at, t.status, t.channel, coalesce(tr.language, t.language), t.automated,
-      (t.status = 'closed' and 'merged' = any(t.tags)),
+      (t.status = 'closed' and 'merged' = any(t.tags)), coalesce(op.agent_opened, false),
       coalesce(tr.corrected_category, tr.category), tr.category, tr.corrected_category,
       tr.priority, tr.team, tr.queue,
       m.first_reply_at,
       extract(epoch from m.first_reply_at - t.created_at)::float8,
       ${frtBusiness},
+      m.ai_first_reply_at,
+      extract(epoch from m.ai_first_reply_at - t.created_at)::float8,
       coalesce(m.agent_replies, 0), coalesce(m.human_replies, 0), coalesce(m.ai_replies, 0),
       ${resolvedAt},
+      coalesce(ev.first_solved, ${resolvedAt}),
       extract(epoch from ${resolvedAt} - t.created_at)::float8,
       ${resBusiness},
       coalesce(ev.reopens, 0),
       case when t.status in ('solved', 'closed')
         then coalesce(cr.ranges, tstzmultirange(tstzrange(${resolvedAt}, null)))
         else cr.ranges end,
-      t.created_at + make_interval(mins => coalesce(
-        (${sla}::jsonb ->> tr.sla_policy)::float8,
-        (${sla}::jsonb ->> tr.priority)::float8,
-        (${sla}::jsonb ->> 'normal')::float8)::int),
+      ${slaDue},
       coalesce(ev.overdue, false),
       coalesce(d.shown, 0), coalesce(d.unchanged, 0), coalesce(d.edited, 0),
       coalesce(d.rejected, 0), coalesce(d.auto_sent, 0),
+      coalesce(d.delivered, 0), coalesce(d.awaiting, 0), coalesce(d.failed, 0),
       coalesce(d.edit_distance, 0), coalesce(d.words_sent, 0), coalesce(d.savings, 0),
       ev.last_event_id, now()
     from tickets t
     left join ticket_triage tr on tr.ticket_id = t.id
     left join lateral (
+      select (o.author_kind = 'agent' and o.direction = 'outbound' and o.public) as agent_opened
+      from messages o where o.ticket_id = t.id order by o.created_at, o.id limit 1
+    ) op on true
+    left join lateral (
       select
-        min(coalesce(msg.sent_at, msg.created_at)) as first_reply_at,
-        count(*)::int as agent_replies,
-        count(*) filter (where msg.author_kind = 'agent')::int as human_replies,
+        (array_agg(coalesce(msg.sent_at, msg.created_at)
+          order by coalesce(msg.sent_at, msg.created_at), msg.id)
+          filter (where msg.author_kind = 'agent'))[
+            case when coalesce(op.agent_opened, false) then 2 else 1 end] as first_reply_at,
+        min(coalesce(msg.sent_at, msg.created_at)) filter (where msg.author_kind = 'ai')
+          as ai_first_reply_at,
+        greatest(count(*)::int - coalesce(op.agent_opened, false)::int, 0) as agent_replies,
+        greatest(count(*) filter (where msg.author_kind = 'agent')::int
+          - coalesce(op.agent_opened, false)::int, 0) as human_replies,
         count(*) filter (where msg.author_kind = 'ai')::int as ai_replies
       from messages msg
       where msg.ticket_id = t.id and msg.direction = 'outbound' and msg.public
@@ -81,6 +122,7 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
     left join lateral (
       select
         max(e.created_at) filter (where e.type = 'solved') as last_solved,
+        min(e.created_at) filter (where e.type = 'solved') as first_solved,
         count(*) filter (where e.type = 'reopened')::int as reopens,
         bool_or(e.type = 'overdue') as overdue,
         max(e.id) as last_event_id
@@ -99,19 +141,20 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
     left join lateral (
       select
         count(*) filter (where not dr.auto_sent and dr.decided_at is not null)::int as shown,
-        count(*) filter (where not dr.auto_sent and dr.status = 'sent'
-          and coalesce(dr.edit_distance, 0) = 0)::int as unchanged,
-        count(*) filter (where not dr.auto_sent and dr.status in ('approved', 'sent')
-          and coalesce(dr.edit_distance, 0) > 0)::int as edited,
+        count(*) filter (where ${decidedByAgent} and coalesce(dr.edit_distance, 0) = 0)::int
+          as unchanged,
+        count(*) filter (where ${decidedByAgent} and coalesce(dr.edit_distance, 0) > 0)::int
+          as edited,
         count(*) filter (where dr.status = 'rejected')::int as rejected,
-        count(*) filter (where dr.auto_sent and dr.status = 'sent')::int as auto_sent,
-        coalesce(sum(dr.edit_distance) filter (where not dr.auto_sent and dr.status = 'sent'), 0)::int
-          as edit_distance,
-        coalesce(sum(dr.words_sent) filter (where not dr.auto_sent and dr.status = 'sent'), 0)::int
-          as words_sent,
+        count(*) filter (where dr.auto_sent and ${approved})::int as auto_sent,
+        count(*) filter (where dr.status = 'sent')::int as delivered,
+        count(*) filter (where dr.status = 'approved')::int as awaiting,
+        count(*) filter (where dr.status = 'delivery_failed')::int as failed,
+        coalesce(sum(dr.edit_distance) filter (where ${decidedByAgent}), 0)::int as edit_distance,
+        coalesce(sum(dr.words_sent) filter (where ${decidedByAgent}), 0)::int as words_sent,
         coalesce(sum(case when dr.auto_sent then 1.0 else
           greatest(0, 1 - coalesce(dr.edit_distance, 0)::float8 / greatest(dr.words_sent, 1)) end)
-          filter (where dr.status = 'sent'), 0)::float8 as savings
+          filter (where ${approved}), 0)::float8 as savings
       -- Replies written by hand are not drafts anyone reviewed.
       from drafts dr where dr.ticket_id = t.id and dr.kind <> 'manual'
     ) d on true
@@ -119,20 +162,27 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
     on conflict (ticket_id) do update set
       created_at = excluded.created_at, status = excluded.status, channel = excluded.channel,
       language = excluded.language, automated = excluded.automated, merged = excluded.merged,
+      agent_created = excluded.agent_created,
       category = excluded.category, predicted_category = excluded.predicted_category,
       corrected_category = excluded.corrected_category, priority = excluded.priority,
       team = excluded.team, queue = excluded.queue, first_reply_at = excluded.first_reply_at,
       first_reply_seconds = excluded.first_reply_seconds,
       first_reply_business_seconds = excluded.first_reply_business_seconds,
+      ai_first_reply_at = excluded.ai_first_reply_at,
+      ai_first_reply_seconds = excluded.ai_first_reply_seconds,
       agent_replies = excluded.agent_replies, human_replies = excluded.human_replies,
       ai_replies = excluded.ai_replies, solved_at = excluded.solved_at,
+      first_solved_at = excluded.first_solved_at,
       resolution_seconds = excluded.resolution_seconds,
       resolution_business_seconds = excluded.resolution_business_seconds,
       reopens = excluded.reopens, closed_ranges = excluded.closed_ranges,
       sla_due_at = excluded.sla_due_at, overdue = excluded.overdue,
       drafts_shown = excluded.drafts_shown, drafts_unchanged = excluded.drafts_unchanged,
       drafts_edited = excluded.drafts_edited, drafts_rejected = excluded.drafts_rejected,
-      drafts_auto_sent = excluded.drafts_auto_sent, edit_distance_sum = excluded.edit_distance_sum,
+      drafts_auto_sent = excluded.drafts_auto_sent, drafts_delivered = excluded.drafts_delivered,
+      drafts_awaiting_delivery = excluded.drafts_awaiting_delivery,
+      drafts_delivery_failed = excluded.drafts_delivery_failed,
+      edit_distance_sum = excluded.edit_distance_sum,
       words_sent_sum = excluded.words_sent_sum, draft_savings = excluded.draft_savings,
       last_event_id = excluded.last_event_id, refreshed_at = excluded.refreshed_at`;
 }
@@ -145,8 +195,8 @@ export interface RefreshResult {
 /**
  * Brings `ticket_metrics` up to date.
  *
- * - `full: true` recomputes every ticket (after a change of BUSINESS_HOURS, BUSINESS_TIMEZONE or
- *   SLA_MINUTES, or for the first fill).
+ * - `full: true` recomputes every ticket (after a change of BUSINESS_HOURS, TIME_ZONE,
+ *   SLA_MINUTES or SLA_BUSINESS_HOURS, or for the first fill).
  * - otherwise (incremental) recomputes tickets with a ticket_event newer than the watermark, and —
  *   because event ids are not committed in order and tag changes (merges) write no event —
  *   tickets updated in the 10 minutes before the previous refresh. Triage, corrections and draft

@@ -14,6 +14,7 @@ import type { DraftState } from '../schema/tickets.js';
 const mapping = sql`case
     when d.kind = 'no_answer' and d.status = 'pending_approval' then 'abstained'
     when d.status in ('pending_approval', 'superseded') then 'pending'
+    when d.status = 'retired' then 'answered'
     when d.status = 'rejected' then 'rejected'
     when d.status = 'approved' then 'sending'
     when d.status = 'sent' then 'answered'

@@ -20,6 +20,11 @@ export const draftStatuses = [
   'approved',
   'rejected',
   'superseded',
+  /**
+   * Never decided: the customer was answered another way (an agent in the helpdesk, a reply
+   * written by hand) or the ticket was solved while the draft waited (pipeline/review/sla.ts).
+   */
+  'retired',
   'sent',
   'delivery_failed',
 ] as const;

@@ -34,6 +34,8 @@ export const ticketMetrics = pgTable(
     automated: boolean('automated').notNull(),
     /** Closed as a duplicate (status closed + tag "merged"): excluded from every rate. */
     merged: boolean('merged').notNull(),
+    /** Opened by an agent (its first message is a public agent comment, not a reply). */
+    agentCreated: boolean('agent_created').notNull().default(false),
     /** Effective category: the agent's correction when there is one, else the prediction. */
     category: text('category'),
     predictedCategory: text('predicted_category'),
@@ -44,12 +46,17 @@ export const ticketMetrics = pgTable(
     firstReplyAt: timestamp('first_reply_at', { withTimezone: true, mode: 'date' }),
     firstReplySeconds: doublePrecision('first_reply_seconds'),
     firstReplyBusinessSeconds: doublePrecision('first_reply_business_seconds'),
+    /** The first auto-sent AI reply (AI first-response time; not a first reply). */
+    aiFirstReplyAt: timestamp('ai_first_reply_at', { withTimezone: true, mode: 'date' }),
+    aiFirstReplySeconds: doublePrecision('ai_first_reply_seconds'),
     /** Public outbound replies by a person or by an auto-sent AI draft. */
     agentReplies: integer('agent_replies').notNull().default(0),
     humanReplies: integer('human_replies').notNull().default(0),
     aiReplies: integer('ai_replies').notNull().default(0),
     /** Latest solve, set only while the ticket is solved/closed. */
     solvedAt: timestamp('solved_at', { withTimezone: true, mode: 'date' }),
+    /** The first solve, even when reopened since (the SLA is judged against it). */
+    firstSolvedAt: timestamp('first_solved_at', { withTimezone: true, mode: 'date' }),
     resolutionSeconds: doublePrecision('resolution_seconds'),
     resolutionBusinessSeconds: doublePrecision('resolution_business_seconds'),
     reopens: integer('reopens').notNull().default(0),
@@ -62,6 +69,10 @@ export const ticketMetrics = pgTable(
     draftsEdited: integer('drafts_edited').notNull().default(0),
     draftsRejected: integer('drafts_rejected').notNull().default(0),
     draftsAutoSent: integer('drafts_auto_sent').notNull().default(0),
+    /** Delivery of approved drafts (human or auto-sent), apart from the review decision. */
+    draftsDelivered: integer('drafts_delivered').notNull().default(0),
+    draftsAwaitingDelivery: integer('drafts_awaiting_delivery').notNull().default(0),
+    draftsDeliveryFailed: integer('drafts_delivery_failed').notNull().default(0),
     editDistanceSum: integer('edit_distance_sum').notNull().default(0),
     wordsSentSum: integer('words_sent_sum').notNull().default(0),
     /** Σ over sent drafts of the share of the reply the agent did not have to write. */

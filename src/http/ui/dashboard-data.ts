@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import type { Db } from '../../db/client.js';
 import type { Deps } from '../../deps.js';
 import {
+  type Basis,
+  bases,
   type ClassifierMetrics,
   classifierMetrics,
+  DEFAULT_PERIOD_DAYS,
   type MetricsFilter,
   type MetricsSummary,
   type MetricValues,
@@ -11,6 +15,7 @@ import {
   metricsSummary,
   type Period,
   periods,
+  resolvePeriod,
   type SliceDimension,
 } from '../../metrics/index.js';
 import { type SliceValues, sliceValues } from '../../metrics/slice-values.js';
@@ -26,8 +31,6 @@ export const dashboardDimensions = [
 export type DashboardDimension = (typeof dashboardDimensions)[number];
 
 const DAY_MS = 86_400_000;
-/** Default window: the 30 days up to and including today. */
-const DEFAULT_DAYS = 30;
 /** Beyond this many periods the series is not padded with empty periods (charts stay legible). */
 const MAX_FILLED_PERIODS = 1000;
 
@@ -45,6 +48,7 @@ const dashboardQuery = z.object({
   from: isoDay.optional().catch(undefined),
   to: isoDay.optional().catch(undefined),
   period: z.enum(periods).catch('day'),
+  basis: z.enum(bases).catch('created'),
   channel: sliceParam,
   category: sliceParam,
   team: sliceParam,
@@ -53,24 +57,24 @@ const dashboardQuery = z.object({
 });
 
 /**
- * What the manager asked for, in the form's terms: calendar days in BUSINESS_TIMEZONE, `to`
- * inclusive (the metrics functions take instants, `to` exclusive — see `toMetricsFilter`).
+ * What the manager asked for, in the form's terms: calendar days in TIME_ZONE, `to` inclusive —
+ * the same rule as the API (resolvePeriod), so "March" is the same tickets in both.
  */
 export interface DashboardParams {
   from: string;
   to: string;
   period: Period;
+  basis: Basis;
   slices: Partial<Record<DashboardDimension, string>>;
 }
 
 export interface ParsedDashboardQuery {
   params: DashboardParams;
-  filter: MetricsFilter;
   /** Why the requested range was replaced by the default one. */
   error?: string;
 }
 
-/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
+/** The calendar date (YYYY-MM-DD) of an instant in a time zone (which day is "today"). */
 export function localDay(at: Date, timeZone: string): string {
   // en-CA formats dates as YYYY-MM-DD.
   return new Intl.DateTimeFormat('en-CA', {
@@ -81,67 +85,47 @@ export function localDay(at: Date, timeZone: string): string {
   }).format(at);
 }
 
-/** How far `timeZone` is ahead of UTC at instant `t`, in ms. */
-function zoneOffset(t: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(t));
-  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
-  return wall - Math.floor(t / 1000) * 1000;
-}
-
-/** The instant local midnight starts `day` in `timeZone` (twice, so a DST change is honoured). */
-export function zonedMidnight(day: string, timeZone: string): Date {
-  const wall = Date.parse(`${day}T00:00:00Z`);
-  const guess = wall - zoneOffset(wall, timeZone);
-  return new Date(wall - zoneOffset(guess, timeZone));
-}
-
 /** Calendar arithmetic on YYYY-MM-DD strings (no time zone involved). */
 export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-export function toMetricsFilter(params: DashboardParams, timeZone: string): MetricsFilter {
-  return {
-    from: zonedMidnight(params.from, timeZone),
-    to: zonedMidnight(addDays(params.to, 1), timeZone),
-    slices: { ...params.slices },
-  };
+/**
+ * The instants of the chosen days. Day starts come from Postgres (resolvePeriod), like the API's:
+ * right on days whose local midnight does not exist.
+ */
+export async function toMetricsFilter(
+  db: Db,
+  params: DashboardParams,
+  timeZone: string,
+): Promise<MetricsFilter> {
+  const { from, to } = await resolvePeriod(db, timeZone, { from: params.from, to: params.to });
+  return { from, to, basis: params.basis, slices: { ...params.slices } };
 }
 
+/** The form's parameters; `today` is the current calendar day in TIME_ZONE. */
 export function parseDashboardQuery(
   query: Record<string, string>,
-  timeZone: string,
-  now: Date,
+  today: string,
 ): ParsedDashboardQuery {
   const q = dashboardQuery.parse(query);
   const slices: DashboardParams['slices'] = {};
   for (const dim of dashboardDimensions) if (q[dim]) slices[dim] = q[dim];
-  const today = localDay(now, timeZone);
   let to = q.to ?? today;
-  let from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1));
+  let from = q.from ?? addDays(to, -(DEFAULT_PERIOD_DAYS - 1));
   let error: string | undefined;
   if (from > to) {
-    error = `“From” (${from}) is after “To” (${to}); showing the last ${DEFAULT_DAYS} days.`;
+    error = `“From” (${from}) is after “To” (${to}); showing the last ${DEFAULT_PERIOD_DAYS} days.`;
     to = today;
-    from = addDays(today, -(DEFAULT_DAYS - 1));
+    from = addDays(today, -(DEFAULT_PERIOD_DAYS - 1));
   }
-  const params: DashboardParams = { from, to, period: q.period, slices };
-  return { params, filter: toMetricsFilter(params, timeZone), error };
+  return { params: { from, to, period: q.period, basis: q.basis, slices }, error };
 }
 
 /** The query string that reproduces `params` (links, CSV exports). */
 export function dashboardSearch(params: DashboardParams): string {
   const search = new URLSearchParams({ from: params.from, to: params.to, period: params.period });
+  if (params.basis !== 'created') search.set('basis', params.basis);
   for (const dim of dashboardDimensions) {
     const value = params.slices[dim];
     if (value) search.set(dim, value);
@@ -156,8 +140,17 @@ const countMetrics = new Set<keyof MetricValues>([
   'solved',
   'replied',
   'solvedWithoutReply',
+  'aiReplied',
+  'slaJudged',
+  'slaBreached',
   'draftsShown',
+  'draftsApproved',
   'draftsRejected',
+  'draftsDelivered',
+  'draftsAwaitingDelivery',
+  'draftsDeliveryFailed',
+  'triaged',
+  'classifierCorrections',
   'timeSavedHours',
 ]);
 
@@ -218,8 +211,8 @@ export async function loadDashboard(
   deps: DashboardDeps,
   params: DashboardParams,
 ): Promise<DashboardData> {
-  const timeZone = deps.config.BUSINESS_TIMEZONE;
-  const filter = toMetricsFilter(params, timeZone);
+  const timeZone = deps.config.TIME_ZONE;
+  const filter = await toMetricsFilter(deps.db, params, timeZone);
   const [summary, series, byCategory, classifier, options] = await Promise.all([
     metricsSummary(deps.db, deps.config, filter),
     metricsBy(deps.db, deps.config, filter, params.period),
@@ -246,6 +239,8 @@ export const csvSections = [
   'by-category',
   'confusions',
   'rejection-reasons',
+  'rejection-comments',
+  'classifier',
 ] as const;
 export type CsvSection = (typeof csvSections)[number];
 
@@ -254,14 +249,23 @@ export async function dashboardCsv(
   params: DashboardParams,
   section: CsvSection,
 ): Promise<{ rows: object[]; columns: string[]; name: string }> {
-  const filter = toMetricsFilter(params, deps.config.BUSINESS_TIMEZONE);
+  const filter = await toMetricsFilter(deps.db, params, deps.config.TIME_ZONE);
   const name = `deskpilot-${section}_${params.from}_${params.to}`;
-  const range = { from: filter.from.toISOString(), to: filter.to.toISOString() };
+  const range = {
+    from: filter.from.toISOString(),
+    to: filter.to.toISOString(),
+    timeZone: deps.config.TIME_ZONE,
+    basis: filter.basis ?? 'created',
+  };
   // Columns are explicit so an empty export still has its header row.
   const valueColumns = ['key', ...metricNames];
   switch (section) {
     case 'summary': {
-      const { rejectionReasons, ...flat } = await metricsSummary(deps.db, deps.config, filter);
+      const {
+        rejectionReasons,
+        rejectionComments: _comments,
+        ...flat
+      } = await metricsSummary(deps.db, deps.config, filter);
       const row = {
         ...range,
         ...flat,
@@ -293,6 +297,18 @@ export async function dashboardCsv(
       return {
         rows: (await metricsSummary(deps.db, deps.config, filter)).rejectionReasons,
         columns: ['reason', 'count'],
+        name,
+      };
+    case 'rejection-comments':
+      return {
+        rows: (await metricsSummary(deps.db, deps.config, filter)).rejectionComments,
+        columns: ['at', 'reason', 'comment', 'ticketId'],
+        name,
+      };
+    case 'classifier':
+      return {
+        rows: (await classifierMetrics(deps.db, deps.config, filter)).byCategory,
+        columns: ['category', 'predicted', 'actual', 'correct', 'precision', 'recall'],
         name,
       };
   }

@@ -7,6 +7,7 @@ import {
   csvSections,
   dashboardCsv,
   loadDashboard,
+  localDay,
   parseDashboardQuery,
 } from './dashboard-data.js';
 import { DashboardPage } from './pages/dashboard.js';
@@ -27,8 +28,7 @@ export function dashboardPages(deps: Deps) {
   app.get('/app/dashboard', async (c) => {
     const { params, error } = parseDashboardQuery(
       c.req.query(),
-      deps.config.BUSINESS_TIMEZONE,
-      deps.now(),
+      localDay(deps.now(), deps.config.TIME_ZONE),
     );
     await fresh();
     const data = await loadDashboard(deps, params);
@@ -40,8 +40,7 @@ export function dashboardPages(deps: Deps) {
     if (!csvSections.includes(section)) return c.text('Not found', 404);
     const { params } = parseDashboardQuery(
       c.req.query(),
-      deps.config.BUSINESS_TIMEZONE,
-      deps.now(),
+      localDay(deps.now(), deps.config.TIME_ZONE),
     );
     await fresh();
     const { rows, columns, name } = await dashboardCsv(deps, params, section);

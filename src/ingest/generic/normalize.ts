@@ -21,7 +21,9 @@ export function normalizeGenericEvent(
       tags: event.ticket.tags,
       language: event.ticket.language ?? null,
       integrationKeyId: principal.id,
+      status: event.ticket.status,
     },
+    occurredAt: event.occurredAt ? new Date(event.occurredAt) : undefined,
     statusChange: event.ticket.status ? { status: event.ticket.status } : undefined,
     message: event.message
       ? {

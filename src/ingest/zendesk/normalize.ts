@@ -58,6 +58,8 @@ export function normalizeZendeskEvent(
     },
     ...statusFields(d.status),
   };
+  // The event's own time: a delayed or replayed delivery keeps its solve/reopen time.
+  if (event.time && Number.isFinite(Date.parse(event.time))) base.occurredAt = new Date(event.time);
   const createdAt =
     d.created_at && Number.isFinite(Date.parse(d.created_at)) ? new Date(d.created_at) : undefined;
   if (kind === 'created') base.createsTicket = true;

@@ -9,6 +9,7 @@ import { type Passage, searchKnowledgeBase } from '../../kb/search.js';
 import { observeModelCall } from '../../observability/prometheus.js';
 import { redactText } from '../../privacy/redact.js';
 import { maybeAutoSend } from '../review/auto-send.js';
+import { draftDueAt } from '../review/sla.js';
 import { composeExtractive, toCitations } from './extractive.js';
 import { checkDraft, type GuardFlag } from './guards.js';
 import { draftWithLlm } from './llm.js';
@@ -30,15 +31,6 @@ export type DraftOutcome =
         | 'already_drafted'
         | 'not_pending';
     };
-
-/** Minutes until a reply is due, from the routing SLA policy or the priority. */
-export function slaMinutes(
-  config: DraftDeps['config'],
-  policy: string | null,
-  priority: string,
-): number {
-  return config.SLA_MINUTES[policy ?? ''] ?? config.SLA_MINUTES[priority] ?? 24 * 60;
-}
 
 export function isRelevant(passage: Passage, config: DraftDeps['config']): boolean {
   return (
@@ -211,12 +203,13 @@ export async function draftReply(
   }
   const draftValues = values;
 
-  const dueMinutes = slaMinutes(
-    deps.config,
-    triage?.slaPolicy ?? null,
-    triage?.priority ?? 'normal',
-  );
-  const slaDueAt = new Date(ticket.createdAt.getTime() + dueMinutes * 60_000);
+  const slaDueAt = await draftDueAt(deps.db, deps.config, {
+    ticketId: ticket.id,
+    ticketCreatedAt: ticket.createdAt,
+    message: latest,
+    policy: triage?.slaPolicy ?? null,
+    priority: triage?.priority ?? 'normal',
+  });
   const draft = await withTransaction(deps.db, async (tx) => {
     const row = await insertDraft(tx, { ...draftValues, ticketId: ticket.id, slaDueAt });
     if (interaction) {

@@ -114,11 +114,11 @@ function generateHistory(count: number): { history: History; language: string }[
 }
 
 function paramsFor(overrides: Partial<DashboardParams> = {}): DashboardParams {
-  return { ...range, period: 'day', slices: {}, ...overrides };
+  return { ...range, period: 'day', basis: 'created', slices: {}, ...overrides };
 }
 
 async function expectedSummary(params: DashboardParams): Promise<MetricsSummary> {
-  return metricsSummary(deps.db, deps.config, toMetricsFilter(params, TZ));
+  return metricsSummary(deps.db, deps.config, await toMetricsFilter(deps.db, params, TZ));
 }
 
 async function kpiTexts(page: Page): Promise<Record<KpiMetric, string>> {
@@ -190,7 +190,7 @@ async function openDashboard(page: Page, search: string) {
 
 beforeAll(async () => {
   deps = await createTestDeps({
-    BUSINESS_TIMEZONE: TZ,
+    TIME_ZONE: TZ,
     BUSINESS_HOURS: 'mon-fri 09:00-17:00',
     SLA_MINUTES: '{"urgent":60,"high":240,"normal":1440,"low":2880}',
   });

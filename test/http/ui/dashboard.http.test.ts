@@ -40,7 +40,7 @@ beforeAll(async () => {
     created: '2026-03-03T10:00:00Z',
     channel: 'zendesk',
     triage: { category: 'billing', corrected: 'refunds, "partial"' },
-    drafts: [{ status: 'rejected', reason: 'wrong_answer' }],
+    drafts: [{ status: 'rejected', reason: 'Wrong answer: cited the <old> refund policy' }],
   });
   await insertHistory(deps.db, {
     created: '2026-03-10T09:00:00Z',
@@ -98,7 +98,8 @@ describe('/app/dashboard page', () => {
     expect(html).not.toMatch(/\sstyle=/);
     // The confused pair and the rejection reason, escaped.
     expect(html).toContain('refunds, &quot;partial&quot;');
-    expect(html).toContain('wrong_answer');
+    expect(html).toContain('Wrong answer');
+    expect(html).toContain('cited the &lt;old&gt; refund policy');
     // Every section links its CSV with the same filters.
     for (const section of ['summary', 'timeseries', 'by-category', 'confusions']) {
       expect(html).toContain(`/app/dashboard/${section}.csv?from=2026-03-01&amp;to=2026-03-31`);
@@ -133,8 +134,8 @@ describe('/app/dashboard CSV exports', () => {
     const summary = await csv(`/app/dashboard/summary.csv?${range}`);
     expect(summary).toHaveLength(2);
     const header = summary[0]!.split(',');
-    expect(header.slice(0, 3)).toEqual(['from', 'to', 'tickets']);
-    expect(summary[1]!.split(',')[2]).toBe('3');
+    expect(header.slice(0, 5)).toEqual(['from', 'to', 'timeZone', 'basis', 'tickets']);
+    expect(summary[1]!.split(',')[4]).toBe('3');
 
     // One row per day of the range, days without tickets included.
     const days = await csv(`/app/dashboard/timeseries.csv?${range}&period=day`);
@@ -161,7 +162,7 @@ describe('/app/dashboard CSV exports', () => {
     ]);
     expect(await csv(`/app/dashboard/rejection-reasons.csv?${range}`)).toEqual([
       'reason,count',
-      'wrong_answer,1',
+      'Wrong answer,1',
     ]);
   });
 

@@ -3,7 +3,14 @@ import type { Deps } from '../../../deps.js';
 import { classifierMetrics } from '../../../metrics/index.js';
 import { requireRole } from '../../middleware/auth.js';
 import type { Router } from '../../openapi.js';
-import { csvResponse, filterQuery, toFilter, wantsCsv } from './shared.js';
+import {
+  csvResponse,
+  filterQuery,
+  periodEcho,
+  periodEchoSchema,
+  toFilter,
+  wantsCsv,
+} from './shared.js';
 
 const route = createRoute({
   method: 'get',
@@ -17,8 +24,7 @@ const route = createRoute({
       content: {
         'application/json': {
           schema: z.object({
-            from: z.string(),
-            to: z.string(),
+            ...periodEchoSchema,
             triaged: z.number(),
             corrected: z.number(),
             accuracy: z.number().nullable(),
@@ -38,10 +44,10 @@ export function classifierMetricsRoute(app: Router, deps: Deps, fresh: () => Pro
   app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const filter = toFilter(q);
+    const filter = await toFilter(deps, q);
     await fresh();
     const result = await classifierMetrics(deps.db, deps.config, filter);
     if (wantsCsv(c, q)) return csvResponse(result.confusions, 'classifier-confusions') as never;
-    return c.json({ from: filter.from.toISOString(), to: filter.to.toISOString(), ...result }, 200);
+    return c.json({ ...periodEcho(deps, filter), ...result }, 200);
   });
 }

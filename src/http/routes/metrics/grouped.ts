@@ -3,11 +3,17 @@ import type { Deps } from '../../../deps.js';
 import { metricsBy, periods, sliceDimensions } from '../../../metrics/index.js';
 import { requireRole } from '../../middleware/auth.js';
 import type { Router } from '../../openapi.js';
-import { csvResponse, filterQuery, toFilter, wantsCsv } from './shared.js';
+import {
+  csvResponse,
+  filterQuery,
+  periodEcho,
+  periodEchoSchema,
+  toFilter,
+  wantsCsv,
+} from './shared.js';
 
 const groupsSchema = z.object({
-  from: z.string(),
-  to: z.string(),
+  ...periodEchoSchema,
   groupBy: z.string(),
   rows: z.array(z.record(z.string(), z.unknown())),
 });
@@ -15,7 +21,8 @@ const groupsSchema = z.object({
 const timeseries = createRoute({
   method: 'get',
   path: '/api/metrics/timeseries',
-  summary: 'Metrics per day or week of ticket creation, in BUSINESS_TIMEZONE (manager)',
+  summary:
+    'Metrics per day or week (Monday) in TIME_ZONE, of creation or with basis=solved of solve (manager)',
   security: [{ apiKey: [] }],
   request: { query: filterQuery.extend({ interval: z.enum(periods).default('day') }) },
   responses: {
@@ -51,20 +58,20 @@ export function groupedRoutes(app: Router, deps: Deps, fresh: () => Promise<void
   app.on('GET', [timeseries.path, bySlice.path], requireRole(deps, 'manager'));
   app.openapi(timeseries, async (c) => {
     const q = c.req.valid('query');
-    const filter = toFilter(q);
+    const filter = await toFilter(deps, q);
     await fresh();
     const rows = await metricsBy(deps.db, deps.config, filter, q.interval);
     if (wantsCsv(c, q)) return csvResponse(rows, `metrics-${q.interval}`) as never;
-    const range = { from: filter.from.toISOString(), to: filter.to.toISOString() };
+    const range = periodEcho(deps, filter);
     return c.json({ ...range, groupBy: q.interval, rows }, 200);
   });
   app.openapi(bySlice, async (c) => {
     const q = c.req.valid('query');
-    const filter = toFilter(q);
+    const filter = await toFilter(deps, q);
     await fresh();
     const rows = await metricsBy(deps.db, deps.config, filter, q.groupBy);
     if (wantsCsv(c, q)) return csvResponse(rows, `metrics-by-${q.groupBy}`) as never;
-    const range = { from: filter.from.toISOString(), to: filter.to.toISOString() };
+    const range = periodEcho(deps, filter);
     return c.json({ ...range, groupBy: q.groupBy, rows }, 200);
   });
 }

@@ -2,8 +2,10 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Deps } from '../../../deps.js';
 import {
+  bases,
   type MetricsFilter,
   refreshTicketMetrics,
+  resolvePeriod,
   sliceDimensions,
   toCsv,
 } from '../../../metrics/index.js';
@@ -11,16 +13,17 @@ import { AppError } from '../../errors.js';
 
 /** Query parameters every metrics endpoint takes. */
 export const filterQuery = z.object({
-  from: z.iso
-    .datetime({ offset: true })
-    .or(z.iso.date())
-    .optional()
-    .openapi({ description: 'Tickets created at or after (default: 30 days before `to`)' }),
-  to: z.iso
-    .datetime({ offset: true })
-    .or(z.iso.date())
-    .optional()
-    .openapi({ description: 'Tickets created before (default: now)' }),
+  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().openapi({
+    description:
+      'Start of the period: a date (that whole day in TIME_ZONE) or an instant with an offset (default: 29 days before `to`)',
+  }),
+  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().openapi({
+    description:
+      'End of the period: a date is inclusive (that whole day in TIME_ZONE), an instant exclusive (default: today in TIME_ZONE)',
+  }),
+  basis: z.enum(bases).default('created').openapi({
+    description: 'created: tickets created in the period; solved: tickets (last) solved in it',
+  }),
   category: z.string().optional(),
   team: z.string().optional(),
   queue: z.string().optional(),
@@ -39,14 +42,37 @@ export type FilterQuery = z.infer<typeof filterQuery>;
 
 export const metricValuesSchema = z.record(z.string(), z.number().nullable());
 
-export function toFilter(q: FilterQuery): MetricsFilter {
-  const to = q.to ? new Date(q.to) : new Date();
-  const from = q.from ? new Date(q.from) : new Date(to.getTime() - 30 * 86_400_000);
+/**
+ * The query's period under the one rule the API and the dashboard share (resolvePeriod): dates are
+ * whole days in TIME_ZONE, `to` inclusive; instants are taken as they are, `to` exclusive.
+ */
+export async function toFilter(
+  deps: Pick<Deps, 'db' | 'config'>,
+  q: FilterQuery,
+): Promise<MetricsFilter> {
+  const { from, to } = await resolvePeriod(deps.db, deps.config.TIME_ZONE, q);
   if (from >= to) throw new AppError('validation_failed', '`from` must be before `to`');
   const slices: MetricsFilter['slices'] = {};
   for (const dim of sliceDimensions) if (q[dim] !== undefined) slices[dim] = q[dim];
-  return { from, to, slices, ahtMinutes: q.ahtMinutes };
+  return { from, to, basis: q.basis, slices, ahtMinutes: q.ahtMinutes };
 }
+
+/** What every JSON answer states about its period: the instants, the zone and the basis. */
+export function periodEcho(deps: Pick<Deps, 'config'>, filter: MetricsFilter) {
+  return {
+    from: filter.from.toISOString(),
+    to: filter.to.toISOString(),
+    timeZone: deps.config.TIME_ZONE,
+    basis: filter.basis ?? 'created',
+  };
+}
+
+export const periodEchoSchema = {
+  from: z.string(),
+  to: z.string(),
+  timeZone: z.string(),
+  basis: z.enum(bases),
+};
 
 export function wantsCsv(c: Context, q: FilterQuery): boolean {
   if (q.format) return q.format === 'csv';

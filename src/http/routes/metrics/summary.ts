@@ -3,7 +3,14 @@ import type { Deps } from '../../../deps.js';
 import { metricsSummary } from '../../../metrics/index.js';
 import { requireRole } from '../../middleware/auth.js';
 import type { Router } from '../../openapi.js';
-import { csvResponse, filterQuery, toFilter, wantsCsv } from './shared.js';
+import {
+  csvResponse,
+  filterQuery,
+  periodEcho,
+  periodEchoSchema,
+  toFilter,
+  wantsCsv,
+} from './shared.js';
 
 const route = createRoute({
   method: 'get',
@@ -18,8 +25,7 @@ const route = createRoute({
       content: {
         'application/json': {
           schema: z.object({
-            from: z.string(),
-            to: z.string(),
+            ...periodEchoSchema,
             metrics: z.record(z.string(), z.unknown()),
           }),
         },
@@ -33,19 +39,18 @@ export function summaryRoute(app: Router, deps: Deps, fresh: () => Promise<void>
   app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const filter = toFilter(q);
+    const filter = await toFilter(deps, q);
     await fresh();
     const metrics = await metricsSummary(deps.db, deps.config, filter);
     if (wantsCsv(c, q)) {
-      const { rejectionReasons, ...flat } = metrics;
+      const { rejectionReasons, rejectionComments: _comments, ...flat } = metrics;
       const row = {
-        from: filter.from.toISOString(),
-        to: filter.to.toISOString(),
+        ...periodEcho(deps, filter),
         ...flat,
         rejectionReasons: rejectionReasons.map((r) => `${r.reason}:${r.count}`).join(';'),
       };
       return csvResponse([row], 'metrics-summary') as never;
     }
-    return c.json({ from: filter.from.toISOString(), to: filter.to.toISOString(), metrics }, 200);
+    return c.json({ ...periodEcho(deps, filter), metrics }, 200);
   });
 }

@@ -101,7 +101,9 @@ export function emailWebhooks(deps: Deps) {
   for (const route of Object.values(routes)) app.openAPIRegistry.registerPath(route);
 
   const accept = async (c: Context, delivery: InboundDelivery) => {
-    const result = await acceptDelivery(deps.db, delivery);
+    const result = await acceptDelivery(deps.db, delivery, {
+      solveKeywords: cfg.SOLVE_KEYWORDS,
+    });
     if (result.outcome === 'accepted') deps.notifyOutbox();
     return intakeResponse(c, result);
   };
