@@ -179,11 +179,6 @@ export const configSchema = z.object({
    * solves the ticket instead of reopening it. Comma-separated, case-insensitive; empty = off.
    */
   SOLVE_KEYWORDS: csv.default([]),
-  /**
-   * Solve tickets waiting this many days on the customer after our last public reply
-   * (checked hourly); 0 = never.
-   */
-  AUTO_SOLVE_DAYS: z.coerce.number().min(0).max(365).default(0),
   /** Team notified by email when drafts go overdue (comma-separated addresses). */
   SLA_NOTIFY: csv.default([]),
   /** How long an agent's claim on a draft keeps others from approving it. */

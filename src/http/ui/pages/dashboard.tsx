@@ -567,6 +567,21 @@ const RejectionTable: FC<{ data: DashboardData; search: string }> = ({ data, sea
       ) : (
         <p class="muted">No drafts rejected in this range.</p>
       )}
+      <h3>Recent comments</h3>
+      {data.summary.rejectionComments.length ? (
+        <ul class="comments" data-testid="rejection-comments">
+          {data.summary.rejectionComments.map((c) => (
+            <li>
+              <span class="muted">
+                {c.at.slice(0, 10)} · {c.reason}:
+              </span>{' '}
+              {c.comment}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p class="muted">No comments with the rejections in this range.</p>
+      )}
     </section>
   );
 };
