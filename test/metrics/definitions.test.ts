@@ -257,3 +257,12 @@ describe('business hours', () => {
     expect(() => testConfig({ TIME_ZONE: 'Mars/Olympus' })).toThrow(/TIME_ZONE/);
   });
 });
+
+describe('TIME_ZONE', () => {
+  it('reads BUSINESS_TIMEZONE as its older name', () => {
+    expect(testConfig({ BUSINESS_TIMEZONE: 'Asia/Kolkata' }).TIME_ZONE).toBe('Asia/Kolkata');
+    expect(testConfig({ BUSINESS_TIMEZONE: 'Asia/Kolkata', TIME_ZONE: 'UTC' }).TIME_ZONE).toBe(
+      'UTC',
+    );
+  });
+});
