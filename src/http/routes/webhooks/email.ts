@@ -8,7 +8,6 @@ import {
   fromSendGridForm,
   parseRawEmail,
   postmarkInboundSchema,
-  readWebhookForm,
   verifyMailgunSignature,
 } from '../../../ingest/email/index.js';
 import type { InboundEmail } from '../../../ingest/email/types.js';
@@ -18,6 +17,7 @@ import type { InboundDelivery } from '../../../ingest/types.js';
 import { parseJsonBody, readRawBody, requireMediaType } from '../../body.js';
 import { AppError } from '../../errors.js';
 import { requireBasicAuth } from '../../middleware/basic-auth.js';
+import { streamWebhookForm } from '../../multipart.js';
 import { createRouter } from '../../openapi.js';
 import { intakeResponse } from './respond.js';
 import { intakeResultSchema } from './tickets.js';
@@ -62,24 +62,6 @@ const routes = {
   }),
 };
 
-/** Multipart or urlencoded form → text fields and described files (bytes are not kept). */
-async function readForm(c: Context, raw: Buffer) {
-  let data: FormData;
-  try {
-    data = await new Request('http://form.local/', {
-      method: 'POST',
-      headers: { 'content-type': c.req.header('content-type') ?? '' },
-      body: raw,
-    }).formData();
-  } catch {
-    throw new AppError(
-      'bad_request',
-      'Body is not a well-formed form (check the multipart boundary)',
-    );
-  }
-  return readWebhookForm(data);
-}
-
 function toHttpError(err: unknown): never {
   if (err instanceof EmailParseError) {
     throw new AppError(
@@ -119,8 +101,7 @@ export function emailWebhooks(deps: Deps) {
 
   app.post(routes.sendgrid.path, basic, async (c) => {
     requireMediaType(c, ['multipart/form-data']);
-    const raw = await readRawBody(c, cfg.MAX_EMAIL_BYTES);
-    const { fields, files } = await readForm(c, raw);
+    const { fields, files } = await streamWebhookForm(c, { maxBytes: cfg.MAX_EMAIL_BYTES });
     const email = await fromSendGridForm(fields, files, parseOpts).catch(toHttpError);
     return accept(c, emailToDelivery(email, { scheme: 'basic-auth' }, 'sendgrid'));
   });
@@ -137,11 +118,9 @@ export function emailWebhooks(deps: Deps) {
     return accept(c, emailToDelivery(email, { scheme: 'basic-auth' }, 'postmark'));
   });
 
-  app.post(routes.mailgun.path, async (c) => {
-    requireMediaType(c, ['multipart/form-data', 'application/x-www-form-urlencoded']);
-    const raw = await readRawBody(c, cfg.MAX_EMAIL_BYTES);
-    const { fields, files } = await readForm(c, raw);
-    // The signature is checked against every configured key (rotation) before anything else.
+  /** Index of the signing key that verifies these fields; throws the right 401/403 otherwise. */
+  const verifyMailgun = (fields: Readonly<Record<string, string>>): number => {
+    // The signature is checked against every configured key (rotation).
     const now = deps.now();
     const verdicts = cfg.MAILGUN_SIGNING_KEYS.map((signingKey) =>
       verifyMailgunSignature({
@@ -154,18 +133,34 @@ export function emailWebhooks(deps: Deps) {
       }),
     );
     const keyIndex = verdicts.findIndex((v) => v.ok);
-    if (keyIndex < 0) {
-      const reasons = verdicts.map((v) => (v.ok ? 'ok' : v.reason));
-      if (reasons.includes('stale'))
-        throw new AppError('stale_request', 'Mailgun timestamp is too old');
-      if (reasons.length === 0 || reasons.every((r) => r === 'missing')) {
-        throw new AppError(
-          'unauthorized',
-          'Missing Mailgun timestamp, token or signature (or no signing key configured)',
-        );
-      }
-      throw new AppError('invalid_signature', 'Mailgun signature does not match');
+    if (keyIndex >= 0) return keyIndex;
+    const reasons = verdicts.map((v) => (v.ok ? 'ok' : v.reason));
+    if (reasons.includes('stale'))
+      throw new AppError('stale_request', 'Mailgun timestamp is too old');
+    if (reasons.length === 0 || reasons.every((r) => r === 'missing')) {
+      throw new AppError(
+        'unauthorized',
+        'Missing Mailgun timestamp, token or signature (or no signing key configured)',
+      );
     }
+    throw new AppError('invalid_signature', 'Mailgun signature does not match');
+  };
+
+  app.post(routes.mailgun.path, async (c) => {
+    requireMediaType(c, ['multipart/form-data', 'application/x-www-form-urlencoded']);
+    if (cfg.MAILGUN_SIGNING_KEYS.length === 0) verifyMailgun({});
+    // Authenticate first: the signature is checked the moment its three fields have arrived and
+    // a bad one stops the upload there; file parts are only hashed on the way (never held).
+    let keyIndex = -1;
+    const { fields, files } = await streamWebhookForm(
+      c,
+      { maxBytes: cfg.MAX_EMAIL_BYTES },
+      (name, sofar) => {
+        if (keyIndex >= 0 || !['timestamp', 'token', 'signature'].includes(name)) return;
+        if (sofar.timestamp && sofar.token && sofar.signature) keyIndex = verifyMailgun(sofar);
+      },
+    );
+    if (keyIndex < 0) keyIndex = verifyMailgun(fields);
     const email = await fromMailgunForm(fields, files, parseOpts).catch(toHttpError);
     const delivery = emailToDelivery(
       email,
