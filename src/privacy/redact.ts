@@ -79,6 +79,13 @@ const PLACEHOLDER_LABEL: Record<PiiKind, string> = {
   url_token: 'URL_TOKEN',
 };
 const MAX_PASSES = 3;
+/**
+ * Redaction reads at most this much of a text; the rest is dropped from the output, never passed
+ * on unredacted. Models see a few thousand characters of a message at most, and a bound here keeps
+ * one 16 MB message from costing minutes of CPU (libphonenumber and the card/IBAN walks are linear
+ * but heavy per character). Callers that must keep more store the original, as intake does.
+ */
+export const MAX_REDACT_CHARS = 64_000;
 const PLACEHOLDER = /\[(EMAIL|PHONE|CARD|IBAN|SECRET|NATIONAL_ID|IP|URL_TOKEN)_(\d{1,9})\]/g;
 
 /**
@@ -127,7 +134,8 @@ export class RedactionSession {
   private readonly placeholders = new Map<string, string>();
   private readonly counters = new Map<PiiKind, number>();
 
-  redact(text: string, opts: RedactOptions = {}): RedactionResult {
+  redact(input: string, opts: RedactOptions = {}): RedactionResult {
+    const text = input.length > MAX_REDACT_CHARS ? cutAt(input, MAX_REDACT_CHARS) : input;
     // Detection depends a little on context (a label's look-ahead window, libphonenumber's view
     // of neighbouring digits), and placeholders are shorter than what they replace, so a second
     // pass over the output could, rarely, see something new. Repeating until nothing new turns up
@@ -246,6 +254,12 @@ export class RedactionSession {
 }
 
 /** Convenience for log lines and other places that only want the text. */
+/** The first `max` characters, without splitting a surrogate pair. */
+function cutAt(text: string, max: number): string {
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
 export function redactText(text: string, opts?: RedactOptions): string {
   return redactPII(text, opts).text;
 }

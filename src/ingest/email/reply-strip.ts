@@ -157,7 +157,10 @@ function tidy(text: string): string {
  * message that is all quote) the whole text is returned instead: an agent needs something to read.
  */
 export function stripQuotedReply(text: string): string {
-  const full = normalizeNewlines(text);
+  // Only the head is ever looked at: normalising all of a 16 MB body first would be wasted work.
+  const full = normalizeNewlines(
+    text.length > MAX_INPUT_CHARS + 1 ? text.slice(0, MAX_INPUT_CHARS + 1) : text,
+  );
   let head = full.length > MAX_INPUT_CHARS ? full.slice(0, MAX_INPUT_CHARS) : full;
   let lines = head.split('\n');
   if (lines.length > MAX_INPUT_LINES) lines = lines.slice(0, MAX_INPUT_LINES);
@@ -172,5 +175,7 @@ export function stripQuotedReply(text: string): string {
     visible = head;
   }
   const stripped = tidy(visible);
-  return stripped.length > 0 ? stripped : tidy(full);
+  // The fallback is capped too: it feeds triage and redaction, and the full original is stored
+  // beside it (`text`), so nothing is lost by keeping this to the part anyone reads.
+  return stripped.length > 0 ? stripped : tidy(full.slice(0, MAX_INPUT_CHARS));
 }

@@ -3,6 +3,12 @@ import type { Message } from '../../db/schema/messages.js';
 import type { Ticket } from '../../db/schema/tickets.js';
 import { redactPII } from '../../privacy/redact.js';
 
+/**
+ * The classifier reads the start of a message: what a ticket is about is said there, and the bound
+ * keeps redaction (linear, but a few milliseconds per thousand characters) short on a huge paste.
+ */
+export const MAX_CLASSIFIER_CHARS = 16_000;
+
 export interface ClassifierInput {
   /** The customer message the text was built from (null for a ticket without one). */
   readonly messageId: string | null;
@@ -27,7 +33,7 @@ export function classifierInput(
     (messageId ? messages.find((m) => m.id === messageId) : undefined) ??
     [...messages].reverse().find((m) => m.authorKind === 'customer');
   const body = message ? message.strippedText || message.bodyText : '';
-  const rawText = `${ticket.subject}\n${body}`.trim();
+  const rawText = `${ticket.subject}\n${body.slice(0, MAX_CLASSIFIER_CHARS)}`.trim();
   return { messageId: message?.id ?? null, text: redactPII(rawText).text, rawText };
 }
 
