@@ -42,6 +42,8 @@ export interface Citation {
   index: number;
   chunkId: string;
   articleId: string;
+  /** The article's own id as imported (absent on drafts written before it was recorded). */
+  externalId?: string;
   title: string;
   url: string | null;
   section: string;

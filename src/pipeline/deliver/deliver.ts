@@ -31,6 +31,9 @@ import { raiseAlert } from '../alerts.js';
 export type DeliverDeps = Pick<Deps, 'db' | 'config' | 'log' | 'mailer' | 'zendesk'>;
 export type DeliverOutcome = Delivery['state'];
 
+/** Why an email reply is held when no SMTP server is configured (shown to agents as is). */
+export const NO_SMTP_REASON = 'no outbound mail is configured (SMTP_URL)';
+
 /** Thrown for a transient failure: the job retries with backoff. */
 export class RetryableDeliveryError extends Error {}
 
@@ -207,7 +210,7 @@ async function deliverEmail(
     return 'uncertain';
   }
   const mailer = deps.mailer;
-  if (!mailer) return block(deps, delivery, draft, 'SMTP_URL is not configured');
+  if (!mailer) return block(deps, delivery, draft, NO_SMTP_REASON);
   const recipient = delivery.recipient;
   if (!recipient || shouldNeverSendTo(recipient, [deps.config.SUPPORT_ADDRESS])) {
     return block(deps, delivery, draft, 'recipient is missing, a robot, or ourselves');

@@ -28,6 +28,7 @@ export function toCitations(passages: readonly Passage[]): Citation[] {
     index: i + 1,
     chunkId: p.chunkId,
     articleId: p.articleId,
+    externalId: p.externalId,
     title: p.title,
     url: p.url,
     section: p.section,

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { getDeliveryForDraft } from '../../../db/queries/drafts.js';
 import type { Deps } from '../../../deps.js';
 import type { Router } from '../../openapi.js';
-import { draftSchema, draftView, params, security } from './schemas.js';
+import { draftSchema, draftViewWithSources, params, security } from './schemas.js';
 import { draftInScope } from './shared.js';
 
 export const route = createRoute({
@@ -39,7 +39,7 @@ export function registerGetDraft(app: Router, deps: Deps) {
     const delivery = await getDeliveryForDraft(deps.db, draft.id);
     return c.json(
       {
-        draft: draftView(draft),
+        draft: await draftViewWithSources(deps.db, draft),
         delivery: delivery
           ? {
               state: delivery.state,

@@ -4,6 +4,7 @@ import { listPendingDrafts } from '../../../db/queries/drafts.js';
 import type { Draft } from '../../../db/schema/drafts.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { Deps } from '../../../deps.js';
+import { describeDraftSources } from '../../../kb/citations.js';
 import { AppError } from '../../errors.js';
 import type { Router } from '../../openapi.js';
 import { draftSchema, draftView, security } from './schemas.js';
@@ -81,10 +82,14 @@ export function registerListDrafts(app: Router, deps: Deps) {
       after: decodeCursor(q.cursor),
     });
     const last = rows.at(-1);
+    const sources = await describeDraftSources(
+      deps.db,
+      rows.map((r) => r.draft),
+    );
     return c.json(
       {
         drafts: rows.map((r) => ({
-          ...draftView(r.draft),
+          ...draftView(r.draft, sources.get(r.draft.id)),
           ticket: {
             id: r.ticket.id,
             subject: r.ticket.subject,

@@ -1,14 +1,22 @@
 import { z } from '@hono/zod-openapi';
+import type { Db } from '../../../db/client.js';
 import { type Draft, draftKinds } from '../../../db/schema/drafts.js';
+import { type CitedSource, describeCitations } from '../../../kb/citations.js';
 
 const citationSchema = z.object({
-  index: z.number(),
-  chunkId: z.string(),
-  articleId: z.string(),
+  index: z.number().openapi({ description: 'The [n] the draft text uses' }),
+  articleId: z.string().nullable().openapi({
+    description:
+      'The article id you imported it with (JSONL id, file path, Help Center article id); null for an old draft whose article was deleted',
+  }),
   title: z.string(),
   url: z.string().nullable(),
   section: z.string(),
   score: z.number(),
+  state: z.enum(['live', 'changed', 'removed']).optional().openapi({
+    description:
+      'live: the passage is still in the knowledge base; changed: its article was edited since; removed: the article was deleted since',
+  }),
 });
 
 export const draftSchema = z
@@ -36,7 +44,32 @@ export const draftSchema = z
   })
   .openapi('Draft');
 
-export function draftView(d: Draft) {
+/**
+ * The API shows citations by the ids and URLs the team imported its articles with, never
+ * Deskpilot's internal ids; with `sources` (checked against the knowledge base now) each says
+ * whether its passage still exists.
+ */
+function citationsView(d: Draft, sources?: CitedSource[]) {
+  return d.citations.map((c) => {
+    const now = sources?.find((s) => s.index === c.index);
+    return {
+      index: c.index,
+      articleId: now ? now.externalId : (c.externalId ?? null),
+      title: c.title,
+      url: now ? now.url : c.url,
+      section: c.section,
+      score: c.score,
+      ...(now ? { state: now.state } : {}),
+    };
+  });
+}
+
+/** draftView with every citation checked against the knowledge base as it is now. */
+export async function draftViewWithSources(db: Db, d: Draft) {
+  return draftView(d, await describeCitations(db, d.citations));
+}
+
+export function draftView(d: Draft, sources?: CitedSource[]) {
   return {
     id: d.id,
     ticketId: d.ticketId,
@@ -45,7 +78,7 @@ export function draftView(d: Draft) {
     kind: d.kind,
     text: d.bodyText,
     finalText: d.finalText,
-    citations: d.citations,
+    citations: citationsView(d, sources),
     model: d.model,
     promptVersion: d.promptVersion,
     confidence: d.confidence,

@@ -12,6 +12,7 @@ import {
 import { getTicket, listMessages } from '../../../db/queries/tickets.js';
 import { getTriage, listCategories } from '../../../db/queries/triage.js';
 import type { Deps } from '../../../deps.js';
+import { describeCitations } from '../../../kb/citations.js';
 import type { InboxFilters, Tab, TicketView } from '../pages/inbox.js';
 import type { UiEnv } from '../session.js';
 
@@ -34,8 +35,11 @@ export async function ticketView(
     listDraftsForTicket(deps.db, ticket.id),
   ]);
   const draft = drafts.at(-1) ?? null;
-  const delivery = draft ? await getDeliveryForDraft(deps.db, draft.id) : null;
-  return { ticket, messages, triage: triage ?? null, draft, delivery, categories };
+  const [delivery, sources] = await Promise.all([
+    draft ? getDeliveryForDraft(deps.db, draft.id) : null,
+    draft ? describeCitations(deps.db, draft.citations) : undefined,
+  ]);
+  return { ticket, messages, triage: triage ?? null, draft, delivery, categories, sources };
 }
 
 export async function queueData(

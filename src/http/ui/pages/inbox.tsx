@@ -10,7 +10,11 @@ import type { Message } from '../../../db/schema/messages.js';
 import type { Ticket } from '../../../db/schema/tickets.js';
 import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
 import { priorities } from '../../../db/schema/triage.js';
+import type { CitedSource } from '../../../kb/citations.js';
 import { Layout } from '../layout.js';
+import { deliveryWording, draftStatusLine } from './delivery-wording.js';
+
+const capitalised = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 
 export type Tab = 'pending' | 'problems' | 'automated';
 export interface InboxFilters {
@@ -29,6 +33,8 @@ export interface TicketView {
   draft: Draft | null;
   delivery: Delivery | null;
   categories: TaxonomyCategory[];
+  /** The draft's citations checked against the knowledge base now (see kb/citations.ts). */
+  sources?: CitedSource[];
 }
 
 export interface InboxProps {
@@ -194,7 +200,10 @@ export const QueuePane: FC<
               <a href={inboxHref('problems', {}, { ticket: r.ticket.id })}>
                 <span class="subject">{r.ticket.subject || '(no subject)'}</span>
                 <span class="meta">
-                  <span class="badge danger">{r.delivery.state}</span> {r.delivery.lastError ?? ''}
+                  <span class="badge danger">
+                    {r.delivery.state === 'blocked' ? 'held' : r.delivery.state}
+                  </span>{' '}
+                  {deliveryWording(r.delivery)}
                 </span>
               </a>
             </li>
@@ -318,6 +327,68 @@ const TriagePanel: FC<{ view: TicketView; csrf: string; back: string }> = ({
   );
 };
 
+/**
+ * The draft's sources as the knowledge base is now: a passage that still exists links to itself,
+ * one whose article was edited since links to the article, one whose article was deleted is
+ * struck through and marked "removed since" (the reply may quote something no longer true).
+ */
+const Sources: FC<{ draft: Draft; sources: CitedSource[] | undefined }> = ({ draft, sources }) => {
+  const items: CitedSource[] =
+    sources ??
+    draft.citations.map((c) => ({
+      index: c.index,
+      title: c.title,
+      section: c.section,
+      externalId: c.externalId ?? null,
+      url: c.url,
+      state: 'live' as const,
+      articleId: c.articleId,
+      chunkId: c.chunkId,
+    }));
+  return (
+    <section class="citations" aria-label="Sources">
+      <h3>Sources</h3>
+      <ol>
+        {items.map((c) => {
+          const label = `${c.title}${c.section && c.section !== c.title ? ` › ${c.section}` : ''}`;
+          return (
+            <li value={c.index} data-source-state={c.state}>
+              {c.state === 'removed' ? (
+                <>
+                  <span class="removed">{label}</span>{' '}
+                  <span class="badge danger">removed since</span>
+                </>
+              ) : (
+                <>
+                  <a
+                    href={
+                      c.state === 'live'
+                        ? `/app/kb/${c.articleId}#chunk-${c.chunkId}`
+                        : `/app/kb/${c.articleId}`
+                    }
+                    target="_blank"
+                    rel="noopener"
+                  >
+                    {label}
+                  </a>
+                  {c.state === 'changed' ? (
+                    <>
+                      {' '}
+                      <span class="badge warn">article changed since</span>
+                    </>
+                  ) : null}
+                </>
+              )}
+              {c.externalId ? <span class="muted"> · {c.externalId}</span> : null}
+              {c.url ? <span class="muted"> ({c.url})</span> : null}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+};
+
 const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = ({ view, csrf, back }) => {
   const d = view.draft;
   if (view.ticket.automated) {
@@ -372,16 +443,12 @@ const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = ({ view
           role="status"
           data-testid="draft-status"
         >
-          Status: {d.status.replace('_', ' ')}
-          {d.decidedBy ? ` by ${d.decidedBy}` : ''}
-          {d.rejectReason ? ` — ${d.rejectReason}` : ''}
+          {draftStatusLine(d, view.delivery)}
         </p>
       ) : null}
       {view.delivery && ['failed', 'uncertain', 'blocked'].includes(view.delivery.state) ? (
         <form method="post" action={`/app/deliveries/${view.delivery.id}/retry`} class="error-box">
-          <p>
-            Delivery {view.delivery.state}: {view.delivery.lastError ?? 'unknown error'}
-          </p>
+          <p>{capitalised(deliveryWording(view.delivery))}</p>
           <input type="hidden" name="_csrf" value={csrf} />
           <input type="hidden" name="back" value={back} />
           {view.delivery.state === 'uncertain' ? (
@@ -418,26 +485,7 @@ const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = ({ view
           </div>
         ) : null}
       </form>
-      {d.citations.length ? (
-        <section class="citations" aria-label="Sources">
-          <h3>Sources</h3>
-          <ol>
-            {d.citations.map((c) => (
-              <li value={c.index}>
-                <a
-                  href={`/app/kb/${c.articleId}#chunk-${c.chunkId}`}
-                  target="_blank"
-                  rel="noopener"
-                >
-                  {c.title}
-                  {c.section && c.section !== c.title ? ` › ${c.section}` : ''}
-                </a>
-                {c.url ? <span class="muted"> ({c.url})</span> : null}
-              </li>
-            ))}
-          </ol>
-        </section>
-      ) : null}
+      {d.citations.length ? <Sources draft={d} sources={view.sources} /> : null}
       {pending ? (
         <div class="secondary-actions">
           <form method="post" action={`/app/drafts/${d.id}/reject`} class="inline">

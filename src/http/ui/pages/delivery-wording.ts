@@ -1,0 +1,46 @@
+import type { Delivery, Draft } from '../../../db/schema/drafts.js';
+
+/**
+ * What happened to a reply, in words that are true: a reply Deskpilot did not send is "held"
+ * (with why), a failure is "delivery failed: <reason>" — a property of the delivery, never of the
+ * agent who approved it.
+ */
+export function deliveryWording(delivery: Pick<Delivery, 'state' | 'lastError'>): string {
+  const reason = delivery.lastError?.trim() || 'no reason recorded';
+  switch (delivery.state) {
+    case 'pending':
+      return 'waiting to be sent';
+    case 'sending':
+      return 'sending';
+    case 'sent':
+      return 'sent';
+    case 'blocked':
+      return `held — ${reason}`;
+    case 'uncertain':
+      return `delivery uncertain: ${reason} — check with the customer before sending again`;
+    default:
+      return `delivery failed: ${reason}`;
+  }
+}
+
+/** One line for a decided draft: who decided, then what became of the reply. */
+export function draftStatusLine(
+  draft: Pick<Draft, 'status' | 'decidedBy' | 'rejectReason' | 'autoSent'>,
+  delivery: Pick<Delivery, 'state' | 'lastError'> | null,
+): string {
+  const by = draft.decidedBy ? ` by ${draft.decidedBy}` : '';
+  switch (draft.status) {
+    case 'rejected':
+      return `Rejected${by}${draft.rejectReason ? ` — ${draft.rejectReason}` : ''}`;
+    case 'superseded':
+      return `Replaced by a regenerated version${by}`;
+    case 'pending_approval':
+      return 'Waiting for approval';
+    default: {
+      const approved = draft.autoSent ? 'Sent automatically' : `Approved${by}`;
+      if (!delivery) return approved;
+      const what = deliveryWording(delivery);
+      return `${approved} · ${what.charAt(0).toUpperCase()}${what.slice(1)}`;
+    }
+  }
+}
