@@ -144,7 +144,7 @@ const detailFields: Record<ActionName, readonly string[]> = {
   rejected: ['draftId', 'version', 'reason'],
   regenerated: ['draftId', 'version', 'instructions'],
   claimed: ['draftId'],
-  triage_corrected: ['from', 'to', 'confidence'],
+  triage_corrected: ['from', 'to', 'confidence', 'fields'],
   delivery_retried: ['deliveryId', 'from'],
   customer_erased: ['tickets', 'inboxEvents', 'outboxRows', 'mentionsRedacted'],
   retention_run: ['dryRun', 'tickets', 'ticketContent', 'aiInteractions', 'inboxEvents', 'outbox'],

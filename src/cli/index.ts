@@ -21,8 +21,10 @@ const usage = `Usage: npm run -s cli -- <command>
                                       import knowledge-base articles (Markdown/HTML/text folder, JSONL,
                                       Zendesk Help Center export) and index them
   classifier train [--csv file.csv] [--text-col text] [--label-col label] [--keep-starter]
-                                      import labelled examples and train a new classifier version;
-                                      starter categories the CSV does not use are retired unless
+                   [--fields queue,priority=col]
+                                      import labelled examples (category and any other triage
+                                      field) and train a new model version per field; starter
+                                      categories the CSV does not use are retired unless
                                       --keep-starter
   export finetune --since <date> [--out file.jsonl]
                                       chat-format JSONL of approved replies (PII-redacted)
@@ -72,6 +74,7 @@ async function main(argv: string[]): Promise<void> {
       'text-col': { type: 'string' },
       'label-col': { type: 'string' },
       'keep-starter': { type: 'boolean' },
+      fields: { type: 'string' },
       since: { type: 'string' },
       out: { type: 'string' },
       'dry-run': { type: 'boolean' },
@@ -163,6 +166,7 @@ async function main(argv: string[]): Promise<void> {
           textCol: str(values['text-col']),
           labelCol: str(values['label-col']),
           keepStarter: values['keep-starter'] === true,
+          fields: str(values.fields),
         }),
       );
     }

@@ -3,7 +3,10 @@ import { starterRoutingRules, starterTaxonomy } from '../../pipeline/triage/star
 import type { Db } from '../client.js';
 import {
   aiInteractions,
+  CATEGORY_FIELD,
   classifierModels,
+  type FieldDecision,
+  type Priority,
   type RoutingRule,
   type RuleActions,
   type RuleConditions,
@@ -113,7 +116,7 @@ export async function replaceRoutingRules(
 
 export async function addTrainingExamples(
   db: Db,
-  examples: { text: string; label: string }[],
+  examples: { text: string; label: string; field?: string }[],
   source: TrainingSource,
 ): Promise<number> {
   if (examples.length === 0) return 0;
@@ -129,21 +132,21 @@ export async function addTrainingExamples(
   return added;
 }
 
-/** An agent's correction is one example per ticket: correcting again replaces it. */
+/** An agent's correction is one example per ticket and field: correcting again replaces it. */
 export async function upsertCorrectionExample(
   db: Db,
-  example: { ticketId: string; text: string; label: string },
+  example: { ticketId: string; text: string; label: string; field?: string },
 ): Promise<void> {
   await db
     .insert(trainingExamples)
-    .values({ ...example, source: 'correction' })
+    .values({ ...example, field: example.field ?? CATEGORY_FIELD, source: 'correction' })
     .onConflictDoUpdate({
-      target: trainingExamples.ticketId,
+      target: [trainingExamples.ticketId, trainingExamples.field],
       set: { label: example.label, text: example.text, createdAt: sql`now()` },
     });
 }
 
-export async function listTrainingExamples(db: Db) {
+export async function listTrainingExamples(db: Db, field: string = CATEGORY_FIELD) {
   return db
     .select({
       text: trainingExamples.text,
@@ -151,6 +154,7 @@ export async function listTrainingExamples(db: Db) {
       source: trainingExamples.source,
     })
     .from(trainingExamples)
+    .where(eq(trainingExamples.field, field))
     .orderBy(asc(trainingExamples.createdAt), asc(trainingExamples.id));
 }
 
@@ -161,16 +165,41 @@ export async function newestTrainingExampleAt(db: Db): Promise<Date | null> {
   return row?.at ? new Date(row.at) : null;
 }
 
+/** Fields other than the category that have labelled examples, with how many. */
+export async function listLabelledFields(db: Db): Promise<{ field: string; examples: number }[]> {
+  return db
+    .select({ field: trainingExamples.field, examples: sql<number>`count(*)::int` })
+    .from(trainingExamples)
+    .where(not(eq(trainingExamples.field, CATEGORY_FIELD)))
+    .groupBy(trainingExamples.field)
+    .orderBy(trainingExamples.field);
+}
+
 export async function latestClassifierVersion(
   db: Db,
+  field: string = CATEGORY_FIELD,
 ): Promise<{ version: number; createdAt: Date } | null> {
   const [row] = await db
     .select({ version: classifierModels.version, createdAt: classifierModels.createdAt })
     .from(classifierModels)
-    .where(eq(classifierModels.active, true))
+    .where(and(eq(classifierModels.active, true), eq(classifierModels.field, field)))
     .orderBy(desc(classifierModels.version))
     .limit(1);
   return row ?? null;
+}
+
+/** The newest active model version of every field that has one. */
+export async function latestClassifierVersions(
+  db: Db,
+): Promise<{ field: string; version: number }[]> {
+  return db
+    .selectDistinctOn([classifierModels.field], {
+      field: classifierModels.field,
+      version: classifierModels.version,
+    })
+    .from(classifierModels)
+    .where(eq(classifierModels.active, true))
+    .orderBy(classifierModels.field, desc(classifierModels.version));
 }
 
 export async function getClassifierModel(db: Db, version: number) {
@@ -185,6 +214,7 @@ export async function getClassifierModel(db: Db, version: number) {
 export async function insertClassifierModel(
   db: Db,
   values: {
+    field?: string;
     algorithm: string;
     featureVersion: string;
     labels: string[];
@@ -204,6 +234,7 @@ export async function listClassifierModels(db: Db, limit = 20) {
   return db
     .select({
       version: classifierModels.version,
+      field: classifierModels.field,
       algorithm: classifierModels.algorithm,
       featureVersion: classifierModels.featureVersion,
       labels: classifierModels.labels,
@@ -276,6 +307,27 @@ export async function recordCorrection(
     .where(eq(ticketTriage.ticketId, ticketId))
     .returning({ ticketId: ticketTriage.ticketId });
   return rows.length > 0;
+}
+
+/**
+ * An agent's correction of a field other than the category: the field's decision becomes the
+ * agent's, and the priority and queue columns (what lists, SLAs and write-back read) follow it.
+ */
+export async function recordFieldCorrection(
+  db: Db,
+  ticketId: string,
+  field: string,
+  decision: FieldDecision,
+): Promise<void> {
+  await db
+    .update(ticketTriage)
+    .set({
+      fields: sql`${ticketTriage.fields} || jsonb_build_object(${field}::text, ${JSON.stringify(decision)}::jsonb)`,
+      ...(field === 'priority' ? { priority: decision.value as Priority } : {}),
+      ...(field === 'queue' ? { queue: decision.value } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(ticketTriage.ticketId, ticketId));
 }
 
 export async function insertAiInteraction(db: Db, values: typeof aiInteractions.$inferInsert) {

@@ -39,21 +39,29 @@ export const taxonomyCategories = pgTable(
 export const trainingSources = ['starter', 'csv', 'correction', 'import'] as const;
 export type TrainingSource = (typeof trainingSources)[number];
 
-/** Labelled text the classifier learns from. Text is stored PII-redacted. */
+/**
+ * The triage fields a model can learn: the category, the queue, the priority, and any custom field
+ * a routing rule matches on (e.g. `type`). Each field has its own trained model.
+ */
+export const CATEGORY_FIELD = 'category';
+
+/** Labelled text a triage model learns from. Text is stored PII-redacted. */
 export const trainingExamples = pgTable(
   'training_examples',
   {
     id: id(),
     text: text('text').notNull(),
+    /** Which triage field `label` is a value of (`category`, `queue`, `priority`, a custom field). */
+    field: text('field').notNull().default(CATEGORY_FIELD),
     label: text('label').notNull(),
     source: text('source').$type<TrainingSource>().notNull(),
-    /** For agent corrections: the ticket, so a second correction replaces the first. */
+    /** For agent corrections: the ticket, so a second correction of a field replaces the first. */
     ticketId: uuid('ticket_id').references(() => tickets.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
   },
   (t) => [
-    index('training_examples_label_idx').on(t.label),
-    uniqueIndex('training_examples_ticket_uq').on(t.ticketId),
+    index('training_examples_label_idx').on(t.field, t.label),
+    uniqueIndex('training_examples_ticket_field_uq').on(t.ticketId, t.field),
   ],
 );
 
@@ -62,6 +70,8 @@ export const classifierModels = pgTable(
   'classifier_models',
   {
     version: bigserial('version', { mode: 'number' }).primaryKey(),
+    /** The triage field this model predicts; workers load the newest active one per field. */
+    field: text('field').notNull().default(CATEGORY_FIELD),
     algorithm: text('algorithm').notNull(),
     featureVersion: text('feature_version').notNull(),
     labels: text('labels').array().notNull(),
@@ -71,8 +81,35 @@ export const classifierModels = pgTable(
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
   },
-  (t) => [index('classifier_models_active_idx').on(t.active, t.version)],
+  (t) => [index('classifier_models_active_idx').on(t.field, t.active, t.version)],
 );
+
+/** A term of the ticket's text and how much it pushed the model towards its answer. */
+export interface ExplanationTerm {
+  readonly term: string;
+  readonly weight: number;
+}
+
+/** How one triage field got its value. */
+export interface FieldDecision {
+  readonly value: string;
+  /**
+   * `classifier`: the field's trained model; `llm`: the LLM tier; `rules`: no model with enough
+   * labels, so the rules decided; `agent`: corrected by an agent.
+   */
+  readonly decidedBy: 'classifier' | 'llm' | 'rules' | 'agent';
+  /** Calibrated probability of the model's answer; null when rules decided. */
+  readonly confidence: number | null;
+  readonly modelVersion: number | null;
+  /** Set when a rule replaced the model's answer: what the model said and why it was replaced. */
+  readonly override: { readonly from: string; readonly reason: string } | null;
+  /** Why rules decided (or which rules ran); empty for a model decision without overrides. */
+  readonly reasons: string[];
+  /** The terms that drove the model's answer, strongest first. */
+  readonly explanation: ExplanationTerm[];
+}
+
+export type TriageFields = Record<string, FieldDecision>;
 
 export interface RuleConditions {
   category?: string[];
@@ -85,6 +122,8 @@ export interface RuleConditions {
   requesterDomain?: string[];
   tagsAny?: string[];
   automated?: boolean;
+  /** Custom triage fields (learned from labels), e.g. `{ "type": ["Incident"] }`. */
+  fields?: Record<string, string[]>;
 }
 
 export interface RuleActions {
@@ -137,6 +176,8 @@ export const ticketTriage = pgTable(
     shouldDraft: boolean('should_draft').notNull().default(true),
     matchedRules: text('matched_rules').array().notNull().default(sql`'{}'::text[]`),
     classifierVersion: integer('classifier_version'),
+    /** Per field: the value, what decided it (model, LLM, rules), overrides and explanation. */
+    fields: jsonb('fields').$type<TriageFields>().notNull().default({}),
     /** Set when an agent corrected the category; the prediction stays for accuracy metrics. */
     correctedCategory: text('corrected_category'),
     correctedBy: text('corrected_by'),

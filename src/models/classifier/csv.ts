@@ -2,18 +2,24 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import type { LabelledText } from './train.js';
 
+export interface LabelledRow {
+  readonly text: string;
+  /** Non-empty values of the requested label columns, by column name. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /**
- * Reads labelled examples from a CSV with a header row (quoted multi-line fields allowed).
- * Several text columns are joined with a newline; rows without a label are skipped and counted
- * on stderr. Shared by `eval:classify` and `cli classifier train --csv`.
+ * Reads a CSV with a header row (quoted multi-line fields allowed) as texts with several label
+ * columns (category, queue, priority…). Several text columns are joined with a newline. Shared by
+ * `eval:classify` and `cli classifier train --csv`.
  */
-export async function readExamples(
+export async function readLabelledRows(
   path: string,
-  textColumns: string[],
-  labelColumn: string,
-): Promise<LabelledText[]> {
+  textColumns: readonly string[],
+  labelColumns: readonly string[],
+): Promise<{ rows: LabelledRow[]; header: string[] }> {
   let damaged = 0;
-  const rows: Record<string, string>[] = parse(await readFile(path), {
+  const records: Record<string, string>[] = parse(await readFile(path), {
     columns: true,
     bom: true,
     skip_empty_lines: true,
@@ -25,26 +31,42 @@ export async function readExamples(
     },
   });
   if (damaged > 0) console.error(`${path}: skipped ${damaged} malformed CSV records`);
-  const header = rows[0] ? Object.keys(rows[0]) : [];
-  for (const column of [...textColumns, labelColumn]) {
-    if (rows.length > 0 && !header.includes(column)) {
+  const header = records[0] ? Object.keys(records[0]) : [];
+  for (const column of [...textColumns, ...labelColumns]) {
+    if (records.length > 0 && !header.includes(column)) {
       throw new Error(`${path} has no column "${column}" (columns: ${header.join(', ')})`);
     }
   }
-  const examples: LabelledText[] = [];
-  let unlabelled = 0;
-  for (const row of rows) {
-    const label = (row[labelColumn] ?? '').trim();
-    if (label === '') {
-      unlabelled++;
-      continue;
+  const rows = records.map((record): LabelledRow => {
+    const labels: Record<string, string> = {};
+    for (const column of labelColumns) {
+      const value = (record[column] ?? '').trim();
+      if (value !== '') labels[column] = value;
     }
     const text = textColumns
-      .map((column) => row[column] ?? '')
+      .map((column) => record[column] ?? '')
       .filter((part) => part !== '')
       .join('\n');
-    examples.push({ text, label });
+    return { text, labels };
+  });
+  return { rows, header };
+}
+
+/**
+ * Labelled examples of one label column; rows without a label are skipped and counted on stderr.
+ */
+export async function readExamples(
+  path: string,
+  textColumns: string[],
+  labelColumn: string,
+): Promise<LabelledText[]> {
+  const { rows } = await readLabelledRows(path, textColumns, [labelColumn]);
+  const examples: LabelledText[] = [];
+  for (const row of rows) {
+    const label = row.labels[labelColumn];
+    if (label !== undefined) examples.push({ text: row.text, label });
   }
+  const unlabelled = rows.length - examples.length;
   if (unlabelled > 0) console.error(`${path}: skipped ${unlabelled} rows without a label`);
   return examples;
 }

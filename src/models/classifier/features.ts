@@ -93,17 +93,31 @@ function hashToken(seed: number, token: string): number {
   return h;
 }
 
-/** Calls `visit` once per term occurrence; the caller counts. */
+const START = '\u0002';
+const END = '\u0003';
+
+/** A word n-gram as a reader sees it: boundary markers dropped, skipped words as an ellipsis. */
+function wordTermText(tokens: readonly string[], skip: boolean): string {
+  const words = tokens.filter((token) => token !== START && token !== END);
+  return skip && words.length === 2 ? `${words[0]} … ${words[1]}` : words.join(' ');
+}
+
+/**
+ * Calls `visit` once per term occurrence; the caller counts. With `describe`, the third argument
+ * is the term as text (a character n-gram is reported as its word), for explanations; without it,
+ * the empty string, so the hot path builds no strings.
+ */
 function visitTerms(
   tokens: readonly string[],
   config: FeatureConfig,
-  visit: (hash: number, block: Block) => void,
+  visit: (hash: number, block: Block, term: string) => void,
+  describe = false,
 ): void {
   const [wordMin, wordMax] = config.wordNgrams;
   if (wordMax > 0) {
     // Control characters cannot come out of the tokenizer, so the markers never collide with words.
     const marked = config.boundaryMarkers && tokens.length > 0;
-    const wordTokens = marked ? ['\u0002', ...tokens, '\u0003'] : tokens;
+    const wordTokens = marked ? [START, ...tokens, END] : tokens;
     const lastStart = wordTokens.length - 1;
     const tokenHashes = wordTokens.map((token) => hashToken(WORD_SEED, token));
     if (config.skipBigrams) {
@@ -111,7 +125,10 @@ function visitTerms(
         let h = Math.imul(WORD_SEED ^ SKIP_BIGRAM_TAG, FNV_PRIME);
         h = Math.imul(h ^ tokenHashes[start]!, FNV_PRIME);
         h = Math.imul(h ^ tokenHashes[start + 2]!, FNV_PRIME);
-        visit(h & HASH_MASK, WORD_BLOCK);
+        const term = describe
+          ? wordTermText([wordTokens[start]!, wordTokens[start + 2]!], true)
+          : '';
+        visit(h & HASH_MASK, WORD_BLOCK, term);
       }
     }
     for (let start = 0; start < wordTokens.length; start++) {
@@ -122,7 +139,10 @@ function visitTerms(
         h = Math.imul(h ^ tokenHashes[start + n - 1]!, FNV_PRIME);
         // A marker on its own is in every text and says nothing; only its n-grams count.
         const markerAlone = marked && n === 1 && (start === 0 || start === lastStart);
-        if (n >= wordMin && !markerAlone) visit(h & HASH_MASK, WORD_BLOCK);
+        if (n >= wordMin && !markerAlone) {
+          const term = describe ? wordTermText(wordTokens.slice(start, start + n), false) : '';
+          visit(h & HASH_MASK, WORD_BLOCK, term);
+        }
       }
     }
   }
@@ -135,7 +155,7 @@ function visitTerms(
         let h = CHAR_SEED;
         for (let n = 1; n <= charMax && start + n <= padded.length; n++) {
           h = Math.imul(h ^ padded.charCodeAt(start + n - 1), FNV_PRIME);
-          if (n >= charMin) visit(h & HASH_MASK, CHAR_BLOCK);
+          if (n >= charMin) visit(h & HASH_MASK, CHAR_BLOCK, describe ? token : '');
         }
       }
     }
@@ -255,6 +275,25 @@ export class LexicalFeaturizer {
       values[i] = values[i]! * (indices[i]! < this.wordCount ? wordScale : charScale);
     }
     return { indices, values };
+  }
+
+  /**
+   * The readable term behind each column of `transform(text)`: word n-grams as their words, a
+   * character n-gram as the word it came from (several columns share one term). For explanations
+   * only; it builds strings, so it stays off the prediction path.
+   */
+  describe(text: string): Map<number, string> {
+    const terms = new Map<number, string>();
+    visitTerms(
+      tokenize(text.slice(0, this.config.maxChars), this.config.stripAccents),
+      this.config,
+      (hash, _block, term) => {
+        const column = this.columnByTerm.get(hash);
+        if (column !== undefined && term !== '' && !terms.has(column)) terms.set(column, term);
+      },
+      true,
+    );
+    return terms;
   }
 
   toJSON(): SerializedFeaturizer {

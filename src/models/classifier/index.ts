@@ -23,6 +23,7 @@ export {
   MODEL_KIND,
   type Prediction,
   type SerializedClassifier,
+  type TermContribution,
   TrainedClassifier,
   // The name the design notes use; same class.
   TrainedClassifier as Classifier,

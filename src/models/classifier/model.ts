@@ -18,6 +18,12 @@ export const MODEL_KIND = 'deskpilot.linear-text-classifier';
 export const MODEL_FORMAT_VERSION = 1;
 const TOP_SCORES = 5;
 
+/** A term of the text and its contribution to a label's score (weight × feature value). */
+export interface TermContribution {
+  readonly term: string;
+  readonly weight: number;
+}
+
 export interface LabelScore {
   readonly label: string;
   /** Calibrated probability. */
@@ -180,6 +186,38 @@ export class TrainedClassifier {
       score: this.probabilities[index]!,
     }));
     return { label: scores[0]!.label, confidence: scores[0]!.score, scores };
+  }
+
+  /**
+   * The terms of `text` that pushed hardest towards `label`, strongest first: each term's summed
+   * contribution (feature value × the label's weight) over its word n-gram and character n-gram
+   * columns. Exact for a linear model; the embedding block, if any, is one "(embedding)" entry.
+   */
+  explain(text: string, label: string, limit = 5, denseVector?: Float32Array): TermContribution[] {
+    const labelIndex = this.labels.indexOf(label);
+    if (labelIndex < 0) return [];
+    // Without the embedding (a caller that only wants the words) the lexical block alone is
+    // scored: its columns' contributions differ from the full model's by one constant factor.
+    const vector =
+      this.dense && !denseVector
+        ? this.featurizer.transform(text)
+        : this.vectorize(text, denseVector);
+    const terms = this.featurizer.describe(text);
+    const byTerm = new Map<string, number>();
+    const { labelCount, weights } = this.linear;
+    for (let k = 0; k < vector.indices.length; k++) {
+      const column = vector.indices[k]!;
+      const term =
+        terms.get(column) ?? (column >= this.featurizer.dimension ? '(embedding)' : undefined);
+      if (term === undefined) continue;
+      const contribution = vector.values[k]! * weights[column * labelCount + labelIndex]!;
+      byTerm.set(term, (byTerm.get(term) ?? 0) + contribution);
+    }
+    return [...byTerm]
+      .filter(([, weight]) => weight > 0)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, limit)
+      .map(([term, weight]) => ({ term, weight: Number(weight.toFixed(3)) }));
   }
 
   toJSON(): SerializedClassifier {

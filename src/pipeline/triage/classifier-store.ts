@@ -3,8 +3,9 @@ import type { Db } from '../../db/client.js';
 import {
   getClassifierModel,
   insertClassifierModel,
-  latestClassifierVersion,
+  latestClassifierVersions,
   listCategories,
+  listLabelledFields,
   listTrainingExamples,
 } from '../../db/queries/triage.js';
 import {
@@ -19,17 +20,36 @@ import {
   trainClassifierWithEmbedder,
 } from '../../models/classifier/index.js';
 import type { Embedder } from '../../models/embedder/types.js';
+import { CATEGORY_FIELD, trainableExamples } from './fields.js';
 
 export interface LoadedClassifier {
   classifier: TrainedClassifier;
   version: number;
 }
 
+export interface TrainResult {
+  /** The category model's new version and evaluation. */
+  version: number;
+  metrics: Record<string, unknown>;
+  /** Every other labelled field: its new model, or why it has none (the rules decide it). */
+  fields: Record<
+    string,
+    { version: number; metrics: Record<string, unknown> } | { skipped: string }
+  >;
+}
+
 export interface ClassifierStore {
-  /** The newest trained classifier; trains the first one from the starter taxonomy if none. */
+  /** The newest category classifier; trains the first one from the starter taxonomy if none. */
   current(): Promise<LoadedClassifier>;
-  /** Trains on everything labelled now, stores a new version with its evaluation. */
-  retrain(): Promise<{ version: number; metrics: Record<string, unknown> }>;
+  /**
+   * The newest model of another triage field (`queue`, `priority`, a custom field), or null when
+   * the field has too few labels for one: the rules decide it then.
+   */
+  forField(field: string): Promise<LoadedClassifier | null>;
+  /** Every field's newest model, keyed by field (the category included). */
+  all(): Promise<ReadonlyMap<string, LoadedClassifier>>;
+  /** Trains every field on everything labelled now, stores new versions with their evaluations. */
+  retrain(): Promise<TrainResult>;
   /** How many labelled examples the current model learned from (cold-start detection). */
   trainedOn(): number;
 }
@@ -44,7 +64,7 @@ export async function collectTrainingData(db: Db): Promise<LabelledText[]> {
   const examples: LabelledText[] = categories.flatMap((c) =>
     c.examples.map((text) => ({ text, label: c.name })),
   );
-  for (const row of await listTrainingExamples(db)) {
+  for (const row of await listTrainingExamples(db, CATEGORY_FIELD)) {
     if (active.has(row.label)) examples.push({ text: row.text, label: row.label });
   }
   return examples;
@@ -66,7 +86,7 @@ async function train(
   return dense ? trainClassifierWithEmbedder(examples, dense) : trainClassifier(examples);
 }
 
-/** Predicts with whatever features the stored model was trained on. */
+/** Predicts with whatever features the stored model (of any field) was trained on. */
 export async function predictCategory(
   loaded: LoadedClassifier,
   text: string,
@@ -77,11 +97,38 @@ export async function predictCategory(
   return prediction!;
 }
 
-export async function trainAndStore(
+/**
+ * Trains and stores a new model for every field: the category (always), and each other field
+ * whose labels suffice. The entry point of the CLI, the retrain job and the first start.
+ */
+export async function trainAndStore(db: Db, embedder?: Embedder): Promise<TrainResult> {
+  const category = await trainFieldAndStore(
+    db,
+    CATEGORY_FIELD,
+    await collectTrainingData(db),
+    embedder,
+  );
+  const fields: TrainResult['fields'] = {};
+  for (const { field } of await listLabelledFields(db)) {
+    const usable = trainableExamples(await listTrainingExamples(db, field));
+    if ('skipped' in usable) {
+      fields[field] = { skipped: usable.skipped };
+      continue;
+    }
+    const result = await trainFieldAndStore(db, field, usable.examples, embedder);
+    if (usable.droppedLabels.length > 0) result.metrics.droppedLabels = usable.droppedLabels;
+    fields[field] = result;
+  }
+  return { ...category, fields };
+}
+
+/** Evaluates on a held-out fifth, trains on everything, stores the version. */
+async function trainFieldAndStore(
   db: Db,
-  embedder?: Embedder,
+  field: string,
+  examples: LabelledText[],
+  embedder: Embedder | undefined,
 ): Promise<{ version: number; metrics: Record<string, unknown> }> {
-  const examples = await collectTrainingData(db);
   const started = performance.now();
   let metrics: Record<string, unknown> = { examples: examples.length };
   if (examples.length >= MIN_EVAL_EXAMPLES) {
@@ -102,6 +149,7 @@ export async function trainAndStore(
   const classifier = await train(examples, embedder);
   metrics.trainMs = Math.round(performance.now() - started);
   const row = await insertClassifierModel(db, {
+    field,
     algorithm: MODEL_KIND,
     featureVersion: classifier.featureVersion,
     labels: [...classifier.labels],
@@ -113,7 +161,7 @@ export async function trainAndStore(
 }
 
 /**
- * Keeps the newest classifier in memory. Workers check the stored version at most every
+ * Keeps the newest model of every field in memory. Workers check the stored versions at most every
  * `refreshMs` (one indexed query), so a retrain on any worker is picked up by all of them without
  * a restart.
  */
@@ -123,36 +171,52 @@ export function createClassifierStore(
   options: { embedder?: Embedder; refreshMs?: number } = {},
 ): ClassifierStore {
   const refreshMs = options.refreshMs ?? 10_000;
-  let loaded: LoadedClassifier | undefined;
+  let loaded = new Map<string, LoadedClassifier>();
   let trainedOn = 0;
   let checkedAt = 0;
-  let pending: Promise<LoadedClassifier> | undefined;
+  let pending: Promise<Map<string, LoadedClassifier>> | undefined;
 
-  const load = async (): Promise<LoadedClassifier> => {
-    let latest = await latestClassifierVersion(db);
-    if (!latest) {
+  const load = async (): Promise<Map<string, LoadedClassifier>> => {
+    let latest = await latestClassifierVersions(db);
+    if (!latest.some((row) => row.field === CATEGORY_FIELD)) {
       log.info('no classifier yet: training one from the taxonomy and labelled examples');
-      const trained = await trainAndStore(db, options.embedder);
-      latest = { version: trained.version, createdAt: new Date() };
+      await trainAndStore(db, options.embedder);
+      latest = await latestClassifierVersions(db);
     }
-    if (loaded && loaded.version === latest.version) return loaded;
-    const row = await getClassifierModel(db, latest.version);
-    if (!row) throw new Error(`classifier version ${latest.version} vanished`);
-    trainedOn = row.trainedOn;
-    loaded = { classifier: TrainedClassifier.fromJSON(row.model), version: row.version };
-    log.info({ version: row.version, trainedOn: row.trainedOn }, 'classifier loaded');
-    return loaded;
+    const next = new Map<string, LoadedClassifier>();
+    for (const { field, version } of latest) {
+      const known = loaded.get(field);
+      if (known && known.version === version) {
+        next.set(field, known);
+        continue;
+      }
+      const row = await getClassifierModel(db, version);
+      if (!row) throw new Error(`classifier version ${version} vanished`);
+      if (field === CATEGORY_FIELD) trainedOn = row.trainedOn;
+      next.set(field, { classifier: TrainedClassifier.fromJSON(row.model), version });
+      log.info({ field, version, trainedOn: row.trainedOn }, 'classifier loaded');
+    }
+    loaded = next;
+    return next;
+  };
+
+  const fresh = async (): Promise<Map<string, LoadedClassifier>> => {
+    if (loaded.has(CATEGORY_FIELD) && Date.now() - checkedAt < refreshMs) return loaded;
+    pending ??= load().finally(() => {
+      pending = undefined;
+      checkedAt = Date.now();
+    });
+    return pending;
   };
 
   return {
     async current() {
-      if (loaded && Date.now() - checkedAt < refreshMs) return loaded;
-      pending ??= load().finally(() => {
-        pending = undefined;
-        checkedAt = Date.now();
-      });
-      return pending;
+      return (await fresh()).get(CATEGORY_FIELD)!;
     },
+    async forField(field) {
+      return (await fresh()).get(field) ?? null;
+    },
+    all: fresh,
     async retrain() {
       const result = await trainAndStore(db, options.embedder);
       checkedAt = 0;

@@ -50,10 +50,7 @@ export function decidePriority(input: PriorityInput): { priority: Priority; reas
     priority = max(priority, 'high');
     reasons.push('failure words');
   }
-  const email = input.requesterEmail?.toLowerCase() ?? '';
-  const domain = email.split('@')[1] ?? '';
-  const vip =
-    input.vipEmails.includes(email) || (domain !== '' && input.vipDomains.includes(domain));
+  const vip = isVip(input);
   const bump = (p: Priority) => order[Math.min(order.indexOf(p) + 1, order.length - 1)]!;
   if (vip) {
     priority = bump(priority);
@@ -64,4 +61,32 @@ export function decidePriority(input: PriorityInput): { priority: Priority; reas
     reasons.push('negative sentiment');
   }
   return { priority, reasons };
+}
+
+/**
+ * The rules that still apply when a priority model decided: outage words make a ticket urgent and
+ * a VIP requester raises it one step, whatever the history says. Returns the final priority and
+ * the reasons of the rules that fired (empty when none did).
+ */
+export function priorityOverrides(
+  modelPriority: Priority,
+  input: Pick<PriorityInput, 'text' | 'requesterEmail' | 'vipDomains' | 'vipEmails'>,
+): { priority: Priority; reasons: string[] } {
+  let priority = modelPriority;
+  const reasons: string[] = [];
+  if (urgentPattern.test(input.text)) {
+    priority = 'urgent';
+    reasons.push('urgency words');
+  }
+  if (isVip(input)) {
+    priority = order[Math.min(order.indexOf(priority) + 1, order.length - 1)]!;
+    reasons.push('VIP customer');
+  }
+  return { priority, reasons };
+}
+
+function isVip(input: Pick<PriorityInput, 'requesterEmail' | 'vipDomains' | 'vipEmails'>): boolean {
+  const email = input.requesterEmail?.toLowerCase() ?? '';
+  const domain = email.split('@')[1] ?? '';
+  return input.vipEmails.includes(email) || (domain !== '' && input.vipDomains.includes(domain));
 }

@@ -14,16 +14,27 @@ import {
   saveTriage,
 } from '../../db/queries/triage.js';
 import { tickets } from '../../db/schema/tickets.js';
-import type { Priority } from '../../db/schema/triage.js';
+import type { FieldDecision, Priority } from '../../db/schema/triage.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { observeModelCall } from '../../observability/prometheus.js';
 import { detectLanguage } from '../language.js';
 import { classifierInput, inputFingerprint } from './classifier-input.js';
 import { predictCategory } from './classifier-store.js';
+import {
+  applyRouting,
+  askFieldModels,
+  decidePriorityField,
+  EXPLANATION_TERMS,
+  modelDecision,
+} from './decide-fields.js';
+import { CATEGORY_FIELD, PRIORITY_FIELD } from './fields.js';
 import { askTriageLlm } from './llm-tier.js';
 import { route } from './routing.js';
-import { decidePriority, detectSentiment } from './signals.js';
+import { detectSentiment } from './signals.js';
+
+/** Fields the routing step sets; any other learned field is custom and feeds rule conditions. */
+const ROUTED_FIELDS = new Set([CATEGORY_FIELD, PRIORITY_FIELD, 'queue', 'team']);
 
 export type TriageDeps = Pick<
   Deps,
@@ -111,9 +122,27 @@ export async function triageTicket(
     }
   }
 
+  // Every other field with a trained model (queue, priority, team, custom fields) is asked too.
+  const answers = await askFieldModels(await deps.classifierStore.all(), text, deps.embedders[0]);
+  for (const answer of answers.values()) {
+    interactions.push({
+      ticketId: ticket.id,
+      step: `triage.${answer.field}`,
+      model: `classifier-${answer.field}-v${answer.version}`,
+      promptVersion: classifier.featureVersion,
+      inputRefs: { messageId: message?.id ?? null, textSha256: inputFingerprint(text) },
+      output: {
+        label: answer.prediction.label,
+        confidence: answer.prediction.confidence,
+        scores: answer.prediction.scores,
+      },
+      latencyMs: answer.latencyMs,
+    });
+  }
+
   const sentiment = detectSentiment(rawText);
   const categoryDefault = categories.find((c) => c.name === category)?.defaultPriority ?? 'normal';
-  const { priority, reasons } = decidePriority({
+  const priorityDecision = decidePriorityField(answers.get(PRIORITY_FIELD), {
     text: rawText,
     categoryDefault,
     sentiment: sentiment.label,
@@ -121,18 +150,45 @@ export async function triageTicket(
     vipDomains: deps.config.VIP_DOMAINS.map((d) => d.toLowerCase()),
     vipEmails: deps.config.VIP_EMAILS.map((d) => d.toLowerCase()),
   });
+  const customFields: Record<string, FieldDecision> = {};
+  for (const [field, answer] of answers) {
+    if (!ROUTED_FIELDS.has(field)) customFields[field] = modelDecision(answer);
+  }
   const rules = await listRoutingRules(deps.db);
-  const decision = route(rules, {
-    category,
+  const decision = route(
+    rules,
+    {
+      category,
+      confidence,
+      priority: priorityDecision.value as Priority,
+      sentiment: sentiment.label,
+      language,
+      channel: ticket.channel,
+      requesterEmail: ticket.requesterEmail,
+      tags: ticket.tags,
+      automated: ticket.automated,
+      fields: Object.fromEntries(Object.entries(customFields).map(([f, d]) => [f, d.value])),
+    },
+    {
+      ...(answers.has('queue') ? { queue: answers.get('queue')!.prediction.label } : {}),
+      ...(answers.has('team') ? { team: answers.get('team')!.prediction.label } : {}),
+    },
+  );
+  const categoryDecision: FieldDecision = {
+    value: category,
+    decidedBy,
     confidence,
-    priority,
-    sentiment: sentiment.label,
-    language,
-    channel: ticket.channel,
-    requesterEmail: ticket.requesterEmail,
-    tags: ticket.tags,
-    automated: ticket.automated,
-  });
+    modelVersion: decidedBy === 'classifier' ? version : null,
+    override: null,
+    reasons: decidedBy === 'llm' ? [coldStart ? 'cold start' : 'low classifier confidence'] : [],
+    explanation:
+      decidedBy === 'classifier' ? classifier.explain(text, category, EXPLANATION_TERMS) : [],
+  };
+  const fields = applyRouting(
+    { ...customFields, [CATEGORY_FIELD]: categoryDecision, [PRIORITY_FIELD]: priorityDecision },
+    answers,
+    decision,
+  );
 
   const earlier = await withTransaction(deps.db, async (tx) => {
     // One triage per customer message. The ticket row lock orders two runs for the same message —
@@ -166,6 +222,7 @@ export async function triageTicket(
       shouldDraft: decision.draft,
       matchedRules: decision.matchedRules,
       classifierVersion: version,
+      fields,
     });
     await addTicketTags(tx, ticket.id, decision.tags);
     for (const row of interactions) await insertAiInteraction(tx, row);
@@ -180,7 +237,10 @@ export async function triageTicket(
         confidence,
         decidedBy,
         priority: decision.priority,
-        priorityReasons: reasons,
+        priorityDecidedBy: priorityDecision.decidedBy,
+        priorityReasons: fields[PRIORITY_FIELD]!.override
+          ? [...priorityDecision.reasons, fields[PRIORITY_FIELD]!.override.reason]
+          : priorityDecision.reasons,
         sentiment: sentiment.label,
         language,
         team: decision.team,

@@ -4,9 +4,29 @@ import { getTicket } from '../../../db/queries/tickets.js';
 import { getTriage, listAiInteractions } from '../../../db/queries/triage.js';
 import type { Deps } from '../../../deps.js';
 import { correctTriage } from '../../../pipeline/triage/correct.js';
+import { FIELD_NAME } from '../../../pipeline/triage/fields.js';
 import { AppError } from '../../errors.js';
 import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
+
+const fieldDecisionSchema = z
+  .object({
+    value: z.string(),
+    decidedBy: z
+      .enum(['classifier', 'llm', 'rules', 'agent'])
+      .openapi({ description: "The field's trained model, the LLM tier, the rules, or an agent" }),
+    confidence: z.number().nullable(),
+    modelVersion: z.number().nullable(),
+    override: z
+      .object({ from: z.string(), reason: z.string() })
+      .nullable()
+      .openapi({ description: "Set when a rule or an agent replaced the model's answer" }),
+    reasons: z.array(z.string()),
+    explanation: z.array(z.object({ term: z.string(), weight: z.number() })).openapi({
+      description: "The ticket's terms that drove the model's answer, strongest first",
+    }),
+  })
+  .openapi('TriageFieldDecision');
 
 const triageSchema = z
   .object({
@@ -24,6 +44,9 @@ const triageSchema = z
     matchedRules: z.array(z.string()),
     correctedCategory: z.string().nullable(),
     classifierVersion: z.number().nullable(),
+    fields: z
+      .record(z.string(), fieldDecisionSchema)
+      .openapi({ description: 'Per field (category, priority, queue, …): how it was decided' }),
   })
   .openapi('Triage');
 
@@ -60,13 +83,36 @@ const get = createRoute({
 const correct = createRoute({
   method: 'post',
   path: '/api/tickets/{id}/triage',
-  summary: 'Correct the category (agent). The correction becomes a training label.',
+  summary:
+    "Correct the category and/or priority, queue or custom fields (agent). Each becomes a training label for that field's model.",
   security: [{ apiKey: [] }],
   request: {
     params,
     body: {
       content: {
-        'application/json': { schema: z.object({ category: z.string().min(1).max(60) }) },
+        'application/json': {
+          schema: z
+            .object({
+              category: z.string().min(1).max(60).optional(),
+              priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
+              queue: z.string().trim().min(1).max(100).optional(),
+              fields: z
+                .record(
+                  z.string().regex(FIELD_NAME, 'a field name: lower case letters, digits, _'),
+                  z.string().trim().min(1).max(100),
+                )
+                .optional()
+                .openapi({ description: 'Custom triage fields, e.g. {"type": "Incident"}' }),
+            })
+            .refine(
+              (body) =>
+                body.category !== undefined ||
+                body.priority !== undefined ||
+                body.queue !== undefined ||
+                Object.keys(body.fields ?? {}).length > 0,
+              { message: 'name at least one of category, priority, queue, fields' },
+            ),
+        },
       },
       required: true,
     },
@@ -75,7 +121,16 @@ const correct = createRoute({
     200: {
       description: 'Corrected',
       content: {
-        'application/json': { schema: z.object({ previous: z.string(), category: z.string() }) },
+        'application/json': {
+          schema: z.object({
+            previous: z.string(),
+            category: z.string(),
+            fields: z.record(
+              z.string(),
+              z.object({ previous: z.string().nullable(), value: z.string() }),
+            ),
+          }),
+        },
       },
     },
   },
@@ -113,6 +168,7 @@ export function ticketTriageRoutes(deps: Deps) {
           matchedRules: triage.matchedRules,
           correctedCategory: triage.correctedCategory,
           classifierVersion: triage.classifierVersion,
+          fields: triage.fields,
         },
         interactions: interactions.map((i) => ({
           step: i.step,
@@ -129,14 +185,23 @@ export function ticketTriageRoutes(deps: Deps) {
     if (!(await canAccessTicket(deps.db, c.get('principal')!, id))) {
       throw new AppError('not_found', `No ticket ${id}`);
     }
+    const body = c.req.valid('json');
     const result = await correctTriage(deps, {
       ticketId: id,
-      category: c.req.valid('json').category,
+      ...(body.category === undefined ? {} : { category: body.category }),
+      fields: {
+        ...body.fields,
+        ...(body.priority === undefined ? {} : { priority: body.priority }),
+        ...(body.queue === undefined ? {} : { queue: body.queue }),
+      },
       actorId: c.get('principal')?.id ?? 'unknown',
     });
     if (!result.ok) {
       if (result.reason === 'unknown_category') {
         throw new AppError('validation_failed', 'category: not an active taxonomy category');
+      }
+      if (result.reason === 'invalid_field') {
+        throw new AppError('validation_failed', result.message ?? 'fields: invalid');
       }
       throw new AppError(
         'not_found',
@@ -144,7 +209,10 @@ export function ticketTriageRoutes(deps: Deps) {
       );
     }
     deps.notifyOutbox();
-    return c.json({ previous: result.previous, category: result.category }, 200);
+    return c.json(
+      { previous: result.previous, category: result.category, fields: result.fields },
+      200,
+    );
   });
   return app;
 }
