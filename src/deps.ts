@@ -5,6 +5,7 @@ import { type ApiKeyVerifier, createApiKeyVerifier } from './auth/api-keys.js';
 import type { Config } from './config/index.js';
 import type { Db } from './db/client.js';
 import { createDatabase, type Database } from './db/client.js';
+import type { EmbeddedMode } from './db/embedded.js';
 import { ensureStarterData } from './db/queries/triage.js';
 import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
@@ -59,6 +60,8 @@ export interface BuildDepsOverrides {
   mailer?: Mailer | null;
   models?: Partial<Deps['models']>;
   embedders?: Embedder[];
+  /** How an embedded store on disk is shared with other local processes (default: exclusive). */
+  embedded?: EmbeddedMode;
 }
 
 export async function buildDeps(config: Config, overrides: BuildDepsOverrides = {}): Promise<Deps> {
@@ -69,6 +72,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
       url: config.DATABASE_URL,
       pgliteDataDir: config.PGLITE_DATA_DIR,
       poolMax: config.DATABASE_POOL_MAX,
+      embedded: overrides.embedded,
     }));
   if (config.RUN_MIGRATIONS) await prepareDatabase(database);
   const redis = overrides.redis ?? createProducerConnection(config.REDIS_URL);

@@ -1,13 +1,32 @@
+import path from 'node:path';
 import { configOrExit, explainStartupError } from './boot.js';
+import { ensureLocalRedis } from './jobs/local-redis.js';
 import { assertRedisReachable } from './jobs/redis.js';
 import { installCrashHandlers, installSignalHandlers, startRuntime } from './runtime.js';
 
+const startedAt = performance.now();
 const config = configOrExit();
 const apiOnly = process.argv.includes('--role') && process.argv.includes('api');
 
 try {
+  // One process with both roles is the embedded default: it may bring its own Redis (only when
+  // REDIS_URL is unset and nothing answers at the default address) and owns the PGlite store. An
+  // api-only process is a production role: it uses the configured Redis and, on PGlite, joins the
+  // store's server when one runs.
+  if (!apiOnly) {
+    const localRedis = await ensureLocalRedis({
+      env: process.env,
+      dataDir: path.dirname(path.resolve(config.PGLITE_DATA_DIR)),
+      log: (message) => console.error(message),
+    });
+    if (localRedis) config.REDIS_URL = localRedis.url;
+  }
   await assertRedisReachable(config.REDIS_URL);
-  const runtime = await startRuntime(config, { api: true, worker: !apiOnly });
+  const runtime = await startRuntime(
+    config,
+    { api: true, worker: !apiOnly },
+    { embedded: apiOnly ? 'share' : 'serve' },
+  );
   installSignalHandlers(runtime, config.SHUTDOWN_TIMEOUT_MS);
   installCrashHandlers(runtime.deps.log);
   runtime.deps.log.info(
@@ -15,6 +34,7 @@ try {
       url: `http://localhost:${runtime.port}`,
       roles: apiOnly ? ['api'] : ['api', 'worker'],
       database: runtime.deps.database.kind,
+      readyMs: Math.round(performance.now() - startedAt),
     },
     'deskpilot started',
   );

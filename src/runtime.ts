@@ -63,12 +63,22 @@ export async function startRuntime(
   let port: number | undefined;
   if (roles.api) {
     const app = createApp(deps);
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
-        port = info.port;
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+          port = info.port;
+          server!.off('error', reject);
+          resolve();
+        });
+        // EADDRINUSE and friends arrive as an 'error' event, not through the callback.
+        server.once('error', reject);
       });
-    });
+    } catch (err) {
+      await workers?.close();
+      await relay?.stop();
+      await closeDeps(deps);
+      throw err;
+    }
   }
   let stopping: Promise<void> | undefined;
   const runtime: Runtime = {

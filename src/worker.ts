@@ -6,7 +6,7 @@ const config = configOrExit();
 
 try {
   await assertRedisReachable(config.REDIS_URL);
-  const runtime = await startRuntime(config, { api: false, worker: true });
+  const runtime = await startRuntime(config, { api: false, worker: true }, { embedded: 'share' });
   installSignalHandlers(runtime, config.SHUTDOWN_TIMEOUT_MS);
   installCrashHandlers(runtime.deps.log);
   runtime.deps.log.info({ database: runtime.deps.database.kind }, 'deskpilot worker started');

@@ -10,6 +10,14 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import {
+  acquireLock,
+  currentHolder,
+  describeHolder,
+  type EmbeddedMode,
+  EmbeddedStoreBusyError,
+  serveEmbedded,
+} from './embedded.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -24,6 +32,8 @@ export const migrationsFolder = path.resolve(
 export interface Database {
   readonly db: Db;
   readonly kind: 'postgres' | 'pglite';
+  /** Connected to the embedded store through the process that serves it (already migrated). */
+  readonly viaServer?: boolean;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -35,11 +45,98 @@ export interface DatabaseOptions {
   /** PGlite data directory; `memory://` for a throwaway store. */
   pgliteDataDir?: string;
   poolMax?: number;
+  /** How a PGlite directory on disk is shared with other local processes (src/db/embedded.ts). */
+  embedded?: EmbeddedMode;
+  /** Told once when the store is busy and this process waits for it. */
+  onWait?: (message: string) => void;
+  /** How long to wait for a busy embedded store before giving up. */
+  waitMs?: number;
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return createPostgres(options.url, options.poolMax ?? 10);
-  return createPglite(options.pgliteDataDir ?? './data/pglite');
+  const dataDir = options.pgliteDataDir ?? './data/pglite';
+  if (dataDir.startsWith('memory://')) return createPglite(dataDir);
+  return openEmbedded(dataDir, options);
+}
+
+/**
+ * A PGlite directory on disk: through the server that owns it, or owned by this process (see
+ * src/db/embedded.ts). Waits while another command holds it or its server is still starting.
+ */
+async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<Database> {
+  const mode = options.embedded ?? 'exclusive';
+  const deadline = Date.now() + (options.waitMs ?? 60_000);
+  let told = false;
+  for (;;) {
+    const holder = currentHolder(dataDir);
+    if (holder?.role === 'server' && mode === 'serve') {
+      throw new EmbeddedStoreBusyError(
+        `${describeHolder(dataDir, holder)} Stop it first, or give this one its own PGLITE_DATA_DIR (or a DATABASE_URL).`,
+      );
+    }
+    if (holder?.role === 'server' && holder.socket) {
+      return connectEmbedded(holder.socket, options.poolMax ?? 2);
+    }
+    if (!holder) {
+      const lock = acquireLock(dataDir, mode === 'exclusive' ? 'exclusive' : 'server');
+      if ('holder' in lock) continue;
+      try {
+        const database = await createPglite(dataDir);
+        if (mode === 'exclusive')
+          return { ...database, close: () => database.close().finally(lock.release) };
+        const server = await serveEmbedded(database.client, dataDir);
+        lock.update({ socket: server.socket });
+        return {
+          ...database,
+          close: async () => {
+            await server.close();
+            await database.close().finally(lock.release);
+          },
+        };
+      } catch (err) {
+        lock.release();
+        throw err;
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new EmbeddedStoreBusyError(
+        `${describeHolder(dataDir, holder)} Gave up waiting for it after ${Math.round((options.waitMs ?? 60_000) / 1000)} s.`,
+      );
+    }
+    if (!told) {
+      options.onWait?.(`${describeHolder(dataDir, holder)} Waiting for it…`);
+      told = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * postgres.js over the server's socket. One PGlite backend serves every connection, so statements
+ * are not prepared by name: two processes would both name theirs `s1`.
+ */
+function connectEmbedded(socket: string, poolMax: number): Database {
+  const client = postgres({
+    path: socket,
+    username: 'postgres',
+    database: 'postgres',
+    max: poolMax,
+    prepare: false,
+    onnotice: () => {},
+    connect_timeout: 5,
+  });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    viaServer: true,
+    migrate: () => migratePostgres(db as never, { migrationsFolder }),
+    ping: async () => {
+      await client`select 1`;
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
 }
 
 /**
@@ -91,12 +188,13 @@ function createPostgres(url: string, poolMax: number): Database {
   };
 }
 
-async function createPglite(dataDir: string): Promise<Database> {
+async function createPglite(dataDir: string): Promise<Database & { client: PGlite }> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, { extensions: { vector } });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
+    client,
     kind: 'pglite',
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     ping: async () => {

@@ -36,7 +36,22 @@ describe('cli retention run', () => {
       outbox: { deleted: 0 },
       webhookNonces: { deleted: 0 },
     });
-    const real = JSON.parse((await cli(env, 'retention', 'run')).stdout.trim());
+    const real = JSON.parse((await cli(env, 'retention', 'run', '--yes')).stdout.trim());
     expect(real).toMatchObject({ dryRun: false, tickets: { tickets: 0 }, outbox: { deleted: 0 } });
+  }, 180_000);
+
+  it('a misspelt flag or a missing --yes off a terminal runs nothing (exit 2, usage)', async () => {
+    const misspelt = await cli({}, 'retention', 'run', '--dryrun').catch((e: unknown) => e);
+    expect(misspelt).toMatchObject({ code: 2, stdout: '' });
+    expect((misspelt as { stderr: string }).stderr).toContain("Unknown option '--dryrun'");
+    expect((misspelt as { stderr: string }).stderr).toContain(
+      'Usage: npm run -s cli -- retention run',
+    );
+    const unconfirmed = await cli({}, 'retention', 'run').catch((e: unknown) => e);
+    expect(unconfirmed).toMatchObject({ code: 2, stdout: '' });
+    expect((unconfirmed as { stderr: string }).stderr).toContain('add --yes');
+    const erase = await cli({}, 'customers', 'erase', 'a@example.com').catch((e: unknown) => e);
+    expect(erase).toMatchObject({ code: 2, stdout: '' });
+    expect((erase as { stderr: string }).stderr).toContain('erases every ticket message');
   }, 180_000);
 });

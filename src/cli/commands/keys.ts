@@ -2,10 +2,11 @@ import { createApiKey } from '../../auth/api-keys.js';
 import type { Db } from '../../db/client.js';
 import { listApiKeys, revokeApiKey } from '../../db/queries/api-keys.js';
 import { roles } from '../../db/schema/api-keys.js';
+import { CliUsageError } from '../errors.js';
 
 export async function keysCreate(db: Db, opts: { role?: string; name?: string; team?: string }) {
   const role = roles.find((r) => r === opts.role);
-  if (!role) throw new Error(`--role must be one of ${roles.join(', ')}`);
+  if (!role) throw new CliUsageError(`--role must be one of ${roles.join(', ')}`);
   const { key, record } = await createApiKey(db, {
     name: opts.name ?? `${role} key`,
     role,
@@ -20,6 +21,8 @@ export async function keysList(db: Db) {
 }
 
 export async function keysRevoke(db: Db, id: string | undefined) {
-  if (!id) throw new Error('usage: keys revoke <id>');
-  console.log(JSON.stringify({ id, revoked: await revokeApiKey(db, id) }));
+  if (!id) throw new CliUsageError('usage: keys revoke <id>');
+  const revoked = await revokeApiKey(db, id);
+  if (!revoked) throw new CliUsageError(`No active API key with id ${id} (see keys list)`);
+  console.log(JSON.stringify({ id, revoked }));
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { randomToken } from '../../auth/secrets.js';
-import { createUser } from '../../auth/users.js';
+import { createUser, UserExistsError } from '../../auth/users.js';
 import type { Db } from '../../db/client.js';
 import { disableUser, listUsers } from '../../db/queries/users.js';
+import { CliUsageError } from '../errors.js';
 
 /**
  * Creates a user. Without --password a strong one is generated and printed once (passwords given
@@ -33,8 +34,9 @@ export async function usersCreate(
       }),
     );
   } catch (err) {
+    if (err instanceof UserExistsError) throw new CliUsageError(err.message);
     if (err instanceof z.ZodError) {
-      throw new Error(
+      throw new CliUsageError(
         err.issues.map((i) => `--${String(i.path[0] ?? 'input')}: ${i.message}`).join('; '),
       );
     }
@@ -47,6 +49,8 @@ export async function usersList(db: Db) {
 }
 
 export async function usersDisable(db: Db, email: string | undefined) {
-  if (!email) throw new Error('usage: users disable <email>');
-  console.log(JSON.stringify({ email, disabled: await disableUser(db, email) }));
+  if (!email) throw new CliUsageError('usage: users disable <email>');
+  const disabled = await disableUser(db, email);
+  if (!disabled) throw new CliUsageError(`No active user with email ${email} (see users list)`);
+  console.log(JSON.stringify({ email, disabled }));
 }
