@@ -7,6 +7,7 @@ import type { Db } from './db/client.js';
 import { createDatabase, type Database } from './db/client.js';
 import type { EmbeddedMode } from './db/embedded.js';
 import { ensureStarterData } from './db/queries/triage.js';
+import { setOutboxWaker } from './db/tx.js';
 import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
 import { closeQueues, createQueues, type Queues } from './jobs/queues.js';
@@ -47,7 +48,10 @@ export interface Deps {
   zendesk: ZendeskClient | null;
   /** Ids-only live updates for open inbox pages (Redis pub/sub → server-sent events). */
   live: LiveEvents;
-  /** Called after a commit that wrote outbox rows; the relay picks them up at once. */
+  /**
+   * Wakes the outbox relay so it picks new rows up at once. Called after every commit that wrote
+   * outbox rows (see db/tx.ts); routes and jobs never call it themselves.
+   */
   notifyOutbox: () => void;
   now: () => Date;
 }
@@ -80,7 +84,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis producer connection error'));
   const queues = createQueues(redis, config.QUEUE_PREFIX, log);
   const embedders = overrides.embedders ?? [await embedderFromConfig(config)];
-  return {
+  const deps: Deps = {
     config,
     log,
     database,
@@ -115,6 +119,10 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     notifyOutbox: () => {},
     now: () => new Date(),
   };
+  // Every commit that wrote outbox rows wakes the relay (enqueueOutbox registers it after the
+  // commit); the relay, once started, replaces notifyOutbox.
+  setOutboxWaker(database.db, () => deps.notifyOutbox());
+  return deps;
 }
 
 /** Migrations, then the starter taxonomy and routing rules on a fresh install. */

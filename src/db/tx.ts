@@ -1,9 +1,76 @@
 import type { Db } from './client.js';
 
+/** Work that must only happen once the data it announces is visible to other connections. */
+export type AfterCommit = () => unknown;
+
+interface Scope {
+  /** The database handle the outermost transaction was opened on. */
+  root: Db;
+  hooks: AfterCommit[];
+  /** The outbox wake-up is registered once per transaction, however many rows it writes. */
+  wakesOutbox?: boolean;
+}
+
+/**
+ * Open transactions by their handle. A WeakMap rather than a field on drizzle's object: the
+ * transaction handle is drizzle's, and an entry goes away with the handle.
+ */
+const scopes = new WeakMap<Db, Scope>();
+/** Per database handle: what wakes the outbox relay after a commit that wrote outbox rows. */
+const outboxWakers = new WeakMap<Db, () => void>();
+
 /**
  * Runs `fn` in a transaction, or inside the caller's when `db` already is one (drizzle nests it as
  * a savepoint), so plain functions compose and tests can wrap everything and roll back.
+ *
+ * Work registered with `afterCommit` runs once the outermost transaction has committed, before
+ * this promise resolves; a rolled-back transaction (or savepoint) drops its work.
  */
-export function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
-  return db.transaction((tx) => fn(tx as unknown as Db));
+export async function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  const parent = scopes.get(db);
+  const hooks: AfterCommit[] = [];
+  const result = await db.transaction((raw) => {
+    const tx = raw as unknown as Db;
+    scopes.set(tx, { root: parent?.root ?? db, hooks });
+    return fn(tx);
+  });
+  if (parent) parent.hooks.push(...hooks);
+  else await runHooks(hooks);
+  return result;
+}
+
+/**
+ * Registers work for after the commit of the transaction `db` belongs to: waking the outbox relay,
+ * publishing live events. Outside a transaction (`db` is the pool, every statement commits on its
+ * own) the work runs at once. It must not throw: the data is committed whatever it does.
+ */
+export function afterCommit(db: Db, hook: AfterCommit): void {
+  const scope = scopes.get(db);
+  if (scope) scope.hooks.push(hook);
+  else void runHooks([hook]);
+}
+
+/** Sets what wakes the outbox relay when a commit on `db` (or a transaction of it) wrote rows. */
+export function setOutboxWaker(db: Db, wake: () => void): void {
+  outboxWakers.set(db, wake);
+}
+
+/** Wakes the outbox relay after the commit of `db`'s transaction (called by enqueueOutbox). */
+export function wakeOutboxAfterCommit(db: Db): void {
+  const scope = scopes.get(db);
+  const wake = outboxWakers.get(scope?.root ?? db);
+  if (!wake || scope?.wakesOutbox) return;
+  if (scope) scope.wakesOutbox = true;
+  afterCommit(db, wake);
+}
+
+async function runHooks(hooks: AfterCommit[]): Promise<void> {
+  for (const hook of hooks) {
+    try {
+      await hook();
+    } catch (err) {
+      // The transaction is committed; failing the caller now would report a change as not made.
+      process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'AfterCommitError');
+    }
+  }
 }

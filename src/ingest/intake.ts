@@ -17,7 +17,7 @@ import {
 } from '../db/queries/tickets.js';
 import type { NewMessage } from '../db/schema/messages.js';
 import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
-import { withTransaction } from '../db/tx.js';
+import { wakeOutboxAfterCommit, withTransaction } from '../db/tx.js';
 import { AppError } from '../http/errors.js';
 import { parseJobPayload } from '../jobs/payloads.js';
 import { retirePendingDrafts } from '../pipeline/review/sla.js';
@@ -119,7 +119,10 @@ async function acceptNewTicket(db: Db, delivery: InboundDelivery): Promise<Intak
     events: events.map(({ ticketId: _, ...event }) => event),
     outbox,
   });
-  return written ? { outcome: 'accepted', ticketId, messageId, ticketCreated: true } : null;
+  if (!written) return null;
+  // One statement outside any transaction: it has committed, so the relay can look now.
+  if (outbox.length > 0) wakeOutboxAfterCommit(db);
+  return { outcome: 'accepted', ticketId, messageId, ticketCreated: true };
 }
 
 async function acceptInTransaction(

@@ -2,8 +2,12 @@ import { and, asc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
 import { type JobName, type JobPayload, parseJobPayload } from '../../jobs/payloads.js';
 import type { Db } from '../client.js';
 import { type OutboxRow, outbox } from '../schema/outbox.js';
+import { wakeOutboxAfterCommit } from '../tx.js';
 
-/** Records a job to be enqueued once the surrounding transaction commits. */
+/**
+ * Records a job to be enqueued once the surrounding transaction commits, and wakes the outbox
+ * relay after that commit (no caller has to remember to).
+ */
 export async function enqueueOutbox<N extends JobName>(
   db: Db,
   jobName: N,
@@ -18,6 +22,7 @@ export async function enqueueOutbox<N extends JobName>(
       delayMs: options.delayMs ?? 0,
     })
     .returning({ id: outbox.id });
+  wakeOutboxAfterCommit(db);
   return row!.id;
 }
 

@@ -28,7 +28,7 @@ import {
 } from '../../mail/index.js';
 import { raiseAlert } from '../alerts.js';
 
-export type DeliverDeps = Pick<Deps, 'db' | 'config' | 'log' | 'mailer' | 'zendesk'>;
+export type DeliverDeps = Pick<Deps, 'db' | 'config' | 'log' | 'mailer' | 'zendesk' | 'live'>;
 export type DeliverOutcome = Delivery['state'];
 
 /** Why an email reply is held when no SMTP server is configured (shown to agents as is). */
@@ -170,6 +170,17 @@ async function fail(
  * idempotency key and an audit marker, so there the send is retried safely.
  */
 export async function deliver(
+  deps: DeliverDeps,
+  deliveryId: string,
+  job: DeliverJob,
+): Promise<DeliverOutcome> {
+  const state = await deliverOnce(deps, deliveryId, job);
+  // Open inbox pages refresh the delivery's row; each state change above has committed.
+  await deps.live.publish({ type: 'delivery.changed', deliveryId, state });
+  return state;
+}
+
+async function deliverOnce(
   deps: DeliverDeps,
   deliveryId: string,
   job: DeliverJob,

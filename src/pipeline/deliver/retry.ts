@@ -1,7 +1,7 @@
 import { getDelivery, transitionDelivery, transitionDraft } from '../../db/queries/drafts.js';
 import { enqueueOutbox } from '../../db/queries/outbox.js';
 import { recordTicketEvent } from '../../db/queries/tickets.js';
-import { withTransaction } from '../../db/tx.js';
+import { afterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 
 export type RetryResult =
@@ -15,7 +15,7 @@ export type RetryResult =
  * the state machine never resends on its own. The new deliver job comes from the outbox.
  */
 export async function retryDelivery(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'live'>,
   input: { deliveryId: string; actorId: string; confirmNotReceived?: boolean },
 ): Promise<RetryResult> {
   const delivery = await getDelivery(deps.db, input.deliveryId);
@@ -46,6 +46,9 @@ export async function retryDelivery(
       data: { deliveryId: delivery.id, from: delivery.state },
     });
     await enqueueOutbox(tx, 'deliver', { deliveryId: delivery.id });
+    afterCommit(tx, () =>
+      deps.live.publish({ type: 'delivery.changed', deliveryId: delivery.id, state: row.state }),
+    );
     return { ok: true };
   });
 }

@@ -3,7 +3,7 @@ import { enqueueOutbox } from '../../db/queries/outbox.js';
 import { getTicket, listMessages, recordTicketEvent } from '../../db/queries/tickets.js';
 import { getTriage, insertAiInteraction } from '../../db/queries/triage.js';
 import type { Draft } from '../../db/schema/drafts.js';
-import { withTransaction } from '../../db/tx.js';
+import { afterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { type Passage, searchKnowledgeBase } from '../../kb/search.js';
 import { observeModelCall } from '../../observability/prometheus.js';
@@ -16,7 +16,7 @@ import { draftWithLlm } from './llm.js';
 
 export type DraftDeps = Pick<
   Deps,
-  'db' | 'config' | 'log' | 'embedders' | 'thesaurus' | 'models' | 'observability'
+  'db' | 'config' | 'log' | 'embedders' | 'thesaurus' | 'models' | 'observability' | 'live'
 >;
 
 export type DraftOutcome =
@@ -235,6 +235,9 @@ export async function draftReply(
       'sla',
       { draftId: row.id },
       { delayMs: Math.max(0, slaDueAt.getTime() - Date.now()) },
+    );
+    afterCommit(tx, () =>
+      deps.live.publish({ type: 'draft.created', draftId: row.id, ticketId: row.ticketId }),
     );
     return row;
   });

@@ -2,7 +2,7 @@ import { claimDraft, getDraft, transitionDraft } from '../../db/queries/drafts.j
 import { enqueueOutbox } from '../../db/queries/outbox.js';
 import { getTicket, recordTicketEvent } from '../../db/queries/tickets.js';
 import type { Draft } from '../../db/schema/drafts.js';
-import { withTransaction } from '../../db/tx.js';
+import { afterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { scheduleDelivery } from '../deliver/schedule.js';
 import { editDiff, wordCount, wordEditDistance } from './edits.js';
@@ -12,7 +12,22 @@ export type ReviewResult =
   | { ok: true; draft: Draft }
   | { ok: false; reason: ReviewFailure; draft?: Draft };
 
-type ReviewDeps = Pick<Deps, 'db' | 'config'>;
+type ReviewDeps = Pick<Deps, 'db' | 'config' | 'live'>;
+
+/**
+ * Tells open inbox pages, once the decision is committed, that a draft left the queue; every door
+ * (inbox form, API, auto-send) goes through here, so none can forget it.
+ */
+function publishDecision(deps: ReviewDeps, tx: ReviewDeps['db'], draft: Draft): void {
+  afterCommit(tx, () =>
+    deps.live.publish({
+      type: 'draft.decided',
+      draftId: draft.id,
+      ticketId: draft.ticketId,
+      status: draft.status,
+    }),
+  );
+}
 
 /** Why a compare-and-set failed, for a precise 404/409 answer. */
 async function explain(
@@ -132,6 +147,7 @@ export async function approveDraft(
         auto: input.auto ?? false,
       },
     });
+    publishDecision(deps, tx, row);
     return { ok: true as const, draft: row };
   });
 }
@@ -161,6 +177,7 @@ async function closePending(
     );
     if (!row) return explain(tx, current.id, input.actorId, ttl);
     await after(tx, row);
+    publishDecision(deps, tx, row);
     return { ok: true as const, draft: row };
   });
 }

@@ -64,7 +64,7 @@ export async function decideAutoSend(
 }
 
 export async function maybeAutoSend(
-  deps: Pick<Deps, 'db' | 'config' | 'log'>,
+  deps: Pick<Deps, 'db' | 'config' | 'log' | 'live'>,
   draft: Draft,
 ): Promise<boolean> {
   const decision = await decideAutoSend(deps, draft);

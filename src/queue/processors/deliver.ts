@@ -9,6 +9,5 @@ export const processDeliver: Processor<'deliver'> = async (deps, payload, job) =
     // Kept in Redis with the job, which outlives a database outage.
     rememberAccepted: (messageId) => job.updateData({ ...payload, acceptedMessageId: messageId }),
   });
-  await deps.live.publish({ type: 'delivery.changed', deliveryId: payload.deliveryId, state });
   return { state };
 };

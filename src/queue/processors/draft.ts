@@ -5,6 +5,5 @@ export const processDraft: Processor<'draft'> = async (deps, payload) => {
   const outcome = await draftReply(deps, payload);
   if (outcome.status !== 'drafted') return outcome;
   const { draft } = outcome;
-  await deps.live.publish({ type: 'draft.created', draftId: draft.id, ticketId: draft.ticketId });
   return { status: 'drafted', draftId: draft.id, kind: draft.kind };
 };

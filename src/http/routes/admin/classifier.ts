@@ -57,7 +57,6 @@ export function classifierRoutes(deps: Deps) {
   });
   app.openapi(retrain, async (c) => {
     await enqueueOutbox(deps.db, 'retrain', { reason: 'manual' });
-    deps.notifyOutbox();
     return c.json({ queued: true as const }, 202);
   });
   return app;

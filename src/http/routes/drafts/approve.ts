@@ -24,7 +24,6 @@ export function registerApproveDraft(app: Router, deps: Deps) {
       lockVersion,
     });
     if (!result.ok) reviewError(result);
-    deps.notifyOutbox();
     return c.json({ draft: draftView(result.draft) }, 200);
   });
 }

@@ -35,7 +35,6 @@ export function registerEditDraft(app: Router, deps: Deps) {
       finalText: input.text,
     });
     if (!result.ok) reviewError(result);
-    deps.notifyOutbox();
     return c.json({ draft: draftView(result.draft) }, 200);
   });
 }

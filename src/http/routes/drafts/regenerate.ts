@@ -32,7 +32,6 @@ export function registerRegenerateDraft(app: Router, deps: Deps) {
       instructions: input.instructions ?? null,
     });
     if (!result.ok) reviewError(result);
-    deps.notifyOutbox();
     return c.json({ draft: draftView(result.draft) }, 202);
   });
 }

@@ -109,7 +109,6 @@ export function registerArticleRoutes(app: Router, deps: KbRouteDeps) {
       );
     }
     if (result.outcome === 'not_found') throw new AppError('internal_error', 'Article vanished');
-    deps.notifyOutbox();
     return c.json(toArticleJson(result.article), 201);
   });
 
@@ -122,7 +121,6 @@ export function registerArticleRoutes(app: Router, deps: KbRouteDeps) {
         `An article with externalId ${result.article.externalId} exists`,
       );
     }
-    if (result.outcome === 'updated') deps.notifyOutbox();
     return c.json(toArticleJson(result.article), 200);
   });
 

@@ -14,7 +14,7 @@ import { registerSearchRoute } from './search.js';
  * thesaurus setting, queries are expanded with WordNet (the `KB_SYNONYMS` default).
  */
 export function kbRoutes(
-  deps: Pick<Deps, 'db' | 'apiKeys' | 'notifyOutbox' | 'now'> & {
+  deps: Pick<Deps, 'db' | 'apiKeys' | 'now'> & {
     embedders?: readonly Embedder[];
     thesaurus?: Thesaurus | null;
   },

@@ -208,7 +208,6 @@ export function ticketTriageRoutes(deps: Deps) {
         result.reason === 'not_triaged' ? 'Ticket is not triaged yet' : `No ticket ${id}`,
       );
     }
-    deps.notifyOutbox();
     return c.json(
       { previous: result.previous, category: result.category, fields: result.fields },
       200,

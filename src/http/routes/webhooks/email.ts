@@ -86,7 +86,6 @@ export function emailWebhooks(deps: Deps) {
     const result = await acceptDelivery(deps.db, delivery, {
       solveKeywords: cfg.SOLVE_KEYWORDS,
     });
-    if (result.outcome === 'accepted') deps.notifyOutbox();
     return intakeResponse(c, result);
   };
 

@@ -55,7 +55,6 @@ export function genericTicketWebhook(deps: Deps) {
       deps.db,
       normalizeGenericEvent(parsed.data, c.get('principal')!),
     );
-    if (result.outcome === 'accepted') deps.notifyOutbox();
     return intakeResponse(c, result);
   });
   return app;

@@ -108,7 +108,6 @@ export function zendeskWebhook(deps: Deps) {
       );
     }
     const result = await acceptDelivery(deps.db, delivery);
-    if (result.outcome === 'accepted') deps.notifyOutbox();
     return intakeResponse(c, result);
   });
   return app;

@@ -46,13 +46,6 @@ export function registerApproveForm(app: InboxApp, deps: Deps) {
         303,
       );
     }
-    deps.notifyOutbox();
-    await deps.live.publish({
-      type: 'draft.decided',
-      draftId: draft.id,
-      ticketId: draft.ticketId,
-      status: 'approved',
-    });
     return c.redirect(withParams(back, { notice: edited ? 'edited' : 'approved' }), 303);
   });
 }

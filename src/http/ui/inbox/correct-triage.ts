@@ -22,7 +22,6 @@ export function registerCorrectTriageForm(app: InboxApp, deps: Deps) {
           actorId: c.get('user').email,
         })
       : ({ ok: false, reason: 'ticket_not_found' } as const);
-    deps.notifyOutbox();
     return c.redirect(
       withParams(back, { ticket: id.data, notice: result.ok ? 'corrected' : 'invalid' }),
       303,

@@ -36,7 +36,6 @@ export function registerRegenerateForm(app: InboxApp, deps: Deps) {
       instructions: input.data.instructions || null,
     });
     if (!result.ok) return c.redirect(withParams(back, { notice: reviewNotice(result) }), 303);
-    deps.notifyOutbox();
     return c.redirect(
       withParams(back, { ticket: result.draft.ticketId, notice: 'regenerating' }),
       303,

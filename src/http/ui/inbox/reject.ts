@@ -38,12 +38,6 @@ export function registerRejectForm(app: InboxApp, deps: Deps) {
       reason,
     });
     if (!result.ok) return c.redirect(withParams(back, { notice: reviewNotice(result) }), 303);
-    await deps.live.publish({
-      type: 'draft.decided',
-      draftId: result.draft.id,
-      ticketId: result.draft.ticketId,
-      status: 'rejected',
-    });
     return c.redirect(withParams(back, { notice: 'rejected' }), 303);
   });
 }

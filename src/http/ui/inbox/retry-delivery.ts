@@ -20,7 +20,6 @@ export function registerRetryDeliveryForm(app: InboxApp, deps: Deps) {
       actorId: c.get('user').email,
       confirmNotReceived: body.confirm === 'yes',
     });
-    if (result.ok) deps.notifyOutbox();
     const notice: NoticeCode = result.ok
       ? 'retried'
       : result.reason === 'needs_confirmation'

@@ -1,0 +1,84 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueOutbox } from '../../src/db/queries/outbox.js';
+import { afterCommit, withTransaction } from '../../src/db/tx.js';
+import { createTestDeps, type TestDeps } from '../support/deps.js';
+
+/** The after-commit hook of the transaction helper, on real Postgres. */
+let deps: TestDeps;
+beforeAll(async () => {
+  deps = await createTestDeps();
+});
+afterAll(() => deps.cleanup());
+
+const outboxRows = async () =>
+  Number(
+    (
+      (await deps.db.execute(sql`select count(*)::int as n from outbox`)) as unknown as {
+        n: number;
+      }[]
+    )[0]!.n,
+  );
+
+describe('withTransaction + afterCommit', () => {
+  it('runs the work after the commit, when other connections see the data', async () => {
+    const seen: number[] = [];
+    const before = await outboxRows();
+    await withTransaction(deps.db, async (tx) => {
+      await enqueueOutbox(tx, 'retrain', { reason: 'manual' });
+      // Read on the pool, not on tx: only a committed row is visible there.
+      afterCommit(tx, async () => {
+        seen.push(await outboxRows());
+      });
+      expect(seen).toEqual([]);
+    });
+    expect(seen).toEqual([before + 1]);
+  });
+
+  it('drops the work of a rolled-back transaction, and of a rolled-back savepoint only', async () => {
+    const ran: string[] = [];
+    await expect(
+      withTransaction(deps.db, async (tx) => {
+        afterCommit(tx, () => ran.push('outer'));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(ran).toEqual([]);
+
+    await withTransaction(deps.db, async (tx) => {
+      afterCommit(tx, () => ran.push('outer'));
+      await withTransaction(tx, async (inner) => {
+        afterCommit(inner, () => ran.push('kept savepoint'));
+      });
+      await withTransaction(tx, async (inner) => {
+        afterCommit(inner, () => ran.push('dropped savepoint'));
+        throw new Error('savepoint');
+      }).catch(() => {});
+      expect(ran).toEqual([]);
+    });
+    expect(ran).toEqual(['outer', 'kept savepoint']);
+  });
+
+  it('outside a transaction the work runs at once', async () => {
+    const ran: string[] = [];
+    afterCommit(deps.db, () => ran.push('now'));
+    await new Promise((r) => setImmediate(r));
+    expect(ran).toEqual(['now']);
+  });
+
+  it('a commit that wrote outbox rows wakes the relay once, a rolled-back one never', async () => {
+    let wakes = 0;
+    deps.notifyOutbox = () => wakes++;
+    await withTransaction(deps.db, async (tx) => {
+      await enqueueOutbox(tx, 'retrain', { reason: 'manual' });
+      await enqueueOutbox(tx, 'retrain', { reason: 'import' });
+      expect(wakes).toBe(0);
+    });
+    expect(wakes).toBe(1);
+    await withTransaction(deps.db, async (tx) => {
+      await enqueueOutbox(tx, 'retrain', { reason: 'manual' });
+      throw new Error('no');
+    }).catch(() => {});
+    expect(wakes).toBe(1);
+  });
+});
