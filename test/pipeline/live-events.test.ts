@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
-import { createUser, resolveSession } from '../../src/auth/users.js';
+import { createUser } from '../../src/auth/users.js';
 import { kbImport } from '../../src/cli/commands/kb-import.js';
 import { getDeliveryForDraft } from '../../src/db/queries/drafts.js';
 import type { LiveEvent } from '../../src/live/events.js';
@@ -13,6 +13,7 @@ import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
 import { seedPendingDraft } from '../support/drafts.js';
 import { waitFor } from '../support/redis-server.js';
+import { signInOverHttp } from '../support/sign-in.js';
 import { TestSmtpServer } from '../support/smtp-server.js';
 
 /**
@@ -52,16 +53,7 @@ beforeAll(async () => {
     password,
     teamId: null,
   });
-  const res = await app.request('/app/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email: 'ana@example.com', password }).toString(),
-  });
-  const token = /dp_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
-  session = {
-    cookie: `dp_session=${token}`,
-    csrf: (await resolveSession(deps.db, token))!.csrfToken,
-  };
+  session = await signInOverHttp(app, deps.db, 'ana@example.com', password);
 
   deps.live.subscribe((event) => events.push(event));
   // The subscription opens asynchronously: probe until an event makes the round trip.

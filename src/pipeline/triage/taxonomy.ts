@@ -73,7 +73,7 @@ export interface CategoryChange {
  * so a deactivated category stops being predicted once the worker has retrained.
  */
 export async function saveCategory(
-  deps: Pick<Deps, 'db' | 'notifyOutbox'>,
+  deps: Pick<Deps, 'db'>,
   name: string,
   change: CategoryChange,
 ): Promise<CategoryView> {
@@ -87,7 +87,6 @@ export async function saveCategory(
     if (retrains) await enqueueOutbox(tx, 'retrain', { reason: 'taxonomy' });
     return saved;
   });
-  deps.notifyOutbox();
   return view(row, await importedLabels(deps.db));
 }
 
@@ -111,15 +110,12 @@ export async function retireStarterCategories(
  * The admin's "retire the starter categories" action: retires those the team's imported labels do
  * not use and schedules a retrain in the same transaction.
  */
-export async function retireUnusedStarterCategories(
-  deps: Pick<Deps, 'db' | 'notifyOutbox'>,
-): Promise<string[]> {
+export async function retireUnusedStarterCategories(deps: Pick<Deps, 'db'>): Promise<string[]> {
   const keep = await importedLabels(deps.db);
   const retired = await withTransaction(deps.db, async (tx) => {
     const names = await retireStarterCategories({ db: tx }, keep);
     if (names.length > 0) await enqueueOutbox(tx, 'retrain', { reason: 'taxonomy' });
     return names;
   });
-  if (retired.length > 0) deps.notifyOutbox();
   return retired;
 }

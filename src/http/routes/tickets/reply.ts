@@ -58,7 +58,7 @@ export const route = createRoute({
   },
 });
 
-export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' | 'notifyOutbox'>) {
+export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config'>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
@@ -92,7 +92,6 @@ export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' 
           );
       }
     }
-    if (!result.replayed) deps.notifyOutbox();
     const payload = {
       draft: draftView(result.draft),
       deliveryState: result.delivery?.state ?? null,
