@@ -7,6 +7,7 @@ import { rowsOf } from '../../src/db/rows.js';
 import { normalizeGenericEvent } from '../../src/ingest/generic/normalize.js';
 import { genericTicketEventSchema } from '../../src/ingest/generic/schema.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
+import type { LiveEvents } from '../../src/live/events.js';
 import {
   businessDeadline,
   classifierMetrics,
@@ -142,7 +143,13 @@ beforeAll(async () => {
     SLA_BUSINESS_HOURS: 'normal',
     SOLVE_KEYWORDS: 'resolved,solved',
   });
-  const deps = { db, config };
+  // Review steps also publish live events; nobody listens in this scenario.
+  const live: LiveEvents = {
+    publish: async () => {},
+    subscribe: () => () => {},
+    close: async () => {},
+  };
+  const deps = { db, config, live };
 
   await open('A', '2026-03-02T08:00:00Z', { category: 'billing' });
   await reply('A', '2026-03-02T10:00:00Z');
