@@ -238,9 +238,11 @@ export async function triageTicket(
         decidedBy,
         priority: decision.priority,
         priorityDecidedBy: priorityDecision.decidedBy,
-        priorityReasons: fields[PRIORITY_FIELD]!.override
-          ? [...priorityDecision.reasons, fields[PRIORITY_FIELD]!.override.reason]
-          : priorityDecision.reasons,
+        // Plus the routing rule's, when one replaced the priority after the signals.
+        priorityReasons:
+          fields[PRIORITY_FIELD]!.override !== priorityDecision.override
+            ? [...priorityDecision.reasons, fields[PRIORITY_FIELD]!.override!.reason]
+            : priorityDecision.reasons,
         sentiment: sentiment.label,
         language,
         team: decision.team,

@@ -100,4 +100,31 @@ describe('route (starter rules)', () => {
     });
     expect(route(custom, facts()).team).toBeNull();
   });
+
+  it('a learned queue replaces category-only rules, but a rule about the ticket still overrides it', () => {
+    const learned = route(rules, facts({ category: 'billing' }), { queue: 'Accounts' });
+    expect(learned.queue).toBe('Accounts');
+    expect(learned.setBy.queue).toBeNull();
+    // The team still comes from the category rule: no team model here.
+    expect(learned).toMatchObject({ team: 'billing', setBy: { team: 'Money matters to billing' } });
+    const automated = route(rules, facts({ automated: true }), { queue: 'Accounts' });
+    expect(automated.queue).toBe('automated');
+    expect(automated.setBy.queue).toBe('Automated mail: file, never draft');
+  });
+
+  it('matches custom learned fields in rule conditions', () => {
+    const custom: RuleLike[] = [
+      {
+        id: 'c',
+        name: 'Incidents to on-call',
+        enabled: true,
+        conditions: { fields: { type: ['Incident'] } },
+        actions: { team: 'on-call' },
+        continueMatching: false,
+      },
+    ];
+    expect(route(custom, facts({ fields: { type: 'Incident' } })).team).toBe('on-call');
+    expect(route(custom, facts({ fields: { type: 'Request' } })).team).toBeNull();
+    expect(route(custom, facts()).team).toBeNull();
+  });
 });
