@@ -64,7 +64,8 @@ export async function streamWebhookForm(
     );
   }
 
-  const fields: Record<string, string> = {};
+  // No prototype, so a field named `__proto__` or `constructor` is just a field.
+  const fields: Record<string, string> = Object.create(null);
   const pending: Promise<UploadedFile>[] = [];
   return new Promise<StreamedForm>((resolve, reject) => {
     let settled = false;
@@ -92,7 +93,7 @@ export async function streamWebhookForm(
         fail(new AppError('payload_too_large', `Form field ${name.slice(0, 50)} is too large`));
         return;
       }
-      if (name in fields) return; // repeated fields keep their first value
+      if (Object.hasOwn(fields, name)) return; // repeated fields keep their first value
       fields[name] = value;
       try {
         onField?.(name, fields);

@@ -37,7 +37,8 @@ export function normalizeLanguage(language: string | null | undefined): string {
 }
 
 export function textConfigFor(language: string | null | undefined): string {
-  return TEXT_CONFIGS[normalizeLanguage(language)] ?? 'simple';
+  const code = normalizeLanguage(language);
+  return (Object.hasOwn(TEXT_CONFIGS, code) && TEXT_CONFIGS[code]) || 'simple';
 }
 
 /** Every configuration name this module can return; used to validate before `::regconfig`. */

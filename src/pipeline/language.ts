@@ -38,5 +38,5 @@ export function detectLanguage(text: string): string | null {
   const sample = text.slice(0, 2_000);
   if (sample.replace(/\s+/g, '').length < 12) return null;
   const code = franc(sample, { only: Object.keys(iso1), minLength: 12 });
-  return iso1[code] ?? null;
+  return Object.hasOwn(iso1, code) ? (iso1[code] ?? null) : null;
 }

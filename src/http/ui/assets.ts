@@ -39,7 +39,9 @@ export function assetRoutes() {
   const app = new Hono();
   const cache = new Map<string, Buffer>();
   app.get('/app/assets/:file', async (c) => {
-    const file = files[c.req.param('file')];
+    // An own-property lookup: `files.constructor` or `files.__proto__` is not a file.
+    const name = c.req.param('file');
+    const file = Object.hasOwn(files, name) ? files[name] : undefined;
     if (!file) return c.text('Not found', 404);
     let body = cache.get(file.path);
     if (!body) {

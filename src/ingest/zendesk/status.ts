@@ -8,7 +8,8 @@ import type { TicketStatus } from '../../db/schema/tickets.js';
  * delivery: Zendesk retries refused deliveries and then deactivates the webhook, losing every
  * later ticket. So an unknown value leaves our status as it is and is kept as-is for a human.
  */
-const labels: Record<string, TicketStatus> = {};
+// No prototype: a status of `constructor` or `__proto__` is an unknown label, not a function.
+const labels: Record<string, TicketStatus> = Object.create(null);
 const add = (status: TicketStatus, ...spellings: string[]) => {
   for (const spelling of spellings) labels[normalise(spelling)] = status;
 };

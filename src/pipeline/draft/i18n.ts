@@ -68,7 +68,8 @@ const table: Record<string, Phrases> = {
 };
 
 export function phrasesFor(language: string | null | undefined): Phrases {
-  return table[language ?? 'en'] ?? table.en!;
+  const code = language ?? 'en';
+  return (Object.hasOwn(table, code) && table[code]) || table.en!;
 }
 
 export const languageNames: Record<string, string> = {

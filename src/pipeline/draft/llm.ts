@@ -52,7 +52,10 @@ export async function draftWithLlm(generator: Generator, input: LlmDraftInput): 
   for (let round = 0; round < 100; round++) {
     systemPrompt = renderPrompt(template, {
       brand: input.brand,
-      language: languageNames[input.language ?? 'en'] ?? 'the customer’s language',
+      language:
+        (Object.hasOwn(languageNames, input.language ?? 'en') &&
+          languageNames[input.language ?? 'en']) ||
+        'the customer’s language',
       tone: input.tone,
       signature: input.signature,
       instructions: input.instructions

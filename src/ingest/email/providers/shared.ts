@@ -92,7 +92,7 @@ export function splitRecipients(value: string | null | undefined): string[] {
 export async function readWebhookForm(
   form: FormData,
 ): Promise<{ fields: Record<string, string>; files: UploadedFile[] }> {
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string> = Object.create(null);
   const files: UploadedFile[] = [];
   for (const [name, value] of form.entries()) {
     if (typeof value === 'string') {
