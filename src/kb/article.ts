@@ -6,6 +6,7 @@ import { parseHtml } from './parse/html.js';
 import { parseMarkdown } from './parse/markdown.js';
 import { parseText } from './parse/text.js';
 import type { ArticleInput } from './types.js';
+import { webUrl } from './url.js';
 
 /**
  * Bumped whenever parsing, chunking or lexical analysis changes how an unchanged article is
@@ -45,7 +46,7 @@ export function normalizeArticle(input: ArticleInput): NormalizedArticle {
     title: input.title.trim(),
     body: input.body,
     format: input.format,
-    url: input.url?.trim() || null,
+    url: webUrl(input.url),
     tags: [...new Set((input.tags ?? []).map((tag) => tag.trim()).filter(Boolean))].sort(),
     language: normalizeLanguage(input.language),
     product: input.product?.trim() || null,

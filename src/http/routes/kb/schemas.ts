@@ -10,7 +10,10 @@ export const articleInputSchema = z
     title: z.string().min(1).max(1000),
     body: z.string().max(1_000_000),
     format: z.enum(['markdown', 'html', 'text']).default('markdown'),
-    url: z.url().max(2000).nullish(),
+    url: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .max(2000)
+      .nullish(),
     tags: z.array(z.string().min(1).max(100)).max(100).default([]),
     language: z
       .string()

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import type { KbArticle } from '../../../db/schema/kb-articles.js';
+import { webUrl } from '../../../kb/url.js';
 import { Layout } from '../layout.js';
 
 /** A knowledge-base article split as retrieval sees it; citations link to #chunk-<id>. */
@@ -12,9 +13,9 @@ export const ArticlePage: FC<{
   <Layout title={article.title} user={user}>
     <article class="kb-article">
       <h1>{article.title}</h1>
-      {article.url ? (
+      {webUrl(article.url) ? (
         <p>
-          <a href={article.url} rel="noopener noreferrer">
+          <a href={webUrl(article.url) ?? undefined} rel="noopener noreferrer">
             {article.url}
           </a>
         </p>
