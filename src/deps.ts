@@ -22,6 +22,7 @@ import { generatorFromConfig, parseModelSpec } from './models/generator/config.j
 import type { Generator } from './models/generator/types.js';
 import { createObservability, type Observability } from './observability/prometheus.js';
 import { type ClassifierStore, createClassifierStore } from './pipeline/triage/classifier-store.js';
+import { type Backpressure, createBackpressure } from './queue/backpressure.js';
 
 /** Everything the app and the workers need, built once at boot and passed down explicitly. */
 export interface Deps {
@@ -36,6 +37,8 @@ export interface Deps {
   classifierStore: ClassifierStore;
   /** Prometheus registry and instruments (GET /metrics). */
   observability: Observability;
+  /** Overload signals: drafting pauses first, the generic webhook sheds last (started by the runtime). */
+  backpressure: Backpressure;
   /** Configured embedder first; search and indexing use it (the hashed one needs no download). */
   embedders: Embedder[];
   /** Query expansion for knowledge-base search (`KB_SYNONYMS`); null = off. */
@@ -84,6 +87,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis producer connection error'));
   const queues = createQueues(redis, config.QUEUE_PREFIX, log);
   const embedders = overrides.embedders ?? [await embedderFromConfig(config)];
+  const observability = createObservability(database.db, queues);
   const deps: Deps = {
     config,
     log,
@@ -94,7 +98,15 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     apiKeys: createApiKeyVerifier(database.db),
     embedders,
     thesaurus: thesaurusFor(config.KB_SYNONYMS),
-    observability: createObservability(database.db, queues),
+    observability,
+    backpressure: createBackpressure(
+      { db: database.db, queues, log, registry: observability.registry },
+      {
+        maxOutboxDepth: config.INTAKE_MAX_OUTBOX_DEPTH,
+        draftPauseBacklog: config.DRAFT_PAUSE_BACKLOG,
+        draftPauseLagMs: config.DRAFT_PAUSE_LAG_MS,
+      },
+    ),
     classifierStore: createClassifierStore(database.db, log, { embedder: embedders[0] }),
     models: {
       classifierLlm: generatorForRole(config, 'CLASSIFIER_LLM'),

@@ -52,6 +52,7 @@ export async function startRuntime(
     // Load configured models now so a bad model file fails at boot, not on the first ticket.
     await Promise.all([deps.models.classifierLlm?.load(), deps.models.draftLlm?.load()]);
   }
+  deps.backpressure.start();
   const workers = roles.worker ? startWorkers(deps) : undefined;
   if (roles.worker) {
     // Redis was checked at boot; a failure here is logged, not fatal (the next boot retries).
@@ -92,6 +93,7 @@ export async function startRuntime(
         // Order matters: stop accepting requests, let workers finish their jobs, flush the
         // outbox one last time, then close connections.
         if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+        deps.backpressure.stop();
         await workers?.close();
         await relay?.stop();
         await closeDeps(deps);

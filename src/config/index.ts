@@ -78,6 +78,14 @@ export const configSchema = z.object({
   MAX_ATTACHMENT_BYTES: bytes.default(10 * 1024 * 1024),
 
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
+  /**
+   * Back-pressure (src/queue/backpressure.ts): the generic webhook answers 429 past this many
+   * pending outbox rows (0 = never); drafting pauses while this many triage jobs wait or the event
+   * loop's p99 lag passes DRAFT_PAUSE_LAG_MS (0 = that signal off).
+   */
+  INTAKE_MAX_OUTBOX_DEPTH: z.coerce.number().int().min(0).default(50_000),
+  DRAFT_PAUSE_BACKLOG: z.coerce.number().int().min(0).default(500),
+  DRAFT_PAUSE_LAG_MS: z.coerce.number().int().min(0).default(250),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   RUN_MIGRATIONS: bool.default(true),
   /**

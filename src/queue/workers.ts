@@ -109,6 +109,14 @@ export function startWorkers(
     });
     return worker;
   });
+  // Under overload drafting stops taking jobs first (queue/backpressure.ts); running ones finish.
+  const draftWorker = workers.find((w) => w.name === 'draft');
+  if (draftWorker) {
+    deps.backpressure.onDraftPausedChange((paused) => {
+      if (paused) void draftWorker.pause(true);
+      else draftWorker.resume();
+    });
+  }
   return {
     workers,
     async close(graceMs = 10_000) {

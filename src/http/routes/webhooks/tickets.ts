@@ -28,6 +28,10 @@ const route = createRoute({
     body: { content: { 'application/json': { schema: genericTicketEventSchema } }, required: true },
   },
   responses: {
+    429: {
+      description:
+        'Rate limited, or over capacity (outbox past INTAKE_MAX_OUTBOX_DEPTH): retry after Retry-After',
+    },
     202: {
       description: 'Accepted',
       content: { 'application/json': { schema: intakeResultSchema } },
@@ -39,6 +43,9 @@ const route = createRoute({
   },
 });
 
+/** Back-pressure is sampled every second; a few seconds spread the senders' retries out. */
+const SHED_RETRY_AFTER_SECONDS = 5;
+
 export function genericTicketWebhook(deps: Deps) {
   const app = createRouter();
   app.use('/webhooks/tickets', requireApiKey(deps, 'integration'));
@@ -46,6 +53,14 @@ export function genericTicketWebhook(deps: Deps) {
   // the route is still registered for the OpenAPI document.
   app.openAPIRegistry.registerPath(route);
   app.post(route.path, async (c) => {
+    if (deps.backpressure.intakeShedding()) {
+      deps.backpressure.recordShed();
+      throw new AppError(
+        'rate_limited',
+        'Deskpilot is over capacity (its outbox is past INTAKE_MAX_OUTBOX_DEPTH); retry later',
+        { 'Retry-After': String(SHED_RETRY_AFTER_SECONDS) },
+      );
+    }
     requireMediaType(c, ['application/json']);
     const raw = await readRawBody(c, deps.config.MAX_JSON_BYTES);
     const parsed = genericTicketEventSchema.safeParse(parseJsonBody(raw));

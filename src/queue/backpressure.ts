@@ -1,0 +1,159 @@
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Db } from '../db/client.js';
+import { rowsOf } from '../db/rows.js';
+import type { Queues } from '../jobs/queues.js';
+
+/**
+ * Under overload the webhook path degrades last. Two levels, sampled once a second:
+ *
+ * 1. **Drafting pauses first** (this process's draft worker stops taking jobs) while triage is
+ *    behind (`DRAFT_PAUSE_BACKLOG` waiting triage jobs) or this process's event loop lags
+ *    (`DRAFT_PAUSE_LAG_MS`, p99 over the last second). Drafting is the most expensive step and
+ *    the only one that can wait without anything being lost: intake and triage keep their CPU.
+ *    It resumes below half of each threshold (hysteresis, so it does not flap).
+ * 2. **Intake sheds only past a configured outbox depth** (`INTAKE_MAX_OUTBOX_DEPTH` pending
+ *    outbox rows, 0 = never): the generic webhook answers 429 with Retry-After, which any
+ *    well-behaved sender retries. The outbox is the buffer that lets intake keep accepting while
+ *    Redis or the relay is behind; past the configured depth, refusing is safer than growing it
+ *    without bound. Zendesk and email providers are never refused this way (they deactivate
+ *    endpoints that fail), which is why only the generic webhook sheds.
+ *
+ * Both are exported as Prometheus gauges, with a counter of shed requests.
+ */
+export interface BackpressureSettings {
+  maxOutboxDepth: number;
+  draftPauseBacklog: number;
+  draftPauseLagMs: number;
+  /** Sampling period. */
+  intervalMs?: number;
+}
+
+export interface Backpressure {
+  /** The generic webhook should answer 429 now. */
+  intakeShedding(): boolean;
+  /** Drafting should not take new jobs in this process now. */
+  draftPaused(): boolean;
+  /** Called whenever `draftPaused()` flips. */
+  onDraftPausedChange(listener: (paused: boolean) => void): void;
+  /** Counts a refused request (for the shed counter). */
+  recordShed(): void;
+  /** One sampling pass (the timer calls it; tests call it directly). */
+  sample(): Promise<void>;
+  start(): void;
+  stop(): void;
+}
+
+export function createBackpressure(
+  deps: { db: Db; queues: Queues; log: Logger; registry: Registry },
+  settings: BackpressureSettings,
+): Backpressure {
+  let shedding = false;
+  let paused = false;
+  let timer: NodeJS.Timeout | undefined;
+  let lag: IntervalHistogram | undefined;
+  const listeners: ((paused: boolean) => void)[] = [];
+  const signals = { outboxPending: 0, triageWaiting: 0, lagP99Ms: 0 };
+
+  const active = new Gauge({
+    name: 'deskpilot_backpressure_active',
+    help: 'Back-pressure in effect in this process: draft_paused, intake_shedding (1 = on)',
+    labelNames: ['signal'] as const,
+    registers: [deps.registry],
+    collect() {
+      this.set({ signal: 'draft_paused' }, paused ? 1 : 0);
+      this.set({ signal: 'intake_shedding' }, shedding ? 1 : 0);
+    },
+  });
+  const inputs = new Gauge({
+    name: 'deskpilot_backpressure_input',
+    help: 'What back-pressure decides on, as last sampled: outbox_pending, triage_waiting, event_loop_lag_p99_ms',
+    labelNames: ['input'] as const,
+    registers: [deps.registry],
+    collect() {
+      this.set({ input: 'outbox_pending' }, signals.outboxPending);
+      this.set({ input: 'triage_waiting' }, signals.triageWaiting);
+      this.set({ input: 'event_loop_lag_p99_ms' }, signals.lagP99Ms);
+    },
+  });
+  const shed = new Counter({
+    name: 'deskpilot_intake_shed_total',
+    help: 'Generic-webhook requests answered 429 because the outbox was past INTAKE_MAX_OUTBOX_DEPTH',
+    registers: [deps.registry],
+  });
+  void active;
+  void inputs;
+
+  const setPaused = (next: boolean) => {
+    if (next === paused) return;
+    paused = next;
+    deps.log.warn(
+      { ...signals, paused },
+      paused ? 'drafting paused: overload' : 'drafting resumed',
+    );
+    for (const listener of listeners) listener(paused);
+  };
+
+  const sample = async () => {
+    if (settings.maxOutboxDepth > 0) {
+      // Counting stops one past the limit: the answer is bounded however large the backlog is.
+      const [row] = rowsOf<{ n: number }>(
+        await deps.db.execute(sql`select count(*)::int as n from (
+          select 1 from outbox where state = 'pending' limit ${settings.maxOutboxDepth + 1}) t`),
+      );
+      signals.outboxPending = row?.n ?? 0;
+      const wasShedding = shedding;
+      shedding = signals.outboxPending > settings.maxOutboxDepth;
+      if (shedding !== wasShedding) {
+        deps.log.warn(
+          { outboxPending: signals.outboxPending, limit: settings.maxOutboxDepth },
+          shedding ? 'intake shedding: outbox past its limit' : 'intake shedding stopped',
+        );
+      }
+    }
+    signals.triageWaiting = await deps.queues.triage.getWaitingCount().catch(() => 0);
+    if (lag) {
+      signals.lagP99Ms = Math.round(lag.percentile(99) / 1e6);
+      lag.reset();
+    }
+    const { draftPauseBacklog: backlog, draftPauseLagMs: lagMs } = settings;
+    const over =
+      (backlog > 0 && signals.triageWaiting > backlog) || (lagMs > 0 && signals.lagP99Ms > lagMs);
+    const under =
+      (backlog <= 0 || signals.triageWaiting <= backlog / 2) &&
+      (lagMs <= 0 || signals.lagP99Ms <= lagMs / 2);
+    if (over) setPaused(true);
+    else if (under) setPaused(false);
+  };
+
+  return {
+    intakeShedding: () => shedding,
+    draftPaused: () => paused,
+    onDraftPausedChange: (listener) => {
+      listeners.push(listener);
+    },
+    recordShed: () => shed.inc(),
+    sample,
+    start() {
+      if (timer) return;
+      lag = monitorEventLoopDelay({ resolution: 20 });
+      lag.enable();
+      timer = setInterval(() => {
+        sample().catch((err) =>
+          deps.log.debug(
+            { err: err instanceof Error ? err.message : err },
+            'back-pressure sample failed',
+          ),
+        );
+      }, settings.intervalMs ?? 1_000);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+      lag?.disable();
+    },
+  };
+}
