@@ -15,6 +15,7 @@ export async function citationsForChunks(db: Db, chunkIds: string[]): Promise<Ci
     .select({
       chunkId: kbChunks.id,
       articleId: kbChunks.articleId,
+      externalId: kbArticles.externalId,
       section: kbChunks.section,
       title: kbArticles.title,
       url: kbArticles.url,

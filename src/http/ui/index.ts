@@ -7,6 +7,7 @@ import { dashboardPages } from './dashboard-routes.js';
 import { inboxPages } from './inbox/index.js';
 import { queueBoardRoutes } from './queue-board.js';
 import { taxonomyPages } from './taxonomy-routes.js';
+import { ticketPages } from './tickets/index.js';
 
 /**
  * The web UI under /app: sign-in, the agent inbox and the manager dashboard, rendered on the
@@ -30,6 +31,7 @@ export function uiRoutes(deps: Deps) {
   app.route('/', assetRoutes());
   app.route('/', authPages(deps));
   app.route('/', inboxPages(deps));
+  app.route('/', ticketPages(deps));
   app.route('/', dashboardPages(deps));
   app.route('/', taxonomyPages(deps));
   // Bull Board sets its own headers (its page needs inline styles); /app's CSP does not reach it.

@@ -4,7 +4,7 @@ import type { SessionPrincipal } from '../../auth/users.js';
 export const Layout: FC<{
   title: string;
   user?: SessionPrincipal | null;
-  active?: 'inbox' | 'dashboard' | 'taxonomy';
+  active?: 'inbox' | 'tickets' | 'dashboard' | 'taxonomy';
   scripts?: string[];
   children?: Child;
 }> = ({ title, user, active, scripts = [], children }) => (
@@ -33,6 +33,9 @@ export const Layout: FC<{
           <nav aria-label="Main">
             <a href="/app" aria-current={active === 'inbox' ? 'page' : undefined}>
               Inbox
+            </a>
+            <a href="/app/tickets" aria-current={active === 'tickets' ? 'page' : undefined}>
+              Tickets
             </a>
             {user.role === 'manager' || user.role === 'admin' ? (
               <a href="/app/dashboard" aria-current={active === 'dashboard' ? 'page' : undefined}>

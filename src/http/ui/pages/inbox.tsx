@@ -240,7 +240,7 @@ const authorLabel: Record<Message['authorKind'], string> = {
   system: 'System',
 };
 
-const Conversation: FC<{ messages: Message[] }> = ({ messages }) => (
+export const Conversation: FC<{ messages: Message[] }> = ({ messages }) => (
   <section class="conversation" aria-label="Conversation">
     <h2>Conversation</h2>
     {messages.map((m) => (
@@ -269,7 +269,7 @@ const Conversation: FC<{ messages: Message[] }> = ({ messages }) => (
   </section>
 );
 
-const TriagePanel: FC<{ view: TicketView; csrf: string; back: string }> = ({
+export const TriagePanel: FC<{ view: TicketView; csrf: string; back: string }> = ({
   view,
   csrf,
   back,
@@ -389,7 +389,11 @@ const Sources: FC<{ draft: Draft; sources: CitedSource[] | undefined }> = ({ dra
   );
 };
 
-const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = ({ view, csrf, back }) => {
+export const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = ({
+  view,
+  csrf,
+  back,
+}) => {
   const d = view.draft;
   if (view.ticket.automated) {
     return (

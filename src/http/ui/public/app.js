@@ -60,6 +60,40 @@
     form.dataset.submitted = 'true';
   });
 
+  // ---- reply composer: insert a knowledge-base passage with its citation ----------------------
+  // The passage text goes in at the cursor followed by its source line, and its id joins the form
+  // so the sent reply records what it cites.
+  document.addEventListener('click', (e) => {
+    const button = e.target instanceof Element ? e.target.closest('.insert-passage') : null;
+    const reply = document.getElementById('reply-text');
+    const replyForm = document.getElementById('reply-form');
+    if (!button || !reply || !replyForm) return;
+    const block = `${button.dataset.text || ''}\n${button.dataset.cite || ''}`;
+    const start = reply.selectionStart ?? reply.value.length;
+    const end = reply.selectionEnd ?? start;
+    const before = reply.value.slice(0, start);
+    const gap = !before || before.endsWith('\n\n') ? '' : before.endsWith('\n') ? '\n' : '\n\n';
+    reply.value = `${before}${gap}${block}\n\n${reply.value.slice(end)}`;
+    const caret = before.length + gap.length + block.length + 2;
+    reply.setSelectionRange(caret, caret);
+    const chunkId = button.dataset.chunkId;
+    if (chunkId && !replyForm.querySelector(`input[name="citation"][value="${chunkId}"]`)) {
+      const input = document.createElement('input');
+      input.type = 'hidden';
+      input.name = 'citation';
+      input.value = chunkId;
+      replyForm.appendChild(input);
+      const list = document.getElementById('reply-citations');
+      if (list) {
+        const item = document.createElement('li');
+        item.textContent = button.dataset.cite || '';
+        list.appendChild(item);
+      }
+    }
+    reply.focus();
+    say('Passage inserted with its citation');
+  });
+
   // ---- keyboard shortcuts -------------------------------------------------------------------
   function go(delta) {
     const links = [...document.querySelectorAll('#queue .items a')];

@@ -1,0 +1,330 @@
+import type { FC } from 'hono/jsx';
+import type { SessionPrincipal } from '../../../auth/users.js';
+import type { Delivery, Draft } from '../../../db/schema/drafts.js';
+import type { Message } from '../../../db/schema/messages.js';
+import type { TicketEvent } from '../../../db/schema/ticket-events.js';
+import type { Ticket } from '../../../db/schema/tickets.js';
+import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
+import type { CitedSource } from '../../../kb/citations.js';
+import type { Passage } from '../../../kb/search.js';
+import { Layout } from '../layout.js';
+import { DraftPanel, TriagePanel } from './inbox.js';
+import { DraftStateBadge } from './tickets.js';
+
+export interface TicketPageProps {
+  user: SessionPrincipal;
+  ticket: Ticket;
+  messages: Message[];
+  triage: TicketTriage | null;
+  drafts: Draft[];
+  delivery: Delivery | null;
+  /** The current draft's citations checked against the knowledge base now. */
+  sources?: CitedSource[];
+  categories: TaxonomyCategory[];
+  events: TicketEvent[];
+  kb: { query: string; passages: Passage[] | null };
+  /** A fresh key per render of the composer: resubmitting the same form sends once. */
+  idempotencyKey: string;
+  notice?: { kind: 'ok' | 'error'; text: string } | null;
+}
+
+const time = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
+
+const authorLabel = (m: Message) =>
+  !m.public && m.direction === 'outbound'
+    ? 'Internal note'
+    : { customer: 'Customer', agent: 'Agent', ai: 'Deskpilot (auto-sent)', system: 'System' }[
+        m.authorKind
+      ];
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Every message, inbound and outbound, internal notes included, with its attachments. */
+const Thread: FC<{ messages: Message[] }> = ({ messages }) => (
+  <section class="conversation thread" aria-label="Conversation">
+    <h2>Conversation</h2>
+    {messages.length === 0 ? <p class="muted">No messages.</p> : null}
+    {messages.map((m) => {
+      const note = !m.public && m.direction === 'outbound';
+      return (
+        <article
+          class={`msg ${note ? 'note' : m.authorKind} ${m.direction}`}
+          aria-label={`${authorLabel(m)} message`}
+          data-message-id={m.id}
+        >
+          <header>
+            <strong>{authorLabel(m)}</strong> {m.authorName ?? m.authorEmail ?? ''}{' '}
+            <span class="muted">{m.direction === 'inbound' ? 'received' : 'sent'}</span>{' '}
+            <time datetime={(m.sentAt ?? m.createdAt).toISOString()}>
+              {time(m.sentAt ?? m.createdAt)}
+            </time>
+            {!m.public && !note ? <span class="badge">internal</span> : null}
+          </header>
+          <div class="body">{m.strippedText || m.bodyText}</div>
+          {m.strippedText && m.strippedText !== m.bodyText ? (
+            <details>
+              <summary>Show quoted text</summary>
+              <div class="body quoted">{m.bodyText}</div>
+            </details>
+          ) : null}
+          {m.attachments.length ? (
+            <ul class="attachments" aria-label="Attachments">
+              {m.attachments.map((a) => (
+                <li>
+                  {a.filename ?? 'unnamed file'}{' '}
+                  <span class="muted">
+                    {a.contentType}, {size(a.size)}
+                    {a.tooLarge ? ' — too large, not kept' : ''}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </article>
+      );
+    })}
+  </section>
+);
+
+/** Where a passage came from, as the customer will read it after the quoted text. */
+export function citationLine(p: Pick<Passage, 'title' | 'section' | 'url'>): string {
+  const where = p.section && p.section !== p.title ? `${p.title} › ${p.section}` : p.title;
+  return `(Source: ${where}${p.url ? ` — ${p.url}` : ''})`;
+}
+
+export const KbResults: FC<{ passages: Passage[] | null; query: string }> = ({
+  passages,
+  query,
+}) => (
+  <div id="kb-results" aria-live="polite">
+    {passages === null ? null : passages.length === 0 ? (
+      <p class="muted">Nothing found for “{query}”.</p>
+    ) : (
+      <ol class="kb-passages">
+        {passages.map((p) => (
+          <li class="kb-passage" data-chunk-id={p.chunkId}>
+            <a href={`/app/kb/${p.articleId}#chunk-${p.chunkId}`} target="_blank" rel="noopener">
+              {p.title}
+              {p.section && p.section !== p.title ? ` › ${p.section}` : ''}
+            </a>
+            <p class="passage-text">{p.text}</p>
+            <button
+              type="button"
+              class="insert-passage"
+              data-chunk-id={p.chunkId}
+              data-text={p.text}
+              data-cite={citationLine(p)}
+            >
+              Insert with citation
+            </button>
+          </li>
+        ))}
+      </ol>
+    )}
+  </div>
+);
+
+const Composer: FC<{ p: TicketPageProps }> = ({ p }) => {
+  const back = `/app/tickets/${p.ticket.id}`;
+  if (p.ticket.automated) {
+    return (
+      <section class="composer notice-box" aria-label="Reply">
+        <h2>Reply</h2>
+        <p role="note">
+          This is automated mail ({p.ticket.automatedReason ?? 'auto-reply'}). Deskpilot never
+          replies to automated senders.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section class="composer" aria-label="Write a reply">
+      <h2>Write a reply</h2>
+      <form method="post" action={`/app/tickets/${p.ticket.id}/replies`} id="reply-form">
+        <input type="hidden" name="_csrf" value={p.user.csrfToken} />
+        <input type="hidden" name="idempotencyKey" value={p.idempotencyKey} />
+        <input type="hidden" name="back" value={back} />
+        <label for="reply-text">
+          Your reply to {p.ticket.requesterName ?? p.ticket.requesterEmail ?? 'the customer'}
+        </label>
+        <textarea id="reply-text" name="text" rows={10} required maxlength={20000} />
+        <ul class="reply-citations" id="reply-citations" aria-label="Cited passages" />
+        <div class="actions">
+          <button type="submit" class="primary">
+            Send reply
+          </button>
+          <span class="muted">Sent by the same path as an approved draft, once.</span>
+        </div>
+      </form>
+      <details class="note-box">
+        <summary>Add an internal note</summary>
+        <form method="post" action={`/app/tickets/${p.ticket.id}/notes`}>
+          <input type="hidden" name="_csrf" value={p.user.csrfToken} />
+          <label for="note-text">Internal note (never sent to the customer)</label>
+          <textarea id="note-text" name="text" rows={4} required maxlength={20000} />
+          <div class="actions">
+            <button type="submit">Add note</button>
+          </div>
+        </form>
+      </details>
+      <section class="kb-panel" aria-label="Knowledge base">
+        <h3>Knowledge base</h3>
+        <form
+          method="get"
+          action={`/app/tickets/${p.ticket.id}`}
+          class="inline"
+          hx-get={`/app/tickets/${p.ticket.id}/kb`}
+          hx-target="#kb-results"
+          hx-swap="outerHTML"
+        >
+          <label for="kb-query" class="visually-hidden">
+            Search the knowledge base
+          </label>
+          <input
+            id="kb-query"
+            type="search"
+            name="kbq"
+            value={p.kb.query}
+            maxlength={500}
+            placeholder="Search the knowledge base"
+          />
+          <button type="submit">Search</button>
+        </form>
+        <KbResults passages={p.kb.passages} query={p.kb.query} />
+      </section>
+    </section>
+  );
+};
+
+const eventLabel: Partial<Record<TicketEvent['type'], string>> = {
+  created: 'Ticket received',
+  message_received: 'Customer wrote',
+  status_changed: 'Status changed',
+  triaged: 'Triaged',
+  triage_corrected: 'Category corrected',
+  drafted: 'Draft written',
+  approved: 'Draft approved',
+  edited: 'Draft edited and approved',
+  rejected: 'Draft rejected',
+  regenerated: 'Regeneration asked',
+  claimed: 'Draft claimed',
+  overdue: 'Reply overdue',
+  delivery_failed: 'Delivery failed',
+  delivery_retried: 'Delivery retried',
+  sent: 'Reply delivered',
+  solved: 'Solved',
+  reopened: 'Reopened',
+  replied: 'Reply written by hand',
+  note_added: 'Internal note added',
+};
+
+/** Short, id-free details of an event (its data holds ids, codes and short reasons only). */
+function eventDetail(e: TicketEvent): string {
+  const d = e.data as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of ['category', 'priority', 'team', 'version', 'reason', 'status', 'channel']) {
+    const v = d[key];
+    if (typeof v === 'string' || typeof v === 'number') parts.push(`${key} ${v}`);
+  }
+  if (d.auto === true) parts.push('automatically');
+  return parts.join(' · ');
+}
+
+const Timeline: FC<{ events: TicketEvent[] }> = ({ events }) => (
+  <section class="timeline" aria-label="Timeline">
+    <h2>Timeline</h2>
+    <ol>
+      {events.map((e) => (
+        <li data-event={e.type}>
+          <time datetime={e.createdAt.toISOString()}>{time(e.createdAt)}</time>{' '}
+          <strong>{eventLabel[e.type] ?? e.type.replace(/_/g, ' ')}</strong>{' '}
+          <span class="muted">
+            {e.actorId ? `by ${e.actorId}` : `(${e.actorKind})`}
+            {eventDetail(e) ? ` · ${eventDetail(e)}` : ''}
+          </span>
+        </li>
+      ))}
+    </ol>
+  </section>
+);
+
+const Versions: FC<{ drafts: Draft[] }> = ({ drafts }) =>
+  drafts.length === 0 ? null : (
+    <section class="versions" aria-label="Draft versions">
+      <h2>Versions</h2>
+      <ol>
+        {[...drafts].reverse().map((d) => (
+          <li>
+            <details>
+              <summary>
+                v{d.version} · {d.kind === 'manual' ? 'written by hand' : d.kind} ·{' '}
+                {d.status.replace('_', ' ')}
+                {d.decidedBy ? ` by ${d.decidedBy}` : ''} ·{' '}
+                <time datetime={d.createdAt.toISOString()}>{time(d.createdAt)}</time>
+              </summary>
+              <div class="body">{d.finalText ?? d.bodyText}</div>
+              {d.rejectReason ? <p class="muted">Rejected: {d.rejectReason}</p> : null}
+            </details>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+
+export const TicketPage: FC<TicketPageProps> = (p) => {
+  const back = `/app/tickets/${p.ticket.id}`;
+  const view = {
+    ticket: p.ticket,
+    messages: p.messages,
+    triage: p.triage,
+    draft: p.drafts.at(-1) ?? null,
+    delivery: p.delivery,
+    categories: p.categories,
+    sources: p.sources,
+  };
+  return (
+    <Layout title={p.ticket.subject || 'Ticket'} user={p.user} active="tickets">
+      <div class="ticket-page" data-ticket-id={p.ticket.id}>
+        <header class="ticket-head">
+          <p class="crumbs">
+            <a href="/app/tickets">Tickets</a>
+          </p>
+          <h1>{p.ticket.subject || '(no subject)'}</h1>
+          <p class="muted">
+            {p.ticket.requesterName ?? ''}{' '}
+            {p.ticket.requesterEmail ? `<${p.ticket.requesterEmail}>` : ''} · {p.ticket.channel}
+            {p.ticket.externalId ? ` #${p.ticket.externalId}` : ''} · {p.ticket.status} ·{' '}
+            <DraftStateBadge state={p.ticket.draftState} />
+          </p>
+          {p.notice ? (
+            <p
+              class={p.notice.kind === 'ok' ? 'ok-box' : 'error-box'}
+              role={p.notice.kind === 'ok' ? 'status' : 'alert'}
+              data-testid="notice"
+            >
+              {p.notice.text}
+            </p>
+          ) : null}
+        </header>
+        <div class="ticket-columns">
+          <div class="ticket-main">
+            <Thread messages={p.messages} />
+            <Composer p={p} />
+          </div>
+          <aside class="ticket-side">
+            <TriagePanel view={view} csrf={p.user.csrfToken} back={back} />
+            {view.draft && view.draft.kind !== 'manual' ? (
+              <DraftPanel view={view} csrf={p.user.csrfToken} back={back} />
+            ) : null}
+            <Versions drafts={p.drafts} />
+            <Timeline events={p.events} />
+          </aside>
+        </div>
+      </div>
+    </Layout>
+  );
+};

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import {
+  type BuiltInView,
+  builtInViews,
+  listSavedViews,
+  listTickets,
+} from '../../../db/queries/ticket-list.js';
+import type { Deps } from '../../../deps.js';
+import { AppError } from '../../errors.js';
+import {
+  encodeTicketCursor,
+  resolveTicketFilters,
+  scopedQuery,
+  ticketListQuerySchema,
+} from '../../ticket-filters.js';
+import { notices } from '../inbox/shared.js';
+import { TicketListPage } from '../pages/tickets.js';
+import { type TicketsApp, ticketNotices } from './shared.js';
+
+const allNotices = { ...notices, ...ticketNotices } as Record<
+  string,
+  { kind: 'ok' | 'error'; text: string }
+>;
+
+/** GET /app/tickets: every ticket the agent may see, filtered, searched, paged; saved views. */
+export function registerTicketListPage(app: TicketsApp, deps: Deps) {
+  app.get('/app/tickets', async (c) => {
+    const raw = c.req.query();
+    // Empty form fields mean "any"; an unusable value is dropped rather than failing the page.
+    const given = Object.fromEntries(
+      Object.entries(raw).filter(([k, v]) => v !== '' && k !== 'notice'),
+    );
+    const parsed = ticketListQuerySchema.safeParse(given);
+    const query = parsed.success ? parsed.data : ticketListQuerySchema.parse({});
+    const user = c.get('user');
+    const { limit, cursor, ...filterQuery } = query;
+    let resolved: Awaited<ReturnType<typeof resolveTicketFilters>>;
+    let rows: Awaited<ReturnType<typeof listTickets>> = [];
+    let notice = raw.notice ? (allNotices[raw.notice] ?? null) : null;
+    if (!parsed.success) notice = notices.invalid;
+    try {
+      resolved = await resolveTicketFilters(deps.db, user, filterQuery);
+      rows = await listTickets(deps.db, scopedQuery(user, resolved.filters, { limit, cursor }));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      resolved = { filters: {}, savedViewName: null };
+      notice = notices.invalid;
+    }
+    const last = rows.at(-1);
+    const view = resolved.filters.view;
+    const title =
+      resolved.savedViewName ??
+      (view ? builtInViews[view as BuiltInView].label : resolved.filters.q ? 'Search' : 'Tickets');
+    return c.html(
+      <TicketListPage
+        user={user}
+        query={z.record(z.string(), z.string()).parse(given)}
+        filters={resolved.filters}
+        viewTitle={title}
+        rows={rows}
+        nextCursor={last && rows.length === limit ? encodeTicketCursor(last) : null}
+        savedViews={await listSavedViews(deps.db, user.id)}
+        notice={notice}
+        now={deps.now()}
+      />,
+    );
+  });
+}

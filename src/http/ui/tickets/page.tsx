@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { canAccessTicket } from '../../../auth/team-scope.js';
+import { getDeliveryForDraft, listDraftsForTicket } from '../../../db/queries/drafts.js';
+import { getTicket, listMessages, listTicketEvents } from '../../../db/queries/tickets.js';
+import { getTriage, listCategories } from '../../../db/queries/triage.js';
+import type { Deps } from '../../../deps.js';
+import { describeCitations } from '../../../kb/citations.js';
+import { searchKnowledgeBase } from '../../../kb/search.js';
+import { notices, uuidParam } from '../inbox/shared.js';
+import { Message } from '../layout.js';
+import { KbResults, TicketPage } from '../pages/ticket.js';
+import { type TicketsApp, ticketNotices } from './shared.js';
+
+const allNotices = { ...notices, ...ticketNotices } as Record<
+  string,
+  { kind: 'ok' | 'error'; text: string }
+>;
+
+type KbDeps = Pick<Deps, 'db' | 'embedders' | 'thesaurus'>;
+
+/** Knowledge-base passages for the composer's search panel (null: nothing asked yet). */
+export async function kbPassages(deps: KbDeps, query: string | undefined) {
+  const q = (query ?? '').trim().slice(0, 500);
+  if (!q) return null;
+  const result = await searchKnowledgeBase(
+    deps.db,
+    { query: q, limit: 5 },
+    { embedders: deps.embedders, synonyms: deps.thesaurus },
+  );
+  return result.passages;
+}
+
+/**
+ * GET /app/tickets/:id — the ticket page: the conversation, the reply composer with its KB panel,
+ * triage with correction, the current draft and its versions, the timeline. Alert emails link
+ * here. Another team's ticket looks exactly like a missing one (404).
+ */
+export function registerTicketPage(app: TicketsApp, deps: Deps) {
+  app.get('/app/tickets/:id', async (c) => {
+    const user = c.get('user');
+    const id = uuidParam.safeParse(c.req.param('id'));
+    const ticket =
+      id.success && (await canAccessTicket(deps.db, user, id.data))
+        ? await getTicket(deps.db, id.data)
+        : null;
+    if (!ticket) {
+      return c.html(
+        <Message title="Ticket not found" user={user}>
+          <p>
+            That ticket does not exist or is not in your team's queue.{' '}
+            <a href="/app/tickets">All tickets</a>
+          </p>
+        </Message>,
+        404,
+      );
+    }
+    const kbq = c.req.query('kbq');
+    const [messages, triage, drafts, categories, events, passages] = await Promise.all([
+      listMessages(deps.db, ticket.id),
+      getTriage(deps.db, ticket.id),
+      listDraftsForTicket(deps.db, ticket.id),
+      listCategories(deps.db, { activeOnly: true }),
+      listTicketEvents(deps.db, ticket.id),
+      kbPassages(deps, kbq),
+    ]);
+    const latest = drafts.at(-1);
+    const [delivery, sources] = await Promise.all([
+      latest ? getDeliveryForDraft(deps.db, latest.id) : null,
+      latest ? describeCitations(deps.db, latest.citations) : undefined,
+    ]);
+    const notice = c.req.query('notice');
+    return c.html(
+      <TicketPage
+        user={user}
+        ticket={ticket}
+        messages={messages}
+        triage={triage}
+        drafts={drafts}
+        delivery={delivery}
+        sources={sources}
+        categories={categories}
+        events={events}
+        kb={{ query: kbq ?? ticket.subject, passages }}
+        idempotencyKey={randomUUID()}
+        notice={notice ? (allNotices[notice] ?? null) : null}
+      />,
+    );
+  });
+
+  /** The KB panel's results alone, for htmx. */
+  app.get('/app/tickets/:id/kb', async (c) => {
+    const id = uuidParam.safeParse(c.req.param('id'));
+    if (!id.success || !(await canAccessTicket(deps.db, c.get('user'), id.data))) {
+      return c.text('Not found', 404);
+    }
+    const kbq = c.req.query('kbq') ?? '';
+    return c.html(<KbResults passages={(await kbPassages(deps, kbq)) ?? []} query={kbq} />);
+  });
+}

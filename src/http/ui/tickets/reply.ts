@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { canAccessTicket } from '../../../auth/team-scope.js';
+import { citationsForChunks } from '../../../db/queries/ticket-page.js';
+import type { Deps } from '../../../deps.js';
+import { addInternalNote, sendManualReply } from '../../../pipeline/reply/manual.js';
+import { form, uuidParam, withParams } from '../inbox/shared.js';
+import type { TicketsApp } from './shared.js';
+
+const replyForm = z.object({
+  text: z
+    .string()
+    .transform((t) => t.replace(/\r\n?/g, '\n').trim())
+    .pipe(z.string().min(1).max(20_000)),
+  idempotencyKey: z.uuid(),
+  citation: z
+    .union([z.uuid(), z.array(z.uuid()).max(20)])
+    .optional()
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
+});
+const noteForm = z.object({
+  text: z
+    .string()
+    .transform((t) => t.replace(/\r\n?/g, '\n').trim())
+    .pipe(z.string().min(1).max(20_000)),
+});
+
+/**
+ * POST /app/tickets/:id/replies — the composer: `sendManualReply`, the API's function (same
+ * idempotency, same delivery path). The form carries a key minted when the page was rendered, so
+ * a resubmitted form (back button, double submit) sends once.
+ */
+export function registerReplyForm(app: TicketsApp, deps: Deps) {
+  app.post('/app/tickets/:id/replies', async (c) => {
+    const body = await c.req.parseBody({ all: true });
+    const id = uuidParam.safeParse(c.req.param('id'));
+    if (!id.success) return c.redirect('/app/tickets?notice=missing', 303);
+    const page = `/app/tickets/${id.data}`;
+    const input = replyForm.safeParse(body);
+    if (!input.success) return c.redirect(withParams(page, { notice: 'invalid' }), 303);
+    const user = c.get('user');
+    if (!(await canAccessTicket(deps.db, user, id.data))) {
+      return c.redirect('/app/tickets?notice=no_ticket', 303);
+    }
+    const result = await sendManualReply(deps, {
+      ticketId: id.data,
+      actorId: user.email,
+      text: input.data.text,
+      idempotencyKey: input.data.idempotencyKey,
+      citations: await citationsForChunks(deps.db, input.data.citation),
+    });
+    if (!result.ok) {
+      const notice =
+        result.reason === 'not_found'
+          ? 'no_ticket'
+          : result.reason === 'automated'
+            ? 'automated'
+            : 'reused';
+      return c.redirect(withParams(page, { notice }), 303);
+    }
+    if (!result.replayed) {
+      deps.notifyOutbox();
+      await deps.live.publish({
+        type: 'draft.decided',
+        draftId: result.draft.id,
+        ticketId: id.data,
+        status: 'approved',
+      });
+    }
+    return c.redirect(withParams(page, { notice: 'replied' }), 303);
+  });
+
+  /** POST /app/tickets/:id/notes — an internal note (never sent). */
+  app.post('/app/tickets/:id/notes', async (c) => {
+    const body = await form(c);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    if (!id.success) return c.redirect('/app/tickets?notice=missing', 303);
+    const page = `/app/tickets/${id.data}`;
+    const input = noteForm.safeParse(body);
+    if (!input.success) return c.redirect(withParams(page, { notice: 'invalid' }), 303);
+    const user = c.get('user');
+    if (!(await canAccessTicket(deps.db, user, id.data))) {
+      return c.redirect('/app/tickets?notice=no_ticket', 303);
+    }
+    const result = await addInternalNote(deps, {
+      ticketId: id.data,
+      actorId: user.email,
+      actorEmail: user.email,
+      text: input.data.text,
+    });
+    return c.redirect(withParams(page, { notice: result.ok ? 'noted' : 'no_ticket' }), 303);
+  });
+}

@@ -1,0 +1,21 @@
+import type { Hono } from 'hono';
+import type { UiEnv } from '../session.js';
+
+/** The router every ticket page and form registers itself on. */
+export type TicketsApp = Hono<UiEnv>;
+
+/** Outcome messages of the ticket pages, by code (redirects carry codes, never request text). */
+export const ticketNotices = {
+  replied: { kind: 'ok', text: 'Reply sent — it is being delivered.' },
+  noted: { kind: 'ok', text: 'Internal note added.' },
+  view_saved: { kind: 'ok', text: 'View saved.' },
+  view_deleted: { kind: 'ok', text: 'View deleted.' },
+  automated: {
+    kind: 'error',
+    text: 'This ticket is automated mail: nothing is ever sent to it.',
+  },
+  reused: {
+    kind: 'error',
+    text: 'This form was already used to send a different reply; nothing more was sent.',
+  },
+} as const;
