@@ -313,3 +313,40 @@ export async function dashboardCsv(
       };
   }
 }
+
+/**
+ * Drill-down: the ticket list (/app/tickets) filtered to what a chart point or table row counts —
+ * its days (calendar days in TIME_ZONE, `to` inclusive, like the dashboard) and the dashboard's
+ * slices the list filters by (its parameter names: channel, category, team, priority).
+ */
+export function ticketListHref(
+  params: Pick<DashboardParams, 'from' | 'to' | 'slices'>,
+  overrides: { from?: string; to?: string; category?: string; draftState?: string } = {},
+): string {
+  const search = new URLSearchParams({
+    from: overrides.from ?? params.from,
+    to: overrides.to ?? params.to,
+  });
+  for (const dim of ['channel', 'category', 'team', 'priority'] as const) {
+    const value =
+      dim === 'category' ? (overrides.category ?? params.slices[dim]) : params.slices[dim];
+    if (value && value !== '(none)') search.set(dim, value);
+  }
+  if (overrides.draftState) search.set('draftState', overrides.draftState);
+  return `/app/tickets?${search.toString()}`;
+}
+
+/** The calendar days a period key covers, clipped to the chosen range. */
+export function periodDays(
+  key: string,
+  params: Pick<DashboardParams, 'from' | 'to' | 'period'>,
+): { from: string; to: string } {
+  const end = params.period === 'week' ? addDays(key, 6) : key;
+  return { from: key < params.from ? params.from : key, to: end > params.to ? params.to : end };
+}
+
+/** What every chart and table states about its numbers: the basis and the time zone. */
+export function scopeNote(data: Pick<DashboardData, 'params' | 'timeZone'>): string {
+  const by = data.params.basis === 'solved' ? 'solved' : 'created';
+  return `tickets ${by} in the period · days in ${data.timeZone}`;
+}

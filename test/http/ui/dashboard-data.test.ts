@@ -93,7 +93,7 @@ describe('periods', () => {
 
 describe('formatting and chart text', () => {
   it('formats durations and rates', () => {
-    expect(formatHours(null)).toBe('—');
+    expect(formatHours(null)).toBe('no data yet');
     expect(formatHours(0.25)).toBe('15 min');
     expect(formatHours(5.04)).toBe('5.0 h');
     expect(formatHours(72)).toBe('3.0 d');
@@ -109,8 +109,8 @@ describe('formatting and chart text', () => {
     const [volume, , resolution] = chartSpecs(points);
     const labels = points.map((p) => p.key);
     expect(chartSummary(volume!, labels, 'day')).toBe(
-      'Ticket volume per day, 2026-03-01 to 2026-03-03. Created: 8 in total, most on 2026-03-02 (5). ' +
-        'Solved: 6 in total, most on 2026-03-02 (5). The values are in the data table below the chart.',
+      'Ticket volume per day, 2026-03-01 to 2026-03-03. Tickets: 8 in total, most on 2026-03-02 (5). ' +
+        'Of those, solved: 6 in total, most on 2026-03-02 (5). The values are in the data table below the chart.',
     );
     expect(resolution!.datasets[0]!.data).toEqual([33.3, 100, null]);
     expect(chartSummary(resolution!, labels, 'day')).toContain(

@@ -57,6 +57,9 @@ const teams: Record<(typeof categories)[number], string> = {
   account: 'accounts',
 };
 const reasons = ['Wrong answer', 'Missing information', 'Wrong tone', 'Policy or legal concern'];
+/** Some rejections carry the agent's free-text note after the code, as the inbox stores it. */
+const withNote = (reason: string) =>
+  reason === 'Wrong tone' ? `${reason}: too formal for a returning customer` : reason;
 
 function generateHistory(count: number): { history: History; language: string }[] {
   const rand = random(20261005);
@@ -90,7 +93,7 @@ function generateHistory(count: number): { history: History; language: string }[
       const rejected = outcome > 0.7;
       const edited = !rejected && rand() < 0.4;
       h.drafts = rejected
-        ? [{ status: 'rejected', reason: pick(reasons) }]
+        ? [{ status: 'rejected', reason: withNote(pick(reasons)) }]
         : [{ status: 'sent', editDistance: edited ? 1 + Math.floor(rand() * 15) : 0, words: 60 }];
       h.replies = [[at(created, firstReply), 'agent']];
       h.events = [];
@@ -177,7 +180,7 @@ async function newPage() {
 
 async function openDashboard(page: Page, search: string) {
   await page.goto(`${server.url}/app/dashboard?${search}`);
-  await page.locator('body[data-charts-ready="6"]').waitFor();
+  await page.locator('body[data-charts-ready="7"]').waitFor();
   // Wait out the short draw animation: every canvas has paint.
   await page.waitForFunction(
     `[...document.querySelectorAll('canvas[data-chart]')].every((c) => {
@@ -224,7 +227,7 @@ describe('manager dashboard', () => {
     expect(summary.draftsRejected).toBeGreaterThan(0);
     expect(summary.classifierAccuracy).toBeLessThan(1);
     expect(await kpiTexts(page)).toEqual(expectedTexts(summary));
-    expect(Object.values(await kpiTexts(page))).not.toContain('—');
+    expect(Object.values(await kpiTexts(page))).not.toContain('no data yet');
 
     const charts = await page.evaluate<ChartProbe[]>(probeCharts);
     expect(charts.map((c) => c.id)).toEqual([
@@ -234,11 +237,16 @@ describe('manager dashboard', () => {
       'drafts',
       'automation',
       'sla',
+      'rejections',
     ]);
     for (const chart of charts) {
       expect(chart.hasChart, chart.id).toBe(true);
-      expect(chart.labels, chart.id).toBe(28);
+      // Per day, except the rejection reasons: one bar per fixed reason code.
+      expect(chart.labels, chart.id).toBe(chart.id === 'rejections' ? 6 : 28);
       for (const points of chart.points) expect(points, chart.id).toBeGreaterThan(0);
+      const caption = await page.locator(`#chart-${chart.id}-title`).textContent();
+      // Every chart says which tickets it counts and in which time zone.
+      expect(caption, chart.id).toContain(`days in ${TZ}`);
       // Axes, labels and data: well beyond a blank canvas.
       expect(chart.painted / chart.total, chart.id).toBeGreaterThan(0.01);
     }
@@ -246,7 +254,7 @@ describe('manager dashboard', () => {
     const volume = page.getByRole('img', {
       name: /^Ticket volume per day, 2026-10-05 to 2026-11-01/,
     });
-    expect(await volume.getAttribute('aria-label')).toContain('Created: 90 in total');
+    expect(await volume.getAttribute('aria-label')).toContain('Tickets: 90 in total');
     await page.getByText('Data table').first().click();
     expect(await page.locator('figure').first().locator('tbody tr').count()).toBe(28);
 
@@ -255,11 +263,26 @@ describe('manager dashboard', () => {
     expect(await page.getByTestId('confusion-table').locator('tbody tr').count()).toBeGreaterThan(
       0,
     );
-    expect(await page.getByTestId('rejection-table').locator('tbody tr').count()).toBeGreaterThan(
-      0,
+    expect(await page.getByTestId('classifier-table').locator('tbody tr').count()).toBe(4);
+    expect(await page.getByTestId('rejection-comments').textContent()).toContain(
+      'Wrong tone: too formal for a returning customer',
     );
+    expect(await page.getByTestId('time-zone-rule').textContent()).toContain(TZ);
     expect(await violations()).toEqual([]);
     await screenshot(page, 'dashboard');
+
+    // Drill-down: a click on a day's bar opens the ticket list filtered to that day.
+    const target = await page.evaluate<{ x: number; y: number }>(`(() => {
+      const canvas = document.getElementById('chart-volume');
+      const bar = window.Chart.getChart(canvas).getDatasetMeta(0).data[3];
+      const box = canvas.getBoundingClientRect();
+      return { x: box.left + bar.x, y: box.top + (bar.y + bar.base) / 2 };
+    })()`);
+    await page.mouse.click(target.x, target.y);
+    await page.waitForURL(/\/app\/tickets\?/);
+    const url = new URL(page.url());
+    expect(url.searchParams.get('from')).toBe('2026-10-08');
+    expect(url.searchParams.get('to')).toBe('2026-10-08');
     await page.close();
   });
 
@@ -269,11 +292,11 @@ describe('manager dashboard', () => {
     await openDashboard(page, `from=${range.from}&to=${range.to}&period=day`);
     const before = await kpiTexts(page);
 
-    await page.getByLabel('Channel').selectOption('chat');
-    await page.getByLabel('Period').selectOption('week');
+    await page.locator('select[name=channel]').selectOption('chat');
+    await page.locator('select[name=period]').selectOption('week');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/channel=chat/);
-    await page.locator('body[data-charts-ready="6"]').waitFor();
+    await page.locator('body[data-charts-ready="7"]').waitFor();
 
     const params = paramsFor({ period: 'week', slices: { channel: 'chat' } });
     const summary = await expectedSummary(params);
@@ -282,13 +305,15 @@ describe('manager dashboard', () => {
     const after = await kpiTexts(page);
     expect(after).toEqual(expectedTexts(summary));
     expect(after.tickets).not.toBe(before.tickets);
-    expect(await page.getByLabel('Channel').inputValue()).toBe('chat');
+    expect(await page.locator('select[name=channel]').inputValue()).toBe('chat');
 
     // Weekly buckets now: Mondays of the four weeks.
     const charts = await page.evaluate<ChartProbe[]>(probeCharts);
     const weeks = periodKeys(range.from, range.to, 'week');
     expect(weeks).toEqual(['2026-10-05', '2026-10-12', '2026-10-19', '2026-10-26']);
-    for (const chart of charts) expect(chart.labels, chart.id).toBe(weeks.length);
+    for (const chart of charts) {
+      expect(chart.labels, chart.id).toBe(chart.id === 'rejections' ? 6 : weeks.length);
+    }
     const volume = charts.find((c) => c.id === 'volume')!;
     expect(volume.points[0]).toBe(4);
 

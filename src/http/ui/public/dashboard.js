@@ -23,13 +23,18 @@
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = '#4d5560';
 
+  let drawn = 0;
   for (const spec of charts) {
     const canvas = document.getElementById(`chart-${spec.id}`);
     if (!canvas) continue;
+    drawn += 1;
+    const own = spec.labels || labels;
+    // Drill-down: a click on a point opens the ticket list filtered to it.
+    const links = spec.links || [];
     new Chart(canvas, {
       type: spec.kind,
       data: {
-        labels,
+        labels: own,
         datasets: spec.datasets.map((d, i) => ({
           label: d.label,
           data: d.data,
@@ -38,7 +43,7 @@
           borderWidth: 2,
           // A period without tickets has no rate (null): join the line across it.
           spanGaps: true,
-          pointRadius: labels.length > 60 ? 0 : 3,
+          pointRadius: own.length > 60 ? 0 : 3,
         })),
       },
       options: {
@@ -46,6 +51,10 @@
         maintainAspectRatio: false,
         animation: reduceMotion ? false : { duration: 250 },
         interaction: { mode: 'index', intersect: false },
+        onClick: (_event, elements) => {
+          const href = elements.length ? links[elements[0].index] : null;
+          if (href) window.location.assign(href);
+        },
         scales: {
           y: {
             beginAtZero: true,
@@ -66,5 +75,5 @@
       },
     });
   }
-  document.body.setAttribute('data-charts-ready', String(charts.length));
+  document.body.setAttribute('data-charts-ready', String(drawn));
 })();
