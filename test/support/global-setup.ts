@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { createDatabase } from '../../src/db/client.js';
+import { ensureLocalRedis } from '../../src/jobs/local-redis.js';
 
 /**
  * Unique per run, so two runs against one server (two checkouts, CI beside a developer) never
@@ -15,9 +19,10 @@ const TEMPLATE_DB = `deskpilot_tpl_${Math.floor(Date.now() / 1000)}_${randomByte
  * Without it, each file migrates its own in-memory PGlite.
  */
 export default async function setup(project: TestProject) {
+  const stopRedis = await redisForTests();
   const url = process.env.TEST_DATABASE_URL;
   project.provide('templateDatabaseUrl', null);
-  if (!url) return;
+  if (!url) return stopRedis;
   await dropStaleTemplates(url);
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -35,12 +40,37 @@ export default async function setup(project: TestProject) {
   }
   project.provide('templateDatabaseUrl', templateUrl);
   return async () => {
+    await stopRedis();
     const drop = postgres(url, { max: 1, onnotice: () => {} });
     try {
       await drop.unsafe(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
     } finally {
       await drop.end();
     }
+  };
+}
+
+/**
+ * `npm test` on a machine without a running Redis: like `npm start`, run a private redis-server
+ * (when installed) for this run and point the test files at it (they read TEST_REDIS_URL; worker
+ * processes start after this and inherit it). With neither, stop with the install commands.
+ */
+async function redisForTests(): Promise<() => Promise<void>> {
+  if (process.env.TEST_REDIS_URL) return async () => {};
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'deskpilot-test-redis-'));
+  const local = await ensureLocalRedis({
+    env: { ...process.env, REDIS_URL: '' },
+    dataDir,
+    log: (message) => console.error(message),
+  });
+  if (!local) {
+    rmSync(dataDir, { recursive: true, force: true });
+    return async () => {};
+  }
+  process.env.TEST_REDIS_URL = local.url;
+  return async () => {
+    await local.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   };
 }
 
