@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Two stages: the first installs everything and compiles src/ to dist/, the second carries only
+# the compiled code and production dependencies and runs as the unprivileged `node` user.
+
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY patches ./patches
+# postinstall applies patches/ (patch-package); no other install script runs a download.
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY migrations ./migrations
+COPY prompts ./prompts
+# Models are mounted here (docker-compose.yml: the `models` volume, filled by `cli models pull`).
+RUN mkdir -p /app/models && chown node:node /app/models
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=5 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test?: string[]; disable?: boolean };
+  volumes?: string[];
+  profiles?: string[];
+  restart?: string;
+}
+
+// `merge: true` resolves `<<:` the way Docker Compose does.
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+  'x-env': Record<string, string>;
+};
+const { services } = compose;
+const dockerfile = readFileSync('Dockerfile', 'utf8');
+
+function hasDocker(): boolean {
+  try {
+    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('docker-compose.yml', () => {
+  it('every Deskpilot service extends the one shared environment (none replaces it)', () => {
+    const shared = compose['x-env'];
+    expect(shared).toMatchObject({
+      DATABASE_URL: expect.any(String),
+      REDIS_URL: expect.any(String),
+    });
+    for (const name of ['migrate', 'api', 'worker', 'models']) {
+      expect(services[name]!.environment, name).toMatchObject(shared);
+    }
+    expect(services.api!.environment!.PORT).toBe('3000');
+  });
+
+  it('a one-shot migrate service runs first; api and workers wait for it to complete', () => {
+    expect(services.migrate!.command).toEqual(['node', 'dist/cli/index.js', 'db', 'migrate']);
+    expect(services.migrate!.restart).toBe('no');
+    for (const name of ['api', 'worker']) {
+      expect(services[name]!.depends_on).toMatchObject({
+        migrate: { condition: 'service_completed_successfully' },
+        postgres: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+      });
+      expect(services[name]!.environment!.RUN_MIGRATIONS).toBe('false');
+    }
+  });
+
+  it('health checks on postgres, redis and the api; Redis keeps its jobs', () => {
+    expect(services.postgres!.healthcheck!.test!.join(' ')).toContain('pg_isready');
+    expect(services.redis!.healthcheck!.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    expect(services.api!.healthcheck!.test!.join(' ')).toContain('/readyz');
+    expect(services.redis!.command).toEqual(
+      expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']),
+    );
+  });
+
+  it('runs the compiled build, and a one-shot service fills the models volume the workers read', () => {
+    expect(services.api!.command!.slice(0, 2)).toEqual(['node', 'dist/main.js']);
+    expect(services.worker!.command).toEqual(['node', 'dist/worker.js']);
+    expect(services.models!.command).toEqual(
+      expect.arrayContaining(['dist/cli/index.js', 'models', 'pull', '--dir', '/app/models']),
+    );
+    expect(services.models!.volumes).toEqual(['models:/app/models']);
+    expect(services.worker!.volumes).toEqual(['models:/app/models:ro']);
+    expect(compose.volumes).toHaveProperty('models');
+  });
+
+  it.runIf(hasDocker())('docker compose config accepts it', () => {
+    execFileSync('docker', ['compose', 'config', '--quiet'], { stdio: 'pipe' });
+  });
+});
+
+describe('Dockerfile', () => {
+  it('two stages on Node 22: build compiles, the final stage runs dist/ as a non-root user', () => {
+    const froms = dockerfile.match(/^FROM .+$/gm) ?? [];
+    expect(froms).toHaveLength(2);
+    for (const from of froms) expect(from).toMatch(/^FROM node:22-/);
+    const [build, final] = dockerfile.split(/^FROM /m).slice(1);
+    expect(build).toContain('RUN npm run build');
+    expect(final).toContain('COPY --from=build /app/dist ./dist');
+    expect(final).toMatch(/^USER node$/m);
+    expect(final).toContain('CMD ["node", "dist/main.js"]');
+    expect(final).toContain('HEALTHCHECK');
+    // The Node version the image runs is the one .nvmrc names.
+    expect(froms[0]).toContain(`node:${readFileSync('.nvmrc', 'utf8').trim()}-`);
+  });
+
+  it('.dockerignore keeps node_modules, data, builds and secrets out of the build context', () => {
+    const ignored = readFileSync('.dockerignore', 'utf8').split('\n');
+    for (const entry of ['node_modules', 'data', 'dist', '.git', '.env', 'models']) {
+      expect(ignored).toContain(entry);
+    }
+  });
+});
