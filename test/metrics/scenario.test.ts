@@ -22,6 +22,7 @@ import { approveDraft, rejectDraft } from '../../src/pipeline/review/actions.js'
 import { draftDueAt } from '../../src/pipeline/review/sla.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { testConfig } from '../support/deps.js';
+import { agentActor } from '../support/drafts.js';
 
 /*
  * One month of tickets written through the real intake (generic webhook events with their own
@@ -173,13 +174,13 @@ beforeAll(async () => {
   await setStatus('D', 'solved', '2026-03-05T12:00:00Z');
 
   await open('E', '2026-03-06T09:00:00Z', { category: 'billing' });
-  const e = await approveDraft(deps, { draftId: await draft('E'), actorId: 'agent-1' });
+  const e = await approveDraft(deps, { draftId: await draft('E'), actor: agentActor('agent-1') });
   expect(e.ok && e.draft.status).toBe('approved');
 
   await open('F', '2026-03-09T08:00:00Z', { category: 'billing', corrected: 'shipping' });
   const f = await approveDraft(deps, {
     draftId: await draft('F'),
-    actorId: 'agent-1',
+    actor: agentActor('agent-1'),
     finalText: 'one two three four five six seven eight NINE TEN',
   });
   expect(f.ok && f.draft.editDistance).toBe(2);
@@ -187,8 +188,13 @@ beforeAll(async () => {
   await open('G', '2026-03-09T12:00:00Z', { category: 'returns' });
   const g1 = await draft('G');
   expect(
-    (await rejectDraft(deps, { draftId: g1, actorId: 'agent-1', reason: 'Wrong tone: too formal' }))
-      .ok,
+    (
+      await rejectDraft(deps, {
+        draftId: g1,
+        actor: agentActor('agent-1'),
+        reason: 'Wrong tone: too formal',
+      })
+    ).ok,
   ).toBe(true);
   ids.G2 = await draft('G', { version: 2 });
   await reply('G', '2026-03-09T13:00:00Z');

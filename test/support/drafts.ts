@@ -1,3 +1,4 @@
+import type { Actor } from '../../src/auth/actor.js';
 import type { Db } from '../../src/db/client.js';
 import { insertDraft } from '../../src/db/queries/drafts.js';
 import { saveTriage } from '../../src/db/queries/triage.js';
@@ -33,4 +34,9 @@ export async function seedPendingDraft(
     model: 'test',
   });
   return { ticketId, draft };
+}
+
+/** An agent acting in tests (a signed-in user by that name), unrestricted unless given a team. */
+export function agentActor(id: string, teamId: string | null = null): Actor {
+  return { kind: 'user', id, role: 'agent', teamId };
 }

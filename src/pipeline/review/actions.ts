@@ -1,3 +1,5 @@
+import type { Actor } from '../../auth/actor.js';
+import { getDraftInScope } from '../../auth/team-scope.js';
 import { claimDraft, getDraft, transitionDraft } from '../../db/queries/drafts.js';
 import { enqueueOutbox } from '../../db/queries/outbox.js';
 import { getTicket, recordTicketEvent } from '../../db/queries/tickets.js';
@@ -59,16 +61,20 @@ const claimGuard = (ttl: number, actorId: string) => (d: Draft) =>
 
 export async function claim(
   deps: ReviewDeps,
-  input: { draftId: string; actorId: string },
+  input: { draftId: string; actor: Actor },
 ): Promise<ReviewResult> {
   const ttl = deps.config.CLAIM_TTL_SECONDS;
-  const row = await claimDraft(deps.db, input.draftId, input.actorId, ttl);
-  if (!row) return explain(deps.db, input.draftId, input.actorId, ttl);
+  if (!(await getDraftInScope(deps.db, input.actor, input.draftId))) {
+    return { ok: false, reason: 'not_found' };
+  }
+  const actorId = input.actor.id;
+  const row = await claimDraft(deps.db, input.draftId, actorId, ttl);
+  if (!row) return explain(deps.db, input.draftId, actorId, ttl);
   await recordTicketEvent(deps.db, {
     ticketId: row.ticketId,
     type: 'claimed',
     actorKind: 'agent',
-    actorId: input.actorId,
+    actorId,
     data: { draftId: row.id },
   });
   return { ok: true, draft: row };
@@ -84,24 +90,25 @@ export async function approveDraft(
   deps: ReviewDeps,
   input: {
     draftId: string;
-    actorId: string;
+    actor: Actor;
     lockVersion?: number;
     finalText?: string;
     auto?: boolean;
   },
 ): Promise<ReviewResult> {
   const ttl = deps.config.CLAIM_TTL_SECONDS;
-  const current = await getDraft(deps.db, input.draftId);
+  const actorId = input.actor.id;
+  // Another team's draft answers exactly like a missing one.
+  const current = await getDraftInScope(deps.db, input.actor, input.draftId);
   if (!current) return { ok: false, reason: 'not_found' };
   // Idempotent repeat of the same approval (a double click that raced the first response).
   if (current.status !== 'pending_approval') {
-    const same =
-      current.decidedBy === input.actorId && ['approved', 'sent'].includes(current.status);
+    const same = current.decidedBy === actorId && ['approved', 'sent'].includes(current.status);
     return same
       ? { ok: true, draft: current }
       : { ok: false, reason: 'not_pending', draft: current };
   }
-  if (!claimGuard(ttl, input.actorId)(current))
+  if (!claimGuard(ttl, actorId)(current))
     return { ok: false, reason: 'claimed_by_other', draft: current };
   const ticket = await getTicket(deps.db, current.ticketId);
   if (!ticket) return { ok: false, reason: 'not_found' };
@@ -116,7 +123,7 @@ export async function approveDraft(
       { status: 'pending_approval', lockVersion: input.lockVersion ?? current.lockVersion },
       {
         status: 'approved',
-        decidedBy: input.actorId,
+        decidedBy: actorId,
         decidedAt: new Date(),
         finalText,
         editDistance: distance,
@@ -128,17 +135,17 @@ export async function approveDraft(
     if (!row) {
       // Lost the race: if the winner was this same agent's other click, this one succeeds too.
       const now = await getDraft(tx, current.id);
-      if (now && now.decidedBy === input.actorId && ['approved', 'sent'].includes(now.status)) {
+      if (now && now.decidedBy === actorId && ['approved', 'sent'].includes(now.status)) {
         return { ok: true as const, draft: now };
       }
-      return explain(tx, current.id, input.actorId, ttl);
+      return explain(tx, current.id, actorId, ttl);
     }
     await scheduleDelivery(tx, deps.config, ticket, row);
     await recordTicketEvent(tx, {
       ticketId: ticket.id,
       type: edited ? 'edited' : 'approved',
       actorKind: input.auto ? 'system' : 'agent',
-      actorId: input.actorId,
+      actorId,
       data: {
         draftId: row.id,
         version: row.version,
@@ -158,14 +165,15 @@ export async function approveDraft(
  */
 async function closePending(
   deps: ReviewDeps,
-  input: { draftId: string; actorId: string; lockVersion?: number },
+  input: { draftId: string; actor: Actor; lockVersion?: number },
   set: Partial<Draft>,
   after: (tx: ReviewDeps['db'], row: Draft) => Promise<void>,
 ): Promise<ReviewResult> {
   const ttl = deps.config.CLAIM_TTL_SECONDS;
-  const current = await getDraft(deps.db, input.draftId);
+  const actorId = input.actor.id;
+  const current = await getDraftInScope(deps.db, input.actor, input.draftId);
   if (!current) return { ok: false, reason: 'not_found' };
-  if (!claimGuard(ttl, input.actorId)(current)) {
+  if (!claimGuard(ttl, actorId)(current)) {
     return { ok: false, reason: 'claimed_by_other', draft: current };
   }
   return withTransaction(deps.db, async (tx) => {
@@ -173,9 +181,9 @@ async function closePending(
       tx,
       current.id,
       { status: 'pending_approval', lockVersion: input.lockVersion ?? current.lockVersion },
-      { ...set, decidedBy: input.actorId, decidedAt: new Date() },
+      { ...set, decidedBy: actorId, decidedAt: new Date() },
     );
-    if (!row) return explain(tx, current.id, input.actorId, ttl);
+    if (!row) return explain(tx, current.id, actorId, ttl);
     await after(tx, row);
     publishDecision(deps, tx, row);
     return { ok: true as const, draft: row };
@@ -184,14 +192,14 @@ async function closePending(
 
 export function rejectDraft(
   deps: ReviewDeps,
-  input: { draftId: string; actorId: string; lockVersion?: number; reason: string },
+  input: { draftId: string; actor: Actor; lockVersion?: number; reason: string },
 ): Promise<ReviewResult> {
   return closePending(deps, input, { status: 'rejected', rejectReason: input.reason }, (tx, row) =>
     recordTicketEvent(tx, {
       ticketId: row.ticketId,
       type: 'rejected',
       actorKind: 'agent',
-      actorId: input.actorId,
+      actorId: input.actor.id,
       data: { draftId: row.id, version: row.version, reason: input.reason },
     }),
   );
@@ -200,7 +208,7 @@ export function rejectDraft(
 /** Supersedes the draft and asks the draft job for a new version with the agent's instructions. */
 export function regenerateDraft(
   deps: ReviewDeps,
-  input: { draftId: string; actorId: string; lockVersion?: number; instructions: string | null },
+  input: { draftId: string; actor: Actor; lockVersion?: number; instructions: string | null },
 ): Promise<ReviewResult> {
   return closePending(
     deps,
@@ -211,7 +219,7 @@ export function regenerateDraft(
         ticketId: row.ticketId,
         type: 'regenerated',
         actorKind: 'agent',
-        actorId: input.actorId,
+        actorId: input.actor.id,
         data: { draftId: row.id, version: row.version, instructions: input.instructions },
       });
       await enqueueOutbox(tx, 'draft', { ticketId: row.ticketId, regenerateOf: row.id });

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { systemActor } from '../../auth/actor.js';
 import { recentDecisions } from '../../db/queries/drafts.js';
 import { getTicket } from '../../db/queries/tickets.js';
 import { getTriage } from '../../db/queries/triage.js';
@@ -71,7 +72,7 @@ export async function maybeAutoSend(
   if (!decision.send) return false;
   const result = await approveDraft(deps, {
     draftId: draft.id,
-    actorId: 'auto-send',
+    actor: systemActor('auto-send'),
     lockVersion: draft.lockVersion,
     auto: true,
   });

@@ -10,6 +10,7 @@ import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
 import { processDraft } from '../../../src/queue/processors/draft.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { agentActor } from '../../support/drafts.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
@@ -55,7 +56,7 @@ async function approvedDelivery(from: string) {
   await triageTicket(deps, { ticketId });
   const drafted = await processDraft(deps, { ticketId }, {} as never);
   const draftId = (drafted as { draftId: string }).draftId;
-  const result = await approveDraft(deps, { draftId, actorId: 'ana@example.com' });
+  const result = await approveDraft(deps, { draftId, actor: agentActor('ana@example.com') });
   expect(result.ok).toBe(true);
   return { ticketId, draftId, delivery: (await getDeliveryForDraft(deps.db, draftId))! };
 }

@@ -10,6 +10,7 @@ import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
 import { processDraft } from '../../../src/queue/processors/draft.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { agentActor } from '../../support/drafts.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
@@ -55,7 +56,9 @@ async function approvedDraft(deps: TestDeps, from: string, subject: string, body
   await triageTicket(deps, { ticketId });
   const drafted = await processDraft(deps, { ticketId }, {} as never);
   const draftId = (drafted as { draftId: string }).draftId;
-  expect((await approveDraft(deps, { draftId, actorId: 'ana@example.com' })).ok).toBe(true);
+  expect((await approveDraft(deps, { draftId, actor: agentActor('ana@example.com') })).ok).toBe(
+    true,
+  );
   return { ticketId, draftId };
 }
 

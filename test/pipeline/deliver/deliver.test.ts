@@ -10,6 +10,7 @@ import { draftReply } from '../../../src/pipeline/draft/draft.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { agentActor } from '../../support/drafts.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
@@ -39,7 +40,10 @@ async function approvedDelivery(over: Parameters<typeof seedEmailTicket>[1] = {}
   await triageTicket(deps, { ticketId });
   const outcome = await draftReply(deps, { ticketId });
   if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
-  const approved = await approveDraft(deps, { draftId: outcome.draft.id, actorId: 'agent-1' });
+  const approved = await approveDraft(deps, {
+    draftId: outcome.draft.id,
+    actor: agentActor('agent-1'),
+  });
   expect(approved.ok).toBe(true);
   const delivery = await getDeliveryForDraft(deps.db, outcome.draft.id);
   return { ticketId, draftId: outcome.draft.id, deliveryId: delivery!.id };

@@ -12,6 +12,7 @@ import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { decideAutoSend } from '../../../src/pipeline/review/auto-send.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { agentActor } from '../../support/drafts.js';
 import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
@@ -52,7 +53,7 @@ describe('LLM draft → edit → approve → one email; then the fine-tuning exp
       'Hi Robin, refunds appear on your statement within 5 to 10 business days [1]. Best regards, Support team';
     const approved = await approveDraft(deps, {
       draftId: outcome.draft.id,
-      actorId: 'agent-7',
+      actor: agentActor('agent-7'),
       finalText: fixed,
     });
     expect(approved.ok).toBe(true);

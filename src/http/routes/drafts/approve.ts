@@ -1,9 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
+import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { approveDraft } from '../../../pipeline/review/actions.js';
 import type { Router } from '../../openapi.js';
 import { draftResponse, draftView, lockBody, params, security } from './schemas.js';
-import { actorOf, draftInScope, optionalBody, reviewError } from './shared.js';
+import { optionalBody, reviewError } from './shared.js';
 
 export const route = createRoute({
   method: 'post',
@@ -17,10 +18,9 @@ export const route = createRoute({
 export function registerApproveDraft(app: Router, deps: Deps) {
   app.openapi(route, async (c) => {
     const { lockVersion } = await optionalBody(c, lockBody);
-    await draftInScope(deps, c, c.req.valid('param').id);
     const result = await approveDraft(deps, {
       draftId: c.req.valid('param').id,
-      actorId: actorOf(c),
+      actor: actorOf(c.get('principal')!),
       lockVersion,
     });
     if (!result.ok) reviewError(result);

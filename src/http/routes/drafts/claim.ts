@@ -1,9 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
+import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { claim } from '../../../pipeline/review/actions.js';
 import type { Router } from '../../openapi.js';
 import { draftResponse, draftView, params, security } from './schemas.js';
-import { actorOf, draftInScope, reviewError } from './shared.js';
+import { reviewError } from './shared.js';
 
 export const route = createRoute({
   method: 'post',
@@ -16,8 +17,10 @@ export const route = createRoute({
 
 export function registerClaimDraft(app: Router, deps: Deps) {
   app.openapi(route, async (c) => {
-    await draftInScope(deps, c, c.req.valid('param').id);
-    const result = await claim(deps, { draftId: c.req.valid('param').id, actorId: actorOf(c) });
+    const result = await claim(deps, {
+      draftId: c.req.valid('param').id,
+      actor: actorOf(c.get('principal')!),
+    });
     if (!result.ok) reviewError(result);
     return c.json({ draft: draftView(result.draft) }, 200);
   });

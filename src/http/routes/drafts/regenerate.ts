@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { regenerateDraft } from '../../../pipeline/review/actions.js';
 import type { Router } from '../../openapi.js';
 import { draftSchema, draftView, lockBody, params, security } from './schemas.js';
-import { actorOf, draftInScope, optionalBody, reviewError } from './shared.js';
+import { optionalBody, reviewError } from './shared.js';
 
 export const route = createRoute({
   method: 'post',
@@ -24,10 +25,9 @@ const regenerateBody = lockBody.extend({ instructions: z.string().trim().max(500
 export function registerRegenerateDraft(app: Router, deps: Deps) {
   app.openapi(route, async (c) => {
     const input = await optionalBody(c, regenerateBody);
-    await draftInScope(deps, c, c.req.valid('param').id);
     const result = await regenerateDraft(deps, {
       draftId: c.req.valid('param').id,
-      actorId: actorOf(c),
+      actor: actorOf(c.get('principal')!),
       lockVersion: input.lockVersion,
       instructions: input.instructions ?? null,
     });

@@ -1,9 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { rejectDraft } from '../../../pipeline/review/actions.js';
 import type { Router } from '../../openapi.js';
 import { draftResponse, draftView, lockBody, params, security } from './schemas.js';
-import { actorOf, draftInScope, reviewError } from './shared.js';
+import { reviewError } from './shared.js';
 
 export const route = createRoute({
   method: 'post',
@@ -27,10 +28,9 @@ export const route = createRoute({
 export function registerRejectDraft(app: Router, deps: Deps) {
   app.openapi(route, async (c) => {
     const input = c.req.valid('json');
-    await draftInScope(deps, c, c.req.valid('param').id);
     const result = await rejectDraft(deps, {
       draftId: c.req.valid('param').id,
-      actorId: actorOf(c),
+      actor: actorOf(c.get('principal')!),
       lockVersion: input.lockVersion,
       reason: input.reason,
     });

@@ -23,9 +23,6 @@ export function reviewError(result: Extract<ReviewResult, { ok: false }>): never
   }
 }
 
-export const actorOf = (c: { get: (k: 'principal') => { id: string } | undefined }) =>
-  c.get('principal')?.id ?? 'unknown';
-
 /**
  * The draft this request names, if the caller's team may see its ticket. A draft of another
  * team's ticket answers exactly like a missing one (404), before any action runs.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getDraftInScope } from '../../../auth/team-scope.js';
+import { userActor } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { approveDraft } from '../../../pipeline/review/actions.js';
 import {
@@ -30,22 +30,21 @@ export function registerApproveForm(app: InboxApp, deps: Deps) {
     const input = approveForm.safeParse(body);
     if (!id.success || !input.success)
       return c.redirect(withParams(back, { notice: 'invalid' }), 303);
-    const draft = await getDraftInScope(deps.db, c.get('user'), id.data);
-    if (!draft) return c.redirect(withParams(back, { notice: 'missing' }), 303);
     // Unchanged text is a plain approval; anything else is edit-and-approve (the diff is kept).
-    const edited = input.data.text !== draft.bodyText.trim();
     const result = await approveDraft(deps, {
-      draftId: draft.id,
-      actorId: c.get('user').email,
+      draftId: id.data,
+      actor: userActor(c.get('user')),
       lockVersion: input.data.lockVersion,
-      ...(edited ? { finalText: input.data.text } : {}),
+      finalText: input.data.text,
     });
     if (!result.ok) {
+      // A draft that is missing or another team's names no ticket back.
       return c.redirect(
-        withParams(back, { ticket: draft.ticketId, notice: reviewNotice(result) }),
+        withParams(back, { ticket: result.draft?.ticketId, notice: reviewNotice(result) }),
         303,
       );
     }
+    const edited = result.draft.editDiff !== null;
     return c.redirect(withParams(back, { notice: edited ? 'edited' : 'approved' }), 303);
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getDraftInScope } from '../../../auth/team-scope.js';
+import { userActor } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { regenerateDraft } from '../../../pipeline/review/actions.js';
 import {
@@ -26,12 +26,9 @@ export function registerRegenerateForm(app: InboxApp, deps: Deps) {
     const input = regenerateForm.safeParse(body);
     if (!id.success || !input.success)
       return c.redirect(withParams(back, { notice: 'invalid' }), 303);
-    if (!(await getDraftInScope(deps.db, c.get('user'), id.data))) {
-      return c.redirect(withParams(back, { notice: 'missing' }), 303);
-    }
     const result = await regenerateDraft(deps, {
       draftId: id.data,
-      actorId: c.get('user').email,
+      actor: userActor(c.get('user')),
       lockVersion: input.data.lockVersion,
       instructions: input.data.instructions || null,
     });

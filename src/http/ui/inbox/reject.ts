@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getDraftInScope } from '../../../auth/team-scope.js';
+import { userActor } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { rejectDraft } from '../../../pipeline/review/actions.js';
 import {
@@ -27,13 +27,10 @@ export function registerRejectForm(app: InboxApp, deps: Deps) {
     const input = rejectForm.safeParse(body);
     if (!id.success || !input.success)
       return c.redirect(withParams(back, { notice: 'invalid' }), 303);
-    if (!(await getDraftInScope(deps.db, c.get('user'), id.data))) {
-      return c.redirect(withParams(back, { notice: 'missing' }), 303);
-    }
     const reason = input.data.note ? `${input.data.reason}: ${input.data.note}` : input.data.reason;
     const result = await rejectDraft(deps, {
       draftId: id.data,
-      actorId: c.get('user').email,
+      actor: userActor(c.get('user')),
       lockVersion: input.data.lockVersion,
       reason,
     });
