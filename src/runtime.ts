@@ -8,7 +8,7 @@ import { isUnavailableError } from './http/errors.js';
 import { redisDurabilityProblem } from './jobs/redis.js';
 import { prepareEmbedder } from './kb/jobs.js';
 import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
-import { scheduleRetention } from './queue/schedules.js';
+import { scheduleAutoSolve, scheduleRetention } from './queue/schedules.js';
 import { startWorkers, type WorkerPool } from './queue/workers.js';
 
 export interface Runtime {
@@ -58,6 +58,9 @@ export async function startRuntime(
     // Redis was checked at boot; a failure here is logged, not fatal (the next boot retries).
     await scheduleRetention(deps).catch((err) =>
       deps.log.error({ err: err instanceof Error ? err.message : err }, 'retention not scheduled'),
+    );
+    await scheduleAutoSolve(deps).catch((err) =>
+      deps.log.error({ err: err instanceof Error ? err.message : err }, 'auto-solve not scheduled'),
     );
   }
   let server: ServerType | undefined;

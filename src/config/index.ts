@@ -187,6 +187,11 @@ export const configSchema = z.object({
    * solves the ticket instead of reopening it. Comma-separated, case-insensitive; empty = off.
    */
   SOLVE_KEYWORDS: csv.default([]),
+  /**
+   * Solve email and API tickets waiting on the customer this many days after our last public
+   * reply (an hourly job); 0 = never.
+   */
+  AUTO_SOLVE_DAYS: z.coerce.number().min(0).max(365).default(0),
   /** Team notified by email when drafts go overdue (comma-separated addresses). */
   SLA_NOTIFY: csv.default([]),
   /** How long an agent's claim on a draft keeps others from approving it. */

@@ -109,6 +109,17 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  'auto-solve': {
+    // One pass at a time; a pass locks its tickets (skip locked), so a second one would only wait.
+    concurrency: 1,
+    lockDuration: 60_000,
+    job: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 60_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 200 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  },
   retention: {
     // One run at a time: two would walk the same tickets (harmless, but twice the load).
     concurrency: 1,

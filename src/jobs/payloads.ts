@@ -34,6 +34,8 @@ export const jobSchemas = {
   ]),
   /** Delete or anonymise data past its retention period (repeatable; see privacy/retention.ts). */
   retention: z.object({ dryRun: z.boolean().optional() }),
+  /** Solve tickets waiting on the customer past AUTO_SOLVE_DAYS (repeatable, hourly). */
+  'auto-solve': z.object({}),
 } as const;
 
 export type JobName = keyof typeof jobSchemas;

@@ -25,3 +25,21 @@ export async function scheduleRetention(deps: Pick<Deps, 'config' | 'queues' | '
   );
   return job;
 }
+
+export const AUTO_SOLVE_SCHEDULER_ID = 'auto-solve';
+
+/** Registers the hourly auto-solve pass while AUTO_SOLVE_DAYS is above 0, removes it otherwise. */
+export async function scheduleAutoSolve(deps: Pick<Deps, 'config' | 'queues' | 'log'>) {
+  const queue = deps.queues['auto-solve'];
+  if (deps.config.AUTO_SOLVE_DAYS <= 0) {
+    await queue.removeJobScheduler(AUTO_SOLVE_SCHEDULER_ID);
+    return null;
+  }
+  const job = await queue.upsertJobScheduler(
+    AUTO_SOLVE_SCHEDULER_ID,
+    { pattern: '17 * * * *' },
+    { name: 'auto-solve', data: parseJobPayload('auto-solve', {}) },
+  );
+  deps.log.info({ days: deps.config.AUTO_SOLVE_DAYS }, 'auto-solve scheduled hourly');
+  return job;
+}

@@ -5,6 +5,7 @@ import { type JobName, jobNames, parseJobPayload } from '../jobs/payloads.js';
 import { createWorkerConnection } from '../jobs/redis.js';
 import { processKbIndexJob } from '../kb/jobs.js';
 import { raiseAlert } from '../pipeline/alerts.js';
+import { processAutoSolve } from './processors/auto-solve.js';
 import { processDeliver } from './processors/deliver.js';
 import { processDraft } from './processors/draft.js';
 import { processRetention } from './processors/retention.js';
@@ -22,6 +23,7 @@ export const defaultProcessors: ProcessorMap = {
   deliver: processDeliver,
   sla: processSla,
   retention: processRetention,
+  'auto-solve': processAutoSolve,
   'zendesk-writeback': processZendeskWriteback,
   'kb-index': (deps, payload, job) =>
     processKbIndexJob(deps, payload, async () => {

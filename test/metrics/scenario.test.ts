@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/api-keys.js';
 import type { Config } from '../../src/config/index.js';
@@ -19,7 +20,8 @@ import {
   resolvePeriod,
 } from '../../src/metrics/index.js';
 import { approveDraft, rejectDraft } from '../../src/pipeline/review/actions.js';
-import { draftDueAt } from '../../src/pipeline/review/sla.js';
+import { checkDraftSla, draftDueAt } from '../../src/pipeline/review/sla.js';
+import { autoSolveWaitingTickets, solveTicket } from '../../src/pipeline/review/sla-solve.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { testConfig } from '../support/deps.js';
 import { agentActor } from '../support/drafts.js';
@@ -437,5 +439,83 @@ describe('one time-zone rule, day starts from Postgres', () => {
     expect(p.to.toISOString()).toBe('2026-04-01T00:00:00.000Z');
     expect(p.from.toISOString()).toBe('2026-03-02T00:00:00.000Z');
     expect(p.fromDay).toBeNull();
+  });
+});
+
+describe('solving tickets without a helpdesk (email-only setups)', () => {
+  const statusOf = async (id: string) =>
+    rowsOf<{ status: string }>(
+      await db.execute(sql`select status from tickets where id = ${id}`),
+    )[0]?.status;
+
+  it('auto-solve: waiting on the customer N days after our reply, dated when the wait ran out', async () => {
+    await open('P', '2026-04-06T09:00:00Z', { category: 'billing' });
+    await reply('P', '2026-04-06T10:00:00Z');
+    await setStatus('P', 'pending', '2026-04-06T10:00:00Z');
+    await open('Q', '2026-04-06T09:00:00Z', { category: 'billing' });
+    await reply('Q', '2026-04-06T10:00:00Z');
+    await setStatus('Q', 'pending', '2026-04-06T10:00:00Z');
+    // Q's customer answered: it waits on us, not on them.
+    await reply('Q', '2026-04-08T10:00:00Z', 'customer');
+    await setStatus('Q', 'pending', '2026-04-08T10:00:01Z');
+    const now = new Date('2026-04-09T12:00:00Z');
+    expect(
+      await autoSolveWaitingTickets(db, { days: 3, now: new Date('2026-04-09T09:00:00Z') }),
+    ).toBe(0);
+    expect(await autoSolveWaitingTickets(db, { days: 3, now })).toBe(1);
+    expect(await autoSolveWaitingTickets(db, { days: 3, now })).toBe(0);
+    expect(await statusOf(ids.P!)).toBe('solved');
+    expect(await statusOf(ids.Q!)).toBe('pending');
+    await refreshTicketMetrics(db, config, { ticketIds: [ids.P!] });
+    const april = await resolvePeriod(db, config.TIME_ZONE, {
+      from: '2026-04-06',
+      to: '2026-04-06',
+    });
+    const s = await metricsSummary(db, config, { from: april.from, to: april.to });
+    // P: 3 days and 1 hour to the solve at 04-09 10:00Z.
+    expect(s.solved).toBe(1);
+    expect(s.resolutionMedianHours).toBeCloseTo(73);
+  });
+
+  it('an agent solves a ticket; its waiting draft is retired', async () => {
+    await open('R', '2026-04-07T09:00:00Z', { category: 'billing' });
+    const pending = await draft('R');
+    expect(await solveTicket(db, { ticketId: ids.R!, actorId: 'agent-2' })).toEqual({
+      ok: true,
+      alreadySolved: false,
+    });
+    expect(await solveTicket(db, { ticketId: ids.R!, actorId: 'agent-2' })).toEqual({
+      ok: true,
+      alreadySolved: true,
+    });
+    expect(await statusOf(ids.R!)).toBe('solved');
+    const [d] = rowsOf<{ status: string }>(
+      await db.execute(sql`select status from drafts where id = ${pending}`),
+    );
+    expect(d!.status).toBe('retired');
+  });
+
+  it('the SLA job retires a draft whose question was answered instead of marking it overdue', async () => {
+    await open('S', '2026-04-07T09:00:00Z', { category: 'billing' });
+    const waiting = await draft('S');
+    // Answered in the helpdesk without going through intake (e.g. a reply written by hand).
+    await db.execute(sql`insert into messages (ticket_id, direction, author_kind, body_text, public,
+        created_at) values (${ids.S}, 'outbound', 'agent', 'Answered by hand', true,
+        '2026-04-07T10:00:00Z')`);
+    const deps = { db, config, log: pino({ level: 'silent' }), mailer: null as never };
+    expect(await checkDraftSla(deps, waiting)).toEqual({ overdue: false, retired: true });
+    const events = rowsOf<{ n: number }>(
+      await db.execute(sql`select count(*)::int as n from ticket_events
+        where ticket_id = ${ids.S} and type = 'overdue'`),
+    );
+    expect(events[0]!.n).toBe(0);
+    // Still waiting, unanswered: overdue as before.
+    await open('T', '2026-04-07T09:00:00Z', { category: 'billing' });
+    const late = await draft('T');
+    const marked = await checkDraftSla(
+      { ...deps, mailer: { send: async () => {} } as never },
+      late,
+    );
+    expect(marked.overdue).toBe(true);
   });
 });

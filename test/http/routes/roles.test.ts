@@ -23,6 +23,7 @@ const minimumRole: Record<string, Role> = {
   'GET /api/tickets': 'agent',
   'GET /api/tickets/{id}/drafts': 'agent',
   'POST /api/tickets/{id}/replies': 'agent',
+  'POST /api/tickets/{id}/solve': 'agent',
   'POST /api/kb/search': 'agent',
   'GET /api/kb/articles': 'agent',
   'GET /api/kb/articles/{id}': 'agent',

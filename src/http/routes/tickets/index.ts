@@ -4,6 +4,7 @@ import { createRouter } from '../../openapi.js';
 import { registerListTicketDrafts } from './drafts.js';
 import { registerListTickets } from './list.js';
 import { registerSendReply } from './reply.js';
+import { registerSolveTicket } from './solve.js';
 
 /**
  * /api/tickets: the list, a ticket's drafts and replies written by hand; one file per operation,
@@ -16,7 +17,13 @@ export function ticketRoutes(deps: Deps) {
   app.use('/api/tickets', agent);
   app.use('/api/tickets/:id/drafts', agent);
   app.use('/api/tickets/:id/replies', agent);
-  for (const register of [registerListTickets, registerListTicketDrafts, registerSendReply]) {
+  app.use('/api/tickets/:id/solve', agent);
+  for (const register of [
+    registerListTickets,
+    registerListTicketDrafts,
+    registerSendReply,
+    registerSolveTicket,
+  ]) {
     register(app, deps);
   }
   return app;

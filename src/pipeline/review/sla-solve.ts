@@ -1,0 +1,98 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { getTicket, recordTicketEvent, setTicketStatus } from '../../db/queries/tickets.js';
+import { rowsOf } from '../../db/rows.js';
+import { withTransaction } from '../../db/tx.js';
+import { retirePendingDrafts } from './sla.js';
+
+/**
+ * Ways to solve a ticket when no helpdesk reports solves (email-only setups): without them,
+ * resolution, one-touch and automation rates read 0 forever. (The third way, a customer reply
+ * that only says a SOLVE_KEYWORDS word, is recognised at intake.)
+ */
+
+export type SolveResult =
+  | { ok: true; alreadySolved: boolean }
+  | { ok: false; reason: 'not_found' | 'helpdesk_owned' };
+
+/**
+ * An agent solves the ticket: status solved, a `solved` event by that agent, drafts still waiting
+ * retired. Solving a solved ticket again changes nothing. A Zendesk ticket's status belongs to
+ * Zendesk (its webhook reports solves), so it is refused here.
+ */
+export async function solveTicket(
+  db: Db,
+  input: { ticketId: string; actorId: string },
+): Promise<SolveResult> {
+  return withTransaction(db, async (tx) => {
+    const [locked] = rowsOf<{ id: string }>(
+      await tx.execute(sql`select id from tickets where id = ${input.ticketId} for update`),
+    );
+    const ticket = locked ? await getTicket(tx, input.ticketId) : null;
+    if (!ticket) return { ok: false as const, reason: 'not_found' as const };
+    if (ticket.source === 'zendesk')
+      return { ok: false as const, reason: 'helpdesk_owned' as const };
+    if (ticket.status === 'solved' || ticket.status === 'closed') {
+      return { ok: true as const, alreadySolved: true };
+    }
+    await setTicketStatus(tx, ticket.id, 'solved');
+    await recordTicketEvent(tx, {
+      ticketId: ticket.id,
+      type: 'solved',
+      actorKind: 'agent',
+      actorId: input.actorId,
+      data: { from: ticket.status, to: 'solved' },
+    });
+    await retirePendingDrafts(tx, ticket.id);
+    return { ok: true as const, alreadySolved: false };
+  });
+}
+
+/**
+ * Auto-solve (AUTO_SOLVE_DAYS): tickets waiting on the customer (status pending, set when our
+ * public reply went out) whose last public message is ours and older than `days` are solved, as
+ * Zendesk's "close pending tickets after N days" automation does. The solve is dated when the wait
+ * ran out (last reply + days), so when the hourly job happens to run does not change resolution
+ * times. Zendesk tickets are left to Zendesk. At most `limit` tickets per call; returns how many.
+ */
+export async function autoSolveWaitingTickets(
+  db: Db,
+  input: { days: number; now?: Date; limit?: number },
+): Promise<number> {
+  if (input.days <= 0) return 0;
+  const now = (input.now ?? new Date()).toISOString();
+  const limit = input.limit ?? 500;
+  const [row] = rowsOf<{ n: number }>(
+    await db.execute(sql`
+      with due as (
+        select t.id, t.status, lr.at + make_interval(secs => ${input.days * 86_400}) as solve_at
+        from tickets t
+        cross join lateral (
+          select m.created_at as at, m.direction from messages m
+          where m.ticket_id = t.id and m.public and not (m.direction = 'outbound'
+            and m.author_kind not in ('agent', 'ai'))
+          order by m.created_at desc, m.id desc limit 1
+        ) lr
+        where t.status = 'pending' and t.source <> 'zendesk' and not t.automated
+          and lr.direction = 'outbound'
+          and lr.at <= ${now}::timestamptz - make_interval(secs => ${input.days * 86_400})
+        order by t.created_at
+        limit ${limit}
+        for update of t skip locked
+      ), solved as (
+        update tickets t set status = 'solved', updated_at = now()
+        from due where t.id = due.id
+        returning t.id, due.status as from_status, due.solve_at
+      ), events as (
+        insert into ticket_events (ticket_id, type, actor_kind, data, created_at)
+        select s.id, 'solved', 'system', jsonb_build_object('from', s.from_status, 'to', 'solved',
+          'reason', 'auto_solve', 'days', ${input.days}::float8), s.solve_at
+        from solved s
+      ), retired as (
+        update drafts d set status = 'retired', lock_version = d.lock_version + 1, updated_at = now()
+        from solved s where d.ticket_id = s.id and d.status = 'pending_approval'
+      )
+      select count(*)::int as n from solved`),
+  );
+  return Number(row?.n ?? 0);
+}
