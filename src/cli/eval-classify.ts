@@ -3,6 +3,7 @@
  * Everything goes through the same `trainClassifier` / `predict` the service uses. Progress and
  * diagnostics go to stderr; the last stdout line is one JSON object for scripts to parse.
  */
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { readExamples } from '../models/classifier/csv.js';
 import {
@@ -10,13 +11,29 @@ import {
   type FeatureConfig,
   type LabelledText,
   samplePerLabel,
+  scorePredictions,
   stratifiedSplit,
   trainClassifier,
 } from '../models/classifier/index.js';
+import {
+  CATEGORY_FIELD,
+  normalizeFieldLabel,
+  normalizePriority,
+  PRIORITY_FIELD,
+} from '../pipeline/triage/fields.js';
+import { decidePriority, detectSentiment, priorityOverrides } from '../pipeline/triage/signals.js';
+import { reportHtml, reportJson, type Scores, scores } from './classify-report.js';
 
 const usage = `Usage: npm run -s eval:classify -- --train <train.csv> (--test <test.csv> | --split 0.2)
-    [--text-col text] [--label-col label] [--per-label N] [--seed 42]
+    [--field category|queue|priority|<custom>] [--text-col text] [--label-col label]
+    [--per-label N] [--seed 42] [--out report.html]
     [--c 1] [--class-weight uniform|balanced] [--features '{"charNgrams":[2,5]}']
+
+--field names the triage field evaluated; its labels are read from the column of the same name
+(--label-col overrides; the category's column is "label"). Priority labels are mapped to the
+service's (medium → normal, critical → urgent) and the report adds the priority rules as a
+baseline. Every report has the majority-class baseline. The JSON has accuracy, macroF1, perClass,
+confusions and ece; --out also writes them as an HTML page.
 
 CSV files need a header row. --text-col may name several columns separated by commas
 (e.g. subject,body); their values are joined with a newline. --split holds out a stratified,
@@ -44,7 +61,9 @@ async function main(argv: string[]): Promise<void> {
       test: { type: 'string' },
       split: { type: 'string' },
       'text-col': { type: 'string', default: 'text' },
-      'label-col': { type: 'string', default: 'label' },
+      'label-col': { type: 'string' },
+      field: { type: 'string', default: CATEGORY_FIELD },
+      out: { type: 'string' },
       'per-label': { type: 'string' },
       seed: { type: 'string', default: '42' },
       c: { type: 'string' },
@@ -63,12 +82,18 @@ async function main(argv: string[]): Promise<void> {
   }
   const seed = Number(values.seed);
   const textColumns = values['text-col'].split(',').map((column) => column.trim());
-  const labelColumn = values['label-col'];
+  const field = values.field;
+  const labelColumn = values['label-col'] ?? (field === CATEGORY_FIELD ? 'label' : field);
+  const read = async (path: string) =>
+    (await readExamples(path, textColumns, labelColumn)).map((example) => ({
+      text: example.text,
+      label: normalizeFieldLabel(field, example.label),
+    }));
 
-  let train = await readExamples(values.train, textColumns, labelColumn);
+  let train = await read(values.train);
   let test: LabelledText[];
   if (values.test) {
-    test = await readExamples(values.test, textColumns, labelColumn);
+    test = await read(values.test);
   } else {
     const fraction = Number(values.split);
     ({ train, test } = stratifiedSplit(train, fraction, seed));
@@ -115,6 +140,28 @@ async function main(argv: string[]): Promise<void> {
   }
   latenciesUs.sort((a, b) => a - b);
 
+  const baselines = baselineScores(field, train, test, classifier);
+  console.error(
+    `baselines: ${Object.entries(baselines)
+      .map(([name, b]) => `${name} acc=${b.accuracy} macroF1=${b.macroF1}`)
+      .join('; ')}`,
+  );
+  const trainMsRounded = Math.round(trainMs);
+  const predictP50Us = round(percentile(latenciesUs, 0.5), 1);
+  if (values.out) {
+    await writeFile(
+      values.out,
+      reportHtml({
+        title: `eval:classify — ${values.train}`,
+        field,
+        report,
+        baselines,
+        timing: { trainMs: trainMsRounded, predictP50Us },
+      }),
+    );
+    console.error(`report written to ${values.out}`);
+  }
+
   const weakest = [...report.perLabel].sort((a, b) => a.f1 - b.f1).slice(0, 5);
   console.error(`ece ${report.ece.toFixed(4)}`);
   console.error(
@@ -137,15 +184,66 @@ async function main(argv: string[]): Promise<void> {
     : undefined;
   console.log(
     JSON.stringify({
-      accuracy: round(report.accuracy, 4),
-      macroF1: round(report.macroF1, 4),
-      n: report.n,
+      field,
+      ...reportJson(report),
+      baselines,
       ...(llm ?? {}),
-      trainMs: Math.round(trainMs),
-      predictP50Us: round(percentile(latenciesUs, 0.5), 1),
+      trainMs: trainMsRounded,
+      predictP50Us,
       predictP99Us: round(percentile(latenciesUs, 0.99), 1),
     }),
   );
+}
+
+/**
+ * What the model has to beat: always answering the training set's most frequent label, and for
+ * the priority the service's rules (category default "normal", outage and failure words,
+ * sentiment; no VIP list) and the model with the rules that still override it (outage words).
+ */
+function baselineScores(
+  field: string,
+  train: readonly LabelledText[],
+  test: readonly LabelledText[],
+  classifier: ReturnType<typeof trainClassifier>,
+): Record<string, Scores> {
+  const counts = new Map<string, number>();
+  for (const example of train) counts.set(example.label, (counts.get(example.label) ?? 0) + 1);
+  const majority = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
+  const out: Record<string, Scores> = {
+    majority: scores(
+      scorePredictions(test.map((e) => ({ gold: e.label, predicted: majority, confidence: 1 }))),
+    ),
+  };
+  if (field !== PRIORITY_FIELD) return out;
+  const noVip = { requesterEmail: null, vipDomains: [], vipEmails: [] };
+  out.rules = scores(
+    scorePredictions(
+      test.map((e) => ({
+        gold: e.label,
+        predicted: decidePriority({
+          text: e.text,
+          categoryDefault: 'normal',
+          sentiment: detectSentiment(e.text).label,
+          ...noVip,
+        }).priority,
+        confidence: 1,
+      })),
+    ),
+  );
+  out.modelWithOverrides = scores(
+    scorePredictions(
+      test.map((e) => {
+        const prediction = classifier.predict(e.text);
+        const learned = normalizePriority(prediction.label) ?? 'normal';
+        return {
+          gold: e.label,
+          predicted: priorityOverrides(learned, { text: e.text, ...noVip }).priority,
+          confidence: prediction.confidence,
+        };
+      }),
+    ),
+  );
+  return out;
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

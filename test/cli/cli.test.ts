@@ -86,6 +86,54 @@ describe('cli', () => {
     expect(readFileSync(path.join(root, 'package.json'), 'utf8')).toContain('"cli"');
   }, 60_000);
 
+  it('eval:classify --field priority reports per-class quality, baselines and an HTML page', async () => {
+    const data = path.join(dir, 'priorities.csv');
+    const out = ['subject,body,priority'];
+    for (let i = 0; i < 20; i++) {
+      out.push(`Idea ${i},"A dark mode would be nice, suggestion ${i}",low`);
+      out.push(`Question ${i},"How do I change my profile language ${i}",medium`);
+      out.push(`Audit ${i},"We need the audit export before Friday, batch ${i}",high`);
+    }
+    writeFileSync(data, `${out.join('\n')}\n`);
+    const html = path.join(dir, 'report.html');
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/eval-classify.ts',
+        '--train',
+        data,
+        '--split',
+        '0.25',
+        '--text-col',
+        'subject,body',
+        '--field',
+        'priority',
+        '--out',
+        html,
+      ],
+      { cwd: root, env, timeout: 120_000 },
+    );
+    const report = lastJson(stdout) as Record<string, unknown> & {
+      perClass: Record<string, { recall: number }>;
+      baselines: Record<string, { macroF1: number }>;
+      macroF1: number;
+    };
+    expect(report).toMatchObject({ field: 'priority', n: 15 });
+    for (const key of ['accuracy', 'macroF1', 'perClass', 'confusions', 'ece']) {
+      expect(report).toHaveProperty(key);
+    }
+    // "medium" is the service's "normal"; every class is predicted.
+    expect(Object.keys(report.perClass).sort()).toEqual(['high', 'low', 'normal']);
+    expect(report.perClass.low!.recall).toBeGreaterThan(0);
+    expect(report.macroF1).toBeGreaterThan(report.baselines.majority!.macroF1);
+    expect(report.macroF1).toBeGreaterThan(report.baselines.rules!.macroF1);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('macro-F1');
+    expect(page).toContain('<td>normal</td>');
+  }, 180_000);
+
   it('eval:classify prints its JSON last line, and --llm runs the real LLM tier', async () => {
     const train = path.join(dir, 'train.csv');
     const test = path.join(dir, 'test.csv');

@@ -49,7 +49,32 @@ export function evaluate(
   examples: readonly LabelledText[],
   options: EvaluateOptions = {},
 ): Evaluation {
-  const known = new Set(classifier.labels);
+  const outcomes = examples.map((example, i): PredictionOutcome => {
+    const prediction = classifier.predict(example.text, options.denseVectors?.[i]);
+    return { gold: example.label, predicted: prediction.label, confidence: prediction.confidence };
+  });
+  return scorePredictions(outcomes, {
+    knownLabels: classifier.labels,
+    topConfusions: options.topConfusions,
+  });
+}
+
+/** One gold label and what a predictor (model, rules, baseline) said, with its confidence. */
+export interface PredictionOutcome {
+  readonly gold: string;
+  readonly predicted: string;
+  /** In [0, 1]; a predictor without one (rules) reports 1. */
+  readonly confidence: number;
+}
+
+/**
+ * The report for any predictor's answers, so the trained model, the rules and the majority
+ * baseline are scored by the same code.
+ */
+export function scorePredictions(
+  outcomes: readonly PredictionOutcome[],
+  options: { knownLabels?: readonly string[]; topConfusions?: number } = {},
+): Evaluation {
   const truePositives = new Map<string, number>();
   const goldCount = new Map<string, number>();
   const predictedCount = new Map<string, number>();
@@ -58,25 +83,24 @@ export function evaluate(
   const increment = (counts: Map<string, number>, label: string) =>
     counts.set(label, (counts.get(label) ?? 0) + 1);
   let correct = 0;
-  examples.forEach((example, i) => {
-    const prediction = classifier.predict(example.text, options.denseVectors?.[i]);
-    const isCorrect = prediction.label === example.label;
-    increment(goldCount, example.label);
-    increment(predictedCount, prediction.label);
-    calibration.push({ confidence: prediction.confidence, correct: isCorrect });
+  for (const outcome of outcomes) {
+    const isCorrect = outcome.predicted === outcome.gold;
+    increment(goldCount, outcome.gold);
+    increment(predictedCount, outcome.predicted);
+    calibration.push({ confidence: outcome.confidence, correct: isCorrect });
     if (isCorrect) {
       correct++;
-      increment(truePositives, example.label);
-      return;
+      increment(truePositives, outcome.gold);
+      continue;
     }
-    const key = JSON.stringify([example.label, prediction.label]);
+    const key = JSON.stringify([outcome.gold, outcome.predicted]);
     const pair = confusions.get(key);
     confusions.set(key, {
-      gold: example.label,
-      predicted: prediction.label,
+      gold: outcome.gold,
+      predicted: outcome.predicted,
       count: (pair?.count ?? 0) + 1,
     });
-  });
+  }
   const labels = [...new Set([...goldCount.keys(), ...predictedCount.keys()])].sort();
   const perLabel = labels.map((label): LabelMetrics => {
     const tp = truePositives.get(label) ?? 0;
@@ -97,13 +121,14 @@ export function evaluate(
         b.count - a.count || a.gold.localeCompare(b.gold) || a.predicted.localeCompare(b.predicted),
     )
     .slice(0, options.topConfusions ?? 10);
+  const known = options.knownLabels ? new Set(options.knownLabels) : null;
   return {
-    n: examples.length,
-    accuracy: examples.length === 0 ? 0 : correct / examples.length,
+    n: outcomes.length,
+    accuracy: outcomes.length === 0 ? 0 : correct / outcomes.length,
     macroF1,
     ece: expectedCalibrationError(calibration),
     perLabel,
     confusedPairs,
-    unknownLabels: [...goldCount.keys()].filter((label) => !known.has(label)).sort(),
+    unknownLabels: known ? [...goldCount.keys()].filter((label) => !known.has(label)).sort() : [],
   };
 }

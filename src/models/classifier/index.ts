@@ -9,6 +9,8 @@ export {
   type Evaluation,
   evaluate,
   type LabelMetrics,
+  type PredictionOutcome,
+  scorePredictions,
 } from './evaluate.js';
 export {
   DEFAULT_FEATURE_CONFIG,

@@ -127,7 +127,7 @@ describe('every triage field learned from labels, rules as recorded overrides', 
     });
 
     const outage = await triage('Idea', 'Just a suggestion, but the whole site is down: outage!');
-    expect(outage.field('priority').override).toEqual({ from: 'low', reason: 'urgency words' });
+    expect(outage.field('priority').override).toEqual({ from: 'low', reason: 'outage words' });
     expect(outage.triage.priority).toBe('urgent');
   });
 
