@@ -182,6 +182,8 @@ async function main() {
       'summary 30d': `/api/metrics/summary?${month}`,
       'summary 365d': `/api/metrics/summary?${year}`,
       'summary 30d category=billing': `/api/metrics/summary?${month}&category=billing`,
+      'summary 30d basis=solved': `/api/metrics/summary?${month}&basis=solved`,
+      'summary November (dates, TIME_ZONE)': '/api/metrics/summary?from=2025-11-01&to=2025-11-30',
       'timeseries day 30d': `/api/metrics/timeseries?${month}&interval=day`,
       'timeseries week 365d': `/api/metrics/timeseries?${year}&interval=week`,
       'by-category 30d': `/api/metrics/by-category?${month}`,
