@@ -117,7 +117,18 @@ export function createOpenAICompatibleGenerator(
             headers,
             body,
             signal: deadline.signal,
+            // A redirect would send the prompt (customer text) and the API key wherever the
+            // server points; a model server has no reason to redirect, so it is an error.
+            redirect: 'manual',
           });
+          if (response.status >= 300 && response.status < 400) {
+            await response.body?.cancel().catch(() => {});
+            throw new GeneratorRequestError(
+              'http',
+              `${endpoint} answered a redirect (${response.status}); redirects are not followed: configure the final URL`,
+              { status: response.status, retryable: false },
+            );
+          }
           const raw = await response.text();
           if (response.ok) {
             const result = toResult(raw, name, deadline.elapsedMs(), body);
@@ -126,7 +137,8 @@ export function createOpenAICompatibleGenerator(
           const retryable = response.status === 429 || response.status >= 500;
           failure = new GeneratorRequestError(
             'http',
-            `${endpoint} answered ${response.status}: ${raw.slice(0, 300)}`,
+            // Status and size only: an error body can echo the prompt (customer text) back.
+            `${endpoint} answered ${response.status} (${Buffer.byteLength(raw)}-byte body)`,
             { status: response.status, retryable },
           );
           if (!retryable) throw failure;
@@ -178,7 +190,7 @@ function toResult(raw: string, model: string, latencyMs: number, body: string): 
   } catch {
     throw new GeneratorRequestError(
       'bad_response',
-      `server answered with a body that is not JSON: ${raw.slice(0, 200)}`,
+      `server answered with a body that is not JSON (${Buffer.byteLength(raw)} bytes)`,
     );
   }
   const choice = parsed.choices?.[0];
@@ -186,7 +198,7 @@ function toResult(raw: string, model: string, latencyMs: number, body: string): 
   if (typeof text !== 'string') {
     throw new GeneratorRequestError(
       'bad_response',
-      `server answered without choices[0].message.content: ${raw.slice(0, 200)}`,
+      `server answered without choices[0].message.content (${Buffer.byteLength(raw)} bytes)`,
     );
   }
   const finishReason: FinishReason = choice?.finish_reason === 'length' ? 'length' : 'stop';
