@@ -200,18 +200,37 @@ export function rateLimit(
   const byKey = limiterFor('key', limits.key);
   const byIp = limiterFor('ip', limits.ip);
 
-  /** The key id of a presented key, verifying it unless this client's address is over budget. */
+  /**
+   * The key id of a presented key, verifying it unless this address has already presented too
+   * many keys that failed. Failed keys have their own counter per address, apart from the
+   * address's request budget: requests without a key (or with bad ones) use up only that, and a
+   * valid key from the same address is still verified and counted against its own budget.
+   */
   async function keyIdOf(key: string, ip: string): Promise<string | null> {
     const digest = sha256Hex(key);
     const known = knownKeys.get(digest);
     if (known && known.expires > Date.now()) return known.keyId;
+    const badKeys = `${prefix}badkey:${ip}`;
     if (limits.ip > 0) {
-      // A plain GET of the counter (the store's own get() never reloads a script Redis forgot).
-      const used = await guard('get', () => deps.redis.get(`${prefix}ip:${ip}`), null);
-      if (Number(used ?? 0) >= limits.ip) return null;
+      const failed = await guard('get', () => deps.redis.get(badKeys), null);
+      if (Number(failed ?? 0) >= limits.ip) return null;
     }
     const principal = await deps.apiKeys.verify(key).catch(() => null);
-    if (!principal) return null;
+    if (!principal) {
+      if (limits.ip > 0) {
+        await guard(
+          'incr',
+          () =>
+            deps.redis
+              .multi()
+              .incr(badKeys)
+              .expire(badKeys, config.RATE_LIMIT_WINDOW_SECONDS)
+              .exec(),
+          null,
+        );
+      }
+      return null;
+    }
     if (knownKeys.size >= KNOWN_KEY_MAX) knownKeys.clear();
     knownKeys.set(digest, { keyId: principal.id, expires: Date.now() + KNOWN_KEY_TTL_MS });
     return principal.id;

@@ -107,6 +107,18 @@ describe('rate limits on /api and /webhooks', () => {
     }
   });
 
+  it('keyless requests that exhaust an address do not starve a valid key from it (finding 13)', async () => {
+    const address = { 'x-forwarded-for': '203.0.113.30' };
+    expect((await get(app, '/api/drafts', address)).status).toBe(401);
+    expect((await get(app, '/api/drafts', address)).status).toBe(401);
+    expect((await get(app, '/api/drafts', address)).status).toBe(429);
+    // A key the limiter has not seen yet, from the very same address: verified and served.
+    const valid = await createApiKey(deps.db, { name: 'same address', role: 'agent' });
+    const res = await get(app, '/api/drafts', { authorization: `Bearer ${valid.key}`, ...address });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('ratelimit-limit')).toBe('3');
+  });
+
   it('limits webhooks per sender address too', async () => {
     const send = (ip: string, id: string) => {
       const request = signedZendeskRequest(zendeskTicketCreated(id));
