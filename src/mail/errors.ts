@@ -1,3 +1,21 @@
+import { detectEmails } from '../privacy/detectors.js';
+
+/**
+ * SMTP replies name the recipient ("550 5.1.1 <ana@example.org>: Recipient address rejected"),
+ * and these messages go to logs, alerts and the delivery's last error: addresses become
+ * `[address]` there. Long replies are cut first (the detector is linear; this keeps it small).
+ */
+export function withoutAddresses(text: string): string {
+  const head = text.length > 2_000 ? text.slice(0, 2_000) : text;
+  let out = '';
+  let at = 0;
+  for (const found of detectEmails(head)) {
+    out += `${head.slice(at, found.start)}[address]`;
+    at = found.end;
+  }
+  return out + head.slice(at);
+}
+
 /**
  * Why a send failed, in the terms the deliver step needs: retry (`permanent: false`) or give up
  * and tell an agent (`permanent: true`).
@@ -22,11 +40,14 @@ export class MailSendError extends Error {
       cause?: unknown;
     },
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      withoutAddresses(message),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.permanent = options.permanent;
     if (options.smtpCode !== undefined) this.smtpCode = options.smtpCode;
     if (options.code !== undefined) this.code = options.code;
-    if (options.response !== undefined) this.response = options.response;
+    if (options.response !== undefined) this.response = withoutAddresses(options.response);
   }
 }
 
