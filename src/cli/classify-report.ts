@@ -2,6 +2,7 @@
  * The `eval:classify` report: one JSON object for scripts (keys `accuracy`, `macroF1`, `perClass`,
  * `confusions`, `ece`, plus baselines) and the same numbers as a self-contained HTML page.
  */
+import { escapeHtml } from '../mail/html.js';
 import type { Evaluation } from '../models/classifier/index.js';
 
 const round = (value: number, digits = 4) => Number(value.toFixed(digits));
@@ -37,12 +38,6 @@ export function reportJson(report: Evaluation) {
   };
 }
 
-const escape = (value: string) =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 export function reportHtml(input: {
@@ -56,28 +51,28 @@ export function reportHtml(input: {
   const baselineRows = Object.entries(input.baselines)
     .map(
       ([name, s]) =>
-        `<tr><td>${escape(name)}</td><td>${pct(s.accuracy)}</td><td>${s.macroF1.toFixed(3)}</td></tr>`,
+        `<tr><td>${escapeHtml(name)}</td><td>${pct(s.accuracy)}</td><td>${s.macroF1.toFixed(3)}</td></tr>`,
     )
     .join('');
   const classRows = [...report.perLabel]
     .sort((a, b) => a.f1 - b.f1)
     .map(
       (m) =>
-        `<tr><td>${escape(m.label)}</td><td>${pct(m.precision)}</td><td>${pct(m.recall)}</td><td>${m.f1.toFixed(3)}</td><td>${m.support}</td></tr>`,
+        `<tr><td>${escapeHtml(m.label)}</td><td>${pct(m.precision)}</td><td>${pct(m.recall)}</td><td>${m.f1.toFixed(3)}</td><td>${m.support}</td></tr>`,
     )
     .join('');
   const confusionRows = report.confusedPairs
     .map(
       (p) =>
-        `<tr><td>${escape(p.gold)}</td><td>${escape(p.predicted)}</td><td>${p.count}</td></tr>`,
+        `<tr><td>${escapeHtml(p.gold)}</td><td>${escapeHtml(p.predicted)}</td><td>${p.count}</td></tr>`,
     )
     .join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(input.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:1rem 0}
 td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}th{background:#f4f4f4}</style></head>
-<body><h1>${escape(input.title)}</h1>
-<p>Field <b>${escape(input.field)}</b> · ${report.n} held-out examples · accuracy <b>${pct(report.accuracy)}</b> ·
+<body><h1>${escapeHtml(input.title)}</h1>
+<p>Field <b>${escapeHtml(input.field)}</b> · ${report.n} held-out examples · accuracy <b>${pct(report.accuracy)}</b> ·
 macro-F1 <b>${report.macroF1.toFixed(3)}</b> · calibration error (ECE) ${report.ece.toFixed(3)} ·
 trained in ${input.timing.trainMs} ms · predict p50 ${input.timing.predictP50Us} µs</p>
 <h2>Against baselines</h2>
