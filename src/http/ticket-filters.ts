@@ -36,6 +36,11 @@ export const ticketFilterQuery = z.object({
   draftState: z.enum(draftStates).optional(),
   slaBreached: flag,
   q: z.string().trim().max(200).optional(),
+  from: z.iso
+    .date()
+    .optional()
+    .openapi({ description: 'Created on or after this day (YYYY-MM-DD, in TIME_ZONE)' }),
+  to: z.iso.date().optional().openapi({ description: 'Created on or before this day (inclusive)' }),
   view: z
     .string()
     .trim()
@@ -117,10 +122,11 @@ export async function resolveTicketFilters(
 export function scopedQuery(
   principal: Pick<Principal, 'role' | 'teamId'>,
   filters: TicketListFilters,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string; timeZone?: string },
 ): TicketListQuery {
   return {
     ...filters,
+    timeZone: page.timeZone,
     scopeTeam: teamScope(principal),
     limit: page.limit,
     after: decodeTicketCursor(page.cursor),

@@ -54,6 +54,10 @@ export interface TicketListFilters {
   /** Free text: every word must occur (words of 3+ characters also match as prefixes). */
   q?: string;
   view?: BuiltInView;
+  /** Created on or after this calendar day (YYYY-MM-DD, in `timeZone`). */
+  from?: string;
+  /** Created on or before this calendar day (inclusive). */
+  to?: string;
 }
 
 export interface TicketListQuery extends TicketListFilters {
@@ -62,6 +66,8 @@ export interface TicketListQuery extends TicketListFilters {
   limit: number;
   /** Keyset cursor: the (created_at, id) of the previous page's last row. */
   after?: { createdAt: string; id: string };
+  /** The team's time zone (`TIME_ZONE`): what calendar day `from` and `to` mean. */
+  timeZone?: string;
 }
 
 /**
@@ -113,6 +119,12 @@ export async function listTickets(db: Db, f: TicketListQuery) {
     f.scopeTeam ? visibleToTeam(f.scopeTeam) : undefined,
     f.view ? builtInViews[f.view].where : undefined,
     query ? sql`${ticketSearch.document} @@ to_tsquery('simple', ${query})` : undefined,
+    f.from
+      ? sql`${tickets.createdAt} >= (${f.from}::date)::timestamp at time zone ${f.timeZone ?? 'UTC'}`
+      : undefined,
+    f.to
+      ? sql`${tickets.createdAt} < (${f.to}::date + 1)::timestamp at time zone ${f.timeZone ?? 'UTC'}`
+      : undefined,
     f.after
       ? sql`(${tickets.createdAt}, ${tickets.id}) < (${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)`
       : undefined,

@@ -11,12 +11,12 @@ import {
 } from '../../db/queries/tickets.js';
 import type { Citation, Delivery, Draft } from '../../db/schema/drafts.js';
 import type { Message } from '../../db/schema/messages.js';
-import { withTransaction } from '../../db/tx.js';
+import { afterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { scheduleDelivery } from '../deliver/schedule.js';
 import { wordCount } from '../review/edits.js';
 
-type ReplyDeps = Pick<Deps, 'db' | 'config'>;
+type ReplyDeps = Pick<Deps, 'db' | 'config' | 'live'>;
 
 export type ManualReplyFailure = 'not_found' | 'automated' | 'idempotency_conflict';
 export type ManualReplyResult =
@@ -113,6 +113,15 @@ export async function sendManualReply(
             citations: draft.citations.length,
           },
         });
+        // A draft still pending was superseded: open inbox pages drop it from their queue.
+        afterCommit(tx, () =>
+          deps.live.publish({
+            type: 'draft.decided',
+            draftId: draft.id,
+            ticketId: ticket.id,
+            status: draft.status,
+          }),
+        );
         return { ok: true as const, draft, delivery, replayed: false };
       });
     } catch (err) {

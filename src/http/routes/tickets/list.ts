@@ -34,12 +34,15 @@ export const route = createRoute({
   },
 });
 
-export function registerListTickets(app: Router, deps: Pick<Deps, 'db'>) {
+export function registerListTickets(app: Router, deps: Pick<Deps, 'db' | 'config'>) {
   app.openapi(route, async (c) => {
     const { limit, cursor, ...query } = c.req.valid('query');
     const principal = c.get('principal')!;
     const { filters } = await resolveTicketFilters(deps.db, principal, query);
-    const rows = await listTickets(deps.db, scopedQuery(principal, filters, { limit, cursor }));
+    const rows = await listTickets(
+      deps.db,
+      scopedQuery(principal, filters, { limit, cursor, timeZone: deps.config.TIME_ZONE }),
+    );
     const last = rows.at(-1);
     return c.json(
       {

@@ -58,7 +58,7 @@ export const route = createRoute({
   },
 });
 
-export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config'>) {
+export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' | 'live'>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');

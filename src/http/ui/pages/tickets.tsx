@@ -87,6 +87,8 @@ const Select: FC<{
 
 const filterFields = [
   'q',
+  'from',
+  'to',
   'status',
   'draftState',
   'priority',
@@ -136,6 +138,14 @@ const FilterForm: FC<{ query: TicketListProps['query'] }> = ({ query }) => (
       options={['true', 'false']}
       labels={{ true: 'breached', false: 'not breached' }}
     />
+    <label>
+      Created from
+      <input type="date" name="from" value={query.from ?? ''} />
+    </label>
+    <label>
+      to
+      <input type="date" name="to" value={query.to ?? ''} />
+    </label>
     <label>
       Queue
       <input name="queue" value={query.queue ?? ''} size={10} maxlength={100} />

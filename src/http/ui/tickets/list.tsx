@@ -40,7 +40,14 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
     if (!parsed.success) notice = notices.invalid;
     try {
       resolved = await resolveTicketFilters(deps.db, user, filterQuery);
-      rows = await listTickets(deps.db, scopedQuery(user, resolved.filters, { limit, cursor }));
+      rows = await listTickets(
+        deps.db,
+        scopedQuery(user, resolved.filters, {
+          limit,
+          cursor,
+          timeZone: deps.config.TIME_ZONE,
+        }),
+      );
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       resolved = { filters: {}, savedViewName: null };

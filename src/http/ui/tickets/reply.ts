@@ -57,15 +57,6 @@ export function registerReplyForm(app: TicketsApp, deps: Deps) {
             : 'reused';
       return c.redirect(withParams(page, { notice }), 303);
     }
-    if (!result.replayed) {
-      deps.notifyOutbox();
-      await deps.live.publish({
-        type: 'draft.decided',
-        draftId: result.draft.id,
-        ticketId: id.data,
-        status: 'approved',
-      });
-    }
     return c.redirect(withParams(page, { notice: 'replied' }), 303);
   });
 

@@ -215,6 +215,11 @@ describe('GET /api/tickets', () => {
     ]);
     expect(names((await list('manager', '?slaBreached=true')).items)).toEqual(['refund']);
     expect((await list('manager', '?slaBreached=false')).items).toHaveLength(8);
+    // Calendar days of creation (TIME_ZONE, here UTC), `to` inclusive.
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await list('manager', `?from=${today}&to=${today}`)).items).toHaveLength(9);
+    expect((await list('manager', '?to=2020-01-31')).items).toHaveLength(0);
+    expect((await list('manager', '?from=2999-01-01')).items).toHaveLength(0);
     // Filters combine.
     expect(
       names((await list('manager', '?team=billing&draftState=rejected&status=new')).items),
@@ -300,6 +305,7 @@ describe('GET /api/tickets', () => {
       ['?view=everything', 'view'],
       ['?cursor=garbage', 'cursor'],
       ['?automated=yes', 'automated'],
+      ['?from=yesterday', 'from'],
     ]) {
       const res = await app.request(`/api/tickets${query}`, {
         headers: { authorization: `Bearer ${keys.manager}` },
