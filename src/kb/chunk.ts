@@ -1,7 +1,7 @@
 import type { Block } from './parse/blocks.js';
 
 export interface ChunkOptions {
-  /** Upper bound on a chunk's body, in words (whitespace-separated tokens). */
+  /** Upper bound on a chunk's body, in words (Intl.Segmenter words: CJK text counts too). */
   maxWords?: number;
   /** Words repeated from the end of one chunk at the start of the next when a section is split. */
   overlapWords?: number;
@@ -18,9 +18,30 @@ export const defaultChunkOptions = { maxWords: 180, overlapWords: 30 } as const;
 
 const SECTION_SEPARATOR = ' › ';
 
+// Words by Intl.Segmenter, not whitespace: Chinese, Japanese and Korean text has no spaces, and
+// counted by whitespace an article in those languages was one "word" and never split.
+const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
+
 function wordCount(text: string): number {
-  const trimmed = text.trim();
-  return trimmed ? trimmed.split(/\s+/).length : 0;
+  let n = 0;
+  for (const s of wordSegmenter.segment(text)) if (s.isWordLike) n++;
+  return n;
+}
+
+/**
+ * The text cut into pieces that each hold one word and whatever follows it up to the next word
+ * (spaces, punctuation), so `pieces.slice(a, b).join('')` is the original text between words.
+ */
+function wordPieces(text: string): string[] {
+  const pieces: string[] = [];
+  let lead = '';
+  for (const s of wordSegmenter.segment(text.trim())) {
+    if (s.isWordLike) pieces.push(lead + s.segment);
+    else if (pieces.length) pieces[pieces.length - 1] += s.segment;
+    else lead += s.segment;
+    if (s.isWordLike) lead = '';
+  }
+  return pieces;
 }
 
 function render(block: Block): string {
@@ -30,7 +51,7 @@ function render(block: Block): string {
 
 /** Splits an over-long block at sentence ends, then at word boundaries, into ≤ maxWords pieces. */
 function splitLongText(text: string, maxWords: number, overlapWords: number): string[] {
-  const sentences = text.match(/[^.!?\n]+(?:[.!?]+|\n|$)\s*/g) ?? [text];
+  const sentences = text.match(/[^.!?。！？\n]+(?:[.!?。！？]+|\n|$)\s*/g) ?? [text];
   const pieces: string[] = [];
   let current: string[] = [];
   const currentWords = () => current.reduce((n, s) => n + wordCount(s), 0);
@@ -38,10 +59,15 @@ function splitLongText(text: string, maxWords: number, overlapWords: number): st
     if (wordCount(sentence) > maxWords) {
       if (current.length) pieces.push(current.join('').trim());
       current = [];
-      const words = sentence.trim().split(/\s+/);
+      const words = wordPieces(sentence);
       const step = Math.max(1, maxWords - overlapWords);
       for (let start = 0; start < words.length; start += step) {
-        pieces.push(words.slice(start, start + maxWords).join(' '));
+        pieces.push(
+          words
+            .slice(start, start + maxWords)
+            .join('')
+            .trim(),
+        );
         if (start + maxWords >= words.length) break;
       }
       continue;
@@ -58,8 +84,8 @@ function splitLongText(text: string, maxWords: number, overlapWords: number): st
 
 function tailWords(text: string, count: number): string {
   if (count <= 0) return '';
-  const words = text.trim().split(/\s+/);
-  return words.length <= count ? '' : words.slice(-count).join(' ');
+  const words = wordPieces(text);
+  return words.length <= count ? '' : words.slice(-count).join('').trim();
 }
 
 /**

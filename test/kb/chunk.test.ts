@@ -137,4 +137,19 @@ describe('chunking', () => {
       { ordinal: 0, section: '', text: 'Empty' },
     ]);
   });
+
+  it('splits Chinese and Japanese articles, which have no spaces, by Intl.Segmenter words', () => {
+    const zh = '我们的退款政策是三十天内全额退款。'.repeat(30);
+    const ja = '日本語の記事は空白がありません。'.repeat(30);
+    for (const text of [zh, ja]) {
+      const chunks = chunkBlocks(parseText(text), { maxWords: 40, overlapWords: 5 });
+      expect(chunks.length).toBeGreaterThan(3);
+      const segmenter = new Intl.Segmenter('en', { granularity: 'word' });
+      for (const chunk of chunks) {
+        const words = [...segmenter.segment(chunk.text)].filter((s) => s.isWordLike).length;
+        expect(words).toBeLessThanOrEqual(40);
+        expect(chunk.text.replace(/^… /, '').endsWith('。')).toBe(true);
+      }
+    }
+  });
 });
