@@ -35,6 +35,14 @@ export function parseHtml(html: string): { blocks: Block[]; title?: string } {
   let title = '';
   let rowCells: string[] | null = null;
   let cell: string | null = null;
+  // Inline markup that carries meaning survives as text a draft can quote: `code`, and a link's
+  // address after its text when the text does not already show it.
+  const links: { href: string | null; start: number }[] = [];
+  const append = (text: string) => {
+    if (cell !== null) cell += text;
+    else buffer += text;
+  };
+  const current = () => (cell !== null ? cell : buffer);
 
   const emit = (kind: 'paragraph' | 'list-item' | 'code') => {
     const text = kind === 'code' ? buffer.trim() : collapseWhitespace(buffer);
@@ -46,12 +54,20 @@ export function parseHtml(html: string): { blocks: Block[]; title?: string } {
 
   const parser = new Parser(
     {
-      onopentag(name) {
+      onopentag(name, attributes) {
         if (SKIP.has(name) || skipDepth > 0) {
           if (SKIP.has(name)) skipDepth++;
           return;
         }
         if (name === 'title') inTitle = true;
+        if (name === 'code' && inPre === 0) append('`');
+        if (name === 'a') {
+          const href = attributes.href?.trim() ?? '';
+          links.push({
+            href: /^(https?:|mailto:)/i.test(href) ? href : null,
+            start: current().length,
+          });
+        }
         const level = /^h([1-6])$/.exec(name);
         if (level) {
           flushParagraph();
@@ -80,8 +96,7 @@ export function parseHtml(html: string): { blocks: Block[]; title?: string } {
           title += text;
           return;
         }
-        if (cell !== null) cell += text;
-        else buffer += text;
+        append(text);
       },
       onclosetag(name) {
         if (SKIP.has(name)) {
@@ -90,6 +105,13 @@ export function parseHtml(html: string): { blocks: Block[]; title?: string } {
         }
         if (skipDepth > 0) return;
         if (name === 'title') inTitle = false;
+        if (name === 'code' && inPre === 0) append('`');
+        if (name === 'a') {
+          const link = links.pop();
+          const text = current().slice(link?.start ?? 0);
+          const shown = link?.href?.replace(/^mailto:/i, '');
+          if (link?.href && shown && !text.includes(shown)) append(` (${shown})`);
+        }
         if (/^h[1-6]$/.test(name) && heading !== null) {
           const text = collapseWhitespace(buffer);
           buffer = '';
