@@ -144,7 +144,10 @@ export async function prepareDatabase(database: Database): Promise<void> {
 }
 
 /** Builds the generator a role is configured with (loaded lazily on first use), or null. */
-function generatorForRole(config: Config, role: 'CLASSIFIER_LLM' | 'DRAFT_LLM'): Generator | null {
+export function generatorForRole(
+  config: Config,
+  role: 'CLASSIFIER_LLM' | 'DRAFT_LLM',
+): Generator | null {
   const spec = parseModelSpec(config[role], config[`${role}_MODEL`], role);
   if (spec.kind === 'none') return null;
   return generatorFromConfig(

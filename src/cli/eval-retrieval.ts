@@ -1,11 +1,12 @@
 import 'dotenv/config';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { createDatabase, type Database, postgresClient } from '../db/client.js';
+import type { Database } from '../db/client.js';
 import { type EvalMode, evaluateQueries, indexEvalCorpus, parseEvalQueries } from '../kb/eval.js';
 import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
 import { synonymsSettings, thesaurusFor } from '../kb/synonyms.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
+import { withFreshPglite, withFreshPostgres } from './fresh-store.js';
 
 const usage = `Usage: npm run -s eval:retrieval -- --docs <docs.jsonl> --queries <queries.jsonl>
     [--mode hybrid|lexical|vector|tsrank|all] [--lexical-weight 0.5] [--k1 1.2]
@@ -16,34 +17,6 @@ dropped afterwards) through the real import and index path, runs every query thr
 search and prints one JSON line of metrics (the last line). --mode all prints ts_rank (baseline),
 lexical and vector lines first, then hybrid. --synonyms defaults to KB_SYNONYMS (else wordnet), as
 in the service.`;
-
-/** A throwaway database on the server of `url`, created and dropped around `fn`. */
-async function withFreshPostgres<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
-  const name = `deskpilot_eval_${process.pid}_${Date.now()}`;
-  const admin = postgresClient(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const database = await createDatabase({ url: target.toString(), poolMax: 4 });
-  try {
-    await database.migrate();
-    return await fn(database);
-  } finally {
-    await database.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
-
-async function withFreshPglite<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const database = await createDatabase({ pgliteDataDir: 'memory://' });
-  try {
-    await database.migrate();
-    return await fn(database);
-  } finally {
-    await database.close();
-  }
-}
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({

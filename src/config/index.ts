@@ -132,9 +132,23 @@ export const configSchema = z.object({
   DRAFT_TONE: z.string().default('friendly, clear and concise'),
   /** Sign-off; defaults to "<SUPPORT_NAME> team". */
   DRAFT_SIGNATURE: z.string().optional(),
-  /** A passage counts as relevant above either raw score (BM25 / cosine); below both: no answer. */
-  DRAFT_MIN_BM25: z.coerce.number().min(0).default(0.5),
-  DRAFT_MIN_COSINE: z.coerce.number().min(-1).max(1).default(0.3),
+  /**
+   * Calibrated confidence (0–1) an article needs for a draft to quote it; below it for every
+   * article, the draft abstains (a human writes the reply). Chosen on two public KBs (README).
+   */
+  DRAFT_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
+  /** Words of quoted answer in an extractive draft (greeting and signature not counted). */
+  DRAFT_MAX_WORDS: z.coerce.number().int().min(20).max(1000).default(120),
+  /**
+   * Languages drafts may greet in (ISO 639-1, comma-separated); unset = the knowledge base's
+   * languages plus DEFAULT_LANGUAGE. Detection picks among these only.
+   */
+  SUPPORTED_LANGUAGES: csv.optional(),
+  /** Language of a draft when detection is unsure and the requester has no earlier language. */
+  DEFAULT_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2}$/, 'an ISO 639-1 code such as en')
+    .default('en'),
   /** Minutes to first response by SLA policy or priority name (JSON object). */
   SLA_MINUTES: z
     .string()

@@ -10,6 +10,7 @@ import {
 import { tickets } from '../schema/tickets.js';
 import { ticketTriage } from '../schema/triage.js';
 import { syncTicketDraftState } from './draft-state.js';
+import { queryRows } from './kb.js';
 import { visibleToTeam } from './triage.js';
 
 export async function getDraft(db: Db, id: string): Promise<Draft | null> {
@@ -266,4 +267,68 @@ export async function findDraftByIdempotencyKey(
     .where(and(eq(drafts.ticketId, ticketId), eq(drafts.idempotencyKey, key)))
     .limit(1);
   return row ?? null;
+}
+
+/** The language of the requester's most recent other ticket among `languages`, if any. */
+export async function previousRequesterLanguage(
+  db: Db,
+  input: { requesterEmail: string; excludeTicketId: string; languages: readonly string[] },
+): Promise<string | null> {
+  if (input.languages.length === 0) return null;
+  const [row] = await db
+    .select({ language: tickets.language })
+    .from(tickets)
+    .where(
+      and(
+        eq(tickets.requesterEmail, input.requesterEmail),
+        sql`${tickets.id} <> ${input.excludeTicketId}`,
+        inArray(tickets.language, [...input.languages]),
+      ),
+    )
+    .orderBy(desc(tickets.createdAt))
+    .limit(1);
+  return row?.language ?? null;
+}
+
+/**
+ * Tickets the knowledge base did not answer since `since`: their latest draft abstained, or an
+ * agent rejected it as wrong or missing information. One row per ticket, newest first.
+ */
+export async function listKnowledgeGapTickets(
+  db: Db,
+  since: Date,
+  limit = 5_000,
+): Promise<{ ticketId: string; subject: string; text: string; createdAt: Date; why: string }[]> {
+  const rows = await queryRows<{
+    ticket_id: string;
+    subject: string;
+    text: string;
+    created_at: string | Date;
+    why: string;
+  }>(
+    db,
+    sql`
+    select distinct on (d.ticket_id) d.ticket_id, t.subject,
+      coalesce(nullif(m.stripped_text, ''), m.body_text, '') as text, d.created_at,
+      case when d.state = 'abstained' then 'abstained' else 'rejected' end as why
+    from drafts d
+    join tickets t on t.id = d.ticket_id
+    left join messages m on m.id = d.message_id
+    where d.created_at >= ${since.toISOString()}::timestamptz
+      and (
+        (d.state = 'abstained' and d.status in ('pending_approval', 'superseded', 'rejected'))
+        or (d.status = 'rejected' and d.reject_reason ~* '^(wrong answer|missing information)')
+      )
+    order by d.ticket_id, d.version desc
+    limit ${limit}`,
+  );
+  return rows
+    .map((r) => ({
+      ticketId: r.ticket_id,
+      subject: r.subject,
+      text: r.text,
+      createdAt: new Date(r.created_at),
+      why: r.why,
+    }))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
 }

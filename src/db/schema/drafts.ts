@@ -36,6 +36,22 @@ export type DraftStatus = (typeof draftStatuses)[number];
  */
 export const draftKinds = ['llm', 'extractive', 'no_answer', 'manual'] as const;
 export type DraftKind = (typeof draftKinds)[number];
+/**
+ * answered: grounded and cited; abstained: no grounded answer (the ticket needs a human reply and
+ * counts as a knowledge-base gap). Filter on it for the "needs a human reply" view.
+ */
+export const draftAnswerStates = ['answered', 'abstained'] as const;
+export type DraftAnswerState = (typeof draftAnswerStates)[number];
+
+/** What a regeneration did with the agent's instructions. */
+export interface RegenerationResult {
+  /** Instructions understood, in the words the inbox shows ("shorter", "exclude source 2"). */
+  applied: string[];
+  /** Parts of the instructions the extractive composer could not act on. */
+  ignored: string[];
+  /** True when the new version has the same text as the one it replaces. */
+  unchanged: boolean;
+}
 
 export interface Citation {
   /** The [n] the draft text uses. */
@@ -67,7 +83,14 @@ export const drafts = pgTable(
     citations: jsonb('citations').$type<Citation[]>().notNull().default([]),
     model: text('model').notNull(),
     promptVersion: text('prompt_version'),
+    /** Calibrated confidence (0–1) of the best cited article; the gate is DRAFT_MIN_CONFIDENCE. */
     confidence: real('confidence').notNull().default(0),
+    state: text('state').$type<DraftAnswerState>().notNull().default('answered'),
+    /** Why the draft abstained, or fell back from the LLM; shown to the agent. */
+    reason: text('reason'),
+    /** ISO 639-1 language the draft greets and signs off in. */
+    language: text('language'),
+    regeneration: jsonb('regeneration').$type<RegenerationResult>(),
     latencyMs: integer('latency_ms').notNull().default(0),
     /** Guards that failed (empty when the draft passed every one). Non-empty → needs a human. */
     guardFlags: text('guard_flags').array().notNull().default(sql`'{}'::text[]`),
@@ -99,6 +122,7 @@ export const drafts = pgTable(
     uniqueIndex('drafts_ticket_version_uq').on(t.ticketId, t.version),
     uniqueIndex('drafts_ticket_idempotency_uq').on(t.ticketId, t.idempotencyKey),
     index('drafts_status_sla_idx').on(t.status, t.slaDueAt),
+    index('drafts_state_created_idx').on(t.state, t.createdAt),
   ],
 );
 

@@ -9,7 +9,11 @@ export type GuardFlag =
   | 'language_mismatch'
   | 'unsupported_commitment'
   | 'empty'
-  | 'truncated';
+  | 'truncated'
+  /** The model failed (load, crash, deadline); the draft is the extractive one. */
+  | 'llm_failed'
+  /** The model's drafts failed the guards twice; the draft is the extractive one. */
+  | 'llm_fallback';
 
 const shingles = (text: string, n: number): Set<string> => {
   const words = text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];

@@ -40,7 +40,7 @@ function formatHistory(history: LlmDraftInput['history']): string[] {
  * passages, then passages are shortened — never cut mid-prompt by the runtime.
  */
 export async function draftWithLlm(generator: Generator, input: LlmDraftInput): Promise<LlmDraft> {
-  const { template, id } = loadPrompt('draft-reply', 'v1');
+  const { template, id } = loadPrompt('draft-reply', 'v2');
   const allHistory = formatHistory(input.history);
   // Small contexts (tests, tiny models) keep a quarter of the window for the reply.
   const replyTokens = Math.min(MAX_REPLY_TOKENS, Math.floor(generator.contextSize / 4));

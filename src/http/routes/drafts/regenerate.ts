@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
+import { describeInstructions } from '../../../pipeline/draft/instructions.js';
 import { regenerateDraft } from '../../../pipeline/review/actions.js';
 import type { Router } from '../../openapi.js';
 import { draftSchema, draftView, lockBody, params, security } from './schemas.js';
@@ -14,8 +15,11 @@ export const route = createRoute({
   request: { params },
   responses: {
     202: {
-      description: 'Queued; the new version appears in the list',
-      content: { 'application/json': { schema: z.object({ draft: draftSchema }) } },
+      description:
+        "Queued; the new version appears in the list. `willDo` says what the instructions will change; the new version's `regeneration.unchanged` says when nothing different could be produced.",
+      content: {
+        'application/json': { schema: z.object({ draft: draftSchema, willDo: z.string() }) },
+      },
     },
   },
 });
@@ -32,6 +36,9 @@ export function registerRegenerateDraft(app: Router, deps: Deps) {
       instructions: input.instructions ?? null,
     });
     if (!result.ok) reviewError(result);
-    return c.json({ draft: draftView(result.draft) }, 202);
+    return c.json(
+      { draft: draftView(result.draft), willDo: describeInstructions(input.instructions) },
+      202,
+    );
   });
 }

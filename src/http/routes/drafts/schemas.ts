@@ -31,7 +31,30 @@ export const draftSchema = z
     citations: z.array(citationSchema),
     model: z.string(),
     promptVersion: z.string().nullable(),
-    confidence: z.number(),
+    confidence: z.number().openapi({
+      description:
+        'Calibrated 0–1 confidence of the best cited article (gate: DRAFT_MIN_CONFIDENCE)',
+    }),
+    state: z.enum(['answered', 'abstained']).openapi({
+      description:
+        'abstained: no grounded answer; a person writes the reply ("needs a human reply")',
+    }),
+    reason: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Why it abstained or fell back from the LLM; shown to the agent' }),
+    language: z.string().nullable(),
+    regeneration: z
+      .object({
+        applied: z.array(z.string()),
+        ignored: z.array(z.string()),
+        unchanged: z.boolean(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'For a regenerated version: the instructions applied and ignored, and whether the text is identical to the previous version',
+      }),
     guardFlags: z.array(z.string()),
     needsHuman: z.boolean(),
     lockVersion: z
@@ -82,6 +105,10 @@ export function draftView(d: Draft, sources?: CitedSource[]) {
     model: d.model,
     promptVersion: d.promptVersion,
     confidence: d.confidence,
+    state: d.state,
+    reason: d.reason,
+    language: d.language,
+    regeneration: d.regeneration ?? null,
     guardFlags: d.guardFlags,
     needsHuman: d.needsHuman,
     lockVersion: d.lockVersion,

@@ -176,7 +176,7 @@ export const QueuePane: FC<
                     ) : null}
                     {r.draft.kind !== 'llm' ? (
                       <span class="badge warn">
-                        {r.draft.kind === 'extractive' ? 'extractive' : 'no answer'}
+                        {r.draft.kind === 'extractive' ? 'extractive' : 'abstained'}
                       </span>
                     ) : null}
                   </span>
@@ -431,9 +431,28 @@ export const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = 
           passages. Read it before sending.
         </p>
       ) : null}
-      {d.kind === 'no_answer' ? (
-        <p class="warn-box" role="note">
-          Nothing relevant was found in the knowledge base. Write the answer yourself.
+      {d.state === 'abstained' || d.kind === 'no_answer' ? (
+        <p class="warn-box" role="note" data-testid="draft-reason">
+          No grounded answer: {d.reason ?? 'nothing relevant was found in the knowledge base.'}{' '}
+          Write the answer yourself.
+        </p>
+      ) : d.reason ? (
+        <p class="warn-box" role="note" data-testid="draft-reason">
+          {d.reason}
+        </p>
+      ) : null}
+      {d.regeneration ? (
+        <p
+          class={d.regeneration.unchanged ? 'warn-box' : 'ok-box'}
+          role="status"
+          data-testid="draft-regeneration"
+        >
+          {d.regeneration.unchanged
+            ? 'Regenerate produced the same text: nothing different could be made from the knowledge base with these instructions.'
+            : `Regenerated${d.regeneration.applied.length ? `: ${d.regeneration.applied.join(', ')}` : ''}.`}
+          {d.regeneration.ignored.length
+            ? ` Not understood without an LLM: ${d.regeneration.ignored.join('; ')}.`
+            : ''}
         </p>
       ) : null}
       {d.guardFlags.length ? (
@@ -521,7 +540,8 @@ export const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = 
             <input
               id="instructions"
               name="instructions"
-              placeholder="e.g. shorter, offer a call"
+              placeholder="shorter · longer · more formal · exclude source 2 · use article 1 · next best"
+              title="Understood without an LLM: shorter, longer, more/less formal, use article N, exclude source N, next best. With an LLM, any instruction goes into the prompt."
               maxlength={500}
               data-shortcut="g"
             />

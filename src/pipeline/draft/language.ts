@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import type { Config } from '../../config/index.js';
+import type { Db } from '../../db/client.js';
+import { previousRequesterLanguage } from '../../db/queries/drafts.js';
+import { queryRows } from '../../db/queries/kb.js';
+import { normalizeLanguage } from '../../kb/language.js';
+import { detectLanguage } from '../language.js';
+
+const cache = new WeakMap<object, { at: number; languages: string[] }>();
+const CACHE_MS = 60_000;
+
+/**
+ * The languages drafts may be written in: SUPPORTED_LANGUAGES, or the knowledge base's languages
+ * plus DEFAULT_LANGUAGE (read at most once a minute per database).
+ */
+export async function supportedLanguages(
+  db: Db,
+  config: Pick<Config, 'SUPPORTED_LANGUAGES' | 'DEFAULT_LANGUAGE'>,
+): Promise<string[]> {
+  if (config.SUPPORTED_LANGUAGES?.length) {
+    return [...new Set(config.SUPPORTED_LANGUAGES.map((l) => normalizeLanguage(l)))];
+  }
+  const hit = cache.get(db);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.languages;
+  const rows = await queryRows<{ language: string }>(
+    db,
+    sql`select distinct language from kb_articles`,
+  );
+  const languages = [
+    ...new Set([config.DEFAULT_LANGUAGE, ...rows.map((r) => normalizeLanguage(r.language))]),
+  ];
+  cache.set(db, { at: Date.now(), languages });
+  return languages;
+}
+
+export type LanguageSource = 'ticket' | 'detected' | 'requester' | 'default';
+
+/**
+ * The language a draft is written in. In order: the ticket's language when it is supported (the
+ * helpdesk's field, or triage's confident detection); detection restricted to the supported
+ * languages when it is sure; the requester's language on an earlier ticket; DEFAULT_LANGUAGE.
+ */
+export async function resolveDraftLanguage(
+  db: Db,
+  config: Pick<Config, 'SUPPORTED_LANGUAGES' | 'DEFAULT_LANGUAGE'>,
+  input: {
+    ticketId: string;
+    ticketLanguage: string | null;
+    requesterEmail: string | null;
+    text: string;
+  },
+): Promise<{ language: string; source: LanguageSource; supported: string[] }> {
+  const supported = await supportedLanguages(db, config);
+  const own = input.ticketLanguage ? normalizeLanguage(input.ticketLanguage) : null;
+  if (own && supported.includes(own)) return { language: own, source: 'ticket', supported };
+  const detected = detectLanguage(input.text, supported);
+  if (detected) return { language: detected, source: 'detected', supported };
+  if (input.requesterEmail) {
+    const previous = await previousRequesterLanguage(db, {
+      requesterEmail: input.requesterEmail,
+      excludeTicketId: input.ticketId,
+      languages: supported,
+    });
+    if (previous) return { language: previous, source: 'requester', supported };
+  }
+  const fallback = supported.includes(config.DEFAULT_LANGUAGE)
+    ? config.DEFAULT_LANGUAGE
+    : (supported[0] ?? config.DEFAULT_LANGUAGE);
+  return { language: fallback, source: 'default', supported };
+}

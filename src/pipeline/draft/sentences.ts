@@ -1,0 +1,206 @@
+/**
+ * Reading an article as a support agent quotes it: whole sentences and whole lists (with the line
+ * that introduces them), never a cut; without the forum chatter a help-center article collects
+ * (greetings, thanks, "+1", signatures, EDIT:/UPDATE: notes, quoted replies).
+ */
+
+export interface Unit {
+  /** Position in the article (reading order). */
+  order: number;
+  /** One sentence, or a list: its lead-in line then one "- item" line per item. */
+  text: string;
+  kind: 'sentence' | 'list';
+  /** Items of a list (lead-in excluded), so a long list can be shortened at an item boundary. */
+  items: string[];
+  leadIn: string | null;
+  words: number;
+  stems: Set<string>;
+}
+
+const segmenters = new Map<string, Intl.Segmenter>();
+function segmenter(language: string, granularity: 'sentence' | 'word'): Intl.Segmenter {
+  const key = `${language}/${granularity}`;
+  let s = segmenters.get(key);
+  if (!s) {
+    s = new Intl.Segmenter(language, { granularity });
+    segmenters.set(key, s);
+  }
+  return s;
+}
+
+/** Words counted with Intl.Segmenter: CJK text has no spaces, so whitespace counting fails it. */
+export function countWords(text: string, language = 'en'): number {
+  let n = 0;
+  for (const s of segmenter(language, 'word').segment(text)) if (s.isWordLike) n++;
+  return n;
+}
+
+export function splitSentences(text: string, language = 'en'): string[] {
+  const out: string[] = [];
+  for (const s of segmenter(language, 'sentence').segment(text)) {
+    const sentence = s.segment.trim();
+    if (sentence) out.push(sentence);
+  }
+  return out;
+}
+
+const STOP = new Set(
+  `a an the and or but if then than so to of in on at by for with from as is are was were be been being am do does did have has had i me my we our you your he she it its they them their this that these those there here what which who whom how when where why can could would should will shall may might must not no yes please hi hello hey thanks thank also just get got want need like any some all about into out up down over only very too more most other such own same few each both again once further per via let lets im ive dont cant wont ill id`.split(
+    ' ',
+  ),
+);
+
+/** Lower-cased word stems (a 5-letter prefix: enough to match plural, -ing, -ed, -ation forms). */
+export function stems(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    if (word.length < 3 || STOP.has(word)) continue;
+    out.add(word.slice(0, 5));
+  }
+  return out;
+}
+
+const CHATTER = [
+  // Greetings and sign-offs standing alone.
+  /^(hi|hello|hey|dear|greetings|good (morning|afternoon|evening))\b[^.!?]{0,40}[,!.:]?$/i,
+  /^(best( regards)?|kind regards|regards|cheers|thanks( again)?|many thanks|thank you( all| so much)?|sincerely|br)[,!.]?(\s+\S+){0,3}$/i,
+  // Thanks and agreement that carry no answer.
+  /^(thanks?|thank you|thx|ty)\b.{0,80}(worked|helped|works|help|solved|fixed)\b.{0,20}$/i,
+  /^(this|that|it) (worked|works|helped|fixed it)\b.{0,40}$/i,
+  /^(\+1|same here|me too|same problem|any updates?|bump|following)\W*$/i,
+  /^hope (this|that|it) helps\W*$/i,
+  // Editing notes and quoted replies.
+  /^(edit(ed)?|update[d]?)\s*(\d+)?\s*:/i,
+  /^>/,
+  /^(on .{5,80} wrote:|-- ?$|—\s*$|sent from my)/i,
+];
+
+export function isChatter(text: string): boolean {
+  const t = text.trim();
+  return t.length === 0 || CHATTER.some((re) => re.test(t));
+}
+
+/**
+ * An article's chunks (reading order) → the units a draft can quote. Chunks repeat the end of
+ * their predecessor on a first line starting with "…" (overlap for retrieval): dropped here. A
+ * paragraph ending in ":" followed by list items becomes the list's lead-in.
+ */
+export function articleUnits(chunks: readonly { text: string }[], language = 'en'): Unit[] {
+  const lines: string[] = [];
+  for (const chunk of chunks) {
+    const own = chunk.text.split('\n');
+    if (own[0]?.startsWith('… ')) own.shift();
+    for (const line of own) if (line.trim() && !/^>/.test(line.trim())) lines.push(line.trim());
+  }
+  const units: Unit[] = [];
+  const push = (u: Omit<Unit, 'order' | 'words' | 'stems'>) =>
+    units.push({
+      ...u,
+      order: units.length,
+      words: countWords(u.text, language),
+      stems: stems(u.text),
+    });
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('- ')) {
+      const items: string[] = [];
+      while (i < lines.length && lines[i]!.startsWith('- ')) {
+        const item = lines[i]!.slice(2).trim();
+        if (!isChatter(item)) items.push(item);
+        i++;
+      }
+      i--;
+      if (!items.length) continue;
+      // The lead-in is the last sentence before the list when it introduces it.
+      const previous = units.at(-1);
+      let leadIn: string | null = null;
+      if (previous?.kind === 'sentence' && /[:：]$/.test(previous.text)) {
+        leadIn = previous.text;
+        units.pop();
+      }
+      const text = [leadIn, ...items.map((it) => `- ${it}`)].filter(Boolean).join('\n');
+      push({ text, kind: 'list', items, leadIn });
+      continue;
+    }
+    for (const sentence of splitSentences(line, language)) {
+      if (isChatter(sentence)) continue;
+      push({ text: sentence, kind: 'sentence', items: [], leadIn: null });
+    }
+  }
+  return units;
+}
+
+/** A list cut at an item boundary to fit `maxWords` (lead-in kept): never a cut sentence. */
+export function shortenList(unit: Unit, maxWords: number, language = 'en'): Unit | null {
+  if (unit.words <= maxWords) return unit;
+  if (unit.kind !== 'list') return null;
+  const items: string[] = [];
+  let words = unit.leadIn ? countWords(unit.leadIn, language) : 0;
+  for (const item of unit.items) {
+    const w = countWords(item, language);
+    if (words + w > maxWords) break;
+    items.push(item);
+    words += w;
+  }
+  if (items.length === 0) return null;
+  const text = [unit.leadIn, ...items.map((it) => `- ${it}`)].filter(Boolean).join('\n');
+  return { ...unit, text, items, words, stems: stems(text) };
+}
+
+export interface SelectOptions {
+  maxWords: number;
+  language?: string;
+  /** Units already used by an earlier version ("next best" skips them). */
+  avoid?: ReadonlySet<string>;
+  /** Nothing rather than the article's opening when no unit shares a word with the question. */
+  strict?: boolean;
+}
+
+/**
+ * Query-focused selection with redundancy control (maximal marginal relevance): units ranked by
+ * the share of the query's stems they contain (a little credit for coming early: articles state
+ * the answer first), taken while they fit the word budget and are not near-repeats of what is
+ * already taken; returned in the article's order.
+ */
+export function selectUnits(units: readonly Unit[], query: string, options: SelectOptions): Unit[] {
+  const q = stems(query);
+  const language = options.language ?? 'en';
+  const relevance = (u: Unit) => {
+    let hits = 0;
+    for (const s of u.stems) if (q.has(s)) hits++;
+    const lengthPenalty = 1 + Math.log1p(u.words / 25);
+    return hits / lengthPenalty + 0.15 / (1 + u.order);
+  };
+  const hits = (u: Unit) => [...u.stems].filter((s) => q.has(s)).length;
+  const available = units.filter((u) => !options.avoid?.has(u.text));
+  // Only units that share a word with the question; when none does (the article matched on
+  // meaning, not words), its opening — articles state their subject first — unless `strict`.
+  const matching = available.filter((u) => hits(u) > 0);
+  const pool = matching.length ? matching : options.strict ? [] : available.slice(0, 2);
+  const ranked = pool
+    .map((u) => ({ u, r: relevance(u) }))
+    .sort((a, b) => b.r - a.r || a.u.order - b.u.order);
+  const chosen: Unit[] = [];
+  let words = 0;
+  for (const { u, r } of ranked) {
+    if (chosen.length > 0 && r < 0.5 * (ranked[0]?.r ?? 0)) break;
+    const room = options.maxWords - words;
+    const fitted = u.words <= room ? u : shortenList(u, room, language);
+    if (!fitted) continue;
+    const redundant = chosen.some((c) => overlap(c.stems, fitted.stems) > 0.6);
+    if (redundant) continue;
+    chosen.push(fitted);
+    words += fitted.words;
+    if (words >= options.maxWords * 0.8 || chosen.length >= 5) break;
+  }
+  // One sentence longer than the whole budget still beats no answer: it is never cut.
+  if (chosen.length === 0 && ranked[0]) chosen.push(ranked[0].u);
+  return chosen.sort((a, b) => a.order - b.order);
+}
+
+function overlap(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let both = 0;
+  for (const s of a) if (b.has(s)) both++;
+  return both / Math.min(a.size, b.size);
+}
