@@ -187,7 +187,7 @@ export function selectUnits(units: readonly Unit[], query: string, options: Sele
     const room = options.maxWords - words;
     const fitted = u.words <= room ? u : shortenList(u, room, language);
     if (!fitted) continue;
-    const redundant = chosen.some((c) => overlap(c.stems, fitted.stems) > 0.6);
+    const redundant = chosen.some((c) => covered(fitted.stems, c.stems) > 0.6);
     if (redundant) continue;
     chosen.push(fitted);
     words += fitted.words;
@@ -198,9 +198,10 @@ export function selectUnits(units: readonly Unit[], query: string, options: Sele
   return chosen.sort((a, b) => a.order - b.order);
 }
 
-function overlap(a: Set<string>, b: Set<string>): number {
-  if (a.size === 0 || b.size === 0) return 0;
+/** Share of `candidate`'s stems that `chosen` already has: near 1 = it adds nothing new. */
+function covered(candidate: Set<string>, chosen: Set<string>): number {
+  if (candidate.size === 0) return 1;
   let both = 0;
-  for (const s of a) if (b.has(s)) both++;
-  return both / Math.min(a.size, b.size);
+  for (const s of candidate) if (chosen.has(s)) both++;
+  return both / candidate.size;
 }
