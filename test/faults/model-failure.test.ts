@@ -64,7 +64,7 @@ describe('drafting when the model fails', () => {
     try {
       const { draft, interaction } = await draftWith(generator);
       expect(draft.kind).toBe('extractive');
-      expect(draft.model).toBe('extractive-v1');
+      expect(draft.model).toBe('extractive-v2');
       expect(draft.guardFlags).toEqual(['llm_failed']);
       expect(draft.needsHuman).toBe(true);
       expect(draft.status).toBe('pending_approval');

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFinetune } from '../../../src/cli/commands/export-finetune.js';
 import { kbImport } from '../../../src/cli/commands/kb-import.js';
-import { getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
+import {
+  getDeliveryForDraft,
+  getDraft,
+  listDraftsForTicket,
+} from '../../../src/db/queries/drafts.js';
 import { autoSendPolicies } from '../../../src/db/schema/drafts.js';
 import { deliver } from '../../../src/pipeline/deliver/deliver.js';
 import { draftReply } from '../../../src/pipeline/draft/draft.js';
@@ -46,9 +50,14 @@ describe('LLM draft → edit → approve → one email; then the fine-tuning exp
     await triageTicket(deps, { ticketId });
     const outcome = await draftReply(deps, { ticketId });
     if (outcome.status !== 'drafted') throw new Error('not drafted');
-    expect(outcome.draft.kind).toBe('llm');
-    expect(outcome.draft.model).toContain('stories260K');
-    expect(outcome.draft.promptVersion).toBe('draft-reply.v1');
+    // The tiny model's text fails the guards twice: the draft to approve is the extractive
+    // fallback, the model's attempts stay in the version history.
+    expect(outcome.draft.kind).toBe('extractive');
+    expect(outcome.draft.guardFlags).toEqual(['llm_fallback']);
+    const attempts = (await listDraftsForTicket(deps.db, ticketId)).filter((d) => d.kind === 'llm');
+    expect(attempts.length).toBeGreaterThan(0);
+    expect(attempts[0]!.model).toContain('stories260K');
+    expect(attempts[0]!.promptVersion).toBe('draft-reply.v2');
     const fixed =
       'Hi Robin, refunds appear on your statement within 5 to 10 business days [1]. Best regards, Support team';
     const approved = await approveDraft(deps, {

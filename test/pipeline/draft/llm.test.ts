@@ -47,7 +47,7 @@ describe('draftWithLlm context budgeting', () => {
     expect(prompt).toContain('[1] Article 0');
     expect(prompt).toContain('Agent instructions for this version: shorter');
     expect(prompt).not.toMatch(/\{\{\w+\}\}/);
-    expect(result.promptVersion).toBe('draft-reply.v1');
+    expect(result.promptVersion).toBe('draft-reply.v2');
   });
 
   it('keeps customer PII out of the prompt', async () => {
