@@ -82,9 +82,9 @@ export function guessLanguage(text: string, only?: readonly string[]): LanguageG
   const sample = text.slice(0, 2_000);
   if (sample.replace(/\s+/g, '').length < 12) return { language: null, margin: 0 };
   const candidates = (
-    only?.length ? only.map((l) => iso3[l]).filter(Boolean) : Object.keys(iso1)
+    only?.length ? only.map((l) => own(iso3, l)).filter(Boolean) : Object.keys(iso1)
   ) as string[];
-  if (candidates.length === 1) return { language: iso1[candidates[0]!] ?? null, margin: 1 };
+  if (candidates.length === 1) return { language: own(iso1, candidates[0]!) ?? null, margin: 1 };
   const candidates1 = candidates.map((c) => own(iso1, c)!);
   const vote = functionWordVote(sample.slice(0, 400), candidates1);
   // Function words decide when they clearly can; otherwise franc's trigrams. On long text franc's

@@ -118,9 +118,7 @@ export function composeExtractive(input: ComposeInput): ComposedDraft {
       score: article.confidence,
     });
     if (article.passage.language !== input.language) {
-      body.push(
-        t.otherLanguage(languageName(article.passage.language)),
-      );
+      body.push(t.otherLanguage(languageName(article.passage.language)));
     }
     // Consecutive sentences form one paragraph; a list stands apart. Every unit ends in its marker.
     let paragraph: string[] = [];

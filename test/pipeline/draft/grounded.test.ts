@@ -14,6 +14,7 @@ import { detectLanguage } from '../../../src/pipeline/language.js';
 import { regenerateDraft } from '../../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { agentActor } from '../../support/drafts.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../../fixtures/draft-eval');
@@ -43,7 +44,7 @@ async function draftFor(body: string, over: { from?: string; subject?: string } 
 async function regenerate(draftId: string, instructions: string | null) {
   const asked = await regenerateDraft(deps, {
     draftId,
-    actorId: 'agent@example.com',
+    actor: agentActor('agent@example.com'),
     instructions,
   });
   if (!asked.ok) throw new Error(asked.reason);
