@@ -5,7 +5,7 @@ import type { InboundDelivery } from './types.js';
 
 /**
  * Maps a parsed inbound email (from any provider) onto the common delivery shape. Duplicates are
- * recognised by Message-ID; a message without one (rare, but bounces do it) is keyed by a digest
+ * recognised by Message-ID from the same sender through the same provider; a message without one (rare, but bounces do it) is keyed by a digest
  * of what identifies it.
  */
 export function emailToDelivery(
@@ -13,8 +13,12 @@ export function emailToDelivery(
   signature: SignatureMeta,
   provider: 'raw' | 'mailgun' | 'sendgrid' | 'postmark',
 ): InboundDelivery {
+  // A Message-ID is chosen by the sender, so anyone can send one first: keyed on its own, a
+  // stranger could pre-register another sender's next Message-ID and have the real mail dropped
+  // as a duplicate. Scoped by provider and sender, only the same sender's redelivery is one.
+  const sender = email.from?.address.toLowerCase() ?? '';
   const dedupeKey = email.messageId
-    ? `mid:${email.messageId.toLowerCase()}`
+    ? `mid:${provider}:${sender}:${email.messageId.toLowerCase()}`
     : `digest:${createHash('sha256')
         .update(
           JSON.stringify([

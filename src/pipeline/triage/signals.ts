@@ -24,7 +24,6 @@ const outagePattern =
 /** Words customers use to ask for speed; a team's priority history says how much they mean. */
 const urgencyPattern =
   /\b(urgent|asap|immediately|emergency|legal action|chargeback|dringend|sofort|urgente|urgence|immédiatement)\b/i;
-const urgentPattern = new RegExp(`${outagePattern.source}|${urgencyPattern.source}`, 'i');
 const highPattern =
   /\b(not working|doesn'?t work|broken|error|failed|crash(es|ed)?|charged twice|double charged|still (no|not)|third time|funktioniert nicht|no funciona|ne fonctionne pas|não funciona)\b/i;
 
@@ -41,15 +40,21 @@ export interface PriorityInput {
 }
 
 /**
- * Priority = the category's default, raised by rules: outage/urgency words → urgent; failure words
- * → high; VIP customers and angry customers one step up. Never lowered below the category default.
+ * Priority = the category's default, raised by rules: outage words → urgent; a customer's own
+ * urgency words and failure words → high; VIP customers and angry customers one step up. Never lowered below the category default.
  */
 export function decidePriority(input: PriorityInput): { priority: Priority; reasons: string[] } {
   let priority = input.categoryDefault;
   const reasons = [`category default ${input.categoryDefault}`];
-  if (urgentPattern.test(input.text)) {
+  if (outagePattern.test(input.text)) {
     priority = 'urgent';
-    reasons.push('urgency words');
+    reasons.push('outage words');
+  } else if (urgencyPattern.test(input.text)) {
+    // The customer's own "URGENT" (subject or body) asks for speed; it cannot set urgent by
+    // itself, or anyone could jump the queue by writing it. Only an outage description, a
+    // trusted channel or an agent makes a ticket urgent.
+    priority = max(priority, 'high');
+    reasons.push('customer asked for urgency');
   } else if (highPattern.test(input.text)) {
     priority = max(priority, 'high');
     reasons.push('failure words');

@@ -18,6 +18,13 @@ describe('priority rules', () => {
       'urgent',
     );
   });
+  it('a customer writing URGENT asks for speed but cannot make a ticket urgent (finding 17)', () => {
+    for (const text of ['URGENT: refund please', 'Need this ASAP!!!', 'Dringend: Rechnung']) {
+      const decided = decidePriority({ ...base, text });
+      expect(decided.priority).toBe('high');
+      expect(decided.reasons).toContain('customer asked for urgency');
+    }
+  });
   it('failure words raise to high; plain questions keep the category default', () => {
     expect(decidePriority({ ...base, text: 'Export is not working' }).priority).toBe('high');
     expect(decidePriority({ ...base, text: 'Which plan fits a team of five?' }).priority).toBe(
