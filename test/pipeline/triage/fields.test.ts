@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createApiKey } from '../../../src/auth/api-keys.js';
+import { createUser } from '../../../src/auth/users.js';
 import { classifierTrain } from '../../../src/cli/commands/classifier.js';
 import { insertMessage, listTicketEvents, upsertTicket } from '../../../src/db/queries/tickets.js';
 import { getTriage } from '../../../src/db/queries/triage.js';
@@ -13,6 +14,9 @@ import type { FieldDecision } from '../../../src/db/schema/triage.js';
 import { createClassifierStore } from '../../../src/pipeline/triage/classifier-store.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { signInOverHttp } from '../../support/sign-in.js';
+
+const password = 'a long enough password';
 
 let deps: TestDeps;
 let dir: string;
@@ -141,6 +145,17 @@ describe('every triage field learned from labels, rules as recorded overrides', 
     const body = (await res.json()) as { triage: { fields: Record<string, FieldDecision> } };
     expect(body.triage.fields.priority).toMatchObject({ decidedBy: 'classifier', value: 'low' });
     expect(body.triage.fields.category?.explanation.length).toBeGreaterThan(0);
+
+    // The agent's triage panel says what decided each field and which words drove the model.
+    await createUser(deps.db, { email: 'ana@example.com', name: 'Ana', role: 'agent', password });
+    const { cookie } = await signInOverHttp(app, deps.db, 'ana@example.com', password);
+    const html = await (
+      await app.request(`/app?ticket=${ticketId}`, { headers: { cookie } })
+    ).text();
+    const panel = html.slice(html.indexOf('aria-label="Triage"'));
+    expect(panel).toMatch(/decided by model v\d+, \d+%/);
+    expect(panel).toContain('data-decided-by="classifier"');
+    expect(panel).toMatch(/because of <mark>[^<]+<\/mark>/);
 
     const bad = await app.request(`/api/tickets/${ticketId}/triage`, {
       method: 'POST',

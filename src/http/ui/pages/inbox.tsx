@@ -8,7 +8,7 @@ import type { listPendingDrafts } from '../../../db/queries/drafts.js';
 import type { Delivery, Draft } from '../../../db/schema/drafts.js';
 import type { Message } from '../../../db/schema/messages.js';
 import type { Ticket } from '../../../db/schema/tickets.js';
-import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
+import type { FieldDecision, TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { CitedSource } from '../../../kb/citations.js';
 import { Layout } from '../layout.js';
@@ -269,6 +269,53 @@ export const Conversation: FC<{ messages: Message[] }> = ({ messages }) => (
   </section>
 );
 
+const decidedByText: Record<FieldDecision['decidedBy'], string> = {
+  classifier: 'model',
+  llm: 'LLM',
+  rules: 'rules (no model with enough labels yet)',
+  agent: 'agent',
+};
+
+/**
+ * Which model or rule decided a triage field, its confidence, any rule that overrode the model,
+ * and the ticket's words that drove the model: what an agent needs to trust or correct it.
+ */
+const FieldWhy: FC<{ decision: FieldDecision | undefined }> = ({ decision }) => {
+  if (!decision) return null;
+  const by =
+    decision.decidedBy === 'classifier' && decision.modelVersion !== null
+      ? `model v${decision.modelVersion}`
+      : decidedByText[decision.decidedBy];
+  return (
+    <span class="why" data-decided-by={decision.decidedBy}>
+      <span class="muted">
+        {' '}
+        decided by {by}
+        {decision.confidence !== null && decision.decidedBy !== 'agent'
+          ? `, ${Math.round(decision.confidence * 100)}%`
+          : ''}
+        {decision.override
+          ? `; ${decision.override.reason} changed it from ${decision.override.from}`
+          : decision.decidedBy === 'rules' && decision.reasons.length > 0
+            ? `: ${decision.reasons.join(', ')}`
+            : ''}
+      </span>
+      {decision.explanation.length > 0 ? (
+        <span class="terms" title="The words that pushed the model to this answer">
+          {' '}
+          because of{' '}
+          {decision.explanation.map((term, i) => (
+            <>
+              {i > 0 ? ', ' : ''}
+              <mark>{term.term}</mark>
+            </>
+          ))}
+        </span>
+      ) : null}
+    </span>
+  );
+};
+
 export const TriagePanel: FC<{ view: TicketView; csrf: string; back: string }> = ({
   view,
   csrf,
@@ -293,13 +340,26 @@ export const TriagePanel: FC<{ view: TicketView; csrf: string; back: string }> =
           <span class="muted">
             ({Math.round(t.confidence * 100)}%, {t.decidedBy})
           </span>
+          <FieldWhy decision={t.fields.category} />
         </dd>
         <dt>Priority</dt>
-        <dd>{t.priority}</dd>
+        <dd>
+          {t.priority} <FieldWhy decision={t.fields.priority} />
+        </dd>
         <dt>Team / queue</dt>
         <dd>
-          {t.team ?? '—'} / {t.queue ?? '—'}
+          {t.team ?? '—'} / {t.queue ?? '—'} <FieldWhy decision={t.fields.queue} />
         </dd>
+        {Object.entries(t.fields)
+          .filter(([field]) => !['category', 'priority', 'queue', 'team'].includes(field))
+          .map(([field, decision]) => (
+            <>
+              <dt>{field}</dt>
+              <dd>
+                {decision.value} <FieldWhy decision={decision} />
+              </dd>
+            </>
+          ))}
         <dt>Sentiment</dt>
         <dd>{t.sentiment}</dd>
         <dt>Language</dt>
