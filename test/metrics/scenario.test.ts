@@ -8,6 +8,8 @@ import { rowsOf } from '../../src/db/rows.js';
 import { normalizeGenericEvent } from '../../src/ingest/generic/normalize.js';
 import { genericTicketEventSchema } from '../../src/ingest/generic/schema.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
+import { normalizeZendeskEvent } from '../../src/ingest/zendesk/normalize.js';
+import { zendeskEventSchema } from '../../src/ingest/zendesk/payload.js';
 import type { LiveEvents } from '../../src/live/events.js';
 import {
   businessDeadline,
@@ -25,6 +27,7 @@ import { autoSolveWaitingTickets, solveTicket } from '../../src/pipeline/review/
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { testConfig } from '../support/deps.js';
 import { agentActor } from '../support/drafts.js';
+import { zendeskStatusChanged, zendeskTicketCreated } from '../support/zendesk.js';
 
 /*
  * One month of tickets written through the real intake (generic webhook events with their own
@@ -517,5 +520,30 @@ describe('solving tickets without a helpdesk (email-only setups)', () => {
       late,
     );
     expect(marked.overdue).toBe(true);
+  });
+});
+
+describe('Zendesk events keep their own time', () => {
+  it('a solve delivered weeks late is dated by the event, not the arrival', async () => {
+    const signature = { scheme: 'zendesk-hmac' } as never;
+    const deliver = async (event: unknown) => {
+      const parsed = zendeskEventSchema.parse(event);
+      const result = await acceptDelivery(db, normalizeZendeskEvent(parsed, signature));
+      expect(result.outcome).toBe('accepted');
+      return result.ticketId!;
+    };
+    const id = await deliver(zendeskTicketCreated('77001'));
+    // Solved at 12:00Z per the event; this delivery arrives in December.
+    await deliver(zendeskStatusChanged('77001', 'OPEN', 'SOLVED'));
+    const [solve] = rowsOf<{ created_at: Date | string }>(
+      await db.execute(sql`select created_at from ticket_events
+        where ticket_id = ${id} and type = 'solved'`),
+    );
+    expect(new Date(solve!.created_at).toISOString()).toBe('2026-11-20T12:00:00.000Z');
+    await refreshTicketMetrics(db, config, { ticketIds: [id] });
+    const [facts] = rowsOf<{ resolution_seconds: number }>(
+      await db.execute(sql`select resolution_seconds from ticket_metrics where ticket_id = ${id}`),
+    );
+    expect(Number(facts!.resolution_seconds)).toBe(2 * 3600);
   });
 });
