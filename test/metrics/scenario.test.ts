@@ -1,10 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../src/auth/api-keys.js';
+import { createApiKey, createApiKeyVerifier, type Principal } from '../../src/auth/api-keys.js';
 import type { Config } from '../../src/config/index.js';
 import type { Db } from '../../src/db/client.js';
 import { rowsOf } from '../../src/db/rows.js';
+import type { Deps } from '../../src/deps.js';
+import { metricsRoutes } from '../../src/http/routes/metrics/index.js';
+import { toMetricsFilter } from '../../src/http/ui/dashboard-data.js';
 import { normalizeGenericEvent } from '../../src/ingest/generic/normalize.js';
 import { genericTicketEventSchema } from '../../src/ingest/generic/schema.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
@@ -545,5 +548,43 @@ describe('Zendesk events keep their own time', () => {
       await db.execute(sql`select resolution_seconds from ticket_metrics where ticket_id = ${id}`),
     );
     expect(Number(facts!.resolution_seconds)).toBe(2 * 3600);
+  });
+});
+
+describe('the API reads the same month as the dashboard', () => {
+  it('dates in TIME_ZONE, `to` inclusive, no April bucket; the answer states the rule', async () => {
+    const { key } = await createApiKey(db, { name: 'manager', role: 'manager' });
+    const app = metricsRoutes({ db, config, apiKeys: createApiKeyVerifier(db) } as unknown as Deps);
+    const get = async (url: string) => {
+      const res = await app.request(url, { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status, url).toBe(200);
+      return res.json() as Promise<Record<string, unknown>>;
+    };
+    const series = await get('/api/metrics/timeseries?from=2026-03-01&to=2026-03-31&interval=day');
+    expect(series).toMatchObject({
+      from: '2026-02-28T23:00:00.000Z',
+      to: '2026-03-31T22:00:00.000Z',
+      timeZone: 'Europe/Berlin',
+      basis: 'created',
+    });
+    const keys = (series.rows as { key: string }[]).map((r) => r.key);
+    expect(keys.at(-1)).toBe('2026-03-12');
+    const summary = (await get('/api/metrics/summary?from=2026-03-01&to=2026-03-31')) as {
+      metrics: MetricsSummary;
+    };
+    expect(summary.metrics.tickets).toBe(10);
+    const dashboard = await toMetricsFilter(
+      db,
+      { from: '2026-03-01', to: '2026-03-31', period: 'day', basis: 'created', slices: {} },
+      config.TIME_ZONE,
+    );
+    expect(dashboard.from.toISOString()).toBe(series.from);
+    expect(dashboard.to.toISOString()).toBe(series.to);
+    const solved = (await get(
+      '/api/metrics/summary?from=2026-03-01&to=2026-03-31&basis=solved',
+    )) as {
+      metrics: MetricsSummary;
+    };
+    expect(solved.metrics.tickets).toBe(7);
   });
 });
