@@ -2,6 +2,7 @@ import path from 'node:path';
 import { configOrExit, explainStartupError } from './boot.js';
 import { ensureLocalRedis } from './jobs/local-redis.js';
 import { assertRedisReachable } from './jobs/redis.js';
+import { setupToken } from './pipeline/first-run.js';
 import { installCrashHandlers, installSignalHandlers, startRuntime } from './runtime.js';
 
 const startedAt = performance.now();
@@ -37,6 +38,16 @@ try {
       readyMs: Math.round(performance.now() - startedAt),
     },
     'deskpilot started',
+  );
+  // First run: the one-time setup link (Jupyter-style token), printed for the person at the console.
+  const token = await setupToken(runtime.deps).catch(() => null);
+  const base = /^https?:\/\/localhost[:/]/.test(config.PUBLIC_URL)
+    ? `http://localhost:${runtime.port}`
+    : config.PUBLIC_URL.replace(/\/$/, '');
+  console.error(
+    token
+      ? `\nDeskpilot is ready. First run: create the admin at\n\n    ${base}/app/setup?token=${token}\n`
+      : `\nDeskpilot is ready at ${base}/app\n`,
   );
 } catch (err) {
   console.error(explainStartupError(err, config));

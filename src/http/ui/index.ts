@@ -6,6 +6,7 @@ import { authPages } from './auth-routes.js';
 import { dashboardPages } from './dashboard-routes.js';
 import { inboxPages } from './inbox/index.js';
 import { queueBoardRoutes } from './queue-board.js';
+import { setupPages } from './setup-routes.js';
 import { taxonomyPages } from './taxonomy-routes.js';
 import { ticketPages } from './tickets/index.js';
 
@@ -29,6 +30,8 @@ export function uiRoutes(deps: Deps) {
     );
   });
   app.route('/', assetRoutes());
+  // First: while no user exists, /app and /app/login lead to the setup page.
+  app.route('/', setupPages(deps));
   app.route('/', authPages(deps));
   app.route('/', inboxPages(deps));
   app.route('/', ticketPages(deps));

@@ -1,0 +1,218 @@
+import type { FC } from 'hono/jsx';
+import type { SessionPrincipal } from '../../../auth/users.js';
+import { Layout } from '../layout.js';
+
+export const SetupPage: FC<{ token: string; email?: string; error?: string }> = ({
+  token,
+  email,
+  error,
+}) => (
+  <Layout title="Set up Deskpilot">
+    <section class="login">
+      <h1>Set up Deskpilot</h1>
+      <p>Create the first admin. This page works once, with the token `npm start` printed.</p>
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <form method="post" action="/app/setup">
+        <label for="token">Setup token</label>
+        <input id="token" name="token" required value={token} autocomplete="off" />
+        <label for="email">Your email</label>
+        <input id="email" name="email" type="email" required value={email ?? ''} autofocus />
+        <label for="name">Your name</label>
+        <input id="name" name="name" />
+        <label for="password">Password (at least 12 characters)</label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          minlength={12}
+          autocomplete="new-password"
+          required
+        />
+        <button type="submit" class="primary">
+          Create admin
+        </button>
+      </form>
+    </section>
+  </Layout>
+);
+
+export interface WelcomeNotice {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+export const WelcomePage: FC<{
+  user: SessionPrincipal;
+  publicUrl: string;
+  configured: { zendesk: boolean; mailgun: boolean; basicAuth: boolean };
+  notice?: WelcomeNotice;
+}> = ({ user, publicUrl, configured, notice }) => {
+  const state = (ok: boolean, variable: string) =>
+    ok ? <span class="badge">set</span> : <span class="badge warn">{`set ${variable}`}</span>;
+  return (
+    <Layout title="Get started" user={user}>
+      <section class="welcome">
+        <h1>Get started</h1>
+        {notice ? (
+          <p class={notice.kind === 'ok' ? 'ok-box' : 'error-box'} role="status">
+            {notice.text}
+          </p>
+        ) : null}
+
+        <h2>1. Connect a helpdesk</h2>
+        <p>Point your helpdesk's webhook at Deskpilot; each sender proves itself with a secret.</p>
+        <table>
+          <thead>
+            <tr>
+              <th>From</th>
+              <th>Webhook URL</th>
+              <th>Secret</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <td>Zendesk</td>
+              <td>
+                <code>{`${publicUrl}/webhooks/zendesk`}</code>
+              </td>
+              <td>
+                the webhook's signing secret in <code>ZENDESK_WEBHOOK_SECRETS</code>{' '}
+                {state(configured.zendesk, 'ZENDESK_WEBHOOK_SECRETS')}
+              </td>
+            </tr>
+            <tr>
+              <td>Mailgun</td>
+              <td>
+                <code>{`${publicUrl}/webhooks/email/mailgun`}</code>
+              </td>
+              <td>
+                <code>MAILGUN_SIGNING_KEYS</code>{' '}
+                {state(configured.mailgun, 'MAILGUN_SIGNING_KEYS')}
+              </td>
+            </tr>
+            <tr>
+              <td>SendGrid / Postmark / raw email</td>
+              <td>
+                <code>{`${publicUrl}/webhooks/email/{sendgrid,postmark,raw}`}</code>
+              </td>
+              <td>
+                <code>user:password</code> in <code>INBOUND_BASIC_AUTH</code>{' '}
+                {state(configured.basicAuth, 'INBOUND_BASIC_AUTH')}
+              </td>
+            </tr>
+            <tr>
+              <td>Anything that posts JSON</td>
+              <td>
+                <code>{`${publicUrl}/webhooks/tickets`}</code>
+              </td>
+              <td>
+                an integration key:{' '}
+                <code>npm run -s cli -- keys create --role integration --name "my helpdesk"</code>
+              </td>
+            </tr>
+          </tbody>
+        </table>
+
+        <h2>2. Import your knowledge base</h2>
+        <p>
+          Markdown, HTML or text files, a CSV (columns <code>title</code>, <code>body</code>),
+          JSONL, or a Zendesk Help Center export (<code>.json</code>). Drafts quote it.
+        </p>
+        <form method="post" action="/app/welcome/kb" enctype="multipart/form-data">
+          <input type="hidden" name="_csrf" value={user.csrfToken} />
+          <label for="files">Files</label>
+          <input
+            id="files"
+            name="files"
+            type="file"
+            multiple
+            accept=".md,.markdown,.html,.htm,.txt,.csv,.jsonl,.ndjson,.json"
+          />
+          <button type="submit">Import</button>
+        </form>
+
+        <h2>3. Invite teammates</h2>
+        <form method="post" action="/app/welcome/invite">
+          <input type="hidden" name="_csrf" value={user.csrfToken} />
+          <label for="invite-email">Email</label>
+          <input id="invite-email" name="email" type="email" required />
+          <label for="invite-name">Name</label>
+          <input id="invite-name" name="name" />
+          <label for="invite-role">Role</label>
+          <select id="invite-role" name="role">
+            <option value="agent">agent</option>
+            <option value="manager">manager</option>
+            <option value="admin">admin</option>
+          </select>
+          <label for="invite-team">Team (optional)</label>
+          <input id="invite-team" name="team" />
+          <button type="submit">Create account</button>
+        </form>
+
+        <h2>4. Send a test ticket</h2>
+        <p>
+          A sample customer email goes through intake, triage and drafting, as a real one would.
+        </p>
+        <form method="post" action="/app/welcome/test-ticket">
+          <input type="hidden" name="_csrf" value={user.csrfToken} />
+          <button type="submit" class="primary">
+            Send a test ticket
+          </button>
+        </form>
+        <p>
+          <a href="/app">Go to the inbox</a>
+        </p>
+      </section>
+    </Layout>
+  );
+};
+
+export const TestTicketPage: FC<{
+  user: SessionPrincipal;
+  ticket: { id: string; subject: string };
+  triage: { category: string; priority: string; team: string | null; shouldDraft: boolean } | null;
+  draft: { id: string; kind: string; status: string; text: string } | null;
+}> = ({ user, ticket, triage, draft }) => {
+  const done = triage !== null && (draft !== null || !triage.shouldDraft);
+  return (
+    <Layout title="Test ticket" user={user}>
+      {/* No script: the page reloads itself until the draft is there. */}
+      {done ? null : <meta http-equiv="refresh" content="2" />}
+      <section class="welcome" data-testid="test-ticket">
+        <h1>{ticket.subject}</h1>
+        <ol>
+          <li data-step="received">Received through intake ✓</li>
+          <li data-step="triaged">
+            {triage
+              ? `Triaged ✓ — ${triage.category}, ${triage.priority} priority, team ${triage.team ?? '—'}`
+              : 'Triage… (waiting for the worker)'}
+          </li>
+          <li data-step="drafted">
+            {draft
+              ? `Drafted ✓ — ${draft.kind} draft, ${draft.status.replaceAll('_', ' ')}`
+              : triage && !triage.shouldDraft
+                ? 'No draft: the routing rules say a person answers this one'
+                : 'Drafting…'}
+          </li>
+        </ol>
+        {draft ? (
+          <>
+            <h2>The draft</h2>
+            <pre class="msg">{draft.text}</pre>
+            <p>
+              <a href={`/app/tickets/${ticket.id}`}>Open the ticket</a> · review it in the{' '}
+              <a href="/app">inbox</a>
+            </p>
+          </>
+        ) : null}
+        <p>
+          <a href="/app/welcome">Back to the checklist</a>
+        </p>
+      </section>
+    </Layout>
+  );
+};

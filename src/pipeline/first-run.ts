@@ -1,0 +1,192 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { sql } from 'drizzle-orm';
+import { createApiKey } from '../auth/api-keys.js';
+import { randomToken, safeEqual } from '../auth/secrets.js';
+import { createUser } from '../auth/users.js';
+import type { Db } from '../db/client.js';
+import type { UserRole } from '../db/schema/users.js';
+import type { Deps } from '../deps.js';
+import { normalizeGenericEvent } from '../ingest/generic/normalize.js';
+import { acceptDelivery } from '../ingest/intake.js';
+import { type KbImportReport, kbImport } from '../kb/import-path.js';
+
+/**
+ * First run, the Jupyter/Grafana way: while no user exists, `/app` leads to a setup page that
+ * creates the first admin, guarded by a token printed by `npm start` beside the URL (anyone who
+ * reaches the port before the operator must not become admin). The token lives in Redis, shared
+ * by every api replica, for a day; the first admin consumes it.
+ */
+
+const TOKEN_TTL_SECONDS = 24 * 3600;
+const tokenKey = (prefix: string) => `${prefix}:setup-token`;
+
+export async function hasUsers(db: Db): Promise<boolean> {
+  const rows = (await db.execute(sql`SELECT EXISTS (SELECT 1 FROM users) AS any`)) as unknown as
+    | { any: boolean }[]
+    | { rows: { any: boolean }[] };
+  return Boolean((Array.isArray(rows) ? rows : rows.rows)[0]?.any);
+}
+
+/** The setup token, created on first use; null once a user exists. */
+export async function setupToken(deps: Pick<Deps, 'db' | 'redis' | 'config'>) {
+  if (await hasUsers(deps.db)) return null;
+  const key = tokenKey(deps.config.QUEUE_PREFIX);
+  await deps.redis.set(key, randomToken(18), 'EX', TOKEN_TTL_SECONDS, 'NX');
+  return deps.redis.get(key);
+}
+
+export class SetupError extends Error {}
+
+export async function createFirstAdmin(
+  deps: Pick<Deps, 'db' | 'redis' | 'config'>,
+  input: { token: string; email: string; name: string; password: string },
+) {
+  const expected = await deps.redis.get(tokenKey(deps.config.QUEUE_PREFIX));
+  if (!expected || !safeEqual(expected, input.token)) {
+    throw new SetupError(
+      'The setup token is missing or wrong: open the link `npm start` printed (or restart it for a new one).',
+    );
+  }
+  if (await hasUsers(deps.db)) throw new SetupError('Setup is done: an admin exists. Sign in.');
+  const user = await createUser(deps.db, {
+    email: input.email,
+    name: input.name || input.email.split('@')[0]!,
+    role: 'admin',
+    teamId: null,
+    password: input.password,
+  });
+  await deps.redis.del(tokenKey(deps.config.QUEUE_PREFIX));
+  return user;
+}
+
+/** A teammate with a generated password, shown once to the admin who invites them. */
+export async function inviteTeammate(
+  db: Db,
+  input: { email: string; name?: string; role: UserRole; team?: string | null },
+) {
+  const password = randomToken(15);
+  const user = await createUser(db, {
+    email: input.email,
+    name: input.name || input.email.split('@')[0]!,
+    role: input.role,
+    teamId: input.team || null,
+    password,
+  });
+  return { user, password };
+}
+
+export interface UploadedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Knowledge-base files uploaded in the browser, imported by the same code as `cli kb import`:
+ * Markdown / HTML / text files as one folder, `.jsonl`, a Help Center `.json` export, and `.csv`
+ * (columns title and body, optional id and url), turned into JSONL for the JSONL reader.
+ */
+export async function importUploadedKb(
+  deps: Pick<Deps, 'db' | 'embedders'>,
+  files: UploadedFile[],
+): Promise<KbImportReport[]> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'deskpilot-upload-'));
+  try {
+    const folder = path.join(dir, 'articles');
+    const targets: string[] = [];
+    let folderUsed = false;
+    for (const [i, file] of files.entries()) {
+      const base = path.basename(file.name).replace(/[^\w.-]+/g, '_') || `file-${i}`;
+      if (/\.(md|markdown|html?|txt)$/i.test(base)) {
+        await mkdir(folder, { recursive: true });
+        await writeFile(path.join(folder, base), file.bytes);
+        folderUsed = true;
+      } else if (/\.(jsonl|ndjson|json)$/i.test(base)) {
+        const target = path.join(dir, `${i}-${base}`);
+        await writeFile(target, file.bytes);
+        targets.push(target);
+      } else if (/\.csv$/i.test(base)) {
+        const target = path.join(dir, `${i}-${base}.jsonl`);
+        await writeFile(target, csvToJsonl(Buffer.from(file.bytes).toString('utf8'), base));
+        targets.push(target);
+      } else {
+        throw new SetupError(
+          `${file.name}: not a knowledge-base file (Markdown, HTML, text, CSV, JSONL or a Help Center .json export)`,
+        );
+      }
+    }
+    if (folderUsed) targets.unshift(folder);
+    const reports: KbImportReport[] = [];
+    for (const target of targets) {
+      reports.push(
+        await kbImport(deps.db, target, {
+          // Uploads add to the knowledge base; they never prune what an earlier upload brought.
+          source: `upload:${path.basename(target)}`,
+          prune: false,
+          embedder: deps.embedders[0],
+        }),
+      );
+    }
+    return reports;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function csvToJsonl(text: string, name: string): string {
+  const rows = parse(text, {
+    columns: true,
+    skip_empty_lines: true,
+    bom: true,
+    trim: true,
+  }) as Record<string, string>[];
+  const lines: string[] = [];
+  for (const [i, row] of rows.entries()) {
+    const title = row.title ?? row.Title;
+    const body = row.body ?? row.Body ?? row.content ?? row.text;
+    if (!title || body === undefined) {
+      throw new SetupError(`${name}: row ${i + 2} needs the columns title and body`);
+    }
+    lines.push(
+      JSON.stringify({ id: row.id || `${name}:${i + 1}`, title, body, url: row.url || null }),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A sample ticket through the real intake (the same path as POST /webhooks/tickets), so the
+ * checklist can show it being triaged and drafted. Its integration key is created on first use.
+ */
+export async function sendTestTicket(deps: Pick<Deps, 'db'>, now: Date): Promise<string> {
+  const { record } = await createApiKey(deps.db, {
+    name: 'first-run test ticket',
+    role: 'integration',
+  });
+  const stamp = now.toISOString();
+  const result = await acceptDelivery(
+    deps.db,
+    normalizeGenericEvent(
+      {
+        eventId: `first-run-${stamp}`,
+        ticket: {
+          externalId: `TEST-${stamp}`,
+          subject: 'Test ticket: I was charged twice for my order',
+          channel: 'api',
+          tags: ['deskpilot-test'],
+        },
+        requester: { email: 'test.customer@example.com', name: 'Test Customer' },
+        message: {
+          authorKind: 'customer',
+          body: 'Hello, I was charged twice for my last order. Can I get a refund for the duplicate payment?',
+          public: true,
+        },
+      },
+      { kind: 'api_key', id: record.id, role: 'integration', teamId: null },
+    ),
+  );
+  if (!result.ticketId) throw new Error('the test ticket was not accepted');
+  return result.ticketId;
+}
