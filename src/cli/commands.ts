@@ -213,6 +213,33 @@ export const commands: Record<string, Command> = {
       );
     },
   },
+  'kb gaps': {
+    usage: 'kb gaps [--since 30d] [--format json|csv]',
+    help: 'Topics of the questions the knowledge base did not answer (abstained drafts, drafts rejected as wrong or missing information), with counts, trend and three examples: the articles to write next.',
+    options: {
+      since: { type: 'string' },
+      format: { type: 'string' },
+    },
+    run: async (v) => {
+      const format = str(v.format) ?? 'json';
+      if (format !== 'json' && format !== 'csv') {
+        throw new CliUsageError(`--format must be json or csv (got ${format})`);
+      }
+      const { knowledgeGaps, parseSince, gapsCsv } = await import('../kb/gaps.js');
+      let sinceMs: number;
+      try {
+        sinceMs = parseSince(str(v.since) ?? '30d');
+      } catch (err) {
+        throw new CliUsageError((err as Error).message);
+      }
+      await withDb(async (db) => {
+        const report = await knowledgeGaps(db, { sinceMs });
+        process.stdout.write(
+          format === 'csv' ? gapsCsv(report.topics) : `${JSON.stringify(report)}\n`,
+        );
+      });
+    },
+  },
   'classifier train': {
     usage:
       'classifier train [--csv file.csv] [--text-col text] [--label-col label] [--keep-starter] [--fields queue,priority=col]',

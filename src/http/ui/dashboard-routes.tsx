@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../deps.js';
+import { knowledgeGaps } from '../../kb/gaps.js';
 import { toCsv } from '../../metrics/index.js';
 import { createFreshness } from '../routes/metrics/shared.js';
 import {
@@ -32,7 +33,15 @@ export function dashboardPages(deps: Deps) {
     );
     await fresh();
     const data = await loadDashboard(deps, params);
-    return c.html(<DashboardPage user={c.get('user')} data={data} error={error} />);
+    const gaps = await knowledgeGaps(deps.db, { sinceMs: 30 * 86_400_000, now: deps.now() });
+    return c.html(
+      <DashboardPage
+        user={c.get('user')}
+        data={data}
+        error={error}
+        gaps={{ topics: gaps.topics, days: 30 }}
+      />,
+    );
   });
 
   app.get('/app/dashboard/:file{[a-z-]+\\.csv}', async (c) => {

@@ -50,12 +50,15 @@ const STOP = new Set(
   ),
 );
 
-/** Lower-cased word stems (a 5-letter prefix: enough to match plural, -ing, -ed, -ation forms). */
+/** Lower-cased word stems (plural s dropped, then a 5-letter prefix: -ing, -ed, -ation forms). */
 export function stems(text: string): Set<string> {
   const out = new Set<string>();
   for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
     if (word.length < 3 || STOP.has(word)) continue;
-    out.add(word.slice(0, 5));
+    // Plural s first: "cards" and "card" share no 5-letter prefix otherwise.
+    const singular =
+      word.length > 3 && word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word;
+    out.add(singular.slice(0, 5));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
+import type { GapTopic } from '../../../kb/gaps.js';
 import type { MetricsSummary, MetricValues } from '../../../metrics/index.js';
 import {
   type CsvSection,
@@ -17,6 +18,7 @@ import {
   RejectionSection,
   rejectionSpec,
 } from './dashboard-tables.js';
+import { KbGapsPanel } from './kb-gaps-panel.js';
 
 export { chartSpecs, chartSummary } from './dashboard-charts.js';
 export { formatCount, formatEffort, formatHours, formatRate } from './dashboard-format.js';
@@ -264,7 +266,8 @@ export const DashboardPage: FC<{
   user: SessionPrincipal;
   data: DashboardData;
   error?: string;
-}> = ({ user, data, error }) => {
+  gaps?: { topics: readonly GapTopic[]; days: number };
+}> = ({ user, data, error, gaps }) => {
   const search = dashboardSearch(data.params);
   const seriesSpecs = seriesChartSpecs(data);
   const rejections = rejectionSpec(data);
@@ -331,6 +334,7 @@ export const DashboardPage: FC<{
             }
           />
         </div>
+        {gaps ? <KbGapsPanel topics={gaps.topics} days={gaps.days} /> : null}
       </div>
     </Layout>
   );

@@ -1,0 +1,58 @@
+import type { FC } from 'hono/jsx';
+import type { GapTopic } from '../../../kb/gaps.js';
+
+/**
+ * "Articles to write next": the topics of questions the knowledge base did not answer (abstained
+ * drafts and drafts rejected as wrong), biggest first, with the trend and three example tickets.
+ * The same report as `cli kb gaps`.
+ */
+export const KbGapsPanel: FC<{ topics: readonly GapTopic[]; days: number }> = ({
+  topics,
+  days,
+}) => (
+  <section aria-labelledby="kb-gaps-heading" class="kb-gaps">
+    <h2 id="kb-gaps-heading">Knowledge-base gaps (last {days} days)</h2>
+    {topics.length === 0 ? (
+      <p class="muted">
+        No unanswered questions: every draft in this period had a grounded answer.
+      </p>
+    ) : (
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Topic</th>
+            <th scope="col">Tickets</th>
+            <th scope="col">Trend</th>
+            <th scope="col">Examples</th>
+          </tr>
+        </thead>
+        <tbody>
+          {topics.slice(0, 10).map((t) => (
+            <tr>
+              <td>{t.label || '(no words)'}</td>
+              <td>
+                {t.count}
+                <span class="muted">
+                  {' '}
+                  ({t.abstained} abstained, {t.rejected} rejected)
+                </span>
+              </td>
+              <td>{t.trend > 0 ? `▲ ${t.trend}` : t.trend < 0 ? `▼ ${-t.trend}` : '—'}</td>
+              <td>
+                <ul>
+                  {t.examples.map((e) => (
+                    <li>
+                      <a href={`/app/tickets/${e.ticketId}`}>
+                        {e.subject || e.excerpt || e.ticketId}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+  </section>
+);
