@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { synonymsSettings } from '../kb/synonyms.js';
 import { parseModelSpec } from '../models/generator/config.js';
@@ -258,9 +259,26 @@ export const configSchema = z.object({
   RETENTION_SCHEDULE: z
     .string()
     .regex(/^\s*\S+(\s+\S+){4,5}\s*$/, 'expected a cron pattern such as 30 3 * * *')
+    .superRefine(validCron)
     .default('30 3 * * *'),
   RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
 });
+
+/**
+ * A cron pattern the worker's scheduler (BullMQ, through cron-parser) will accept, checked with
+ * the same parser at boot: `99 3 * * *` or `0 0 31 2 *` fail here, naming the variable, instead of
+ * later in the worker.
+ */
+function validCron(pattern: string, ctx: z.RefinementCtx): void {
+  try {
+    CronExpressionParser.parse(pattern.trim());
+  } catch (err) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a valid cron pattern (${err instanceof Error ? err.message : String(err)}); expected e.g. 30 3 * * *`,
+    });
+  }
+}
 
 const dayNames = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
