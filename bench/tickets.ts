@@ -192,7 +192,7 @@ async function main() {
       ['q=disappointed status=new, team-scoped agent', '?q=disappointed&status=new', finance],
       ['q=thanks view=overdue', '?q=thanks&view=overdue', agent],
       [
-        'q=müller channel=zendesk automated=false',
+        'q=müller channel=zendesk automated=false (no match)',
         '?q=m%C3%BCller&channel=zendesk&automated=false',
         agent,
       ],

@@ -8,7 +8,6 @@ import {
   getSavedView,
   type TicketListFilters,
   type TicketListQuery,
-  type TicketListRow,
 } from '../db/queries/ticket-list.js';
 import { draftStates, ticketChannels, ticketStatuses } from '../db/schema/tickets.js';
 import { priorities } from '../db/schema/triage.js';
@@ -68,8 +67,8 @@ export const savedFiltersSchema = ticketFilterQuery.omit({ view: true }).extend(
   slaBreached: z.boolean().optional(),
 });
 
-export const encodeTicketCursor = (r: Pick<TicketListRow, 'cursorAt' | 'id'>) =>
-  Buffer.from(JSON.stringify({ c: r.cursorAt, i: r.id })).toString('base64url');
+export const encodeTicketCursor = (key: { createdAt: string; id: string } | null) =>
+  key ? Buffer.from(JSON.stringify({ c: key.createdAt, i: key.id })).toString('base64url') : null;
 
 export function decodeTicketCursor(cursor: string | undefined): TicketListQuery['after'] {
   if (!cursor) return undefined;

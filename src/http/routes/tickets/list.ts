@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { listTickets } from '../../../db/queries/ticket-list.js';
+import { listTicketPage } from '../../../db/queries/ticket-list.js';
 import type { Deps } from '../../../deps.js';
 import type { Router } from '../../openapi.js';
 import {
@@ -16,7 +16,7 @@ export const route = createRoute({
   summary:
     'Every ticket the caller may see, newest first, filtered and searched (agent; team-scoped)',
   description:
-    '`q` searches subject, requester and every message (all words must occur; words of three or more letters match as prefixes). `view` is a built-in view or the id of a saved view. Pages are keyset-paginated: pass `nextCursor` back as `cursor`.',
+    '`q` searches subject, requester and every message (all words must occur; the last one also matches as a prefix). `view` is a built-in view or the id of a saved view. Pages are keyset-paginated: pass `nextCursor` back as `cursor`. A search for common words looks at a window of the newest tickets per page, so a page may hold fewer items than `limit` and still have a `nextCursor` (older tickets remain to be searched).',
   security,
   request: { query: ticketListQuerySchema },
   responses: {
@@ -39,16 +39,12 @@ export function registerListTickets(app: Router, deps: Pick<Deps, 'db' | 'config
     const { limit, cursor, ...query } = c.req.valid('query');
     const principal = c.get('principal')!;
     const { filters } = await resolveTicketFilters(deps.db, principal, query);
-    const rows = await listTickets(
+    const page = await listTicketPage(
       deps.db,
       scopedQuery(principal, filters, { limit, cursor, timeZone: deps.config.TIME_ZONE }),
     );
-    const last = rows.at(-1);
     return c.json(
-      {
-        items: rows.map(ticketListItem),
-        nextCursor: last && rows.length === limit ? encodeTicketCursor(last) : null,
-      },
+      { items: page.rows.map(ticketListItem), nextCursor: encodeTicketCursor(page.next) },
       200,
     );
   });

@@ -60,6 +60,8 @@ export interface TicketListProps {
   viewTitle: string;
   rows: TicketListRow[];
   nextCursor: string | null;
+  /** Rows per page; a shorter page with a next cursor searched only the newest tickets. */
+  pageSize: number;
   savedViews: SavedView[];
   notice?: { kind: 'ok' | 'error'; text: string } | null;
   now: Date;
@@ -278,7 +280,7 @@ export const TicketListPage: FC<TicketListProps> = (p) => (
         ) : null}
         {p.nextCursor ? (
           <a href={ticketsHref({ ...p.query, cursor: p.nextCursor })} rel="next">
-            Next page
+            {p.rows.length < p.pageSize ? 'Search older tickets' : 'Next page'}
           </a>
         ) : null}
       </div>

@@ -3,7 +3,7 @@ import {
   type BuiltInView,
   builtInViews,
   listSavedViews,
-  listTickets,
+  listTicketPage,
 } from '../../../db/queries/ticket-list.js';
 import type { Deps } from '../../../deps.js';
 import { AppError } from '../../errors.js';
@@ -35,12 +35,12 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
     const user = c.get('user');
     const { limit, cursor, ...filterQuery } = query;
     let resolved: Awaited<ReturnType<typeof resolveTicketFilters>>;
-    let rows: Awaited<ReturnType<typeof listTickets>> = [];
+    let page: Awaited<ReturnType<typeof listTicketPage>> = { rows: [], next: null };
     let notice = raw.notice ? (allNotices[raw.notice] ?? null) : null;
     if (!parsed.success) notice = notices.invalid;
     try {
       resolved = await resolveTicketFilters(deps.db, user, filterQuery);
-      rows = await listTickets(
+      page = await listTicketPage(
         deps.db,
         scopedQuery(user, resolved.filters, {
           limit,
@@ -53,7 +53,6 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
       resolved = { filters: {}, savedViewName: null };
       notice = notices.invalid;
     }
-    const last = rows.at(-1);
     const view = resolved.filters.view;
     const title =
       resolved.savedViewName ??
@@ -64,8 +63,9 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
         query={z.record(z.string(), z.string()).parse(given)}
         filters={resolved.filters}
         viewTitle={title}
-        rows={rows}
-        nextCursor={last && rows.length === limit ? encodeTicketCursor(last) : null}
+        rows={page.rows}
+        nextCursor={encodeTicketCursor(page.next)}
+        pageSize={limit}
         savedViews={await listSavedViews(deps.db, user.id)}
         notice={notice}
         now={deps.now()}
