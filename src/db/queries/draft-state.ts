@@ -9,10 +9,11 @@ import type { DraftState } from '../schema/tickets.js';
  * "Waiting on delivery", "Overdue") read one indexed column instead of a join per ticket.
  *
  * A new draft outcome is one line here (and, for existing rows, one backfill statement in a
- * migration). A no_answer draft is the drafter abstaining: there was nothing to ground a reply on.
+ * migration). An abstained draft (`drafts.state`, or a `no_answer` one written before that column)
+ * is the drafter declining: there was nothing to ground a reply on.
  */
 const mapping = sql`case
-    when d.kind = 'no_answer' and d.status = 'pending_approval' then 'abstained'
+    when (d.state = 'abstained' or d.kind = 'no_answer') and d.status = 'pending_approval' then 'abstained'
     when d.status in ('pending_approval', 'superseded') then 'pending'
     when d.status = 'retired' then 'answered'
     when d.status = 'rejected' then 'rejected'

@@ -65,6 +65,7 @@ async function ticket(
     const draft = await insertDraft(deps.db, {
       ticketId,
       kind: t.draft === 'no_answer' ? 'no_answer' : 'extractive',
+      state: t.draft === 'no_answer' ? 'abstained' : 'answered',
       bodyText: 'A draft',
       model: 'test',
       slaDueAt:
