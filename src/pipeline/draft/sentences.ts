@@ -155,7 +155,10 @@ export interface SelectOptions {
   language?: string;
   /** Units already used by an earlier version ("next best" skips them). */
   avoid?: ReadonlySet<string>;
-  /** Nothing rather than the article's opening when no unit shares a word with the question. */
+  /**
+   * Only units sharing at least two words with the question, and nothing rather than the
+   * article's opening when none does (a second article's sentences).
+   */
   strict?: boolean;
 }
 
@@ -178,7 +181,7 @@ export function selectUnits(units: readonly Unit[], query: string, options: Sele
   const available = units.filter((u) => !options.avoid?.has(u.text));
   // Only units that share a word with the question; when none does (the article matched on
   // meaning, not words), its opening — articles state their subject first — unless `strict`.
-  const matching = available.filter((u) => hits(u) > 0);
+  const matching = available.filter((u) => hits(u) >= (options.strict ? 2 : 1));
   const pool = matching.length ? matching : options.strict ? [] : available.slice(0, 2);
   const ranked = pool
     .map((u) => ({ u, r: relevance(u) }))
