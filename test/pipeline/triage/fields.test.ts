@@ -148,7 +148,7 @@ describe('every triage field learned from labels, rules as recorded overrides', 
 
     // The agent's triage panel says what decided each field and which words drove the model.
     await createUser(deps.db, { email: 'ana@example.com', name: 'Ana', role: 'agent', password });
-    const { cookie } = await signInOverHttp(app, deps.db, 'ana@example.com', password);
+    const { cookie, csrf } = await signInOverHttp(app, deps.db, 'ana@example.com', password);
     const html = await (
       await app.request(`/app?ticket=${ticketId}`, { headers: { cookie } })
     ).text();
@@ -156,6 +156,22 @@ describe('every triage field learned from labels, rules as recorded overrides', 
     expect(panel).toMatch(/decided by model v\d+, \d+%/);
     expect(panel).toContain('data-decided-by="classifier"');
     expect(panel).toMatch(/because of <mark>[^<]+<\/mark>/);
+
+    // The panel's form corrects the priority alone: a label for the priority model only.
+    const other = await triage(...wish);
+    const posted = await app.request(`/app/tickets/${other.ticketId}/triage`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        _csrf: csrf,
+        category: other.triage.category,
+        priority: 'normal',
+      }).toString(),
+    });
+    expect(posted.status).toBe(303);
+    const corrected = await getTriage(deps.db, other.ticketId);
+    expect(corrected).toMatchObject({ priority: 'normal', correctedCategory: null });
+    expect(corrected?.fields.priority).toMatchObject({ decidedBy: 'agent', value: 'normal' });
 
     const bad = await app.request(`/api/tickets/${ticketId}/triage`, {
       method: 'POST',

@@ -376,6 +376,14 @@ export const TriagePanel: FC<{ view: TicketView; csrf: string; back: string }> =
             </option>
           ))}
         </select>
+        <label for="priority">Priority</label>
+        <select id="priority" name="priority">
+          {priorities.map((p) => (
+            <option value={p} selected={p === t.priority}>
+              {p}
+            </option>
+          ))}
+        </select>
         <button type="submit">Save correction</button>
       </form>
       {t.correctedCategory ? (
