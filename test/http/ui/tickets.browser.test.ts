@@ -181,6 +181,22 @@ describe('tickets: reject → needs a human reply → reply by hand → delivere
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.locator(`[data-ticket-id="${ticketId}"]`).waitFor();
     expect(await page.locator('.ticket-row').count()).toBe(1);
+
+    // Saved as a view of this agent's: listed, applied by its link, deleted.
+    await page.getByLabel('Save these filters as').fill('Order 5512');
+    await page.getByRole('button', { name: 'Save view' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Order 5512' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('view')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await page.locator('.ticket-row').count()).toBe(1);
+    await page.goto(`${server.url}/app/tickets?view=needs_human`);
+    await page
+      .getByRole('navigation', { name: 'Views' })
+      .getByRole('link', { name: 'Order 5512' })
+      .click();
+    await page.locator(`[data-ticket-id="${ticketId}"]`).waitFor();
+    await page.getByRole('button', { name: 'Delete saved view Order 5512' }).click();
+    await page.getByTestId('notice').waitFor();
+    expect(await page.getByRole('link', { name: 'Order 5512' }).count()).toBe(0);
     await page.close();
   });
 
