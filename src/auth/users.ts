@@ -9,11 +9,13 @@ import {
   insertUser,
   recordLogin,
   touchSession,
+  updateUserPassword,
 } from '../db/queries/users.js';
 import type { User, UserRole } from '../db/schema/users.js';
 import { userRoles } from '../db/schema/users.js';
 import type { Principal } from './api-keys.js';
-import { hashSecret, randomToken, sha256Hex, verifySecret } from './secrets.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { randomToken, sha256Hex } from './secrets.js';
 
 export const newUserSchema = z.object({
   email: z.email().max(320),
@@ -38,7 +40,7 @@ export async function createUser(db: Db, input: NewUser): Promise<User> {
     name: v.name,
     role: v.role,
     teamId: v.teamId,
-    passwordHash: await hashSecret(v.password),
+    passwordHash: await hashPassword(v.password),
   });
   if (!user) throw new UserExistsError(v.email);
   return user;
@@ -51,9 +53,15 @@ let dummyHash: Promise<string> | null = null;
 /** The user for these credentials, or null (unknown email, wrong password or disabled). */
 export async function authenticate(db: Db, email: string, password: string): Promise<User | null> {
   const user = await findUserByEmail(db, email);
-  dummyHash ??= hashSecret(randomToken(16));
-  const ok = await verifySecret(password, user?.passwordHash ?? (await dummyHash));
+  dummyHash ??= hashPassword(randomToken(16));
+  const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
   if (!user || !ok || user.disabledAt) return null;
+  if (needsRehash(user.passwordHash)) {
+    // The password is at hand only now: upgrade an old (scrypt N = 2^15) hash in place.
+    const passwordHash = await hashPassword(password);
+    await updateUserPassword(db, user.id, passwordHash);
+    return { ...user, passwordHash };
+  }
   return user;
 }
 

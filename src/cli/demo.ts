@@ -8,7 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../auth/api-keys.js';
-import { hashSecret, randomToken } from '../auth/secrets.js';
+import { hashPassword } from '../auth/passwords.js';
+import { randomToken } from '../auth/secrets.js';
 import { createUser } from '../auth/users.js';
 import { configOrExit, explainStartupError } from '../boot.js';
 import { latestDraftForTicket } from '../db/queries/drafts.js';
@@ -83,7 +84,7 @@ try {
   const demoEmail = 'demo@deskpilot.local';
   const password = randomToken(12);
   const existing = await findUserByEmail(db, demoEmail);
-  if (existing) await updateUserPassword(db, existing.id, await hashSecret(password));
+  if (existing) await updateUserPassword(db, existing.id, await hashPassword(password));
   else await createUser(db, { email: demoEmail, name: 'Demo Admin', role: 'admin', password });
 
   const { key } = await createApiKey(db, { name: 'demo agent', role: 'agent' });

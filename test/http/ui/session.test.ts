@@ -34,10 +34,10 @@ async function session(email: string) {
 }
 
 describe('users', () => {
-  it('stores a scrypt hash, never the password; emails are case-insensitive', async () => {
+  it('stores an Argon2id hash, never the password; emails are case-insensitive', async () => {
     const user = await authenticate(deps.db, 'agent@example.com', password);
     expect(user?.email).toBe('agent@example.com');
-    expect(user?.passwordHash).toMatch(/^scrypt\$/);
+    expect(user?.passwordHash).toMatch(/^\$argon2id\$/);
     expect(user?.passwordHash).not.toContain(password);
     expect(await authenticate(deps.db, 'agent@example.com', 'wrong password!!')).toBeNull();
     expect(await authenticate(deps.db, 'nobody@example.com', password)).toBeNull();
