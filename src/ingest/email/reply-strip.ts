@@ -156,7 +156,11 @@ function tidy(text: string): string {
  * "From:/Sent:" blocks) and signatures removed. When nothing would be left (a bare forward, a
  * message that is all quote) the whole text is returned instead: an agent needs something to read.
  */
-export function stripQuotedReply(text: string): string {
+export function stripQuotedReply(raw: string): string {
+  // Leading blank space says nothing; skipping it (one linear scan) keeps the cap below on text
+  // someone wrote, so a whitespace flood cannot push the message itself out of reach.
+  const start = raw.search(/\S/);
+  const text = start > 0 ? raw.slice(start) : raw;
   // Only the head is ever looked at: normalising all of a 16 MB body first would be wasted work.
   const full = normalizeNewlines(
     text.length > MAX_INPUT_CHARS + 1 ? text.slice(0, MAX_INPUT_CHARS + 1) : text,
