@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type ApiKeyVerifier, createApiKeyVerifier } from './auth/api-keys.js';
 import type { Config } from './config/index.js';
+import { parseModelSpec } from './config/model-spec.js';
 import type { Db } from './db/client.js';
 import { createDatabase, type Database } from './db/client.js';
 import type { EmbeddedMode } from './db/embedded.js';
@@ -18,10 +19,11 @@ import { createLogger } from './log.js';
 import { type Mailer, mailerFromUrl } from './mail/index.js';
 import { HashedEmbedder } from './models/embedder/hashed.js';
 import type { Embedder } from './models/embedder/types.js';
-import { generatorFromConfig, parseModelSpec } from './models/generator/config.js';
+import { generatorFromConfig } from './models/generator/config.js';
 import type { Generator } from './models/generator/types.js';
 import { createObservability, type Observability } from './observability/prometheus.js';
 import { type ClassifierStore, createClassifierStore } from './pipeline/triage/classifier-store.js';
+import { starterRoutingRules, starterTaxonomy } from './pipeline/triage/starter-taxonomy.js';
 import { type Backpressure, createBackpressure } from './queue/backpressure.js';
 
 /** Everything the app and the workers need, built once at boot and passed down explicitly. */
@@ -140,7 +142,12 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
 /** Migrations, then the starter taxonomy and routing rules on a fresh install. */
 export async function prepareDatabase(database: Database): Promise<void> {
   await database.migrate();
-  await ensureStarterData(database.db);
+  await seedStarterData(database.db);
+}
+
+/** The starter taxonomy and routing rules, once per database (later edits are kept). */
+export function seedStarterData(db: Db): Promise<void> {
+  return ensureStarterData(db, { taxonomy: starterTaxonomy, rules: starterRoutingRules });
 }
 
 /** Builds the generator a role is configured with (loaded lazily on first use), or null. */

@@ -45,8 +45,8 @@ export async function withDb<T>(fn: (db: Db, database: Database) => Promise<T>):
     // The running server migrated its store at boot; a store opened here may be new or older.
     if (!database.viaServer) {
       await database.migrate();
-      const { ensureStarterData } = await import('../db/queries/triage.js');
-      await ensureStarterData(database.db);
+      const { seedStarterData } = await import('../deps.js');
+      await seedStarterData(database.db);
     }
     return await fn(database.db, database);
   } finally {

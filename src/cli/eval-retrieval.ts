@@ -1,10 +1,11 @@
 import 'dotenv/config';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { synonymsSettings } from '../config/settings.js';
 import type { Database } from '../db/client.js';
 import { type EvalMode, evaluateQueries, indexEvalCorpus, parseEvalQueries } from '../kb/eval.js';
 import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
-import { synonymsSettings, thesaurusFor } from '../kb/synonyms.js';
+import { thesaurusFor } from '../kb/synonyms.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
 import { withFreshPglite, withFreshPostgres } from './fresh-store.js';
 

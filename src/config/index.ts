@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { synonymsSettings } from '../kb/synonyms.js';
-import { parseModelSpec } from '../models/generator/config.js';
+import { parseModelSpec } from './model-spec.js';
+import { synonymsSettings } from './settings.js';
 
 /**
  * Configuration is parsed once at boot from the environment (plus `.env` when present, loaded by

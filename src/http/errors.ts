@@ -1,40 +1,10 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import { AppError, type ErrorCode } from '../errors.js';
 
-/** The single code → status table. Codes are stable API: clients branch on them. */
-export const errorStatus = {
-  bad_request: 400,
-  validation_failed: 400,
-  unauthorized: 401,
-  invalid_signature: 401,
-  stale_request: 401,
-  replayed_request: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  internal_error: 500,
-  service_unavailable: 503,
-} as const satisfies Record<string, ContentfulStatusCode>;
-
-export type ErrorCode = keyof typeof errorStatus;
-
-export class AppError extends Error {
-  readonly status: ContentfulStatusCode;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'AppError';
-    this.status = errorStatus[code];
-  }
-}
+// The error vocabulary lives below every layer (intake throws it too); HTTP renders it.
+export { AppError, type ErrorCode, errorStatus } from '../errors.js';
 
 export interface ErrorEnvelope {
   error: { code: ErrorCode; message: string; requestId: string };

@@ -18,7 +18,7 @@ import {
 import type { NewMessage } from '../db/schema/messages.js';
 import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { wakeOutboxAfterCommit, withTransaction } from '../db/tx.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { parseJobPayload } from '../jobs/payloads.js';
 import { retirePendingDrafts } from '../pipeline/review/sla.js';
 import type { InboundDelivery, IntakeResult } from './types.js';

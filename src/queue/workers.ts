@@ -115,8 +115,10 @@ export function startWorkers(
   const draftWorker = workers.find((w) => w.name === 'draft');
   if (draftWorker) {
     deps.backpressure.onDraftPausedChange((paused) => {
-      if (paused) void draftWorker.pause(true);
-      else draftWorker.resume();
+      const change = paused ? draftWorker.pause(true) : draftWorker.resume();
+      void Promise.resolve(change).catch((err: Error) =>
+        deps.log.warn({ err: err.message, paused }, 'draft worker pause/resume failed'),
+      );
     });
   }
   return {

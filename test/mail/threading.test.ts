@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { extractPlusToken } from '../../src/ingest/email/plus-token.js';
 import {
   domainOf,
   isValidMessageId,
@@ -7,6 +6,7 @@ import {
   replyAddress,
   threadIds,
 } from '../../src/mail/index.js';
+import { extractPlusToken } from '../../src/mail/plus-token.js';
 
 describe('newMessageId', () => {
   it('is a bare id at our domain, unique per call', () => {

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config/index.js';
-import { ensureStarterData } from '../../src/db/queries/triage.js';
-import { buildDeps, closeDeps, type Deps } from '../../src/deps.js';
+import { buildDeps, closeDeps, type Deps, seedStarterData } from '../../src/deps.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -45,7 +44,7 @@ export async function createTestDeps(
     redis: extra.redis,
   });
   // The template is migrated once per run; seeding is per database.
-  await ensureStarterData(deps.db);
+  await seedStarterData(deps.db);
   return Object.assign(deps, {
     testDb,
     async cleanup() {

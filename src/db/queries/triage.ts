@@ -1,5 +1,4 @@
 import { and, asc, desc, eq, gt, inArray, isNull, not, or, type SQL, sql } from 'drizzle-orm';
-import { starterRoutingRules, starterTaxonomy } from '../../pipeline/triage/starter-taxonomy.js';
 import type { Db } from '../client.js';
 import {
   aiInteractions,
@@ -17,21 +16,32 @@ import {
   trainingExamples,
 } from '../schema/triage.js';
 
+/** What a fresh install starts with (the pipeline's starter taxonomy and routing rules). */
+export interface StarterData {
+  taxonomy: (typeof taxonomyCategories.$inferInsert)[];
+  rules: {
+    name: string;
+    conditions: RuleConditions;
+    actions: RuleActions;
+    continueMatching?: boolean;
+  }[];
+}
+
 /** Seeds the starter taxonomy and routing rules once; later edits are never overwritten. */
-export async function ensureStarterData(db: Db): Promise<void> {
+export async function ensureStarterData(db: Db, starter: StarterData): Promise<void> {
   const [{ n } = { n: 0 }] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(taxonomyCategories);
   if (n === 0) {
     await db
       .insert(taxonomyCategories)
-      .values(starterTaxonomy)
+      .values(starter.taxonomy)
       .onConflictDoNothing({ target: taxonomyCategories.name });
   }
   const [{ r } = { r: 0 }] = await db.select({ r: sql<number>`count(*)::int` }).from(routingRules);
   if (r === 0) {
     await db.insert(routingRules).values(
-      starterRoutingRules.map((rule, i) => ({
+      starter.rules.map((rule, i) => ({
         position: (i + 1) * 10,
         name: rule.name,
         conditions: rule.conditions,

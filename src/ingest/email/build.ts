@@ -1,5 +1,5 @@
+import { extractPlusToken, isValidPlusToken } from '../../mail/plus-token.js';
 import { detectAutomated } from './automated.js';
-import { extractPlusToken, isValidPlusToken } from './plus-token.js';
 import { stripQuotedReply } from './reply-strip.js';
 import { cleanBody, cleanString, htmlToPlainText } from './text.js';
 import type { HeaderList, InboundEmail, InboundParseOptions } from './types.js';

@@ -3,7 +3,6 @@ export { isTicketCandidate } from './build.js';
 export { EmailParseError, type EmailParseErrorCode } from './errors.js';
 export { normalizeMessageId, parseMessageIdList } from './message-id.js';
 export { parseRawEmail } from './parse.js';
-export { extractPlusToken } from './plus-token.js';
 export {
   fromMailgunForm,
   type MailgunConvertOptions,

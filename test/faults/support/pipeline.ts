@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import type { Database } from '../../../src/db/client.js';
-import { ensureStarterData } from '../../../src/db/queries/triage.js';
+import { seedStarterData } from '../../../src/deps.js';
 import { closeQueues, createQueues, type Queues } from '../../../src/jobs/queues.js';
 import { createProducerConnection } from '../../../src/jobs/redis.js';
 import { type Runtime, startRuntime } from '../../../src/runtime.js';
@@ -45,7 +45,7 @@ async function createWorld(): Promise<World> {
   const zendesk = await FakeZendesk.start();
   const testDb = await createTestDatabase();
   if (!testDb.url) throw new Error('fault tests need TEST_DATABASE_URL (real Postgres)');
-  await ensureStarterData(testDb.db);
+  await seedStarterData(testDb.db);
   await kbImport(testDb.db, samples);
   const agentKey = (await createApiKey(testDb.db, { name: 'agent', role: 'agent' })).key;
   const integrationKey = (await createApiKey(testDb.db, { name: 'hook', role: 'integration' })).key;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeMessageId, parseMessageIdList } from '../../../src/ingest/email/message-id.js';
-import { extractPlusToken } from '../../../src/ingest/email/plus-token.js';
+import { extractPlusToken } from '../../../src/mail/plus-token.js';
 
 describe('extractPlusToken', () => {
   it.each([
