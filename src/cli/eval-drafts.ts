@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadConfig } from '../config/index.js';
 import type { Database } from '../db/client.js';
-import { ensureStarterData } from '../db/queries/triage.js';
-import { generatorForRole } from '../deps.js';
+
+import { generatorForRole, seedStarterData } from '../deps.js';
 import type { Queues } from '../jobs/queues.js';
 import { indexEvalCorpus } from '../kb/eval.js';
 import { normalizeLanguage } from '../kb/language.js';
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
   const log = pino({ level: config.LOG_LEVEL }, pino.destination(2));
   const draftLlm = generatorForRole(config, 'DRAFT_LLM');
   const run = async (database: Database) => {
-    await ensureStarterData(database.db);
+    await seedStarterData(database.db);
     const embedder = new HashedEmbedder();
     await indexEvalCorpus(database.db, docs, embedder);
     const deps: DraftEvalDeps = {

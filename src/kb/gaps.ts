@@ -1,8 +1,8 @@
 import type { Db } from '../db/client.js';
 import { listKnowledgeGapTickets } from '../db/queries/drafts.js';
 import { toCsv } from '../metrics/csv.js';
-import { stems } from '../pipeline/draft/sentences.js';
 import { redactText } from '../privacy/redact.js';
+import { stems } from './stems.js';
 
 export interface GapTopic {
   /** The topic's most salient words (TF-IDF over the gap tickets), e.g. "invoice, vat, address". */
