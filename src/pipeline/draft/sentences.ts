@@ -58,11 +58,22 @@ const CHATTER = [
   /^(edit(ed)?|update[d]?)\s*(\d+)?\s*:/i,
   /^>/,
   /^(on .{5,80} wrote:|-- ?$|—\s*$|sent from my)/i,
+  // Sign-offs with the signature run into them ("Best regards, IT Services Support Team"), in the
+  // languages drafts are written in.
+  /^(best|kind|warm)? ?(regards|wishes)|^(sincerely|yours truly|cheers|saludos|atentamente|cordialmente|atenciosamente|cordialement|bien à vous|mit freundlichen grüßen|viele grüße|beste grüße|cordiali saluti|distinti saluti|met vriendelijke groet)\b[^.!?]{0,80}$/i,
+  // Openings and closings of letters rather than answers.
+  /^(dear|estimad[oa]s?|sehr geehrte[rn]?|liebe[rs]?|bonjour|hola|olá|prezad[oa]s?|caro|cara|beste|geachte)\b[^.!?]{0,60}[,:]?$/i,
+  /^(thank you|thanks|many thanks|gracias|vielen dank|danke|merci|obrigad[oa]|grazie|bedankt)\b.{0,40}\b(reaching out|contacting|getting in touch|your (message|email|patience|understanding|cooperation)|ponerse en contacto|su paciencia|ihre (nachricht|geduld)|votre (message|patience)|pelo contato|sua paciência)\b[^.!?]{0,60}[.!]?$/i,
 ];
 
-export function isChatter(text: string): boolean {
+/** A line with no sentence end whose words are all capitalised: a name or a team signature. */
+const SIGNATURE = /^(?:[\p{Lu}[<][\p{L}\]>'’.-]*\s+){1,6}[\p{Lu}[<][\p{L}\]>'’.-]*$/u;
+
+export function isChatter(text: string, options: { listItem?: boolean } = {}): boolean {
   const t = text.trim();
-  return t.length === 0 || CHATTER.some((re) => re.test(t));
+  if (t.length === 0 || CHATTER.some((re) => re.test(t))) return true;
+  // List items are often short capitalised names ("Visa", "Apple Pay"): never signatures.
+  return !options.listItem && SIGNATURE.test(t);
 }
 
 /**
@@ -91,7 +102,7 @@ export function articleUnits(chunks: readonly { text: string }[], language = 'en
       const items: string[] = [];
       while (i < lines.length && lines[i]!.startsWith('- ')) {
         const item = lines[i]!.slice(2).trim();
-        if (!isChatter(item)) items.push(item);
+        if (!isChatter(item, { listItem: true })) items.push(item);
         i++;
       }
       i--;

@@ -59,9 +59,13 @@ describe('articleUnits', () => {
       'Same here',
       'UPDATE: works now',
       'Any update?',
+      'Best regards, IT Services Support Team',
+      'Gracias por su paciencia, Equipo de Soporte',
+      'Customer Support Team IT Services',
     ])
       expect(isChatter(line)).toBe(true);
     expect(isChatter('Refunds take five business days.')).toBe(false);
+    expect(isChatter('Apple Pay', { listItem: true })).toBe(false);
   });
 
   it('keeps a list together with the line that introduces it', () => {
