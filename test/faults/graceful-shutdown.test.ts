@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDeliveryForDraft, latestDraftForTicket } from '../../src/db/queries/drafts.js';
 import { rowsOf } from '../../src/db/rows.js';
-import { usingPostgres } from '../support/db.js';
+import { faultTestsCanRun } from '../support/db.js';
 import { TEST_REDIS_URL } from '../support/deps.js';
 import { waitFor } from '../support/redis-server.js';
 import { FakeLlmServer } from './support/fake-llm.js';
@@ -16,7 +16,7 @@ const SLOW_MS = 3_000;
  * SIGTERM to a worker process (src/worker.ts) while a draft is being generated and a reply is
  * being sent: both finish, the process exits 0, and it takes no new work while it drains.
  */
-describe.skipIf(!usingPostgres())('graceful shutdown of a worker', () => {
+describe.skipIf(!faultTestsCanRun())('graceful shutdown of a worker', () => {
   let llm: FakeLlmServer;
   let pipeline: ProcessPipeline;
   let worker: ServiceProcess;

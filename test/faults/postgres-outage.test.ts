@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usingPostgres } from '../support/db.js';
+import { faultTestsCanRun } from '../support/db.js';
 import { TEST_REDIS_URL } from '../support/deps.js';
 import { cleanInvariants, invariantsOf } from './support/invariants.js';
 import { ProcessPipeline } from './support/pipeline.js';
@@ -14,7 +14,7 @@ const LONG_OUTAGE_MS = 20_000;
  * shared server: the service (one real `npm start` process: api and workers) reaches Postgres
  * through a TCP proxy the test cuts (open connections reset, new ones refused) and restores.
  */
-describe.skipIf(!usingPostgres())('Postgres unavailable during intake', () => {
+describe.skipIf(!faultTestsCanRun())('Postgres unavailable during intake', () => {
   let proxy: TcpProxy;
   let pipeline: ProcessPipeline;
   let service: ServiceProcess;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usingPostgres } from '../support/db.js';
+import { faultTestsCanRun } from '../support/db.js';
 import { cleanInvariants, invariantsOf } from './support/invariants.js';
 import { FaultPipeline } from './support/pipeline.js';
 import { RedisProcess } from './support/redis.js';
@@ -9,7 +9,7 @@ import { RedisProcess } from './support/redis.js';
  * while triage, drafting and delivery jobs are running. Redis runs with an append-only file, as
  * BullMQ's production guide requires, so acknowledged writes survive the crash.
  */
-describe.skipIf(!usingPostgres())('Redis restarted during intake and during processing', () => {
+describe.skipIf(!faultTestsCanRun())('Redis restarted during intake and during processing', () => {
   let redis: RedisProcess;
   let pipeline: FaultPipeline;
 

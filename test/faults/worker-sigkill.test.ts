@@ -4,7 +4,7 @@ import { getDelivery, getDeliveryForDraft } from '../../src/db/queries/drafts.js
 import { listTicketEvents } from '../../src/db/queries/tickets.js';
 import { rowsOf } from '../../src/db/rows.js';
 import type { Draft } from '../../src/db/schema/drafts.js';
-import { usingPostgres } from '../support/db.js';
+import { faultTestsCanRun } from '../support/db.js';
 import { TEST_REDIS_URL } from '../support/deps.js';
 import { waitFor } from '../support/redis-server.js';
 import { parseReceived, rawHeaderValues } from '../support/smtp-server.js';
@@ -18,7 +18,7 @@ import type { ServiceProcess } from './support/service.js';
  * drafting and, later, in the middle of sending; a new worker takes over. The api runs as its own
  * process (src/main.ts --role api); drafts come from an OpenAI-compatible server the test holds.
  */
-describe.skipIf(!usingPostgres())('a worker SIGKILLed mid-draft and mid-send', () => {
+describe.skipIf(!faultTestsCanRun())('a worker SIGKILLed mid-draft and mid-send', () => {
   let llm: FakeLlmServer;
   let pipeline: ProcessPipeline;
   let worker: ServiceProcess;

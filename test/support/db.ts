@@ -46,3 +46,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 export const usingPostgres = () => Boolean(inject('templateDatabaseUrl'));
+
+/**
+ * Whether the fault tests (real Postgres only) can run here. Locally without TEST_DATABASE_URL
+ * they are skipped; in CI (CI=true) a missing Postgres fails them instead of hiding them.
+ */
+export function faultTestsCanRun(): boolean {
+  if (usingPostgres()) return true;
+  if (process.env.CI === 'true') {
+    throw new Error('CI=true but TEST_DATABASE_URL is unset: the fault tests need real Postgres');
+  }
+  return false;
+}

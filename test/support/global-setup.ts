@@ -8,10 +8,11 @@ import { createDatabase } from '../../src/db/client.js';
 import { ensureLocalRedis } from '../../src/jobs/local-redis.js';
 
 /**
- * Unique per run, so two runs against one server (two checkouts, CI beside a developer) never
- * drop each other's template.
+ * Unique per run and per project (each vitest project runs this setup), so two runs against one
+ * server (two checkouts, CI beside a developer) never drop each other's template.
  */
-const TEMPLATE_DB = `deskpilot_tpl_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+const templateName = () =>
+  `deskpilot_tpl_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
 
 /**
  * With TEST_DATABASE_URL (CI): migrate a template database once per run; each test file then
@@ -23,6 +24,7 @@ export default async function setup(project: TestProject) {
   const url = process.env.TEST_DATABASE_URL;
   project.provide('templateDatabaseUrl', null);
   if (!url) return stopRedis;
+  const TEMPLATE_DB = templateName();
   await dropStaleTemplates(url);
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
