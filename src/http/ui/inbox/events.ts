@@ -1,43 +1,63 @@
 import { streamSSE } from 'hono/streaming';
+import { canAccessTicket } from '../../../auth/team-scope.js';
+import { getDelivery } from '../../../db/queries/drafts.js';
 import type { Deps } from '../../../deps.js';
 import type { LiveEvent } from '../../../live/events.js';
 import type { InboxApp } from './shared.js';
 
 /**
- * GET /app/events: server-sent events: new drafts, decisions and delivery changes (ids only).
+ * GET /app/events: server-sent events: new drafts, decisions and delivery changes (ids only),
+ * about the tickets this user may see.
  * The page reacts by refreshing its queue column; a comment every 25 s keeps proxies from
  * closing the stream.
  */
 export function registerInboxEvents(app: InboxApp, deps: Deps) {
   app.get('/app/events', (c) =>
-    streamSSE(c, async (stream) => {
-      const pending: LiveEvent[] = [];
-      let wake: (() => void) | null = null;
-      const unsubscribe = deps.live.subscribe((event) => {
-        pending.push(event);
-        wake?.();
-      });
-      stream.onAbort(() => {
-        unsubscribe();
-        wake?.();
-      });
-      await stream.writeSSE({ event: 'ready', data: '{}' });
-      while (!stream.aborted && !stream.closed) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 25_000);
+    streamSSE(
+      c,
+      async (stream) => {
+        // A team agent hears only about tickets it may open (ids of other teams' tickets are not
+        // confirmed to it either); unrestricted users cost no query (canAccessTicket).
+        const user = c.get('user');
+        const visible = async (event: LiveEvent): Promise<boolean> => {
+          const ticketId =
+            'ticketId' in event
+              ? event.ticketId
+              : (await getDelivery(deps.db, event.deliveryId))?.ticketId;
+          return ticketId !== undefined && canAccessTicket(deps.db, user, ticketId);
+        };
+        const pending: LiveEvent[] = [];
+        let wake: (() => void) | null = null;
+        const unsubscribe = deps.live.subscribe((event) => {
+          pending.push(event);
+          wake?.();
         });
-        wake = null;
-        if (stream.aborted) break;
-        if (pending.length === 0) {
-          await stream.write(': keep-alive\n\n');
-          continue;
+        stream.onAbort(() => {
+          unsubscribe();
+          wake?.();
+        });
+        await stream.writeSSE({ event: 'ready', data: '{}' });
+        while (!stream.aborted && !stream.closed) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 25_000);
+          });
+          wake = null;
+          if (stream.aborted) break;
+          if (pending.length === 0) {
+            await stream.write(': keep-alive\n\n');
+            continue;
+          }
+          for (const event of pending.splice(0)) {
+            if (!(await visible(event))) continue;
+            await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
+          }
         }
-        for (const event of pending.splice(0)) {
-          await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
-        }
-      }
-      unsubscribe();
-    }),
+        unsubscribe();
+      },
+      async (err) => {
+        deps.log.warn({ err: err.message }, 'live event stream failed');
+      },
+    ),
   );
 }
