@@ -19,6 +19,7 @@ import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { ZendeskError } from '../../integrations/zendesk/errors.js';
 import {
+  checkDailyCap,
   MailSendError,
   newMessageId,
   renderHtmlFromText,
@@ -226,9 +227,8 @@ async function deliverEmail(
   if (!recipient || shouldNeverSendTo(recipient, [deps.config.SUPPORT_ADDRESS])) {
     return block(deps, delivery, draft, 'recipient is missing, a robot, or ourselves');
   }
-  if (
-    (await countRecentSendsTo(deps.db, recipient)) >= deps.config.MAX_REPLIES_PER_RECIPIENT_PER_DAY
-  ) {
+  const sentToday = await countRecentSendsTo(deps.db, recipient);
+  if (!checkDailyCap(sentToday, deps.config.MAX_REPLIES_PER_RECIPIENT_PER_DAY).allowed) {
     return block(deps, delivery, draft, 'daily reply cap for this recipient reached');
   }
   const domain = deps.config.SUPPORT_ADDRESS.split('@')[1] ?? 'localhost';
