@@ -356,6 +356,50 @@ async function deleteInBatches(
   }
 }
 
+/**
+ * Tables whose rows simply age out: (table, age column, action = delete in batches). Rows of
+ * tickets the same run deletes are left out of a dry run's count (`withTickets`); `order` must
+ * follow an index (null: the table's natural order, see deleteInBatches).
+ */
+const ageRules: readonly {
+  table: 'ai_interactions' | 'inbox_events' | 'outbox';
+  report: 'aiInteractions' | 'inboxEvents' | 'outbox';
+  days: 'aiInteractionsDays' | 'inboxEventsDays' | 'outboxDays';
+  ageColumn: string;
+  onlyWhen?: string;
+  withTickets: boolean;
+  order: string | null;
+}[] = [
+  {
+    table: 'ai_interactions',
+    report: 'aiInteractions',
+    days: 'aiInteractionsDays',
+    ageColumn: 'created_at',
+    withTickets: true,
+    order: 'created_at, id',
+  },
+  {
+    table: 'inbox_events',
+    report: 'inboxEvents',
+    days: 'inboxEventsDays',
+    ageColumn: 'received_at',
+    withTickets: true,
+    // Not indexed; without an order a batch stops at the first rows it finds, which in this
+    // append-mostly table are the old ones.
+    order: null,
+  },
+  {
+    table: 'outbox',
+    report: 'outbox',
+    days: 'outboxDays',
+    ageColumn: 'created_at',
+    // Only rows whose job has left the outbox.
+    onlyWhen: "state in ('sent', 'verified', 'failed')",
+    withTickets: false,
+    order: 'id',
+  },
+];
+
 export async function runRetention(
   db: Db,
   policy: RetentionPolicy,
@@ -393,40 +437,19 @@ export async function runRetention(
       o,
     );
   }
-  if (policy.aiInteractionsDays > 0) {
-    report.aiInteractions = {
-      before: before(policy.aiInteractionsDays).toISOString(),
+  for (const rule of ageRules) {
+    const days = policy[rule.days];
+    if (days <= 0) continue;
+    const where = sql`${sql.raw(rule.ageColumn)} < ${at(days)}`;
+    report[rule.report] = {
+      before: before(days).toISOString(),
       deleted: await deleteInBatches(
         db,
-        'ai_interactions',
-        sql`created_at < ${at(policy.aiInteractionsDays)} ${goingWithTickets('ai_interactions')}`,
-        'created_at, id',
-        o,
-      ),
-    };
-  }
-  if (policy.inboxEventsDays > 0) {
-    report.inboxEvents = {
-      before: before(policy.inboxEventsDays).toISOString(),
-      deleted: await deleteInBatches(
-        db,
-        'inbox_events',
-        sql`received_at < ${at(policy.inboxEventsDays)} ${goingWithTickets('inbox_events')}`,
-        // Not indexed; without an order a batch stops at the first rows it finds, which in
-        // this append-mostly table are the old ones.
-        null,
-        o,
-      ),
-    };
-  }
-  if (policy.outboxDays > 0) {
-    report.outbox = {
-      before: before(policy.outboxDays).toISOString(),
-      deleted: await deleteInBatches(
-        db,
-        'outbox',
-        sql`state in ('sent', 'verified', 'failed') and created_at < ${at(policy.outboxDays)}`,
-        'id',
+        rule.table,
+        rule.onlyWhen
+          ? sql`${sql.raw(rule.onlyWhen)} and ${where}`
+          : sql`${where} ${rule.withTickets ? goingWithTickets(rule.table) : sql``}`,
+        rule.order,
         o,
       ),
     };
