@@ -5,7 +5,9 @@
  * Env: BENCH_DATABASE_URL (admin URL), REDIS_URL, BENCH_RATE (tickets/s, default 20),
  * BENCH_SECONDS (default 30).
  * `cpuMsPerTicket` is the service process's CPU time (user + system, from /proc) from the first
- * webhook until every ticket is drafted, divided by the tickets drafted. `--profile` also runs the
+ * webhook until every ticket is drafted, divided by the tickets drafted (also split into user and
+ * system time); `memoryMb` is the service's memory at that point (heap vs the rest, see
+ * memoryOf). `--profile` also runs the
  * service under V8's CPU profiler, writes the `.cpuprofile` (open it in Chrome DevTools) and adds
  * `cpuMsByStage`: the profile's CPU time split into parse, redact, language, classify, retrieve,
  * compose, guards, SQL, queue, HTTP, logging, GC, native and other (bench/cpu-profile.ts).
@@ -136,6 +138,7 @@ try {
   }
   const allDone = Date.now();
   const cpuAfter = cpuMs(service.pid!);
+  const memory = await memoryOf(port);
   const cpuUser = cpuAfter.user - cpuBefore.user;
   // System time is mostly the kernel's side of socket writes (Postgres, Redis, HTTP).
   const cpuSystem = cpuAfter.system - cpuBefore.system;
@@ -167,6 +170,7 @@ try {
       cpuMsPerTicket: perTicket(cpuUsed),
       cpuUserMsPerTicket: perTicket(cpuUser),
       cpuSystemMsPerTicket: perTicket(cpuSystem),
+      memoryMb: memory,
       ...(profileDir ? await profileReport(service) : {}),
     }),
   );
@@ -176,6 +180,31 @@ try {
   service.kill('SIGKILL');
 }
 process.exit(0);
+
+/**
+ * The service's memory once every ticket is drafted, from its Prometheus default metrics: resident
+ * set, V8 heap (used and reserved), `external` (ArrayBuffers and Buffers held by JS: PGlite's
+ * WASM memory when embedded, ONNX tensors) and the rest of the resident set (`native`: the Node
+ * binary, malloc, native add-ons such as onnxruntime or llama.cpp, thread stacks).
+ */
+async function memoryOf(servicePort: number) {
+  const text = await (await fetch(`http://127.0.0.1:${servicePort}/metrics`)).text();
+  const metric = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`deskpilot_${name} `));
+    return line ? Number(line.split(' ')[1]) : Number.NaN;
+  };
+  const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  const rss = metric('process_resident_memory_bytes');
+  const heapTotal = metric('nodejs_heap_size_total_bytes');
+  const external = metric('nodejs_external_memory_bytes');
+  return {
+    rss: mb(rss),
+    heapUsed: mb(metric('nodejs_heap_size_used_bytes')),
+    heapTotal: mb(heapTotal),
+    external: mb(external),
+    native: mb(rss - heapTotal - external),
+  };
+}
 
 /** Stops the service gracefully (V8 writes the profile on exit) and splits its CPU time. */
 async function profileReport(child: typeof service) {
