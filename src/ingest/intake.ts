@@ -9,6 +9,7 @@ import {
   findTicketByEmailThread,
   findTicketByReplyToken,
   insertMessage,
+  isTicketParticipant,
   type NewTicketEvent,
   recordTicketEvents,
   setMessageExternalId,
@@ -262,7 +263,24 @@ async function resolveTicket(
       : null;
     const existing =
       byToken ?? (await findTicketByEmailThread(tx, delivery.thread?.emailMessageIds ?? []));
-    if (existing) return { ticket: existing, created: false };
+    // A reply token or a Message-ID is no proof of who writes: only the ticket's participants
+    // thread onto it. Anyone else (a forward to a colleague, or someone who learnt the token)
+    // opens a new ticket, tagged with the one it referred to so an agent can link them.
+    // Automated mail (bounces from a mailer daemon) still threads: it is stored but never
+    // triaged, answered or reopening.
+    const author = delivery.message?.authorEmail;
+    if (
+      existing &&
+      (!author || delivery.message?.automated || (await isTicketParticipant(tx, existing, author)))
+    ) {
+      return { ticket: existing, created: false };
+    }
+    if (existing) {
+      return upsertTicket(tx, {
+        ...newTicketValues(delivery),
+        tags: [...new Set([...(t.tags ?? []), `refers-to:${existing.id}`])],
+      });
+    }
   }
   // With a helpdesk id, the upsert finds an existing ticket itself (ON CONFLICT), in one round trip.
   const resolved = await upsertTicket(tx, newTicketValues(delivery));

@@ -27,6 +27,24 @@ export async function findTicketByReplyToken(db: Db, token: string): Promise<Tic
   return row ?? null;
 }
 
+/** Whether `email` is the ticket's requester or wrote one of its inbound messages. */
+export async function isTicketParticipant(db: Db, ticket: Ticket, email: string): Promise<boolean> {
+  const address = email.toLowerCase();
+  if (ticket.requesterEmail?.toLowerCase() === address) return true;
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.ticketId, ticket.id),
+        eq(messages.direction, 'inbound'),
+        sql`lower(${messages.authorEmail}) = ${address}`,
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
 /** The ticket that owns any of these Message-IDs (ours or the customer's), newest first. */
 export async function findTicketByEmailThread(
   db: Db,

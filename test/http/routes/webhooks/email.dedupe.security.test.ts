@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
-import { listMessages } from '../../../../src/db/queries/tickets.js';
+import { getTicket, listMessages } from '../../../../src/db/queries/tickets.js';
 import { basicAuth } from '../../../hostile/support.js';
 import { createTestDeps, type TestDeps } from '../../../support/deps.js';
 
-/** Finding 18: a Message-ID cannot be squatted by another sender. */
+/** Finding 18: a Message-ID cannot be squatted by another sender; finding 11: threading. */
 let deps: TestDeps;
 let app: ReturnType<typeof createApp>;
 beforeAll(async () => {
@@ -46,5 +46,50 @@ describe('Message-ID de-duplication', () => {
   it("the real sender's redelivery is still a duplicate", async () => {
     const again = await post(mail('Ana <ana@example.org>', 'Where is my order 4411?'));
     expect(again.status).toBe(200);
+  });
+});
+
+describe('threading needs a participant (finding 11)', () => {
+  const threadMail = (from: string, headers: string, body: string) =>
+    `From: ${from}\r\nTo: support@deskpilot.test\r\nSubject: Re: Parcel\r\n${headers}Date: Mon, 02 Nov 2026 11:00:00 +0000\r\nContent-Type: text/plain\r\n\r\n${body}\r\n`;
+
+  it('a stranger who knows the reply token or a Message-ID opens a new ticket, linked by a tag', async () => {
+    const first = await post(
+      threadMail('Kim <kim@example.net>', 'Message-ID: <t1@example.net>\r\n', 'My parcel'),
+    );
+    const { ticketId } = (await first.json()) as { ticketId: string };
+    const ticket = await getTicket(deps.db, ticketId);
+
+    const byToken = await post(
+      threadMail(
+        'Eve <eve@evil.example>',
+        'Message-ID: <e1@evil.example>\r\n',
+        'Cancel my order',
+      ).replace('To: support@deskpilot.test', `To: support+${ticket!.replyToken}@deskpilot.test`),
+    );
+    const byReference = await post(
+      threadMail(
+        'Eve <eve@evil.example>',
+        'Message-ID: <e2@evil.example>\r\nIn-Reply-To: <t1@example.net>\r\n',
+        'Refund to me',
+      ),
+    );
+    for (const res of [byToken, byReference]) {
+      expect(res.status).toBe(202);
+      const other = ((await res.json()) as { ticketId: string }).ticketId;
+      expect(other).not.toBe(ticketId);
+      expect((await getTicket(deps.db, other))?.tags).toContain(`refers-to:${ticketId}`);
+    }
+    expect(await listMessages(deps.db, ticketId)).toHaveLength(1);
+
+    // The customer's own reply still threads.
+    const reply = await post(
+      threadMail(
+        'Kim <KIM@example.net>',
+        'Message-ID: <t2@example.net>\r\nIn-Reply-To: <t1@example.net>\r\n',
+        'Any news?',
+      ),
+    );
+    expect(((await reply.json()) as { ticketId: string }).ticketId).toBe(ticketId);
   });
 });
