@@ -60,7 +60,7 @@ const CHATTER = [
   /^(on .{5,80} wrote:|-- ?$|—\s*$|sent from my)/i,
   // Sign-offs with the signature run into them ("Best regards, IT Services Support Team"), in the
   // languages drafts are written in.
-  /^(best|kind|warm)? ?(regards|wishes)|^(sincerely|yours truly|cheers|saludos|atentamente|cordialmente|atenciosamente|cordialement|bien à vous|mit freundlichen grüßen|viele grüße|beste grüße|cordiali saluti|distinti saluti|met vriendelijke groet)\b[^.!?]{0,80}$/i,
+  /^(best|kind|warm)? ?(regards|wishes)|^(sincerely|yours truly|cheers|saludos|atentamente|cordialmente|atenciosamente|cordialement|bien à vous|mit (freundlichen|besten|herzlichen) grüßen|(viele|beste|liebe|herzliche|freundliche) grüße|cordiali saluti|distinti saluti|met vriendelijke groet)\b[^.!?]{0,80}$/i,
   // Openings and closings of letters rather than answers.
   /^(dear|estimad[oa]s?|sehr geehrte[rn]?|liebe[rs]?|bonjour|hola|olá|prezad[oa]s?|caro|cara|beste|geachte)\b[^.!?]{0,60}[,:]?$/i,
   /^(thank you|thanks|many thanks|gracias|vielen dank|danke|merci|obrigad[oa]|grazie|bedankt)\b.{0,40}\b(reaching out|contacting|getting in touch|your (message|email|patience|understanding|cooperation)|ponerse en contacto|su paciencia|ihre (nachricht|geduld)|votre (message|patience)|pelo contato|sua paciência)\b[^.!?]{0,60}[.!]?$/i,

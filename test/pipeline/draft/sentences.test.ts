@@ -62,6 +62,7 @@ describe('articleUnits', () => {
       'Best regards, IT Services Support Team',
       'Gracias por su paciencia, Equipo de Soporte',
       'Customer Support Team IT Services',
+      'Mit besten Grüßen,',
     ])
       expect(isChatter(line)).toBe(true);
     expect(isChatter('Refunds take five business days.')).toBe(false);
