@@ -211,6 +211,11 @@ export const configSchema = z.object({
   SLA_NOTIFY: csv.default([]),
   /** How long an agent's claim on a draft keeps others from approving it. */
   CLAIM_TTL_SECONDS: z.coerce.number().int().min(10).default(600),
+  /**
+   * Undo window: an approved reply waits this long before delivery starts, and the agent can take
+   * the approval back meanwhile. 0 sends at once.
+   */
+  SEND_DELAY_SECONDS: z.coerce.number().int().min(0).max(600).default(10),
   /** Replies per recipient per 24 h, a guard against loops with other robots. */
   MAX_REPLIES_PER_RECIPIENT_PER_DAY: z.coerce.number().int().min(1).default(20),
   /** Outbound mail: smtp(s)://user:pass@host:port. Unset = email delivery disabled (drafts stay approved). */

@@ -22,6 +22,17 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     deliveryId: z.uuid(),
     state: z.string(),
   }),
+  /**
+   * Who has a ticket open now (see live/presence.ts). Agents' ids and display names — staff, not
+   * customer data — so the ids-only rule holds for everything a customer wrote.
+   */
+  z.object({
+    type: z.literal('presence.changed'),
+    ticketId: z.uuid(),
+    viewers: z
+      .array(z.object({ userId: z.string(), name: z.string().max(200), editing: z.boolean() }))
+      .max(50),
+  }),
 ]);
 export type LiveEvent = z.infer<typeof liveEventSchema>;
 

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
 import {
   type Delivery,
@@ -167,7 +168,8 @@ export async function listPendingDrafts(db: Db, f: PendingDraftFilters) {
 
 export async function insertDelivery(
   db: Db,
-  values: typeof deliveries.$inferInsert,
+  // PgInsertValue: columns may be SQL (sendAfter is computed from the database clock).
+  values: PgInsertValue<typeof deliveries>,
 ): Promise<Delivery> {
   const [row] = await db
     .insert(deliveries)
@@ -331,4 +333,16 @@ export async function listKnowledgeGapTickets(
       why: r.why,
     }))
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
+
+/**
+ * Deletes a delivery that has not started (`pending`): the compare-and-set an undo wins against
+ * the worker's pending → sending. Returns null when the worker was first (or it is gone).
+ */
+export async function deletePendingDelivery(db: Db, draftId: string): Promise<Delivery | null> {
+  const [row] = await db
+    .delete(deliveries)
+    .where(and(eq(deliveries.draftId, draftId), eq(deliveries.state, 'pending')))
+    .returning();
+  return row ?? null;
 }

@@ -12,7 +12,7 @@ export async function enqueueOutbox<N extends JobName>(
   db: Db,
   jobName: N,
   payload: JobPayload<N>,
-  options: { delayMs?: number } = {},
+  options: { delayMs?: number; availableInSeconds?: number } = {},
 ): Promise<number> {
   const [row] = await db
     .insert(outbox)
@@ -20,6 +20,10 @@ export async function enqueueOutbox<N extends JobName>(
       jobName,
       payload: parseJobPayload(jobName, payload) as Record<string, unknown>,
       delayMs: options.delayMs ?? 0,
+      // Held in Postgres (durable, cancellable) rather than as a delayed job in Redis.
+      ...(options.availableInSeconds
+        ? { availableAt: sql`now() + make_interval(secs => ${options.availableInSeconds})` }
+        : {}),
     })
     .returning({ id: outbox.id });
   wakeOutboxAfterCommit(db);
@@ -113,4 +117,22 @@ export async function countPendingOutbox(db: Db): Promise<number> {
     .from(outbox)
     .where(eq(outbox.state, 'pending'));
   return row?.n ?? 0;
+}
+
+/**
+ * Cancels the not-yet-relayed `deliver` job of a delivery (an undone approval). A row already
+ * handed to Redis stays; its job finds the delivery gone and does nothing.
+ */
+export async function cancelPendingDeliverJob(db: Db, deliveryId: string): Promise<number> {
+  const rows = await db
+    .delete(outbox)
+    .where(
+      and(
+        eq(outbox.jobName, 'deliver'),
+        eq(outbox.state, 'pending'),
+        sql`${outbox.payload} ->> 'deliveryId' = ${deliveryId}`,
+      ),
+    )
+    .returning({ id: outbox.id });
+  return rows.length;
 }

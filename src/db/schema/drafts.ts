@@ -111,6 +111,9 @@ export const drafts = pgTable(
     editDistance: integer('edit_distance'),
     wordsSent: integer('words_sent'),
     rejectReason: text('reject_reason'),
+    /** The last agent who saved an edit without sending it (the working text is `finalText`). */
+    savedBy: text('saved_by'),
+    savedAt: timestamp('saved_at', { withTimezone: true, mode: 'date' }),
     autoSent: boolean('auto_sent').notNull().default(false),
     slaDueAt: timestamp('sla_due_at', { withTimezone: true, mode: 'date' }),
     overdue: boolean('overdue').notNull().default(false),
@@ -161,6 +164,11 @@ export const deliveries = pgTable(
     public: boolean('public').notNull().default(true),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /**
+     * End of the undo window: the outbox row of the `deliver` job becomes available at this time,
+     * and until a worker moves the row to `sending` an undo can still delete it.
+     */
+    sendAfter: timestamp('send_after', { withTimezone: true, mode: 'date' }),
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
     ...timestamps(),
   },

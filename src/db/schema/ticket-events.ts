@@ -32,6 +32,10 @@ export const ticketEventTypes = [
   'helpdesk_status',
   /** Fields written to the helpdesk (write-back) and fields left to its agents. */
   'helpdesk_written',
+  /** An agent took an approval back within the undo window (`data.draftId`); nothing was sent. */
+  'approval_undone',
+  /** An agent saved an edit to a pending draft without sending it (`data.draftId`). */
+  'draft_saved',
 ] as const;
 export type TicketEventType = (typeof ticketEventTypes)[number];
 export const actorKinds = ['customer', 'agent', 'ai', 'system', 'integration'] as const;

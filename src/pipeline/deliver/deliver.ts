@@ -30,7 +30,8 @@ import {
 import { raiseAlert } from '../alerts.js';
 
 export type DeliverDeps = Pick<Deps, 'db' | 'config' | 'log' | 'mailer' | 'zendesk' | 'live'>;
-export type DeliverOutcome = Delivery['state'];
+/** `undone`: the approval was taken back within the undo window; nothing was sent. */
+export type DeliverOutcome = Delivery['state'] | 'undone';
 
 /** Why an email reply is held when no SMTP server is configured (shown to agents as is). */
 export const NO_SMTP_REASON = 'no outbound mail is configured (SMTP_URL)';
@@ -187,7 +188,11 @@ async function deliverOnce(
   job: DeliverJob,
 ): Promise<DeliverOutcome> {
   const delivery = await getDelivery(deps.db, deliveryId);
-  if (!delivery) throw new UnrecoverableError(`delivery ${deliveryId} does not exist`);
+  // An undone approval deletes its delivery; a job relayed before the undo finds nothing to do.
+  if (!delivery) {
+    deps.log.info({ deliveryId }, 'delivery no longer exists (approval undone): nothing sent');
+    return 'undone';
+  }
   if (['sent', 'failed', 'blocked', 'uncertain'].includes(delivery.state)) return delivery.state;
   const draft = await getDraft(deps.db, delivery.draftId);
   const ticket = await getTicket(deps.db, delivery.ticketId);
@@ -239,7 +244,7 @@ async function deliverEmail(
     attempts: delivery.attempts + 1,
     emailMessageId: messageId,
   });
-  if (!claimed) return (await getDelivery(deps.db, delivery.id))?.state ?? 'pending';
+  if (!claimed) return (await getDelivery(deps.db, delivery.id))?.state ?? 'undone';
 
   const text = draft.finalText ?? draft.bodyText;
   const subject = /^re:/i.test(ticket.subject.trim())
@@ -324,7 +329,7 @@ async function deliverZendesk(
     state: 'sending',
     attempts: delivery.attempts + 1,
   });
-  if (!claimed) return (await getDelivery(deps.db, delivery.id))?.state ?? 'pending';
+  if (!claimed) return (await getDelivery(deps.db, delivery.id))?.state ?? 'undone';
   try {
     const result = await deps.zendesk.addComment(
       ticket.externalId,

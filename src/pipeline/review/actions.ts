@@ -140,7 +140,10 @@ export async function approveDraft(
       }
       return explain(tx, current.id, actorId, ttl);
     }
-    await scheduleDelivery(tx, deps.config, ticket, row);
+    // A human approval gets the undo window; an auto-send has nobody to take it back.
+    await scheduleDelivery(tx, deps.config, ticket, row, {
+      sendAfterSeconds: input.auto ? 0 : deps.config.SEND_DELAY_SECONDS,
+    });
     await recordTicketEvent(tx, {
       ticketId: ticket.id,
       type: edited ? 'edited' : 'approved',

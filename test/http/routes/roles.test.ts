@@ -18,6 +18,7 @@ const minimumRole: Record<string, Role> = {
   'POST /api/drafts/{id}/edit': 'agent',
   'POST /api/drafts/{id}/reject': 'agent',
   'POST /api/drafts/{id}/regenerate': 'agent',
+  'POST /api/drafts/{id}/undo': 'agent',
   'GET /api/tickets/{id}/triage': 'agent',
   'POST /api/tickets/{id}/triage': 'agent',
   'GET /api/tickets': 'agent',

@@ -3,7 +3,7 @@ import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { approveDraft } from '../../../pipeline/review/actions.js';
 import type { Router } from '../../openapi.js';
-import { draftResponse, draftView, lockBody, params, security } from './schemas.js';
+import { approvedResponse, approvedView, lockBody, params, security } from './schemas.js';
 import { optionalBody, reviewError } from './shared.js';
 
 export const route = createRoute({
@@ -12,7 +12,7 @@ export const route = createRoute({
   summary: 'Approve and send as written (agent). Optional body: {"lockVersion": n}',
   security,
   request: { params },
-  responses: draftResponse,
+  responses: approvedResponse,
 });
 
 export function registerApproveDraft(app: Router, deps: Deps) {
@@ -24,6 +24,6 @@ export function registerApproveDraft(app: Router, deps: Deps) {
       lockVersion,
     });
     if (!result.ok) reviewError(result);
-    return c.json({ draft: draftView(result.draft) }, 200);
+    return c.json(await approvedView(deps.db, result.draft, deps.config), 200);
   });
 }

@@ -3,7 +3,7 @@ import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { approveDraft } from '../../../pipeline/review/actions.js';
 import type { Router } from '../../openapi.js';
-import { draftResponse, draftView, lockBody, params, security } from './schemas.js';
+import { approvedResponse, approvedView, lockBody, params, security } from './schemas.js';
 import { reviewError } from './shared.js';
 
 export const route = createRoute({
@@ -22,7 +22,7 @@ export const route = createRoute({
       required: true,
     },
   },
-  responses: draftResponse,
+  responses: approvedResponse,
 });
 
 export function registerEditDraft(app: Router, deps: Deps) {
@@ -35,6 +35,6 @@ export function registerEditDraft(app: Router, deps: Deps) {
       finalText: input.text,
     });
     if (!result.ok) reviewError(result);
-    return c.json({ draft: draftView(result.draft) }, 200);
+    return c.json(await approvedView(deps.db, result.draft, deps.config), 200);
   });
 }

@@ -8,6 +8,7 @@ import { registerGetDraft } from './get.js';
 import { registerListDrafts } from './list.js';
 import { registerRegenerateDraft } from './regenerate.js';
 import { registerRejectDraft } from './reject.js';
+import { registerUndoApproval } from './undo.js';
 
 /**
  * /api/drafts: one file per operation, each exporting its OpenAPI `route` and a
@@ -26,6 +27,7 @@ export function draftRoutes(deps: Deps) {
     registerEditDraft,
     registerRejectDraft,
     registerRegenerateDraft,
+    registerUndoApproval,
   ]) {
     register(app, deps);
   }

@@ -1,7 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import type { Db } from '../../../db/client.js';
+import { getDeliveryForDraft } from '../../../db/queries/drafts.js';
 import { type Draft, draftKinds } from '../../../db/schema/drafts.js';
 import { type CitedSource, describeCitations } from '../../../kb/citations.js';
+import { NO_SMTP_REASON } from '../../../pipeline/deliver/deliver.js';
+import { deliveryWording } from '../../../pipeline/deliver/wording.js';
 
 const citationSchema = z.object({
   index: z.number().openapi({ description: 'The [n] the draft text uses' }),
@@ -128,3 +131,45 @@ export const draftResponse = {
     content: { 'application/json': { schema: z.object({ draft: draftSchema }) } },
   },
 };
+
+/** An approval's answer: the draft and when its reply will go (the end of the undo window). */
+export const approvedResponse = {
+  200: {
+    description:
+      'Approved. The reply waits out the undo window (SEND_DELAY_SECONDS) before delivery starts; POST /api/drafts/{id}/undo before `sendAfter` takes it back',
+    content: {
+      'application/json': {
+        schema: z.object({
+          draft: draftSchema,
+          delivery: z
+            .object({
+              state: z.string(),
+              sendAfter: z.string().nullable(),
+              status: z.string().openapi({
+                description:
+                  'In words, e.g. "waiting to be sent" or "held — no outbound mail is configured (SMTP_URL)"',
+              }),
+            })
+            .nullable(),
+        }),
+      },
+    },
+  },
+};
+
+export async function approvedView(db: Db, d: Draft, config: { SMTP_URL?: string }) {
+  const delivery = await getDeliveryForDraft(db, d.id);
+  return {
+    draft: draftView(d),
+    delivery: delivery
+      ? {
+          state: delivery.state,
+          sendAfter: delivery.sendAfter?.toISOString() ?? null,
+          status:
+            delivery.state === 'pending' && delivery.channel === 'email' && !config.SMTP_URL
+              ? `will be held — ${NO_SMTP_REASON}`
+              : deliveryWording(delivery),
+        }
+      : null,
+  };
+}

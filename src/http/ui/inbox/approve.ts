@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { userActor } from '../../../auth/actor.js';
+import { getTicket } from '../../../db/queries/tickets.js';
 import type { Deps } from '../../../deps.js';
 import { approveDraft } from '../../../pipeline/review/actions.js';
 import {
@@ -20,6 +21,11 @@ const approveForm = z.object({
     .pipe(z.string().min(1).max(20_000)),
   lockVersion: lockField,
 });
+
+async function isEmailTicket(deps: Pick<Deps, 'db'>, ticketId: string): Promise<boolean> {
+  const ticket = await getTicket(deps.db, ticketId);
+  return ticket?.source !== 'zendesk';
+}
 
 /** POST /app/drafts/:id/approve: approve as written, or edit-and-approve when the text changed. */
 export function registerApproveForm(app: InboxApp, deps: Deps) {
@@ -45,6 +51,14 @@ export function registerApproveForm(app: InboxApp, deps: Deps) {
       );
     }
     const edited = result.draft.editDiff !== null;
-    return c.redirect(withParams(back, { notice: edited ? 'edited' : 'approved' }), 303);
+    // The reply waits out the undo window; the page shows it counting down with Undo.
+    const held = !deps.config.SMTP_URL && (await isEmailTicket(deps, result.draft.ticketId));
+    return c.redirect(
+      withParams(back, {
+        notice: held ? 'approved_held' : edited ? 'edited' : 'approved',
+        undo: result.draft.id,
+      }),
+      303,
+    );
   });
 }

@@ -1,4 +1,5 @@
 import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
 import { canAccessTicket } from '../../../auth/team-scope.js';
 import { getDelivery } from '../../../db/queries/drafts.js';
 import type { Deps } from '../../../deps.js';
@@ -12,8 +13,12 @@ import type { InboxApp } from './shared.js';
  * closing the stream.
  */
 export function registerInboxEvents(app: InboxApp, deps: Deps) {
-  app.get('/app/events', (c) =>
-    streamSSE(
+  app.get('/app/events', (c) => {
+    // Presence goes only to the page that has that ticket open (`?ticket=`); `visible` below
+    // still checks the agent may see it.
+    const asked = z.uuid().safeParse(c.req.query('ticket'));
+    const presenceOf = asked.success ? asked.data : null;
+    return streamSSE(
       c,
       async (stream) => {
         // A team agent hears only about tickets it may open (ids of other teams' tickets are not
@@ -29,6 +34,7 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
         const pending: LiveEvent[] = [];
         let wake: (() => void) | null = null;
         const unsubscribe = deps.live.subscribe((event) => {
+          if (event.type === 'presence.changed' && event.ticketId !== presenceOf) return;
           pending.push(event);
           wake?.();
         });
@@ -58,6 +64,6 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
       async (err) => {
         deps.log.warn({ err: err.message }, 'live event stream failed');
       },
-    ),
-  );
+    );
+  });
 }

@@ -7,10 +7,13 @@ import { registerArticlePage } from './article.js';
 import { registerCorrectTriageForm } from './correct-triage.js';
 import { registerInboxEvents } from './events.js';
 import { registerInboxPage } from './page.js';
+import { registerPresence } from './presence.js';
 import { registerQueuePane } from './queue.js';
 import { registerRegenerateForm } from './regenerate.js';
 import { registerRejectForm } from './reject.js';
 import { registerRetryDeliveryForm } from './retry-delivery.js';
+import { registerSaveForm } from './save.js';
+import { registerUndoForm } from './undo.js';
 
 /**
  * The agent inbox: server-rendered pages and form posts over the same functions as the API. One
@@ -22,6 +25,7 @@ export function inboxPages(deps: Deps) {
   app.use('/app', agent);
   app.use('/app/queue', agent);
   app.use('/app/events', agent);
+  app.use('/app/presence', agent);
   app.use('/app/drafts/*', agent);
   app.use('/app/tickets/*', agent);
   app.use('/app/deliveries/*', agent);
@@ -35,6 +39,9 @@ export function inboxPages(deps: Deps) {
     registerRegenerateForm,
     registerCorrectTriageForm,
     registerRetryDeliveryForm,
+    registerUndoForm,
+    registerSaveForm,
+    registerPresence,
     registerArticlePage,
   ]) {
     register(app, deps);

@@ -9,8 +9,26 @@ export type InboxApp = Hono<UiEnv>;
 
 /** Outcome messages by code: the redirect carries a code, never text from the request. */
 export const notices = {
-  approved: { kind: 'ok', text: 'Approved — the reply is being sent.' },
-  edited: { kind: 'ok', text: 'Edited reply approved — it is being sent.' },
+  approved: { kind: 'ok', text: 'Approved. Undo before the countdown ends to keep it from going.' },
+  edited: {
+    kind: 'ok',
+    text: 'Edited reply approved. Undo before the countdown ends to keep it from going.',
+  },
+  approved_held: {
+    kind: 'ok',
+    text: 'Approved — held: no outbound mail is configured (SMTP_URL), so nothing will be sent.',
+  },
+  saved: { kind: 'ok', text: 'Draft saved (not sent). Others who open it now see your version.' },
+  undone: {
+    kind: 'ok',
+    text: 'Undone — nothing was sent. The draft is waiting for approval again.',
+  },
+  too_late_sent: { kind: 'error', text: 'Too late to undo: the reply was already sent.' },
+  too_late_sending: { kind: 'error', text: 'Too late to undo: the reply is being sent right now.' },
+  too_late: {
+    kind: 'error',
+    text: 'Too late to undo: the reply is no longer waiting to be sent (see its status).',
+  },
   rejected: { kind: 'ok', text: 'Draft rejected.' },
   regenerating: { kind: 'ok', text: 'Regenerating — the new version appears here shortly.' },
   corrected: { kind: 'ok', text: 'Category corrected; it becomes a training label.' },
@@ -34,6 +52,8 @@ export const pageQuery = z.object({
   ticket: z.uuid().optional().catch(undefined),
   selected: z.uuid().optional().catch(undefined),
   notice: z.string().optional().catch(undefined),
+  /** A draft just approved: show its undo window. */
+  undo: z.uuid().optional().catch(undefined),
 });
 
 export const lockField = z.coerce.number().int().min(0).optional();

@@ -11,8 +11,9 @@ import type { Ticket } from '../../../db/schema/tickets.js';
 import type { FieldDecision, TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { CitedSource } from '../../../kb/citations.js';
+import { deliveryWording, draftStatusLine } from '../../../pipeline/deliver/wording.js';
 import { Layout } from '../layout.js';
-import { deliveryWording, draftStatusLine } from './delivery-wording.js';
+import { type PendingUndo, UndoBar } from './undo-bar.js';
 
 const capitalised = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 
@@ -35,6 +36,8 @@ export interface TicketView {
   categories: TaxonomyCategory[];
   /** The draft's citations checked against the knowledge base now (see kb/citations.ts). */
   sources?: CitedSource[];
+  /** An agent's text whose save was refused (someone saved a newer version): shown beside it. */
+  unsaved?: { draftId: string; text: string };
 }
 
 export interface InboxProps {
@@ -49,6 +52,10 @@ export interface InboxProps {
   selected: TicketView | null;
   /** One-line outcome of the last action ("Approved — sending"), shown once. */
   notice?: { kind: 'ok' | 'error'; text: string } | null;
+  /** The undo window of a reply this agent just approved, while it is open. */
+  undo?: PendingUndo | null;
+  /** Text whose save was refused, to show beside the newer version. */
+  unsaved?: { draftId: string; text: string };
 }
 
 /** "in 25 min", "3 h overdue": SLA risk at a glance (server time; the page refreshes live). */
@@ -573,9 +580,20 @@ export const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = 
               <span class="when-unchanged">Approve &amp; send</span>
               <span class="when-edited">Send edited reply</span> <kbd>a</kbd>
             </button>
+            <button type="submit" formaction={`/app/drafts/${d.id}/save`} class="save">
+              Save draft
+            </button>
           </div>
         ) : null}
       </form>
+      {view.unsaved && view.unsaved.draftId === d.id ? (
+        <section class="warn-box unsaved" aria-label="Your unsaved text" data-testid="unsaved">
+          <label for="unsaved-text">Your text (not saved)</label>
+          <textarea id="unsaved-text" rows={8} readonly>
+            {view.unsaved.text}
+          </textarea>
+        </section>
+      ) : null}
       {d.citations.length ? <Sources draft={d} sources={view.sources} /> : null}
       {pending ? (
         <div class="secondary-actions">
@@ -626,9 +644,11 @@ export const TicketPane: FC<{ view: TicketView; csrf: string; back: string }> = 
   csrf,
   back,
 }) => (
-  <section id="detail" class="detail" aria-label="Ticket">
+  <section id="detail" class="detail" aria-label="Ticket" data-ticket-id={view.ticket.id}>
     <header class="ticket-head">
       <h1>{view.ticket.subject || '(no subject)'}</h1>
+      {/* Filled live by app.js: other agents with this ticket open or editing its draft. */}
+      <p class="presence" data-presence data-testid="presence" aria-live="polite" hidden />
       <p class="muted">
         {view.ticket.requesterName ?? ''}{' '}
         {view.ticket.requesterEmail ? `<${view.ticket.requesterEmail}>` : ''} ·{' '}
@@ -670,6 +690,10 @@ const Shortcuts = () => (
       </dt>
       <dd>approve and send (Ctrl+Enter while editing)</dd>
       <dt>
+        <kbd>u</kbd>
+      </dt>
+      <dd>undo the approval while the countdown runs</dd>
+      <dt>
         <kbd>r</kbd>
       </dt>
       <dd>reject (choose a reason)</dd>
@@ -693,7 +717,15 @@ export const InboxPage: FC<InboxProps & { now: Date }> = (p) => {
   const back = inboxHref(p.tab, p.filters);
   return (
     <Layout title="Inbox" user={p.user} active="inbox">
-      <div class="inbox" data-live="/app/events">
+      <div
+        class="inbox"
+        data-live={
+          p.selected
+            ? `/app/events?${new URLSearchParams({ ticket: p.selected.ticket.id }).toString()}`
+            : '/app/events'
+        }
+        data-me={p.user.id}
+      >
         <QueuePane {...p} selectedId={p.selected?.ticket.id} />
         <div class="detail-wrap">
           {p.notice ? (
@@ -705,8 +737,13 @@ export const InboxPage: FC<InboxProps & { now: Date }> = (p) => {
               {p.notice.text}
             </p>
           ) : null}
+          {p.undo ? <UndoBar undo={p.undo} csrf={p.user.csrfToken} back={back} /> : null}
           {p.selected ? (
-            <TicketPane view={p.selected} csrf={p.user.csrfToken} back={back} />
+            <TicketPane
+              view={p.unsaved ? { ...p.selected, unsaved: p.unsaved } : p.selected}
+              csrf={p.user.csrfToken}
+              back={back}
+            />
           ) : (
             <section id="detail" class="detail empty">
               <p>

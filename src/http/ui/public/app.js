@@ -35,6 +35,60 @@
     });
     source.addEventListener('draft.decided', refresh);
     source.addEventListener('delivery.changed', refresh);
+    source.addEventListener('presence.changed', (e) => showPresence(JSON.parse(e.data)));
+  }
+
+  // ---- presence: who else has this ticket open, or is editing its draft ---------------------
+  function showPresence(event) {
+    const detail = document.querySelector('#detail[data-ticket-id]');
+    const line = document.querySelector('[data-presence]');
+    if (!detail || !line || event.ticketId !== detail.getAttribute('data-ticket-id')) return;
+    const me = live?.getAttribute('data-me');
+    const others = (event.viewers || []).filter((v) => v.userId !== me);
+    line.hidden = others.length === 0;
+    line.classList.toggle(
+      'editing',
+      others.some((v) => v.editing),
+    );
+    line.textContent = others
+      .map((v) => `${v.name} ${v.editing ? 'is editing this draft' : 'is viewing this ticket'}`)
+      .join(' · ');
+  }
+  const openTicket = document.querySelector('#detail[data-ticket-id]');
+  if (openTicket && csrf) {
+    const ticketId = openTicket.getAttribute('data-ticket-id');
+    let state = 'viewing';
+    const tell = (next) => {
+      state = next;
+      const body = new URLSearchParams({ ticketId, state });
+      fetch('/app/presence', {
+        method: 'POST',
+        headers: { 'X-CSRF-Token': csrf },
+        body,
+        credentials: 'same-origin',
+      })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((r) => r && showPresence({ ticketId, viewers: r.viewers }))
+        .catch(() => {});
+    };
+    tell('viewing');
+    setInterval(() => tell(state), 15000);
+    const box = document.getElementById('draft-text');
+    if (box && !box.readOnly) {
+      box.addEventListener('focus', () => state !== 'editing' && tell('editing'));
+      box.addEventListener('input', () => state !== 'editing' && tell('editing'));
+      box.addEventListener('blur', () => {
+        const edited = box.value.trim() !== (box.dataset.original || '').trim();
+        if (!edited && state !== 'viewing') tell('viewing');
+      });
+    }
+    window.addEventListener('pagehide', () => {
+      const leave = new FormData();
+      leave.set('_csrf', csrf);
+      leave.set('ticketId', ticketId);
+      leave.set('state', 'left');
+      navigator.sendBeacon('/app/presence', leave);
+    });
   }
 
   // ---- draft editing state ------------------------------------------------------------------
@@ -94,6 +148,28 @@
     say('Passage inserted with its citation');
   });
 
+  // ---- undo window --------------------------------------------------------------------------
+  // Counts down from the server's remaining time (no client clock involved); at zero the send
+  // has started, so the Undo button goes.
+  const undoBar = document.querySelector('[data-remaining-ms]');
+  if (undoBar) {
+    const endsAt = performance.now() + Number(undoBar.getAttribute('data-remaining-ms'));
+    const counter = undoBar.querySelector('.countdown');
+    const tick = () => {
+      const left = Math.ceil((endsAt - performance.now()) / 1000);
+      if (left > 0) {
+        if (counter) counter.textContent = String(left);
+        setTimeout(tick, 250);
+        return;
+      }
+      undoBar.querySelector('button')?.remove();
+      const when = undoBar.querySelector('.undo-when');
+      if (when) when.textContent = 'sending now';
+      undoBar.removeAttribute('data-remaining-ms');
+    };
+    tick();
+  }
+
   // ---- keyboard shortcuts -------------------------------------------------------------------
   function go(delta) {
     const links = [...document.querySelectorAll('#queue .items a')];
@@ -140,6 +216,14 @@
           approve.requestSubmit();
         }
         break;
+      case 'u': {
+        const undo = document.querySelector('.undo-bar[data-remaining-ms]');
+        if (undo?.querySelector('button')) {
+          e.preventDefault();
+          undo.requestSubmit();
+        }
+        break;
+      }
       case 'r':
         if (focus('#reject-reason')) e.preventDefault();
         break;

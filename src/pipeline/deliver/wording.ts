@@ -1,4 +1,4 @@
-import type { Delivery, Draft } from '../../../db/schema/drafts.js';
+import type { Delivery, Draft } from '../../db/schema/drafts.js';
 
 /**
  * What happened to a reply, in words that are true: a reply Deskpilot did not send is "held"
@@ -42,5 +42,18 @@ export function draftStatusLine(
       const what = deliveryWording(delivery);
       return `${approved} · ${what.charAt(0).toUpperCase()}${what.slice(1)}`;
     }
+  }
+}
+
+/** Why an undo came too late, from the delivery's state: the send had started or ended. */
+export function tooLateWording(delivery: Pick<Delivery, 'state' | 'lastError'> | null): string {
+  if (!delivery) return 'Too late to undo: the reply is no longer waiting to be sent.';
+  switch (delivery.state) {
+    case 'sending':
+      return 'Too late to undo: the reply is being sent right now.';
+    case 'sent':
+      return 'Too late to undo: the reply was already sent.';
+    default:
+      return `Too late to undo — nothing was sent, but the reply is no longer waiting: ${deliveryWording(delivery)}.`;
   }
 }

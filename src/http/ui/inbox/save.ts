@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { userActor } from '../../../auth/actor.js';
+import { getDraftInScope } from '../../../auth/team-scope.js';
+import type { Deps } from '../../../deps.js';
+import { saveDraftText } from '../../../pipeline/review/save.js';
+import { renderInbox } from './page.js';
+import { backOf, form, type InboxApp, uuidParam, withParams } from './shared.js';
+
+const saveForm = z.object({
+  text: z
+    .string()
+    .transform((t) => t.replace(/\r\n?/g, '\n').trim())
+    .pipe(z.string().min(1).max(20_000)),
+  // Required: a save without the version it was made from could overwrite anything.
+  lockVersion: z.coerce.number().int().min(0),
+});
+
+const at = (d: Date | null) => (d ? `${d.toISOString().slice(11, 16)} UTC` : 'a moment ago');
+
+/**
+ * POST /app/drafts/:id/save: keeps an edit without sending it. Saving over a newer version
+ * (another agent saved, approved or regenerated since this page loaded) is refused: the page
+ * comes back with who changed it and the agent's own text beside it, never overwritten.
+ */
+export function registerSaveForm(app: InboxApp, deps: Deps) {
+  app.post('/app/drafts/:id/save', async (c) => {
+    const body = await form(c);
+    const back = backOf(body);
+    const id = uuidParam.safeParse(c.req.param('id'));
+    const input = saveForm.safeParse(body);
+    if (!id.success || !input.success)
+      return c.redirect(withParams(back, { notice: 'invalid' }), 303);
+    const draft = await getDraftInScope(deps.db, c.get('user'), id.data);
+    if (!draft) return c.redirect(withParams(back, { notice: 'missing' }), 303);
+    const result = await saveDraftText(deps, {
+      draftId: draft.id,
+      actor: userActor(c.get('user')),
+      lockVersion: input.data.lockVersion,
+      text: input.data.text,
+    });
+    if (result.ok) {
+      return c.redirect(withParams(back, { ticket: draft.ticketId, notice: 'saved' }), 303);
+    }
+    if (result.reason !== 'stale') {
+      return c.redirect(withParams(back, { ticket: draft.ticketId, notice: 'decided' }), 303);
+    }
+    const newer = result.draft;
+    const who =
+      newer.savedBy && newer.savedBy !== c.get('user').email
+        ? `${newer.savedBy} saved a newer version at ${at(newer.savedAt)}`
+        : 'The draft changed since you opened it';
+    const query = Object.fromEntries(new URL(back, 'http://x').searchParams);
+    return renderInbox(c, deps, {
+      status: 409,
+      query: { ...query, ticket: draft.ticketId },
+      notice: {
+        kind: 'error',
+        text: `Not saved: ${who}. Nothing was overwritten — your text is kept below; compare it with theirs and save again.`,
+      },
+      unsaved: { draftId: draft.id, text: input.data.text },
+    });
+  });
+}

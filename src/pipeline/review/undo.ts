@@ -1,0 +1,92 @@
+import type { Actor } from '../../auth/actor.js';
+import { getDraftInScope } from '../../auth/team-scope.js';
+import {
+  deletePendingDelivery,
+  getDeliveryForDraft,
+  getDraft,
+  transitionDraft,
+} from '../../db/queries/drafts.js';
+import { cancelPendingDeliverJob } from '../../db/queries/outbox.js';
+import { recordTicketEvent } from '../../db/queries/tickets.js';
+import type { Delivery, Draft } from '../../db/schema/drafts.js';
+import { afterCommit, withTransaction } from '../../db/tx.js';
+import type { Deps } from '../../deps.js';
+
+export type UndoResult =
+  | { ok: true; draft: Draft }
+  | { ok: false; reason: 'not_found' }
+  /** Nothing to undo: the draft is not approved (never was, or already undone). */
+  | { ok: false; reason: 'not_approved'; draft: Draft }
+  /** The send started first: what became of it, in the delivery's own state. */
+  | { ok: false; reason: 'too_late'; draft: Draft; delivery: Delivery | null };
+
+/**
+ * Takes an approval back while its delivery has not started. One transaction deletes the
+ * delivery under a compare-and-set on `pending` (the same row a worker moves to `sending` before
+ * it contacts anyone, so exactly one of the two wins), drops the `deliver` job still waiting out
+ * the undo window in the outbox, and puts the draft back to pending approval with the agent's
+ * text. Losing the race is reported with the delivery's state, never as success.
+ */
+export async function undoApproval(
+  deps: Pick<Deps, 'db' | 'live'>,
+  input: { draftId: string; actor: Actor },
+): Promise<UndoResult> {
+  // Another team's draft answers exactly like a missing one.
+  if (!(await getDraftInScope(deps.db, input.actor, input.draftId))) {
+    return { ok: false, reason: 'not_found' };
+  }
+  return withTransaction(deps.db, async (tx) => {
+    const draft = await getDraft(tx, input.draftId);
+    if (!draft) return { ok: false as const, reason: 'not_found' as const };
+    if (
+      draft.status === 'pending_approval' ||
+      draft.status === 'rejected' ||
+      draft.status === 'superseded'
+    ) {
+      return { ok: false as const, reason: 'not_approved' as const, draft };
+    }
+    const delivery = await deletePendingDelivery(tx, draft.id);
+    if (!delivery) {
+      return {
+        ok: false as const,
+        reason: 'too_late' as const,
+        draft,
+        delivery: (await getDeliveryForDraft(tx, draft.id)) ?? null,
+      };
+    }
+    await cancelPendingDeliverJob(tx, delivery.id);
+    const row = await transitionDraft(
+      tx,
+      draft.id,
+      { status: 'approved' },
+      {
+        status: 'pending_approval',
+        // The agent's text stays as the working copy; the decision and its metrics go.
+        decidedBy: null,
+        decidedAt: null,
+        editDistance: null,
+        editDiff: null,
+        wordsSent: null,
+        autoSent: false,
+      },
+    );
+    if (!row) throw new Error(`draft ${draft.id} left 'approved' while its delivery was pending`);
+    await recordTicketEvent(tx, {
+      ticketId: draft.ticketId,
+      type: 'approval_undone',
+      actorKind: 'agent',
+      actorId: input.actor.id,
+      data: { draftId: draft.id, deliveryId: delivery.id, approvedBy: draft.decidedBy },
+    });
+    // Open inbox pages put the draft back in the queue.
+    afterCommit(tx, () =>
+      deps.live.publish({
+        type: 'draft.decided',
+        draftId: row.id,
+        ticketId: row.ticketId,
+        status: row.status,
+      }),
+    );
+    return { ok: true as const, draft: row };
+  });
+}
