@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { createUser } from '../../../src/auth/users.js';
-import { getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
+import { getDeliveryForDraft, getDraft, insertDraft } from '../../../src/db/queries/drafts.js';
+import { listArticleChunks } from '../../../src/db/queries/kb.js';
+import type { Citation } from '../../../src/db/schema/drafts.js';
+import { kbArticles } from '../../../src/db/schema/kb-articles.js';
 import { createArticle, removeArticle, replaceArticle } from '../../../src/kb/articles.js';
 import { indexPendingArticles } from '../../../src/kb/indexer.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
@@ -137,8 +140,32 @@ describe('sources', () => {
       body: 'I see a second charge on my card. How long do refunds take to reach my card?',
     });
     await triageTicket(deps, { ticketId });
-    const drafted = await processDraft(deps, { ticketId }, {} as never);
-    const draftId = (drafted as { draftId: string }).draftId;
+    // A draft citing one passage of each article (written directly: this is about its sources,
+    // not about what the drafter chooses to cite).
+    const articles = await deps.db.select().from(kbArticles);
+    const citations: Citation[] = [];
+    for (const article of articles.filter((a) => a.externalId.startsWith('HC-'))) {
+      const [chunk] = await listArticleChunks(deps.db, article.id);
+      citations.push({
+        index: citations.length + 1,
+        chunkId: chunk!.id,
+        articleId: article.id,
+        externalId: article.externalId,
+        title: article.title,
+        url: article.url,
+        section: chunk!.section,
+        score: 0.8,
+      });
+    }
+    const draftId = (
+      await insertDraft(deps.db, {
+        ticketId,
+        kind: 'extractive',
+        bodyText: 'Refunds take 5 business days [1]; the second charge disappears [2].',
+        citations,
+        model: 'extractive-v1',
+      })
+    ).id;
     const draft = (await getDraft(deps.db, draftId))!;
     expect(draft.citations.length).toBe(2);
     const key = (await createApiKey(deps.db, { name: 'agent', role: 'agent' })).key;

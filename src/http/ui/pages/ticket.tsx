@@ -10,6 +10,7 @@ import type { Passage } from '../../../kb/search.js';
 import { Layout } from '../layout.js';
 import { DraftPanel, TriagePanel } from './inbox.js';
 import { DraftStateBadge } from './tickets.js';
+import { type PendingUndo, UndoBar } from './undo-bar.js';
 
 export interface TicketPageProps {
   user: SessionPrincipal;
@@ -26,6 +27,8 @@ export interface TicketPageProps {
   /** A fresh key per render of the composer: resubmitting the same form sends once. */
   idempotencyKey: string;
   notice?: { kind: 'ok' | 'error'; text: string } | null;
+  /** The undo window of a reply just approved on this page, while it is open. */
+  undo?: PendingUndo | null;
 }
 
 const time = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
@@ -288,12 +291,19 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
   };
   return (
     <Layout title={p.ticket.subject || 'Ticket'} user={p.user} active="tickets">
-      <div class="ticket-page" data-ticket-id={p.ticket.id}>
+      <div
+        class="ticket-page"
+        data-ticket-id={p.ticket.id}
+        data-live={`/app/events?${new URLSearchParams({ ticket: p.ticket.id }).toString()}`}
+        data-me={p.user.id}
+      >
         <header class="ticket-head">
           <p class="crumbs">
             <a href="/app/tickets">Tickets</a>
           </p>
           <h1>{p.ticket.subject || '(no subject)'}</h1>
+          {/* Filled live by app.js: other agents with this ticket open or editing its draft. */}
+          <p class="presence" data-presence data-testid="presence" aria-live="polite" hidden />
           <p class="muted">
             {p.ticket.requesterName ?? ''}{' '}
             {p.ticket.requesterEmail ? `<${p.ticket.requesterEmail}>` : ''} · {p.ticket.channel}
@@ -309,6 +319,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
               {p.notice.text}
             </p>
           ) : null}
+          {p.undo ? <UndoBar undo={p.undo} csrf={p.user.csrfToken} back={back} /> : null}
         </header>
         <div class="ticket-columns">
           <div class="ticket-main">

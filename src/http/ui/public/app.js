@@ -40,7 +40,7 @@
 
   // ---- presence: who else has this ticket open, or is editing its draft ---------------------
   function showPresence(event) {
-    const detail = document.querySelector('#detail[data-ticket-id]');
+    const detail = document.querySelector('#detail[data-ticket-id], .ticket-page[data-ticket-id]');
     const line = document.querySelector('[data-presence]');
     if (!detail || !line || event.ticketId !== detail.getAttribute('data-ticket-id')) return;
     const me = live?.getAttribute('data-me');
@@ -54,7 +54,9 @@
       .map((v) => `${v.name} ${v.editing ? 'is editing this draft' : 'is viewing this ticket'}`)
       .join(' · ');
   }
-  const openTicket = document.querySelector('#detail[data-ticket-id]');
+  const openTicket = document.querySelector(
+    '#detail[data-ticket-id], .ticket-page[data-ticket-id]',
+  );
   if (openTicket && csrf) {
     const ticketId = openTicket.getAttribute('data-ticket-id');
     let state = 'viewing';

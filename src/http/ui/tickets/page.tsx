@@ -7,6 +7,7 @@ import type { Deps } from '../../../deps.js';
 import { describeCitations } from '../../../kb/citations.js';
 import { searchKnowledgeBase } from '../../../kb/search.js';
 import { notices, uuidParam } from '../inbox/shared.js';
+import { pendingUndo } from '../inbox/undo.js';
 import { Message } from '../layout.js';
 import { KbResults, TicketPage } from '../pages/ticket.js';
 import { type TicketsApp, ticketNotices } from './shared.js';
@@ -69,6 +70,8 @@ export function registerTicketPage(app: TicketsApp, deps: Deps) {
       latest ? describeCitations(deps.db, latest.citations) : undefined,
     ]);
     const notice = c.req.query('notice');
+    const undoOf = uuidParam.safeParse(c.req.query('undo'));
+    const undo = undoOf.success ? await pendingUndo(deps, user, undoOf.data) : null;
     return c.html(
       <TicketPage
         user={user}
@@ -83,6 +86,7 @@ export function registerTicketPage(app: TicketsApp, deps: Deps) {
         kb={{ query: kbq ?? ticket.subject, passages }}
         idempotencyKey={randomUUID()}
         notice={notice ? (allNotices[notice] ?? null) : null}
+        undo={undo}
       />,
     );
   });
