@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { createApiKey } from '../../src/auth/api-keys.js';
+import { listMessages } from '../../src/db/queries/tickets.js';
+import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { countRows } from '../support/rows.js';
+import {
+  deepJson,
+  deeplyNestedMime,
+  expandingEncodings,
+  giantHeaders,
+  hugeJsonArray,
+  longLine,
+  manyAttachments,
+  PROMPT_INJECTIONS,
+  pathologicalHtmlEmail,
+  UNICODE_EDGE_CASES,
+} from './corpus.js';
+import { basicAuth, measured } from './support.js';
+
+/**
+ * The hostile-input corpus through the real endpoints: each input ends as a stored ticket or a
+ * clear 4xx envelope, never a 5xx or a partial write, within a time and memory bound. The bounds
+ * are generous for a loaded CI machine; each input is a few MB at most.
+ */
+let deps: TestDeps;
+let app: ReturnType<typeof createApp>;
+let key: string;
+const TIME_MS = 5_000;
+const RSS_MB = 300;
+
+beforeAll(async () => {
+  deps = await createTestDeps();
+  app = createApp(deps);
+  key = (await createApiKey(deps.db, { name: 'hostile', role: 'integration' })).key;
+});
+afterAll(() => deps.cleanup());
+
+async function expectBoundedOutcome(send: () => Promise<Response>) {
+  const before = await countRows(deps.db);
+  const { result: res, ms, rssGrowthMb } = await measured(send);
+  const text = await res.text();
+  expect(res.status, text.slice(0, 300)).toBeLessThan(500);
+  expect(ms).toBeLessThan(TIME_MS);
+  expect(rssGrowthMb).toBeLessThan(RSS_MB);
+  if (res.status >= 400) {
+    expect(JSON.parse(text)).toMatchObject({
+      error: { code: expect.any(String), requestId: expect.any(String) },
+    });
+    expect(await countRows(deps.db)).toEqual(before);
+    return null;
+  }
+  return JSON.parse(text) as { ticketId: string | null };
+}
+
+const raw = (body: Buffer) => () =>
+  Promise.resolve(
+    app.request('/webhooks/email/raw', {
+      method: 'POST',
+      headers: { 'content-type': 'message/rfc822', ...basicAuth },
+      body,
+    }),
+  );
+
+const generic = (body: string) => () =>
+  Promise.resolve(
+    app.request('/webhooks/tickets', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body,
+    }),
+  );
+
+describe('hostile email through /webhooks/email/raw', () => {
+  it.each([
+    ['2,000 nested multipart levels', () => deeplyNestedMime(2_000)],
+    ['10,000 attachments', () => manyAttachments(10_000)],
+    ['a 1 MB folded header and 20,000 repeated headers', () => giantHeaders(1_000_000, 20_000)],
+    ['a 5 MB line', () => longLine(5_000_000)],
+    ['expanding base64 and quoted-printable', () => expandingEncodings(3_000_000)],
+    ['50,000 unclosed HTML elements', () => pathologicalHtmlEmail(50_000)],
+  ])('%s', async (_name, build) => {
+    const result = await expectBoundedOutcome(raw(build()));
+    if (result?.ticketId) {
+      const messages = await listMessages(deps.db, result.ticketId);
+      expect(messages.length).toBeGreaterThan(0);
+      expect(messages[0]!.strippedText.length).toBeLessThanOrEqual(32_000);
+    }
+  });
+});
+
+describe('hostile JSON through /webhooks/tickets', () => {
+  it.each([
+    ['JSON nested 100,000 levels', () => deepJson(100_000)],
+    ['a 900 KB array', () => hugeJsonArray(900_000)],
+  ])('%s is refused with a 4xx envelope', async (_name, build) => {
+    expect(await expectBoundedOutcome(generic(build()))).toBeNull();
+  });
+
+  it.each(Object.entries(UNICODE_EDGE_CASES))(
+    'Unicode edge case %s is stored',
+    async (_name, text) => {
+      const result = await expectBoundedOutcome(
+        generic(
+          JSON.stringify({
+            eventId: randomBytes(6).toString('hex'),
+            ticket: { externalId: randomBytes(6).toString('hex'), subject: text.slice(0, 900) },
+            requester: { name: text.slice(0, 200) },
+            message: { body: text },
+          }),
+        ),
+      );
+      expect(result?.ticketId).toBeTruthy();
+      const [message] = await listMessages(deps.db, result!.ticketId!);
+      expect(message!.bodyText).not.toContain('\u0000');
+    },
+  );
+
+  it.each(PROMPT_INJECTIONS)('a prompt injection is stored as data: %j', async (text) => {
+    const result = await expectBoundedOutcome(
+      generic(
+        JSON.stringify({
+          eventId: randomBytes(6).toString('hex'),
+          ticket: { externalId: randomBytes(6).toString('hex'), subject: 'Question' },
+          requester: { email: 'inj@example.org' },
+          message: { body: text },
+        }),
+      ),
+    );
+    const [message] = await listMessages(deps.db, result!.ticketId!);
+    expect(message!.bodyText).toBe(text);
+  });
+});
