@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import {
@@ -8,6 +10,7 @@ import {
   markOutboxVerified,
   requeueOutbox,
 } from '../db/queries/outbox.js';
+import { rowsOf } from '../db/rows.js';
 import { withTransaction } from '../db/tx.js';
 import { isJobName, jobNames, parseJobPayload } from '../jobs/payloads.js';
 import type { Queues } from '../jobs/queues.js';
@@ -77,8 +80,27 @@ const auditMaxBatches = 4;
  */
 const defaultMinPassIntervalMs = 20;
 
-/** The BullMQ job id for an outbox row: re-adding the same id after a crash is a no-op. */
-export const outboxJobId = (rowId: number) => `ob-${rowId}`;
+/**
+ * The BullMQ job id for an outbox row: re-adding the same id after a crash is a no-op. Row ids
+ * start at 1 in every new database, and one Redis often outlives a store (`rm -rf data`, a
+ * second install, a restored backup on a fresh cluster): an id alone would then name a job Redis
+ * already finished, BullMQ would ignore the add, and the ticket would never be triaged. So the id
+ * carries a tag of the database it came from (`outboxStoreTag`).
+ */
+export const outboxJobId = (rowId: number, storeTag: string) => `ob-${storeTag}-${rowId}`;
+
+/**
+ * A short tag that differs between databases: the cluster's system identifier (new at every
+ * initdb, PGlite's included) with the database's oid (new for every database on a cluster).
+ */
+export async function outboxStoreTag(db: Db): Promise<string> {
+  const [row] = rowsOf<{ id: string }>(
+    await db.execute(sql`select system_identifier::text || ':' || (
+        select oid from pg_database where datname = current_database())::text as id
+      from pg_control_system()`),
+  );
+  return createHash('sha256').update(row!.id).digest('hex').slice(0, 10);
+}
 
 /**
  * Moves committed outbox rows to BullMQ. Rows are claimed and marked in one transaction; if Redis
@@ -98,9 +120,18 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
   let again = false;
   let stopped = false;
   let failures = 0;
+  let storeTag: Promise<string> | undefined;
+  const tag = () => {
+    storeTag ??= outboxStoreTag(db).catch((err) => {
+      storeTag = undefined;
+      throw err;
+    });
+    return storeTag;
+  };
 
-  const drainOnce = async (): Promise<number> =>
-    withTransaction(db, async (tx) => {
+  const drainOnce = async (): Promise<number> => {
+    const store = await tag();
+    return withTransaction(db, async (tx) => {
       const rows = await claimPendingOutbox(tx, batchSize);
       if (rows.length === 0) return 0;
       const byQueue = new Map<string, typeof rows>();
@@ -124,7 +155,7 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
             list.map((row) => ({
               name,
               data: parseJobPayload(name, row.payload),
-              opts: { jobId: outboxJobId(row.id), delay: row.delayMs || undefined },
+              opts: { jobId: outboxJobId(row.id, store), delay: row.delayMs || undefined },
             })),
           );
           sent.push(...list.map((r) => r.id));
@@ -144,8 +175,10 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
       }
       return sent.length;
     });
+  };
 
   const auditOnce = async (): Promise<OutboxAudit> => {
+    const store = await tag();
     const outcome = await withTransaction(db, async (tx) => {
       const rows = await claimRelayedOutbox(
         tx,
@@ -168,7 +201,9 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
         // connection's pipeline.
         const states = await Promise.all(
           ids.map((id) =>
-            queue.getJobState(outboxJobId(id)).catch(() => null /* unsure: check next time */),
+            queue
+              .getJobState(outboxJobId(id, store))
+              .catch(() => null /* unsure: check next time */),
           ),
         );
         ids.forEach((id, i) => {

@@ -6,7 +6,12 @@ import { kbImport } from '../../src/cli/commands/kb-import.js';
 import { enqueueOutbox } from '../../src/db/queries/outbox.js';
 import { getTicket } from '../../src/db/queries/tickets.js';
 import { queueConfigs } from '../../src/jobs/options.js';
-import { type OutboxRelay, outboxJobId, startOutboxRelay } from '../../src/queue/outbox-relay.js';
+import {
+  type OutboxRelay,
+  outboxJobId,
+  outboxStoreTag,
+  startOutboxRelay,
+} from '../../src/queue/outbox-relay.js';
 import { processTriage } from '../../src/queue/processors/triage.js';
 import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
@@ -122,7 +127,7 @@ describe('a poison job', () => {
     const missing = randomUUID();
     const rowId = await enqueueOutbox(deps.db, 'triage', { ticketId: missing });
     relay.kick();
-    const jobId = outboxJobId(rowId);
+    const jobId = outboxJobId(rowId, await outboxStoreTag(deps.db));
     await waitFor(async () => (await deps.queues.triage.getJobState(jobId)) === 'failed', {
       what: 'unrecoverable job failed',
     });

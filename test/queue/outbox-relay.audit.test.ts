@@ -3,16 +3,24 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueOutbox } from '../../src/db/queries/outbox.js';
 import { rowsOf } from '../../src/db/rows.js';
-import { type OutboxRelay, outboxJobId, startOutboxRelay } from '../../src/queue/outbox-relay.js';
+import {
+  outboxJobId as jobIdFor,
+  type OutboxRelay,
+  outboxStoreTag,
+  startOutboxRelay,
+} from '../../src/queue/outbox-relay.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
 import { DisposableRedis, waitFor } from '../support/redis-server.js';
 
 let redis: DisposableRedis;
 let deps: TestDeps;
+let store: string;
+const outboxJobId = (rowId: number) => jobIdFor(rowId, store);
 
 beforeAll(async () => {
   redis = await DisposableRedis.create();
   deps = await createTestDeps({ REDIS_URL: redis.url });
+  store = await outboxStoreTag(deps.db);
 });
 afterAll(async () => {
   await deps.cleanup();

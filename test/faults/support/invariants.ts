@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Db } from '../../../src/db/client.js';
 import { rowsOf } from '../../../src/db/rows.js';
+import { outboxJobId, outboxStoreTag } from '../../../src/queue/outbox-relay.js';
 import type { FakeZendesk } from '../../support/fake-zendesk.js';
 import type { ReceivedMessage } from '../../support/smtp-server.js';
 import { rawHeaderValues } from '../../support/smtp-server.js';
@@ -157,8 +158,9 @@ export async function pipelineReport(input: {
     }
     jobIds.set(name, ids);
   }
+  const store = await outboxStoreTag(db);
   for (const row of handedOver) {
-    if (!jobIds.get(row.job_name)?.has(`ob-${row.id}`)) jobsLost++;
+    if (!jobIds.get(row.job_name)?.has(outboxJobId(row.id, store))) jobsLost++;
   }
   for (const [name, queue] of Object.entries(input.queues)) {
     const counts = await queue.getJobCounts('completed', 'failed', 'delayed', ...unfinished);
