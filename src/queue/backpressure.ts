@@ -11,7 +11,7 @@ import type { Queues } from '../jobs/queues.js';
  *
  * 1. **Drafting pauses first** (this process's draft worker stops taking jobs) while triage is
  *    behind (`DRAFT_PAUSE_BACKLOG` waiting triage jobs) or this process's event loop lags
- *    (`DRAFT_PAUSE_LAG_MS`, p99 over the last second). Drafting is the most expensive step and
+ *    (`DRAFT_PAUSE_LAG_MS`, p99 of each second, for five seconds in a row). Drafting is the most expensive step and
  *    the only one that can wait without anything being lost: intake and triage keep their CPU.
  *    It resumes below half of each threshold (hysteresis, so it does not flap).
  * 2. **Intake sheds only past a configured outbox depth** (`INTAKE_MAX_OUTBOX_DEPTH` pending
@@ -23,6 +23,8 @@ import type { Queues } from '../jobs/queues.js';
  *
  * Both are exported as Prometheus gauges, with a counter of shed requests.
  */
+const LAG_SAMPLES = 5;
+
 export interface BackpressureSettings {
   maxOutboxDepth: number;
   draftPauseBacklog: number;
@@ -54,6 +56,7 @@ export function createBackpressure(
   let paused = false;
   let timer: NodeJS.Timeout | undefined;
   let lag: IntervalHistogram | undefined;
+  let lagStreak = 0;
   const listeners: ((paused: boolean) => void)[] = [];
   const signals = { outboxPending: 0, triageWaiting: 0, lagP99Ms: 0 };
 
@@ -119,8 +122,10 @@ export function createBackpressure(
       lag.reset();
     }
     const { draftPauseBacklog: backlog, draftPauseLagMs: lagMs } = settings;
-    const over =
-      (backlog > 0 && signals.triageWaiting > backlog) || (lagMs > 0 && signals.lagP99Ms > lagMs);
+    // One slow second (a GC pause, a neighbour on a shared machine) is not overload: the lag
+    // signal counts only when it holds for LAG_SAMPLES samples in a row.
+    lagStreak = lagMs > 0 && signals.lagP99Ms > lagMs ? lagStreak + 1 : 0;
+    const over = (backlog > 0 && signals.triageWaiting > backlog) || lagStreak >= LAG_SAMPLES;
     const under =
       (backlog <= 0 || signals.triageWaiting <= backlog / 2) &&
       (lagMs <= 0 || signals.lagP99Ms <= lagMs / 2);
