@@ -82,7 +82,8 @@ export function inboxHref(tab: Tab, filters: InboxFilters, extra: Record<string,
   return qs ? `/app?${qs}` : '/app';
 }
 
-const kindLabel: Record<Draft['kind'], string> = {
+/** How a draft's kind reads to people (never the internal value). */
+export const kindLabel: Record<Draft['kind'], string> = {
   llm: 'AI draft',
   extractive: 'Extractive (quoted from KB)',
   no_answer: 'No answer found',

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import { Layout } from '../layout.js';
+import { kindLabel } from './inbox.js';
 
 export const SetupPage: FC<{ token: string; email?: string; error?: string }> = ({
   token,
@@ -10,7 +11,9 @@ export const SetupPage: FC<{ token: string; email?: string; error?: string }> = 
   <Layout title="Set up Deskpilot">
     <section class="login">
       <h1>Set up Deskpilot</h1>
-      <p>Create the first admin. This page works once, with the token `npm start` printed.</p>
+      <p>
+        Create the first admin. This page works once, with the token <code>npm start</code> printed.
+      </p>
       {error ? (
         <p class="error" role="alert">
           {error}
@@ -193,7 +196,7 @@ export const TestTicketPage: FC<{
           </li>
           <li data-step="drafted">
             {draft
-              ? `Drafted ✓ — ${draft.kind} draft, ${draft.status.replaceAll('_', ' ')}`
+              ? `Drafted ✓ — ${kindLabel[draft.kind as keyof typeof kindLabel] ?? draft.kind}, ${draft.status.replaceAll('_', ' ')}`
               : triage && !triage.shouldDraft
                 ? 'No draft: the routing rules say a person answers this one'
                 : 'Drafting…'}

@@ -8,7 +8,7 @@ import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.j
 import type { CitedSource } from '../../../kb/citations.js';
 import type { Passage } from '../../../kb/search.js';
 import { Layout } from '../layout.js';
-import { DraftPanel, TriagePanel } from './inbox.js';
+import { DraftPanel, kindLabel, TriagePanel } from './inbox.js';
 import { DraftStateBadge } from './tickets.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
 
@@ -264,8 +264,7 @@ const Versions: FC<{ drafts: Draft[] }> = ({ drafts }) =>
           <li>
             <details>
               <summary>
-                v{d.version} · {d.kind === 'manual' ? 'written by hand' : d.kind} ·{' '}
-                {d.status.replace('_', ' ')}
+                v{d.version} · {kindLabel[d.kind]} · {d.status.replace('_', ' ')}
                 {d.decidedBy ? ` by ${d.decidedBy}` : ''} ·{' '}
                 <time datetime={d.createdAt.toISOString()}>{time(d.createdAt)}</time>
               </summary>
