@@ -5,6 +5,7 @@ import { rowsOf } from '../db/rows.js';
 import type { AuditActorKind } from '../db/schema/audit-log.js';
 import { tickets } from '../db/schema/tickets.js';
 import { withTransaction } from '../db/tx.js';
+import { DEFAULT_PHONE_REGIONS, detectPhones } from './phone.js';
 
 export interface ErasureReport {
   email: string;
@@ -75,6 +76,23 @@ export async function eraseCustomer(
       .from(tickets)
       .where(eq(tickets.requesterEmail, email));
     const ids = owned.map((t) => t.id);
+    // What else identifies the person, read before their tickets go: the names they used and the
+    // phone numbers they wrote. Both are erased wherever else they appear.
+    const identifiers = rowsOf<{ name: string | null; body: string | null }>(
+      await tx.execute(sql`
+        select requester_name as name, null as body from tickets where requester_email = ${email}
+        union all
+        select author_name, left(body_text, 64000) from messages where lower(author_email) = ${email}`),
+    );
+    const names = new Set<string>();
+    const phones = new Set<string>();
+    for (const row of identifiers) {
+      const name = row.name?.trim();
+      if (name && name.length >= 3) names.add(name);
+      for (const phone of detectPhones(row.body ?? '', DEFAULT_PHONE_REGIONS)) {
+        phones.add((row.body ?? '').slice(phone.start, phone.end));
+      }
+    }
     const { inboxEvents: inbox, outboxRows: queued } = await deleteTickets(tx, ids);
     // Case-insensitive: the address may have been written with capitals.
     const pattern = email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -92,6 +110,18 @@ export async function eraseCustomer(
           returning 1)
         select count(*)::int as n from changed`),
     )[0]!.n;
+    for (const value of [...names, ...phones]) {
+      const literal = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      await tx.execute(sql`
+        update messages
+           set body_text = regexp_replace(body_text, ${literal}, '[erased]', 'gi'),
+               stripped_text = regexp_replace(stripped_text, ${literal}, '[erased]', 'gi'),
+               body_html = regexp_replace(body_html, ${literal}, '[erased]', 'gi'),
+               author_name = case when author_name = ${value} then null else author_name end
+         where position(lower(${value}) in lower(body_text)) > 0
+            or position(lower(${value}) in lower(coalesce(body_html, ''))) > 0
+            or author_name = ${value}`);
+    }
     const counts = {
       tickets: ids.length,
       inboxEvents: inbox,
