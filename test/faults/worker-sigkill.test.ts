@@ -56,7 +56,7 @@ describe.skipIf(!faultTestsCanRun())('a worker SIGKILLed mid-draft and mid-send'
 
     // The draft job is still "active" under the dead worker's lock until the lock expires.
     expect(await pipeline.expireLocksOfDeadWorkers()).toEqual([
-      expect.stringMatching(/^draft\/ob-\d+$/),
+      expect.stringMatching(/^draft\/ob-[0-9a-f]+-\d+$/),
     ]);
     llm.mode = 'answer';
     worker = await pipeline.spawn('worker');
@@ -85,7 +85,7 @@ describe.skipIf(!faultTestsCanRun())('a worker SIGKILLed mid-draft and mid-send'
     await worker.kill('SIGKILL');
 
     expect(await pipeline.expireLocksOfDeadWorkers()).toEqual([
-      expect.stringMatching(/^deliver\/ob-\d+$/),
+      expect.stringMatching(/^deliver\/ob-[0-9a-f]+-\d+$/),
     ]);
     worker = await pipeline.spawn('worker');
     await waitFor(

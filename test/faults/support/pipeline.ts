@@ -81,6 +81,9 @@ function serviceEnv(world: World, redisUrl: string): Record<string, string> {
     INBOUND_BASIC_AUTH,
     MAX_REPLIES_PER_RECIPIENT_PER_DAY: '1000',
     OUTBOX_POLL_MS: '100',
+    // The undo window is tested on its own (test/pipeline/review/undo.test.ts); here an approved
+    // reply goes out at once so crashes can be aimed at the send.
+    SEND_DELAY_SECONDS: '0',
   };
 }
 
