@@ -1,5 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,7 +41,12 @@ function shBlocks(): string[][] {
 }
 
 function freshCopy(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'deskpilot-readme-'));
+  // A clone has ../shared beside it (the data and tiny models the README's eval commands read).
+  const base = mkdtempSync(path.join(tmpdir(), 'deskpilot-readme-'));
+  const dir = path.join(base, 'deskpilot');
+  mkdirSync(dir);
+  const shared = path.resolve(root, '../shared');
+  if (existsSync(shared)) symlinkSync(shared, path.join(base, 'shared'));
   const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
     .split('\0')
     .filter(Boolean);
@@ -58,7 +71,7 @@ afterAll(async () => {
     server.kill('SIGTERM');
     await exited;
   }
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(path.dirname(dir), { recursive: true, force: true });
 });
 
 describe('README quick start', () => {
