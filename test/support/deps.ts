@@ -23,6 +23,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     SUPPORT_ADDRESS: 'support@deskpilot.test',
     RUN_MIGRATIONS: 'false',
     OUTBOX_POLL_MS: '50',
+    // Approved replies go out at once unless a test is about the undo window (it sets its own).
+    SEND_DELAY_SECONDS: '0',
     ...overrides,
   });
 }
