@@ -1,4 +1,6 @@
-import type { Deps } from '../deps.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import type { LiveEvents } from './events.js';
 
 /** An agent with a ticket open; `editing` while the draft's text box has their focus or edits. */
 export interface Viewer {
@@ -15,7 +17,12 @@ export type PresenceState = 'viewing' | 'editing' | 'left';
  */
 export const PRESENCE_STALE_MS = 40_000;
 
-type PresenceDeps = Pick<Deps, 'redis' | 'config' | 'live'>;
+/** What presence needs, named here so this module stays below the dependency container. */
+interface PresenceDeps {
+  redis: Redis;
+  config: Pick<Config, 'QUEUE_PREFIX'>;
+  live: LiveEvents;
+}
 
 const keyOf = (deps: PresenceDeps, ticketId: string) =>
   `${deps.config.QUEUE_PREFIX}:presence:${ticketId}`;
