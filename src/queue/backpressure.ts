@@ -60,7 +60,8 @@ export function createBackpressure(
   const listeners: ((paused: boolean) => void)[] = [];
   const signals = { outboxPending: 0, triageWaiting: 0, lagP99Ms: 0 };
 
-  const active = new Gauge({
+  // Registered for their collect() hooks; nothing else holds them.
+  new Gauge({
     name: 'deskpilot_backpressure_active',
     help: 'Back-pressure in effect in this process: draft_paused, intake_shedding (1 = on)',
     labelNames: ['signal'] as const,
@@ -70,7 +71,7 @@ export function createBackpressure(
       this.set({ signal: 'intake_shedding' }, shedding ? 1 : 0);
     },
   });
-  const inputs = new Gauge({
+  new Gauge({
     name: 'deskpilot_backpressure_input',
     help: 'What back-pressure decides on, as last sampled: outbox_pending, triage_waiting, event_loop_lag_p99_ms',
     labelNames: ['input'] as const,
@@ -86,8 +87,6 @@ export function createBackpressure(
     help: 'Generic-webhook requests answered 429 because the outbox was past INTAKE_MAX_OUTBOX_DEPTH',
     registers: [deps.registry],
   });
-  void active;
-  void inputs;
 
   const setPaused = (next: boolean) => {
     if (next === paused) return;
