@@ -6,7 +6,8 @@
  * BENCH_SECONDS (default 30).
  * `cpuMsPerTicket` is the service process's CPU time (user + system, from /proc) from the first
  * webhook until every ticket is drafted, divided by the tickets drafted (also split into user and
- * system time); `memoryMb` is the service's memory at that point (heap vs the rest, see
+ * system time); `sqlStatementsPerTicket` is the statements it sent to Postgres over the same span
+ * (`deskpilot_db_statements_total`: intake, relay, triage, draft, bookkeeping); `memoryMb` is the service's memory at that point (heap vs the rest, see
  * memoryOf). `--profile` also runs the
  * service under V8's CPU profiler, writes the `.cpuprofile` (open it in Chrome DevTools) and adds
  * `cpuMsByStage`: the profile's CPU time split into parse, redact, language, classify, retrieve,
@@ -101,6 +102,7 @@ await reset();
 const service = await start();
 const total = rate * seconds;
 let errors = 0;
+const statementsBefore = await statementsOf(port);
 const cpuBefore = cpuMs(service.pid!);
 const started = Date.now();
 try {
@@ -138,6 +140,7 @@ try {
   }
   const allDone = Date.now();
   const cpuAfter = cpuMs(service.pid!);
+  const statements = (await statementsOf(port)) - statementsBefore;
   const memory = await memoryOf(port);
   const cpuUser = cpuAfter.user - cpuBefore.user;
   // System time is mostly the kernel's side of socket writes (Postgres, Redis, HTTP).
@@ -170,6 +173,7 @@ try {
       cpuMsPerTicket: perTicket(cpuUsed),
       cpuUserMsPerTicket: perTicket(cpuUser),
       cpuSystemMsPerTicket: perTicket(cpuSystem),
+      sqlStatementsPerTicket: perTicket(statements),
       memoryMb: memory,
       ...(profileDir ? await profileReport(service) : {}),
     }),
@@ -180,6 +184,13 @@ try {
   service.kill('SIGKILL');
 }
 process.exit(0);
+
+/** Statements the service has sent to Postgres so far (`deskpilot_db_statements_total`). */
+async function statementsOf(servicePort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${servicePort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('deskpilot_db_statements_total '));
+  return line ? Number(line.split(' ')[1]) : Number.NaN;
+}
 
 /**
  * The service's memory once every ticket is drafted, from its Prometheus default metrics: resident
@@ -211,7 +222,11 @@ async function profileReport(child: typeof service) {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-  const file = readdirSync(profileDir!).find((f) => f.endsWith('.cpuprofile'));
+  // One profile per thread (`CPU.<date>.<time>.<pid>.<thread>.<seq>`); thread 0 is the main one.
+  const file = readdirSync(profileDir!)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
   if (!file) return { profile: null };
   const breakdown = stageBreakdown(path.join(profileDir!, file));
   return {

@@ -190,6 +190,16 @@ function createPostgres(url: string, poolMax: number): Database {
 
 type Sql = postgres.Sql<Record<string, postgres.PostgresType>>;
 
+let roundTrips = 0;
+/**
+ * Statements this process has sent to Postgres through drizzle (each one a round trip; a
+ * transaction adds its BEGIN and COMMIT, a savepoint its SAVEPOINT and RELEASE). Exported as
+ * `deskpilot_db_statements_total`; bench:pipeline divides it by the tickets drafted.
+ */
+export function databaseRoundTrips(): number {
+  return roundTrips;
+}
+
 /**
  * drizzle runs every query it builds as an unnamed statement (`prepare: false` unless the caller
  * names it with `.prepare()`), and postgres.js then sends each parameterised query twice: a Describe
@@ -205,18 +215,22 @@ export function preparedStatements<T extends Sql | postgres.TransactionSql>(clie
   return new Proxy(client, {
     get(target, key, receiver) {
       if (key === 'unsafe') {
-        return (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(query, params as never, { ...options, prepare: true });
+        return (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => {
+          roundTrips++;
+          return target.unsafe(query, params as never, { ...options, prepare: true });
+        };
       }
       if (key === 'begin') {
         return (...args: unknown[]) => {
           const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          roundTrips += 2;
           return (target as Sql).begin(...(args as [string]), (tx) => fn(preparedStatements(tx)));
         };
       }
       if (key === 'savepoint') {
         return (...args: unknown[]) => {
           const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          roundTrips += 2;
           return (target as postgres.TransactionSql).savepoint(...(args as [string]), (tx) =>
             fn(preparedStatements(tx)),
           );

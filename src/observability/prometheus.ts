@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Db } from '../db/client.js';
+import { type Db, databaseRoundTrips } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
 import type { Queues } from '../jobs/queues.js';
 
@@ -82,6 +82,15 @@ export function createObservability(db: Db, queues: Queues): Observability {
         await db.execute(sql`select status, count(*)::int as n from drafts group by status`),
       );
       for (const row of rows) this.set({ status: row.status }, row.n);
+    },
+  });
+  new Counter({
+    name: 'deskpilot_db_statements_total',
+    help: 'Statements sent to Postgres (transactions count their BEGIN and COMMIT)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(databaseRoundTrips());
     },
   });
   new Gauge({

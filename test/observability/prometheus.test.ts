@@ -34,6 +34,8 @@ describe('GET /metrics (Prometheus)', () => {
     );
     expect(text).toMatch(/deskpilot_queue_jobs\{queue="triage",state="waiting"\} \d+/);
     expect(text).toMatch(/deskpilot_outbox_pending \d+/);
+    // Intake and triage went through the counted driver (bench:pipeline's statements per ticket).
+    expect(Number(/deskpilot_db_statements_total (\d+)/.exec(text)?.[1])).toBeGreaterThan(3);
     expect(text).toContain('deskpilot_process_cpu_seconds_total');
     expect(text).not.toContain('Secret words');
   });
