@@ -1,3 +1,5 @@
+import type { Actor } from '../../auth/actor.js';
+import { canAccessTicket } from '../../auth/team-scope.js';
 import { getDelivery, transitionDelivery, transitionDraft } from '../../db/queries/drafts.js';
 import { enqueueOutbox } from '../../db/queries/outbox.js';
 import { recordTicketEvent } from '../../db/queries/tickets.js';
@@ -13,13 +15,16 @@ export type RetryResult =
  * customer, so they go back to `pending`; an `uncertain` one (the worker died mid-send) may have
  * been delivered, so it is only retried when the agent confirms the customer did not receive it —
  * the state machine never resends on its own. The new deliver job comes from the outbox.
+ * A delivery on another team's ticket answers exactly like a missing one.
  */
 export async function retryDelivery(
   deps: Pick<Deps, 'db' | 'live'>,
-  input: { deliveryId: string; actorId: string; confirmNotReceived?: boolean },
+  input: { deliveryId: string; actor: Actor; confirmNotReceived?: boolean },
 ): Promise<RetryResult> {
   const delivery = await getDelivery(deps.db, input.deliveryId);
-  if (!delivery) return { ok: false, reason: 'not_found' };
+  if (!delivery || !(await canAccessTicket(deps.db, input.actor, delivery.ticketId))) {
+    return { ok: false, reason: 'not_found' };
+  }
   if (delivery.state === 'uncertain' && !input.confirmNotReceived) {
     return { ok: false, reason: 'needs_confirmation' };
   }
@@ -42,7 +47,7 @@ export async function retryDelivery(
       ticketId: delivery.ticketId,
       type: 'delivery_retried',
       actorKind: 'agent',
-      actorId: input.actorId,
+      actorId: input.actor.id,
       data: { deliveryId: delivery.id, from: delivery.state },
     });
     await enqueueOutbox(tx, 'deliver', { deliveryId: delivery.id });

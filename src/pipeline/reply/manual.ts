@@ -1,3 +1,5 @@
+import type { Actor } from '../../auth/actor.js';
+import { canAccessTicket } from '../../auth/team-scope.js';
 import {
   findDraftByIdempotencyKey,
   getDeliveryForDraft,
@@ -60,18 +62,23 @@ async function replay(
  * `idempotencyKey` makes a repeated request (a double submit, a client retry after a timeout)
  * answer with the first reply instead of sending a second one; the key with a different text is
  * refused. The ticket's draft state becomes `sending`, so it leaves "Needs a human reply".
+ * Another team's ticket answers exactly like a missing one (checked before the key is looked up,
+ * so a key cannot confirm that the ticket exists).
  */
 export async function sendManualReply(
   deps: ReplyDeps,
   input: {
     ticketId: string;
-    actorId: string;
+    actor: Actor;
     text: string;
     idempotencyKey: string;
     citations?: Citation[];
   },
 ): Promise<ManualReplyResult> {
   const text = input.text.replace(/\r\n?/g, '\n').trim();
+  if (!(await canAccessTicket(deps.db, input.actor, input.ticketId))) {
+    return { ok: false, reason: 'not_found' };
+  }
   for (let attempt = 0; ; attempt++) {
     const existing = await findDraftByIdempotencyKey(deps.db, input.ticketId, input.idempotencyKey);
     if (existing) return replay(deps.db, existing, text);
@@ -95,7 +102,7 @@ export async function sendManualReply(
           citations: input.citations ?? [],
           model: 'agent',
           confidence: 1,
-          decidedBy: input.actorId,
+          decidedBy: input.actor.id,
           decidedAt: new Date(),
           wordsSent: wordCount(text),
           idempotencyKey: input.idempotencyKey,
@@ -105,7 +112,7 @@ export async function sendManualReply(
           ticketId: ticket.id,
           type: 'replied',
           actorKind: 'agent',
-          actorId: input.actorId,
+          actorId: input.actor.id,
           data: {
             draftId: draft.id,
             version: draft.version,
@@ -132,12 +139,18 @@ export async function sendManualReply(
   }
 }
 
-/** An internal note: kept on the ticket for the team, never sent to the customer. */
+/**
+ * An internal note: kept on the ticket for the team, never sent to the customer. Another team's
+ * ticket answers like a missing one.
+ */
 export async function addInternalNote(
   deps: Pick<Deps, 'db'>,
-  input: { ticketId: string; actorId: string; actorEmail?: string | null; text: string },
+  input: { ticketId: string; actor: Actor; actorEmail?: string | null; text: string },
 ): Promise<{ ok: true; message: Message } | { ok: false; reason: 'not_found' }> {
   const text = input.text.replace(/\r\n?/g, '\n').trim();
+  if (!(await canAccessTicket(deps.db, input.actor, input.ticketId))) {
+    return { ok: false, reason: 'not_found' };
+  }
   const ticket = await getTicket(deps.db, input.ticketId);
   if (!ticket) return { ok: false, reason: 'not_found' };
   return withTransaction(deps.db, async (tx) => {
@@ -146,7 +159,7 @@ export async function addInternalNote(
       direction: 'outbound',
       authorKind: 'agent',
       authorEmail: input.actorEmail ?? null,
-      authorName: input.actorId,
+      authorName: input.actor.id,
       public: false,
       bodyText: text,
       strippedText: text,
@@ -155,7 +168,7 @@ export async function addInternalNote(
       ticketId: ticket.id,
       type: 'note_added',
       actorKind: 'agent',
-      actorId: input.actorId,
+      actorId: input.actor.id,
       data: { messageId: message.id },
     });
     return { ok: true as const, message };

@@ -1,3 +1,5 @@
+import type { Actor } from '../../auth/actor.js';
+import { canAccessTicket } from '../../auth/team-scope.js';
 import { enqueueOutbox } from '../../db/queries/outbox.js';
 import { getTicket, listMessages, recordTicketEvent } from '../../db/queries/tickets.js';
 import {
@@ -30,18 +32,21 @@ export type CorrectionResult =
  * An agent's correction of the category and/or other triage fields (priority, queue, custom
  * fields): recorded beside the prediction (accuracy metrics compare the two), each turned into a
  * training label for its field's model (redacted, one per ticket and field), and a debounced
- * retrain is scheduled.
+ * retrain is scheduled. Another team's ticket answers exactly like a missing one.
  */
 export async function correctTriage(
   deps: Pick<Deps, 'db' | 'config'>,
   input: {
     ticketId: string;
-    actorId: string;
+    actor: Actor;
     category?: string;
     /** Other fields by name, e.g. `{ priority: 'high', queue: 'Technical Support' }`. */
     fields?: Record<string, string>;
   },
 ): Promise<CorrectionResult> {
+  if (!(await canAccessTicket(deps.db, input.actor, input.ticketId))) {
+    return { ok: false, reason: 'ticket_not_found' };
+  }
   const ticket = await getTicket(deps.db, input.ticketId);
   if (!ticket) return { ok: false, reason: 'ticket_not_found' };
   const triage = await getTriage(deps.db, ticket.id);
@@ -74,7 +79,7 @@ export async function correctTriage(
 
   await withTransaction(deps.db, async (tx) => {
     if (input.category !== undefined) {
-      await recordCorrection(tx, ticket.id, { category: input.category, by: input.actorId });
+      await recordCorrection(tx, ticket.id, { category: input.category, by: input.actor.id });
       await upsertCorrectionExample(tx, { ticketId: ticket.id, text, label: input.category });
     }
     for (const [field, { previous, value }] of Object.entries(changed)) {
@@ -85,7 +90,7 @@ export async function correctTriage(
         modelVersion: null,
         override:
           previous !== null && previous !== value ? { from: previous, reason: 'agent' } : null,
-        reasons: [`corrected by ${input.actorId}`],
+        reasons: [`corrected by ${input.actor.id}`],
         explanation: [],
       });
       await upsertCorrectionExample(tx, { ticketId: ticket.id, text, label: value, field });
@@ -94,7 +99,7 @@ export async function correctTriage(
       ticketId: ticket.id,
       type: 'triage_corrected',
       actorKind: 'agent',
-      actorId: input.actorId,
+      actorId: input.actor.id,
       data: {
         from: triage.category,
         to: input.category ?? triage.correctedCategory ?? triage.category,

@@ -1,7 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createUser } from '../../../src/auth/users.js';
-import { getDraft } from '../../../src/db/queries/drafts.js';
+import {
+  getDelivery,
+  getDraft,
+  insertDelivery,
+  listDraftsForTicket,
+  transitionDraft,
+} from '../../../src/db/queries/drafts.js';
+import { listMessages } from '../../../src/db/queries/tickets.js';
+import { getTriage } from '../../../src/db/queries/triage.js';
 import type { UserRole } from '../../../src/db/schema/users.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { seedPendingDraft } from '../../support/drafts.js';
@@ -99,6 +108,53 @@ describe('inbox, team scoping', () => {
       expect(res.headers.get('location'), action).toBe('/app?notice=missing');
     }
     expect(await getDraft(deps.db, draftId)).toEqual(before);
+  });
+
+  it("does not retry, correct, reply to or note another team's ticket from a form post", async () => {
+    const { ticketId, draft } = await seedPendingDraft(deps.db, { team: 'fulfilment' });
+    await transitionDraft(
+      deps.db,
+      draft.id,
+      { status: 'pending_approval' },
+      { status: 'delivery_failed' },
+    );
+    const delivery = await insertDelivery(deps.db, {
+      draftId: draft.id,
+      ticketId,
+      channel: 'email',
+      state: 'failed',
+    });
+    const retried = await post('ana@example.com', `/app/deliveries/${delivery.id}/retry`, {
+      back: '/app',
+    });
+    expect(retried.headers.get('location')).toBe('/app?notice=missing');
+    expect(await getDelivery(deps.db, delivery.id)).toMatchObject({ state: 'failed' });
+
+    const corrected = await post('ana@example.com', `/app/tickets/${ticketId}/triage`, {
+      back: '/app',
+      category: 'refund',
+      priority: 'urgent',
+    });
+    expect(corrected.headers.get('location')).toBe(`/app?ticket=${ticketId}&notice=invalid`);
+    expect(await getTriage(deps.db, ticketId)).toMatchObject({
+      correctedCategory: null,
+      priority: 'normal',
+    });
+
+    const messages = (await listMessages(deps.db, ticketId)).length;
+    for (const [path, fields] of [
+      ['replies', { text: 'Not my team.', idempotencyKey: randomUUID() }],
+      ['notes', { text: 'Not my team.' }],
+    ] as const) {
+      const res = await post('ana@example.com', `/app/tickets/${ticketId}/${path}`, fields);
+      expect(res.headers.get('location'), path).toBe('/app/tickets?notice=no_ticket');
+    }
+    expect(await listDraftsForTicket(deps.db, ticketId)).toHaveLength(1);
+    expect(await listMessages(deps.db, ticketId)).toHaveLength(messages);
+
+    // The manager, unrestricted, retries the same delivery.
+    await post('lead@example.com', `/app/deliveries/${delivery.id}/retry`, { back: '/app' });
+    expect(await getDelivery(deps.db, delivery.id)).toMatchObject({ state: 'pending' });
   });
 
   it('shows a manager every ticket', async () => {

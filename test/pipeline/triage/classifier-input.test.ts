@@ -11,6 +11,7 @@ import {
 import { correctTriage } from '../../../src/pipeline/triage/correct.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { agentActor } from '../../support/drafts.js';
 
 let deps: TestDeps;
 beforeAll(async () => {
@@ -67,7 +68,7 @@ describe('the classifier input is one text per ticket for training and predictio
     const result = await correctTriage(deps, {
       ticketId: ticket.id,
       category: 'shipping',
-      actorId: 'agent-1',
+      actor: agentActor('agent-1'),
     });
     expect(result.ok).toBe(true);
     const learned = await trainingText(ticket.id);
@@ -90,7 +91,11 @@ describe('the classifier input is one text per ticket for training and predictio
     const triage = await getTriage(deps.db, ticket.id);
     await deps.db.delete(messages).where(eq(messages.id, triage!.messageId!));
     const rest = await listMessages(deps.db, ticket.id);
-    await correctTriage(deps, { ticketId: ticket.id, category: 'billing', actorId: 'agent-1' });
+    await correctTriage(deps, {
+      ticketId: ticket.id,
+      category: 'billing',
+      actor: agentActor('agent-1'),
+    });
     const learned = await trainingText(ticket.id);
     expect(learned).toBe(classifierInput(ticket, rest).text);
     // What a re-triage would classify now: the latest remaining message, not the first.

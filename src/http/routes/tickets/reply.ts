@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { canAccessTicket } from '../../../auth/team-scope.js';
+import { actorOf } from '../../../auth/actor.js';
 import { citationsForChunks } from '../../../db/queries/ticket-page.js';
 import type { Deps } from '../../../deps.js';
 import { sendManualReply } from '../../../pipeline/reply/manual.js';
@@ -62,13 +62,9 @@ export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' 
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const principal = c.get('principal')!;
-    if (!(await canAccessTicket(deps.db, principal, id))) {
-      throw new AppError('not_found', `No ticket ${id}`);
-    }
     const result = await sendManualReply(deps, {
       ticketId: id,
-      actorId: principal.id,
+      actor: actorOf(c.get('principal')!),
       text: body.text,
       idempotencyKey: c.req.valid('header')['idempotency-key'],
       citations: await citationsForChunks(

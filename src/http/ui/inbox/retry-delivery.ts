@@ -1,5 +1,4 @@
-import { canAccessTicket } from '../../../auth/team-scope.js';
-import { getDelivery } from '../../../db/queries/drafts.js';
+import { userActor } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { retryDelivery } from '../../../pipeline/deliver/retry.js';
 import { backOf, form, type InboxApp, type NoticeCode, uuidParam, withParams } from './shared.js';
@@ -11,13 +10,9 @@ export function registerRetryDeliveryForm(app: InboxApp, deps: Deps) {
     const back = backOf(body);
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) return c.redirect(withParams(back, { notice: 'invalid' }), 303);
-    const delivery = await getDelivery(deps.db, id.data);
-    if (delivery && !(await canAccessTicket(deps.db, c.get('user'), delivery.ticketId))) {
-      return c.redirect(withParams(back, { notice: 'missing' }), 303);
-    }
     const result = await retryDelivery(deps, {
       deliveryId: id.data,
-      actorId: c.get('user').email,
+      actor: userActor(c.get('user')),
       confirmNotReceived: body.confirm === 'yes',
     });
     const notice: NoticeCode = result.ok

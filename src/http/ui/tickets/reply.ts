@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canAccessTicket } from '../../../auth/team-scope.js';
+import { userActor } from '../../../auth/actor.js';
 import { citationsForChunks } from '../../../db/queries/ticket-page.js';
 import type { Deps } from '../../../deps.js';
 import { addInternalNote, sendManualReply } from '../../../pipeline/reply/manual.js';
@@ -37,24 +37,19 @@ export function registerReplyForm(app: TicketsApp, deps: Deps) {
     const page = `/app/tickets/${id.data}`;
     const input = replyForm.safeParse(body);
     if (!input.success) return c.redirect(withParams(page, { notice: 'invalid' }), 303);
-    const user = c.get('user');
-    if (!(await canAccessTicket(deps.db, user, id.data))) {
-      return c.redirect('/app/tickets?notice=no_ticket', 303);
-    }
     const result = await sendManualReply(deps, {
       ticketId: id.data,
-      actorId: user.email,
+      actor: userActor(c.get('user')),
       text: input.data.text,
       idempotencyKey: input.data.idempotencyKey,
       citations: await citationsForChunks(deps.db, input.data.citation),
     });
+    // Another team's ticket answers like a missing one: back to the list, as from the notes form.
+    if (!result.ok && result.reason === 'not_found') {
+      return c.redirect('/app/tickets?notice=no_ticket', 303);
+    }
     if (!result.ok) {
-      const notice =
-        result.reason === 'not_found'
-          ? 'no_ticket'
-          : result.reason === 'automated'
-            ? 'automated'
-            : 'reused';
+      const notice = result.reason === 'automated' ? 'automated' : 'reused';
       return c.redirect(withParams(page, { notice }), 303);
     }
     return c.redirect(withParams(page, { notice: 'replied' }), 303);
@@ -69,15 +64,13 @@ export function registerReplyForm(app: TicketsApp, deps: Deps) {
     const input = noteForm.safeParse(body);
     if (!input.success) return c.redirect(withParams(page, { notice: 'invalid' }), 303);
     const user = c.get('user');
-    if (!(await canAccessTicket(deps.db, user, id.data))) {
-      return c.redirect('/app/tickets?notice=no_ticket', 303);
-    }
     const result = await addInternalNote(deps, {
       ticketId: id.data,
-      actorId: user.email,
+      actor: userActor(user),
       actorEmail: user.email,
       text: input.data.text,
     });
-    return c.redirect(withParams(page, { notice: result.ok ? 'noted' : 'no_ticket' }), 303);
+    if (!result.ok) return c.redirect('/app/tickets?notice=no_ticket', 303);
+    return c.redirect(withParams(page, { notice: 'noted' }), 303);
   });
 }
