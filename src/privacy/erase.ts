@@ -14,6 +14,95 @@ export interface ErasureReport {
   outboxRows: number;
   /** Messages on other customers' tickets that mentioned the address (redacted in place). */
   mentionsRedacted: number;
+  /**
+   * Rows derived from other tickets' text that quoted the person (address, name or phone):
+   * model-call records (`ai_interactions`, also those without a ticket), training labels and
+   * drafts. Rewritten in place with `[erased]`.
+   */
+  derivedRowsRedacted: number;
+}
+
+const ERASED = '[erased]';
+const escapeRegExp = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Every string in a JSON value (keys too) with the pattern's matches replaced. */
+function scrubJson(value: unknown, pattern: RegExp): unknown {
+  if (typeof value === 'string') return value.replace(pattern, ERASED);
+  if (Array.isArray(value)) return value.map((item) => scrubJson(item, pattern));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key.replace(pattern, ERASED),
+        scrubJson(item, pattern),
+      ]),
+    );
+  }
+  return value;
+}
+
+// Derived text columns on tickets that stay: what a model or an agent wrote from their messages.
+const DERIVED_TEXT: readonly { table: string; columns: readonly string[] }[] = [
+  { table: 'training_examples', columns: ['text'] },
+  { table: 'drafts', columns: ['body_text', 'final_text', 'edit_diff', 'instructions'] },
+];
+
+/**
+ * Rewrites what was derived from other tickets' text and quotes the person: the model-call audit
+ * rows (inputs and outputs are JSON: every string in them is rewritten, and rows without a ticket
+ * are included), training labels and drafts. The person's own tickets took theirs with them
+ * (ON DELETE CASCADE). Returns the number of rows changed.
+ */
+async function redactDerivedRows(tx: Db, identifiers: readonly string[]): Promise<number> {
+  const values = [...new Set(identifiers.filter((v) => v !== ''))].sort(
+    (a, b) => b.length - a.length,
+  );
+  if (values.length === 0) return 0;
+  // JSON text escapes quotes and backslashes; search for each value as it is written there.
+  const needles = values.map((v) => JSON.stringify(v.toLowerCase()).slice(1, -1));
+  const pattern = new RegExp(values.map(escapeRegExp).join('|'), 'gi');
+  const calls = rowsOf<{ id: string; input_refs: unknown; output: unknown }>(
+    await tx.execute(sql`
+      select id, input_refs, output from ai_interactions
+       where exists (
+         select 1 from jsonb_array_elements_text(${JSON.stringify(needles)}::jsonb) as n(needle)
+          where position(n.needle in lower(input_refs::text)) > 0
+             or position(n.needle in lower(output::text)) > 0)
+       for update`),
+  );
+  for (const call of calls) {
+    await tx.execute(sql`
+      update ai_interactions
+         set input_refs = ${JSON.stringify(scrubJson(call.input_refs, pattern))}::jsonb,
+             output = ${JSON.stringify(scrubJson(call.output, pattern))}::jsonb
+       where id = ${call.id}`);
+  }
+  let changed = calls.length;
+  const list = JSON.stringify(values.map((v) => v.toLowerCase()));
+  const alternation = values.map(escapeRegExp).join('|');
+  for (const { table, columns } of DERIVED_TEXT) {
+    const sets = sql.join(
+      columns.map(
+        (c) =>
+          sql`${sql.identifier(c)} = regexp_replace(${sql.identifier(c)}, ${alternation}, ${ERASED}, 'gi')`,
+      ),
+      sql`, `,
+    );
+    const matches = sql.join(
+      columns.map((c) => sql`position(n.needle in lower(coalesce(${sql.identifier(c)}, ''))) > 0`),
+      sql` or `,
+    );
+    const [row] = rowsOf<{ n: number }>(
+      await tx.execute(sql`
+        with changed as (
+          update ${sql.identifier(table)} set ${sets}
+           where exists (
+             select 1 from jsonb_array_elements_text(${list}::jsonb) as n(needle) where ${matches})
+          returning 1)
+        select count(*)::int as n from changed`),
+    );
+    changed += row!.n;
+  }
+  return changed;
 }
 
 /** A list of uuids as one parameter (`= any(…)`), however long the batch. */
@@ -60,8 +149,9 @@ export interface Actor {
 
 /**
  * Right to erasure (GDPR art. 17) for one customer, in one transaction: their tickets go with
- * everything derived from them (see deleteTickets), the address is redacted wherever else it was
- * written (messages on other tickets, e.g. a colleague cc'd), and the audit log records that an
+ * everything derived from them (see deleteTickets), the address, names and phone numbers are
+ * redacted wherever else they were written (messages on other tickets, e.g. a colleague cc'd, and
+ * what was derived from those: model-call records, training labels, drafts), and the audit log records that an
  * erasure happened, who asked for it and how much went — never whose it was.
  */
 export async function eraseCustomer(
@@ -95,7 +185,7 @@ export async function eraseCustomer(
     }
     const { inboxEvents: inbox, outboxRows: queued } = await deleteTickets(tx, ids);
     // Case-insensitive: the address may have been written with capitals.
-    const pattern = email.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = escapeRegExp(email);
     const redacted = rowsOf<{ n: number }>(
       await tx.execute(sql`
         with changed as (
@@ -111,7 +201,7 @@ export async function eraseCustomer(
         select count(*)::int as n from changed`),
     )[0]!.n;
     for (const value of [...names, ...phones]) {
-      const literal = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const literal = escapeRegExp(value);
       await tx.execute(sql`
         update messages
            set body_text = regexp_replace(body_text, ${literal}, '[erased]', 'gi'),
@@ -122,11 +212,13 @@ export async function eraseCustomer(
             or position(lower(${value}) in lower(coalesce(body_html, ''))) > 0
             or author_name = ${value}`);
     }
+    const derived = await redactDerivedRows(tx, [email, ...names, ...phones]);
     const counts = {
       tickets: ids.length,
       inboxEvents: inbox,
       outboxRows: queued,
       mentionsRedacted: redacted,
+      derivedRowsRedacted: derived,
     };
     await insertAuditEntry(tx, {
       action: 'customer_erased',

@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertDraft } from '../../src/db/queries/drafts.js';
+import { insertAiInteraction, upsertCorrectionExample } from '../../src/db/queries/triage.js';
 import { rowsOf } from '../../src/db/rows.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
 import type { InboundDelivery } from '../../src/ingest/types.js';
@@ -70,5 +72,127 @@ describe('erasure, searched afterwards', () => {
     }
     // The colleague's own ticket stays.
     expect(await occurrences('colleague@example.org')).not.toEqual([]);
+  });
+});
+
+describe('erasure of derived rows (model-call audit, training labels, drafts)', () => {
+  it('rewrites model calls and other derived rows that quote the person, in the same transaction', async () => {
+    const own = await acceptDelivery(
+      deps.db,
+      delivery('3', 'ida.marsh@example.net', 'Ida Marshwood', 'Ring +44 20 7946 0321 any time.'),
+    );
+    const other = await acceptDelivery(
+      deps.db,
+      delivery(
+        '4',
+        'lead@example.net',
+        'Team Lead',
+        'Ida Marshwood (Ida.Marsh@example.net, +44 20 7946 0321) cannot sign in either.',
+      ),
+    );
+    const otherId = other.ticketId!;
+    // What model calls on the colleague's ticket recorded: an LLM's answer quoting the message,
+    // a failed generation whose error echoed the text, and an unrelated call that must stay as is.
+    await insertAiInteraction(deps.db, {
+      ticketId: otherId,
+      step: 'triage.llm',
+      model: 'test-llm',
+      inputRefs: { messageId: null },
+      output: {
+        category: 'account',
+        reason: 'Ida Marshwood (+44 20 7946 0321) cannot sign in',
+        quotes: ['contact IDA.MARSH@example.net', 42],
+      },
+      latencyMs: 5,
+    });
+    await insertAiInteraction(deps.db, {
+      ticketId: otherId,
+      step: 'draft.generate',
+      model: 'test-llm',
+      inputRefs: { attempt: 1, note: 'reply to ida.marsh@example.net' },
+      output: 'Hello Ida Marshwood, we will call +44 20 7946 0321.',
+      latencyMs: 7,
+    });
+    const untouched = { label: 'account', confidence: 0.9, scores: { account: 0.9 } };
+    await insertAiInteraction(deps.db, {
+      ticketId: otherId,
+      step: 'triage.classify',
+      model: 'classifier-v1',
+      inputRefs: { textSha256: 'abc' },
+      output: untouched,
+      latencyMs: 1,
+    });
+    // A call recorded without a ticket (an evaluation run) and one on the person's own ticket.
+    await insertAiInteraction(deps.db, {
+      ticketId: null,
+      step: 'eval.triage',
+      model: 'test-llm',
+      inputRefs: { sample: 'Ida Marshwood wrote from ida.marsh@example.net' },
+      output: { label: 'account' },
+      latencyMs: 1,
+    });
+    await insertAiInteraction(deps.db, {
+      ticketId: own.ticketId!,
+      step: 'triage.llm',
+      model: 'test-llm',
+      inputRefs: {},
+      output: { reason: 'Ida Marshwood asks for a call' },
+      latencyMs: 1,
+    });
+    // The colleague's ticket was corrected (the label keeps the classified text) and drafted.
+    await upsertCorrectionExample(deps.db, {
+      ticketId: otherId,
+      text: 'Order\nIda Marshwood ([EMAIL_1], [PHONE_1]) cannot sign in either.',
+      label: 'account',
+    });
+    await insertDraft(deps.db, {
+      ticketId: otherId,
+      kind: 'llm',
+      bodyText: 'Hi, we have reset the account of Ida Marshwood as well.',
+      model: 'test-llm',
+    });
+
+    const report = await eraseCustomer(deps.db, 'ida.marsh@example.net', { kind: 'system' });
+    expect(report.tickets).toBe(1);
+    expect(report.derivedRowsRedacted).toBe(5);
+    for (const needle of ['ida.marsh@example.net', 'Marshwood', '7946 0321']) {
+      expect(await occurrences(needle), needle).toEqual([]);
+    }
+    const calls = rowsOf<{ step: string; input_refs: unknown; output: unknown }>(
+      await deps.db.execute(
+        sql`select step, input_refs, output from ai_interactions where ticket_id = ${otherId} or ticket_id is null order by step`,
+      ),
+    );
+    expect(calls).toEqual([
+      {
+        step: 'draft.generate',
+        input_refs: { attempt: 1, note: 'reply to [erased]' },
+        output: 'Hello [erased], we will call [erased].',
+      },
+      {
+        step: 'eval.triage',
+        input_refs: { sample: '[erased] wrote from [erased]' },
+        output: { label: 'account' },
+      },
+      { step: 'triage.classify', input_refs: { textSha256: 'abc' }, output: untouched },
+      {
+        step: 'triage.llm',
+        input_refs: { messageId: null },
+        output: {
+          category: 'account',
+          reason: '[erased] ([erased]) cannot sign in',
+          quotes: ['contact [erased]', 42],
+        },
+      },
+    ]);
+    // The person's own ticket took its model calls with it.
+    expect(
+      rowsOf<{ n: number }>(
+        await deps.db.execute(
+          sql`select count(*)::int as n from ai_interactions where ticket_id = ${own.ticketId!}`,
+        ),
+      )[0]!.n,
+    ).toBe(0);
+    expect(await occurrences('lead@example.net')).not.toEqual([]);
   });
 });

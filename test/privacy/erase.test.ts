@@ -96,6 +96,7 @@ describe('eraseCustomer (GDPR)', () => {
           inboxEvents: 2,
           outboxRows: report.outboxRows,
           mentionsRedacted: 1,
+          derivedRowsRedacted: 0,
         },
       },
     ]);

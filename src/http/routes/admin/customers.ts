@@ -21,6 +21,7 @@ const erase = createRoute({
             inboxEvents: z.number(),
             outboxRows: z.number(),
             mentionsRedacted: z.number(),
+            derivedRowsRedacted: z.number(),
           }),
         },
       },

@@ -179,7 +179,13 @@ describe('audit API security', () => {
       expect.objectContaining({
         action: 'customer_erased',
         actor: { kind: 'api_key', id: keys.admin.id, name: 'admin key' },
-        details: { tickets: 0, inboxEvents: 0, outboxRows: 0, mentionsRedacted: 0 },
+        details: {
+          tickets: 0,
+          inboxEvents: 0,
+          outboxRows: 0,
+          mentionsRedacted: 0,
+          derivedRowsRedacted: 0,
+        },
       }),
     ]);
     expect(JSON.stringify(page)).not.toContain('gone@example.org');
