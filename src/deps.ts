@@ -181,14 +181,17 @@ export async function closeDeps(deps: Deps): Promise<void> {
   await deps.database.close();
 }
 
-/** EMBEDDER: unset → hashed n-grams; `*.gguf` → node-llama-cpp; a folder → transformers.js ONNX. */
+/**
+ * EMBEDDER: unset → hashed n-grams; `*.gguf` → node-llama-cpp; a folder → transformers.js ONNX,
+ * with EMBEDDER_POOLING and EMBEDDER_PREFIX (see docs/triage.md, "Dense features").
+ */
 export async function embedderFromConfig(config: Config): Promise<Embedder> {
   const spec = config.EMBEDDER;
   if (!spec || spec === 'hashed') return new HashedEmbedder();
-  if (spec.endsWith('.gguf')) {
-    const { createLlamaEmbedder } = await import('./models/embedder/llama.js');
-    return createLlamaEmbedder({ modelPath: spec });
-  }
-  const { createTransformersEmbedder } = await import('./models/embedder/transformers.js');
-  return createTransformersEmbedder({ modelPath: spec });
+  const { createEmbedder } = await import('./models/embedder/create.js');
+  return createEmbedder({
+    path: spec,
+    ...(config.EMBEDDER_POOLING === undefined ? {} : { pooling: config.EMBEDDER_POOLING }),
+    ...(config.EMBEDDER_PREFIX === undefined ? {} : { prefix: config.EMBEDDER_PREFIX }),
+  });
 }

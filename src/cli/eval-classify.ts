@@ -5,18 +5,22 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { readExamples } from '../models/classifier/csv.js';
+import { readExamples, readLabelledRows } from '../models/classifier/csv.js';
 import { CHAR_ONLY, predictEnsemble, WORD_ONLY } from '../models/classifier/ensemble.js';
 import {
   evaluate,
   type FeatureConfig,
   type LabelledText,
+  type PredictionOutcome,
+  predictTexts,
   samplePerLabel,
   scorePredictions,
   stratifiedSplit,
   type TrainOptions,
   trainClassifier,
+  trainClassifierWithEmbedder,
 } from '../models/classifier/index.js';
+import { createEmbedder } from '../models/embedder/create.js';
 import {
   CATEGORY_FIELD,
   normalizeFieldLabel,
@@ -30,6 +34,7 @@ const usage = `Usage: npm run -s eval:classify -- --train <train.csv> (--test <t
     [--field category|queue|priority|<custom>] [--text-col text] [--label-col label]
     [--per-label N] [--seed 42] [--out report.html] [--ensemble]
     [--c 1] [--class-weight uniform|balanced] [--features '{"charNgrams":[2,5]}']
+    [--variant pairs,self-train,embed,...] [--unlabelled test|<file.csv>] [--embedder <path>]
 
 --field names the triage field evaluated; its labels are read from the column of the same name
 (--label-col overrides; the category's column is "label"). Priority labels are mapped to the
@@ -42,7 +47,19 @@ CSV files need a header row. --text-col may name several columns separated by co
 (e.g. subject,body); their values are joined with a newline. --split holds out a stratified,
 seeded fraction of --train instead of reading --test. --per-label keeps at most N training
 examples per label (the few-shot check). --c and --features override training defaults, for
-comparing settings; the defaults are what the service uses.`;
+comparing settings; the defaults are what the service uses.
+
+--variant trains each named variant besides the service's model and reports its accuracy,
+macroF1, ece, trainMs and predictP50Us under "variants" (comma-separated):
+  default          the service's model (the main report)
+  pairs            plus ordered word pairs up to 4 apart (features for short utterances)
+  self-train       self-training on unlabelled texts (--unlabelled: a CSV read with --text-col,
+                   or "test" for the test texts without their labels; the default)
+  pairs+self-train both
+  ensemble         the service's model + word-only + char-only, probabilities averaged
+  embed            n-grams + the embedding of --embedder (an ONNX folder or a .gguf, as EMBEDDER);
+                   predictP50Us then includes embedding the text
+--embedder-pooling mean|cls and --embedder-prefix "query: " configure an ONNX embedder.`;
 
 function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return 0;
@@ -73,6 +90,11 @@ async function main(argv: string[]): Promise<void> {
       c: { type: 'string' },
       'class-weight': { type: 'string' },
       features: { type: 'string' },
+      variant: { type: 'string' },
+      unlabelled: { type: 'string', default: 'test' },
+      embedder: { type: 'string' },
+      'embedder-pooling': { type: 'string' },
+      'embedder-prefix': { type: 'string' },
       llm: { type: 'string' },
       'llm-threshold': { type: 'string', default: '0.5' },
       'llm-limit': { type: 'string' },
@@ -146,9 +168,34 @@ async function main(argv: string[]): Promise<void> {
   latenciesUs.sort((a, b) => a - b);
 
   const baselines = baselineScores(field, train, test, classifier);
-  const variants = values.ensemble
-    ? { ensemble: evaluateEnsemble(train, test, trainOptions, classifier, trainMs) }
-    : {};
+  const requested = new Set(
+    (values.variant ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  );
+  if (values.ensemble) requested.add('ensemble');
+  const variants: Record<string, VariantScores> = {};
+  for (const name of requested) {
+    if (name === 'default') {
+      variants[name] = {
+        ...scores(report),
+        ece: round(report.ece, 4),
+        trainMs: Math.round(trainMs),
+        predictP50Us: round(percentile(latenciesUs, 0.5), 1),
+      };
+    } else if (name === 'ensemble') {
+      variants[name] = evaluateEnsemble(train, test, trainOptions, classifier, trainMs);
+    } else if (name === 'embed') {
+      variants[name] = await evaluateEmbedded(train, test, trainOptions, values);
+    } else {
+      const unlabelled = name.includes('self-train')
+        ? await unlabelledTexts(values.unlabelled, textColumns, test)
+        : [];
+      variants[name] = evaluateVariant(train, test, variantOptions(name, trainOptions, unlabelled));
+    }
+    console.error(`variant ${name}: ${JSON.stringify(variants[name])}`);
+  }
   console.error(
     `baselines: ${Object.entries(baselines)
       .map(([name, b]) => `${name} acc=${b.accuracy} macroF1=${b.macroF1}`)
@@ -195,7 +242,7 @@ async function main(argv: string[]): Promise<void> {
       field,
       ...reportJson(report),
       baselines,
-      ...(values.ensemble ? { variants } : {}),
+      ...(requested.size > 0 ? { variants } : {}),
       ...(llm ?? {}),
       trainMs: trainMsRounded,
       predictP50Us,
@@ -255,6 +302,139 @@ function baselineScores(
   return out;
 }
 
+interface VariantScores extends Scores {
+  ece: number;
+  trainMs: number;
+  predictP50Us: number;
+  pseudoLabelled?: number;
+}
+
+/** Word pairs up to this far apart in the `pairs` variant (4 was best of 3–6 on CLINC150). */
+const PAIR_WINDOW = 4;
+
+function variantOptions(
+  name: string,
+  base: TrainOptions,
+  unlabelled: readonly string[],
+): TrainOptions {
+  const parts = new Set(name.split('+'));
+  for (const part of parts) {
+    if (part !== 'pairs' && part !== 'self-train') throw new Error(`unknown variant ${name}`);
+  }
+  return {
+    ...base,
+    ...(parts.has('pairs') ? { features: { ...base.features, wordPairWindow: PAIR_WINDOW } } : {}),
+    ...(parts.has('self-train') ? { selfTraining: { texts: unlabelled } } : {}),
+  };
+}
+
+/** `test`: the test texts without their labels (transductive); otherwise a CSV's text columns. */
+async function unlabelledTexts(
+  source: string,
+  textColumns: readonly string[],
+  test: readonly LabelledText[],
+): Promise<string[]> {
+  if (source === 'test') return test.map((example) => example.text);
+  const { rows } = await readLabelledRows(source, textColumns, []);
+  return rows.map((row) => row.text).filter((text) => text.trim() !== '');
+}
+
+function timePredictions(
+  test: readonly LabelledText[],
+  predict: (text: string, index: number) => { label: string; confidence: number },
+): { outcomes: PredictionOutcome[]; predictP50Us: number } {
+  const latencies: number[] = [];
+  const outcomes = test.map((example, index) => {
+    const start = process.hrtime.bigint();
+    const prediction = predict(example.text, index);
+    latencies.push(Number(process.hrtime.bigint() - start) / 1000);
+    return { gold: example.label, predicted: prediction.label, confidence: prediction.confidence };
+  });
+  latencies.sort((a, b) => a - b);
+  return { outcomes, predictP50Us: round(percentile(latencies, 0.5), 1) };
+}
+
+function variantScores(
+  outcomes: readonly PredictionOutcome[],
+  trainMs: number,
+  predictP50Us: number,
+): VariantScores {
+  const report = scorePredictions(outcomes);
+  return {
+    ...scores(report),
+    ece: round(report.ece, 4),
+    trainMs: Math.round(trainMs),
+    predictP50Us,
+  };
+}
+
+/** One more single model (other features, self-training): quality, training time, latency. */
+function evaluateVariant(
+  train: readonly LabelledText[],
+  test: readonly LabelledText[],
+  options: TrainOptions,
+): VariantScores {
+  const started = performance.now();
+  const model = trainClassifier(train, options);
+  const trainMs = performance.now() - started;
+  for (const example of test.slice(0, 200)) model.predict(example.text);
+  const { outcomes, predictP50Us } = timePredictions(test, (text) => model.predict(text));
+  const pseudo = model.training.pseudoLabelled;
+  return {
+    ...variantScores(outcomes, trainMs, predictP50Us),
+    ...(pseudo === undefined ? {} : { pseudoLabelled: pseudo }),
+  };
+}
+
+/**
+ * N-grams + a local embedding model, as the service trains with `EMBEDDER` set. Training time
+ * includes embedding the training texts; latency includes embedding one text.
+ */
+async function evaluateEmbedded(
+  train: readonly LabelledText[],
+  test: readonly LabelledText[],
+  options: TrainOptions,
+  values: {
+    embedder?: string;
+    'embedder-pooling'?: string;
+    'embedder-prefix'?: string;
+  },
+): Promise<VariantScores> {
+  if (!values.embedder) throw new Error('--variant embed needs --embedder <ONNX folder or .gguf>');
+  const pooling = values['embedder-pooling'];
+  if (pooling !== undefined && pooling !== 'mean' && pooling !== 'cls') {
+    throw new Error(`--embedder-pooling must be mean or cls, got ${pooling}`);
+  }
+  const embedder = await createEmbedder({
+    path: values.embedder,
+    ...(pooling === undefined ? {} : { pooling }),
+    ...(values['embedder-prefix'] === undefined ? {} : { prefix: values['embedder-prefix'] }),
+  });
+  try {
+    const started = performance.now();
+    const model = await trainClassifierWithEmbedder(train, embedder, options);
+    const trainMs = performance.now() - started;
+    const latencies: number[] = [];
+    const outcomes: PredictionOutcome[] = [];
+    for (const example of test) {
+      const start = process.hrtime.bigint();
+      const [prediction] = await predictTexts(model, [example.text], embedder);
+      latencies.push(Number(process.hrtime.bigint() - start) / 1000);
+      outcomes.push({
+        gold: example.label,
+        predicted: prediction!.label,
+        confidence: prediction!.confidence,
+      });
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      ...variantScores(outcomes, trainMs, round(percentile(latencies, 0.5), 1)),
+    };
+  } finally {
+    await embedder.close();
+  }
+}
+
 /** The three-model ensemble's quality, its total training time and its per-text latency. */
 function evaluateEnsemble(
   train: readonly LabelledText[],
@@ -262,7 +442,7 @@ function evaluateEnsemble(
   options: TrainOptions,
   joint: ReturnType<typeof trainClassifier>,
   jointMs: number,
-) {
+): VariantScores {
   const started = performance.now();
   const members = [
     joint,

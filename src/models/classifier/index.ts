@@ -35,6 +35,7 @@ export {
   DEFAULT_TRAIN_OPTIONS,
   type DenseTrainingFeatures,
   type LabelledText,
+  type SelfTrainingOptions,
   type TrainOptions,
   trainClassifier,
 } from './train.js';

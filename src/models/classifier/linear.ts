@@ -55,6 +55,8 @@ export interface SvmOptions {
   readonly seed: number;
   /** Multiplier of `c` per class; absent means every class weighs the same. */
   readonly classWeights?: Float64Array;
+  /** Multiplier of `c` per row (e.g. below 1 for pseudo-labelled rows); absent means 1. */
+  readonly exampleWeights?: Float64Array;
 }
 
 /**
@@ -91,7 +93,9 @@ export function trainOneVsRest(
   // Per-example cost: C times the weight of the example's class (see `balancedClassWeights`).
   const diagonal = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
-    diagonal[i] = 0.5 / (options.c * (options.classWeights?.[labels[i]!] ?? 1));
+    diagonal[i] =
+      0.5 /
+      (options.c * (options.classWeights?.[labels[i]!] ?? 1) * (options.exampleWeights?.[i] ?? 1));
   }
   const squaredNorms = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {

@@ -51,6 +51,8 @@ export interface TrainingSummary {
   readonly examples: number;
   readonly c: number;
   readonly seed: number;
+  /** Self-trained models: how many unlabelled texts joined training with the model's label. */
+  readonly pseudoLabelled?: number;
 }
 
 /**

@@ -34,6 +34,19 @@ export interface DenseTrainingFeatures {
   readonly weight?: number;
 }
 
+/**
+ * Self-training: the model labels texts nobody labelled (the team's untriaged tickets), and the
+ * predictions it is confident about join the training set at a lower cost. The vocabulary is fitted
+ * on the unlabelled texts too, so words that only appear in them can get weights.
+ */
+export interface SelfTrainingOptions {
+  readonly texts: readonly string[];
+  /** Calibrated confidence a prediction needs to become a pseudo-label. */
+  readonly minConfidence?: number;
+  /** Cost of a pseudo-labelled example relative to a labelled one. */
+  readonly weight?: number;
+}
+
 export interface TrainOptions {
   readonly features?: Partial<FeatureConfig>;
   /** SVM inverse regularisation. 1 is LIBLINEAR's default and held across every dataset we tried. */
@@ -46,6 +59,7 @@ export interface TrainOptions {
   /** 'balanced' raises the cost of errors on rare labels; improves macro-F1 on skewed queues. */
   readonly classWeight?: 'balanced' | 'uniform';
   readonly dense?: DenseTrainingFeatures;
+  readonly selfTraining?: SelfTrainingOptions;
 }
 
 export const DEFAULT_TRAIN_OPTIONS = {
@@ -58,6 +72,8 @@ export const DEFAULT_TRAIN_OPTIONS = {
   // Skewed queues and priorities otherwise never predict their small values; on balanced label
   // sets (intent benchmarks, the starter taxonomy) every weight is 1 and nothing changes.
   classWeight: 'balanced',
+  selfTrainingMinConfidence: 0.7,
+  selfTrainingWeight: 0.5,
 } as const;
 
 /** Below this many held-out examples a fitted temperature is noise; keep the raw scale. */
@@ -73,6 +89,40 @@ export function trainClassifier(
     }
     if (typeof example.text !== 'string') throw new Error('every training example needs a text');
   }
+  const selfTraining = options.selfTraining;
+  if (!selfTraining) return trainOnce(examples, [], options);
+  if (options.dense) {
+    throw new Error(
+      'self-training needs no embedding features; pass dense or selfTraining, not both',
+    );
+  }
+  const minConfidence =
+    selfTraining.minConfidence ?? DEFAULT_TRAIN_OPTIONS.selfTrainingMinConfidence;
+  const weight = selfTraining.weight ?? DEFAULT_TRAIN_OPTIONS.selfTrainingWeight;
+  if (!(minConfidence >= 0 && minConfidence <= 1)) {
+    throw new RangeError(`selfTraining.minConfidence must be in [0, 1], got ${minConfidence}`);
+  }
+  if (!(weight > 0)) throw new RangeError(`selfTraining.weight must be positive, got ${weight}`);
+  const teacher = trainOnce(examples, [], { ...options, selfTraining: undefined });
+  const pseudo: LabelledText[] = [];
+  for (const text of selfTraining.texts) {
+    const prediction = teacher.predict(text);
+    if (prediction.confidence >= minConfidence) pseudo.push({ text, label: prediction.label });
+  }
+  return trainOnce(examples, pseudo, options, { weight, vocabulary: selfTraining.texts });
+}
+
+/**
+ * One training run: vocabulary, calibration on held-out labelled rows, final fit. `pseudo` rows
+ * (self-training) are trained on at `weight` times the cost, never held out for calibration and
+ * left out of the class weights, so they cannot skew either towards what the model already believes.
+ */
+function trainOnce(
+  examples: readonly LabelledText[],
+  pseudo: readonly LabelledText[],
+  options: TrainOptions,
+  extra: { weight: number; vocabulary: readonly string[] } = { weight: 1, vocabulary: [] },
+): TrainedClassifier {
   // Sorted so the column order of the weight matrix does not depend on the order of examples.
   const labels = [...new Set(examples.map((example) => example.label))].sort();
   if (labels.length < 2) {
@@ -106,11 +156,12 @@ export function trainClassifier(
       }
     : null;
 
+  const rowsToFit = pseudo.length > 0 ? [...examples, ...pseudo] : examples;
   const featurizer = LexicalFeaturizer.fit(
-    examples.map((example) => example.text),
+    [...examples.map((example) => example.text), ...extra.vocabulary],
     config,
   );
-  const vectors = examples.map((example, i) =>
+  const vectors = rowsToFit.map((example, i) =>
     combineFeatures(
       featurizer.transform(example.text),
       featurizer.dimension,
@@ -120,10 +171,18 @@ export function trainClassifier(
   );
   const matrix = toCsr(vectors, featurizer.dimension + (denseSpec?.dimension ?? 0));
   const labelIndex = new Map(labels.map((label, index) => [label, index]));
-  const gold = Int32Array.from(examples, (example) => labelIndex.get(example.label)!);
+  const gold = Int32Array.from(rowsToFit, (example) => labelIndex.get(example.label)!);
   const classWeight = options.classWeight ?? DEFAULT_TRAIN_OPTIONS.classWeight;
   if (classWeight === 'balanced') {
-    svm = { ...svm, classWeights: balancedClassWeights(gold, labels.length) };
+    svm = {
+      ...svm,
+      classWeights: balancedClassWeights(gold.subarray(0, examples.length), labels.length),
+    };
+  }
+  if (pseudo.length > 0) {
+    const exampleWeights = new Float64Array(rowsToFit.length).fill(1);
+    exampleWeights.fill(extra.weight, examples.length);
+    svm = { ...svm, exampleWeights };
   }
 
   const { temperature, warmStart } = calibrate(
@@ -132,6 +191,7 @@ export function trainClassifier(
     labels.length,
     svm,
     calibrationFraction,
+    examples.length,
   );
   const linear = trainOneVsRest(matrix, gold, labels.length, svm, warmStart).model;
   return new TrainedClassifier({
@@ -140,7 +200,12 @@ export function trainClassifier(
     quantized: quantizeWeights(linear.weights, labels.length),
     temperature,
     dense: denseSpec,
-    training: { examples: examples.length, c: svm.c, seed },
+    training: {
+      examples: examples.length,
+      c: svm.c,
+      seed,
+      ...(pseudo.length > 0 ? { pseudoLabelled: pseudo.length } : {}),
+    },
   });
 }
 
@@ -155,17 +220,26 @@ function calibrate(
   labelCount: number,
   svm: SvmOptions,
   fraction: number,
+  labelledRows: number,
 ): { temperature: number; warmStart?: Float32Array } {
   if (!(fraction > 0)) return { temperature: 1 };
-  const rows = Array.from(gold, (label, row) => ({ row, label: String(label) }));
+  // Only labelled rows are held out: a pseudo-label is the model's own answer, not a check on it.
+  const rows = Array.from(gold.subarray(0, labelledRows), (label, row) => ({
+    row,
+    label: String(label),
+  }));
   const { train, test } = stratifiedSplit(rows, fraction, svm.seed);
   if (test.length < MIN_CALIBRATION_EXAMPLES) return { temperature: 1 };
   const trainRows = train.map(({ row }) => row);
+  for (let row = labelledRows; row < gold.length; row++) trainRows.push(row);
+  const exampleWeights = svm.exampleWeights;
   const { model, alphas } = trainOneVsRest(
     selectRows(matrix, trainRows),
     Int32Array.from(trainRows, (row) => gold[row]!),
     labelCount,
-    svm,
+    exampleWeights
+      ? { ...svm, exampleWeights: Float64Array.from(trainRows, (row) => exampleWeights[row]!) }
+      : svm,
   );
   const scores: Float64Array[] = [];
   const heldOutGold = new Int32Array(test.length);

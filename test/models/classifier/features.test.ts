@@ -65,4 +65,24 @@ describe('lexical features', () => {
     expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
     expect(Array.from(b.values)).toEqual(Array.from(a.values));
   });
+
+  it('adds ordered word pairs up to wordPairWindow apart, and nothing without the option', () => {
+    const corpus = ['cancel the old card', 'cancel my order', 'the card is old'];
+    const plain = LexicalFeaturizer.fit(corpus);
+    const paired = LexicalFeaturizer.fit(corpus, { ...plain.config, wordPairWindow: 4 });
+    // "cancel … card" (3 apart) and the pairs with the start/end markers are new columns.
+    expect(paired.wordCount).toBeGreaterThan(plain.wordCount);
+    const terms = [...paired.describe('cancel the old card').values()];
+    expect(terms).toContain('cancel … card');
+    expect([...plain.describe('cancel the old card').values()]).not.toContain('cancel … card');
+    // The pair's identity ignores the distance: 3 and 4 apart are the same column.
+    const three = paired.describe('cancel the old card');
+    const four = paired.describe('cancel the very old card');
+    const column = (described: Map<number, string>) =>
+      [...described].find(([, term]) => term === 'cancel … card')?.[0];
+    expect(column(three)).toBeDefined();
+    expect(column(four)).toBe(column(three));
+    // Order matters: "card … cancel" is another pair, unseen in training, so it has no column.
+    expect([...paired.describe('card is old cancel').values()]).not.toContain('card … cancel');
+  });
 });
