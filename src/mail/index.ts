@@ -20,5 +20,5 @@ export {
   type SmtpTimeouts,
   smtpUrlSchema,
 } from './smtp.js';
-export { domainOf, MAX_REFERENCES, newMessageId, replyAddress, threadIds } from './threading.js';
+export { domainOf, newMessageId, replyAddress, threadIds } from './threading.js';
 export type { Mailer, MailSender, OutboundEmail, SendResult } from './types.js';

@@ -3,8 +3,19 @@ import { domainToASCII } from 'node:url';
 import { bareMessageId, normalizeAddress } from './headers.js';
 import { isValidPlusToken } from './plus-token.js';
 
-/** Enough of the thread for every mail client's threading; older ids add nothing. */
-export const MAX_REFERENCES = 20;
+/**
+ * How many Message-IDs of a References header Deskpilot keeps, one limit per direction; RFC 5322
+ * §3.6.4 sets none, and the two sides want different things, so the numbers differ on purpose:
+ *
+ * - **Read** (inbound mail, `parseMessageIdList`): the newest ids of a received References list,
+ *   each a candidate for finding the ticket a reply belongs to. Generous, because a long thread
+ *   passed through other clients may carry our id far from its end; bounded, so a hostile header
+ *   cannot turn one message into thousands of lookups.
+ * - **Written** (our replies, `threadIds`): enough of the thread for every mail client's
+ *   threading (the root and the newest ids); older ids only lengthen the header.
+ */
+export const REFERENCES_READ_LIMIT = 100;
+export const REFERENCES_WRITTEN_LIMIT = 20;
 
 /** The domain part of an address, lowercased and in ASCII form. */
 export function domainOf(address: string): string {
@@ -51,14 +62,14 @@ export interface ThreadIds {
 /**
  * In-Reply-To and References for a reply (RFC 5322 §3.6.4): References is the thread's ids
  * followed by the message answered. Invalid ids are dropped, duplicates and our own id removed.
- * Past MAX_REFERENCES the first id (the thread root, which some clients thread on) and the newest
+ * Past REFERENCES_WRITTEN_LIMIT the first id (the thread root, which some clients thread on) and the newest
  * ones are kept.
  */
 export function threadIds(
   references: readonly string[] | undefined,
   inReplyTo: string | null | undefined,
   ownMessageId: string,
-  max = MAX_REFERENCES,
+  max = REFERENCES_WRITTEN_LIMIT,
 ): ThreadIds {
   const parent = inReplyTo ? bareMessageId(inReplyTo) : null;
   const seen = new Set<string>([ownMessageId]);

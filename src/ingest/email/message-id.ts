@@ -1,10 +1,10 @@
+import { REFERENCES_READ_LIMIT } from '../../mail/threading.js';
+
 // Threading compares ids from four channels (raw MIME, Mailgun, SendGrid, Postmark) and from our
 // own outbound mail, so every id goes through one normalisation: no angle brackets, no RFC 5322
 // comments, no whitespace (obsolete syntax allows CFWS inside), case kept (the local part is
 // case-sensitive).
 const MAX_ID_LENGTH = 998;
-// A References header carries the whole thread; the newest entries are what threading needs.
-const MAX_REFERENCES = 100;
 
 function normalizeToken(token: string): string | null {
   const id = token
@@ -26,7 +26,8 @@ export function parseMessageIdList(value: string | null | undefined): string[] {
     if (id !== null) ids.add(id);
   }
   const list = [...ids];
-  return list.length > MAX_REFERENCES ? list.slice(-MAX_REFERENCES) : list;
+  // A References header carries the whole thread; the newest entries are what threading needs.
+  return list.length > REFERENCES_READ_LIMIT ? list.slice(-REFERENCES_READ_LIMIT) : list;
 }
 
 export function normalizeMessageId(value: string | null | undefined): string | null {
