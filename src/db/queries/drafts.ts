@@ -294,7 +294,8 @@ export async function previousRequesterLanguage(
 
 /**
  * Tickets the knowledge base did not answer since `since`: their latest draft abstained, or an
- * agent rejected it as wrong or missing information. One row per ticket, newest first.
+ * agent rejected it as wrong or missing information, and no article was written for them since
+ * (`kb_article_gap_tickets`). One row per ticket, newest first.
  */
 export async function listKnowledgeGapTickets(
   db: Db,
@@ -320,6 +321,11 @@ export async function listKnowledgeGapTickets(
       and (
         (d.state = 'abstained' and d.status in ('pending_approval', 'superseded', 'rejected'))
         or (d.status = 'rejected' and d.reject_reason ~* '^(wrong answer|missing information)')
+      )
+      -- An article written for the gap since this draft closes it for the ticket.
+      and not exists (
+        select 1 from kb_article_gap_tickets g
+        where g.ticket_id = d.ticket_id and g.created_at >= d.created_at
       )
     order by d.ticket_id, d.version desc
     limit ${limit}`,

@@ -5,6 +5,7 @@ export * from './inbox-events.js';
 export * from './kb-articles.js';
 export * from './kb-chunks.js';
 export * from './kb-embeddings.js';
+export * from './kb-gap-links.js';
 export * from './kb-postings.js';
 export * from './messages.js';
 export * from './metrics-refresh-state.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { getArticle, listArticles } from '../../../db/queries/kb.js';
+import { listArticleGapTickets } from '../../../db/queries/kb-gap-links.js';
 import { createArticle, removeArticle, replaceArticle } from '../../../kb/articles.js';
 import { AppError } from '../../errors.js';
 import type { Router } from '../../openapi.js';
@@ -76,6 +77,14 @@ const deleteRoute = createRoute({
   responses: { 204: { description: 'Deleted' } },
 });
 
+async function withGapTickets(
+  deps: KbRouteDeps,
+  article: ReturnType<typeof toArticleJson>,
+): Promise<ReturnType<typeof toArticleJson>> {
+  const links = await listArticleGapTickets(deps.db, article.id);
+  return { ...article, gapTicketIds: links.map((l) => l.ticketId) };
+}
+
 export function registerArticleRoutes(app: Router, deps: KbRouteDeps) {
   app.openapi(listRoute, async (c) => {
     const { limit, after, source } = c.req.valid('query');
@@ -93,15 +102,16 @@ export function registerArticleRoutes(app: Router, deps: KbRouteDeps) {
   app.openapi(getRoute, async (c) => {
     const article = await getArticle(deps.db, c.req.valid('param').id);
     if (!article) throw new AppError('not_found', 'No such article');
-    return c.json(toArticleJson(article), 200);
+    return c.json(await withGapTickets(deps, toArticleJson(article)), 200);
   });
 
   app.openapi(createArticleRoute, async (c) => {
-    const input = c.req.valid('json');
-    const result = await createArticle(deps.db, {
-      ...input,
-      externalId: input.externalId ?? randomUUID(),
-    });
+    const { gapTicketIds, ...input } = c.req.valid('json');
+    const result = await createArticle(
+      deps.db,
+      { ...input, externalId: input.externalId ?? randomUUID() },
+      { gapTicketIds },
+    );
     if (result.outcome === 'conflict') {
       throw new AppError(
         'conflict',
@@ -109,11 +119,12 @@ export function registerArticleRoutes(app: Router, deps: KbRouteDeps) {
       );
     }
     if (result.outcome === 'not_found') throw new AppError('internal_error', 'Article vanished');
-    return c.json(toArticleJson(result.article), 201);
+    return c.json(await withGapTickets(deps, toArticleJson(result.article)), 201);
   });
 
   app.openapi(updateRoute, async (c) => {
-    const result = await replaceArticle(deps.db, c.req.valid('param').id, c.req.valid('json'));
+    const { gapTicketIds, ...input } = c.req.valid('json');
+    const result = await replaceArticle(deps.db, c.req.valid('param').id, input, { gapTicketIds });
     if (result.outcome === 'not_found') throw new AppError('not_found', 'No such article');
     if (result.outcome === 'conflict') {
       throw new AppError(
@@ -121,7 +132,7 @@ export function registerArticleRoutes(app: Router, deps: KbRouteDeps) {
         `An article with externalId ${result.article.externalId} exists`,
       );
     }
-    return c.json(toArticleJson(result.article), 200);
+    return c.json(await withGapTickets(deps, toArticleJson(result.article)), 200);
   });
 
   app.openapi(deleteRoute, async (c) => {

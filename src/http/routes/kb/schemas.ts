@@ -23,6 +23,10 @@ export const articleInputSchema = z
       )
       .default('en'),
     product: z.string().min(1).max(200).nullish(),
+    gapTicketIds: z.array(z.uuid()).max(1_000).optional().openapi({
+      description:
+        'Tickets of a knowledge-base gap (`cli kb gaps`, the dashboard) this article answers: linked to it, and they leave the gap report.',
+    }),
   })
   .openapi('KbArticleInput');
 
@@ -40,6 +44,8 @@ export const articleSchema = z
     product: z.string().nullable(),
     /** False until the kb-index job has chunked and embedded the current content. */
     indexed: z.boolean(),
+    /** Single-article responses only: the gap tickets the article was written for. */
+    gapTicketIds: z.array(z.string()).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

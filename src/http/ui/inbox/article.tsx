@@ -1,4 +1,5 @@
 import { getArticle, listArticleChunks } from '../../../db/queries/kb.js';
+import { listArticleGapTickets } from '../../../db/queries/kb-gap-links.js';
 import type { Deps } from '../../../deps.js';
 import { Message } from '../layout.js';
 import { ArticlePage } from '../pages/article.js';
@@ -18,6 +19,9 @@ export function registerArticlePage(app: InboxApp, deps: Deps) {
       );
     }
     const chunks = await listArticleChunks(deps.db, article.id);
-    return c.html(<ArticlePage user={c.get('user')} article={article} chunks={chunks} />);
+    const gapTickets = await listArticleGapTickets(deps.db, article.id);
+    return c.html(
+      <ArticlePage user={c.get('user')} article={article} chunks={chunks} gapTickets={gapTickets} />,
+    );
   });
 }

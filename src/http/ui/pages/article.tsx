@@ -4,12 +4,17 @@ import type { KbArticle } from '../../../db/schema/kb-articles.js';
 import { webUrl } from '../../../kb/url.js';
 import { Layout } from '../layout.js';
 
-/** A knowledge-base article split as retrieval sees it; citations link to #chunk-<id>. */
+/**
+ * A knowledge-base article split as retrieval sees it (citations link to #chunk-<id>), with the
+ * gap tickets it was written for.
+ */
 export const ArticlePage: FC<{
   user: SessionPrincipal;
   article: KbArticle;
   chunks: { id: string; section: string; text: string }[];
-}> = ({ user, article, chunks }) => (
+  /** The knowledge-base gap tickets the article was written for. */
+  gapTickets?: readonly { ticketId: string; subject: string }[];
+}> = ({ user, article, chunks, gapTickets = [] }) => (
   <Layout title={article.title} user={user}>
     <article class="kb-article">
       <h1>{article.title}</h1>
@@ -19,6 +24,20 @@ export const ArticlePage: FC<{
             {article.url}
           </a>
         </p>
+      ) : null}
+      {gapTickets.length ? (
+        <details class="gap-tickets" data-testid="gap-tickets">
+          <summary>
+            Written for {gapTickets.length} unanswered ticket{gapTickets.length === 1 ? '' : 's'}
+          </summary>
+          <ul>
+            {gapTickets.map((t) => (
+              <li>
+                <a href={`/app/tickets/${t.ticketId}`}>{t.subject || t.ticketId}</a>
+              </li>
+            ))}
+          </ul>
+        </details>
       ) : null}
       {chunks.map((chunk) => (
         <section id={`chunk-${chunk.id}`} class="chunk" tabindex={-1}>

@@ -1,10 +1,14 @@
 import type { FC } from 'hono/jsx';
 import type { GapTopic } from '../../../kb/gaps.js';
 
+/** Tickets a "Write an article" link carries (newest first): keeps the URL a few kB at most. */
+export const GAP_ARTICLE_MAX_TICKETS = 100;
+
 /**
  * "Articles to write next": the topics of questions the knowledge base did not answer (abstained
  * drafts and drafts rejected as wrong), biggest first, with the trend and three example tickets.
- * The same report as `cli kb gaps`.
+ * The same report as `cli kb gaps`. "Write an article" opens the article form for the topic; the
+ * article is linked to its tickets.
  */
 export const KbGapsPanel: FC<{ topics: readonly GapTopic[]; days: number }> = ({
   topics,
@@ -24,6 +28,9 @@ export const KbGapsPanel: FC<{ topics: readonly GapTopic[]; days: number }> = ({
             <th scope="col">Tickets</th>
             <th scope="col">Trend</th>
             <th scope="col">Examples</th>
+            <th scope="col">
+              <span class="visually-hidden">Action</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -48,6 +55,17 @@ export const KbGapsPanel: FC<{ topics: readonly GapTopic[]; days: number }> = ({
                     </li>
                   ))}
                 </ul>
+              </td>
+              <td>
+                <form method="get" action="/app/dashboard/gap-article">
+                  <input type="hidden" name="title" value={t.terms.join(' ')} />
+                  <input
+                    type="hidden"
+                    name="tickets"
+                    value={t.ticketIds.slice(0, GAP_ARTICLE_MAX_TICKETS).join(',')}
+                  />
+                  <button type="submit">Write an article</button>
+                </form>
               </td>
             </tr>
           ))}
