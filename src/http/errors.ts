@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AppError, type ErrorCode } from '../errors.js';
 
 // The error vocabulary lives below every layer (intake throws it too); HTTP renders it.
-export { AppError, type ErrorCode, errorStatus } from '../errors.js';
+export { AppError, type ErrorCode } from '../errors.js';
 
 export interface ErrorEnvelope {
   error: { code: ErrorCode; message: string; requestId: string };

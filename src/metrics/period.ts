@@ -62,11 +62,3 @@ export async function resolvePeriod(
   from ??= new Date(to.getTime() - DEFAULT_PERIOD_DAYS * 86_400_000);
   return { from, to, fromDay: row?.from_day ?? null, toDay: row?.to_day ?? null };
 }
-
-/** The instant a calendar day starts in a time zone, from Postgres (DST-safe). */
-export async function dayStart(db: Db, day: string, timeZone: string): Promise<Date> {
-  const [row] = rowsOf<{ at: string | Date }>(
-    await db.execute(sql`select ${day}::date::timestamp at time zone ${timeZone} as at`),
-  );
-  return new Date(row!.at);
-}

@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.js';
 import { kbImport } from '../../kb/import-path.js';
 import type { Embedder } from '../../models/embedder/types.js';
 
-export { type KbImportOptions, type KbImportReport, kbImport } from '../../kb/import-path.js';
+export { kbImport } from '../../kb/import-path.js';
 
 /**
  * The `kb import <target> [--source s] [--keep] [--queue]` command body: prints one JSON line.

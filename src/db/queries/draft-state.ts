@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import type { DraftState } from '../schema/tickets.js';
 
 /**
  * The ticket's draft state (`tickets.draft_state`) as a function of its latest draft `d`. Every
@@ -21,9 +20,6 @@ const mapping = sql`case
     when d.status = 'sent' then 'answered'
     when d.status = 'delivery_failed' then 'delivery_failed'
     else 'none' end`;
-
-/** The states in which a person has to write the reply ("Needs a human reply"). */
-export const needsHumanStates = ['none', 'abstained', 'rejected'] as const satisfies DraftState[];
 
 /** Re-derives `draft_state` and `reply_due_at` of one ticket from its latest draft. */
 export async function syncTicketDraftState(db: Db, ticketId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { inboxEvents, type SignatureMeta, webhookNonces } from '../schema/inbox-events.js';
 
@@ -48,12 +48,4 @@ export async function useNonce(
     .onConflictDoNothing()
     .returning({ nonce: webhookNonces.nonce });
   return rows.length > 0;
-}
-
-export async function purgeExpiredNonces(db: Db): Promise<number> {
-  const rows = await db
-    .delete(webhookNonces)
-    .where(lt(webhookNonces.expiresAt, sql`now()`))
-    .returning({ nonce: webhookNonces.nonce });
-  return rows.length;
 }

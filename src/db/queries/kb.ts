@@ -246,11 +246,6 @@ export async function countChunksMissingEmbedding(db: Db, model: string): Promis
   return row?.n ?? 0;
 }
 
-export async function countChunks(db: Db): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(kbChunks);
-  return row?.n ?? 0;
-}
-
 /** An article's chunks in reading order (the inbox shows them with anchors for citations). */
 export async function listArticleChunks(db: Db, articleId: string) {
   return db

@@ -9,19 +9,6 @@ export async function getTicket(db: Db, id: string): Promise<Ticket | null> {
   return row ?? null;
 }
 
-export async function findTicketByExternalId(
-  db: Db,
-  source: string,
-  externalId: string,
-): Promise<Ticket | null> {
-  const [row] = await db
-    .select()
-    .from(tickets)
-    .where(and(eq(tickets.source, source as Ticket['source']), eq(tickets.externalId, externalId)))
-    .limit(1);
-  return row ?? null;
-}
-
 export async function findTicketByReplyToken(db: Db, token: string): Promise<Ticket | null> {
   const [row] = await db.select().from(tickets).where(eq(tickets.replyToken, token)).limit(1);
   return row ?? null;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, not, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, not, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import {
   aiInteractions,
@@ -350,14 +350,6 @@ export async function listAiInteractions(db: Db, ticketId: string) {
     .from(aiInteractions)
     .where(eq(aiInteractions.ticketId, ticketId))
     .orderBy(asc(aiInteractions.createdAt));
-}
-
-export async function countTrainingExamplesSince(db: Db, since: Date): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(trainingExamples)
-    .where(and(gt(trainingExamples.createdAt, since)));
-  return row?.n ?? 0;
 }
 
 /** Labels that have imported (CSV or import) training examples: categories a team taught us. */

@@ -5,7 +5,7 @@ import { createOpenAICompatibleGenerator } from './openai.js';
 import type { Generator } from './types.js';
 
 // Model settings are parsed with the configuration (src/config/model-spec.ts).
-export { type ModelSpec, ModelSpecError, parseModelSpec } from '../../config/model-spec.js';
+export { ModelSpecError, parseModelSpec } from '../../config/model-spec.js';
 
 /** What `generatorFromConfig` accepts: a `ModelSpec` plus tuning, all validated here. */
 export const generatorConfigSchema = z

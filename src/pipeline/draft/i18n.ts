@@ -178,8 +178,6 @@ const phrases: Record<string, Phrases> = Object.fromEntries(
   Object.entries(tables).map(([code, t]) => [code, build(t)]),
 );
 
-export const phraseLanguages = Object.keys(phrases);
-
 export function phrasesFor(language: string | null | undefined): Phrases {
   const code = language ?? 'en';
   // Own properties only: "constructor" is not a language.

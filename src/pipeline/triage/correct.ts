@@ -12,7 +12,13 @@ import {
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { classifierInput } from './classifier-input.js';
-import { CATEGORY_FIELD, FIELD_NAME, normalizePriority, PRIORITY_FIELD } from './fields.js';
+import {
+  CATEGORY_FIELD,
+  FIELD_NAME,
+  normalizePriority,
+  PRIORITY_FIELD,
+  QUEUE_FIELD,
+} from './fields.js';
 
 export type CorrectionResult =
   | {
@@ -72,7 +78,7 @@ export async function correctTriage(
   const { text } = classifierInput(ticket, messages, triage.messageId);
   const previousOf = (field: string): string | null =>
     triage.fields[field]?.value ??
-    (field === PRIORITY_FIELD ? triage.priority : field === 'queue' ? triage.queue : null);
+    (field === PRIORITY_FIELD ? triage.priority : field === QUEUE_FIELD ? triage.queue : null);
   const changed = Object.fromEntries(
     Object.entries(fields).map(([field, value]) => [field, { previous: previousOf(field), value }]),
   );

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { signZendesk } from '../../../src/ingest/zendesk/signature.js';
 
 /** Questions the sample knowledge base (samples/kb) answers, so every ticket gets a real draft. */
@@ -124,5 +123,3 @@ export function webhook(i: number, runId: string, secrets: TrafficSecrets): Webh
     },
   };
 }
-
-export const newRunId = () => randomUUID().slice(0, 8);

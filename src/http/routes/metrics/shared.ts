@@ -40,8 +40,6 @@ export const filterQuery = z.object({
 });
 export type FilterQuery = z.infer<typeof filterQuery>;
 
-export const metricValuesSchema = z.record(z.string(), z.number().nullable());
-
 /**
  * The query's period under the one rule the API and the dashboard share (resolvePeriod): dates are
  * whole days in TIME_ZONE, `to` inclusive; instants are taken as they are, `to` exclusive.

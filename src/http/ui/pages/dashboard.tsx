@@ -21,7 +21,7 @@ import {
 import { KbGapsPanel } from './kb-gaps-panel.js';
 
 export { chartSpecs, chartSummary } from './dashboard-charts.js';
-export { formatCount, formatEffort, formatHours, formatRate } from './dashboard-format.js';
+export { formatHours, formatRate } from './dashboard-format.js';
 
 export type KpiMetric = keyof MetricValues | 'backlog';
 

@@ -1,7 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import {
-  type BuiltInView,
   builtInViewNames,
   builtInViews,
   type TicketListFilters,
@@ -288,5 +287,3 @@ export const TicketListPage: FC<TicketListProps> = (p) => (
     </div>
   </Layout>
 );
-
-export type { BuiltInView };

@@ -56,8 +56,6 @@ export const postmarkInboundSchema = z
     }
   });
 
-export type PostmarkInboundPayload = z.output<typeof postmarkInboundSchema>;
-
 type PostmarkAddress = z.output<typeof postmarkAddressSchema>;
 
 function addressesOf(
