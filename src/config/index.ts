@@ -96,7 +96,7 @@ export const configSchema = z.object({
   EMBEDDER: z.string().optional(),
   /** ONNX embedders: `cls` for bge, `mean` for e5/MiniLM; default from the folder, else mean. */
   EMBEDDER_POOLING: z.enum(['mean', 'cls']).optional(),
-  /** ONNX embedders: prepended to every text (`query: ` for e5 models). */
+  /** Prepended to every text the embedder reads (`query: ` for e5 models). */
   EMBEDDER_PREFIX: z.string().optional(),
   /**
    * Knowledge-base query expansion: `wordnet` adds WordNet synonyms and hypernyms of English

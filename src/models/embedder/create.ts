@@ -15,20 +15,27 @@ export interface EmbedderSpec {
    * (`1_Pooling/config.json`), else `mean`. bge wants `cls`; e5 and MiniLM want `mean`.
    */
   readonly pooling?: 'mean' | 'cls';
-  /** ONNX only: prepended to every text (e5 models want `query: `). */
+  /** Prepended to every text (e5 models want `query: `, nomic-embed `classification: `). */
   readonly prefix?: string;
 }
 
 export type ClosableEmbedder = Embedder & { close(): Promise<void> };
 
 export async function createEmbedder(spec: EmbedderSpec): Promise<ClosableEmbedder> {
+  const prefix = spec.prefix ?? '';
   if (spec.path.endsWith('.gguf')) {
     const { createLlamaEmbedder } = await import('./llama.js');
-    return createLlamaEmbedder({ modelPath: spec.path });
+    const embedder = await createLlamaEmbedder({ modelPath: spec.path });
+    if (prefix === '') return embedder;
+    return {
+      name: `${embedder.name}:${JSON.stringify(prefix)}`,
+      dimension: embedder.dimension,
+      embed: (texts) => embedder.embed(texts.map((text) => prefix + text)),
+      close: () => embedder.close(),
+    };
   }
   const { createTransformersEmbedder } = await import('./transformers.js');
   const pooling = spec.pooling ?? folderPooling(spec.path) ?? 'mean';
-  const prefix = spec.prefix ?? '';
   const base = `transformers:${path.basename(path.resolve(spec.path))}:fp32:${pooling}`;
   return createTransformersEmbedder({
     modelPath: spec.path,
