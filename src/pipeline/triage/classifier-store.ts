@@ -176,12 +176,29 @@ export function createClassifierStore(
   let checkedAt = 0;
   let pending: Promise<Map<string, LoadedClassifier>> | undefined;
 
+  // The embedder the stored models must have been trained with (null: n-grams only).
+  const wantedDense = denseEmbedder(options.embedder)?.name ?? null;
+  let retrainedForEmbedder = false;
+
   const load = async (): Promise<Map<string, LoadedClassifier>> => {
     let latest = await latestClassifierVersions(db);
     if (!latest.some((row) => row.field === CATEGORY_FIELD)) {
       log.info('no classifier yet: training one from the taxonomy and labelled examples');
       await trainAndStore(db, options.embedder);
       latest = await latestClassifierVersions(db);
+    }
+    if (!retrainedForEmbedder) {
+      const category = latest.find((row) => row.field === CATEGORY_FIELD)!;
+      const row = await getClassifierModel(db, category.version);
+      const stored = row ? (TrainedClassifier.fromJSON(row.model).dense?.embedder ?? null) : null;
+      if (row && stored !== wantedDense) {
+        // EMBEDDER changed since the last training: the stored models cannot predict with the
+        // configured embedder (or need one that is gone). Retrain once, with the new one.
+        retrainedForEmbedder = true;
+        log.info({ stored, configured: wantedDense }, 'embedder changed: retraining classifiers');
+        await trainAndStore(db, options.embedder);
+        latest = await latestClassifierVersions(db);
+      }
     }
     const next = new Map<string, LoadedClassifier>();
     for (const { field, version } of latest) {

@@ -56,4 +56,29 @@ describe('classifier store', () => {
       await embedder.close();
     }
   }, 60_000);
+
+  it('retrains once when EMBEDDER changed since the stored models were trained', async () => {
+    const lexical = await createClassifierStore(deps.db, pino({ level: 'silent' })).retrain();
+    const embedder = await createTransformersEmbedder({
+      modelPath: onnx,
+      dtype: 'fp32',
+      pooling: 'cls',
+    });
+    try {
+      // A worker started with the new setting finds models trained without it.
+      const store = createClassifierStore(deps.db, pino({ level: 'silent' }), { embedder });
+      const loaded = await store.current();
+      expect(loaded.version).not.toBe(lexical.version);
+      expect(loaded.classifier.dense?.embedder).toBe(embedder.name);
+      const prediction = await predictCategory(loaded, 'where is my parcel', embedder);
+      expect(loaded.classifier.labels).toContain(prediction.label);
+      // And back: without an embedder, the dense models are replaced by n-gram ones.
+      const plain = await createClassifierStore(deps.db, pino({ level: 'silent' })).current();
+      expect(plain.version).not.toBe(loaded.version);
+      expect(plain.classifier.dense).toBeNull();
+      expect(plain.classifier.predict('where is my parcel').label).toBe('shipping');
+    } finally {
+      await embedder.close();
+    }
+  }, 120_000);
 });
