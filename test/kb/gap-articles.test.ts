@@ -89,7 +89,6 @@ describe('articles written from a knowledge-base gap', () => {
       state: 'abstained',
       bodyText: 'Hello again',
       model: 'extractive-v2',
-      version: 2,
     });
     expect(await ids()).toContain(t);
   });
