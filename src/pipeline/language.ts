@@ -41,7 +41,7 @@ const own = <T>(table: Record<string, T>, key: string): T | undefined =>
  */
 const FUNCTION_WORDS: Record<string, string> = {
   en: 'the a an and or of to in on for with is are was were be been it this that my your i you we me do does did can could would will how what why when where which who not no have has had please thanks there their from at by about',
-  de: 'der die das und oder ist sind war ein eine einen einem nicht ich sie wir mein meine ihr ihre mit für auf von zu im bei wie was warum wann wo kann können habe hat haben bitte danke noch auch',
+  de: 'der die das des dem den und oder ist sind war ein eine einen einem nicht ich sie wir mein meine ihr ihre mit für auf von zu im bei wie was warum wann wo kann können habe hat haben bitte danke noch auch',
   fr: 'le la les un une des et ou est sont était je vous nous mon ma mes votre vos pour avec sur dans de du au aux ne pas comment quoi pourquoi quand où peux pouvez ai avez merci qui que',
   es: 'el la los las un una unos y o es son era yo usted nosotros mi mis su sus para con en de del al no cómo como qué por porque cuándo dónde puedo puede tengo tiene gracias que',
   pt: 'o a os as um uma e ou é são era eu você nós meu minha seu sua para com em de do da no na não como que por porque quando onde posso pode tenho tem obrigado obrigada',
@@ -60,7 +60,14 @@ function functionWordVote(text: string, candidates: readonly string[]): Language
     .sort((a, b) => b.n - a.n);
   const [first, second] = counts;
   if (!first || first.n < 2 || first.n - (second?.n ?? 0) < 2) return null;
-  return { language: first.l, margin: (first.n - (second?.n ?? 0)) / first.n };
+  // Words the two lists share (Spanish and Portuguese "de", "que", "para") say nothing about which
+  // of the two it is: the lead and the margin count the words only one of them has.
+  const a = own(functionWords, first.l)!;
+  const b = second ? own(functionWords, second.l)! : new Set<string>();
+  const onlyFirst = words.filter((w) => a.has(w) && !b.has(w)).length;
+  const onlySecond = words.filter((w) => b.has(w) && !a.has(w)).length;
+  if (onlyFirst - onlySecond < 2) return null;
+  return { language: first.l, margin: (onlyFirst - onlySecond) / onlyFirst };
 }
 
 export interface LanguageGuess {
@@ -94,9 +101,20 @@ export function guessLanguage(text: string, only?: readonly string[]): LanguageG
   const ranked = francAll(sample, { only: candidates, minLength: 12 });
   const [first, second] = ranked;
   if (!first || first[0] === 'und') return { language: null, margin: 0 };
+  const language = own(iso1, first[0]) ?? null;
+  // On short text franc's trigrams misread plain English ("i want a new insurance plan" as
+  // French): a reading with none of its language's function words, where another candidate's
+  // function words are present, is not a reading.
+  if (language && sample.length < 200 && own(functionWords, language)) {
+    const words = sample.toLowerCase().match(/\p{L}+/gu) ?? [];
+    const hits = (l: string) => words.filter((w) => own(functionWords, l)?.has(w)).length;
+    if (hits(language) === 0 && candidates1.some((l) => l !== language && hits(l) > 0)) {
+      return { language: null, margin: 0 };
+    }
+  }
   const lead = 1 - (second?.[1] ?? 0);
   const scale = Math.max(1, Math.min(10, sample.length / 40));
-  return { language: own(iso1, first[0]) ?? null, margin: Math.min(1, lead * scale) };
+  return { language, margin: Math.min(1, lead * scale) };
 }
 
 /**

@@ -56,6 +56,11 @@ const CHATTER = [
   /^hope (this|that|it) helps\W*$/i,
   // Editing notes and quoted replies.
   /^(edit(ed)?|update[d]?)\s*(\d+)?\s*:/i,
+  // Mail headers pasted into an answer ("Subject: Re: …", "Assunto: Re: …").
+  /^(subject|betreff|asunto|assunto|objet|oggetto|onderwerp)\s*:/i,
+  // Signature blocks that start with a template placeholder ("[Your Name] Customer Support Team",
+  // "<name> Suporte ao Cliente"): never an answer, and never ends as a sentence.
+  /^(\[(your|seu|sua|su|tu|ihr|ihre|votre|vostro|uw|name|nombre|nome|nom)\b[^\]]{0,40}\]|<[a-z_]{2,30}>)(?=\s|$)/i,
   /^>/,
   /^(on .{5,80} wrote:|-- ?$|—\s*$|sent from my)/i,
   // Sign-offs with the signature run into them ("Best regards, IT Services Support Team"), in the

@@ -63,8 +63,15 @@ describe('articleUnits', () => {
       'Gracias por su paciencia, Equipo de Soporte',
       'Customer Support Team IT Services',
       'Mit besten Grüßen,',
+      // Mail headers and template signatures pasted into agents' answers (the ticket-answers KB).
+      'Subject: Re: Inquiry Regarding Enhancement of Server Administration Techniques',
+      'Assunto: Re: Assistência Necessária: Problema de Configuração Sem Fio',
+      '[Your Name] Customer Support Team IT Consulting Firm',
+      '[Your Name] Suporte ao Cliente da Tech Online Store',
+      '<name> Kundenservice',
     ])
       expect(isChatter(line)).toBe(true);
+    expect(isChatter('[Beta] The new export runs nightly.')).toBe(false);
     expect(isChatter('Refunds take five business days.')).toBe(false);
     expect(isChatter('Apple Pay', { listItem: true })).toBe(false);
   });
