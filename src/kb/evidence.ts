@@ -40,20 +40,30 @@ export async function queryTerms(
     articles: string[] | null;
   }>(
     db,
+    // Which candidate articles contain each lexeme: read from the candidates' own postings (a
+    // few chunks, by the chunk index) rather than from every posting of each lexeme, which for a
+    // long ticket's common words meant thousands of rows per query (p50 ~200 ms measured on the
+    // 1,167-article ticket-answers KB; this way a few ms).
     sql`
       with qtok as (
         select distinct s.text_config, t.lexeme, s.chunks n
         from kb_corpus_stats s, unnest(to_tsvector(s.text_config::regconfig, ${query})) t
         where s.chunks > 0
+      ),
+      hits as (
+        select p.text_config, p.lexeme, array_agg(distinct c.article_id::text) articles
+        from kb_chunks c
+        join kb_postings p on p.chunk_id = c.id
+        where c.article_id = any(${ids})
+          and (p.text_config, p.lexeme) in (select text_config, lexeme from qtok)
+        group by p.text_config, p.lexeme
       )
       select q.text_config, q.lexeme, q.n::float8 n,
         (select count(*) from kb_postings p
           where p.text_config = q.text_config and p.lexeme = q.lexeme)::float8 df,
-        array(
-          select distinct c.article_id::text from kb_postings p join kb_chunks c on c.id = p.chunk_id
-          where p.text_config = q.text_config and p.lexeme = q.lexeme and c.article_id = any(${ids})
-        ) articles
-      from qtok q`,
+        h.articles
+      from qtok q
+      left join hits h on h.text_config = q.text_config and h.lexeme = q.lexeme`,
   );
   return rows.map((r) => ({
     textConfig: r.text_config,
