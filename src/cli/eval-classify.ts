@@ -450,21 +450,12 @@ function evaluateEnsemble(
     trainClassifier(train, { ...options, features: { ...options.features, ...CHAR_ONLY } }),
   ];
   const trainMs = Math.round(jointMs + performance.now() - started);
-  const latencies: number[] = [];
-  const outcomes = test.map((example) => {
-    const start = process.hrtime.bigint();
-    const prediction = predictEnsemble(members, example.text);
-    latencies.push(Number(process.hrtime.bigint() - start) / 1000);
-    return { gold: example.label, predicted: prediction.label, confidence: prediction.confidence };
-  });
-  latencies.sort((a, b) => a - b);
-  const report = scorePredictions(outcomes);
-  return {
-    ...scores(report),
-    ece: round(report.ece, 4),
-    trainMs,
-    predictP50Us: round(percentile(latencies, 0.5), 1),
-  };
+  // The same warm-up as the single models get, so latencies compare compiled code with compiled.
+  for (const example of test.slice(0, 200)) predictEnsemble(members, example.text);
+  const { outcomes, predictP50Us } = timePredictions(test, (text) =>
+    predictEnsemble(members, text),
+  );
+  return variantScores(outcomes, trainMs, predictP50Us);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
