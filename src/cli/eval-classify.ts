@@ -55,7 +55,9 @@ macroF1, ece, trainMs and predictP50Us under "variants" (comma-separated):
   pairs            plus ordered word pairs up to 4 apart (features for short utterances)
   self-train       self-training on unlabelled texts (--unlabelled: a CSV read with --text-col,
                    or "test" for the test texts without their labels; the default)
-  pairs+self-train both
+  corpus           plus word vectors trained on the training and unlabelled texts (random
+                   indexing, no download; --unlabelled as for self-train)
+  a+b              any combination of pairs, self-train and corpus, e.g. pairs+self-train
   ensemble         the service's model + word-only + char-only, probabilities averaged
   embed            n-grams + the embedding of --embedder (an ONNX folder or a .gguf, as EMBEDDER);
                    predictP50Us then includes embedding the text
@@ -189,7 +191,7 @@ async function main(argv: string[]): Promise<void> {
     } else if (name === 'embed') {
       variants[name] = await evaluateEmbedded(train, test, trainOptions, values);
     } else {
-      const unlabelled = name.includes('self-train')
+      const unlabelled = /self-train|corpus/.test(name)
         ? await unlabelledTexts(values.unlabelled, textColumns, test)
         : [];
       variants[name] = evaluateVariant(train, test, variantOptions(name, trainOptions, unlabelled));
@@ -319,12 +321,15 @@ function variantOptions(
 ): TrainOptions {
   const parts = new Set(name.split('+'));
   for (const part of parts) {
-    if (part !== 'pairs' && part !== 'self-train') throw new Error(`unknown variant ${name}`);
+    if (part !== 'pairs' && part !== 'self-train' && part !== 'corpus') {
+      throw new Error(`unknown variant ${name}`);
+    }
   }
   return {
     ...base,
     ...(parts.has('pairs') ? { features: { ...base.features, wordPairWindow: PAIR_WINDOW } } : {}),
     ...(parts.has('self-train') ? { selfTraining: { texts: unlabelled } } : {}),
+    ...(parts.has('corpus') ? { corpusEmbedding: { texts: unlabelled } } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * the async helpers in `embedding.ts`, and passed in as a vector.
  */
 import { softmaxInto } from './calibration.js';
+import { CorpusEmbedding, type SerializedCorpusEmbedding } from './corpus.js';
 import { decodeFloat32, decodeInt8, encodeBase64 } from './encoding.js';
 import {
   FEATURE_VERSION,
@@ -72,6 +73,8 @@ export interface SerializedClassifier {
   readonly temperature: number;
   readonly features: SerializedFeaturizer;
   readonly dense: DenseFeatureSpec | null;
+  /** Word vectors trained on the team's texts (`corpus.ts`), appended like an embedding. */
+  readonly corpus?: { readonly embedding: SerializedCorpusEmbedding; readonly weight: number };
   readonly training: TrainingSummary;
   readonly weights: {
     readonly encoding: 'int8-row-scaled';
@@ -123,6 +126,8 @@ export class TrainedClassifier {
   // Reused by predict(); safe because prediction is synchronous.
   private readonly rawScores: Float64Array;
   private readonly probabilities: Float64Array;
+  private readonly corpus: { embedding: CorpusEmbedding; weight: number } | null;
+  private readonly corpusSpec: DenseFeatureSpec | null;
 
   constructor(parts: {
     labels: readonly string[];
@@ -130,9 +135,15 @@ export class TrainedClassifier {
     quantized: QuantizedWeights;
     temperature: number;
     dense: DenseFeatureSpec | null;
+    corpus?: { embedding: CorpusEmbedding; weight: number } | null;
     training: TrainingSummary;
   }) {
-    const columns = parts.featurizer.dimension + (parts.dense?.dimension ?? 0);
+    const corpus = parts.corpus ?? null;
+    if (corpus && parts.dense) {
+      throw new Error('a classifier has either an embedder or corpus word vectors, not both');
+    }
+    const columns =
+      parts.featurizer.dimension + (parts.dense?.dimension ?? corpus?.embedding.dimension ?? 0);
     if (parts.quantized.codes.length !== (columns + 1) * parts.labels.length) {
       throw new Error('corrupt classifier: weight matrix does not match labels and features');
     }
@@ -141,6 +152,10 @@ export class TrainedClassifier {
     this.quantized = parts.quantized;
     this.temperature = parts.temperature;
     this.dense = parts.dense;
+    this.corpus = corpus;
+    this.corpusSpec = corpus
+      ? { embedder: 'corpus', dimension: corpus.embedding.dimension, weight: corpus.weight }
+      : null;
     this.training = parts.training;
     this.linear = {
       labelCount: parts.labels.length,
@@ -160,6 +175,17 @@ export class TrainedClassifier {
    * trained with embedding features.
    */
   vectorize(text: string, denseVector?: Float32Array): SparseVector {
+    if (this.corpus) {
+      if (denseVector !== undefined) {
+        throw new Error('this classifier has its own word vectors; do not pass an embedding');
+      }
+      return combineFeatures(
+        this.featurizer.transform(text),
+        this.featurizer.dimension,
+        this.corpusSpec,
+        this.corpus.embedding.embed(text),
+      );
+    }
     return combineFeatures(
       this.featurizer.transform(text),
       this.featurizer.dimension,
@@ -231,6 +257,9 @@ export class TrainedClassifier {
       temperature: this.temperature,
       features: this.featurizer.toJSON(),
       dense: this.dense,
+      ...(this.corpus
+        ? { corpus: { embedding: this.corpus.embedding.toJSON(), weight: this.corpus.weight } }
+        : {}),
       training: this.training,
       weights: {
         encoding: 'int8-row-scaled',
@@ -276,6 +305,12 @@ export class TrainedClassifier {
       quantized,
       temperature,
       dense: serialized.dense ?? null,
+      corpus: serialized.corpus
+        ? {
+            embedding: CorpusEmbedding.fromJSON(serialized.corpus.embedding),
+            weight: serialized.corpus.weight,
+          }
+        : null,
       training: serialized.training,
     });
   }

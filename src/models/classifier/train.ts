@@ -3,6 +3,7 @@
  * on a stratified holdout before the final fit on every example.
  */
 import { fitTemperature } from './calibration.js';
+import { CorpusEmbedding, type CorpusEmbeddingConfig, DEFAULT_CORPUS_CONFIG } from './corpus.js';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig, LexicalFeaturizer } from './features.js';
 import {
   balancedClassWeights,
@@ -60,6 +61,15 @@ export interface TrainOptions {
   readonly classWeight?: 'balanced' | 'uniform';
   readonly dense?: DenseTrainingFeatures;
   readonly selfTraining?: SelfTrainingOptions;
+  /**
+   * Word vectors learned from the training texts plus `texts` (the team's unlabelled tickets),
+   * appended to the n-grams with `weight` of the squared norm (see `corpus.ts`).
+   */
+  readonly corpusEmbedding?: {
+    readonly texts?: readonly string[];
+    readonly weight?: number;
+    readonly config?: Partial<CorpusEmbeddingConfig>;
+  };
 }
 
 export const DEFAULT_TRAIN_OPTIONS = {
@@ -74,6 +84,7 @@ export const DEFAULT_TRAIN_OPTIONS = {
   classWeight: 'balanced',
   selfTrainingMinConfidence: 0.7,
   selfTrainingWeight: 0.5,
+  corpusEmbeddingWeight: 0.3,
 } as const;
 
 /** Below this many held-out examples a fitted temperature is noise; keep the raw scale. */
@@ -176,15 +187,36 @@ function trainOnce(
     [...examples.map((example) => example.text), ...extra.vocabulary],
     config,
   );
+  const corpusOptions = options.corpusEmbedding;
+  if (corpusOptions && dense) {
+    throw new Error('pass dense (an embedder) or corpusEmbedding, not both');
+  }
+  const corpus = corpusOptions
+    ? {
+        embedding: CorpusEmbedding.fit(
+          [
+            ...examples.map((example) => example.text),
+            ...extra.vocabulary,
+            ...(corpusOptions.texts ?? []),
+          ],
+          config,
+          { ...DEFAULT_CORPUS_CONFIG, ...corpusOptions.config },
+        ),
+        weight: corpusOptions.weight ?? DEFAULT_TRAIN_OPTIONS.corpusEmbeddingWeight,
+      }
+    : null;
+  const appended: DenseFeatureSpec | null = corpus
+    ? { embedder: 'corpus', dimension: corpus.embedding.dimension, weight: corpus.weight }
+    : denseSpec;
   const vectors = rowsToFit.map((example, i) =>
     combineFeatures(
       featurizer.transform(example.text),
       featurizer.dimension,
-      denseSpec,
-      dense?.vectors[i],
+      appended,
+      corpus ? corpus.embedding.embed(example.text) : dense?.vectors[i],
     ),
   );
-  const matrix = toCsr(vectors, featurizer.dimension + (denseSpec?.dimension ?? 0));
+  const matrix = toCsr(vectors, featurizer.dimension + (appended?.dimension ?? 0));
   const labelIndex = new Map(labels.map((label, index) => [label, index]));
   const gold = Int32Array.from(rowsToFit, (example) => labelIndex.get(example.label)!);
   const classWeight = options.classWeight ?? DEFAULT_TRAIN_OPTIONS.classWeight;
@@ -210,6 +242,7 @@ function trainOnce(
     quantized: quantizeWeights(linear.weights, labels.length),
     temperature,
     dense: denseSpec,
+    corpus,
     training: {
       examples: examples.length,
       c: svm.c,
