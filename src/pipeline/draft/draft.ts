@@ -240,6 +240,9 @@ export async function draftReply(
           inputRefs: {
             messageId: latest.id,
             chunks: used.map((p) => p.chunkId),
+            // The articles as the team knows them: the ids of their own import (JSONL id, file
+            // path, Help Center id), as citations show them.
+            articles: [...new Set(used.map((p) => p.externalId))],
             historyMessages: llm.historyUsed,
             attempt,
           },
@@ -360,7 +363,15 @@ export async function draftReply(
       step: 'draft.extractive',
       model: 'extractive-v2',
       promptVersion: null,
-      inputRefs: { messageId: latest.id, chunks: composed.citations.map((c) => c.chunkId) },
+      inputRefs: {
+        messageId: latest.id,
+        chunks: composed.citations.map((c) => c.chunkId),
+        articles: [
+          ...new Set(
+            composed.citations.flatMap((c) => (c.externalId === undefined ? [] : [c.externalId])),
+          ),
+        ],
+      },
       output: {
         kind: composed.kind,
         citations: composed.citations.length,

@@ -112,6 +112,7 @@ export function composeExtractive(input: ComposeInput): ComposedDraft {
       index,
       chunkId: article.passage.chunkId,
       articleId: article.passage.articleId,
+      externalId: article.passage.externalId,
       title: article.passage.title,
       url: article.passage.url,
       section: article.passage.section,
