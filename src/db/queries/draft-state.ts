@@ -21,13 +21,18 @@ const mapping = sql`case
     when d.status = 'delivery_failed' then 'delivery_failed'
     else 'none' end`;
 
-/** Re-derives `draft_state` and `reply_due_at` of one ticket from its latest draft. */
+/**
+ * Re-derives `draft_state` and `reply_due_at` of one ticket from its latest draft (a hand-written
+ * reply withdrawn within its undo window never happened, as far as the state goes).
+ */
 export async function syncTicketDraftState(db: Db, ticketId: string): Promise<void> {
   await db.execute(sql`
     update tickets t set
-      draft_state = coalesce((select ${mapping} from drafts d where d.ticket_id = t.id
+      draft_state = coalesce((select ${mapping} from drafts d
+                              where d.ticket_id = t.id and d.status <> 'withdrawn'
                               order by d.version desc limit 1), 'none'),
-      reply_due_at = (select d.sla_due_at from drafts d where d.ticket_id = t.id
+      reply_due_at = (select d.sla_due_at from drafts d
+                      where d.ticket_id = t.id and d.status <> 'withdrawn'
                       order by d.version desc limit 1)
     where t.id = ${ticketId}`);
 }

@@ -352,3 +352,64 @@ export async function deletePendingDelivery(db: Db, draftId: string): Promise<De
     .returning();
   return row ?? null;
 }
+
+/**
+ * Locks the ticket's drafts that a reply written by hand competes with: written by Deskpilot and
+ * still pending approval, or approved and (perhaps) waiting out the undo window. `for update`
+ * orders this against a concurrent approval's compare-and-set on the same rows: whichever commits
+ * first, the other sees its result.
+ */
+export async function lockOpenAiDrafts(db: Db, ticketId: string): Promise<Draft[]> {
+  return db
+    .select()
+    .from(drafts)
+    .where(
+      and(
+        eq(drafts.ticketId, ticketId),
+        ne(drafts.kind, 'manual'),
+        inArray(drafts.status, ['pending_approval', 'approved']),
+      ),
+    )
+    .orderBy(asc(drafts.version))
+    .for('update');
+}
+
+/**
+ * Puts drafts that a withdrawn hand-written reply had superseded back to pending approval — only
+ * while nothing newer than each (other than withdrawn replies) exists for the ticket. The approved
+ * text stays as the working copy; the decision goes.
+ */
+export async function restoreSupersededDrafts(db: Db, ids: string[]): Promise<Draft[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .update(drafts)
+    .set({
+      status: 'pending_approval',
+      decidedBy: null,
+      decidedAt: null,
+      editDistance: null,
+      editDiff: null,
+      wordsSent: null,
+      autoSent: false,
+      lockVersion: sql`${drafts.lockVersion} + 1`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        inArray(drafts.id, ids),
+        eq(drafts.status, 'superseded'),
+        sql`not exists (select 1 from drafts n where n.ticket_id = ${drafts.ticketId}
+              and n.version > ${drafts.version} and n.status <> 'withdrawn')`,
+      ),
+    )
+    .returning();
+  for (const ticketId of new Set(rows.map((r) => r.ticketId))) {
+    await syncTicketDraftState(db, ticketId);
+  }
+  return rows;
+}
+
+/** The ticket's current draft: the latest version that was not a withdrawn hand-written reply. */
+export function currentDraft<D extends Pick<Draft, 'status'>>(ordered: D[]): D | null {
+  return ordered.findLast((d) => d.status !== 'withdrawn') ?? null;
+}

@@ -27,6 +27,11 @@ export const draftStatuses = [
   'retired',
   'sent',
   'delivery_failed',
+  /**
+   * A reply written by hand that its author took back within the undo window: never sent, kept
+   * for the record, and ignored wherever the ticket's current draft is asked for.
+   */
+  'withdrawn',
 ] as const;
 export type DraftStatus = (typeof draftStatuses)[number];
 /**

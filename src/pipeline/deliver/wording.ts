@@ -36,6 +36,8 @@ export function draftStatusLine(
       return `Replaced by a regenerated version${by}`;
     case 'pending_approval':
       return 'Waiting for approval';
+    case 'withdrawn':
+      return `Taken back${by} within the undo window — not sent`;
     default: {
       const approved = draft.autoSent ? 'Sent automatically' : `Approved${by}`;
       if (!delivery) return approved;

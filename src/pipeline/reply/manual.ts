@@ -1,10 +1,14 @@
 import type { Actor } from '../../auth/actor.js';
 import { canAccessTicket } from '../../auth/team-scope.js';
 import {
+  deletePendingDelivery,
   findDraftByIdempotencyKey,
   getDeliveryForDraft,
   insertDraft,
+  lockOpenAiDrafts,
+  transitionDraft,
 } from '../../db/queries/drafts.js';
+import { cancelPendingDeliverJob } from '../../db/queries/outbox.js';
 import {
   getTicket,
   insertMessage,
@@ -23,7 +27,49 @@ type ReplyDeps = Pick<Deps, 'db' | 'config' | 'live'>;
 export type ManualReplyFailure = 'not_found' | 'automated' | 'idempotency_conflict';
 export type ManualReplyResult =
   | { ok: true; draft: Draft; delivery: Delivery | null; replayed: boolean }
-  | { ok: false; reason: ManualReplyFailure };
+  | { ok: false; reason: ManualReplyFailure }
+  /**
+   * An approved draft of this ticket is past its undo window (being sent, or its send ended in
+   * an uncertain state): sending this reply too could answer the customer twice.
+   */
+  | { ok: false; reason: 'draft_in_flight'; draft: Draft; delivery: Delivery | null };
+
+/** Thrown inside the transaction to roll it back when an approved draft can no longer be stopped. */
+class DraftInFlight extends Error {
+  constructor(
+    readonly draft: Draft,
+    readonly delivery: Delivery | null,
+  ) {
+    super('an approved draft of this ticket is being delivered');
+  }
+}
+
+/**
+ * Retires what the hand-written reply replaces, in its transaction: a Deskpilot draft pending
+ * approval is superseded; one approved but still waiting out its undo window loses its delivery
+ * and `deliver` job (the same compare-and-set on `pending` an undo uses) and is superseded too.
+ * An approved draft whose send has started cannot be stopped: the reply is refused instead, so
+ * the customer never gets both. Returns the retired drafts' ids (an undo of this reply restores
+ * them).
+ */
+async function retireAiDrafts(tx: ReplyDeps['db'], ticketId: string): Promise<string[]> {
+  const retired: string[] = [];
+  for (const open of await lockOpenAiDrafts(tx, ticketId)) {
+    if (open.status === 'approved') {
+      const delivery = await deletePendingDelivery(tx, open.id);
+      if (!delivery) throw new DraftInFlight(open, await getDeliveryForDraft(tx, open.id));
+      await cancelPendingDeliverJob(tx, delivery.id);
+    }
+    const row = await transitionDraft(
+      tx,
+      open.id,
+      { status: open.status },
+      { status: 'superseded' },
+    );
+    if (row) retired.push(row.id);
+  }
+  return retired;
+}
 
 /** The SQLSTATE of a database error, wherever the driver or drizzle put it. */
 function sqlState(err: unknown): string | undefined {
@@ -56,8 +102,10 @@ async function replay(
  * it is stored as a draft of kind `manual`, approved by its author, with a delivery row (unique per
  * draft) and a `deliver` job in the same transaction — so `deliver` applies the same threading,
  * recipient checks, daily cap and automated-mail block, and a crash mid-send is the same
- * `uncertain` state with the same alert. A draft still pending for the ticket is superseded: the
- * agent answered instead.
+ * `uncertain` state with the same alert. Like an approval it waits out the undo window
+ * (`SEND_DELAY_SECONDS`; POST /api/drafts/{id}/undo takes it back). A Deskpilot draft still pending
+ * for the ticket, or approved but still inside its own undo window, is retired in the same
+ * transaction (`retireAiDrafts`): the agent answered instead, and the two can never both be sent.
  *
  * `idempotencyKey` makes a repeated request (a double submit, a client retry after a timeout)
  * answer with the first reply instead of sending a second one; the key with a different text is
@@ -92,6 +140,7 @@ export async function sendManualReply(
       .at(-1);
     try {
       return await withTransaction(deps.db, async (tx) => {
+        const superseded = await retireAiDrafts(tx, ticket.id);
         const draft = await insertDraft(tx, {
           ticketId: ticket.id,
           messageId: lastInbound?.id ?? null,
@@ -107,7 +156,9 @@ export async function sendManualReply(
           wordsSent: wordCount(text),
           idempotencyKey: input.idempotencyKey,
         });
-        const delivery = await scheduleDelivery(tx, deps.config, ticket, draft);
+        const delivery = await scheduleDelivery(tx, deps.config, ticket, draft, {
+          sendAfterSeconds: deps.config.SEND_DELAY_SECONDS,
+        });
         await recordTicketEvent(tx, {
           ticketId: ticket.id,
           type: 'replied',
@@ -118,20 +169,33 @@ export async function sendManualReply(
             version: draft.version,
             words: draft.wordsSent,
             citations: draft.citations.length,
+            // What this reply retired; undoing it puts them back (review/undo.ts).
+            superseded,
           },
         });
-        // A draft still pending was superseded: open inbox pages drop it from their queue.
-        afterCommit(tx, () =>
-          deps.live.publish({
+        // Drafts it retired leave open inbox queues; the reply itself is decided.
+        afterCommit(tx, async () => {
+          for (const draftId of superseded) {
+            await deps.live.publish({
+              type: 'draft.decided',
+              draftId,
+              ticketId: ticket.id,
+              status: 'superseded',
+            });
+          }
+          await deps.live.publish({
             type: 'draft.decided',
             draftId: draft.id,
             ticketId: ticket.id,
             status: draft.status,
-          }),
-        );
+          });
+        });
         return { ok: true as const, draft, delivery, replayed: false };
       });
     } catch (err) {
+      if (err instanceof DraftInFlight) {
+        return { ok: false, reason: 'draft_in_flight', draft: err.draft, delivery: err.delivery };
+      }
       // A concurrent request with the same key (it committed first: replay it), or a draft
       // written for the ticket at the same moment took our version number (try again).
       if (sqlState(err) !== '23505' || attempt >= 2) throw err;

@@ -4,10 +4,11 @@ import {
   deletePendingDelivery,
   getDeliveryForDraft,
   getDraft,
+  restoreSupersededDrafts,
   transitionDraft,
 } from '../../db/queries/drafts.js';
 import { cancelPendingDeliverJob } from '../../db/queries/outbox.js';
-import { recordTicketEvent } from '../../db/queries/tickets.js';
+import { listTicketEvents, recordTicketEvent } from '../../db/queries/tickets.js';
 import type { Delivery, Draft } from '../../db/schema/drafts.js';
 import { afterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
@@ -26,6 +27,10 @@ export type UndoResult =
  * it contacts anyone, so exactly one of the two wins), drops the `deliver` job still waiting out
  * the undo window in the outbox, and puts the draft back to pending approval with the agent's
  * text. Losing the race is reported with the delivery's state, never as success.
+ *
+ * A reply written by hand (kind `manual`) has no pending state to return to: it becomes
+ * `withdrawn` (its text kept, for the composer to offer again), and the Deskpilot drafts it had
+ * retired are pending approval again, so the ticket is where it was before the reply.
  */
 export async function undoApproval(
   deps: Pick<Deps, 'db' | 'live'>,
@@ -41,7 +46,8 @@ export async function undoApproval(
     if (
       draft.status === 'pending_approval' ||
       draft.status === 'rejected' ||
-      draft.status === 'superseded'
+      draft.status === 'superseded' ||
+      draft.status === 'withdrawn'
     ) {
       return { ok: false as const, reason: 'not_approved' as const, draft };
     }
@@ -55,6 +61,7 @@ export async function undoApproval(
       };
     }
     await cancelPendingDeliverJob(tx, delivery.id);
+    if (draft.kind === 'manual') return withdrawManualReply(deps, tx, draft, input.actor);
     const row = await transitionDraft(
       tx,
       draft.id,
@@ -89,4 +96,45 @@ export async function undoApproval(
     );
     return { ok: true as const, draft: row };
   });
+}
+
+/** The undo of a hand-written reply whose delivery was just deleted (see `undoApproval`). */
+async function withdrawManualReply(
+  deps: Pick<Deps, 'live'>,
+  tx: Deps['db'],
+  draft: Draft,
+  actor: Actor,
+): Promise<UndoResult> {
+  const row = await transitionDraft(tx, draft.id, { status: 'approved' }, { status: 'withdrawn' });
+  if (!row) throw new Error(`reply ${draft.id} left 'approved' while its delivery was pending`);
+  const replied = (await listTicketEvents(tx, draft.ticketId)).find(
+    (e) => e.type === 'replied' && e.data.draftId === draft.id,
+  );
+  const superseded = Array.isArray(replied?.data.superseded)
+    ? replied.data.superseded.filter((x): x is string => typeof x === 'string')
+    : [];
+  const restored = await restoreSupersededDrafts(tx, superseded);
+  await recordTicketEvent(tx, {
+    ticketId: draft.ticketId,
+    type: 'approval_undone',
+    actorKind: 'agent',
+    actorId: actor.id,
+    data: {
+      draftId: draft.id,
+      kind: 'manual',
+      writtenBy: draft.decidedBy,
+      restored: restored.map((d) => d.id),
+    },
+  });
+  afterCommit(tx, async () => {
+    for (const d of [row, ...restored]) {
+      await deps.live.publish({
+        type: 'draft.decided',
+        draftId: d.id,
+        ticketId: d.ticketId,
+        status: d.status,
+      });
+    }
+  });
+  return { ok: true, draft: row };
 }

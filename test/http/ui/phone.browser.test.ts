@@ -99,6 +99,22 @@ describe('at 390 × 844', () => {
     const box = await send.boundingBox();
     expect(box!.y + box!.height).toBeLessThanOrEqual(844);
     expect(box!.y).toBeGreaterThanOrEqual(0);
+
+    // Writing at the end of a long reply: the sticky bar never sits on the text box.
+    const draftText = page.locator('#draft-text');
+    await draftText.fill(
+      Array.from({ length: 60 }, (_, i) => `Line ${i + 1} of the reply.`).join('\n'),
+    );
+    await page.evaluate('window.scrollTo(0, 0)');
+    await draftText.focus();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type(' The last words.');
+    await page.waitForTimeout(200);
+    const textBox = (await draftText.boundingBox())!;
+    const bar = (await page.locator('#approve-form .actions').boundingBox())!;
+    await screenshot(page, 'phone-inbox-typing');
+    expect(textBox.y + textBox.height).toBeLessThanOrEqual(bar.y + 1);
+    expect(bar.y + bar.height).toBeLessThanOrEqual(844);
     await page.close();
   });
 

@@ -4,7 +4,12 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
 import { kbImport } from '../../../src/cli/commands/kb-import.js';
-import { getDeliveryForDraft, latestDraftForTicket } from '../../../src/db/queries/drafts.js';
+import {
+  getDeliveryForDraft,
+  insertDraft,
+  latestDraftForTicket,
+  listDraftsForTicket,
+} from '../../../src/db/queries/drafts.js';
 import { outbox } from '../../../src/db/schema/outbox.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { type OutboxRelay, startOutboxRelay } from '../../../src/queue/outbox-relay.js';
@@ -21,7 +26,8 @@ import { seedEmailTicket } from '../../support/tickets.js';
  * nothing, while an approval left alone is delivered once after the window; two agents on one
  * draft see each other live, and the one saving over the other's newer version is refused.
  */
-const DELAY_SECONDS = 4;
+// Long enough for a loaded CI machine to click Undo (and screenshot) inside the window.
+const DELAY_SECONDS = 12;
 let deps: TestDeps;
 let smtp: TestSmtpServer;
 let server: { url: string; close(): Promise<void> };
@@ -37,6 +43,8 @@ const tickets = {
     body: 'My refund for the returned shoes has not arrived.',
   },
   shared: { subject: 'Cancel my subscription', body: 'Please cancel my subscription.' },
+  page: { subject: 'Where is my parcel?', body: 'My order has not arrived yet, where is it?' },
+  manual: { subject: 'Return label', body: 'How do I return the shoes I bought?' },
 };
 const recipient = (key: string) => `${key}@customer.example.net`;
 const mailsTo = (key: string) =>
@@ -49,6 +57,20 @@ async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: num
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`not true within ${timeoutMs} ms`);
+}
+
+/** An agent's Chromium on the ticket page (`/app/tickets/<id>`), its event stream connected. */
+async function ticketPage(
+  email: string,
+  ticketKey: string,
+  viewport = { width: 1280, height: 900 },
+) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await signIn(page, server.url, email, `/app/tickets/${ids[ticketKey]}`);
+  await page.locator('#reply-text').waitFor();
+  await page.locator('body[data-live-ready="true"]').waitFor();
+  return page;
 }
 
 async function agentPage(email: string, ticketKey: string): Promise<Page> {
@@ -103,7 +125,7 @@ describe('undo window', () => {
     await page.getByRole('button', { name: /Approve & send/ }).click();
     const bar = page.getByTestId('undo-bar');
     await bar.waitFor();
-    expect(await bar.textContent()).toMatch(/sends in \d s/);
+    expect(await bar.textContent()).toMatch(/sends in \d+ s/);
     await screenshot(page, 'undo-countdown');
     await page.getByRole('button', { name: /Undo/ }).click();
     await page.getByTestId('notice').waitFor();
@@ -188,5 +210,95 @@ describe('two agents on one draft', () => {
     await ana.context().close();
     await ben.getByTestId('presence').filter({ hasText: 'Ana Lima' }).waitFor({ state: 'hidden' });
     await ben.context().close();
+  }, 120_000);
+});
+
+describe('the ticket page', () => {
+  it('two agents on one ticket see each other live, and who is writing a reply', async () => {
+    const ana = await ticketPage('ana@deskpilot.test', 'page');
+    const ben = await ticketPage('ben@deskpilot.test', 'page');
+    await ana
+      .getByTestId('presence')
+      .filter({ hasText: 'Ben Okafor is viewing this ticket' })
+      .waitFor();
+    await ben
+      .getByTestId('presence')
+      .filter({ hasText: 'Ana Lima is viewing this ticket' })
+      .waitFor();
+    // Ana starts writing in the composer: Ben knows before he writes his own.
+    await ana.locator('#reply-text').fill('Your parcel is with the carrier —');
+    await ben.getByTestId('presence').filter({ hasText: 'Ana Lima is writing a reply' }).waitFor();
+    await screenshot(ben, 'ticket-presence-writing');
+    // Ana leaves: Ben's page says so.
+    await ana.context().close();
+    await ben.getByTestId('presence').filter({ hasText: 'Ana Lima' }).waitFor({ state: 'hidden' });
+    expect(await ben.getByTestId('presence').isHidden()).toBe(true);
+    await ben.context().close();
+  }, 60_000);
+
+  it('a hand-written reply gets the undo window: Undo sends nothing and gives the text back; left alone it goes once, instead of the pending draft', async () => {
+    const ai = await latestDraftForTicket(deps.db, ids.manual!);
+    expect(ai?.status).toBe('pending_approval');
+    const page = await ticketPage('ana@deskpilot.test', 'manual');
+    const text = 'Hi, print the return label from your order page and drop the parcel off. — Ana';
+    await page.locator('#reply-text').fill(text);
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    const bar = page.getByTestId('undo-bar');
+    await bar.waitFor();
+    expect(await bar.textContent()).toMatch(/sends in \d+ s/);
+    await screenshot(page, 'ticket-reply-undo-countdown');
+    await page.getByRole('button', { name: /Undo/ }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Undone — nothing was sent' }).waitFor();
+    // The reply is back in the composer, and the draft it had replaced waits again.
+    expect(await page.locator('#reply-text').inputValue()).toBe(text);
+    expect((await latestDraftForTicket(deps.db, ids.manual!))?.status).toBe('withdrawn');
+    const drafts = await listDraftsForTicket(deps.db, ids.manual!);
+    expect(drafts.find((d) => d.id === ai!.id)?.status).toBe('pending_approval');
+    await new Promise((r) => setTimeout(r, (DELAY_SECONDS + 3) * 1000));
+    expect(mailsTo('manual')).toHaveLength(0);
+
+    // Sent again and left alone: delivered once after the window, and the AI draft never.
+    const sentAt = Date.now();
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByTestId('undo-bar').waitFor();
+    expect(mailsTo('manual')).toHaveLength(0);
+    await waitUntil(() => mailsTo('manual').length > 0, (DELAY_SECONDS + 10) * 1000);
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual((DELAY_SECONDS - 1) * 1000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(mailsTo('manual')).toHaveLength(1);
+    expect(mailsTo('manual')[0]!.raw.toString()).toContain('print the return label');
+    const after = await listDraftsForTicket(deps.db, ids.manual!);
+    expect(after.find((d) => d.id === ai!.id)?.status).toBe('superseded');
+    expect(after.at(-1)?.status).toBe('sent');
+    await page.context().close();
+  }, 90_000);
+
+  it('an abstained draft offers one reply box, the composer (1280 and 390 px)', async () => {
+    const { ticketId } = await seedEmailTicket(deps.db, {
+      subject: 'Partnership proposal',
+      body: 'Would you like to sponsor our podcast?',
+      from: recipient('abstained'),
+    });
+    ids.abstained = ticketId;
+    await insertDraft(deps.db, {
+      ticketId,
+      kind: 'no_answer',
+      state: 'abstained',
+      reason: 'nothing relevant was found in the knowledge base',
+      bodyText: 'Thanks for your message — we will get back to you.',
+      model: 'extractive-v2',
+    });
+    for (const viewport of [
+      { width: 1280, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      const page = await ticketPage('ana@deskpilot.test', 'abstained', viewport);
+      expect(await page.getByTestId('draft-reason').textContent()).toContain('No grounded answer');
+      expect(await page.locator('#draft-text').count()).toBe(0);
+      expect(await page.locator('textarea:visible').count()).toBe(1);
+      await page.getByRole('link', { name: /Write the answer yourself/ }).click();
+      await screenshot(page, `ticket-abstained-${viewport.width}`);
+      await page.context().close();
+    }
   }, 60_000);
 });

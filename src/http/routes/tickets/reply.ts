@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../../../auth/actor.js';
 import { citationsForChunks } from '../../../db/queries/ticket-page.js';
 import type { Deps } from '../../../deps.js';
+import { deliveryWording } from '../../../pipeline/deliver/wording.js';
 import { sendManualReply } from '../../../pipeline/reply/manual.js';
 import { AppError } from '../../errors.js';
 import type { Router } from '../../openapi.js';
@@ -17,13 +18,22 @@ export const replyBody = z.object({
     .openapi({ description: 'Knowledge-base passages the reply quotes (ids from /api/kb/search)' }),
 });
 
+const replyResponse = z.object({
+  draft: draftSchema,
+  deliveryState: z.string().nullable(),
+  sendAfter: z
+    .string()
+    .nullable()
+    .openapi({ description: 'When delivery starts (the end of the undo window); null: at once' }),
+});
+
 export const route = createRoute({
   method: 'post',
   path: '/api/tickets/{id}/replies',
   summary:
     'Send a reply written by hand (agent; team-scoped), through the same exactly-once delivery as an approved draft',
   description:
-    'The `Idempotency-Key` header is required: the same key again answers 200 with the first reply and sends nothing more; the same key with a different text is a 409.',
+    'The `Idempotency-Key` header is required: the same key again answers 200 with the first reply and sends nothing more; the same key with a different text is a 409. Like an approval, the reply waits out the undo window (SEND_DELAY_SECONDS): POST /api/drafts/{draft.id}/undo before `sendAfter` takes it back. A Deskpilot draft of the ticket still pending, or approved and inside its own undo window, is retired by the reply; one already being sent makes this a 409 (the customer would get both).',
   security,
   request: {
     params,
@@ -43,7 +53,7 @@ export const route = createRoute({
       description: 'Reply accepted; delivery scheduled',
       content: {
         'application/json': {
-          schema: z.object({ draft: draftSchema, deliveryState: z.string().nullable() }),
+          schema: replyResponse,
         },
       },
     },
@@ -51,7 +61,7 @@ export const route = createRoute({
       description: 'Repeat of an earlier request with this Idempotency-Key; nothing new was sent',
       content: {
         'application/json': {
-          schema: z.object({ draft: draftSchema, deliveryState: z.string().nullable() }),
+          schema: replyResponse,
         },
       },
     },
@@ -76,6 +86,13 @@ export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' 
       switch (result.reason) {
         case 'not_found':
           throw new AppError('not_found', `No ticket ${id}`);
+        case 'draft_in_flight':
+          throw new AppError(
+            'conflict',
+            `Not sent: the approved draft of this ticket is no longer waiting — ${deliveryWording(
+              result.delivery ?? { state: 'sending', lastError: null },
+            )}. Read the conversation before replying again.`,
+          );
         case 'automated':
           throw new AppError(
             'conflict',
@@ -91,6 +108,10 @@ export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' 
     const payload = {
       draft: draftView(result.draft),
       deliveryState: result.delivery?.state ?? null,
+      sendAfter:
+        result.delivery?.state === 'pending'
+          ? (result.delivery.sendAfter?.toISOString() ?? null)
+          : null,
     };
     return result.replayed ? c.json(payload, 200) : c.json(payload, 201);
   });

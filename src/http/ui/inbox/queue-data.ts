@@ -5,6 +5,7 @@ import {
   listProblemDeliveries,
 } from '../../../db/queries/agent-inbox.js';
 import {
+  currentDraft,
   getDeliveryForDraft,
   listDraftsForTicket,
   listPendingDrafts,
@@ -34,7 +35,7 @@ export async function ticketView(
     getTriage(deps.db, ticket.id),
     listDraftsForTicket(deps.db, ticket.id),
   ]);
-  const draft = drafts.at(-1) ?? null;
+  const draft = currentDraft(drafts);
   const [delivery, sources] = await Promise.all([
     draft ? getDeliveryForDraft(deps.db, draft.id) : null,
     draft ? describeCitations(deps.db, draft.citations) : undefined,

@@ -48,6 +48,13 @@ export function registerUndoForm(app: InboxApp, deps: Deps) {
       return c.redirect(withParams(back, { notice: 'missing' }), 303);
     }
     const draft = result.draft!;
+    if (result.ok && draft.kind === 'manual') {
+      // The reply comes back into the composer it was written in (the page reads it by id).
+      return c.redirect(
+        withParams(back, { ticket: draft.ticketId, notice: 'reply_undone', restore: draft.id }),
+        303,
+      );
+    }
     if (result.ok) {
       return c.redirect(withParams(back, { ticket: draft.ticketId, notice: 'undone' }), 303);
     }

@@ -465,11 +465,16 @@ const Sources: FC<{ draft: Draft; sources: CitedSource[] | undefined }> = ({ dra
   );
 };
 
-export const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = ({
-  view,
-  csrf,
-  back,
-}) => {
+export const DraftPanel: FC<{
+  view: TicketView;
+  csrf: string;
+  back: string;
+  /**
+   * The page has its own reply composer (the ticket page): an abstained draft then offers no
+   * second reply box, only the way to the composer.
+   */
+  composerOnPage?: boolean;
+}> = ({ view, csrf, back, composerOnPage }) => {
   const d = view.draft;
   if (view.ticket.automated) {
     return (
@@ -490,6 +495,8 @@ export const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = 
       </section>
     );
   const pending = d.status === 'pending_approval';
+  const abstained = d.state === 'abstained' || d.kind === 'no_answer';
+  const replyBox = !(composerOnPage && abstained && pending);
   return (
     <section class="draft" aria-label="Draft reply">
       <h2>
@@ -507,10 +514,14 @@ export const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = 
           passages. Read it before sending.
         </p>
       ) : null}
-      {d.state === 'abstained' || d.kind === 'no_answer' ? (
+      {abstained ? (
         <p class="warn-box" role="note" data-testid="draft-reason">
           No grounded answer: {d.reason ?? 'nothing relevant was found in the knowledge base.'}{' '}
-          Write the answer yourself.
+          {replyBox ? (
+            'Write the answer yourself.'
+          ) : (
+            <a href="#reply-text">Write the answer yourself in the reply box.</a>
+          )}
         </p>
       ) : d.reason ? (
         <p class="warn-box" role="note" data-testid="draft-reason">
@@ -559,34 +570,36 @@ export const DraftPanel: FC<{ view: TicketView; csrf: string; back: string }> = 
           <button type="submit">Send again</button>
         </form>
       ) : null}
-      <form method="post" action={`/app/drafts/${d.id}/approve`} id="approve-form">
-        <input type="hidden" name="_csrf" value={csrf} />
-        <input type="hidden" name="lockVersion" value={String(d.lockVersion)} />
-        <input type="hidden" name="back" value={back} />
-        <label for="draft-text">
-          Reply to {view.ticket.requesterName ?? view.ticket.requesterEmail ?? 'customer'}
-        </label>
-        <textarea
-          id="draft-text"
-          name="text"
-          rows={12}
-          readonly={!pending}
-          data-original={d.bodyText}
-        >
-          {d.finalText ?? d.bodyText}
-        </textarea>
-        {pending ? (
-          <div class="actions">
-            <button type="submit" class="primary" data-shortcut="a" aria-keyshortcuts="a">
-              <span class="when-unchanged">Approve &amp; send</span>
-              <span class="when-edited">Send edited reply</span> <kbd>a</kbd>
-            </button>
-            <button type="submit" formaction={`/app/drafts/${d.id}/save`} class="save">
-              Save draft
-            </button>
-          </div>
-        ) : null}
-      </form>
+      {replyBox ? (
+        <form method="post" action={`/app/drafts/${d.id}/approve`} id="approve-form">
+          <input type="hidden" name="_csrf" value={csrf} />
+          <input type="hidden" name="lockVersion" value={String(d.lockVersion)} />
+          <input type="hidden" name="back" value={back} />
+          <label for="draft-text">
+            Reply to {view.ticket.requesterName ?? view.ticket.requesterEmail ?? 'customer'}
+          </label>
+          <textarea
+            id="draft-text"
+            name="text"
+            rows={12}
+            readonly={!pending}
+            data-original={d.bodyText}
+          >
+            {d.finalText ?? d.bodyText}
+          </textarea>
+          {pending ? (
+            <div class="actions">
+              <button type="submit" class="primary" data-shortcut="a" aria-keyshortcuts="a">
+                <span class="when-unchanged">Approve &amp; send</span>
+                <span class="when-edited">Send edited reply</span> <kbd>a</kbd>
+              </button>
+              <button type="submit" formaction={`/app/drafts/${d.id}/save`} class="save">
+                Save draft
+              </button>
+            </div>
+          ) : null}
+        </form>
+      ) : null}
       {view.unsaved && view.unsaved.draftId === d.id ? (
         <section class="warn-box unsaved" aria-label="Your unsaved text" data-testid="unsaved">
           <label for="unsaved-text">Your text (not saved)</label>

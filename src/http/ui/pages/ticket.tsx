@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
+import { currentDraft } from '../../../db/queries/drafts.js';
 import type { Delivery, Draft } from '../../../db/schema/drafts.js';
 import type { Message } from '../../../db/schema/messages.js';
 import type { TicketEvent } from '../../../db/schema/ticket-events.js';
@@ -29,6 +30,8 @@ export interface TicketPageProps {
   notice?: { kind: 'ok' | 'error'; text: string } | null;
   /** The undo window of a reply just approved on this page, while it is open. */
   undo?: PendingUndo | null;
+  /** Text to start the composer with: a reply its author just took back with Undo. */
+  draftText?: string;
 }
 
 const time = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
@@ -154,7 +157,9 @@ const Composer: FC<{ p: TicketPageProps }> = ({ p }) => {
         <label for="reply-text">
           Your reply to {p.ticket.requesterName ?? p.ticket.requesterEmail ?? 'the customer'}
         </label>
-        <textarea id="reply-text" name="text" rows={10} required maxlength={20000} />
+        <textarea id="reply-text" name="text" rows={10} required maxlength={20000}>
+          {p.draftText ?? ''}
+        </textarea>
         <ul class="reply-citations" id="reply-citations" aria-label="Cited passages" />
         <div class="actions">
           <button type="submit" class="primary">
@@ -283,7 +288,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
     ticket: p.ticket,
     messages: p.messages,
     triage: p.triage,
-    draft: p.drafts.at(-1) ?? null,
+    draft: currentDraft(p.drafts),
     delivery: p.delivery,
     categories: p.categories,
     sources: p.sources,
@@ -328,7 +333,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
           <aside class="ticket-side">
             <TriagePanel view={view} csrf={p.user.csrfToken} back={back} />
             {view.draft && view.draft.kind !== 'manual' ? (
-              <DraftPanel view={view} csrf={p.user.csrfToken} back={back} />
+              <DraftPanel view={view} csrf={p.user.csrfToken} back={back} composerOnPage />
             ) : null}
             <Versions drafts={p.drafts} />
             <Timeline events={p.events} />

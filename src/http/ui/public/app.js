@@ -50,8 +50,13 @@
       'editing',
       others.some((v) => v.editing),
     );
+    // On the ticket page "editing" is the draft or the composer: either way a reply is being
+    // written.
+    const editing = detail.classList.contains('ticket-page')
+      ? 'is writing a reply'
+      : 'is editing this draft';
     line.textContent = others
-      .map((v) => `${v.name} ${v.editing ? 'is editing this draft' : 'is viewing this ticket'}`)
+      .map((v) => `${v.name} ${v.editing ? editing : 'is viewing this ticket'}`)
       .join(' · ');
   }
   const openTicket = document.querySelector(
@@ -75,12 +80,16 @@
     };
     tell('viewing');
     setInterval(() => tell(state), 15000);
-    const box = document.getElementById('draft-text');
-    if (box && !box.readOnly) {
+    // The draft's text box, and on the ticket page the reply composer: both are a reply being
+    // written that another agent should know about before writing their own.
+    const boxes = ['draft-text', 'reply-text']
+      .map((id) => document.getElementById(id))
+      .filter((box) => box && !box.readOnly);
+    for (const box of boxes) {
       box.addEventListener('focus', () => state !== 'editing' && tell('editing'));
       box.addEventListener('input', () => state !== 'editing' && tell('editing'));
       box.addEventListener('blur', () => {
-        const edited = box.value.trim() !== (box.dataset.original || '').trim();
+        const edited = boxes.some((b) => b.value.trim() !== (b.dataset.original || '').trim());
         if (!edited && state !== 'viewing') tell('viewing');
       });
     }
@@ -91,6 +100,22 @@
       leave.set('state', 'left');
       navigator.sendBeacon('/app/presence', leave);
     });
+  }
+
+  // ---- the sticky send bar on narrow screens never covers the draft being written -----------
+  const draftBox = document.getElementById('draft-text');
+  const sendBar = document.querySelector('#approve-form .actions');
+  if (draftBox && sendBar && !draftBox.readOnly) {
+    const clear = () => {
+      if (getComputedStyle(sendBar).position !== 'sticky') return;
+      const box = draftBox.getBoundingClientRect();
+      const bar = sendBar.getBoundingClientRect();
+      // Covered: the box's end is under the bar. The box fits above it (CSS max-height), so
+      // scrolling by the overlap shows all of it.
+      if (box.bottom > bar.top && box.top < bar.top) window.scrollBy(0, box.bottom - bar.top + 8);
+    };
+    draftBox.addEventListener('focus', () => requestAnimationFrame(clear));
+    draftBox.addEventListener('input', clear);
   }
 
   // ---- draft editing state ------------------------------------------------------------------

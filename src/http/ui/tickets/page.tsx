@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { canAccessTicket } from '../../../auth/team-scope.js';
-import { getDeliveryForDraft, listDraftsForTicket } from '../../../db/queries/drafts.js';
+import {
+  currentDraft,
+  getDeliveryForDraft,
+  listDraftsForTicket,
+} from '../../../db/queries/drafts.js';
 import { getTicket, listMessages, listTicketEvents } from '../../../db/queries/tickets.js';
 import { getTriage, listCategories } from '../../../db/queries/triage.js';
 import type { Deps } from '../../../deps.js';
@@ -64,7 +68,7 @@ export function registerTicketPage(app: TicketsApp, deps: Deps) {
       listTicketEvents(deps.db, ticket.id),
       kbPassages(deps, kbq),
     ]);
-    const latest = drafts.at(-1);
+    const latest = currentDraft(drafts);
     const [delivery, sources] = await Promise.all([
       latest ? getDeliveryForDraft(deps.db, latest.id) : null,
       latest ? describeCitations(deps.db, latest.citations) : undefined,
@@ -72,6 +76,13 @@ export function registerTicketPage(app: TicketsApp, deps: Deps) {
     const notice = c.req.query('notice');
     const undoOf = uuidParam.safeParse(c.req.query('undo'));
     const undo = undoOf.success ? await pendingUndo(deps, user, undoOf.data) : null;
+    // After an undo, the withdrawn reply goes back into the composer — for its author only.
+    const restoreOf = uuidParam.safeParse(c.req.query('restore'));
+    const restored = restoreOf.success
+      ? drafts.find(
+          (d) => d.id === restoreOf.data && d.status === 'withdrawn' && d.decidedBy === user.email,
+        )
+      : undefined;
     return c.html(
       <TicketPage
         user={user}
@@ -87,6 +98,7 @@ export function registerTicketPage(app: TicketsApp, deps: Deps) {
         idempotencyKey={randomUUID()}
         notice={notice ? (allNotices[notice] ?? null) : null}
         undo={undo}
+        draftText={restored ? (restored.finalText ?? restored.bodyText) : ''}
       />,
     );
   });

@@ -49,10 +49,16 @@ export function registerReplyForm(app: TicketsApp, deps: Deps) {
       return c.redirect('/app/tickets?notice=no_ticket', 303);
     }
     if (!result.ok) {
-      const notice = result.reason === 'automated' ? 'automated' : 'reused';
+      const notice =
+        result.reason === 'automated' || result.reason === 'draft_in_flight'
+          ? result.reason
+          : 'reused';
       return c.redirect(withParams(page, { notice }), 303);
     }
-    return c.redirect(withParams(page, { notice: 'replied' }), 303);
+    // The reply waits out the undo window: the page shows the countdown with Undo.
+    return deps.config.SEND_DELAY_SECONDS > 0 && result.delivery?.state === 'pending'
+      ? c.redirect(withParams(page, { notice: 'replied', undo: result.draft.id }), 303)
+      : c.redirect(withParams(page, { notice: 'replied_now' }), 303);
   });
 
   /** POST /app/tickets/:id/notes — an internal note (never sent). */

@@ -6,7 +6,19 @@ export type TicketsApp = Hono<UiEnv>;
 
 /** Outcome messages of the ticket pages, by code (redirects carry codes, never request text). */
 export const ticketNotices = {
-  replied: { kind: 'ok', text: 'Reply sent — it is being delivered.' },
+  replied: {
+    kind: 'ok',
+    text: 'Reply approved. Undo before the countdown ends to keep it from going.',
+  },
+  replied_now: { kind: 'ok', text: 'Reply sent — it is being delivered.' },
+  reply_undone: {
+    kind: 'ok',
+    text: 'Undone — nothing was sent. Your reply is back in the composer.',
+  },
+  draft_in_flight: {
+    kind: 'error',
+    text: 'Not sent: an approved draft of this ticket is already being delivered. Read the conversation before replying again.',
+  },
   noted: { kind: 'ok', text: 'Internal note added.' },
   view_saved: { kind: 'ok', text: 'View saved.' },
   view_deleted: { kind: 'ok', text: 'View deleted.' },
