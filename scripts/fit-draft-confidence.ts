@@ -7,6 +7,9 @@
  *   npx tsx scripts/draft-eval-sets.ts --split fit --out /tmp/draft-fit
  *   DATABASE_URL=… npx tsx scripts/fit-draft-confidence.ts /tmp/draft-fit/bitext /tmp/draft-fit/tickets
  *
+ * It also prints how the model carries over: fitted on one knowledge base and scored on the
+ * other (`transfer`), and a 5-fold cross-validation of the pooled fit (`cv`).
+ *
  * Logistic regression by batch gradient descent with a little L2: four features, a few hundred
  * rows each; a library would add nothing here.
  */
@@ -31,7 +34,14 @@ import { parseDraftEvalTickets } from '../src/pipeline/draft/evaluate.js';
 const keys = ['vector', 'unknown', 'matched'] as const;
 type Row = { set: string; x: ConfidenceFeatures; y: number };
 /** What retrieval returned for one question: kept in a cache file so features can be reworked. */
-type Retrieved = { set: string; y: number; passages: Passage[]; terms: QueryTerm[] };
+type Retrieved = {
+  set: string;
+  y: number;
+  query: string;
+  relevant: string[];
+  passages: Passage[];
+  terms: QueryTerm[];
+};
 
 const empty: ConfidenceFeatures = { vector: 0, unknown: 1, matched: 0 };
 const toRow = (r: Retrieved): Row => ({
@@ -61,6 +71,8 @@ async function retrieve(dir: string): Promise<Retrieved[]> {
       rows.push({
         set: path.basename(dir),
         y: t.relevant.length > 0 ? 1 : 0,
+        query: t.query,
+        relevant: t.relevant,
         passages: search.passages.map((p) => ({ ...p, text: '' })),
         terms,
       });
@@ -141,5 +153,55 @@ for (const dir of dirs) {
   });
   console.log(
     JSON.stringify({ set, auc: round(auc(own, w)), at: [0.3, 0.4, 0.5, 0.6, 0.7].map(at) }),
+  );
+}
+
+/** Answered / abstained shares of `own` at the 0.5 threshold under weights `w`. */
+function shares(own: Row[], w: Parameters<typeof confidenceOf>[1]) {
+  const pos = own.filter((r) => r.y === 1);
+  const neg = own.filter((r) => r.y === 0);
+  return {
+    auc: round(auc(own, w)),
+    answered: round(pos.filter((r) => confidenceOf(r.x, w) >= 0.5).length / pos.length),
+    abstainedOffTopic: round(neg.filter((r) => confidenceOf(r.x, w) < 0.5).length / neg.length),
+  };
+}
+
+// Transfer across knowledge bases: fitted on one, scored on another it never saw.
+const sets = dirs.map((d) => path.basename(d));
+for (const train of sets) {
+  const wTrain = fitLogistic(rows.filter((r) => r.set === train));
+  for (const test of sets.filter((s) => s !== train)) {
+    console.log(
+      JSON.stringify({
+        transfer: `${train} -> ${test}`,
+        ...shares(
+          rows.filter((r) => r.set === test),
+          wTrain,
+        ),
+      }),
+    );
+  }
+}
+// 5-fold cross-validation of the pooled fit: each fifth scored by weights fitted on the rest.
+const folds = 5;
+const scored = new Map<Row, number>();
+for (let k = 0; k < folds; k++) {
+  const wk = fitLogistic(rows.filter((_, i) => i % folds !== k));
+  rows.forEach((r, i) => {
+    if (i % folds === k) scored.set(r, confidenceOf(r.x, wk));
+  });
+}
+for (const set of sets) {
+  const own = rows.filter((r) => r.set === set);
+  const pos = own.filter((r) => r.y === 1);
+  const neg = own.filter((r) => r.y === 0);
+  console.log(
+    JSON.stringify({
+      cv: `${folds}-fold`,
+      set,
+      answered: round(pos.filter((r) => scored.get(r)! >= 0.5).length / pos.length),
+      abstainedOffTopic: round(neg.filter((r) => scored.get(r)! < 0.5).length / neg.length),
+    }),
   );
 }
