@@ -236,16 +236,20 @@ export async function listTicketPage(
   const query = f.q ? toSearchQuery(f.q) : null;
   const windowed = query !== null && (await estimatedMatches(db, query)) > tuning.commonTermMatches;
   const end = windowed ? await windowEnd(db, f.after, tuning.window) : null;
-  const rows = end
-    ? await withTransaction(db, async (tx) => {
-        // The window is small and walked newest first, each ticket's triage and search row
-        // fetched by key. Left alone, the planner may hash-join the whole triage table instead
-        // (it cannot see that the window bounds the work): measured 1.6 s against 0.1 s at 1M.
-        await tx.execute(sql`set local enable_hashjoin = off`);
-        await tx.execute(sql`set local enable_mergejoin = off`);
-        return listTickets(tx, { ...f, notBefore: end });
-      })
-    : await listTickets(db, f);
+  const rows = await withTransaction(db, async (tx) => {
+    // One page of 25 never gains from parallel workers, and they cost: starting them on a busy
+    // machine took 0.5–0.8 s of a 0.3 s query, and with them the planner walked the whole
+    // created_at index for a rare word (17 s at 1M tickets) instead of a 22 ms bitmap scan of
+    // the GIN index (EXPLAIN ANALYZE, bench:tickets database, load average ~20).
+    await tx.execute(sql`set local max_parallel_workers_per_gather = 0`);
+    if (!end) return listTickets(tx, f);
+    // The window is small and walked newest first, each ticket's triage and search row
+    // fetched by key. Left alone, the planner may hash-join the whole triage table instead
+    // (it cannot see that the window bounds the work): measured 1.6 s against 0.1 s at 1M.
+    await tx.execute(sql`set local enable_hashjoin = off`);
+    await tx.execute(sql`set local enable_mergejoin = off`);
+    return listTickets(tx, { ...f, notBefore: end });
+  });
   const last = rows.at(-1);
   if (last && rows.length === f.limit)
     return { rows, next: { createdAt: last.cursorAt, id: last.id } };
