@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../../src/integrations/zendesk/client.js';
 import {
   ZendeskApiError,
   ZendeskConflictError,
   ZendeskNetworkError,
   ZendeskRateLimitError,
 } from '../../../src/integrations/zendesk/errors.js';
+import { parseRetryAfter } from '../../../src/integrations/zendesk/http.js';
 import { FakeZendesk } from '../../support/fake-zendesk.js';
 import { clientFor } from './helpers.js';
 

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createZendeskClientFromConfig,
   HttpZendeskClient,
-  zendeskAuthorizationHeader,
 } from '../../../src/integrations/zendesk/client.js';
 import { ZendeskApiError } from '../../../src/integrations/zendesk/errors.js';
+import { zendeskAuthorizationHeader } from '../../../src/integrations/zendesk/http.js';
 import { FakeZendesk } from '../../support/fake-zendesk.js';
 import { clientFor } from './helpers.js';
 
