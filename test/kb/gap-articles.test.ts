@@ -48,14 +48,22 @@ afterAll(() => deps.cleanup());
 describe('articles written from a knowledge-base gap', () => {
   it('stores the link, and the linked tickets leave the gap report', async () => {
     const a = await abstainedTicket('Gift cards', 'Do you sell gift cards?');
-    const b = await abstainedTicket('Gift card for a friend', 'Can I buy a gift card for a friend?');
+    const b = await abstainedTicket(
+      'Gift card for a friend',
+      'Can I buy a gift card for a friend?',
+    );
     const other = await abstainedTicket('Dark mode', 'Is there a dark mode in the mobile app?');
     const before = await knowledgeGaps(deps.db, { sinceMs: 30 * day });
     expect(before.tickets).toBe(3);
 
     const result = await createArticle(
       deps.db,
-      { externalId: 'gift-cards', title: 'Gift cards', body: 'We sell gift cards.', format: 'text' },
+      {
+        externalId: 'gift-cards',
+        title: 'Gift cards',
+        body: 'We sell gift cards.',
+        format: 'text',
+      },
       // An id that is no ticket (erased since the report) is skipped, not an error.
       { gapTicketIds: [a, b, '00000000-0000-4000-8000-000000000000'] },
     );
@@ -119,9 +127,10 @@ describe('articles written from a knowledge-base gap', () => {
     const t1 = await abstainedTicket('Gift wrapping', 'Do you offer gift wrapping?');
     const t2 = await abstainedTicket('Wrapping a gift', 'Can my order be gift wrapped?');
     const dashboard = await (await app.request('/app/dashboard', { headers: { cookie } })).text();
-    const form = /<form method="get" action="\/app\/dashboard\/gap-article">([\s\S]*?)<\/form>/.exec(
-      dashboard.slice(dashboard.indexOf('wrap')),
-    );
+    const form =
+      /<form method="get" action="\/app\/dashboard\/gap-article">([\s\S]*?)<\/form>/.exec(
+        dashboard.slice(dashboard.indexOf('wrap')),
+      );
     expect(form).not.toBeNull();
     const tickets = /name="tickets" value="([^"]+)"/.exec(form![1]!)![1]!;
     expect(tickets.split(',').sort()).toEqual([t1, t2].sort());

@@ -1,7 +1,7 @@
 import { desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { kbArticleGapTickets } from '../schema/kb-gap-links.js';
 import { kbArticles } from '../schema/kb-articles.js';
+import { kbArticleGapTickets } from '../schema/kb-gap-links.js';
 import { tickets } from '../schema/tickets.js';
 
 /**

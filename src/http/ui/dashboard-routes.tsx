@@ -23,7 +23,12 @@ import { requireUser, type UiEnv } from './session.js';
 const gapTicketIds = z
   .string()
   .default('')
-  .transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.uuid()).max(1_000));
 
 const gapArticleForm = z.object({

@@ -21,7 +21,12 @@ export function registerArticlePage(app: InboxApp, deps: Deps) {
     const chunks = await listArticleChunks(deps.db, article.id);
     const gapTickets = await listArticleGapTickets(deps.db, article.id);
     return c.html(
-      <ArticlePage user={c.get('user')} article={article} chunks={chunks} gapTickets={gapTickets} />,
+      <ArticlePage
+        user={c.get('user')}
+        article={article}
+        chunks={chunks}
+        gapTickets={gapTickets}
+      />,
     );
   });
 }
