@@ -39,7 +39,7 @@ describe('eval:classify --variant', () => {
           'tsx',
           'src/cli/eval-classify.ts',
           ...['--train', train, '--test', test, '--unlabelled', unlabelled],
-          ...['--variant', 'default,pairs,self-train,pairs+self-train,embed', '--embedder', GGUF],
+          ...['--variant', 'default,pairs,self-train,pairs+self-train,corpus,embed', '--embedder', GGUF],
         ],
         { cwd: root, timeout: 170_000 },
       );
@@ -52,6 +52,7 @@ describe('eval:classify --variant', () => {
         'pairs',
         'self-train',
         'pairs+self-train',
+        'corpus',
         'embed',
       ]);
       for (const scores of Object.values(report.variants)) {
