@@ -3,7 +3,10 @@
  * process, real Postgres and Redis, extractive drafting), measuring webhook-to-draft latency from
  * the database's own timestamps. Prints one JSON line.
  * Env: BENCH_DATABASE_URL (admin URL), REDIS_URL, BENCH_RATE (tickets/s, default 20),
- * BENCH_SECONDS (default 30).
+ * BENCH_SECONDS (default 30), BENCH_DRAIN_SECONDS (how long to wait for the backlog after intake,
+ * default 600). `keepUp` gives the soak figures: triage and draft throughput against the intake
+ * rate, the backlog when intake stopped and its drain time (see keepUpOf). `--soak` is the same
+ * bench at 100 tickets/s for 120 s (BENCH_RATE and BENCH_SECONDS still apply).
  * `cpuMsPerTicket` is the service process's CPU time (user + system, from /proc) from the first
  * webhook until every ticket is drafted, divided by the tickets drafted (also split into user and
  * system time); `sqlStatementsPerTicket` is the statements it sent to Postgres over the same span
@@ -26,8 +29,12 @@ import { stageBreakdown } from './cpu-profile.js';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const rate = Number(process.env.BENCH_RATE ?? 20);
-const seconds = Number(process.env.BENCH_SECONDS ?? 30);
+/** `--soak`: the keep-up run of issue #18 §2 (100 tickets/s for 2 minutes unless the env says). */
+const soak = process.argv.includes('--soak');
+const rate = Number(process.env.BENCH_RATE ?? (soak ? 100 : 20));
+const seconds = Number(process.env.BENCH_SECONDS ?? (soak ? 120 : 30));
+/** How long to wait, after the last webhook, for the backlog to drain (BENCH_DRAIN_SECONDS). */
+const drainLimitSeconds = Number(process.env.BENCH_DRAIN_SECONDS ?? 600);
 const profile = process.argv.includes('--profile');
 const profileDir = profile ? mkdtempSync(path.join(tmpdir(), 'deskpilot-profile-')) : null;
 const dbName = 'deskpilot_bench_pipeline';
@@ -85,6 +92,32 @@ async function start() {
   throw new Error('service did not become ready');
 }
 
+/**
+ * One ticket through the whole pipeline before measuring: the first triage trains the starter
+ * classifier and the first draft loads WordNet, one-off costs that are not per ticket.
+ */
+async function warmUp() {
+  const res = await fetch(`http://127.0.0.1:${port}/webhooks/email/raw`, {
+    method: 'POST',
+    headers: { 'content-type': 'message/rfc822', authorization: auth },
+    body: mail(0).replace(/Message-ID: <bench-0-/, 'Message-ID: <bench-warmup-'),
+  });
+  if (res.status !== 202) throw new Error(`warm-up webhook answered ${res.status}`);
+  const db = await createDatabase({ url: dbUrl, poolMax: 1 });
+  try {
+    for (let i = 0; i < 1_200; i++) {
+      const [row] = rowsOf<{ n: number }>(
+        await db.db.execute(sql`select count(*)::int as n from drafts`),
+      );
+      if (row!.n > 0) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error('warm-up ticket was never drafted');
+  } finally {
+    await db.close();
+  }
+}
+
 /** The process's CPU time so far (user and system), in ms, from /proc (Linux). */
 function cpuMs(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -100,6 +133,7 @@ function mail(i: number) {
 
 await reset();
 const service = await start();
+await warmUp();
 const total = rate * seconds;
 let errors = 0;
 const statementsBefore = await statementsOf(port);
@@ -129,10 +163,11 @@ try {
   const sendSeconds = (Date.now() - started) / 1000;
   const db = await createDatabase({ url: dbUrl, poolMax: 1 });
   let drafted = 0;
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + drainLimitSeconds * 1000;
   while (Date.now() < deadline) {
     const [row] = rowsOf<{ n: number }>(
-      await db.db.execute(sql`select count(*)::int as n from drafts`),
+      await db.db.execute(sql`select count(*)::int as n from drafts where ticket_id not in
+        (select ticket_id from inbox_events where dedupe_key like '%bench-warmup%')`),
     );
     drafted = row!.n;
     if (drafted >= total - errors) break;
@@ -154,8 +189,10 @@ try {
              percentile_cont(0.99) within group (order by ms) as p99,
              max(ms) as max, count(*)::int as n
       from (select extract(epoch from (d.created_at - i.received_at)) * 1000 as ms
-            from drafts d join inbox_events i on i.ticket_id = d.ticket_id) t`),
+            from drafts d join inbox_events i on i.ticket_id = d.ticket_id
+            where i.dedupe_key not like '%bench-warmup%') t`),
   );
+  const keepUp = await keepUpOf(db);
   await db.close();
   console.log(
     JSON.stringify({
@@ -174,6 +211,7 @@ try {
       cpuUserMsPerTicket: perTicket(cpuUser),
       cpuSystemMsPerTicket: perTicket(cpuSystem),
       sqlStatementsPerTicket: perTicket(statements),
+      keepUp,
       memoryMb: memory,
       ...(profileDir ? await profileReport(service) : {}),
     }),
@@ -184,6 +222,59 @@ try {
   service.kill('SIGKILL');
 }
 process.exit(0);
+
+/**
+ * Keep-up figures from the database's own timestamps (received, triaged, first draft): intake,
+ * triage and draft rates over the intake window (first to last webhook received), the backlog of
+ * undrafted tickets when intake stopped, and how long it took to drain after that. When the
+ * backlog stays under one second of intake the pipeline kept up, and the sustainable rate is at
+ * least the intake rate; otherwise the draft rate while intake ran is the sustainable rate
+ * (drafting had the CPU intake left it).
+ */
+async function keepUpOf(database: Awaited<ReturnType<typeof createDatabase>>) {
+  const [row] = rowsOf<{
+    intake_s: number;
+    n: number;
+    triaged_during: number;
+    drafted_during: number;
+    triage_drain_s: number | null;
+    draft_drain_s: number | null;
+  }>(
+    await database.db.execute(sql`
+      with t as (
+        select i.received_at r, tt.created_at tr,
+               (select min(d.created_at) from drafts d where d.ticket_id = i.ticket_id) dr
+        from inbox_events i left join ticket_triage tt on tt.ticket_id = i.ticket_id
+        where i.dedupe_key not like '%bench-warmup%'
+      ), b as (select min(r) t0, max(r) t1 from t)
+      select extract(epoch from b.t1 - b.t0)::float8 intake_s, count(*)::int n,
+             count(*) filter (where tr <= b.t1)::int triaged_during,
+             count(*) filter (where dr <= b.t1)::int drafted_during,
+             greatest(0, extract(epoch from max(tr) - b.t1))::float8 triage_drain_s,
+             greatest(0, extract(epoch from max(dr) - b.t1))::float8 draft_drain_s
+      from t, b group by b.t0, b.t1`),
+  );
+  if (!row || row.intake_s <= 0) return null;
+  const perSec = (n: number, s: number) => Math.round((n / s) * 10) / 10;
+  const intakePerSec = perSec(row.n, row.intake_s);
+  const backlog = row.n - row.drafted_during;
+  const keptUp = backlog <= intakePerSec;
+  const drainSeconds = Math.round((row.draft_drain_s ?? 0) * 10) / 10;
+  return {
+    intakePerSec,
+    triagePerSecDuringIntake: perSec(row.triaged_during, row.intake_s),
+    draftPerSecDuringIntake: perSec(row.drafted_during, row.intake_s),
+    triageBacklogAtIntakeEnd: row.n - row.triaged_during,
+    draftBacklogAtIntakeEnd: backlog,
+    triageDrainSeconds: Math.round((row.triage_drain_s ?? 0) * 10) / 10,
+    drainSeconds,
+    drainDraftsPerSec: drainSeconds > 0 ? perSec(backlog, drainSeconds) : null,
+    keptUp,
+    sustainableRatePerSec: keptUp
+      ? `>= ${intakePerSec}`
+      : String(perSec(row.drafted_during, row.intake_s)),
+  };
+}
 
 /** Statements the service has sent to Postgres so far (`deskpilot_db_statements_total`). */
 async function statementsOf(servicePort: number): Promise<number> {

@@ -22,6 +22,12 @@ const mapping = sql`case
     else 'none' end`;
 
 /**
+ * The draft state of a draft row aliased `d` (for a statement that derives it from the row it
+ * inserts, where `syncTicketDraftState` would not see the row yet).
+ */
+export const draftStateOfD = mapping;
+
+/**
  * Re-derives `draft_state` and `reply_due_at` of one ticket from its latest draft (a hand-written
  * reply withdrawn within its undo window never happened, as far as the state goes).
  */

@@ -1,6 +1,9 @@
-import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { PgInsertValue } from 'drizzle-orm/pg-core';
+import { parseJobPayload } from '../../jobs/payloads.js';
 import type { Db } from '../client.js';
+import { rowsOf } from '../rows.js';
 import {
   type Delivery,
   type Draft,
@@ -10,9 +13,10 @@ import {
 } from '../schema/drafts.js';
 import { tickets } from '../schema/tickets.js';
 import { ticketTriage } from '../schema/triage.js';
-import { syncTicketDraftState } from './draft-state.js';
+import { draftStateOfD, syncTicketDraftState } from './draft-state.js';
 import { queryRows } from './kb.js';
-import { visibleToTeam } from './triage.js';
+import { fromJson } from './ticket-context.js';
+import { aiInteractionsInsert, type NewAiInteraction, visibleToTeam } from './triage.js';
 
 export async function getDraft(db: Db, id: string): Promise<Draft | null> {
   const [row] = await db.select().from(drafts).where(eq(drafts.id, id)).limit(1);
@@ -36,7 +40,9 @@ export async function listDraftsForTicket(db: Db, ticketId: string): Promise<Dra
 /** Inserts the next version for the ticket and supersedes any draft still pending. */
 export async function insertDraft(
   db: Db,
-  values: Omit<typeof drafts.$inferInsert, 'version' | 'id'>,
+  values: Omit<typeof drafts.$inferInsert, 'version' | 'id' | 'slaDueAt'> & {
+    slaDueAt?: Date | SQL | null;
+  },
 ): Promise<Draft> {
   await db
     .update(drafts)
@@ -51,6 +57,64 @@ export async function insertDraft(
     .returning();
   await syncTicketDraftState(db, values.ticketId);
   return row!;
+}
+
+/**
+ * `insertDraft` plus the draft step's bookkeeping in ONE statement (data-modifying CTEs, no
+ * BEGIN/COMMIT): pending drafts superseded, the draft (due at `slaDueAt`, an SQL expression), the
+ * ticket's draft state from it, the audit rows, the `drafted` event (`eventData` plus the draft's
+ * id, version, kind, state, confidence, model, citation count and guard flags, as stored) and the outbox row of its `sla` job, delayed to the due time. Seven statements
+ * in one round trip; the caller wakes the outbox relay (`wakeOutboxAfterCommit`).
+ */
+export async function insertDraftWithBookkeeping(
+  db: Db,
+  values: Omit<typeof drafts.$inferInsert, 'version' | 'id' | 'slaDueAt'>,
+  extra: {
+    slaDueAt: SQL;
+    interactions: readonly NewAiInteraction[];
+    eventData: Record<string, unknown>;
+  },
+): Promise<Draft> {
+  const id = randomUUID();
+  const superseded = db
+    .update(drafts)
+    .set({ status: 'superseded', lockVersion: sql`${drafts.lockVersion} + 1` })
+    .where(and(eq(drafts.ticketId, values.ticketId), eq(drafts.status, 'pending_approval')));
+  const inserted = db
+    .insert(drafts)
+    .values({
+      ...values,
+      id,
+      version: sql`(select coalesce(max(version), 0) + 1 from drafts where ticket_id = ${values.ticketId})`,
+      slaDueAt: sql`(${extra.slaDueAt})`,
+    })
+    .returning();
+  const audit = aiInteractionsInsert(db, extra.interactions);
+  const event = JSON.stringify({ ...extra.eventData, draftId: id });
+  const sla = JSON.stringify(parseJobPayload('sla', { draftId: id }));
+  const [row] = rowsOf<{ draft: unknown }>(
+    await db.execute(sql`
+      with superseded as (${superseded.getSQL()}),
+      d as (${inserted.getSQL()}),
+      state as (
+        update tickets t set draft_state = ${draftStateOfD}, reply_due_at = d.sla_due_at
+        from d where t.id = d.ticket_id),
+      ${audit ? sql`audit as (${audit.getSQL()}),` : sql``}
+      event as (
+        insert into ticket_events (ticket_id, type, actor_kind, data)
+        select d.ticket_id, 'drafted', 'ai', ${event}::jsonb || jsonb_build_object(
+                 'version', d.version, 'kind', d.kind, 'state', d.state,
+                 'confidence', d.confidence, 'model', d.model,
+                 'citations', jsonb_array_length(d.citations), 'guardFlags', to_jsonb(d.guard_flags))
+        from d),
+      sla as (
+        insert into outbox (job_name, payload, delay_ms)
+        select 'sla', ${sla}::jsonb,
+               greatest(0, ceil(extract(epoch from d.sla_due_at - now()) * 1000))::int
+        from d)
+      select row_to_json(d) as draft from d`),
+  );
+  return fromJson(drafts, row!.draft)!;
 }
 
 /**

@@ -31,6 +31,23 @@ export async function enqueueOutbox<N extends JobName>(
 }
 
 /**
+ * `enqueueOutbox` as one part of a combined write (`writeAll`): the insert, not yet run. The
+ * caller wakes the relay (`wakeOutboxAfterCommit`) once the write is done.
+ */
+export function outboxInsert<N extends JobName>(
+  db: Db,
+  jobName: N,
+  payload: JobPayload<N>,
+  options: { delayMs?: number } = {},
+) {
+  return db.insert(outbox).values({
+    jobName,
+    payload: parseJobPayload(jobName, payload) as Record<string, unknown>,
+    delayMs: options.delayMs ?? 0,
+  });
+}
+
+/**
  * Claims a batch of due rows. FOR UPDATE SKIP LOCKED lets several relays (one per api/worker
  * replica) run without handing the same row to two of them.
  */

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { messages, type NewMessage } from '../schema/messages.js';
 import { type ActorKind, type TicketEventType, ticketEvents } from '../schema/ticket-events.js';
@@ -79,16 +79,29 @@ export async function setTicketStatus(db: Db, id: string, status: TicketStatus):
 }
 
 export async function addTicketTags(db: Db, id: string, tags: string[]): Promise<void> {
-  if (tags.length === 0) return;
-  await db
-    .update(tickets)
-    .set({
-      tags: sql`(select coalesce(array_agg(distinct t order by t), '{}') from unnest(${tickets.tags} || ARRAY[${sql.join(
-        tags.map((t) => sql`${t}`),
-        sql`, `,
-      )}]::text[]) t)`,
-    })
-    .where(eq(tickets.id, id));
+  const update = ticketUpdateQuery(db, id, { addTags: tags });
+  if (update) await update;
+}
+
+/**
+ * One update of a ticket's language and/or tags (tags are added, kept sorted and distinct), as a
+ * part of a combined write (`writeAll`); null when there is nothing to change.
+ */
+export function ticketUpdateQuery(
+  db: Db,
+  id: string,
+  change: { language?: string | null; addTags?: readonly string[] },
+) {
+  const set: { language?: string; tags?: SQL } = {};
+  if (change.language) set.language = change.language;
+  if (change.addTags?.length) {
+    set.tags = sql`(select coalesce(array_agg(distinct t order by t), '{}') from unnest(${tickets.tags} || ARRAY[${sql.join(
+      change.addTags.map((t) => sql`${t}`),
+      sql`, `,
+    )}]::text[]) t)`;
+  }
+  if (Object.keys(set).length === 0) return null;
+  return db.update(tickets).set(set).where(eq(tickets.id, id));
 }
 
 export async function insertMessage(db: Db, values: NewMessage) {
@@ -119,6 +132,11 @@ export async function recordTicketEvent(
 }
 
 export type NewTicketEvent = Parameters<typeof recordTicketEvent>[1];
+
+/** `recordTicketEvent` as one part of a combined write (`writeAll`), not yet run. */
+export function ticketEventInsert(db: Db, event: NewTicketEvent) {
+  return db.insert(ticketEvents).values({ ...event, data: event.data ?? {} });
+}
 
 /** Several events in one statement (intake writes two or three per delivery). */
 export async function recordTicketEvents(db: Db, events: NewTicketEvent[]): Promise<void> {

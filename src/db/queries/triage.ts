@@ -261,8 +261,13 @@ export async function listClassifierModels(db: Db, limit = 20) {
 export type TriageValues = typeof ticketTriage.$inferInsert;
 
 export async function saveTriage(db: Db, values: TriageValues): Promise<void> {
+  await saveTriageQuery(db, values);
+}
+
+/** `saveTriage` as one part of a combined write (`writeAll`), not yet run. */
+export function saveTriageQuery(db: Db, values: TriageValues) {
   const { ticketId: _ticketId, ...update } = values;
-  await db
+  return db
     .insert(ticketTriage)
     .values(values)
     .onConflictDoUpdate({
@@ -340,8 +345,15 @@ export async function recordFieldCorrection(
     .where(eq(ticketTriage.ticketId, ticketId));
 }
 
-export async function insertAiInteraction(db: Db, values: typeof aiInteractions.$inferInsert) {
+export type NewAiInteraction = typeof aiInteractions.$inferInsert;
+
+export async function insertAiInteraction(db: Db, values: NewAiInteraction) {
   await db.insert(aiInteractions).values(values);
+}
+
+/** Several audit rows as one insert, for a combined write (`writeAll`); null when there are none. */
+export function aiInteractionsInsert(db: Db, rows: readonly NewAiInteraction[]) {
+  return rows.length ? db.insert(aiInteractions).values([...rows]) : null;
 }
 
 export async function listAiInteractions(db: Db, ticketId: string) {

@@ -1,16 +1,17 @@
-import { getDraft, insertDraft, latestDraftForTicket } from '../../db/queries/drafts.js';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { getDraft, insertDraft, insertDraftWithBookkeeping } from '../../db/queries/drafts.js';
 import { listArticleChunks } from '../../db/queries/kb.js';
-import { enqueueOutbox } from '../../db/queries/outbox.js';
-import { getTicket, listMessages, recordTicketEvent } from '../../db/queries/tickets.js';
-import { getTriage, insertAiInteraction } from '../../db/queries/triage.js';
+import { loadTicketContext } from '../../db/queries/ticket-context.js';
+import type { NewAiInteraction } from '../../db/queries/triage.js';
 import type { Draft, RegenerationResult } from '../../db/schema/drafts.js';
-import { afterCommit, withTransaction } from '../../db/tx.js';
+import { afterCommit, wakeOutboxAfterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { normalizeLanguage } from '../../kb/language.js';
 import { observeModelCall } from '../../observability/prometheus.js';
 import { redactText } from '../../privacy/redact.js';
 import { maybeAutoSend } from '../review/auto-send.js';
-import { draftDueAt } from '../review/sla.js';
+import { draftDueSql } from '../review/sla.js';
 import { findCandidates } from './candidates.js';
 import type { ArticleCandidate } from './confidence.js';
 import {
@@ -61,7 +62,7 @@ export function wordBudget(
 }
 
 type DraftValues = Omit<Parameters<typeof insertDraft>[1], 'ticketId'>;
-type Interaction = Parameters<typeof insertAiInteraction>[1];
+type Interaction = NewAiInteraction;
 
 /**
  * Which articles a draft may quote: those whose calibrated confidence reaches
@@ -122,12 +123,12 @@ export async function draftReply(
   input: { ticketId: string; regenerateOf?: string },
 ): Promise<DraftOutcome> {
   const started = performance.now();
-  const ticket = await getTicket(deps.db, input.ticketId);
-  if (!ticket) return { status: 'skipped', reason: 'no_ticket' };
+  // Ticket, messages, triage and newest draft in one round trip, read once for the whole step.
+  const context = await loadTicketContext(deps.db, input.ticketId);
+  if (!context) return { status: 'skipped', reason: 'no_ticket' };
+  const { ticket, triage, messages } = context;
   if (ticket.automated) return { status: 'skipped', reason: 'automated' };
-  const triage = await getTriage(deps.db, ticket.id);
   if (triage && !triage.shouldDraft) return { status: 'skipped', reason: 'routing_says_no' };
-  const messages = await listMessages(deps.db, ticket.id);
   const customerMessages = messages.filter((m) => m.authorKind === 'customer');
   const latest = customerMessages.at(-1);
   if (!latest) return { status: 'skipped', reason: 'no_customer_message' };
@@ -139,12 +140,12 @@ export async function draftReply(
     if (!previousDraft || previousDraft.ticketId !== ticket.id)
       return { status: 'skipped', reason: 'not_pending' };
     instructions = previousDraft.regenerationRequest;
-    const newest = await latestDraftForTicket(deps.db, ticket.id);
+    const newest = context.latestDraft;
     // A retried regenerate job finds its own result already there.
     if (newest && newest.version > previousDraft.version)
       return { status: 'skipped', reason: 'already_drafted' };
   } else {
-    const newest = await latestDraftForTicket(deps.db, ticket.id);
+    const newest = context.latestDraft;
     if (newest && newest.messageId === latest.id)
       return { status: 'skipped', reason: 'already_drafted' };
   }
@@ -397,51 +398,41 @@ export async function draftReply(
     latencyMs: Math.round(performance.now() - started),
   };
 
-  const slaDueAt = await draftDueAt(deps.db, deps.config, {
-    ticketId: ticket.id,
+  const slaDueAt = draftDueSql(deps.config, {
     ticketCreatedAt: ticket.createdAt,
     message: latest,
+    firstCustomerMessageId: customerMessages[0]?.id ?? null,
     policy: triage?.slaPolicy ?? null,
     priority: triage?.priority ?? 'normal',
   });
-  const draft = await withTransaction(deps.db, async (tx) => {
+  const write = async (db: Db) => {
     for (const attempt of failedAttempts) {
-      await insertDraft(tx, { ...attempt, ticketId: ticket.id, slaDueAt });
+      await insertDraft(db, { ...attempt, ticketId: ticket.id, slaDueAt: sql`(${slaDueAt})` });
     }
-    const row = await insertDraft(tx, { ...draftValues, ticketId: ticket.id, slaDueAt });
-    for (const interaction of interactions) {
-      await insertAiInteraction(tx, interaction);
-      observeModelCall(deps.observability, interaction);
-    }
-    await recordTicketEvent(tx, {
-      ticketId: ticket.id,
-      type: 'drafted',
-      actorKind: 'ai',
-      data: {
-        draftId: row.id,
-        regenerateOf: input.regenerateOf ?? null,
-        version: row.version,
-        kind: row.kind,
-        state: row.state,
-        confidence: row.confidence,
-        model: row.model,
-        citations: row.citations.length,
-        guardFlags: row.guardFlags,
-        failedLlmAttempts: failedAttempts.length,
-        unchanged: regeneration?.unchanged ?? null,
+    // The draft, its audit rows, `drafted` event and SLA job: one statement.
+    const row = await insertDraftWithBookkeeping(
+      db,
+      { ...draftValues, ticketId: ticket.id },
+      {
+        slaDueAt,
+        interactions,
+        eventData: {
+          regenerateOf: input.regenerateOf ?? null,
+          failedLlmAttempts: failedAttempts.length,
+          unchanged: regeneration?.unchanged ?? null,
+        },
       },
-    });
-    await enqueueOutbox(
-      tx,
-      'sla',
-      { draftId: row.id },
-      { delayMs: Math.max(0, slaDueAt.getTime() - Date.now()) },
     );
-    afterCommit(tx, () =>
+    wakeOutboxAfterCommit(db);
+    afterCommit(db, () =>
       deps.live.publish({ type: 'draft.created', draftId: row.id, ticketId: row.ticketId }),
     );
     return row;
-  });
-  await maybeAutoSend(deps, draft);
+  };
+  // A single statement is atomic on its own; failed LLM attempts add rows before it.
+  const draft =
+    failedAttempts.length > 0 ? await withTransaction(deps.db, write) : await write(deps.db);
+  for (const interaction of interactions) observeModelCall(deps.observability, interaction);
+  await maybeAutoSend(deps, draft, { ticket, triage });
   return { status: 'drafted', draft };
 }

@@ -4,9 +4,16 @@ import { recentDecisions } from '../../db/queries/drafts.js';
 import { getTicket } from '../../db/queries/tickets.js';
 import { getTriage } from '../../db/queries/triage.js';
 import { autoSendPolicies, type Draft } from '../../db/schema/drafts.js';
-import { tickets } from '../../db/schema/tickets.js';
+import { type Ticket, tickets } from '../../db/schema/tickets.js';
+import type { TicketTriage } from '../../db/schema/triage.js';
 import type { Deps } from '../../deps.js';
 import { approveDraft } from './actions.js';
+
+/** What the caller already read in this job (the draft step): not read again. */
+interface Known {
+  ticket?: Ticket;
+  triage?: TicketTriage | null;
+}
 
 export type AutoSendDecision = { send: true } | { send: false; reason: string };
 
@@ -19,8 +26,10 @@ export type AutoSendDecision = { send: true } | { send: false; reason: string };
 export async function decideAutoSend(
   deps: Pick<Deps, 'db' | 'config'>,
   draft: Draft,
+  known: Known = {},
 ): Promise<AutoSendDecision> {
-  const triage = await getTriage(deps.db, draft.ticketId);
+  const triage =
+    known.triage !== undefined ? known.triage : await getTriage(deps.db, draft.ticketId);
   if (!triage) return { send: false, reason: 'not triaged' };
   const [policy] = await deps.db
     .select()
@@ -28,7 +37,7 @@ export async function decideAutoSend(
     .where(eq(autoSendPolicies.category, triage.correctedCategory ?? triage.category))
     .limit(1);
   if (!policy?.enabled) return { send: false, reason: 'no policy for this category' };
-  const ticket = await getTicket(deps.db, draft.ticketId);
+  const ticket = known.ticket ?? (await getTicket(deps.db, draft.ticketId));
   if (!ticket || ticket.automated) return { send: false, reason: 'automated mail' };
   if (draft.needsHuman || draft.guardFlags.length > 0 || draft.kind === 'no_answer') {
     return { send: false, reason: 'draft needs a human' };
@@ -67,8 +76,9 @@ export async function decideAutoSend(
 export async function maybeAutoSend(
   deps: Pick<Deps, 'db' | 'config' | 'log' | 'live'>,
   draft: Draft,
+  known: Known = {},
 ): Promise<boolean> {
-  const decision = await decideAutoSend(deps, draft);
+  const decision = await decideAutoSend(deps, draft, known);
   if (!decision.send) return false;
   const result = await approveDraft(deps, {
     draftId: draft.id,

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Config } from '../../config/index.js';
 import type { Db } from '../../db/client.js';
 import { syncTicketDraftState } from '../../db/queries/draft-state.js';
@@ -40,15 +40,36 @@ export async function draftDueAt(
       where ticket_id = ${input.ticketId} and author_kind = 'customer'
       order by created_at, id limit 1`),
   );
-  const start = first?.id === input.message.id ? input.ticketCreatedAt : input.message.createdAt;
-  const due = slaDueSql(
+  const due = draftDueSql(config, { ...input, firstCustomerMessageId: first?.id ?? null });
+  const [row] = rowsOf<{ at: string | Date }>(await db.execute(sql`select ${due} as at`));
+  return new Date(row!.at);
+}
+
+/**
+ * `draftDueAt` as an SQL expression, for a caller that already holds the ticket's messages and
+ * writes the draft in the same statement (the draft step: no round trip of its own).
+ */
+export function draftDueSql(
+  config: SlaConfig,
+  input: {
+    ticketCreatedAt: Date;
+    message: { id: string; createdAt: Date };
+    /** The ticket's first customer message (by created_at, then id). */
+    firstCustomerMessageId: string | null;
+    policy: string | null;
+    priority: string | null;
+  },
+): SQL {
+  const start =
+    input.firstCustomerMessageId === input.message.id
+      ? input.ticketCreatedAt
+      : input.message.createdAt;
+  return slaDueSql(
     config,
     sql`${start.toISOString()}::timestamptz`,
     sql`${input.policy ?? ''}::text`,
     sql`${input.priority ?? 'normal'}::text`,
   );
-  const [row] = rowsOf<{ at: string | Date }>(await db.execute(sql`select ${due} as at`));
-  return new Date(row!.at);
 }
 
 /**

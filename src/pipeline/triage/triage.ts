@@ -1,21 +1,19 @@
 import { eq } from 'drizzle-orm';
-import { enqueueOutbox } from '../../db/queries/outbox.js';
+import { writeAll } from '../../db/queries/combined.js';
+import { outboxInsert } from '../../db/queries/outbox.js';
+import { loadTicketContext } from '../../db/queries/ticket-context.js';
+import { ticketEventInsert, ticketUpdateQuery } from '../../db/queries/tickets.js';
 import {
-  addTicketTags,
-  getTicket,
-  listMessages,
-  recordTicketEvent,
-} from '../../db/queries/tickets.js';
-import {
+  aiInteractionsInsert,
   getTriage,
-  insertAiInteraction,
   listCategories,
   listRoutingRules,
-  saveTriage,
+  type NewAiInteraction,
+  saveTriageQuery,
 } from '../../db/queries/triage.js';
 import { tickets } from '../../db/schema/tickets.js';
 import type { FieldDecision, Priority } from '../../db/schema/triage.js';
-import { withTransaction } from '../../db/tx.js';
+import { wakeOutboxAfterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { observeModelCall } from '../../observability/prometheus.js';
 import { detectLanguage } from '../language.js';
@@ -59,9 +57,10 @@ export async function triageTicket(
   deps: TriageDeps,
   input: { ticketId: string; messageId?: string },
 ): Promise<TriageOutcome | null> {
-  const ticket = await getTicket(deps.db, input.ticketId);
-  if (!ticket) return null;
-  const messages = await listMessages(deps.db, ticket.id);
+  // The ticket and its messages in one round trip, read once for the whole step.
+  const context = await loadTicketContext(deps.db, input.ticketId);
+  if (!context) return null;
+  const { ticket, messages } = context;
   // Models only ever see redacted text; corrections learn from exactly this text.
   const { messageId, text, rawText } = classifierInput(ticket, messages, input.messageId);
   const message = messageId ? { id: messageId } : undefined;
@@ -72,7 +71,7 @@ export async function triageTicket(
   const started = performance.now();
   const prediction = await predictCategory(loaded, text, deps.embedders[0]);
   const classifyMs = Math.round(performance.now() - started);
-  const interactions: Parameters<typeof insertAiInteraction>[1][] = [
+  const interactions: NewAiInteraction[] = [
     {
       ticketId: ticket.id,
       step: 'triage.classify',
@@ -202,66 +201,67 @@ export async function triageTicket(
       .for('no key update');
     const existing = await getTriage(tx, ticket.id);
     if (message && existing?.messageId === message.id) return existing;
-    if (language && language !== ticket.language) {
-      await tx.update(tickets).set({ language }).where(eq(tickets.id, ticket.id));
-    }
-    await saveTriage(tx, {
-      ticketId: ticket.id,
-      messageId: message?.id ?? null,
-      category,
-      confidence,
-      decidedBy,
-      priority: decision.priority,
-      sentiment: sentiment.label,
-      language,
-      team: decision.team,
-      queue: decision.queue,
-      assignee: decision.assignee,
-      tags: decision.tags,
-      slaPolicy: decision.slaPolicy,
-      shouldDraft: decision.draft,
-      matchedRules: decision.matchedRules,
-      classifierVersion: version,
-      fields,
-    });
-    await addTicketTags(tx, ticket.id, decision.tags);
-    for (const row of interactions) await insertAiInteraction(tx, row);
-    for (const row of interactions) observeModelCall(deps.observability, row);
-    await recordTicketEvent(tx, {
-      ticketId: ticket.id,
-      type: 'triaged',
-      actorKind: 'ai',
-      data: {
+    // Everything else this triage writes, as one statement (src/db/queries/combined.ts).
+    const writeback =
+      ticket.source === 'zendesk' &&
+      ticket.externalId &&
+      deps.config.ZENDESK_WRITEBACK &&
+      deps.zendesk;
+    const draft = deps.config.FEATURE_DRAFTS && decision.draft && !ticket.automated;
+    await writeAll(tx, [
+      ticketUpdateQuery(tx, ticket.id, {
+        language: language && language !== ticket.language ? language : null,
+        addTags: decision.tags,
+      }),
+      saveTriageQuery(tx, {
+        ticketId: ticket.id,
         messageId: message?.id ?? null,
         category,
         confidence,
         decidedBy,
         priority: decision.priority,
-        priorityDecidedBy: priorityDecision.decidedBy,
-        // Plus the routing rule's, when one replaced the priority after the signals.
-        priorityReasons:
-          fields[PRIORITY_FIELD]!.override !== priorityDecision.override
-            ? [...priorityDecision.reasons, fields[PRIORITY_FIELD]!.override!.reason]
-            : priorityDecision.reasons,
         sentiment: sentiment.label,
         language,
         team: decision.team,
         queue: decision.queue,
-        draft: decision.draft,
-        rules: decision.matchedRules,
-      },
-    });
-    if (
-      ticket.source === 'zendesk' &&
-      ticket.externalId &&
-      deps.config.ZENDESK_WRITEBACK &&
-      deps.zendesk
-    ) {
-      await enqueueOutbox(tx, 'zendesk-writeback', { ticketId: ticket.id });
-    }
-    if (deps.config.FEATURE_DRAFTS && decision.draft && !ticket.automated) {
-      await enqueueOutbox(tx, 'draft', { ticketId: ticket.id });
-    }
+        assignee: decision.assignee,
+        tags: decision.tags,
+        slaPolicy: decision.slaPolicy,
+        shouldDraft: decision.draft,
+        matchedRules: decision.matchedRules,
+        classifierVersion: version,
+        fields,
+      }),
+      aiInteractionsInsert(tx, interactions),
+      ticketEventInsert(tx, {
+        ticketId: ticket.id,
+        type: 'triaged',
+        actorKind: 'ai',
+        data: {
+          messageId: message?.id ?? null,
+          category,
+          confidence,
+          decidedBy,
+          priority: decision.priority,
+          priorityDecidedBy: priorityDecision.decidedBy,
+          // Plus the routing rule's, when one replaced the priority after the signals.
+          priorityReasons:
+            fields[PRIORITY_FIELD]!.override !== priorityDecision.override
+              ? [...priorityDecision.reasons, fields[PRIORITY_FIELD]!.override!.reason]
+              : priorityDecision.reasons,
+          sentiment: sentiment.label,
+          language,
+          team: decision.team,
+          queue: decision.queue,
+          draft: decision.draft,
+          rules: decision.matchedRules,
+        },
+      }),
+      writeback ? outboxInsert(tx, 'zendesk-writeback', { ticketId: ticket.id }) : null,
+      draft ? outboxInsert(tx, 'draft', { ticketId: ticket.id }) : null,
+    ]);
+    if (writeback || draft) wakeOutboxAfterCommit(tx);
+    for (const row of interactions) observeModelCall(deps.observability, row);
     return null;
   });
   if (earlier) {
