@@ -78,11 +78,6 @@ export async function setTicketStatus(db: Db, id: string, status: TicketStatus):
   await db.update(tickets).set({ status }).where(eq(tickets.id, id));
 }
 
-export async function addTicketTags(db: Db, id: string, tags: string[]): Promise<void> {
-  const update = ticketUpdateQuery(db, id, { addTags: tags });
-  if (update) await update;
-}
-
 /**
  * One update of a ticket's language and/or tags (tags are added, kept sorted and distinct), as a
  * part of a combined write (`writeAll`); null when there is nothing to change.
