@@ -63,8 +63,9 @@ export async function insertDraft(
  * `insertDraft` plus the draft step's bookkeeping in ONE statement (data-modifying CTEs, no
  * BEGIN/COMMIT): pending drafts superseded, the draft (due at `slaDueAt`, an SQL expression), the
  * ticket's draft state from it, the audit rows, the `drafted` event (`eventData` plus the draft's
- * id, version, kind, state, confidence, model, citation count and guard flags, as stored) and the outbox row of its `sla` job, delayed to the due time. Seven statements
- * in one round trip; the caller wakes the outbox relay (`wakeOutboxAfterCommit`).
+ * id, version, kind, state, confidence, model, citation count and guard flags, as stored) and the
+ * outbox row of its `sla` job, delayed to the due time. Seven statements in one round trip; the
+ * caller wakes the outbox relay (`wakeOutboxAfterCommit`).
  */
 export async function insertDraftWithBookkeeping(
   db: Db,
