@@ -136,6 +136,8 @@ const service = await start();
 await warmUp();
 const total = rate * seconds;
 let errors = 0;
+/** Refused webhooks by answer: 429 is intake shedding (INTAKE_MAX_OUTBOX_DEPTH), not a failure. */
+const errorsByStatus: Record<string, number> = {};
 const statementsBefore = await statementsOf(port);
 const cpuBefore = cpuMs(service.pid!);
 const started = Date.now();
@@ -152,10 +154,14 @@ try {
         body: mail(i),
       })
         .then((res) => {
-          if (res.status !== 202) errors++;
+          if (res.status !== 202) {
+            errors++;
+            errorsByStatus[res.status] = (errorsByStatus[res.status] ?? 0) + 1;
+          }
         })
         .catch(() => {
           errors++;
+          errorsByStatus.network = (errorsByStatus.network ?? 0) + 1;
         }),
     );
   }
@@ -200,6 +206,7 @@ try {
       seconds,
       sent: total,
       errors,
+      errorsByStatus,
       drafted: stats!.n,
       webhookToDraftP50Ms: Math.round(stats!.p50),
       webhookToDraftP95Ms: Math.round(stats!.p95),
