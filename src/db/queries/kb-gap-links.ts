@@ -1,6 +1,5 @@
 import { desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { kbArticles } from '../schema/kb-articles.js';
 import { kbArticleGapTickets } from '../schema/kb-gap-links.js';
 import { tickets } from '../schema/tickets.js';
 
@@ -41,20 +40,6 @@ export async function listArticleGapTickets(db: Db, articleId: string) {
     .innerJoin(tickets, eq(tickets.id, kbArticleGapTickets.ticketId))
     .where(eq(kbArticleGapTickets.articleId, articleId))
     .orderBy(desc(kbArticleGapTickets.createdAt), kbArticleGapTickets.ticketId);
-}
-
-/** The articles written for a ticket's unanswered question (the ticket page links them). */
-export async function listGapArticlesOfTicket(db: Db, ticketId: string) {
-  return db
-    .select({
-      articleId: kbArticles.id,
-      title: kbArticles.title,
-      linkedAt: kbArticleGapTickets.createdAt,
-    })
-    .from(kbArticleGapTickets)
-    .innerJoin(kbArticles, eq(kbArticles.id, kbArticleGapTickets.articleId))
-    .where(eq(kbArticleGapTickets.ticketId, ticketId))
-    .orderBy(desc(kbArticleGapTickets.createdAt));
 }
 
 /** Subjects of the given tickets (those that exist), for the "write an article" form. */

@@ -2,7 +2,7 @@ import type { FC } from 'hono/jsx';
 import type { GapTopic } from '../../../kb/gaps.js';
 
 /** Tickets a "Write an article" link carries (newest first): keeps the URL a few kB at most. */
-export const GAP_ARTICLE_MAX_TICKETS = 100;
+const GAP_ARTICLE_MAX_TICKETS = 100;
 
 /**
  * "Articles to write next": the topics of questions the knowledge base did not answer (abstained
