@@ -12,7 +12,7 @@ import { webUrl } from './url.js';
  * Bumped whenever parsing, chunking or lexical analysis changes how an unchanged article is
  * indexed; it is part of the content hash, so every article is re-indexed once after an upgrade.
  */
-export const INDEX_VERSION = 2; // 2: ordered-bigram postings
+export const INDEX_VERSION = 3; // 2: ordered-bigram postings; 3: CommonMark Markdown reader
 
 export function articleBlocks(article: Pick<ArticleInput, 'body' | 'format' | 'title'>): Block[] {
   const blocks =

@@ -10,7 +10,7 @@ const words = (n: number, word = 'word') =>
 const count = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
 describe('parsing', () => {
-  it('reads Markdown headings, paragraphs, lists, code and tables without inline markup', () => {
+  it('reads Markdown headings, paragraphs, lists, code and tables; links keep their address, code its backticks', () => {
     const blocks = parseMarkdown(
       [
         '---',
@@ -36,10 +36,10 @@ describe('parsing', () => {
     );
     expect(blocks).toEqual([
       { kind: 'heading', level: 1, text: 'Refunds' },
-      { kind: 'paragraph', text: 'You can get a refund within 30 days.' },
+      { kind: 'paragraph', text: 'You can get a refund within 30 days (https://x.test).' },
       { kind: 'heading', level: 2, text: 'How to ask' },
       { kind: 'list-item', text: 'Open Orders' },
-      { kind: 'list-item', text: 'Click Refund and confirm' },
+      { kind: 'list-item', text: 'Click `Refund` and confirm' },
       { kind: 'table-row', text: 'Plan | Days' },
       { kind: 'table-row', text: 'Pro | 60' },
       { kind: 'code', text: 'curl -X POST /refunds' },

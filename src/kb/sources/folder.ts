@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KbArticleFormat } from '../../db/schema/kb-articles.js';
 import { parseHtml } from '../parse/html.js';
-import { readFrontMatter } from '../parse/markdown.js';
+import { readMarkdown } from '../parse/markdown.js';
 import type { ArticleInput } from '../types.js';
 
 const FORMATS: Record<string, KbArticleFormat> = {
@@ -43,11 +43,11 @@ export async function readArticleFile(root: string, file: string): Promise<Artic
   const externalId = path.relative(root, file).split(path.sep).join('/');
   const fallbackTitle = humanize(path.basename(file, path.extname(file)));
   if (format === 'markdown') {
-    const meta = readFrontMatter(body);
-    const heading = /^#\s+(.+?)\s*#*\s*$/m.exec(body)?.[1];
+    const { frontMatter: meta, blocks } = readMarkdown(body);
+    const h1 = blocks.find((block) => block.kind === 'heading' && block.level === 1);
     return {
       externalId,
-      title: meta.title ?? heading ?? fallbackTitle,
+      title: meta.title ?? h1?.text ?? fallbackTitle,
       body,
       format,
       url: meta.url ?? null,
