@@ -7,7 +7,6 @@ import { parseModelSpec } from './config/model-spec.js';
 import type { Db } from './db/client.js';
 import { createDatabase, type Database } from './db/client.js';
 import type { EmbeddedMode } from './db/embedded.js';
-import { ensureStarterData } from './db/queries/triage.js';
 import { setOutboxWaker } from './db/tx.js';
 import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
@@ -23,7 +22,7 @@ import { generatorFromConfig } from './models/generator/config.js';
 import type { Generator } from './models/generator/types.js';
 import { createObservability, type Observability } from './observability/prometheus.js';
 import { type ClassifierStore, createClassifierStore } from './pipeline/triage/classifier-store.js';
-import { starterRoutingRules, starterTaxonomy } from './pipeline/triage/starter-taxonomy.js';
+import { seedStarterData } from './pipeline/triage/starter-taxonomy.js';
 import { type Backpressure, createBackpressure } from './queue/backpressure.js';
 
 /** Everything the app and the workers need, built once at boot and passed down explicitly. */
@@ -80,6 +79,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     (await createDatabase({
       url: config.DATABASE_URL,
       pgliteDataDir: config.PGLITE_DATA_DIR,
+      pgliteSharedBuffers: config.PGLITE_SHARED_BUFFERS,
       poolMax: config.DATABASE_POOL_MAX,
       embedded: overrides.embedded,
     }));
@@ -143,11 +143,6 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
 export async function prepareDatabase(database: Database): Promise<void> {
   await database.migrate();
   await seedStarterData(database.db);
-}
-
-/** The starter taxonomy and routing rules, once per database (later edits are kept). */
-export function seedStarterData(db: Db): Promise<void> {
-  return ensureStarterData(db, { taxonomy: starterTaxonomy, rules: starterRoutingRules });
 }
 
 /** Builds the generator a role is configured with (loaded lazily on first use), or null. */

@@ -37,6 +37,7 @@ export async function withDb<T>(fn: (db: Db, database: Database) => Promise<T>):
   const database = await createDatabase({
     url: cfg.DATABASE_URL,
     pgliteDataDir: cfg.PGLITE_DATA_DIR,
+    pgliteSharedBuffers: cfg.PGLITE_SHARED_BUFFERS,
     poolMax: 2,
     embedded: 'exclusive',
     onWait: (message) => console.error(message),
@@ -45,7 +46,7 @@ export async function withDb<T>(fn: (db: Db, database: Database) => Promise<T>):
     // The running server migrated its store at boot; a store opened here may be new or older.
     if (!database.viaServer) {
       await database.migrate();
-      const { seedStarterData } = await import('../deps.js');
+      const { seedStarterData } = await import('../pipeline/triage/starter-taxonomy.js');
       await seedStarterData(database.db);
     }
     return await fn(database.db, database);

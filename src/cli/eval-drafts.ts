@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../config/index.js';
 import type { Database } from '../db/client.js';
 
-import { generatorForRole, seedStarterData } from '../deps.js';
+import { generatorForRole } from '../deps.js';
 import type { Queues } from '../jobs/queues.js';
 import { indexEvalCorpus } from '../kb/eval.js';
 import { normalizeLanguage } from '../kb/language.js';
@@ -20,6 +20,7 @@ import {
   runDraftEval,
 } from '../pipeline/draft/evaluate.js';
 import { createClassifierStore } from '../pipeline/triage/classifier-store.js';
+import { seedStarterData } from '../pipeline/triage/starter-taxonomy.js';
 import { withFreshPglite, withFreshPostgres } from './fresh-store.js';
 
 const usage = `Usage: npm run -s eval:drafts -- --docs <docs.jsonl> --tickets <tickets.jsonl> [--out report.html]

@@ -50,6 +50,11 @@ export const configSchema = z.object({
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   PGLITE_DATA_DIR: z.string().default('./data/pglite'),
+  /** Postgres' page cache inside the embedded store (its WebAssembly memory; see db/client.ts). */
+  PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^\d+(kB|MB|GB)$/, 'expected a size such as 16MB')
+    .default('16MB'),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// URL')

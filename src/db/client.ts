@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -44,6 +44,8 @@ export interface DatabaseOptions {
   url?: string;
   /** PGlite data directory; `memory://` for a throwaway store. */
   pgliteDataDir?: string;
+  /** Postgres' `shared_buffers` in the embedded store (default 16MB, see createPglite). */
+  pgliteSharedBuffers?: string;
   poolMax?: number;
   /** How a PGlite directory on disk is shared with other local processes (src/db/embedded.ts). */
   embedded?: EmbeddedMode;
@@ -56,7 +58,7 @@ export interface DatabaseOptions {
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return createPostgres(options.url, options.poolMax ?? 10);
   const dataDir = options.pgliteDataDir ?? './data/pglite';
-  if (dataDir.startsWith('memory://')) return createPglite(dataDir);
+  if (dataDir.startsWith('memory://')) return createPglite(dataDir, options.pgliteSharedBuffers);
   return openEmbedded(dataDir, options);
 }
 
@@ -82,7 +84,7 @@ async function openEmbedded(dataDir: string, options: DatabaseOptions): Promise<
       const lock = acquireLock(dataDir, mode === 'exclusive' ? 'exclusive' : 'server');
       if ('holder' in lock) continue;
       try {
-        const database = await createPglite(dataDir);
+        const database = await createPglite(dataDir, options.pgliteSharedBuffers);
         if (mode === 'exclusive')
           return { ...database, close: () => database.close().finally(lock.release) };
         const server = await serveEmbedded(database.client, dataDir);
@@ -131,7 +133,7 @@ function connectEmbedded(socket: string, poolMax: number): Database {
     db,
     kind: 'pglite',
     viaServer: true,
-    migrate: () => migratePostgres(db as never, { migrationsFolder }),
+    migrate: () => migrateIfBehind(db, () => migratePostgres(db as never, { migrationsFolder })),
     ping: async () => {
       await client`select 1`;
     },
@@ -180,12 +182,48 @@ function createPostgres(url: string, poolMax: number): Database {
   return {
     db,
     kind: 'postgres',
-    migrate: () => migratePostgres(db as never, { migrationsFolder }),
+    migrate: () => migrateIfBehind(db, () => migratePostgres(db as never, { migrationsFolder })),
     ping: async () => {
       await client`select 1`;
     },
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+let newestInJournal: number | undefined;
+
+/** The `when` of the newest migration in migrations/meta/_journal.json. */
+function newestMigration(): number {
+  if (newestInJournal === undefined) {
+    const journal = JSON.parse(
+      readFileSync(path.join(migrationsFolder, 'meta/_journal.json'), 'utf8'),
+    ) as { entries: { when: number }[] };
+    newestInJournal = Math.max(...journal.entries.map((entry) => entry.when));
+  }
+  return newestInJournal;
+}
+
+/**
+ * Applies the migrations a database lacks. drizzle's migrator reads and hashes every migration
+ * file, creates its schema and table when missing and runs an empty transaction even when nothing
+ * is due: on the embedded store, a few hundred milliseconds of every CLI command that opens it.
+ * drizzle applies exactly the migrations newer than the newest one recorded, so when the newest
+ * recorded is the journal's newest there is nothing to do, which one read tells. A database
+ * without drizzle's table (a new one) fails the read and is migrated.
+ */
+async function migrateIfBehind(db: Db, migrate: () => Promise<void>): Promise<void> {
+  let newest = Number.NaN;
+  try {
+    const result = (await db.execute(
+      sql`select max(created_at)::text as newest from drizzle.__drizzle_migrations`,
+    )) as unknown as { newest: string | null }[] | { rows: { newest: string | null }[] };
+    const rows = Array.isArray(result) ? result : result.rows;
+    newest = Number(rows[0]?.newest ?? Number.NaN);
+  } catch {
+    // No migrations table yet: a new database.
+  }
+  if (newest >= newestMigration()) return;
+  await migrate();
 }
 
 type Sql = postgres.Sql<Record<string, postgres.PostgresType>>;
@@ -241,15 +279,30 @@ export function preparedStatements<T extends Sql | postgres.TransactionSql>(clie
   });
 }
 
-async function createPglite(dataDir: string): Promise<Database & { client: PGlite }> {
+/**
+ * The embedded store. Postgres' shared memory lives in PGlite's WebAssembly memory, and PGlite's
+ * mmap() zero-fills every byte of it at boot: with Postgres' default `shared_buffers` of 128MB
+ * (145 MB of shared memory) that is ~2 s of CPU at every open (profiled: `memset` under `mmap`,
+ * the largest cost of a CLI command that opens the store) and ~170 MB of resident memory that
+ * never shrinks. 16MB keeps 2,048 pages of cache; a miss is a read from the OS page cache through
+ * PGlite's file system, so the data set may be far larger than the cache. Measured with
+ * `npm run bench:memory`: see docs/architecture.md (Storage).
+ */
+async function createPglite(
+  dataDir: string,
+  sharedBuffers = '16MB',
+): Promise<Database & { client: PGlite }> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir, { extensions: { vector } });
+  const client = await PGlite.create(dataDir, {
+    extensions: { vector },
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
+  });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
     client,
     kind: 'pglite',
-    migrate: () => migratePglite(db as never, { migrationsFolder }),
+    migrate: () => migrateIfBehind(db, () => migratePglite(db as never, { migrationsFolder })),
     ping: async () => {
       await db.execute(sql`select 1`);
     },

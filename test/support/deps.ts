@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type Config, loadConfig } from '../../src/config/index.js';
-import { buildDeps, closeDeps, type Deps, seedStarterData } from '../../src/deps.js';
+import { buildDeps, closeDeps, type Deps } from '../../src/deps.js';
+import { seedStarterData } from '../../src/pipeline/triage/starter-taxonomy.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,3 +1,5 @@
+import type { Db } from '../../db/client.js';
+import { ensureStarterData } from '../../db/queries/triage.js';
 import type { Priority, RuleActions, RuleConditions } from '../../db/schema/triage.js';
 
 export interface StarterCategory {
@@ -200,3 +202,11 @@ export const starterRoutingRules: StarterRule[] = [
     actions: { team: 'general', queue: 'general' },
   },
 ];
+
+/**
+ * The starter taxonomy and routing rules, once per database (later edits are kept). Here rather
+ * than in deps.ts so a CLI command that opens a new store seeds it without loading the whole app.
+ */
+export function seedStarterData(db: Db): Promise<void> {
+  return ensureStarterData(db, { taxonomy: starterTaxonomy, rules: starterRoutingRules });
+}
