@@ -6,7 +6,7 @@
  *   steps   src/pipeline/ src/ingest/ src/audit/
  *   domain  src/models/ src/kb/ src/mail/ src/integrations/ src/privacy/ src/auth/ src/live/
  *           src/observability/ src/prompts/ src/metrics/
- *   base    src/db/ src/jobs/ src/config/ src/log.ts src/errors.ts
+ *   base    src/db/ src/jobs/ src/config/ src/offload/ src/log.ts src/errors.ts
  *
  * src/deps.ts is the composition root: it may import anything, and others import it for its
  * type only.
@@ -16,7 +16,7 @@ const doors = '^src/(http|queue)/';
 const steps = '^src/(pipeline|ingest|audit)/';
 const domain =
   '^src/(models|kb|mail|integrations|privacy|auth|live|observability|prompts|metrics)/';
-const base = '^src/(db|jobs|config)/|^src/(log|errors)\\.ts$';
+const base = '^src/(db|jobs|config|offload)/|^src/(log|errors)\\.ts$';
 
 const upward = (name, from, to) => ({
   name,

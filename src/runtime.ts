@@ -7,6 +7,7 @@ import { buildDeps, closeDeps, type Deps } from './deps.js';
 import { isUnavailableError } from './http/errors.js';
 import { redisDurabilityProblem } from './jobs/redis.js';
 import { prepareEmbedder } from './kb/jobs.js';
+import { closeThreadPool } from './offload/pool.js';
 import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
 import { scheduleAutoSolve, scheduleRetention } from './queue/schedules.js';
 import { startWorkers, type WorkerPool } from './queue/workers.js';
@@ -100,6 +101,7 @@ export async function startRuntime(
         await workers?.close();
         await relay?.stop();
         await closeDeps(deps);
+        await closeThreadPool();
       })();
       return stopping;
     },

@@ -1,4 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js/max';
+import { threadTask } from '../offload/pool.js';
 import {
   type Candidate,
   detectCards,
@@ -108,6 +109,33 @@ const ORDER: readonly PiiKind[] = [
 /** Redacts one text. Same value → same placeholder within the call. */
 export function redactPII(text: string, opts: RedactOptions = {}): RedactionResult {
   return new RedactionSession().redact(text, opts);
+}
+
+/**
+ * Texts longer than this are redacted on a worker thread (src/offload/pool.ts). Redaction costs
+ * about ten milliseconds per thousand characters (libphonenumber and the card/IBAN walks), so a
+ * normal ticket stays on the calling thread, where the hop would cost more than it saves, and a
+ * 16k-character paste no longer holds the event loop for a fifth of a second.
+ */
+export const THREAD_REDACT_CHARS = 4_000;
+
+const redactOnThread = threadTask<{ text: string; opts: RedactOptions }, RedactionResult>(
+  import.meta.url,
+  'thread',
+  'redact',
+);
+
+/**
+ * `redactPII`, off the event loop for long texts; the same result. Custom national-id rules (a
+ * `validate` function cannot cross threads) keep the work here.
+ */
+export async function redactPIIOffLoop(
+  text: string,
+  opts: RedactOptions = {},
+): Promise<RedactionResult> {
+  const portable = (opts.nationalIds ?? []).every((rule) => typeof rule === 'string');
+  if (text.length <= THREAD_REDACT_CHARS || !portable) return redactPII(text, opts);
+  return redactOnThread({ text, opts });
 }
 
 /**

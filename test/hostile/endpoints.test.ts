@@ -5,6 +5,7 @@ import { createApiKey } from '../../src/auth/api-keys.js';
 import { listMessages } from '../../src/db/queries/tickets.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
 import { countRows } from '../support/rows.js';
+import { warmThreads } from '../support/threads.js';
 import {
   deepJson,
   deeplyNestedMime,
@@ -34,6 +35,7 @@ beforeAll(async () => {
   deps = await createTestDeps();
   app = createApp(deps);
   key = (await createApiKey(deps.db, { name: 'hostile', role: 'integration' })).key;
+  await warmThreads();
 });
 afterAll(() => deps.cleanup());
 

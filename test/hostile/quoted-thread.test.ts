@@ -3,6 +3,7 @@ import { createApp } from '../../src/app.js';
 import { listMessages } from '../../src/db/queries/tickets.js';
 import { processTriage } from '../../src/queue/processors/triage.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { warmThreads } from '../support/threads.js';
 import { quotedThreadEmail } from './corpus.js';
 import { basicAuth, measured } from './support.js';
 
@@ -18,6 +19,7 @@ let app: ReturnType<typeof createApp>;
 beforeAll(async () => {
   deps = await createTestDeps({ MAX_EMAIL_BYTES: String(20 * 1024 * 1024) });
   app = createApp(deps);
+  await warmThreads();
 });
 afterAll(() => deps.cleanup());
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Message } from '../../db/schema/messages.js';
 import type { Ticket } from '../../db/schema/tickets.js';
-import { redactPII } from '../../privacy/redact.js';
+import { redactPIIOffLoop } from '../../privacy/redact.js';
 
 /**
  * The classifier reads the start of a message: what a ticket is about is said there, and the bound
@@ -24,17 +24,19 @@ export interface ClassifierInput {
  * a ticket and is asked about another. The message is the one named (the triaged message when
  * correcting), else the latest customer message: a follow-up is what the ticket is about now.
  */
-export function classifierInput(
+export async function classifierInput(
   ticket: Pick<Ticket, 'subject'>,
   messages: readonly Pick<Message, 'id' | 'authorKind' | 'strippedText' | 'bodyText'>[],
   messageId?: string | null,
-): ClassifierInput {
+): Promise<ClassifierInput> {
   const message =
     (messageId ? messages.find((m) => m.id === messageId) : undefined) ??
     [...messages].reverse().find((m) => m.authorKind === 'customer');
   const body = message ? message.strippedText || message.bodyText : '';
   const rawText = `${ticket.subject}\n${body.slice(0, MAX_CLASSIFIER_CHARS)}`.trim();
-  return { messageId: message?.id ?? null, text: redactPII(rawText).text, rawText };
+  // A long message is redacted off the event loop (the job shares it with the others).
+  const { text } = await redactPIIOffLoop(rawText);
+  return { messageId: message?.id ?? null, text, rawText };
 }
 
 /** A fingerprint of the classified text for the audit row (the text itself is never stored there). */

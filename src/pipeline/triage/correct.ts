@@ -75,7 +75,7 @@ export async function correctTriage(
   }
   const messages = await listMessages(deps.db, ticket.id);
   // The text the triage classified, built the same way, so the label teaches what was predicted.
-  const { text } = classifierInput(ticket, messages, triage.messageId);
+  const { text } = await classifierInput(ticket, messages, triage.messageId);
   const previousOf = (field: string): string | null =>
     triage.fields[field]?.value ??
     (field === PRIORITY_FIELD ? triage.priority : field === QUEUE_FIELD ? triage.queue : null);

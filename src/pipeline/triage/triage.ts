@@ -62,7 +62,7 @@ export async function triageTicket(
   if (!context) return null;
   const { ticket, messages } = context;
   // Models only ever see redacted text; corrections learn from exactly this text.
-  const { messageId, text, rawText } = classifierInput(ticket, messages, input.messageId);
+  const { messageId, text, rawText } = await classifierInput(ticket, messages, input.messageId);
   const message = messageId ? { id: messageId } : undefined;
   const language = ticket.language ?? detectLanguage(rawText);
 

@@ -157,16 +157,16 @@ describe('Postmark inbound', () => {
     path.basename(file),
   );
 
-  it.each(fixtures.map((name) => [name]))('%s converts', (name) => {
+  it.each(fixtures.map((name) => [name]))('%s converts', async (name) => {
     expect(postmarkInboundSchema.safeParse(load(name)).success).toBe(true);
-    const email = fromPostmarkJson(load(name), PARSE_OPTIONS);
+    const email = await fromPostmarkJson(load(name), PARSE_OPTIONS);
     expect(email.from?.address).toMatch(/@/);
     expect(email.messageId).toMatch(/@/);
     expect(email.automated).toBe(false);
   });
 
-  it("prefers the RFC Message-ID header over Postmark's own id", () => {
-    const email = fromPostmarkJson(load('jpadilla-valid_http_post.json'), PARSE_OPTIONS);
+  it("prefers the RFC Message-ID header over Postmark's own id", async () => {
+    const email = await fromPostmarkJson(load('jpadilla-valid_http_post.json'), PARSE_OPTIONS);
     expect(email.messageId).toBe(
       'CAGXpo2WKfxHWZ5UFYCR3H_J9SNMG+5AXUovfEFL6DjWBJSyZaA@mail.gmail.com',
     );
@@ -183,8 +183,10 @@ describe('Postmark inbound', () => {
     ]);
   });
 
-  it('uses StrippedTextReply, MailboxHash and decodes attachment content', () => {
-    const email = fromPostmarkJson(load('mvdnbrk-inbound.json'), { maxAttachmentBytes: 1000 });
+  it('uses StrippedTextReply, MailboxHash and decodes attachment content', async () => {
+    const email = await fromPostmarkJson(load('mvdnbrk-inbound.json'), {
+      maxAttachmentBytes: 1000,
+    });
     expect(email.messageId).toBe('test-message-id@mail.example.com');
     expect(email.from).toEqual({ address: 'john@example.com', name: 'John Doe' });
     expect(email.to).toEqual(['jane+ahoy@inbound.postmarkapp.com']);
@@ -212,8 +214,8 @@ describe('Postmark inbound', () => {
     ]);
   });
 
-  it("falls back to Postmark's MessageID and flags auto-replies from Headers", () => {
-    const email = fromPostmarkJson(
+  it("falls back to Postmark's MessageID and flags auto-replies from Headers", async () => {
+    const email = await fromPostmarkJson(
       {
         MessageID: 'b7bc2f4a-e38e-4336-af7d-e6c392c2f817',
         FromFull: { Email: 'ana@example.com', Name: 'Ana' },
@@ -228,8 +230,8 @@ describe('Postmark inbound', () => {
     expect(email.date).toBeNull();
   });
 
-  it('derives text from HtmlBody when TextBody is empty', () => {
-    const email = fromPostmarkJson(
+  it('derives text from HtmlBody when TextBody is empty', async () => {
+    const email = await fromPostmarkJson(
       { From: 'Ana <ana@example.com>', TextBody: '', HtmlBody: '<div>Refund <b>please</b></div>' },
       PARSE_OPTIONS,
     );

@@ -97,7 +97,7 @@ describe('the classifier input is one text per ticket for training and predictio
       actor: agentActor('agent-1'),
     });
     const learned = await trainingText(ticket.id);
-    expect(learned).toBe(classifierInput(ticket, rest).text);
+    expect(learned).toBe((await classifierInput(ticket, rest)).text);
     // What a re-triage would classify now: the latest remaining message, not the first.
     expect(learned).toContain('parcel never arrived');
   });

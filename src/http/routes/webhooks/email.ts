@@ -110,7 +110,7 @@ export function emailWebhooks(deps: Deps) {
     const raw = await readRawBody(c, cfg.MAX_EMAIL_BYTES);
     let email: InboundEmail;
     try {
-      email = fromPostmarkJson(parseJsonBody(raw), parseOpts);
+      email = await fromPostmarkJson(parseJsonBody(raw), parseOpts);
     } catch (err) {
       toHttpError(err);
     }

@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { addressList } from '../addresses.js';
-import { type EmailCore, finalizeEmail } from '../build.js';
+import type { EmailCore } from '../build.js';
 import { normalizeMessageId } from '../message-id.js';
-import { coreFromHeaderFields } from '../parse.js';
+import { coreFromHeaderFields, finalizeInbound } from '../parse.js';
 import type { HeaderField, InboundEmail, InboundParseOptions } from '../types.js';
 import {
   fromProviderMime,
@@ -130,7 +130,7 @@ export async function fromMailgunForm(
     attachments: attachmentsOf(parsed, files),
     providerStrippedText: parsed['stripped-text'] ?? null,
   };
-  return finalizeEmail(core, opts);
+  return finalizeInbound(core, opts);
 }
 
 export type MailgunSignatureResult =

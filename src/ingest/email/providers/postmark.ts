@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { addressList } from '../addresses.js';
-import { type EmailCore, finalizeEmail } from '../build.js';
+import type { EmailCore } from '../build.js';
 import { firstHeader, headerValues } from '../headers.js';
 import { normalizeMessageId, parseMessageIdList } from '../message-id.js';
-import { deliveredToFromHeaders, parseDate } from '../parse.js';
+import { deliveredToFromHeaders, finalizeInbound, parseDate } from '../parse.js';
 import type {
   HeaderField,
   InboundAttachment,
@@ -89,7 +89,10 @@ function attachmentOf(attachment: z.output<typeof postmarkAttachmentSchema>): In
  * own id; the sender's Message-ID comes from `Headers` and Postmark's id is only the fallback
  * (stable across Postmark's retries, so it still de-duplicates).
  */
-export function fromPostmarkJson(payload: unknown, opts: InboundParseOptions): InboundEmail {
+export async function fromPostmarkJson(
+  payload: unknown,
+  opts: InboundParseOptions,
+): Promise<InboundEmail> {
   const parsed = parsePayload(postmarkInboundSchema, payload);
   const headers: HeaderField[] = (parsed.Headers ?? []).map((header) => ({
     name: header.Name,
@@ -122,5 +125,5 @@ export function fromPostmarkJson(payload: unknown, opts: InboundParseOptions): I
     providerStrippedText: parsed.StrippedTextReply ?? null,
     providerPlusToken: parsed.MailboxHash || null,
   };
-  return finalizeEmail(core, opts);
+  return finalizeInbound(core, opts);
 }

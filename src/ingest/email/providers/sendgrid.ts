@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { addressList } from '../addresses.js';
-import { type EmailCore, finalizeEmail } from '../build.js';
+import type { EmailCore } from '../build.js';
 import { parseHeaderBlock } from '../headers.js';
 import { normalizeMessageId } from '../message-id.js';
-import { coreFromHeaderFields } from '../parse.js';
+import { coreFromHeaderFields, finalizeInbound } from '../parse.js';
 import type { InboundEmail, InboundParseOptions } from '../types.js';
 import {
   fromProviderMime,
@@ -116,5 +116,5 @@ export async function fromSendGridForm(
       });
     }),
   };
-  return finalizeEmail(core, opts);
+  return finalizeInbound(core, opts);
 }

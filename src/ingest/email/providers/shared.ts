@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { addressList } from '../addresses.js';
-import { type EmailCore, finalizeEmail } from '../build.js';
+import type { EmailCore } from '../build.js';
 import { EmailParseError } from '../errors.js';
-import { parseRawCore } from '../parse.js';
+import { parseRawEmail } from '../parse.js';
 import type { InboundAttachment, InboundEmail, InboundParseOptions } from '../types.js';
 
 /**
@@ -114,9 +114,5 @@ export async function fromProviderMime(
   envelope: readonly string[],
   opts: InboundParseOptions,
 ): Promise<InboundEmail> {
-  const core = await parseRawCore(mime);
-  return finalizeEmail(
-    { ...core, from: core.from ?? fallbackFrom, deliveredTo: [...core.deliveredTo, ...envelope] },
-    opts,
-  );
+  return parseRawEmail(mime, opts, { fallbackFrom, envelope });
 }
