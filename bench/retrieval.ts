@@ -18,7 +18,7 @@ import 'dotenv/config';
 import { sql } from 'drizzle-orm';
 import { createDatabase, postgresClient } from '../src/db/client.js';
 import { insertChunkEmbeddings, queryRows } from '../src/db/queries/kb.js';
-import { vectorCandidates, vectorCandidatesQuery } from '../src/kb/search.js';
+import { vectorCandidates, vectorCandidatesQuery } from '../src/kb/search-vector.js';
 import { ensureVectorIndex, vectorIndexName } from '../src/kb/vector-index.js';
 
 const DB_NAME = 'deskpilot_bench_retrieval';

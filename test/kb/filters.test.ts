@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArticles } from '../../src/kb/import.js';
 import { indexPendingArticles } from '../../src/kb/indexer.js';
-import { type SearchFilters, type SearchMode, searchKnowledgeBase } from '../../src/kb/search.js';
+import { type SearchMode, searchKnowledgeBase } from '../../src/kb/search.js';
+import type { SearchFilters } from '../../src/kb/search-filters.js';
 import type { ArticleInput } from '../../src/kb/types.js';
 import { activateEmbedder } from '../../src/kb/vector-index.js';
 import { HashedEmbedder } from '../../src/models/embedder/hashed.js';

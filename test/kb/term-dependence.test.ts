@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/queries/kb.js';
-import { lexicalCandidates, searchKnowledgeBase } from '../../src/kb/search.js';
+import { searchKnowledgeBase } from '../../src/kb/search.js';
+import { lexicalCandidates } from '../../src/kb/search-lexical.js';
 import type { ArticleInput } from '../../src/kb/types.js';
 import type { TestDatabase } from '../support/db.js';
 import { fillerArticles, indexedKb } from './support/kb.js';
