@@ -39,7 +39,12 @@ describe('eval:classify --variant', () => {
           'tsx',
           'src/cli/eval-classify.ts',
           ...['--train', train, '--test', test, '--unlabelled', unlabelled],
-          ...['--variant', 'default,pairs,self-train,pairs+self-train,corpus,embed', '--embedder', GGUF],
+          ...[
+            '--variant',
+            'default,pairs,self-train,pairs+self-train,corpus,embed',
+            '--embedder',
+            GGUF,
+          ],
         ],
         { cwd: root, timeout: 170_000 },
       );
