@@ -11,11 +11,12 @@ import type { Generator } from '../../src/models/generator/types.js';
 import { draftReply } from '../../src/pipeline/draft/draft.js';
 import { triageTicket } from '../../src/pipeline/triage/triage.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { SAMPLE_KB } from '../support/fixtures.js';
 import { seedEmailTicket } from '../support/tickets.js';
 import { FakeLlmServer } from './support/fake-llm.js';
 
 const STORIES = path.resolve(import.meta.dirname, '../../../shared/models/stories260K.gguf');
-const samples = path.resolve(import.meta.dirname, '../../samples/kb');
+const samples = SAMPLE_KB;
 
 let deps: TestDeps;
 let llm: FakeLlmServer;

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { kbImport } from '../../src/cli/commands/kb-import.js';
 import { enqueueOutbox } from '../../src/db/queries/outbox.js';
 import { getTicket } from '../../src/db/queries/tickets.js';
 import { queueConfigs } from '../../src/jobs/options.js';
@@ -15,6 +13,7 @@ import {
 import { processTriage } from '../../src/queue/processors/triage.js';
 import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { importSampleKb } from '../support/fixtures.js';
 import { waitFor } from '../support/redis-server.js';
 import { parseReceived, TestSmtpServer } from '../support/smtp-server.js';
 import { cleanInvariants, invariantsOf, pipelineReport } from './support/invariants.js';
@@ -31,7 +30,7 @@ let workers: WorkerPool;
 beforeAll(async () => {
   smtp = await TestSmtpServer.start();
   deps = await createTestDeps({ SMTP_URL: smtp.url(), SLA_NOTIFY: TEAM, FEATURE_DRAFTS: 'false' });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../samples/kb'));
+  await importSampleKb(deps);
   relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 50, log: deps.log });
   deps.notifyOutbox = () => relay.kick();
   // The real triage processor, except for one ticket whose job throws every time (a bug that

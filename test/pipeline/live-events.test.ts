@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { createUser } from '../../src/auth/users.js';
-import { kbImport } from '../../src/cli/commands/kb-import.js';
 import { getDeliveryForDraft } from '../../src/db/queries/drafts.js';
 import type { LiveEvent } from '../../src/live/events.js';
 import { type OutboxRelay, startOutboxRelay } from '../../src/queue/outbox-relay.js';
 import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
 import { seedPendingDraft } from '../support/drafts.js';
+import { importSampleKb } from '../support/fixtures.js';
 import { waitFor } from '../support/redis-server.js';
 import { signInOverHttp } from '../support/sign-in.js';
 import { TestSmtpServer } from '../support/smtp-server.js';
@@ -34,7 +33,7 @@ const events: LiveEvent[] = [];
 beforeAll(async () => {
   smtp = await TestSmtpServer.start();
   deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false` });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../samples/kb'));
+  await importSampleKb(deps);
   relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 60_000, log: deps.log });
   // A long poll: jobs only move quickly when a commit wakes the relay.
   deps.notifyOutbox = () => {

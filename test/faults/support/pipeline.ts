@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -13,6 +12,7 @@ import { type Runtime, startRuntime } from '../../../src/runtime.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { testConfig, ZENDESK_SECRET } from '../../support/deps.js';
 import { FakeZendesk } from '../../support/fake-zendesk.js';
+import { SAMPLE_KB } from '../../support/fixtures.js';
 import { freePort } from '../../support/redis-server.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { type PipelineReport, pipelineReport, settle, zendeskReplies } from './invariants.js';
@@ -22,7 +22,7 @@ import { type TrafficSecrets, type WebhookRequest, webhook } from './traffic.js'
 
 export const TEAM_ADDRESS = 'team@deskpilot.test';
 const INBOUND_BASIC_AUTH = 'inbound:s3cret-pass';
-const samples = path.resolve(import.meta.dirname, '../../../samples/kb');
+const samples = SAMPLE_KB;
 
 export interface WebhookOutcome {
   status: number;

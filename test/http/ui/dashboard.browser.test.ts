@@ -13,14 +13,9 @@ import {
   refreshTicketMetrics,
 } from '../../../src/metrics/index.js';
 import { type History, insertHistory } from '../../metrics/support.js';
-import {
-  createUserWithRole,
-  launchBrowser,
-  screenshot,
-  serveApp,
-  signIn,
-} from '../../support/browser.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { createUserWithRole, screenshot, signIn } from '../../support/browser.js';
+import type { TestDeps } from '../../support/deps.js';
+import { type BrowserStack, startBrowserStack } from '../../support/fixtures.js';
 
 /**
  * The manager dashboard in Chromium against the real app: a month of generated support history
@@ -28,6 +23,7 @@ import { createTestDeps, type TestDeps } from '../../support/deps.js';
  * KPI cards equal to metricsSummary, Chart.js charts drawn with data under the strict CSP, filters
  * applied to every number; and Bull Board for an admin.
  */
+let stack: BrowserStack;
 let deps: TestDeps;
 let server: { url: string; close(): Promise<void> };
 let browser: Browser;
@@ -192,11 +188,14 @@ async function openDashboard(page: Page, search: string) {
 }
 
 beforeAll(async () => {
-  deps = await createTestDeps({
-    TIME_ZONE: TZ,
-    BUSINESS_HOURS: 'mon-fri 09:00-17:00',
-    SLA_MINUTES: '{"urgent":60,"high":240,"normal":1440,"low":2880}',
+  stack = await startBrowserStack({
+    config: {
+      TIME_ZONE: TZ,
+      BUSINESS_HOURS: 'mon-fri 09:00-17:00',
+      SLA_MINUTES: '{"urgent":60,"high":240,"normal":1440,"low":2880}',
+    },
   });
+  ({ deps, server, browser } = stack);
   for (const { history, language } of generateHistory(90)) {
     const id = await insertHistory(deps.db, history);
     await deps.db.execute(sql`update tickets set language = ${language} where id = ${id}`);
@@ -204,15 +203,9 @@ beforeAll(async () => {
   await refreshTicketMetrics(deps.db, deps.config, { full: true });
   managerEmail = await createUserWithRole(deps, 'manager');
   adminEmail = await createUserWithRole(deps, 'admin');
-  server = await serveApp(deps);
-  browser = await launchBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await deps?.cleanup();
-});
+afterAll(() => stack?.close());
 
 describe('manager dashboard', () => {
   it('shows the KPIs metricsSummary computes, and draws every chart with data', async () => {

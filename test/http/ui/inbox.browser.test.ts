@@ -1,8 +1,6 @@
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import {
   getDeliveryForDraft,
   getDraft,
@@ -10,25 +8,18 @@ import {
 } from '../../../src/db/queries/drafts.js';
 import { getTriage, listTrainingExamples } from '../../../src/db/queries/triage.js';
 import { rowsOf } from '../../../src/db/rows.js';
-import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
-import { processDraft } from '../../../src/queue/processors/draft.js';
-import {
-  createUserWithRole,
-  launchBrowser,
-  screenshot,
-  serveApp,
-  signIn,
-} from '../../support/browser.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
-import { TestSmtpServer } from '../../support/smtp-server.js';
-import { seedEmailTicket } from '../../support/tickets.js';
+import { createUserWithRole, screenshot, signIn } from '../../support/browser.js';
+import type { TestDeps } from '../../support/deps.js';
+import { type BrowserStack, seedDraftedTicket, startBrowserStack } from '../../support/fixtures.js';
+import type { TestSmtpServer } from '../../support/smtp-server.js';
 
 /**
  * The agent inbox in a real browser (Debian's Chromium through playwright-core) against the real
  * app, Postgres/PGlite and Redis: sign in, approve, edit-and-approve, reject, correct triage,
  * keyboard shortcuts and live arrival of new drafts.
  */
+let stack: BrowserStack;
 let deps: TestDeps;
 let smtp: TestSmtpServer;
 let server: { url: string; close(): Promise<void> };
@@ -54,13 +45,8 @@ const tickets = [
   },
 ];
 
-async function ticketWithDraft(t: { subject: string; body: string }, from?: string) {
-  const { ticketId } = await seedEmailTicket(deps.db, { ...t, from });
-  await triageTicket(deps, { ticketId });
-  const result = await processDraft(deps, { ticketId }, {} as never);
-  expect(result).toMatchObject({ status: 'drafted' });
-  return ticketId;
-}
+const ticketWithDraft = (t: { subject: string; body: string }, from?: string) =>
+  seedDraftedTicket(deps, { ...t, from });
 
 async function openTicket(page: Page, subject: string) {
   await page.goto(`${server.url}/app`);
@@ -69,21 +55,14 @@ async function openTicket(page: Page, subject: string) {
 }
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false` });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  stack = await startBrowserStack({ smtp: true, sampleKb: true });
+  ({ deps, server, browser } = stack);
+  smtp = stack.smtp!;
   for (const [i, t] of tickets.entries()) await ticketWithDraft(t, `customer${i}@example.net`);
   agentEmail = await createUserWithRole(deps, 'agent');
-  server = await serveApp(deps);
-  browser = await launchBrowser();
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await deps?.cleanup();
-  await smtp?.close();
-});
+afterAll(() => stack?.close());
 
 describe('agent inbox', () => {
   it('refuses a wrong password and signs in with the right one', async () => {

@@ -1,9 +1,7 @@
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createUser } from '../../../src/auth/users.js';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import { getDelivery, getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
@@ -11,6 +9,7 @@ import { processDeliver } from '../../../src/queue/processors/deliver.js';
 import { processDraft } from '../../../src/queue/processors/draft.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor } from '../../support/drafts.js';
+import { importSampleKb } from '../../support/fixtures.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
@@ -26,7 +25,7 @@ const password = 'a long enough password';
 beforeAll(async () => {
   smtp = await TestSmtpServer.start();
   deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false` });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  await importSampleKb(deps);
   app = createApp(deps);
   await createUser(deps.db, { email: 'ana@example.com', name: 'Ana', role: 'agent', password });
   ({ cookie, csrf } = await signInOverHttp(app, deps.db, 'ana@example.com', password));

@@ -1,18 +1,8 @@
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
-import { triageTicket } from '../../../src/pipeline/triage/triage.js';
-import { processDraft } from '../../../src/queue/processors/draft.js';
-import {
-  createUserWithRole,
-  launchBrowser,
-  screenshot,
-  serveApp,
-  signIn,
-} from '../../support/browser.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
-import { seedEmailTicket } from '../../support/tickets.js';
+import { createUserWithRole, screenshot, signIn } from '../../support/browser.js';
+import type { TestDeps } from '../../support/deps.js';
+import { type BrowserStack, seedDraftedTicket, startBrowserStack } from '../../support/fixtures.js';
 
 /**
  * The UI on a phone (390 × 844, the size of a current iPhone) in Chromium: no page (inbox, ticket
@@ -20,6 +10,7 @@ import { seedEmailTicket } from '../../support/tickets.js';
  * the draft, and the send button stays on screen.
  * Screenshots go to test-artifacts/screenshots/phone-*.png.
  */
+let stack: BrowserStack;
 let deps: TestDeps;
 let server: { url: string; close(): Promise<void> };
 let browser: Browser;
@@ -54,18 +45,14 @@ async function expectNoSidewaysScroll(page: Page, name: string) {
 }
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
-  ({ ticketId } = await seedEmailTicket(deps.db, {
+  stack = await startBrowserStack({ sampleKb: true });
+  ({ deps, server, browser } = stack);
+  ({ ticketId } = await seedDraftedTicket(deps, {
     subject: 'I was charged twice for my subscription this month, please refund one charge',
     body: 'Hello, my card statement shows two identical charges for the annual plan (order https://shop.example.com/orders/2026-000123456789?utm_source=email&utm_medium=statement). Please refund the duplicate payment.',
     from: 'a.very.long.customer.address.for.testing@subdomain.example-customer.net',
   }));
-  await triageTicket(deps, { ticketId });
-  expect(await processDraft(deps, { ticketId }, {} as never)).toMatchObject({ status: 'drafted' });
   adminEmail = await createUserWithRole(deps, 'admin');
-  server = await serveApp(deps);
-  browser = await launchBrowser();
   phone = await browser.newContext({
     viewport: { width: 390, height: 844 },
     isMobile: true,
@@ -76,9 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await phone?.close();
-  await browser?.close();
-  await server?.close();
-  await deps?.cleanup();
+  await stack?.close();
 });
 
 describe('at 390 × 844', () => {

@@ -1,9 +1,7 @@
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import {
   getDeliveryForDraft,
   insertDraft,
@@ -11,13 +9,12 @@ import {
   listDraftsForTicket,
 } from '../../../src/db/queries/drafts.js';
 import { outbox } from '../../../src/db/schema/outbox.js';
-import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { type OutboxRelay, startOutboxRelay } from '../../../src/queue/outbox-relay.js';
-import { processDraft } from '../../../src/queue/processors/draft.js';
 import { startWorkers, type WorkerPool } from '../../../src/queue/workers.js';
-import { launchBrowser, PASSWORD, screenshot, serveApp, signIn } from '../../support/browser.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
-import { TestSmtpServer } from '../../support/smtp-server.js';
+import { PASSWORD, screenshot, signIn } from '../../support/browser.js';
+import type { TestDeps } from '../../support/deps.js';
+import { type BrowserStack, seedDraftedTicket, startBrowserStack } from '../../support/fixtures.js';
+import type { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
 /**
@@ -28,6 +25,7 @@ import { seedEmailTicket } from '../../support/tickets.js';
  */
 // Long enough for a loaded CI machine to click Undo (and screenshot) inside the window.
 const DELAY_SECONDS = 12;
+let stack: BrowserStack;
 let deps: TestDeps;
 let smtp: TestSmtpServer;
 let server: { url: string; close(): Promise<void> };
@@ -83,19 +81,15 @@ async function agentPage(email: string, ticketKey: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({
-    SMTP_URL: `${smtp.url()}?pool=false`,
-    SEND_DELAY_SECONDS: String(DELAY_SECONDS),
+  stack = await startBrowserStack({
+    smtp: true,
+    sampleKb: true,
+    config: { SEND_DELAY_SECONDS: String(DELAY_SECONDS) },
   });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  ({ deps, server, browser } = stack);
+  smtp = stack.smtp!;
   for (const [key, t] of Object.entries(tickets)) {
-    const { ticketId } = await seedEmailTicket(deps.db, { ...t, from: recipient(key) });
-    await triageTicket(deps, { ticketId });
-    expect(await processDraft(deps, { ticketId }, {} as never)).toMatchObject({
-      status: 'drafted',
-    });
-    ids[key] = ticketId;
+    ids[key] = (await seedDraftedTicket(deps, { ...t, from: recipient(key) })).ticketId;
   }
   for (const [email, name] of [
     ['ana@deskpilot.test', 'Ana Lima'],
@@ -106,17 +100,12 @@ beforeAll(async () => {
   // The real delivery path: the relay moves due outbox rows to BullMQ, a worker sends.
   relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 50, log: deps.log });
   workers = startWorkers(deps, { only: ['deliver'] });
-  server = await serveApp(deps);
-  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
   await workers?.close();
   await relay?.stop();
-  await deps?.cleanup();
-  await smtp?.close();
+  await stack?.close();
 });
 
 describe('undo window', () => {

@@ -1,24 +1,16 @@
-import path from 'node:path';
-import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import { latestDraftForTicket, listDraftsForTicket } from '../../../src/db/queries/drafts.js';
 import { getTicket } from '../../../src/db/queries/tickets.js';
-import { rowsOf } from '../../../src/db/rows.js';
-import { triageTicket } from '../../../src/pipeline/triage/triage.js';
-import { processDeliver } from '../../../src/queue/processors/deliver.js';
-import { processDraft } from '../../../src/queue/processors/draft.js';
+import { createUserWithRole, screenshot, signIn } from '../../support/browser.js';
+import type { TestDeps } from '../../support/deps.js';
 import {
-  createUserWithRole,
-  launchBrowser,
-  screenshot,
-  serveApp,
-  signIn,
-} from '../../support/browser.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
-import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
-import { seedEmailTicket } from '../../support/tickets.js';
+  type BrowserStack,
+  runPendingDeliveries,
+  seedDraftedTicket,
+  startBrowserStack,
+} from '../../support/fixtures.js';
+import { parseReceived, type TestSmtpServer } from '../../support/smtp-server.js';
 
 /**
  * Every ticket reachable, in a real browser (Debian's Chromium) against the real app: a rejected
@@ -26,6 +18,7 @@ import { seedEmailTicket } from '../../support/tickets.js';
  * the ticket page with a knowledge-base passage inserted with its citation, sends it, the reply is
  * delivered once to the SMTP sink, and the ticket leaves the view.
  */
+let stack: BrowserStack;
 let deps: TestDeps;
 let smtp: TestSmtpServer;
 let server: { url: string; close(): Promise<void> };
@@ -35,21 +28,7 @@ let ticketId: string;
 const customer = 'double.charge@example.net';
 const subject = 'Charged twice for my order';
 
-/** What a worker does with the outbox: each pending `deliver` row processed once. */
-async function runDeliveries() {
-  const rows = rowsOf<{ payload: { deliveryId: string } }>(
-    await deps.db.execute(sql`update outbox set state = 'sent'
-      where job_name = 'deliver' and state = 'pending' returning payload`),
-  );
-  for (const row of rows) {
-    await processDeliver(deps, { deliveryId: row.payload.deliveryId }, {
-      attemptsMade: 0,
-      opts: {},
-      updateData: async () => {},
-    } as never);
-  }
-  return rows.length;
-}
+const runDeliveries = () => runPendingDeliveries(deps);
 
 const customerMail = () => smtp.received.filter((m) => m.envelope.rcptTo.includes(customer));
 
@@ -60,30 +39,19 @@ async function hasNoSidewaysScroll(page: Page) {
 }
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false` });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
-  ({ ticketId } = await seedEmailTicket(deps.db, {
+  stack = await startBrowserStack({ smtp: true, sampleKb: true });
+  ({ deps, server, browser } = stack);
+  smtp = stack.smtp!;
+  ({ ticketId } = await seedDraftedTicket(deps, {
     subject,
     body: 'My card was charged two times for order 5512. Please give me my money back.',
     from: customer,
     name: 'Dana Double',
   }));
-  await triageTicket(deps, { ticketId });
-  expect(await processDraft(deps, { ticketId }, {} as never)).toMatchObject({
-    status: 'drafted',
-  });
   agentEmail = await createUserWithRole(deps, 'agent');
-  server = await serveApp(deps);
-  browser = await launchBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await deps?.cleanup();
-  await smtp?.close();
-});
+afterAll(() => stack?.close());
 
 describe('tickets: reject → needs a human reply → reply by hand → delivered once', () => {
   it('walks the whole path in the browser', async () => {

@@ -1,7 +1,5 @@
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import { getDelivery, getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
 import { listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { autoSendPolicies } from '../../../src/db/schema/drafts.js';
@@ -11,6 +9,7 @@ import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor } from '../../support/drafts.js';
+import { importSampleKb } from '../../support/fixtures.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
@@ -24,7 +23,7 @@ beforeAll(async () => {
     SLA_NOTIFY: 'leads@deskpilot.test',
     MAX_REPLIES_PER_RECIPIENT_PER_DAY: '3',
   });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  await importSampleKb(deps);
 });
 afterAll(async () => {
   await deps.cleanup();

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFinetune } from '../../../src/cli/commands/export-finetune.js';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import {
   getDeliveryForDraft,
   getDraft,
@@ -17,6 +16,7 @@ import { decideAutoSend } from '../../../src/pipeline/review/auto-send.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor } from '../../support/drafts.js';
+import { importSampleKb } from '../../support/fixtures.js';
 import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
     LLM_THREADS: '1',
     VIP_DOMAINS: 'bigcustomer.example',
   });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  await importSampleKb(deps);
 });
 afterAll(async () => {
   await deps.cleanup();

@@ -10,10 +10,11 @@ import { checkDraft } from '../../../src/pipeline/draft/guards.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { loadPrompt } from '../../../src/prompts/render.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { SAMPLE_KB } from '../../support/fixtures.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
 const model = path.resolve(import.meta.dirname, '../../../../shared/models/stories260K.gguf');
-const kb = path.resolve(import.meta.dirname, '../../../samples/kb');
+const kb = SAMPLE_KB;
 
 /** Tickets that try to turn the drafter against its rules. */
 const injections = [

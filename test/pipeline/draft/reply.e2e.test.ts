@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createApiKey } from '../../../src/auth/api-keys.js';
@@ -9,11 +8,12 @@ import { type OutboxRelay, startOutboxRelay } from '../../../src/queue/outbox-re
 import { startWorkers, type WorkerPool } from '../../../src/queue/workers.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { FakeZendesk } from '../../support/fake-zendesk.js';
+import { SAMPLE_KB } from '../../support/fixtures.js';
 import { waitFor } from '../../support/redis-server.js';
 import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../../support/zendesk.js';
 
-const samples = path.resolve(import.meta.dirname, '../../../samples/kb');
+const samples = SAMPLE_KB;
 const basic = { authorization: `Basic ${Buffer.from('inbound:s3cret-pass').toString('base64')}` };
 
 let smtp: TestSmtpServer;

@@ -1,13 +1,12 @@
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import { getDraft } from '../../../src/db/queries/drafts.js';
 import { listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { draftReply } from '../../../src/pipeline/draft/draft.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processSla } from '../../../src/queue/processors/sla.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { importSampleKb } from '../../support/fixtures.js';
 import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
@@ -19,7 +18,7 @@ beforeAll(async () => {
     SMTP_URL: `${smtp.url()}?pool=false`,
     SLA_NOTIFY: 'leads@deskpilot.test,oncall@deskpilot.test',
   });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  await importSampleKb(deps);
 });
 afterAll(async () => {
   await deps.cleanup();

@@ -1,9 +1,7 @@
-import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createApiKey } from '../../../src/auth/api-keys.js';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import { getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
 import { claimPendingOutbox } from '../../../src/db/queries/outbox.js';
 import { outbox } from '../../../src/db/schema/outbox.js';
@@ -11,6 +9,7 @@ import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
 import { processDraft } from '../../../src/queue/processors/draft.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { importSampleKb } from '../../support/fixtures.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
@@ -42,7 +41,7 @@ async function pendingDraft(from: string): Promise<string> {
 beforeAll(async () => {
   smtp = await TestSmtpServer.start();
   deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false`, SEND_DELAY_SECONDS: '30' });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  await importSampleKb(deps);
   app = createApp(deps);
   key = (await createApiKey(deps.db, { name: 'agent', role: 'agent' })).key;
 });

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
-import { kbImport } from '../../../../src/cli/commands/kb-import.js';
 import { insertDraft, transitionDraft } from '../../../../src/db/queries/drafts.js';
 import { getTicket, listMessages, listTicketEvents } from '../../../../src/db/queries/tickets.js';
 import { saveTriage } from '../../../../src/db/queries/triage.js';
-import { rowsOf } from '../../../../src/db/rows.js';
-import { processDeliver } from '../../../../src/queue/processors/deliver.js';
 import { createTestDeps, type TestDeps } from '../../../support/deps.js';
+import { importSampleKb, runPendingDeliveries } from '../../../support/fixtures.js';
 import { parseReceived, TestSmtpServer } from '../../../support/smtp-server.js';
 import { seedEmailTicket } from '../../../support/tickets.js';
 
@@ -28,7 +24,7 @@ let billingKey: string;
 beforeAll(async () => {
   smtp = await TestSmtpServer.start();
   deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false` });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../../samples/kb'));
+  await importSampleKb(deps);
   app = createApp(deps);
   agentKey = (await createApiKey(deps.db, { name: 'agent', role: 'agent' })).key;
   billingKey = (await createApiKey(deps.db, { name: 'b', role: 'agent', teamId: 'billing' })).key;
@@ -38,21 +34,7 @@ afterAll(async () => {
   await smtp.close();
 });
 
-/** What a worker does: every pending `deliver` outbox row, processed once. */
-async function runDeliveries() {
-  const rows = rowsOf<{ id: number; payload: { deliveryId: string } }>(
-    await deps.db.execute(sql`update outbox set state = 'sent'
-      where job_name = 'deliver' and state = 'pending' returning id, payload`),
-  );
-  for (const row of rows) {
-    await processDeliver(deps, { deliveryId: row.payload.deliveryId }, {
-      attemptsMade: 0,
-      opts: {},
-      updateData: async () => {},
-    } as never);
-  }
-  return rows.length;
-}
+const runDeliveries = () => runPendingDeliveries(deps);
 
 async function rejectedTicket(from: string) {
   const { ticketId, messageId } = await seedEmailTicket(deps.db, {

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import type { Browser } from 'playwright-core';
+import { expect } from 'vitest';
+import { kbImport } from '../../src/cli/commands/kb-import.js';
+import { rowsOf } from '../../src/db/rows.js';
+import { triageTicket } from '../../src/pipeline/triage/triage.js';
+import { processDeliver } from '../../src/queue/processors/deliver.js';
+import { processDraft } from '../../src/queue/processors/draft.js';
+import { launchBrowser, serveApp } from './browser.js';
+import { createTestDeps, type TestDeps } from './deps.js';
+import { TestSmtpServer } from './smtp-server.js';
+import { seedEmailTicket } from './tickets.js';
+
+/**
+ * The shared test set-ups (#13): the scenes several test files build the same way — the sample
+ * knowledge base imported, a ticket carried through triage to a pending draft, the outbox's
+ * deliveries run as a worker would, and the real app served to a real browser. The pieces they
+ * are made of (`seedEmailTicket`, `createTestDeps`, `serveApp`…) stay in their own modules.
+ */
+
+/** The knowledge base shipped in `samples/kb` (the demo's and most drafting tests'). */
+export const SAMPLE_KB = path.resolve(import.meta.dirname, '../../samples/kb');
+
+export async function importSampleKb(deps: Pick<TestDeps, 'db'>): Promise<void> {
+  await kbImport(deps.db, SAMPLE_KB);
+}
+
+/**
+ * An email ticket triaged and drafted by the real pipeline steps (no queue): its pending draft is
+ * what an agent reviews. Fails the test when drafting does not produce a draft.
+ */
+export async function seedDraftedTicket(
+  deps: TestDeps,
+  ticket: Parameters<typeof seedEmailTicket>[1] = {},
+): Promise<{ ticketId: string; draftId: string }> {
+  const { ticketId } = await seedEmailTicket(deps.db, ticket);
+  await triageTicket(deps, { ticketId });
+  const result = await processDraft(deps, { ticketId }, {} as never);
+  expect(result).toMatchObject({ status: 'drafted' });
+  return { ticketId, draftId: (result as { draftId: string }).draftId };
+}
+
+/** What a worker does with the outbox: every pending `deliver` row, processed once. */
+export async function runPendingDeliveries(deps: TestDeps): Promise<number> {
+  const rows = rowsOf<{ payload: { deliveryId: string } }>(
+    await deps.db.execute(sql`update outbox set state = 'sent'
+      where job_name = 'deliver' and state = 'pending' returning payload`),
+  );
+  for (const row of rows) {
+    await processDeliver(deps, { deliveryId: row.payload.deliveryId }, {
+      attemptsMade: 0,
+      opts: {},
+      updateData: async () => {},
+    } as never);
+  }
+  return rows.length;
+}
+
+export interface BrowserStack {
+  deps: TestDeps;
+  /** The SMTP sink outbound mail goes to, when asked for. */
+  smtp: TestSmtpServer | undefined;
+  server: { url: string; close(): Promise<void> };
+  browser: Browser;
+  /** Closes the browser, the server, the database and the SMTP sink, in that order. */
+  close(): Promise<void>;
+}
+
+/**
+ * The real app (same factory as production) on a local port with its own database and Redis
+ * prefix, and Debian's Chromium to drive it; optionally an SMTP sink as `SMTP_URL` and the sample
+ * knowledge base. Tests seed their data after it starts: the app reads everything per request.
+ */
+export async function startBrowserStack(
+  opts: { smtp?: boolean; sampleKb?: boolean; config?: Record<string, string> } = {},
+): Promise<BrowserStack> {
+  const smtp = opts.smtp ? await TestSmtpServer.start() : undefined;
+  const deps = await createTestDeps({
+    ...(smtp ? { SMTP_URL: `${smtp.url()}?pool=false` } : {}),
+    ...opts.config,
+  });
+  if (opts.sampleKb) await importSampleKb(deps);
+  const server = await serveApp(deps);
+  const browser = await launchBrowser();
+  return {
+    deps,
+    smtp,
+    server,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+      await deps.cleanup();
+      await smtp?.close();
+    },
+  };
+}
