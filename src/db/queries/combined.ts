@@ -18,8 +18,6 @@ export function combinedSql(list: readonly SQLWrapper[]): SQL {
   // getSQL(): a query builder embedded as is would be parenthesised, which Postgres refuses for
   // a data-modifying statement.
   if (list.length === 1) return list[0]!.getSQL();
-  const ctes = list
-    .slice(0, -1)
-    .map((part, i) => sql`${sql.raw(`w${i}`)} as (${part.getSQL()})`);
+  const ctes = list.slice(0, -1).map((part, i) => sql`${sql.raw(`w${i}`)} as (${part.getSQL()})`);
   return sql`with ${sql.join(ctes, sql`, `)} ${list.at(-1)!.getSQL()}`;
 }
