@@ -486,11 +486,11 @@ describe('solving tickets without a helpdesk (email-only setups)', () => {
   it('an agent solves a ticket; its waiting draft is retired', async () => {
     await open('R', '2026-04-07T09:00:00Z', { category: 'billing' });
     const pending = await draft('R');
-    expect(await solveTicket(db, { ticketId: ids.R!, actorId: 'agent-2' })).toEqual({
+    expect(await solveTicket(db, { ticketId: ids.R!, actor: agentActor('agent-2') })).toEqual({
       ok: true,
       alreadySolved: false,
     });
-    expect(await solveTicket(db, { ticketId: ids.R!, actorId: 'agent-2' })).toEqual({
+    expect(await solveTicket(db, { ticketId: ids.R!, actor: agentActor('agent-2') })).toEqual({
       ok: true,
       alreadySolved: true,
     });

@@ -7,17 +7,18 @@ import {
   listDraftsForTicket,
   transitionDraft,
 } from '../../src/db/queries/drafts.js';
-import { listMessages } from '../../src/db/queries/tickets.js';
+import { getTicket, listMessages } from '../../src/db/queries/tickets.js';
 import { getTriage } from '../../src/db/queries/triage.js';
 import type { Draft } from '../../src/db/schema/drafts.js';
 import { retryDelivery } from '../../src/pipeline/deliver/retry.js';
 import { addInternalNote, sendManualReply } from '../../src/pipeline/reply/manual.js';
+import { solveTicket } from '../../src/pipeline/review/sla-solve.js';
 import { correctTriage } from '../../src/pipeline/triage/correct.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
 import { agentActor, seedPendingDraft } from '../support/drafts.js';
 
 /**
- * Delivery retry, triage correction, hand-written replies and notes check the actor's team scope
+ * Delivery retry, triage correction, hand-written replies, notes and solving check the actor's team scope
  * themselves (as the review actions do, `review/actor-scope.test.ts`): called directly, with no
  * route in front, another team's ticket is "not found" and nothing changes.
  */
@@ -111,5 +112,23 @@ describe('actions on a ticket take a typed actor and check its scope', () => {
     });
     expect(noted.ok).toBe(true);
     expect(await listMessages(deps.db, ticketId)).toHaveLength(before + 1);
+  });
+
+  it("refuses to solve another team's ticket like a missing one", async () => {
+    const { ticketId, draft } = await seedPendingDraft(deps.db, { team: 'fulfilment' });
+    expect(await solveTicket(deps.db, { ticketId, actor: billing })).toEqual({
+      ok: false,
+      reason: 'not_found',
+    });
+    expect((await getTicket(deps.db, ticketId))?.status).not.toBe('solved');
+    const drafts = await listDraftsForTicket(deps.db, ticketId);
+    expect(drafts.map((d: Draft) => [d.id, d.status])).toEqual([[draft.id, 'pending_approval']]);
+
+    const fay = agentActor('fay@example.com', 'fulfilment');
+    expect(await solveTicket(deps.db, { ticketId, actor: fay })).toEqual({
+      ok: true,
+      alreadySolved: false,
+    });
+    expect((await getTicket(deps.db, ticketId))?.status).toBe('solved');
   });
 });

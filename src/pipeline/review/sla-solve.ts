@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import type { Actor } from '../../auth/actor.js';
+import { canAccessTicket } from '../../auth/team-scope.js';
 import type { Db } from '../../db/client.js';
 import { getTicket, recordTicketEvent, setTicketStatus } from '../../db/queries/tickets.js';
 import { rowsOf } from '../../db/rows.js';
@@ -18,12 +20,16 @@ export type SolveResult =
 /**
  * An agent solves the ticket: status solved, a `solved` event by that agent, drafts still waiting
  * retired. Solving a solved ticket again changes nothing. A Zendesk ticket's status belongs to
- * Zendesk (its webhook reports solves), so it is refused here.
+ * Zendesk (its webhook reports solves), so it is refused here. Another team's ticket answers like
+ * a missing one.
  */
 export async function solveTicket(
   db: Db,
-  input: { ticketId: string; actorId: string },
+  input: { ticketId: string; actor: Actor },
 ): Promise<SolveResult> {
+  if (!(await canAccessTicket(db, input.actor, input.ticketId))) {
+    return { ok: false, reason: 'not_found' };
+  }
   return withTransaction(db, async (tx) => {
     const [locked] = rowsOf<{ id: string }>(
       await tx.execute(sql`select id from tickets where id = ${input.ticketId} for update`),
@@ -40,7 +46,7 @@ export async function solveTicket(
       ticketId: ticket.id,
       type: 'solved',
       actorKind: 'agent',
-      actorId: input.actorId,
+      actorId: input.actor.id,
       data: { from: ticket.status, to: 'solved' },
     });
     await retirePendingDrafts(tx, ticket.id);

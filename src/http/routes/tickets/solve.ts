@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { canAccessTicket } from '../../../auth/team-scope.js';
+import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { solveTicket } from '../../../pipeline/review/sla-solve.js';
 import { AppError } from '../../errors.js';
@@ -34,11 +34,8 @@ export const route = createRoute({
 export function registerSolveTicket(app: Router, deps: Pick<Deps, 'db'>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
-    const principal = c.get('principal')!;
-    if (!(await canAccessTicket(deps.db, principal, id))) {
-      throw new AppError('not_found', `No ticket ${id}`);
-    }
-    const result = await solveTicket(deps.db, { ticketId: id, actorId: principal.id });
+    const actor = actorOf(c.get('principal')!);
+    const result = await solveTicket(deps.db, { ticketId: id, actor });
     if (!result.ok) {
       if (result.reason === 'not_found') throw new AppError('not_found', `No ticket ${id}`);
       throw new AppError('conflict', 'This is a Zendesk ticket: solve it in Zendesk');
