@@ -14,6 +14,27 @@ export interface QueueConfig {
   job: JobsOptions;
 }
 
+const DAY = 24 * 3600;
+
+/**
+ * A job's retries and how long BullMQ keeps it: `attempts` tries with exponential backoff from
+ * `delay` ms. Completed jobs are kept (`completedCount` at most, 100k unless said) so that a
+ * re-enqueued outbox row (same job id) is ignored; failed jobs are the dead-letter record, kept for
+ * inspection in /admin/queues.
+ */
+function retries(
+  attempts: number,
+  delay: number,
+  keep: { completedDays: number; completedCount?: number; failedDays: number },
+): JobsOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay },
+    removeOnComplete: { age: keep.completedDays * DAY, count: keep.completedCount ?? 100_000 },
+    removeOnFail: { age: keep.failedDays * DAY },
+  };
+}
+
 /** Queue and worker options are data; each number says why it is what it is. */
 export const queueConfigs: Record<JobName, QueueConfig> = {
   triage: {
@@ -22,14 +43,7 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
     concurrency: 8,
     // The LLM tier has a 30 s generation timeout; 60 s leaves room for loading the model once.
     lockDuration: 60_000,
-    job: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1_000 },
-      // Completed jobs are kept a day so a re-enqueued outbox row (same job id) is ignored.
-      removeOnComplete: { age: 24 * 3600, count: 100_000 },
-      // Failed jobs are the dead-letter record: kept a week for inspection in /admin/queues.
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+    job: retries(5, 1_000, { completedDays: 1, failedDays: 7 }),
   },
   draft: {
     // An LLM draft holds a model context for seconds to minutes on CPU. Two in parallel match the
@@ -40,12 +54,7 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
     concurrencyWithoutModel: 8,
     // Above the generator's 90 s timeout plus retrieval.
     lockDuration: 150_000,
-    job: {
-      attempts: 4,
-      backoff: { type: 'exponential', delay: 5_000 },
-      removeOnComplete: { age: 24 * 3600, count: 100_000 },
-      removeOnFail: { age: 14 * 24 * 3600 },
-    },
+    job: retries(4, 5_000, { completedDays: 1, failedDays: 14 }),
   },
   deliver: {
     // SMTP and Zendesk calls are I/O-bound; the per-recipient cap and exactly-once bookkeeping
@@ -53,47 +62,27 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
     concurrency: 8,
     // SMTP timeouts are 30 s; Zendesk calls can wait out a 60 s Retry-After.
     lockDuration: 120_000,
-    job: {
-      // Transient failures retry with backoff (about an hour in total), then dead-letter with an alert.
-      attempts: 8,
-      backoff: { type: 'exponential', delay: 15_000 },
-      removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
-      removeOnFail: { age: 30 * 24 * 3600 },
-    },
+    // Transient failures retry with backoff (about an hour in total), then dead-letter with an alert.
+    job: retries(8, 15_000, { completedDays: 7, failedDays: 30 }),
   },
   sla: {
     concurrency: 4,
     lockDuration: 30_000,
-    job: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 10_000 },
-      removeOnComplete: { age: 24 * 3600, count: 100_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+    job: retries(5, 10_000, { completedDays: 1, failedDays: 7 }),
   },
   retrain: {
     // One at a time: training is CPU-bound and two concurrent runs would both store a version.
     concurrency: 1,
     // Training 10k examples takes well under a minute on 2 cores.
     lockDuration: 180_000,
-    job: {
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 10_000 },
-      removeOnComplete: { age: 24 * 3600, count: 1_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+    job: retries(3, 10_000, { completedDays: 1, completedCount: 1_000, failedDays: 7 }),
   },
   'zendesk-writeback': {
     // Zendesk's API allows ~700 requests/min on most plans; each write-back makes up to 5 calls.
     concurrency: 4,
     // The client may wait out a 429 Retry-After (bounded at 60 s) inside one attempt.
     lockDuration: 120_000,
-    job: {
-      attempts: 8,
-      backoff: { type: 'exponential', delay: 5_000 },
-      removeOnComplete: { age: 24 * 3600, count: 100_000 },
-      removeOnFail: { age: 14 * 24 * 3600 },
-    },
+    job: retries(8, 5_000, { completedDays: 1, failedDays: 14 }),
   },
   'kb-index': {
     // Embedding is CPU-bound and runs on the event loop (hashed) or a native thread pool
@@ -102,35 +91,20 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
     // A re-embed pass processes batches until its model is complete; each batch takes well under
     // a minute even for a GGUF model on CPU, and the job extends its lock between batches.
     lockDuration: 120_000,
-    job: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 2_000 },
-      removeOnComplete: { age: 24 * 3600, count: 100_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+    job: retries(5, 2_000, { completedDays: 1, failedDays: 7 }),
   },
   'auto-solve': {
     // One pass at a time; a pass locks its tickets (skip locked), so a second one would only wait.
     concurrency: 1,
     lockDuration: 60_000,
-    job: {
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 60_000 },
-      removeOnComplete: { age: 7 * 24 * 3600, count: 200 },
-      removeOnFail: { age: 30 * 24 * 3600 },
-    },
+    job: retries(3, 60_000, { completedDays: 7, completedCount: 200, failedDays: 30 }),
   },
   retention: {
     // One run at a time: two would walk the same tickets (harmless, but twice the load).
     concurrency: 1,
     // A run reports progress after every batch, which extends the lock; one batch takes seconds.
     lockDuration: 120_000,
-    job: {
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 60_000 },
-      removeOnComplete: { age: 30 * 24 * 3600, count: 100 },
-      removeOnFail: { age: 30 * 24 * 3600 },
-    },
+    job: retries(3, 60_000, { completedDays: 30, completedCount: 100, failedDays: 30 }),
   },
 };
 
