@@ -5,10 +5,11 @@ import { requireRole } from '../../middleware/auth.js';
 import type { Router } from '../../openapi.js';
 import {
   csvResponse,
+  type FilterOf,
   filterQuery,
+  jsonOrCsv,
   periodEcho,
   periodEchoSchema,
-  toFilter,
   wantsCsv,
 } from './shared.js';
 
@@ -25,15 +26,7 @@ const timeseries = createRoute({
     'Metrics per day or week (Monday) in TIME_ZONE, of creation or with basis=solved of solve (manager)',
   security: [{ apiKey: [] }],
   request: { query: filterQuery.extend({ interval: z.enum(periods).default('day') }) },
-  responses: {
-    200: {
-      description: 'One row per period that has tickets',
-      content: {
-        'application/json': { schema: groupsSchema },
-        'text/csv': { schema: z.string() },
-      },
-    },
-  },
+  responses: jsonOrCsv('One row per period that has tickets', groupsSchema),
 });
 
 const bySlice = createRoute({
@@ -43,23 +36,14 @@ const bySlice = createRoute({
     'Metrics per category, or per team/queue/channel/language/priority with groupBy (manager)',
   security: [{ apiKey: [] }],
   request: { query: filterQuery.extend({ groupBy: z.enum(sliceDimensions).default('category') }) },
-  responses: {
-    200: {
-      description: 'One row per slice value ("(none)" when unset)',
-      content: {
-        'application/json': { schema: groupsSchema },
-        'text/csv': { schema: z.string() },
-      },
-    },
-  },
+  responses: jsonOrCsv('One row per slice value ("(none)" when unset)', groupsSchema),
 });
 
-export function groupedRoutes(app: Router, deps: Deps, fresh: () => Promise<void>) {
+export function groupedRoutes(app: Router, deps: Deps, filterOf: FilterOf) {
   app.on('GET', [timeseries.path, bySlice.path], requireRole(deps, 'manager'));
   app.openapi(timeseries, async (c) => {
     const q = c.req.valid('query');
-    const filter = await toFilter(deps, q);
-    await fresh();
+    const filter = await filterOf(q);
     const rows = await metricsBy(deps.db, deps.config, filter, q.interval);
     if (wantsCsv(c, q)) return csvResponse(rows, `metrics-${q.interval}`) as never;
     const range = periodEcho(deps, filter);
@@ -67,8 +51,7 @@ export function groupedRoutes(app: Router, deps: Deps, fresh: () => Promise<void
   });
   app.openapi(bySlice, async (c) => {
     const q = c.req.valid('query');
-    const filter = await toFilter(deps, q);
-    await fresh();
+    const filter = await filterOf(q);
     const rows = await metricsBy(deps.db, deps.config, filter, q.groupBy);
     if (wantsCsv(c, q)) return csvResponse(rows, `metrics-by-${q.groupBy}`) as never;
     const range = periodEcho(deps, filter);

@@ -44,10 +44,7 @@ export type FilterQuery = z.infer<typeof filterQuery>;
  * The query's period under the one rule the API and the dashboard share (resolvePeriod): dates are
  * whole days in TIME_ZONE, `to` inclusive; instants are taken as they are, `to` exclusive.
  */
-export async function toFilter(
-  deps: Pick<Deps, 'db' | 'config'>,
-  q: FilterQuery,
-): Promise<MetricsFilter> {
+async function toFilter(deps: Pick<Deps, 'db' | 'config'>, q: FilterQuery): Promise<MetricsFilter> {
   const { from, to } = await resolvePeriod(deps.db, deps.config.TIME_ZONE, q);
   if (from >= to) throw new AppError('validation_failed', '`from` must be before `to`');
   const slices: MetricsFilter['slices'] = {};
@@ -71,6 +68,30 @@ export const periodEchoSchema = {
   timeZone: z.string(),
   basis: z.enum(bases),
 };
+
+/** The one answer of a metrics route: `schema` as JSON, or CSV (`format=csv` or Accept). */
+export function jsonOrCsv<T extends z.ZodType>(description: string, schema: T) {
+  return {
+    200: {
+      description,
+      content: { 'application/json': { schema }, 'text/csv': { schema: z.string() } },
+    },
+  } as const;
+}
+
+/** Resolves a query's filter (toFilter), then brings the facts table up to date (`fresh`). */
+export type FilterOf = (q: FilterQuery) => Promise<MetricsFilter>;
+
+export function freshFilter(
+  deps: Pick<Deps, 'db' | 'config'>,
+  fresh: () => Promise<void>,
+): FilterOf {
+  return async (q) => {
+    const filter = await toFilter(deps, q);
+    await fresh();
+    return filter;
+  };
+}
 
 export function wantsCsv(c: Context, q: FilterQuery): boolean {
   if (q.format) return q.format === 'csv';

@@ -5,10 +5,11 @@ import { requireRole } from '../../middleware/auth.js';
 import type { Router } from '../../openapi.js';
 import {
   csvResponse,
+  type FilterOf,
   filterQuery,
+  jsonOrCsv,
   periodEcho,
   periodEchoSchema,
-  toFilter,
   wantsCsv,
 } from './shared.js';
 
@@ -19,28 +20,20 @@ const route = createRoute({
     'Support metrics for tickets created in a period (manager); definitions in docs/metrics.md',
   security: [{ apiKey: [] }],
   request: { query: filterQuery },
-  responses: {
-    200: {
-      description: 'Metric values (JSON) or one CSV row',
-      content: {
-        'application/json': {
-          schema: z.object({
-            ...periodEchoSchema,
-            metrics: z.record(z.string(), z.unknown()),
-          }),
-        },
-        'text/csv': { schema: z.string() },
-      },
-    },
-  },
+  responses: jsonOrCsv(
+    'Metric values (JSON) or one CSV row',
+    z.object({
+      ...periodEchoSchema,
+      metrics: z.record(z.string(), z.unknown()),
+    }),
+  ),
 });
 
-export function summaryRoute(app: Router, deps: Deps, fresh: () => Promise<void>) {
+export function summaryRoute(app: Router, deps: Deps, filterOf: FilterOf) {
   app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const filter = await toFilter(deps, q);
-    await fresh();
+    const filter = await filterOf(q);
     const metrics = await metricsSummary(deps.db, deps.config, filter);
     if (wantsCsv(c, q)) {
       const { rejectionReasons, rejectionComments: _comments, ...flat } = metrics;
