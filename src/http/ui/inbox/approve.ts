@@ -3,15 +3,7 @@ import { userActor } from '../../../auth/actor.js';
 import { getTicket } from '../../../db/queries/tickets.js';
 import type { Deps } from '../../../deps.js';
 import { approveDraft } from '../../../pipeline/review/actions.js';
-import {
-  backOf,
-  form,
-  type InboxApp,
-  lockField,
-  reviewNotice,
-  uuidParam,
-  withParams,
-} from './shared.js';
+import { type InboxApp, lockField, readForm, reviewNotice, withParams } from './shared.js';
 
 const approveForm = z.object({
   // Browsers submit textarea line breaks as CRLF (HTML spec); drafts are stored with LF.
@@ -30,18 +22,15 @@ async function isEmailTicket(deps: Pick<Deps, 'db'>, ticketId: string): Promise<
 /** POST /app/drafts/:id/approve: approve as written, or edit-and-approve when the text changed. */
 export function registerApproveForm(app: InboxApp, deps: Deps) {
   app.post('/app/drafts/:id/approve', async (c) => {
-    const body = await form(c);
-    const back = backOf(body);
-    const id = uuidParam.safeParse(c.req.param('id'));
-    const input = approveForm.safeParse(body);
-    if (!id.success || !input.success)
-      return c.redirect(withParams(back, { notice: 'invalid' }), 303);
+    const posted = await readForm(c, approveForm);
+    if (!posted.ok) return posted.invalid;
+    const { back, id, input } = posted;
     // Unchanged text is a plain approval; anything else is edit-and-approve (the diff is kept).
     const result = await approveDraft(deps, {
-      draftId: id.data,
+      draftId: id,
       actor: userActor(c.get('user')),
-      lockVersion: input.data.lockVersion,
-      finalText: input.data.text,
+      lockVersion: input.lockVersion,
+      finalText: input.text,
     });
     if (!result.ok) {
       // A draft that is missing or another team's names no ticket back.

@@ -4,7 +4,13 @@ import { getTriage } from '../../../db/queries/triage.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { Deps } from '../../../deps.js';
 import { correctTriage } from '../../../pipeline/triage/correct.js';
-import { backOf, form, type InboxApp, uuidParam, withParams } from './shared.js';
+import { type InboxApp, readForm, withParams } from './shared.js';
+
+const triageForm = z.object({
+  category: z.string().trim().min(1).max(100),
+  // An empty priority is none given.
+  priority: z.preprocess((v) => v || undefined, z.enum(priorities).optional()),
+});
 
 /**
  * POST /app/tickets/:id/triage: an agent's correction of the category and/or the priority; each
@@ -13,30 +19,24 @@ import { backOf, form, type InboxApp, uuidParam, withParams } from './shared.js'
  */
 export function registerCorrectTriageForm(app: InboxApp, deps: Deps) {
   app.post('/app/tickets/:id/triage', async (c) => {
-    const body = await form(c);
-    const back = backOf(body);
-    const id = uuidParam.safeParse(c.req.param('id'));
-    const category = z.string().trim().min(1).max(100).safeParse(body.category);
-    const priority = z
-      .enum(priorities)
-      .optional()
-      .safeParse(body.priority || undefined);
-    if (!id.success || !category.success || !priority.success) {
-      return c.redirect(withParams(back, { notice: 'invalid' }), 303);
-    }
+    const posted = await readForm(c, triageForm);
+    if (!posted.ok) return posted.invalid;
+    const { back, id, input } = posted;
     // Another team's ticket: `correctTriage` answers it exactly like a missing one.
-    const triage = await getTriage(deps.db, id.data);
+    const triage = await getTriage(deps.db, id);
     const newPriority =
-      priority.data !== undefined && priority.data !== triage?.priority ? priority.data : undefined;
-    const categoryUnchanged = category.data === (triage?.correctedCategory ?? triage?.category);
+      input.priority !== undefined && input.priority !== triage?.priority
+        ? input.priority
+        : undefined;
+    const categoryUnchanged = input.category === (triage?.correctedCategory ?? triage?.category);
     const result = await correctTriage(deps, {
-      ticketId: id.data,
-      ...(newPriority && categoryUnchanged ? {} : { category: category.data }),
+      ticketId: id,
+      ...(newPriority && categoryUnchanged ? {} : { category: input.category }),
       ...(newPriority ? { fields: { priority: newPriority } } : {}),
       actor: userActor(c.get('user')),
     });
     return c.redirect(
-      withParams(back, { ticket: id.data, notice: result.ok ? 'corrected' : 'invalid' }),
+      withParams(back, { ticket: id, notice: result.ok ? 'corrected' : 'invalid' }),
       303,
     );
   });

@@ -2,15 +2,7 @@ import { z } from 'zod';
 import { userActor } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { rejectDraft } from '../../../pipeline/review/actions.js';
-import {
-  backOf,
-  form,
-  type InboxApp,
-  lockField,
-  reviewNotice,
-  uuidParam,
-  withParams,
-} from './shared.js';
+import { type InboxApp, lockField, readForm, reviewNotice, withParams } from './shared.js';
 
 const rejectForm = z.object({
   reason: z.string().trim().min(1).max(100),
@@ -21,17 +13,14 @@ const rejectForm = z.object({
 /** POST /app/drafts/:id/reject: reject with a reason (and an optional note). */
 export function registerRejectForm(app: InboxApp, deps: Deps) {
   app.post('/app/drafts/:id/reject', async (c) => {
-    const body = await form(c);
-    const back = backOf(body);
-    const id = uuidParam.safeParse(c.req.param('id'));
-    const input = rejectForm.safeParse(body);
-    if (!id.success || !input.success)
-      return c.redirect(withParams(back, { notice: 'invalid' }), 303);
-    const reason = input.data.note ? `${input.data.reason}: ${input.data.note}` : input.data.reason;
+    const posted = await readForm(c, rejectForm);
+    if (!posted.ok) return posted.invalid;
+    const { back, id, input } = posted;
+    const reason = input.note ? `${input.reason}: ${input.note}` : input.reason;
     const result = await rejectDraft(deps, {
-      draftId: id.data,
+      draftId: id,
       actor: userActor(c.get('user')),
-      lockVersion: input.data.lockVersion,
+      lockVersion: input.lockVersion,
       reason,
     });
     if (!result.ok) return c.redirect(withParams(back, { notice: reviewNotice(result) }), 303);

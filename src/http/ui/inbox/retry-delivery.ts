@@ -1,19 +1,21 @@
+import { z } from 'zod';
 import { userActor } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { retryDelivery } from '../../../pipeline/deliver/retry.js';
-import { backOf, form, type InboxApp, type NoticeCode, uuidParam, withParams } from './shared.js';
+import { type InboxApp, type NoticeCode, readForm, withParams } from './shared.js';
+
+const retryForm = z.object({ confirm: z.unknown().optional() });
 
 /** POST /app/deliveries/:id/retry: send a failed reply again (after confirming it did not arrive). */
 export function registerRetryDeliveryForm(app: InboxApp, deps: Deps) {
   app.post('/app/deliveries/:id/retry', async (c) => {
-    const body = await form(c);
-    const back = backOf(body);
-    const id = uuidParam.safeParse(c.req.param('id'));
-    if (!id.success) return c.redirect(withParams(back, { notice: 'invalid' }), 303);
+    const posted = await readForm(c, retryForm);
+    if (!posted.ok) return posted.invalid;
+    const { back, id, input } = posted;
     const result = await retryDelivery(deps, {
-      deliveryId: id.data,
+      deliveryId: id,
       actor: userActor(c.get('user')),
-      confirmNotReceived: body.confirm === 'yes',
+      confirmNotReceived: input.confirm === 'yes',
     });
     const notice: NoticeCode = result.ok
       ? 'retried'

@@ -4,7 +4,7 @@ import { getDraftInScope } from '../../../auth/team-scope.js';
 import type { Deps } from '../../../deps.js';
 import { saveDraftText } from '../../../pipeline/review/save.js';
 import { renderInbox } from './page.js';
-import { backOf, form, type InboxApp, uuidParam, withParams } from './shared.js';
+import { type InboxApp, readForm, withParams } from './shared.js';
 
 const saveForm = z.object({
   text: z
@@ -24,19 +24,16 @@ const at = (d: Date | null) => (d ? `${d.toISOString().slice(11, 16)} UTC` : 'a 
  */
 export function registerSaveForm(app: InboxApp, deps: Deps) {
   app.post('/app/drafts/:id/save', async (c) => {
-    const body = await form(c);
-    const back = backOf(body);
-    const id = uuidParam.safeParse(c.req.param('id'));
-    const input = saveForm.safeParse(body);
-    if (!id.success || !input.success)
-      return c.redirect(withParams(back, { notice: 'invalid' }), 303);
-    const draft = await getDraftInScope(deps.db, c.get('user'), id.data);
+    const posted = await readForm(c, saveForm);
+    if (!posted.ok) return posted.invalid;
+    const { back, id, input } = posted;
+    const draft = await getDraftInScope(deps.db, c.get('user'), id);
     if (!draft) return c.redirect(withParams(back, { notice: 'missing' }), 303);
     const result = await saveDraftText(deps, {
       draftId: draft.id,
       actor: userActor(c.get('user')),
-      lockVersion: input.data.lockVersion,
-      text: input.data.text,
+      lockVersion: input.lockVersion,
+      text: input.text,
     });
     if (result.ok) {
       return c.redirect(withParams(back, { ticket: draft.ticketId, notice: 'saved' }), 303);
@@ -57,7 +54,7 @@ export function registerSaveForm(app: InboxApp, deps: Deps) {
         kind: 'error',
         text: `Not saved: ${who}. Nothing was overwritten — your text is kept below; compare it with theirs and save again.`,
       },
-      unsaved: { draftId: draft.id, text: input.data.text },
+      unsaved: { draftId: draft.id, text: input.text },
     });
   });
 }

@@ -1,4 +1,4 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { priorities } from '../../../db/schema/triage.js';
 import type { ReviewResult } from '../../../pipeline/review/actions.js';
@@ -80,5 +80,26 @@ export function reviewNotice(result: Extract<ReviewResult, { ok: false }>): Noti
 
 export const form = async (c: { req: { parseBody: () => Promise<Record<string, unknown>> } }) =>
   c.req.parseBody();
-export const backOf = (body: Record<string, unknown>) =>
+const backOf = (body: Record<string, unknown>) =>
   safeNext(typeof body.back === 'string' ? body.back : undefined);
+
+/**
+ * The form posted to an inbox operation on `/:id`: where to go back to, the id from the path and
+ * the fields `schema` reads. When either is malformed, `invalid` is the answer (back, with the
+ * "nothing was changed" notice).
+ */
+export async function readForm<T extends z.ZodType>(
+  c: Context<UiEnv>,
+  schema: T,
+): Promise<
+  { ok: true; back: string; id: string; input: z.output<T> } | { ok: false; invalid: Response }
+> {
+  const body = await form(c);
+  const back = backOf(body);
+  const id = uuidParam.safeParse(c.req.param('id'));
+  const input = schema.safeParse(body);
+  if (!id.success || !input.success) {
+    return { ok: false, invalid: c.redirect(withParams(back, { notice: 'invalid' }), 303) };
+  }
+  return { ok: true, back, id: id.data, input: input.data };
+}

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { userActor } from '../../../auth/actor.js';
 import { getDraftInScope } from '../../../auth/team-scope.js';
 import { getDeliveryForDraft } from '../../../db/queries/drafts.js';
@@ -6,7 +7,7 @@ import type { Deps } from '../../../deps.js';
 import { undoApproval } from '../../../pipeline/review/undo.js';
 import type { PendingUndo } from '../pages/undo-bar.js';
 import type { UiEnv } from '../session.js';
-import { backOf, form, type InboxApp, uuidParam, withParams } from './shared.js';
+import { type InboxApp, readForm, withParams } from './shared.js';
 
 /** The undo window of a draft this user just approved, if it is still open. */
 export async function pendingUndo(
@@ -36,12 +37,11 @@ export async function pendingUndo(
  */
 export function registerUndoForm(app: InboxApp, deps: Deps) {
   app.post('/app/drafts/:id/undo', async (c) => {
-    const body = await form(c);
-    const back = backOf(body);
-    const id = uuidParam.safeParse(c.req.param('id'));
-    if (!id.success) return c.redirect(withParams(back, { notice: 'invalid' }), 303);
+    const posted = await readForm(c, z.object({}));
+    if (!posted.ok) return posted.invalid;
+    const { back, id } = posted;
     const result = await undoApproval(deps, {
-      draftId: id.data,
+      draftId: id,
       actor: userActor(c.get('user')),
     });
     if (!result.ok && result.reason === 'not_found') {
