@@ -27,11 +27,11 @@ import type { InboundDelivery, IntakeResult } from './types.js';
 const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
 
 /**
- * Persists one delivery in a single transaction: inbox event (dedupe), ticket, message, lifecycle
+ * Persists one inbound delivery in a single transaction: inbox event (dedupe), ticket, message, lifecycle
  * events and the outbox row that schedules triage. Either all of it is written or none of it, so a
  * sender that sees an error can retry safely, and a redelivery changes nothing.
  *
- * A delivery that announces a new helpdesk ticket (the common case at volume) is first tried as
+ * An inbound delivery that announces a new helpdesk ticket (the common case at volume) is first tried as
  * one statement (acceptNewTicket); whenever that writes nothing, the general transaction below
  * runs and decides, so both give the same answers.
  */
@@ -48,12 +48,12 @@ export async function acceptDelivery(
   input: InboundDelivery,
   options: IntakeOptions = {},
 ): Promise<IntakeResult> {
-  const delivery = withoutNul(input);
-  if (canTryNewTicketStatement(db, delivery)) {
-    const accepted = await acceptNewTicket(db, delivery);
+  const inbound = withoutNul(input);
+  if (canTryNewTicketStatement(db, inbound)) {
+    const accepted = await acceptNewTicket(db, inbound);
     if (accepted) return accepted;
   }
-  return acceptInTransaction(db, delivery, options);
+  return acceptInTransaction(db, inbound, options);
 }
 
 /**
@@ -76,24 +76,24 @@ export function isSolveKeyword(text: string, keywords: readonly string[]): boole
  * Status changes, reopens and repeated-message detection only apply to existing tickets, which
  * this path never touches.
  */
-function canTryNewTicketStatement(db: Db, delivery: InboundDelivery): boolean {
+function canTryNewTicketStatement(db: Db, inbound: InboundDelivery): boolean {
   return (
-    delivery.createsTicket === true &&
-    Boolean(delivery.ticket.externalId) &&
-    !delivery.nonce &&
-    !delivery.helpdeskStatus &&
+    inbound.createsTicket === true &&
+    Boolean(inbound.ticket.externalId) &&
+    !inbound.nonce &&
+    !inbound.helpdeskStatus &&
     // Its statement does not write the owning key (only generic-webhook tickets have one).
-    !delivery.ticket.integrationKeyId &&
+    !inbound.ticket.integrationKeyId &&
     !(db instanceof PgTransaction)
   );
 }
 
-async function acceptNewTicket(db: Db, delivery: InboundDelivery): Promise<IntakeResult | null> {
+async function acceptNewTicket(db: Db, inbound: InboundDelivery): Promise<IntakeResult | null> {
   const ticketId = randomUUID();
-  const messageId = delivery.message ? randomUUID() : null;
-  const ticket = { id: ticketId, ...newTicketValues(delivery) };
-  const m = delivery.message;
-  const events: NewTicketEvent[] = [createdEvent(ticketId, ticket.channel, delivery)];
+  const messageId = inbound.message ? randomUUID() : null;
+  const ticket = { id: ticketId, ...newTicketValues(inbound) };
+  const m = inbound.message;
+  const events: NewTicketEvent[] = [createdEvent(ticketId, ticket.channel, inbound)];
   const outbox: { jobName: string; payload: Record<string, unknown> }[] = [];
   const importedClosed = closedStatuses.has(ticket.status as TicketStatus);
   if (m && messageId) {
@@ -105,17 +105,17 @@ async function acceptNewTicket(db: Db, delivery: InboundDelivery): Promise<Intak
       });
     }
   }
-  if (importedClosed) events.push(importedSolveEvent(ticketId, delivery));
+  if (importedClosed) events.push(importedSolveEvent(ticketId, inbound));
   const written = await insertNewTicketDelivery(db, {
     inbox: {
-      source: delivery.source,
-      dedupeKey: delivery.dedupeKey,
-      eventType: delivery.eventType,
-      signature: delivery.signature,
+      source: inbound.source,
+      dedupeKey: inbound.dedupeKey,
+      eventType: inbound.eventType,
+      signature: inbound.signature,
       ticketId,
       messageId,
     },
-    ticket: { ...ticket, externalId: delivery.ticket.externalId! },
+    ticket: { ...ticket, externalId: inbound.ticket.externalId! },
     message: m && messageId ? { id: messageId, ...newMessageValues(ticketId, m) } : null,
     events: events.map(({ ticketId: _, ...event }) => event),
     outbox,
@@ -128,18 +128,18 @@ async function acceptNewTicket(db: Db, delivery: InboundDelivery): Promise<Intak
 
 async function acceptInTransaction(
   db: Db,
-  delivery: InboundDelivery,
+  inbound: InboundDelivery,
   options: IntakeOptions,
 ): Promise<IntakeResult> {
   return withTransaction(db, async (tx) => {
     const inboxId = await claimInboxEvent(tx, {
-      source: delivery.source,
-      dedupeKey: delivery.dedupeKey,
-      eventType: delivery.eventType,
-      signature: delivery.signature,
+      source: inbound.source,
+      dedupeKey: inbound.dedupeKey,
+      eventType: inbound.eventType,
+      signature: inbound.signature,
     });
     if (!inboxId) {
-      const existing = await findInboxEvent(tx, delivery.source, delivery.dedupeKey);
+      const existing = await findInboxEvent(tx, inbound.source, inbound.dedupeKey);
       return {
         outcome: 'duplicate',
         ticketId: existing?.ticketId ?? null,
@@ -148,22 +148,22 @@ async function acceptInTransaction(
       };
     }
 
-    const { ticket, created } = await resolveTicket(tx, delivery);
+    const { ticket, created } = await resolveTicket(tx, inbound);
     // Events are written together at the end: one statement instead of one per event.
     const events: NewTicketEvent[] = [];
-    if (created) events.push(createdEvent(ticket.id, ticket.channel, delivery));
+    if (created) events.push(createdEvent(ticket.id, ticket.channel, inbound));
     // Imported already solved (status on the creating event): on record as solved at the event's
     // time, and never triaged or drafted.
     const importedClosed = created && closedStatuses.has(ticket.status);
-    if (importedClosed) events.push(importedSolveEvent(ticket.id, delivery));
+    if (importedClosed) events.push(importedSolveEvent(ticket.id, inbound));
     let answered = false;
 
-    if (delivery.nonce) {
+    if (inbound.nonce) {
       const fresh = await useNonce(
         tx,
-        delivery.source,
-        delivery.nonce.value,
-        delivery.nonce.ttlSeconds,
+        inbound.source,
+        inbound.nonce.value,
+        inbound.nonce.ttlSeconds,
       );
       // Rolls back the whole transaction: a replayed one-time token writes nothing.
       if (!fresh) throw new AppError('replayed_request', 'This signed request was already used');
@@ -171,19 +171,19 @@ async function acceptInTransaction(
 
     let messageId: string | null = null;
     const repeated =
-      delivery.message && !created
+      inbound.message && !created
         ? await findRepeatedMessage(tx, ticket.id, {
-            externalId: delivery.message.externalId ?? null,
-            bodyText: delivery.message.bodyText,
+            externalId: inbound.message.externalId ?? null,
+            bodyText: inbound.message.bodyText,
           })
         : null;
     if (repeated) {
       messageId = repeated.id;
-      if (!repeated.externalId && delivery.message?.externalId) {
-        await setMessageExternalId(tx, repeated.id, delivery.message.externalId);
+      if (!repeated.externalId && inbound.message?.externalId) {
+        await setMessageExternalId(tx, repeated.id, inbound.message.externalId);
       }
-    } else if (delivery.message) {
-      const m = delivery.message;
+    } else if (inbound.message) {
+      const m = inbound.message;
       const message = await insertMessage(tx, newMessageValues(ticket.id, m));
       messageId = message.id;
       events.push(messageReceivedEvent(ticket.id, messageId, m));
@@ -201,7 +201,7 @@ async function acceptInTransaction(
             'solved',
             'customer',
             events,
-            delivery.occurredAt ?? m.createdAt,
+            inbound.occurredAt ?? m.createdAt,
           );
         }
       } else {
@@ -214,7 +214,7 @@ async function acceptInTransaction(
             'open',
             'customer',
             events,
-            delivery.occurredAt ?? m.createdAt,
+            inbound.occurredAt ?? m.createdAt,
           );
         }
         if (fromPerson && !importedClosed) {
@@ -225,24 +225,24 @@ async function acceptInTransaction(
       answered = m.authorKind === 'agent' && (m.public ?? true);
     }
 
-    if (delivery.statusChange && delivery.statusChange.status !== ticket.status && !created) {
+    if (inbound.statusChange && inbound.statusChange.status !== ticket.status && !created) {
       await changeStatus(
         tx,
         ticket,
-        delivery.statusChange.status,
+        inbound.statusChange.status,
         'integration',
         events,
-        delivery.occurredAt,
+        inbound.occurredAt,
       );
     }
     const solvedNow = events.some((e) => e.type === 'solved');
     if (!created && (answered || solvedNow)) await retirePendingDrafts(tx, ticket.id);
-    if (delivery.helpdeskStatus) {
+    if (inbound.helpdeskStatus) {
       events.push({
         ticketId: ticket.id,
         type: 'helpdesk_status',
         actorKind: 'integration',
-        data: { status: delivery.helpdeskStatus, kept: ticket.status },
+        data: { status: inbound.helpdeskStatus, kept: ticket.status },
       });
     }
 
@@ -254,43 +254,43 @@ async function acceptInTransaction(
 
 async function resolveTicket(
   tx: Db,
-  delivery: InboundDelivery,
+  inbound: InboundDelivery,
 ): Promise<{ ticket: Ticket; created: boolean }> {
-  const t = delivery.ticket;
+  const t = inbound.ticket;
   if (!t.externalId) {
-    const byToken = delivery.thread?.replyToken
-      ? await findTicketByReplyToken(tx, delivery.thread.replyToken)
+    const byToken = inbound.thread?.replyToken
+      ? await findTicketByReplyToken(tx, inbound.thread.replyToken)
       : null;
     const existing =
-      byToken ?? (await findTicketByEmailThread(tx, delivery.thread?.emailMessageIds ?? []));
+      byToken ?? (await findTicketByEmailThread(tx, inbound.thread?.emailMessageIds ?? []));
     // A reply token or a Message-ID is no proof of who writes: only the ticket's participants
     // thread onto it. Anyone else (a forward to a colleague, or someone who learnt the token)
     // opens a new ticket, tagged with the one it referred to so an agent can link them.
     // Automated mail (bounces from a mailer daemon) still threads: it is stored but never
     // triaged, answered or reopening.
-    const author = delivery.message?.authorEmail;
+    const author = inbound.message?.authorEmail;
     if (
       existing &&
-      (!author || delivery.message?.automated || (await isTicketParticipant(tx, existing, author)))
+      (!author || inbound.message?.automated || (await isTicketParticipant(tx, existing, author)))
     ) {
       return { ticket: existing, created: false };
     }
     if (existing) {
       return upsertTicket(tx, {
-        ...newTicketValues(delivery),
+        ...newTicketValues(inbound),
         tags: [...new Set([...(t.tags ?? []), `refers-to:${existing.id}`])],
       });
     }
   }
   // With a helpdesk id, the upsert finds an existing ticket itself (ON CONFLICT), in one round trip.
-  const resolved = await upsertTicket(tx, newTicketValues(delivery));
+  const resolved = await upsertTicket(tx, newTicketValues(inbound));
   if (
-    delivery.source === 'api' &&
+    inbound.source === 'api' &&
     !resolved.created &&
     resolved.ticket.integrationKeyId !== (t.integrationKeyId ?? null)
   ) {
     // Another integration's ticket: answered exactly like a missing one (its id is not confirmed),
-    // and the throw rolls back the inbox claim, so nothing of this delivery is written.
+    // and the throw rolls back the inbox claim, so nothing of this inbound delivery is written.
     throw new AppError('not_found', 'No ticket with this externalId was created with this API key');
   }
   return resolved;
@@ -298,10 +298,10 @@ async function resolveTicket(
 
 // Row and event builders shared by both paths, so they cannot drift apart.
 
-function newTicketValues(delivery: InboundDelivery): NewTicket & { channel: Ticket['channel'] } {
-  const t = delivery.ticket;
+function newTicketValues(inbound: InboundDelivery): NewTicket & { channel: Ticket['channel'] } {
+  const t = inbound.ticket;
   return {
-    source: delivery.source,
+    source: inbound.source,
     externalId: t.externalId ?? null,
     subject: (t.subject ?? '').slice(0, 998),
     requesterEmail: t.requesterEmail?.toLowerCase() ?? null,
@@ -313,7 +313,7 @@ function newTicketValues(delivery: InboundDelivery): NewTicket & { channel: Tick
     automated: t.automated ?? false,
     automatedReason: t.automatedReason ?? null,
     integrationKeyId: t.integrationKeyId ?? null,
-    ...(delivery.message?.createdAt ? { createdAt: delivery.message.createdAt } : {}),
+    ...(inbound.message?.createdAt ? { createdAt: inbound.message.createdAt } : {}),
   };
 }
 
@@ -347,14 +347,14 @@ function isFromPerson(m: DeliveredMessage): boolean {
 function createdEvent(
   ticketId: string,
   channel: Ticket['channel'],
-  delivery: InboundDelivery,
+  inbound: InboundDelivery,
 ): NewTicketEvent {
   return {
     ticketId,
     type: 'created',
     actorKind: 'system',
-    data: { source: delivery.source, channel, eventType: delivery.eventType },
-    createdAt: delivery.message?.createdAt,
+    data: { source: inbound.source, channel, eventType: inbound.eventType },
+    createdAt: inbound.message?.createdAt,
   };
 }
 
@@ -373,13 +373,13 @@ function messageReceivedEvent(
 }
 
 /** The solve of a ticket that arrived already solved: at the event's time, else its creation. */
-function importedSolveEvent(ticketId: string, delivery: InboundDelivery): NewTicketEvent {
+function importedSolveEvent(ticketId: string, inbound: InboundDelivery): NewTicketEvent {
   return {
     ticketId,
     type: 'solved',
     actorKind: 'integration',
-    data: { from: null, to: delivery.ticket.status, imported: true },
-    createdAt: delivery.occurredAt ?? delivery.message?.createdAt,
+    data: { from: null, to: inbound.ticket.status, imported: true },
+    createdAt: inbound.occurredAt ?? inbound.message?.createdAt,
   };
 }
 
@@ -403,14 +403,14 @@ async function changeStatus(
     // The sender's time, never a future one (a skewed clock).
     createdAt: at && at.getTime() < Date.now() ? at : undefined,
   });
-  // Later steps of this delivery compare against the new status (no second reopen).
+  // Later steps of this inbound delivery compare against the new status (no second reopen).
   ticket.status = status;
 }
 
 /**
  * Postgres text cannot hold U+0000, and any channel can carry one (a JSON "\u0000" from a
  * helpdesk, binary pasted into a form). The email parser already strips it; this is the net for
- * every other source, so such a delivery is stored rather than answered with a 500.
+ * every other source, so such an inbound delivery is stored rather than answered with a 500.
  */
 function withoutNul<T>(value: T): T {
   if (typeof value === 'string') {
