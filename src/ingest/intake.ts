@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
+import { retirePendingDrafts } from '../db/queries/draft-state.js';
 import { claimInboxEvent, findInboxEvent, linkInboxEvent, useNonce } from '../db/queries/inbox.js';
 import { insertNewTicketDelivery } from '../db/queries/intake.js';
 import { enqueueOutbox } from '../db/queries/outbox.js';
@@ -21,7 +22,6 @@ import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { wakeOutboxAfterCommit, withTransaction } from '../db/tx.js';
 import { AppError } from '../errors.js';
 import { parseJobPayload } from '../jobs/payloads.js';
-import { retirePendingDrafts } from '../pipeline/review/sla.js';
 import type { InboundDelivery, IntakeResult } from './types.js';
 
 const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);

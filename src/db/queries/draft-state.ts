@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { drafts } from '../schema/drafts.js';
 
 /**
  * The ticket's draft state (`tickets.draft_state`) as a function of its latest draft `d`. Every
@@ -41,4 +42,24 @@ export async function syncTicketDraftState(db: Db, ticketId: string): Promise<vo
                       where d.ticket_id = t.id and d.status <> 'withdrawn'
                       order by d.version desc limit 1)
     where t.id = ${ticketId}`);
+}
+
+/**
+ * Retires the ticket's pending drafts without a decision (status retired, decided_at left empty,
+ * so no metric counts them as shown): called when the customer was answered outside the draft
+ * flow (an agent replied in the helpdesk or by hand) or the ticket was solved. A retired draft can
+ * no longer go overdue, and the ticket's draft state follows.
+ */
+export async function retirePendingDrafts(db: Db, ticketId: string): Promise<number> {
+  const rows = await db
+    .update(drafts)
+    .set({
+      status: 'retired',
+      lockVersion: sql`${drafts.lockVersion} + 1`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(drafts.ticketId, ticketId), eq(drafts.status, 'pending_approval')))
+    .returning({ id: drafts.id });
+  if (rows.length > 0) await syncTicketDraftState(db, ticketId);
+  return rows.length;
 }

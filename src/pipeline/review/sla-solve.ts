@@ -2,10 +2,10 @@ import { sql } from 'drizzle-orm';
 import type { Actor } from '../../auth/actor.js';
 import { canAccessTicket } from '../../auth/team-scope.js';
 import type { Db } from '../../db/client.js';
+import { retirePendingDrafts } from '../../db/queries/draft-state.js';
 import { getTicket, recordTicketEvent, setTicketStatus } from '../../db/queries/tickets.js';
 import { rowsOf } from '../../db/rows.js';
 import { withTransaction } from '../../db/tx.js';
-import { retirePendingDrafts } from './sla.js';
 
 /**
  * Ways to solve a ticket when no helpdesk reports solves (email-only setups): without them,

@@ -1,11 +1,10 @@
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Config } from '../../config/index.js';
 import type { Db } from '../../db/client.js';
-import { syncTicketDraftState } from '../../db/queries/draft-state.js';
+import { retirePendingDrafts } from '../../db/queries/draft-state.js';
 import { getDraft, markDraftOverdue } from '../../db/queries/drafts.js';
 import { recordTicketEvent } from '../../db/queries/tickets.js';
 import { rowsOf } from '../../db/rows.js';
-import { drafts } from '../../db/schema/drafts.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { slaDueSql } from '../../metrics/refresh.js';
@@ -70,26 +69,6 @@ export function draftDueSql(
     sql`${input.policy ?? ''}::text`,
     sql`${input.priority ?? 'normal'}::text`,
   );
-}
-
-/**
- * Retires the ticket's pending drafts without a decision (status retired, decided_at left empty,
- * so no metric counts them as shown): called when the customer was answered outside the draft
- * flow (an agent replied in the helpdesk or by hand) or the ticket was solved. A retired draft can
- * no longer go overdue, and the ticket's draft state follows.
- */
-export async function retirePendingDrafts(db: Db, ticketId: string): Promise<number> {
-  const rows = await db
-    .update(drafts)
-    .set({
-      status: 'retired',
-      lockVersion: sql`${drafts.lockVersion} + 1`,
-      updatedAt: sql`now()`,
-    })
-    .where(and(eq(drafts.ticketId, ticketId), eq(drafts.status, 'pending_approval')))
-    .returning({ id: drafts.id });
-  if (rows.length > 0) await syncTicketDraftState(db, ticketId);
-  return rows.length;
 }
 
 /**
