@@ -439,6 +439,16 @@ export async function lockOpenAiDrafts(db: Db, ticketId: string): Promise<Draft[
     .for('update');
 }
 
+/** A decision taken back: the text stays as the working copy; the decision and its metrics go. */
+export const UNDECIDED = {
+  decidedBy: null,
+  decidedAt: null,
+  editDistance: null,
+  editDiff: null,
+  wordsSent: null,
+  autoSent: false,
+} as const;
+
 /**
  * Puts drafts that a withdrawn hand-written reply had superseded back to pending approval — only
  * while nothing newer than each (other than withdrawn replies) exists for the ticket. The approved
@@ -450,12 +460,7 @@ export async function restoreSupersededDrafts(db: Db, ids: string[]): Promise<Dr
     .update(drafts)
     .set({
       status: 'pending_approval',
-      decidedBy: null,
-      decidedAt: null,
-      editDistance: null,
-      editDiff: null,
-      wordsSent: null,
-      autoSent: false,
+      ...UNDECIDED,
       lockVersion: sql`${drafts.lockVersion} + 1`,
       updatedAt: sql`now()`,
     })

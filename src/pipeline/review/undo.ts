@@ -6,6 +6,7 @@ import {
   getDraft,
   restoreSupersededDrafts,
   transitionDraft,
+  UNDECIDED,
 } from '../../db/queries/drafts.js';
 import { cancelPendingDeliverJob } from '../../db/queries/outbox.js';
 import { listTicketEvents, recordTicketEvent } from '../../db/queries/tickets.js';
@@ -69,12 +70,7 @@ export async function undoApproval(
       {
         status: 'pending_approval',
         // The agent's text stays as the working copy; the decision and its metrics go.
-        decidedBy: null,
-        decidedAt: null,
-        editDistance: null,
-        editDiff: null,
-        wordsSent: null,
-        autoSent: false,
+        ...UNDECIDED,
       },
     );
     if (!row) throw new Error(`draft ${draft.id} left 'approved' while its delivery was pending`);
