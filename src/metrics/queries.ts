@@ -181,10 +181,10 @@ function aggregates(filter: MetricsFilter): SQL {
   // ticket solved in time, reopened and solved again late is not breached. A ticket still waiting
   // is judged once its deadline has passed; an overdue draft (a later reply's target) breaches.
   const answered = sql`least(tm.first_reply_at, tm.ai_first_reply_at)`;
-  const judged = sql`count(*) filter (where ${answered} is not null
-    or tm.first_solved_at is not null or tm.sla_due_at <= ${asOf} or tm.overdue)`;
-  const breached = sql`count(*) filter (where tm.overdue
-    or coalesce(${answered}, tm.first_solved_at, ${asOf}) > tm.sla_due_at)`;
+  const judged = sql`count(*) filter (where tm.sla_due_at is not null and (${answered} is not null
+    or tm.first_solved_at is not null or tm.sla_due_at <= ${asOf} or tm.overdue))`;
+  const breached = sql`count(*) filter (where tm.sla_due_at is not null and (tm.overdue
+    or coalesce(${answered}, tm.first_solved_at, ${asOf}) > tm.sla_due_at))`;
   const triaged = sql`count(*) filter (where tm.predicted_category is not null)`;
   const corrections = sql`count(*) filter (where tm.predicted_category is not null
     and tm.corrected_category is not null and tm.corrected_category <> tm.predicted_category)`;

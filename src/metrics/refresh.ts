@@ -42,7 +42,8 @@ export function slaDueSql(config: MetricsConfig, start: SQL, policy: SQL, priori
  * - closed_ranges: [solved, next reopened) intervals, so the backlog at any instant is exact.
  * - merged: status closed with the tag "merged" (how Zendesk marks a duplicate closed into
  *   another ticket).
- * - SLA due: see slaDueSql.
+ * - SLA due: see slaDueSql, from the ticket's creation (an agent-opened ticket: from the
+ *   customer's first message; none yet, no target).
  * - drafts (not counting replies written by hand, kind 'manual'): "shown" = decided by a person
  *   (approved, edited, rejected or regenerated; auto-sent drafts were never shown, drafts retired
  *   because the ticket was answered or solved another way were never decided);
@@ -56,7 +57,13 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
   const resolvedAt = sql`(case when t.status in ('solved', 'closed')
     then coalesce(ev.last_solved, t.updated_at) end)`;
   const resBusiness = businessSecondsSql(sql`t.created_at`, resolvedAt, hours, tz);
-  const slaDue = slaDueSql(config, sql`t.created_at`, sql`tr.sla_policy`, sql`tr.priority`);
+  // The first-reply clock starts at creation; on a ticket an agent opened with a public comment
+  // there is nothing to answer until the customer writes (no customer message: no target).
+  const slaStart = sql`(case when coalesce(op.agent_opened, false)
+    then (select min(c.created_at) from messages c
+          where c.ticket_id = t.id and c.author_kind = 'customer')
+    else t.created_at end)`;
+  const slaDue = slaDueSql(config, slaStart, sql`tr.sla_policy`, sql`tr.priority`);
   const decidedByAgent = sql`not dr.auto_sent and dr.status in ('approved', 'sent', 'delivery_failed')`;
   const approved = sql`dr.status in ('approved', 'sent', 'delivery_failed')`;
   return sql`

@@ -285,6 +285,8 @@ describe('a month of tickets, read as a helpdesk manager defines each metric', (
     expect(dueOf.get(ids.E!)).toBe('2026-03-09T09:00:00.000Z');
     expect(dueOf.get(ids.B!)).toBe('2026-03-03T09:00:00.000Z');
     expect(dueOf.get(ids.G!)).toBe('2026-03-10T12:00:00.000Z');
+    // Opened by an agent: the target runs from the customer's first message (10:00, low 24 h).
+    expect(dueOf.get(ids.C!)).toBe('2026-03-05T10:00:00.000Z');
   });
 
   it('acceptance and edit rate are review decisions; delivery is counted apart', async () => {
@@ -377,15 +379,12 @@ describe('a month of tickets, read as a helpdesk manager defines each metric', (
 });
 
 describe('SLA deadlines', () => {
-  it('a follow-up draft is due from its own message, the first from the ticket creation', async () => {
+  it('a draft is due from the oldest unanswered customer message: creation, or after a reply or solve', async () => {
     const [first, later] = rowsOf<{ id: string; created_at: Date | string }>(
       await db.execute(sql`select id, created_at from messages
         where ticket_id = ${ids.B} and author_kind = 'customer' order by created_at`),
     );
-    const at = (m: { id: string; created_at: Date | string }) => ({
-      id: m.id,
-      createdAt: new Date(m.created_at),
-    });
+    const at = (m: { created_at: Date | string }) => ({ createdAt: new Date(m.created_at) });
     const input = {
       ticketId: ids.B!,
       ticketCreatedAt: new Date('2026-03-03T08:00:00Z'),
@@ -395,6 +394,7 @@ describe('SLA deadlines', () => {
     expect((await draftDueAt(db, config, { ...input, message: at(first!) })).toISOString()).toBe(
       '2026-03-03T09:00:00.000Z',
     );
+    // B was solved at 08:50 before the customer wrote again: a next-reply target from 10:00.
     expect((await draftDueAt(db, config, { ...input, message: at(later!) })).toISOString()).toBe(
       '2026-03-03T11:00:00.000Z',
     );
@@ -404,10 +404,36 @@ describe('SLA deadlines', () => {
         await draftDueAt(db, config, {
           ...input,
           priority: 'normal',
-          message: { id: later!.id, createdAt: new Date('2026-03-06T15:00:00Z') },
+          message: { createdAt: new Date('2026-03-06T15:00:00Z') },
         })
       ).toISOString(),
     ).toBe('2026-03-09T15:00:00.000Z');
+    // E's approved reply is held, so nothing answered it: a nudge on Saturday keeps the ticket's
+    // own deadline (Monday 10:00 local), it does not start a new clock.
+    expect(
+      (
+        await draftDueAt(db, config, {
+          ticketId: ids.E!,
+          ticketCreatedAt: new Date('2026-03-06T09:00:00Z'),
+          message: { createdAt: new Date('2026-03-07T10:00:00Z') },
+          policy: null,
+          priority: 'normal',
+        })
+      ).toISOString(),
+    ).toBe('2026-03-09T09:00:00.000Z');
+    // C was opened by an agent at 09:00: the clock starts at the customer's answer, 10:00 (low,
+    // 24 calendar hours).
+    expect(
+      (
+        await draftDueAt(db, config, {
+          ticketId: ids.C!,
+          ticketCreatedAt: new Date('2026-03-04T09:00:00Z'),
+          message: { createdAt: new Date('2026-03-04T10:00:00Z') },
+          policy: null,
+          priority: 'low',
+        })
+      ).toISOString(),
+    ).toBe('2026-03-05T10:00:00.000Z');
   });
 
   it('business-hours deadlines across the spring DST change', async () => {

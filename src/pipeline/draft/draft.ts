@@ -399,9 +399,9 @@ export async function draftReply(
   };
 
   const slaDueAt = draftDueSql(deps.config, {
+    ticketId: ticket.id,
     ticketCreatedAt: ticket.createdAt,
     message: latest,
-    firstCustomerMessageId: customerMessages[0]?.id ?? null,
     policy: triage?.slaPolicy ?? null,
     priority: triage?.priority ?? 'normal',
   });

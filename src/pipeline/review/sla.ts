@@ -16,59 +16,70 @@ type SlaConfig = Pick<
 >;
 
 /**
- * When a draft's reply is due. The clock starts at the customer message the draft answers: the
- * first one starts at the ticket's creation (the ticket's first-reply target, the same deadline
- * the metrics judge), a follow-up at its own arrival (a next-reply target), so a follow-up draft
- * is not overdue the moment it exists. The target is SLA_MINUTES of the policy or priority, in
- * business hours for the policies in SLA_BUSINESS_HOURS — computed by the same SQL as the metrics.
+ * When the reply clock for a customer message started — Zendesk's rule for reply targets: it runs
+ * from the OLDEST customer message not yet answered. Before any public reply (a person's or the
+ * AI's) or solve, that is the ticket's creation: the first-reply target. After one, it is the first
+ * customer message since the latest reply or solve: a next-reply target. So a follow-up after an
+ * answer gets its own clock (its draft is not overdue the moment it exists), and a second "any
+ * news?" before any answer does not push the deadline back. On a ticket an agent opened with a
+ * public comment, that comment answers nothing: the clock starts at the customer's first message.
+ * An SQL expression over the ticket's messages and events, so the draft step computes it in the
+ * statement that writes the draft.
  */
-export async function draftDueAt(
-  db: Db,
+function replyClockStartSql(input: {
+  ticketId: string;
+  ticketCreatedAt: Date;
+  messageCreatedAt: Date;
+}): SQL {
+  const at = sql`${input.messageCreatedAt.toISOString()}::timestamptz`;
+  return sql`(select case when r.reset_at is null
+      then ${input.ticketCreatedAt.toISOString()}::timestamptz
+      else coalesce((select min(c.created_at) from messages c
+        where c.ticket_id = ${input.ticketId} and c.author_kind = 'customer'
+          and c.created_at > r.reset_at and c.created_at <= ${at}), ${at}) end
+    from (select greatest(
+      (select max(m.created_at) from messages m
+        where m.ticket_id = ${input.ticketId} and m.direction = 'outbound' and m.public
+          and m.author_kind in ('agent', 'ai') and m.created_at <= ${at}),
+      (select max(e.created_at) from ticket_events e
+        where e.ticket_id = ${input.ticketId} and e.type = 'solved' and e.created_at <= ${at})
+    ) as reset_at) r)`;
+}
+
+/**
+ * When a draft's reply is due: SLA_MINUTES of the policy or priority, counted from the reply clock's
+ * start (`replyClockStartSql`), in business hours for the policies in SLA_BUSINESS_HOURS —
+ * computed by the same SQL as the metrics. As an SQL expression for the draft step, which writes
+ * the draft in the same statement (no round trip of its own); `draftDueAt` evaluates it alone.
+ */
+export function draftDueSql(
   config: SlaConfig,
   input: {
     ticketId: string;
     ticketCreatedAt: Date;
     /** The customer message the draft answers. */
-    message: { id: string; createdAt: Date };
-    policy: string | null;
-    priority: string | null;
-  },
-): Promise<Date> {
-  const [first] = rowsOf<{ id: string }>(
-    await db.execute(sql`select id from messages
-      where ticket_id = ${input.ticketId} and author_kind = 'customer'
-      order by created_at, id limit 1`),
-  );
-  const due = draftDueSql(config, { ...input, firstCustomerMessageId: first?.id ?? null });
-  const [row] = rowsOf<{ at: string | Date }>(await db.execute(sql`select ${due} as at`));
-  return new Date(row!.at);
-}
-
-/**
- * `draftDueAt` as an SQL expression, for a caller that already holds the ticket's messages and
- * writes the draft in the same statement (the draft step: no round trip of its own).
- */
-export function draftDueSql(
-  config: SlaConfig,
-  input: {
-    ticketCreatedAt: Date;
-    message: { id: string; createdAt: Date };
-    /** The ticket's first customer message (by created_at, then id). */
-    firstCustomerMessageId: string | null;
+    message: { createdAt: Date };
     policy: string | null;
     priority: string | null;
   },
 ): SQL {
-  const start =
-    input.firstCustomerMessageId === input.message.id
-      ? input.ticketCreatedAt
-      : input.message.createdAt;
   return slaDueSql(
     config,
-    sql`${start.toISOString()}::timestamptz`,
+    replyClockStartSql({ ...input, messageCreatedAt: input.message.createdAt }),
     sql`${input.policy ?? ''}::text`,
     sql`${input.priority ?? 'normal'}::text`,
   );
+}
+
+export async function draftDueAt(
+  db: Db,
+  config: SlaConfig,
+  input: Parameters<typeof draftDueSql>[1],
+): Promise<Date> {
+  const [row] = rowsOf<{ at: string | Date }>(
+    await db.execute(sql`select ${draftDueSql(config, input)} as at`),
+  );
+  return new Date(row!.at);
 }
 
 /**
