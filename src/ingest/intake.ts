@@ -379,8 +379,13 @@ function importedSolveEvent(ticketId: string, inbound: InboundDelivery): NewTick
     type: 'solved',
     actorKind: 'integration',
     data: { from: null, to: inbound.ticket.status, imported: true },
-    createdAt: inbound.occurredAt ?? inbound.message?.createdAt,
+    createdAt: notFuture(inbound.occurredAt ?? inbound.message?.createdAt),
   };
+}
+
+/** The sender's time, never a future one (a skewed clock): else the arrival time. */
+function notFuture(at: Date | undefined): Date | undefined {
+  return at && at.getTime() < Date.now() ? at : undefined;
 }
 
 async function changeStatus(
@@ -400,8 +405,7 @@ async function changeStatus(
       nowClosed && !wasClosed ? 'solved' : wasClosed && !nowClosed ? 'reopened' : 'status_changed',
     actorKind,
     data: { from: ticket.status, to: status },
-    // The sender's time, never a future one (a skewed clock).
-    createdAt: at && at.getTime() < Date.now() ? at : undefined,
+    createdAt: notFuture(at),
   });
   // Later steps of this inbound delivery compare against the new status (no second reopen).
   ticket.status = status;

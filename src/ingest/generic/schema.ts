@@ -1,6 +1,18 @@
 import { z } from '@hono/zod-openapi';
 import { ticketChannels, ticketStatuses } from '../../db/schema/tickets.js';
 
+/**
+ * How far ahead of our clock a sender's time may run (its clock's skew) before it is refused: a
+ * time in the future would date a solve before it happened and make durations negative.
+ */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+/** An instant with an offset, not more than FUTURE_SKEW_MS ahead of now (checked when parsed). */
+const pastInstant = () =>
+  z.iso.datetime({ offset: true }).refine((v) => Date.parse(v) <= Date.now() + FUTURE_SKEW_MS, {
+    message: 'is in the future (more than 5 minutes ahead of the server clock)',
+  });
+
 /** The documented JSON any helpdesk can post to /webhooks/tickets. */
 export const genericTicketEventSchema = z
   .object({
@@ -9,9 +21,9 @@ export const genericTicketEventSchema = z
       .min(1)
       .max(200)
       .openapi({ description: 'Unique per delivery; redeliveries with the same id are no-ops.' }),
-    occurredAt: z.iso.datetime({ offset: true }).optional().openapi({
+    occurredAt: pastInstant().optional().openapi({
       description:
-        'When this happened in your system (default: when it arrives); solve and reopen times use it, so a delayed or replayed webhook does not change resolution times',
+        'When this happened in your system (default: when it arrives); solve and reopen times use it, so a delayed or replayed webhook does not change resolution times. At most 5 minutes ahead of the server clock (else 400)',
     }),
     ticket: z.object({
       externalId: z
@@ -41,7 +53,9 @@ export const genericTicketEventSchema = z
         body: z.string().min(1).max(200_000),
         html: z.string().max(1_000_000).optional(),
         public: z.boolean().default(true),
-        createdAt: z.iso.datetime({ offset: true }).optional(),
+        createdAt: pastInstant().optional().openapi({
+          description: 'When the message was written; at most 5 minutes ahead of the server clock',
+        }),
       })
       .optional(),
   })
