@@ -19,9 +19,24 @@ export interface ResolvedPeriod {
   /** The calendar days in the time zone when the input was dates (or defaulted), else null. */
   fromDay: string | null;
   toDay: string | null;
+  /**
+   * The zone the period's days are counted in, and so a series' day and week buckets: TIME_ZONE
+   * when the period is given as dates (or defaulted); when `from` (else `to`) is an instant, the
+   * offset it was written with ('UTC' for `Z`, else '+hh:mm'), so a March query in UTC instants
+   * has no "April 1" bucket.
+   */
+  timeZone: string;
 }
 
 const isDay = (v: string | undefined): v is string => Boolean(v && /^\d{4}-\d{2}-\d{2}$/.test(v));
+
+/** The UTC offset an instant was written with: 'UTC' for Z or ±00:00, else '+hh:mm'. */
+function offsetOf(instant: string): string {
+  const m = /([+-])(\d{2}):?(\d{2})?$/.exec(instant);
+  if (!m) return 'UTC';
+  const hhmm = `${m[2]}:${m[3] ?? '00'}`;
+  return hhmm === '00:00' ? 'UTC' : `${m[1]}${hhmm}`;
+}
 
 /**
  * The one rule for every metric, API and dashboard alike: a date means that whole calendar day in
@@ -60,5 +75,12 @@ export async function resolvePeriod(
   const to = new Date(row!.t as string);
   // An instant `to` with no `from`: the 30 days before it.
   from ??= new Date(to.getTime() - DEFAULT_PERIOD_DAYS * 86_400_000);
-  return { from, to, fromDay: row?.from_day ?? null, toDay: row?.to_day ?? null };
+  const given = input.from ?? input.to;
+  return {
+    from,
+    to,
+    fromDay: row?.from_day ?? null,
+    toDay: row?.to_day ?? null,
+    timeZone: given && !isDay(given) ? offsetOf(given) : timeZone,
+  };
 }

@@ -42,6 +42,16 @@ export interface MetricsFilter {
   slices?: Partial<Record<SliceDimension, string>>;
   /** Average minutes an agent spends writing a reply by hand (time-saved estimate). */
   ahtMinutes?: number;
+  /**
+   * The zone of a series' days and weeks (resolvePeriod's timeZone: an IANA name or '+hh:mm');
+   * unset: TIME_ZONE.
+   */
+  timeZone?: string;
+}
+
+/** An `at time zone` operand: an IANA name, or a fixed offset '+hh:mm' as an interval (ISO sign). */
+function zoneSql(zone: string): SQL {
+  return /^[+-]\d{2}:\d{2}$/.test(zone) ? sql`${zone}::interval` : sql`${zone}`;
 }
 
 type MetricsConfig = Pick<Config, 'TIME_ZONE'>;
@@ -382,8 +392,9 @@ export async function metricsSummary(
 export type GroupBy = SliceDimension | Period;
 
 /**
- * Metric values per slice value, or per period: the day or week (starting on Monday) in
- * TIME_ZONE of the ticket's creation, or of its solve with basis "solved".
+ * Metric values per slice value, or per period: the day or week (starting on Monday) in the
+ * period's zone (filter.timeZone, else TIME_ZONE) of the ticket's creation, or of its solve with
+ * basis "solved".
  */
 export async function metricsBy(
   db: Db,
@@ -393,7 +404,7 @@ export async function metricsBy(
 ): Promise<({ key: string } & MetricValues)[]> {
   const key =
     groupBy === 'day' || groupBy === 'week'
-      ? sql`to_char(date_trunc(${groupBy}, ${basisColumn(filter)} at time zone ${config.TIME_ZONE}), 'YYYY-MM-DD')`
+      ? sql`to_char(date_trunc(${groupBy}, ${basisColumn(filter)} at time zone ${zoneSql(filter.timeZone ?? config.TIME_ZONE)}), 'YYYY-MM-DD')`
       : sql`coalesce(tm.${sql.raw(groupBy)}, '(none)')`;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(

@@ -99,8 +99,14 @@ export async function toMetricsFilter(
   params: DashboardParams,
   timeZone: string,
 ): Promise<MetricsFilter> {
-  const { from, to } = await resolvePeriod(db, timeZone, { from: params.from, to: params.to });
-  return { from, to, basis: params.basis, slices: { ...params.slices } };
+  const period = await resolvePeriod(db, timeZone, { from: params.from, to: params.to });
+  return {
+    from: period.from,
+    to: period.to,
+    basis: params.basis,
+    slices: { ...params.slices },
+    timeZone: period.timeZone,
+  };
 }
 
 /** The form's parameters; `today` is the current calendar day in TIME_ZONE. */

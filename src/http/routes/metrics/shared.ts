@@ -15,7 +15,7 @@ import { AppError } from '../../errors.js';
 export const filterQuery = z.object({
   from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().openapi({
     description:
-      'Start of the period: a date (that whole day in TIME_ZONE) or an instant with an offset (default: 29 days before `to`)',
+      'Start of the period: a date (that whole day in TIME_ZONE) or an instant with an offset, whose offset then also places the days of a time series (`timeZone` in the answer) (default: 29 days before `to`)',
   }),
   to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().openapi({
     description:
@@ -42,14 +42,15 @@ export type FilterQuery = z.infer<typeof filterQuery>;
 
 /**
  * The query's period under the one rule the API and the dashboard share (resolvePeriod): dates are
- * whole days in TIME_ZONE, `to` inclusive; instants are taken as they are, `to` exclusive.
+ * whole days in TIME_ZONE, `to` inclusive; instants are taken as they are, `to` exclusive, and a
+ * series is then bucketed in the instants' own offset.
  */
 async function toFilter(deps: Pick<Deps, 'db' | 'config'>, q: FilterQuery): Promise<MetricsFilter> {
-  const { from, to } = await resolvePeriod(deps.db, deps.config.TIME_ZONE, q);
+  const { from, to, timeZone } = await resolvePeriod(deps.db, deps.config.TIME_ZONE, q);
   if (from >= to) throw new AppError('validation_failed', '`from` must be before `to`');
   const slices: MetricsFilter['slices'] = {};
   for (const dim of sliceDimensions) if (q[dim] !== undefined) slices[dim] = q[dim];
-  return { from, to, basis: q.basis, slices, ahtMinutes: q.ahtMinutes };
+  return { from, to, basis: q.basis, slices, ahtMinutes: q.ahtMinutes, timeZone };
 }
 
 /** What every JSON answer states about its period: the instants, the zone and the basis. */
@@ -57,7 +58,8 @@ export function periodEcho(deps: Pick<Deps, 'config'>, filter: MetricsFilter) {
   return {
     from: filter.from.toISOString(),
     to: filter.to.toISOString(),
-    timeZone: deps.config.TIME_ZONE,
+    // The zone the period's days and a series' buckets are counted in (resolvePeriod).
+    timeZone: filter.timeZone ?? deps.config.TIME_ZONE,
     basis: filter.basis ?? 'created',
   };
 }
