@@ -324,6 +324,17 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
             </p>
           ) : null}
           {p.undo ? <UndoBar undo={p.undo} csrf={p.user.csrfToken} back={back} /> : null}
+          {/* Email and API tickets have no helpdesk to report a solve: an agent solves them here. */}
+          {p.ticket.source !== 'zendesk' &&
+          p.ticket.status !== 'solved' &&
+          p.ticket.status !== 'closed' ? (
+            <form method="post" action={`/app/tickets/${p.ticket.id}/solve`} class="inline">
+              <input type="hidden" name="_csrf" value={p.user.csrfToken} />
+              <button type="submit" data-testid="solve">
+                Solve ticket
+              </button>
+            </form>
+          ) : null}
         </header>
         <div class="ticket-columns">
           <div class="ticket-main">

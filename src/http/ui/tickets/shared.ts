@@ -20,6 +20,12 @@ export const ticketNotices = {
     text: 'Not sent: an approved draft of this ticket is already being delivered. Read the conversation before replying again.',
   },
   noted: { kind: 'ok', text: 'Internal note added.' },
+  solved: { kind: 'ok', text: 'Ticket solved. Drafts still waiting were withdrawn.' },
+  already_solved: { kind: 'ok', text: 'This ticket was already solved.' },
+  helpdesk_owned: {
+    kind: 'error',
+    text: 'This is a Zendesk ticket: solve it in Zendesk, which reports the solve here.',
+  },
   view_saved: { kind: 'ok', text: 'View saved.' },
   view_deleted: { kind: 'ok', text: 'View deleted.' },
   automated: {
