@@ -29,6 +29,10 @@ const files: Record<string, { path: string; type: string }> = {
     path: path.join(import.meta.dirname, 'public', 'dashboard.js'),
     type: 'text/javascript; charset=utf-8',
   },
+  'favicon.svg': {
+    path: path.join(import.meta.dirname, 'public', 'favicon.svg'),
+    type: 'image/svg+xml',
+  },
   'app.css': {
     path: path.join(import.meta.dirname, 'public', 'app.css'),
     type: 'text/css; charset=utf-8',
@@ -38,6 +42,8 @@ const files: Record<string, { path: string; type: string }> = {
 export function assetRoutes() {
   const app = new Hono();
   const cache = new Map<string, Buffer>();
+  // Browsers ask for /favicon.ico on their own (JSON pages, bookmarks); point them at the SVG.
+  app.get('/favicon.ico', (c) => c.redirect('/app/assets/favicon.svg', 301));
   app.get('/app/assets/:file', async (c) => {
     // An own-property lookup: `files.constructor` or `files.__proto__` is not a file.
     const name = c.req.param('file');

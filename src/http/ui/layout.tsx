@@ -16,6 +16,7 @@ export const Layout: FC<{
       {user ? <meta name="csrf-token" content={user.csrfToken} /> : null}
       {/* htmx would inject an inline <style>, which the Content-Security-Policy forbids. */}
       <meta name="htmx-config" content='{"includeIndicatorStyles":false}' />
+      <link rel="icon" href="/app/assets/favicon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href="/app/assets/app.css" />
       <script src="/app/assets/htmx.min.js" defer />
       <script src="/app/assets/app.js" defer />
