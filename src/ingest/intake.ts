@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { retirePendingDrafts } from '../db/queries/draft-state.js';
+import { isOwnZendeskReply } from '../db/queries/drafts.js';
 import { claimInboxEvent, findInboxEvent, linkInboxEvent, useNonce } from '../db/queries/inbox.js';
 import { insertNewTicketDelivery } from '../db/queries/intake.js';
 import { enqueueOutbox } from '../db/queries/outbox.js';
@@ -177,12 +178,24 @@ async function acceptInTransaction(
             bodyText: inbound.message.bodyText,
           })
         : null;
+    // One of our own replies coming back through the helpdesk (a trigger on "is created or
+    // updated", or a comment event that overtook the record of the send): already stored as
+    // delivered, with the right author (an auto-sent reply is the AI's, not an agent's).
+    const ownReply =
+      !repeated &&
+      !created &&
+      inbound.message !== undefined &&
+      inbound.message.authorKind !== 'customer' &&
+      (await isOwnZendeskReply(tx, ticket.id, {
+        externalId: inbound.message.externalId ?? null,
+        bodyText: inbound.message.bodyText,
+      }));
     if (repeated) {
       messageId = repeated.id;
       if (!repeated.externalId && inbound.message?.externalId) {
         await setMessageExternalId(tx, repeated.id, inbound.message.externalId);
       }
-    } else if (inbound.message) {
+    } else if (inbound.message && !ownReply) {
       const m = inbound.message;
       const message = await insertMessage(tx, newMessageValues(ticket.id, m));
       messageId = message.id;

@@ -275,6 +275,39 @@ export async function transitionDelivery(
   return row ?? null;
 }
 
+/**
+ * Whether a Zendesk comment arriving by webhook is one of our own replies coming back: a Zendesk
+ * delivery of this ticket, in flight or sent, with that comment id or the same text (whitespace
+ * aside; a trigger renders `{{ticket.latest_comment}}` without the id). In flight counts too: the
+ * webhook can overtake the transaction that records the send. Failed and uncertain deliveries do
+ * not, since an agent may have posted that text by hand after the alert.
+ */
+export async function isOwnZendeskReply(
+  db: Db,
+  ticketId: string,
+  comment: { externalId: string | null; bodyText: string },
+): Promise<boolean> {
+  const text = comment.bodyText.trim().replace(/\s+/g, ' ');
+  if (!text) return false;
+  const [row] = await db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .innerJoin(drafts, eq(drafts.id, deliveries.draftId))
+    .where(
+      and(
+        eq(deliveries.ticketId, ticketId),
+        eq(deliveries.channel, 'zendesk'),
+        inArray(deliveries.state, ['sending', 'sent']),
+        or(
+          comment.externalId ? eq(deliveries.externalId, comment.externalId) : undefined,
+          sql`regexp_replace(btrim(coalesce(${drafts.finalText}, ${drafts.bodyText})), '\\s+', ' ', 'g') = ${text}`,
+        ),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
 /** Emails sent (or in flight) to one address in the last 24 hours: the per-recipient cap. */
 export async function countRecentSendsTo(db: Db, recipient: string): Promise<number> {
   const [row] = await db
