@@ -5,6 +5,9 @@ import { createApiKey } from '../../src/auth/api-keys.js';
 import { createUser } from '../../src/auth/users.js';
 import { rowsOf } from '../../src/db/rows.js';
 import { type DashboardParams, loadDashboard } from '../../src/http/ui/dashboard-data.js';
+import { acceptDelivery } from '../../src/ingest/intake.js';
+import { normalizeZendeskEvent } from '../../src/ingest/zendesk/normalize.js';
+import { zendeskEventSchema } from '../../src/ingest/zendesk/payload.js';
 import {
   type classifierMetrics,
   type MetricsFilter,
@@ -17,6 +20,7 @@ import {
 import { autoSolveWaitingTickets } from '../../src/pipeline/review/sla-solve.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
 import { signInOverHttp } from '../support/sign-in.js';
+import { zendeskTicketCreated } from '../support/zendesk.js';
 
 /*
  * Imported tickets, event times, ways to solve without a helpdesk, precision and recall, the
@@ -46,6 +50,8 @@ import { signInOverHttp } from '../support/sign-in.js';
  *    "solved in September" view.
  *  L created 09-01 02:00Z = 08-31 22:00 local: not in the September of dates; in the September
  *    of UTC instants, where its day is 09-01 (UTC). Open.
+ *  Z (Zendesk, October) ticket.created with status SOLVED: created 10-05 13:00Z, event 18:00Z →
+ *    5 h; October's backlog is still C D F L.
  *
  * September by creation: A B B2 C D E F = 7 tickets; solved A 3, B 2, B2 1, E 73 h → 4, median
  * 2.5 h. Backlog at 10-01T03:00Z: C D F L = 4. First replies: A C D E F, each 1 h. SLA: 7 judged
@@ -232,6 +238,33 @@ describe('imported and replayed tickets', () => {
     expect(summary.slaJudged).toBe(7);
     expect(summary.slaBreached).toBe(0);
     expect(summary.slaBreachRate).toBe(0);
+  });
+
+  it('a Zendesk ticket.created with a solved status is imported solved at the event time', async () => {
+    // Created 10-05 13:00Z, the event (an import) at 18:00Z: 5 h. October holds nothing else.
+    const event = zendeskTicketCreated('88001');
+    const parsed = zendeskEventSchema.parse({
+      ...event,
+      time: '2026-10-05T18:00:00Z',
+      detail: { ...event.detail, status: 'SOLVED', created_at: '2026-10-05T13:00:00Z' },
+    });
+    const result = await acceptDelivery(
+      deps.db,
+      normalizeZendeskEvent(parsed, { scheme: 'zendesk-hmac' } as never),
+    );
+    expect(result.outcome).toBe('accepted');
+    expect(
+      await count(sql`select count(*)::int as n from outbox where job_name = 'triage'
+        and payload ->> 'ticketId' = ${result.ticketId}`),
+    ).toBe(0);
+    await refreshTicketMetrics(deps.db, deps.config, { ticketIds: [result.ticketId!] });
+    const october = await resolvePeriod(deps.db, deps.config.TIME_ZONE, {
+      from: '2026-10-01',
+      to: '2026-10-31',
+    });
+    const s = await metricsSummary(deps.db, deps.config, october);
+    expect(s).toMatchObject({ tickets: 1, solved: 1, slaBreached: 0, backlog: 4 });
+    expect(s.resolutionMedianHours).toBeCloseTo(5);
   });
 
   it('a solve delivered months late is dated by occurredAt', async () => {
