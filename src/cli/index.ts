@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CliUsageError, type Command, commands, confirmDestructive, usage } from './commands.js';
+import { unknownOptionMessage } from './errors.js';
 
 /**
  * The command line. Only node:util and the command table load before a command is chosen: config,
@@ -38,19 +39,21 @@ async function main(argv: string[]): Promise<number> {
   }
   const { name, command, rest } = found;
   let parsed: { values: Record<string, unknown>; positionals: string[] };
+  const options: ParseArgsConfig['options'] = {
+    ...(command.options as ParseArgsConfig['options']),
+    help: { type: 'boolean', short: 'h' },
+    ...(command.destructive ? { yes: { type: 'boolean', short: 'y' } } : {}),
+  };
   try {
     parsed = parseArgs({
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: {
-        ...(command.options as ParseArgsConfig['options']),
-        help: { type: 'boolean', short: 'h' },
-        ...(command.destructive ? { yes: { type: 'boolean', short: 'y' } } : {}),
-      },
+      options,
     }) as typeof parsed;
   } catch (err) {
-    console.error(`${(err as Error).message}\n\nUsage: npm run -s cli -- ${command.usage}`);
+    const message = unknownOptionMessage(err, Object.keys(options ?? {}));
+    console.error(`${message}\n\nUsage: npm run -s cli -- ${command.usage}`);
     return 2;
   }
   if (parsed.values.help) {
