@@ -21,10 +21,10 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import { prepareDatabase } from '../src/build-deps.js';
 import { kbImport } from '../src/cli/commands/kb-import.js';
 import { createDatabase, postgresClient } from '../src/db/client.js';
 import { rowsOf } from '../src/db/rows.js';
-import { prepareDatabase } from '../src/deps.js';
 import { stageBreakdown } from './cpu-profile.js';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

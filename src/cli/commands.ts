@@ -201,7 +201,7 @@ export const commands: Record<string, Command> = {
     run: async (v, [target]) => {
       const [{ kbImportCommand }, { embedderFromConfig }] = await Promise.all([
         import('./commands/kb-import.js'),
-        import('../deps.js'),
+        import('../build-deps.js'),
       ]);
       const embedder = await embedderFromConfig(await config());
       await withDb((db) =>

@@ -2,10 +2,9 @@ import 'dotenv/config';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { generatorForRole } from '../build-deps.js';
 import { loadConfig } from '../config/index.js';
 import type { Database } from '../db/client.js';
-
-import { generatorForRole } from '../deps.js';
 import type { Queues } from '../jobs/queues.js';
 import { indexEvalCorpus } from '../kb/eval.js';
 import { normalizeLanguage } from '../kb/language.js';

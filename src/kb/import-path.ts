@@ -18,7 +18,7 @@ export interface KbImportOptions {
    */
   index?: 'inline' | 'queue';
   /**
-   * The deployment's configured embedder (deps.ts `embedderFromConfig`; default: the built-in
+   * The deployment's configured embedder (build-deps.ts `embedderFromConfig`; default: the built-in
    * hashed one). Pass the configured one: activating a different model here starts an embedder
    * switch, which retires the configured model once the new one is complete.
    */

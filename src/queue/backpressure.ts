@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Db } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
+import type { Backpressure } from '../jobs/backpressure.js';
 import type { Queues } from '../jobs/queues.js';
 
 /**
@@ -31,21 +32,6 @@ export interface BackpressureSettings {
   draftPauseLagMs: number;
   /** Sampling period. */
   intervalMs?: number;
-}
-
-export interface Backpressure {
-  /** The generic webhook should answer 429 now. */
-  intakeShedding(): boolean;
-  /** Drafting should not take new jobs in this process now. */
-  draftPaused(): boolean;
-  /** Called whenever `draftPaused()` flips. */
-  onDraftPausedChange(listener: (paused: boolean) => void): void;
-  /** Counts a refused request (for the shed counter). */
-  recordShed(): void;
-  /** One sampling pass (the timer calls it; tests call it directly). */
-  sample(): Promise<void>;
-  start(): void;
-  stop(): void;
 }
 
 export function createBackpressure(

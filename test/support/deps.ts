@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { buildDeps, closeDeps } from '../../src/build-deps.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
-import { buildDeps, closeDeps, type Deps } from '../../src/deps.js';
+import type { Deps } from '../../src/deps.js';
 import { seedStarterData } from '../../src/pipeline/triage/starter-taxonomy.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 

@@ -5,8 +5,8 @@
  */
 import type { FieldDecision, Priority } from '../../db/schema/triage.js';
 import type { Prediction, TermContribution } from '../../models/classifier/index.js';
+import type { LoadedClassifier } from '../../models/classifier/store.js';
 import type { Embedder } from '../../models/embedder/types.js';
-import type { LoadedClassifier } from './classifier-store.js';
 import { predictCategory } from './classifier-store.js';
 import { CATEGORY_FIELD, normalizePriority, PRIORITY_FIELD } from './fields.js';
 import type { RoutingDecision } from './routing.js';

@@ -205,7 +205,8 @@ export const starterRoutingRules: StarterRule[] = [
 
 /**
  * The starter taxonomy and routing rules, once per database (later edits are kept). Here rather
- * than in deps.ts so a CLI command that opens a new store seeds it without loading the whole app.
+ * than in build-deps.ts so a CLI command that opens a new store seeds it without loading the
+ * whole app.
  */
 export function seedStarterData(db: Db): Promise<void> {
   return ensureStarterData(db, { taxonomy: starterTaxonomy, rules: starterRoutingRules });

@@ -1,8 +1,9 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
+import { buildDeps, closeDeps } from '../../../../src/build-deps.js';
 import { createDatabase } from '../../../../src/db/client.js';
-import { buildDeps, closeDeps, type Deps } from '../../../../src/deps.js';
+import type { Deps } from '../../../../src/deps.js';
 import { testConfig } from '../../../support/deps.js';
 import { freePort } from '../../../support/redis-server.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../../../support/zendesk.js';
