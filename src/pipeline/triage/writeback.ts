@@ -143,8 +143,9 @@ export async function writeBackTriage(
 
 /**
  * Adds to `state.agentOwned` every field someone else has set: one that no longer holds what we
- * last wrote, or, for a field we never wrote, one the audits show changed by anyone but us after
- * the ticket was created. Audits are read only when that could change the decision.
+ * last wrote, or one the audits show changed by anyone but us after the ticket was created (a
+ * field we never wrote, or one an agent changed and then set back to what we had written).
+ * Audits are read only when that could change the decision: before a write.
  */
 async function markAgentOwned(
   zendesk: ZendeskClient,
@@ -160,11 +161,7 @@ async function markAgentOwned(
     if (f in state.written && current[f] !== state.written[f]) own(f);
   }
   const unknown = FIELDS.filter(
-    (f) =>
-      !(f in state.written) &&
-      !state.agentOwned.includes(f) &&
-      wanted[f] !== undefined &&
-      current[f] !== wanted[f],
+    (f) => !state.agentOwned.includes(f) && wanted[f] !== undefined && current[f] !== wanted[f],
   );
   if (unknown.length === 0) return;
   const changes = await zendesk.listFieldChanges(zendeskId);

@@ -1,7 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { getTriage } from '../../../src/db/queries/triage.js';
+import { ticketTriage } from '../../../src/db/schema/triage.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { loadWritebackState, writeBackTriage } from '../../../src/pipeline/triage/writeback.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
@@ -131,6 +133,25 @@ describe('Zendesk write-back', () => {
     const state = await loadWritebackState(deps.db, ticketId);
     expect(state.agentOwned).toEqual(['priority']);
     expect(state.written).toEqual({ group_id: remote.groupId });
+  });
+
+  it('an agent who changes our priority and then sets it back still owns it', async () => {
+    const ticketId = await arrive('700005');
+    await writeBackTriage(deps, ticketId);
+    const triage = (await getTriage(deps.db, ticketId))!;
+    // The ticket holds what we wrote again, but a person decided it.
+    zendesk.agentEdit('700005', { priority: other(triage.priority) as 'urgent' });
+    zendesk.agentEdit('700005', { priority: triage.priority as 'urgent' });
+    // A later triage (the customer wrote again) arrives at another priority.
+    await deps.db
+      .update(ticketTriage)
+      .set({ priority: other(triage.priority) as 'urgent', updatedAt: new Date() })
+      .where(eq(ticketTriage.ticketId, ticketId));
+    await writeBackTriage(deps, ticketId);
+    expect(zendesk.ticket('700005').priority).toBe(triage.priority);
+    const state = await loadWritebackState(deps.db, ticketId);
+    expect(state.agentOwned).toEqual(['priority']);
+    expect(zendesk.ticket('700005').comments.at(-1)?.body).toContain('Suggested priority');
   });
 
   it('a priority set by an agent before Deskpilot ever wrote is left alone', async () => {
