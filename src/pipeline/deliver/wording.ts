@@ -25,7 +25,7 @@ export function deliveryWording(delivery: Pick<Delivery, 'state' | 'lastError'>)
 
 /** One line for a decided draft: who decided, then what became of the reply. */
 export function draftStatusLine(
-  draft: Pick<Draft, 'status' | 'decidedBy' | 'rejectReason' | 'autoSent'>,
+  draft: Pick<Draft, 'status' | 'decidedBy' | 'rejectReason' | 'autoSent' | 'regenerationRequest'>,
   delivery: Pick<Delivery, 'state' | 'lastError'> | null,
 ): string {
   const by = draft.decidedBy ? ` by ${draft.decidedBy}` : '';
@@ -33,7 +33,12 @@ export function draftStatusLine(
     case 'rejected':
       return `Rejected${by}${draft.rejectReason ? ` — ${draft.rejectReason}` : ''}`;
     case 'superseded':
-      return `Replaced by a regenerated version${by}`;
+      // Every cause — Regenerate, a newer customer message, an agent's own reply — leaves a newer
+      // version; only Regenerate records who asked and what for. A draft retired by someone
+      // else's reply keeps its approver in decidedBy, so "by" would name the wrong person.
+      return draft.regenerationRequest
+        ? `Not sent — regenerated${by} with “${draft.regenerationRequest}”`
+        : 'Not sent — replaced by a newer version';
     case 'pending_approval':
       return 'Waiting for approval';
     case 'withdrawn':
