@@ -326,7 +326,7 @@ function newTicketValues(inbound: InboundDelivery): NewTicket & { channel: Ticke
     automated: t.automated ?? false,
     automatedReason: t.automatedReason ?? null,
     integrationKeyId: t.integrationKeyId ?? null,
-    ...(inbound.message?.createdAt ? { createdAt: inbound.message.createdAt } : {}),
+    ...(ticketCreatedAt(inbound) ? { createdAt: ticketCreatedAt(inbound) } : {}),
   };
 }
 
@@ -367,7 +367,7 @@ function createdEvent(
     type: 'created',
     actorKind: 'system',
     data: { source: inbound.source, channel, eventType: inbound.eventType },
-    createdAt: inbound.message?.createdAt,
+    createdAt: ticketCreatedAt(inbound),
   };
 }
 
@@ -392,13 +392,31 @@ function importedSolveEvent(ticketId: string, inbound: InboundDelivery): NewTick
     type: 'solved',
     actorKind: 'integration',
     data: { from: null, to: inbound.ticket.status, imported: true },
-    createdAt: notFuture(inbound.occurredAt ?? inbound.message?.createdAt),
+    createdAt: notBefore(notFuture(inbound.occurredAt), ticketCreatedAt(inbound)),
   };
+}
+
+/**
+ * When a ticket this delivery creates was created: its first message's time, else the sender's
+ * time of the event (a ticket announced without a message), else (unset) the arrival.
+ */
+function ticketCreatedAt(inbound: InboundDelivery): Date | undefined {
+  return inbound.message?.createdAt ?? notFuture(inbound.occurredAt);
 }
 
 /** The sender's time, never a future one (a skewed clock): else the arrival time. */
 function notFuture(at: Date | undefined): Date | undefined {
   return at && at.getTime() < Date.now() ? at : undefined;
+}
+
+/**
+ * A status event is never dated before the ticket existed (a sender's time older than the
+ * ticket would make its resolution time negative): then the creation time. Unset `at` stays unset
+ * (the arrival), and so does an unknown creation time.
+ */
+function notBefore(at: Date | undefined, created: Date | undefined): Date | undefined {
+  if (!created) return at;
+  return (at ?? new Date()).getTime() < created.getTime() ? created : at;
 }
 
 async function changeStatus(
@@ -418,7 +436,7 @@ async function changeStatus(
       nowClosed && !wasClosed ? 'solved' : wasClosed && !nowClosed ? 'reopened' : 'status_changed',
     actorKind,
     data: { from: ticket.status, to: status },
-    createdAt: notFuture(at),
+    createdAt: notBefore(notFuture(at), ticket.createdAt),
   });
   // Later steps of this inbound delivery compare against the new status (no second reopen).
   ticket.status = status;

@@ -267,6 +267,38 @@ describe('imported and replayed tickets', () => {
     expect(s.resolutionMedianHours).toBeCloseTo(5);
   });
 
+  it('times never run backwards: no message, or a solve dated before the ticket', async () => {
+    // Announced solved with no message: created when the event says, not on arrival (which
+    // would put the solve months before the creation).
+    const n = await post({
+      occurredAt: '2026-11-10T10:00:00Z',
+      ticket: { externalId: 'N', subject: 'Imported without a message', status: 'solved' },
+    });
+    // A solve the sender dates before the ticket's first message: dated at its creation.
+    await open('P', '2026-11-11T10:00:00Z');
+    await setStatus('P', 'solved', '2026-11-01T00:00:00Z');
+    await refreshTicketMetrics(deps.db, deps.config, { ticketIds: [n, ids.P!] });
+    const facts = rowsOf<{
+      ticket_id: string;
+      created_at: Date | string;
+      resolution_seconds: number;
+    }>(
+      await deps.db.execute(sql`select ticket_id, created_at, resolution_seconds from ticket_metrics
+        where ticket_id in (${n}, ${ids.P})`),
+    );
+    expect(
+      Object.fromEntries(
+        facts.map((r) => [
+          r.ticket_id,
+          [new Date(r.created_at).toISOString(), Number(r.resolution_seconds)],
+        ]),
+      ),
+    ).toEqual({
+      [n]: ['2026-11-10T10:00:00.000Z', 0],
+      [ids.P!]: ['2026-11-11T10:00:00.000Z', 0],
+    });
+  });
+
   it('a solve delivered months late is dated by occurredAt', async () => {
     const [solve] = rowsOf<{ created_at: Date | string }>(
       await deps.db.execute(sql`select created_at from ticket_events
