@@ -14,6 +14,10 @@ import { sha256Hex } from './secrets.js';
  * Attempts are counted *before* the password is checked, in one MULTI, so parallel attempts cannot
  * all read "below the limit" and pass: each gets its own number from INCR. A success forgives the
  * (account, address) count and gives its address attempt back.
+ *
+ * When Redis is away the same limits are counted in this process's memory instead of letting every
+ * attempt through: a replica then enforces them alone, which is weaker than shared counts but never
+ * unlimited guessing. The local table is bounded, so an attacker cycling addresses cannot grow it.
  */
 export interface LoginThrottleLimits {
   perAddress: number;
@@ -42,7 +46,7 @@ interface AttemptKeys {
 }
 
 export interface LoginThrottle {
-  /** Counts an attempt; refuses it when a limit is reached. Fails open when Redis is away. */
+  /** Counts an attempt; refuses it when a limit is reached. Counts locally when Redis is away. */
   begin(email: string, address: string): Promise<LoginAttempt>;
   failed(keys: AttemptKeys): Promise<void>;
   succeeded(keys: AttemptKeys): Promise<void>;
@@ -65,11 +69,44 @@ if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 `;
 
+/** Fixed-window counters in memory, for when Redis does not answer. Oldest entries go first. */
+function localCounters(maxEntries: number) {
+  const counts = new Map<string, { n: number; until: number }>();
+  const live = (key: string, now: number) => {
+    const entry = counts.get(key);
+    if (entry && entry.until > now) return entry;
+    counts.delete(key);
+    return undefined;
+  };
+  return {
+    incr(key: string, windowSeconds: number, by = 1): { n: number; ttl: number } {
+      const now = Date.now();
+      let entry = live(key, now);
+      if (!entry) {
+        if (counts.size >= maxEntries) counts.delete(counts.keys().next().value as string);
+        entry = { n: 0, until: now + windowSeconds * 1000 };
+        counts.set(key, entry);
+      }
+      entry.n = Math.max(0, entry.n + by);
+      return { n: entry.n, ttl: Math.ceil((entry.until - now) / 1000) };
+    },
+    get(key: string): number {
+      return live(key, Date.now())?.n ?? 0;
+    },
+    del(key: string): void {
+      counts.delete(key);
+    },
+  };
+}
+
 export function createLoginThrottle(
   redis: Redis,
   prefix: string,
   limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS,
+  options: { localMaxEntries?: number; onRedisError?: (err: unknown) => void } = {},
 ): LoginThrottle {
+  const local = localCounters(options.localMaxEntries ?? 100_000);
+  const redisError = options.onRedisError ?? (() => {});
   // Names carry hashes only: neither the address nor the email becomes a Redis key name.
   const keysFor = (email: string, address: string): AttemptKeys => {
     const account = sha256Hex(email.trim().toLowerCase());
@@ -97,10 +134,11 @@ export function createLoginThrottle(
             window,
           )) as unknown[]
         ).map(Number);
-      } catch {
-        counts = null;
+      } catch (err) {
+        redisError(err);
+        const addr = local.incr(keys.address, window);
+        counts = [addr.n, local.incr(keys.pair, window).n, local.get(keys.account), addr.ttl];
       }
-      if (!counts) return { allowed: true, delayMs: 0, keys };
       const [addressCount = 0, pairCount = 0, accountFailures = 0, addressTtl = 0] = counts;
       if (addressCount > limits.perAddress) {
         return { allowed: false, scope: 'address', retryAfterSeconds: Math.max(1, addressTtl) };
@@ -113,7 +151,10 @@ export function createLoginThrottle(
       return { allowed: true, delayMs, keys };
     },
     async failed(keys) {
-      await redis.eval(FAILED_SCRIPT, 1, keys.account, window).catch(() => {});
+      await redis.eval(FAILED_SCRIPT, 1, keys.account, window).catch((err: unknown) => {
+        redisError(err);
+        local.incr(keys.account, window);
+      });
     },
     async succeeded(keys) {
       await redis
@@ -121,7 +162,11 @@ export function createLoginThrottle(
         .del(keys.pair)
         .decr(keys.address)
         .exec()
-        .catch(() => {});
+        .catch((err: unknown) => {
+          redisError(err);
+          local.del(keys.pair);
+          local.incr(keys.address, window, -1);
+        });
     },
   };
 }

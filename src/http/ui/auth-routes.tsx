@@ -43,7 +43,18 @@ const LOGIN_CSRF_COOKIE = 'dp_login_csrf';
  */
 export function authPages(deps: Pick<Deps, 'db' | 'now' | 'config' | 'redis' | 'log'>) {
   const app = new Hono<AppEnv>();
-  const throttle = createLoginThrottle(deps.redis, deps.config.QUEUE_PREFIX);
+  let warnedAt = 0;
+  const throttle = createLoginThrottle(deps.redis, deps.config.QUEUE_PREFIX, undefined, {
+    // Once a minute at most: an outage must not turn every sign-in into a log line.
+    onRedisError: (err) => {
+      if (Date.now() - warnedAt < 60_000) return;
+      warnedAt = Date.now();
+      deps.log.warn(
+        { err: (err as Error).message },
+        'sign-in throttling counts in this process only: Redis did not answer',
+      );
+    },
+  });
 
   const loginPage = (
     c: Context<AppEnv>,
