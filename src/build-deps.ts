@@ -6,6 +6,7 @@ import type { Config } from './config/index.js';
 import { parseModelSpec } from './config/model-spec.js';
 import { createDatabase, type Database } from './db/client.js';
 import type { EmbeddedMode } from './db/embedded.js';
+import { createSettingsCache } from './db/settings-cache.js';
 import { setOutboxWaker } from './db/tx.js';
 import type { Deps } from './deps.js';
 import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
@@ -80,6 +81,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
       },
     ),
     classifierStore: createClassifierStore(database.db, log, { embedder: embedders[0] }),
+    settings: createSettingsCache(database.db),
     models: {
       classifierLlm: generatorForRole(config, 'CLASSIFIER_LLM'),
       draftLlm: generatorForRole(config, 'DRAFT_LLM'),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ApiKeyVerifier } from './auth/api-keys.js';
 import type { Config } from './config/index.js';
 import type { Database, Db } from './db/client.js';
+import type { SettingsCache } from './db/settings-cache.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
 import type { Backpressure } from './jobs/backpressure.js';
 import type { Queues } from './jobs/queues.js';
@@ -30,6 +31,8 @@ export interface Deps {
   queues: Queues;
   apiKeys: ApiKeyVerifier;
   classifierStore: ClassifierStore;
+  /** Taxonomy, routing rules, embedding models and auto-send policies by `settings_version`. */
+  settings: SettingsCache;
   /** Prometheus registry and instruments (GET /metrics). */
   observability: Observability;
   /** Overload signals: drafting pauses first, the generic webhook sheds last (started by the runtime). */

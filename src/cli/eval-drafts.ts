@@ -18,6 +18,7 @@ import {
   parseDraftEvalTickets,
   runDraftEval,
 } from '../pipeline/draft/evaluate.js';
+import { createSettingsCache } from '../db/settings-cache.js';
 import { createClassifierStore } from '../pipeline/triage/classifier-store.js';
 import { seedStarterData } from '../pipeline/triage/starter-taxonomy.js';
 import { withFreshPglite, withFreshPostgres } from './fresh-store.js';
@@ -75,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
       // No queue behind this run: the queue-depth gauge is never scraped.
       observability: createObservability(database.db, {} as Queues),
       classifierStore: createClassifierStore(database.db, log, { embedder }),
+      settings: createSettingsCache(database.db),
       models: { classifierLlm: null, draftLlm },
       zendesk: null,
       // No inbox is open on an evaluation's throwaway store: live updates go nowhere.

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { listEmbeddingModels, queryRows } from '../db/queries/kb.js';
+import { queryRows } from '../db/queries/kb.js';
+import type { KbEmbeddingModel } from '../db/schema/kb-embeddings.js';
 import { withTransaction } from '../db/tx.js';
 import type { Embedder } from '../models/embedder/types.js';
 import {
@@ -72,13 +73,13 @@ export function vectorCandidatesQuery(
     order by distance, chunk_id`;
 }
 
-/** The newest ready model that one of `embedders` can embed queries for. */
-export async function pickQueryModel(
-  db: Db,
+/** The newest ready model of the index (`models`) that one of `embedders` can embed queries for. */
+export function pickQueryModel(
+  models: readonly KbEmbeddingModel[],
   embedders: readonly Embedder[],
-): Promise<{ embedder: Embedder; name: string; dimension: number } | null> {
+): { embedder: Embedder; name: string; dimension: number } | null {
   if (embedders.length === 0) return null;
-  const ready = (await listEmbeddingModels(db))
+  const ready = models
     .filter((m) => m.state === 'ready')
     .sort((a, b) => (b.readyAt?.getTime() ?? 0) - (a.readyAt?.getTime() ?? 0));
   for (const model of ready) {

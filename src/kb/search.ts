@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { queryRows } from '../db/queries/kb.js';
+import { listEmbeddingModels, queryRows } from '../db/queries/kb.js';
+import type { KbEmbeddingModel } from '../db/schema/kb-embeddings.js';
 import type { Embedder } from '../models/embedder/types.js';
 import type { Candidate, SearchFilters } from './search-filters.js';
 import { type Bm25fParams, lexicalCandidates } from './search-lexical.js';
@@ -53,6 +54,11 @@ export interface SearchResult {
 export interface SearchOptions {
   /** Embedders able to embed queries; the newest ready model among them is used. */
   embedders?: readonly Embedder[];
+  /**
+   * The index's embedding models when the caller already has them (a pipeline job's cached
+   * settings); read from the database when unset.
+   */
+  embeddingModels?: readonly KbEmbeddingModel[];
   bm25f?: Partial<Bm25fParams>;
   /** Weight of the lexical side in the fused score (the vector side gets 1 − this). */
   lexicalWeight?: number;
@@ -176,7 +182,10 @@ export async function searchKnowledgeBase(
   const vectorSide = async () => {
     const none = { candidates: [] as Candidate[], ms: 0, model: null as string | null };
     if (mode === 'lexical') return none;
-    const model = await pickQueryModel(db, options.embedders ?? []);
+    const model = pickQueryModel(
+      options.embeddingModels ?? (await listEmbeddingModels(db)),
+      options.embedders ?? [],
+    );
     if (!model) return none;
     const t = performance.now();
     const [queryVector] = await model.embedder.embed([query]);

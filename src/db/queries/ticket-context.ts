@@ -14,10 +14,15 @@ export interface TicketContext {
   triage: TicketTriage | null;
   /** The ticket's newest draft (highest version), if any. */
   latestDraft: Draft | null;
+  /**
+   * `settings_version` as of this read: the job's cached settings are reused while it is
+   * unchanged (src/db/settings-cache.ts). Null on a database without the row.
+   */
+  settingsVersion: number | null;
 }
 
 /**
- * The ticket, its messages, its triage and its newest draft in ONE statement (each part as JSON,
+ * The ticket, its messages, its triage, its newest draft and the settings version in ONE statement (each part as JSON,
  * decoded with the columns' own mappings, so the objects are the ones `select()` returns). A
  * triage or draft job used to read these in four to six separate round trips, several of them
  * twice (bench:pipeline, sqlStatementsPerTicket). Null when the ticket does not exist.
@@ -28,6 +33,7 @@ export async function loadTicketContext(db: Db, ticketId: string): Promise<Ticke
     messages: unknown;
     triage: unknown;
     latest_draft: unknown;
+    settings_version: string | number | null;
   }>(
     await db.execute(sql`
       select row_to_json(t) as ticket,
@@ -35,7 +41,8 @@ export async function loadTicketContext(db: Db, ticketId: string): Promise<Ticke
                 from messages m where m.ticket_id = t.id) as messages,
              (select row_to_json(tt) from ticket_triage tt where tt.ticket_id = t.id) as triage,
              (select row_to_json(d) from drafts d where d.ticket_id = t.id
-               order by d.version desc limit 1) as latest_draft
+               order by d.version desc limit 1) as latest_draft,
+             (select s.version from settings_version s where s.id = 1) as settings_version
       from tickets t where t.id = ${ticketId}`),
   );
   if (!row) return null;
@@ -44,6 +51,7 @@ export async function loadTicketContext(db: Db, ticketId: string): Promise<Ticke
     messages: (parsed(row.messages) as unknown[]).map((m) => fromJson(messages, m)!),
     triage: fromJson(ticketTriage, row.triage),
     latestDraft: fromJson(drafts, row.latest_draft),
+    settingsVersion: row.settings_version === null ? null : Number(row.settings_version),
   };
 }
 

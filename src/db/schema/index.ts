@@ -12,6 +12,7 @@ export * from './metrics-refresh-state.js';
 export * from './metrics-ticket-metrics.js';
 export * from './outbox.js';
 export * from './saved-views.js';
+export * from './settings-version.js';
 export * from './ticket-events.js';
 export * from './ticket-search.js';
 export * from './tickets.js';

@@ -56,3 +56,5 @@ export const kbEmbeddingModels = pgTable('kb_embedding_models', {
   createdAt: createdAt(),
   readyAt: timestamp('ready_at', { withTimezone: true, mode: 'date' }),
 });
+
+export type KbEmbeddingModel = typeof kbEmbeddingModels.$inferSelect;

@@ -30,7 +30,15 @@ import { articleUnits, countWords } from './sentences.js';
 
 export type DraftDeps = Pick<
   Deps,
-  'db' | 'config' | 'log' | 'embedders' | 'thesaurus' | 'models' | 'observability' | 'live'
+  | 'db'
+  | 'config'
+  | 'log'
+  | 'settings'
+  | 'embedders'
+  | 'thesaurus'
+  | 'models'
+  | 'observability'
+  | 'live'
 >;
 
 export type DraftOutcome =
@@ -165,8 +173,11 @@ export async function draftReply(
       .join('\n')
       .slice(0, 2_000),
   );
+  // Cached while settings_version, read with the ticket, is unchanged.
+  const settings = await deps.settings.at(context.settingsVersion);
   const candidates = await findCandidates(deps.db, query, {
     embedders: deps.embedders,
+    embeddingModels: settings.embeddingModels,
     synonyms: deps.thesaurus,
   });
   const { language } = await resolveDraftLanguage(deps.db, deps.config, {
@@ -433,6 +444,6 @@ export async function draftReply(
   const draft =
     failedAttempts.length > 0 ? await withTransaction(deps.db, write) : await write(deps.db);
   for (const interaction of interactions) observeModelCall(deps.observability, interaction);
-  await maybeAutoSend(deps, draft, { ticket, triage });
+  await maybeAutoSend(deps, draft, { ticket, triage, policies: settings.autoSendPolicies });
   return { status: 'drafted', draft };
 }

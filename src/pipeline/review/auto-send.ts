@@ -3,7 +3,7 @@ import { systemActor } from '../../auth/actor.js';
 import { recentDecisions } from '../../db/queries/drafts.js';
 import { getTicket } from '../../db/queries/tickets.js';
 import { getTriage } from '../../db/queries/triage.js';
-import { autoSendPolicies, type Draft } from '../../db/schema/drafts.js';
+import { type AutoSendPolicy, autoSendPolicies, type Draft } from '../../db/schema/drafts.js';
 import { type Ticket, tickets } from '../../db/schema/tickets.js';
 import type { TicketTriage } from '../../db/schema/triage.js';
 import type { Deps } from '../../deps.js';
@@ -13,6 +13,8 @@ import { approveDraft } from './actions.js';
 interface Known {
   ticket?: Ticket;
   triage?: TicketTriage | null;
+  /** Every auto-send policy (the job's cached settings). */
+  policies?: readonly AutoSendPolicy[];
 }
 
 export type AutoSendDecision = { send: true } | { send: false; reason: string };
@@ -31,11 +33,14 @@ export async function decideAutoSend(
   const triage =
     known.triage !== undefined ? known.triage : await getTriage(deps.db, draft.ticketId);
   if (!triage) return { send: false, reason: 'not triaged' };
-  const [policy] = await deps.db
-    .select()
-    .from(autoSendPolicies)
-    .where(eq(autoSendPolicies.category, triage.correctedCategory ?? triage.category))
-    .limit(1);
+  const category = triage.correctedCategory ?? triage.category;
+  const [policy] = known.policies
+    ? known.policies.filter((p) => p.category === category)
+    : await deps.db
+        .select()
+        .from(autoSendPolicies)
+        .where(eq(autoSendPolicies.category, category))
+        .limit(1);
   if (!policy?.enabled) return { send: false, reason: 'no policy for this category' };
   const ticket = known.ticket ?? (await getTicket(deps.db, draft.ticketId));
   if (!ticket || ticket.automated) return { send: false, reason: 'automated mail' };

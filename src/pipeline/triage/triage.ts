@@ -6,8 +6,6 @@ import { ticketEventInsert, ticketUpdateQuery } from '../../db/queries/tickets.j
 import {
   aiInteractionsInsert,
   getTriage,
-  listCategories,
-  listRoutingRules,
   type NewAiInteraction,
   saveTriageQuery,
 } from '../../db/queries/triage.js';
@@ -36,7 +34,15 @@ const ROUTED_FIELDS = new Set([CATEGORY_FIELD, PRIORITY_FIELD, 'queue', 'team'])
 
 export type TriageDeps = Pick<
   Deps,
-  'db' | 'config' | 'log' | 'classifierStore' | 'models' | 'embedders' | 'zendesk' | 'observability'
+  | 'db'
+  | 'config'
+  | 'log'
+  | 'classifierStore'
+  | 'settings'
+  | 'models'
+  | 'embedders'
+  | 'zendesk'
+  | 'observability'
 >;
 
 export interface TriageOutcome {
@@ -87,7 +93,9 @@ export async function triageTicket(
     },
   ];
 
-  const categories = await listCategories(deps.db, { activeOnly: true });
+  // Cached while settings_version, read with the ticket, is unchanged.
+  const settings = await deps.settings.at(context.settingsVersion);
+  const categories = settings.activeCategories;
   let category = prediction.label;
   let confidence = prediction.confidence;
   let decidedBy: TriageOutcome['decidedBy'] = 'classifier';
@@ -153,9 +161,8 @@ export async function triageTicket(
   for (const [field, answer] of answers) {
     if (!ROUTED_FIELDS.has(field)) customFields[field] = modelDecision(answer);
   }
-  const rules = await listRoutingRules(deps.db);
   const decision = route(
-    rules,
+    settings.routingRules,
     {
       category,
       confidence,
