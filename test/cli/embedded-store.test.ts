@@ -149,7 +149,10 @@ describe('command-line mistakes', () => {
         /^Unknown team: bilingg \(known: billing, /,
       ],
       [['users', 'create', '--email', 'x@example.com', '--role', 'boss'], /^Unknown role: boss/],
-      [['users', 'create', '--emial', 'x@example.com'], /^Unknown option '--emial'. Did you mean --email\?/],
+      [
+        ['users', 'create', '--emial', 'x@example.com'],
+        /^Unknown option '--emial'. Did you mean --email\?/,
+      ],
       [['users', 'disable'], /^users disable: missing argument/],
     ];
     for (const [args, message] of cases) {
