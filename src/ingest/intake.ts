@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { retirePendingDrafts } from '../db/queries/draft-state.js';
-import { isOwnZendeskReply } from '../db/queries/drafts.js';
+import { listZendeskRepliesSent } from '../db/queries/drafts.js';
 import { claimInboxEvent, findInboxEvent, linkInboxEvent, useNonce } from '../db/queries/inbox.js';
 import { insertNewTicketDelivery } from '../db/queries/intake.js';
 import { enqueueOutbox } from '../db/queries/outbox.js';
@@ -186,10 +186,7 @@ async function acceptInTransaction(
       !created &&
       inbound.message !== undefined &&
       inbound.message.authorKind !== 'customer' &&
-      (await isOwnZendeskReply(tx, ticket.id, {
-        externalId: inbound.message.externalId ?? null,
-        bodyText: inbound.message.bodyText,
-      }));
+      isOwnReply(inbound.message, await listZendeskRepliesSent(tx, ticket.id));
     if (repeated) {
       messageId = repeated.id;
       if (!repeated.externalId && inbound.message?.externalId) {
@@ -331,6 +328,28 @@ function newTicketValues(inbound: InboundDelivery): NewTicket & { channel: Ticke
 }
 
 type DeliveredMessage = NonNullable<InboundDelivery['message']>;
+
+/**
+ * A comment is one of our replies when it has the id Zendesk gave our comment, or the same
+ * letters and digits: a trigger renders `{{ticket.latest_comment}}` without the id and as
+ * Markdown, so line breaks, escapes and punctuation may differ from the text we posted.
+ */
+function isOwnReply(
+  m: DeliveredMessage,
+  sent: readonly { externalId: string | null; text: string }[],
+): boolean {
+  const words = (text: string) =>
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, '');
+  const body = words(m.bodyText);
+  return sent.some(
+    (reply) =>
+      (m.externalId != null && reply.externalId === m.externalId) ||
+      (body !== '' && words(reply.text) === body),
+  );
+}
 
 function newMessageValues(ticketId: string, m: DeliveredMessage): NewMessage {
   return {

@@ -276,21 +276,20 @@ export async function transitionDelivery(
 }
 
 /**
- * Whether a Zendesk comment arriving by webhook is one of our own replies coming back: a Zendesk
- * delivery of this ticket, in flight or sent, with that comment id or the same text (whitespace
- * aside; a trigger renders `{{ticket.latest_comment}}` without the id). In flight counts too: the
- * webhook can overtake the transaction that records the send. Failed and uncertain deliveries do
- * not, since an agent may have posted that text by hand after the alert.
+ * The replies Deskpilot has posted, or is posting, as comments on this Zendesk ticket: what a
+ * comment coming back by webhook is compared with. In flight counts too, since the webhook can
+ * overtake the transaction that records the send. Failed and uncertain deliveries do not: an
+ * agent may have posted that text by hand after the alert.
  */
-export async function isOwnZendeskReply(
+export async function listZendeskRepliesSent(
   db: Db,
   ticketId: string,
-  comment: { externalId: string | null; bodyText: string },
-): Promise<boolean> {
-  const text = comment.bodyText.trim().replace(/\s+/g, ' ');
-  if (!text) return false;
-  const [row] = await db
-    .select({ id: deliveries.id })
+): Promise<{ externalId: string | null; text: string }[]> {
+  return db
+    .select({
+      externalId: deliveries.externalId,
+      text: sql<string>`coalesce(${drafts.finalText}, ${drafts.bodyText})`,
+    })
     .from(deliveries)
     .innerJoin(drafts, eq(drafts.id, deliveries.draftId))
     .where(
@@ -298,14 +297,8 @@ export async function isOwnZendeskReply(
         eq(deliveries.ticketId, ticketId),
         eq(deliveries.channel, 'zendesk'),
         inArray(deliveries.state, ['sending', 'sent']),
-        or(
-          comment.externalId ? eq(deliveries.externalId, comment.externalId) : undefined,
-          sql`regexp_replace(btrim(coalesce(${drafts.finalText}, ${drafts.bodyText})), '\\s+', ' ', 'g') = ${text}`,
-        ),
       ),
-    )
-    .limit(1);
-  return row !== undefined;
+    );
 }
 
 /** Emails sent (or in flight) to one address in the last 24 hours: the per-recipient cap. */

@@ -121,9 +121,11 @@ describe('echoes of delivered Zendesk replies', () => {
     expect(await deliver(deps, delivery.id, { finalAttempt: false })).toBe('sent');
     const comment = zendesk.ticket('5101').comments.at(-1)!;
 
-    // Zendesk's trigger fires on our comment, written by the API user Deskpilot posts as. Zendesk
-    // may render the text with other line breaks.
-    await post(triggerEcho('5101', `${comment.body.replace(/\n/g, '\r\n')}\n`, zendesk.email));
+    // Zendesk's trigger fires on our comment, written by the API user Deskpilot posts as. It
+    // renders the comment as Markdown: other line breaks, escaped brackets.
+    const rendered = comment.body.replace(/\n/g, '\r\n').replace(/[[\]]/g, (c) => `\\${c}`);
+    expect(rendered).not.toBe(comment.body);
+    await post(triggerEcho('5101', `${rendered}\n`, zendesk.email));
 
     const messages = await listMessages(deps.db, ticketId);
     expect(messages.map((m) => [m.direction, m.authorKind, m.public])).toEqual([
