@@ -135,27 +135,51 @@ const stillHasContent = sql`(
    or exists (select 1 from ai_interactions a where a.ticket_id = t.id
                and jsonb_typeof(a.output) = 'string' and a.output <> '"[removed]"'::jsonb))`;
 
-/** Walks the matching ticket ids in id order, one batch at a time. */
-async function forEachTicketBatch(
+type Counts<R> = { [K in keyof R as R[K] extends number ? K : never]: number };
+
+/** Adds one batch's counts, named like the report's fields, to the report. */
+function addCounts<R extends object>(report: R, counts: Counts<R>): void {
+  const totals = report as Record<string, number>;
+  for (const [field, n] of Object.entries(counts as Record<string, number>)) {
+    totals[field] = (totals[field] ?? 0) + n;
+  }
+}
+
+/**
+ * Walks the dormant tickets matching `where` in id order, one short transaction a batch. A real
+ * run locks each batch and looks again (a message may have woken a ticket since its batch was
+ * read); a dry run takes the batch as read.
+ */
+async function forEachDormantBatch(
   db: Db,
   where: ReturnType<typeof sql>,
-  batchSize: number,
-  fn: (ids: string[]) => Promise<void>,
-  onBatch?: () => Promise<void>,
+  before: Date,
+  opts: RetentionOptions & { batchSize: number },
+  fn: (tx: Db, batch: string[], list: ReturnType<typeof uuidList>) => Promise<void>,
 ): Promise<void> {
   let last = FIRST_UUID;
   for (;;) {
     const ids = rowsOf<{ id: string }>(
       await db.execute(sql`select t.id from tickets t
         where t.id > ${last}::uuid and ${where}
-        order by t.id limit ${batchSize}`),
+        order by t.id limit ${opts.batchSize}`),
     ).map((r) => r.id);
     if (ids.length === 0) return;
-    await fn(ids);
+    await withTransaction(db, async (tx) => {
+      const batch = opts.dryRun ? ids : await lockStillDormant(tx, ids, before);
+      if (batch.length > 0) await fn(tx, batch, uuidList(batch));
+    });
     last = ids.at(-1)!;
-    await onBatch?.();
-    if (ids.length < batchSize) return;
+    await opts.onBatch?.();
+    if (ids.length < opts.batchSize) return;
   }
+}
+
+async function lockStillDormant(tx: Db, ids: string[], before: Date): Promise<string[]> {
+  return rowsOf<{ id: string }>(
+    await tx.execute(sql`select t.id from tickets t
+      where t.id = any(${uuidList(ids)}) and ${dormantClosed(before)} for update of t`),
+  ).map((r) => r.id);
 }
 
 async function deleteDormantTickets(
@@ -175,57 +199,31 @@ async function deleteDormantTickets(
     inboxEvents: 0,
     outboxRows: 0,
   };
-  await forEachTicketBatch(
-    db,
-    dormantClosed(before),
-    opts.batchSize,
-    (ids) =>
-      withTransaction(db, async (tx) => {
-        const batch = opts.dryRun ? ids : await lockStillDormant(tx, ids, before);
-        if (batch.length === 0) return;
-        const list = uuidList(batch);
-        const [n] = rowsOf<Record<string, number>>(
-          await tx.execute(sql`select
-            (select count(*) from messages where ticket_id = any(${list}))::int as messages,
-            (select count(*) from ticket_events where ticket_id = any(${list}))::int as events,
-            (select count(*) from drafts where ticket_id = any(${list}))::int as drafts,
-            (select count(*) from deliveries where ticket_id = any(${list}))::int as deliveries,
-            (select count(*) from ai_interactions where ticket_id = any(${list}))::int as ai,
-            (select count(*) from training_examples where ticket_id = any(${list}))::int as labels,
-            (select count(*) from inbox_events where ticket_id = any(${list}))::int as inbox,
-            (select count(*) from outbox where state = 'pending'
-               and (payload->>'ticketId' = any(${list}::text[])
-                 or payload->>'draftId' in (select id::text from drafts where ticket_id = any(${list}))
-                 or payload->>'deliveryId' in
-                    (select id::text from deliveries where ticket_id = any(${list}))))::int as queued`),
-        );
-        report.tickets += batch.length;
-        report.messages += n!.messages!;
-        report.ticketEvents += n!.events!;
-        report.drafts += n!.drafts!;
-        report.deliveries += n!.deliveries!;
-        report.aiInteractions += n!.ai!;
-        report.trainingExamples += n!.labels!;
-        if (opts.dryRun) {
-          report.inboxEvents += n!.inbox!;
-          report.outboxRows += n!.queued!;
-          return;
-        }
-        const removed = await deleteTickets(tx, batch);
-        report.inboxEvents += removed.inboxEvents;
-        report.outboxRows += removed.outboxRows;
-      }),
-    opts.onBatch,
-  );
+  await forEachDormantBatch(db, dormantClosed(before), before, opts, async (tx, batch, list) => {
+    const [n] = rowsOf<Counts<DeletedTickets>>(
+      await tx.execute(sql`select
+        ${batch.length}::int as "tickets",
+        (select count(*) from messages where ticket_id = any(${list}))::int as "messages",
+        (select count(*) from ticket_events where ticket_id = any(${list}))::int as "ticketEvents",
+        (select count(*) from drafts where ticket_id = any(${list}))::int as "drafts",
+        (select count(*) from deliveries where ticket_id = any(${list}))::int as "deliveries",
+        (select count(*) from ai_interactions where ticket_id = any(${list}))::int
+          as "aiInteractions",
+        (select count(*) from training_examples where ticket_id = any(${list}))::int
+          as "trainingExamples",
+        (select count(*) from inbox_events where ticket_id = any(${list}))::int as "inboxEvents",
+        (select count(*) from outbox where state = 'pending'
+           and (payload->>'ticketId' = any(${list}::text[])
+             or payload->>'draftId' in (select id::text from drafts where ticket_id = any(${list}))
+             or payload->>'deliveryId' in
+                (select id::text from deliveries where ticket_id = any(${list}))))::int
+          as "outboxRows"`),
+    );
+    // A real run reports the inbox events and outbox rows deleteTickets actually removed.
+    if (!opts.dryRun) Object.assign(n!, await deleteTickets(tx, batch));
+    addCounts(report, n!);
+  });
   return report;
-}
-
-/** Lock and look again: a message may have woken a ticket since its batch was read. */
-async function lockStillDormant(tx: Db, ids: string[], before: Date): Promise<string[]> {
-  return rowsOf<{ id: string }>(
-    await tx.execute(sql`select t.id from tickets t
-      where t.id = any(${uuidList(ids)}) and ${dormantClosed(before)} for update of t`),
-  ).map((r) => r.id);
 }
 
 async function anonymiseDormantTickets(
@@ -247,79 +245,63 @@ async function anonymiseDormantTickets(
   // After a real deletion pass the exclusion matches nothing; a dry run needs it to count right.
   const where = sql`${dormantClosed(before)} and ${stillHasContent}
     ${deletedBefore ? sql`and not (${dormantClosed(deletedBefore)})` : sql``}`;
-  await forEachTicketBatch(
-    db,
-    where,
-    opts.batchSize,
-    (ids) =>
-      withTransaction(db, async (tx) => {
-        const batch = opts.dryRun ? ids : await lockStillDormant(tx, ids, before);
-        if (batch.length === 0) return;
-        const list = uuidList(batch);
-        if (opts.dryRun) {
-          const [n] = rowsOf<Record<string, number>>(
-            await tx.execute(sql`select
-              (select count(*) from messages where ticket_id = any(${list}))::int as messages,
-              (select count(*) from drafts where ticket_id = any(${list}))::int as drafts,
-              (select count(*) from deliveries where ticket_id = any(${list}))::int as deliveries,
-              (select count(*) from ticket_events where ticket_id = any(${list})
-                 and (data ? 'reason' or data ? 'instructions'))::int as events,
-              (select count(*) from ai_interactions where ticket_id = any(${list})
-                 and jsonb_typeof(output) = 'string'
-                 and output <> '"[removed]"'::jsonb)::int as ai`),
-          );
-          report.tickets += ids.length;
-          report.messages += n!.messages!;
-          report.drafts += n!.drafts!;
-          report.deliveries += n!.deliveries!;
-          report.ticketEvents += n!.events!;
-          report.aiInteractions += n!.ai!;
-          return;
-        }
-        // updated_at is set explicitly: anonymising is not activity, and must not restart the
-        // clock of the deletion period.
-        const [n] = rowsOf<Record<string, number>>(
-          await tx.execute(sql`
-            with t as (
-              update tickets set subject = '', requester_email = null, requester_name = null,
-                     updated_at = updated_at
-               where id = any(${list}) returning 1
-            ), m as (
-              update messages set body_text = '', stripped_text = '', body_html = null,
-                     author_email = null, author_name = null, attachments = '[]'::jsonb,
-                     email_message_id = null, email_in_reply_to = null, email_references = '{}'
-               where ticket_id = any(${list}) returning 1
-            ), d as (
-              update drafts set body_text = '', final_text = null, edit_diff = null,
-                     reject_reason = null, instructions = null, regeneration_request = null,
-                     updated_at = updated_at
-               where ticket_id = any(${list}) returning 1
-            ), dl as (
-              update deliveries set recipient = null, last_error = null, updated_at = updated_at
-               where ticket_id = any(${list}) returning 1
-            ), e as (
-              update ticket_events set data = data - 'reason' - 'instructions'
-               where ticket_id = any(${list}) and (data ? 'reason' or data ? 'instructions')
-              returning 1
-            ), a as (
-              update ai_interactions set output = '"[removed]"'::jsonb
-               where ticket_id = any(${list}) and jsonb_typeof(output) = 'string'
-                 and output <> '"[removed]"'::jsonb
-              returning 1
-            )
-            select (select count(*) from t)::int as tickets, (select count(*) from m)::int as messages,
-                   (select count(*) from d)::int as drafts, (select count(*) from dl)::int as deliveries,
-                   (select count(*) from e)::int as events, (select count(*) from a)::int as ai`),
-        );
-        report.tickets += n!.tickets!;
-        report.messages += n!.messages!;
-        report.drafts += n!.drafts!;
-        report.deliveries += n!.deliveries!;
-        report.ticketEvents += n!.events!;
-        report.aiInteractions += n!.ai!;
-      }),
-    opts.onBatch,
-  );
+  await forEachDormantBatch(db, where, before, opts, async (tx, batch, list) => {
+    if (opts.dryRun) {
+      const [n] = rowsOf<Counts<AnonymisedTickets>>(
+        await tx.execute(sql`select
+          ${batch.length}::int as "tickets",
+          (select count(*) from messages where ticket_id = any(${list}))::int as "messages",
+          (select count(*) from drafts where ticket_id = any(${list}))::int as "drafts",
+          (select count(*) from deliveries where ticket_id = any(${list}))::int as "deliveries",
+          (select count(*) from ticket_events where ticket_id = any(${list})
+             and (data ? 'reason' or data ? 'instructions'))::int as "ticketEvents",
+          (select count(*) from ai_interactions where ticket_id = any(${list})
+             and jsonb_typeof(output) = 'string'
+             and output <> '"[removed]"'::jsonb)::int as "aiInteractions"`),
+      );
+      addCounts(report, n!);
+      return;
+    }
+    // updated_at is set explicitly: anonymising is not activity, and must not restart the
+    // clock of the deletion period.
+    const [n] = rowsOf<Counts<AnonymisedTickets>>(
+      await tx.execute(sql`
+        with t as (
+          update tickets set subject = '', requester_email = null, requester_name = null,
+                 updated_at = updated_at
+           where id = any(${list}) returning 1
+        ), m as (
+          update messages set body_text = '', stripped_text = '', body_html = null,
+                 author_email = null, author_name = null, attachments = '[]'::jsonb,
+                 email_message_id = null, email_in_reply_to = null, email_references = '{}'
+           where ticket_id = any(${list}) returning 1
+        ), d as (
+          update drafts set body_text = '', final_text = null, edit_diff = null,
+                 reject_reason = null, instructions = null, regeneration_request = null,
+                 updated_at = updated_at
+           where ticket_id = any(${list}) returning 1
+        ), dl as (
+          update deliveries set recipient = null, last_error = null, updated_at = updated_at
+           where ticket_id = any(${list}) returning 1
+        ), e as (
+          update ticket_events set data = data - 'reason' - 'instructions'
+           where ticket_id = any(${list}) and (data ? 'reason' or data ? 'instructions')
+          returning 1
+        ), a as (
+          update ai_interactions set output = '"[removed]"'::jsonb
+           where ticket_id = any(${list}) and jsonb_typeof(output) = 'string'
+             and output <> '"[removed]"'::jsonb
+          returning 1
+        )
+        select (select count(*) from t)::int as "tickets",
+               (select count(*) from m)::int as "messages",
+               (select count(*) from d)::int as "drafts",
+               (select count(*) from dl)::int as "deliveries",
+               (select count(*) from e)::int as "ticketEvents",
+               (select count(*) from a)::int as "aiInteractions"`),
+    );
+    addCounts(report, n!);
+  });
   return report;
 }
 
