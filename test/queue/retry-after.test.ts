@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { getDelivery, getDeliveryForDraft } from '../../src/db/queries/drafts.js';
 import { ZendeskRateLimitError } from '../../src/integrations/zendesk/errors.js';
+import { draftReply } from '../../src/pipeline/draft/draft.js';
+import { approveDraft } from '../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../src/pipeline/triage/triage.js';
 import { RATE_LIMIT_MAX_JOB_AGE_MS, rateLimitDelayMs } from '../../src/queue/retry-after.js';
 import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { agentActor } from '../support/drafts.js';
 import { FakeZendesk } from '../support/fake-zendesk.js';
+import { importSampleKb } from '../support/fixtures.js';
 import { waitFor } from '../support/redis-server.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../support/zendesk.js';
 
@@ -95,5 +100,80 @@ describe('a write-back job answered 429 with Retry-After: 93', () => {
     // The refused call was the only one: nothing retried it seconds later.
     await new Promise((r) => setTimeout(r, 1_500));
     expect(zendesk.requests.map((r) => r.status)).toEqual([429]);
+  });
+});
+
+describe('a reply delivered to Zendesk answered 429 with Retry-After: 93', () => {
+  let zendesk: FakeZendesk;
+  let deps: TestDeps;
+  let workers: WorkerPool;
+
+  beforeAll(async () => {
+    zendesk = await FakeZendesk.start();
+    deps = await createTestDeps({
+      ZENDESK_API_URL: zendesk.url,
+      ZENDESK_EMAIL: zendesk.email,
+      ZENDESK_API_TOKEN: zendesk.token,
+      ZENDESK_WRITEBACK: 'false',
+    });
+    await importSampleKb(deps);
+    workers = startWorkers(deps, { only: ['deliver'] });
+  });
+  afterAll(async () => {
+    await workers.close();
+    await deps.cleanup();
+    await zendesk.close();
+  });
+
+  it('waits 93 s in the delayed set without using an attempt, and posts nothing meanwhile', async () => {
+    zendesk.seedTicket({ id: '820001' });
+    const res = await createApp(deps).request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(
+        zendeskTicketCreated('820001', {
+          subject: 'Forgot my password',
+          description: 'I cannot log in, I forgot my password. How do I reset it?',
+        }),
+      ),
+    );
+    const { ticketId } = (await res.json()) as { ticketId: string };
+    await triageTicket(deps, { ticketId });
+    const outcome = await draftReply(deps, { ticketId });
+    if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
+    const approved = await approveDraft(deps, {
+      draftId: outcome.draft.id,
+      actor: agentActor('agent-1'),
+    });
+    expect(approved.ok).toBe(true);
+    const delivery = (await getDeliveryForDraft(deps.db, outcome.draft.id))!;
+
+    zendesk.clearRequests();
+    zendesk.failNext(1, { status: 429, retryAfter: 93 });
+    const queue = deps.queues.deliver;
+    const added = await queue.add(
+      'deliver',
+      { deliveryId: delivery.id },
+      { jobId: `rl-${delivery.id}`, attempts: 8 },
+    );
+    const before = Date.now();
+    const job = await waitFor(
+      async () => {
+        const current = await queue.getJob(added.id!);
+        return current && (await current.getState()) === 'delayed' ? current : null;
+      },
+      { what: 'delivery job delayed by Retry-After', timeoutMs: 15_000 },
+    );
+    expect(job.attemptsMade).toBe(0);
+    const score = Number(
+      await deps.redis.zscore(`${deps.config.QUEUE_PREFIX}:deliver:delayed`, job.id!),
+    );
+    const dueAt = Math.floor(score / 0x1000);
+    expect(dueAt - before).toBeGreaterThanOrEqual(92_000);
+    expect(dueAt - before).toBeLessThanOrEqual(96_000);
+    // Not failed: the delivery waits as claimed, and its retry looks for our comment first.
+    expect((await getDelivery(deps.db, delivery.id))?.state).toBe('sending');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(zendesk.requests.map((r) => r.status)).toEqual([429]);
+    expect(zendesk.ticket('820001').comments).toHaveLength(1);
   });
 });
