@@ -47,16 +47,26 @@ export interface DeliverJob {
   rememberAccepted?: (messageId: string) => Promise<unknown>;
 }
 
-async function block(
+/**
+ * A reply that does not go out: the delivery row moves from one of `from` to `state`, the draft
+ * becomes delivery_failed and the ticket records why, in one transaction. Nothing happens when the
+ * row had already moved on (another attempt decided it).
+ */
+async function recordNotSent(
   deps: DeliverDeps,
   delivery: Delivery,
   draft: Draft,
-  reason: string,
-): Promise<DeliverOutcome> {
+  change: {
+    from: Delivery['state'][];
+    state: 'blocked' | 'failed' | 'uncertain';
+    lastError: string;
+    event: Record<string, unknown>;
+  },
+): Promise<void> {
   await withTransaction(deps.db, async (tx) => {
-    const row = await transitionDelivery(tx, delivery.id, ['pending'], {
-      state: 'blocked',
-      lastError: reason,
+    const row = await transitionDelivery(tx, delivery.id, change.from, {
+      state: change.state,
+      lastError: change.lastError,
     });
     if (!row) return;
     await transitionDraft(tx, draft.id, { status: 'approved' }, { status: 'delivery_failed' });
@@ -64,8 +74,22 @@ async function block(
       ticketId: delivery.ticketId,
       type: 'delivery_failed',
       actorKind: 'system',
-      data: { deliveryId: delivery.id, draftId: draft.id, reason, blocked: true },
+      data: { deliveryId: delivery.id, draftId: draft.id, ...change.event },
     });
+  });
+}
+
+async function block(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  draft: Draft,
+  reason: string,
+): Promise<DeliverOutcome> {
+  await recordNotSent(deps, delivery, draft, {
+    from: ['pending'],
+    state: 'blocked',
+    lastError: reason,
+    event: { reason, blocked: true },
   });
   deps.log.warn({ deliveryId: delivery.id, reason }, 'delivery blocked');
   return 'blocked';
@@ -136,19 +160,11 @@ async function fail(
   reason: string,
   state: 'failed' | 'uncertain',
 ) {
-  await withTransaction(deps.db, async (tx) => {
-    const row = await transitionDelivery(tx, delivery.id, ['pending', 'sending'], {
-      state,
-      lastError: reason.slice(0, 500),
-    });
-    if (!row) return;
-    await transitionDraft(tx, draft.id, { status: 'approved' }, { status: 'delivery_failed' });
-    await recordTicketEvent(tx, {
-      ticketId: delivery.ticketId,
-      type: 'delivery_failed',
-      actorKind: 'system',
-      data: { deliveryId: delivery.id, draftId: draft.id, reason: reason.slice(0, 200), state },
-    });
+  await recordNotSent(deps, delivery, draft, {
+    from: ['pending', 'sending'],
+    state,
+    lastError: reason.slice(0, 500),
+    event: { reason: reason.slice(0, 200), state },
   });
   await raiseAlert(deps, {
     kind: state === 'uncertain' ? 'delivery_uncertain' : 'delivery_failed',
