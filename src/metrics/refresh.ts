@@ -48,7 +48,8 @@ export function slaDueSql(config: MetricsConfig, start: SQL, policy: SQL, priori
  *   (approved, edited, rejected or regenerated; auto-sent drafts were never shown, drafts retired
  *   because the ticket was answered or solved another way were never decided);
  *   "unchanged"/"edited" = approved by a person with edit distance 0 / above 0, whether or not
- *   delivery has happened yet; delivery states are counted apart.
+ *   delivery has happened yet; delivery states are counted apart (a held delivery, state
+ *   blocked, with those still waiting; failed ones apart).
  */
 function refreshSql(config: MetricsConfig, scope: SQL): SQL {
   const tz = config.TIME_ZONE;
@@ -155,15 +156,20 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
         count(*) filter (where dr.status = 'rejected')::int as rejected,
         count(*) filter (where dr.auto_sent and ${approved})::int as auto_sent,
         count(*) filter (where dr.status = 'sent')::int as delivered,
-        count(*) filter (where dr.status = 'approved')::int as awaiting,
-        count(*) filter (where dr.status = 'delivery_failed')::int as failed,
+        -- Held (delivery blocked: no SMTP_URL, a robot recipient, the daily cap; the inbox says
+        -- "held") is not sent yet, like a reply still waiting; failed is a send that went wrong.
+        count(*) filter (where dr.status = 'approved' or (dr.status = 'delivery_failed'
+          and dv.state = 'blocked'))::int as awaiting,
+        count(*) filter (where dr.status = 'delivery_failed'
+          and dv.state is distinct from 'blocked')::int as failed,
         coalesce(sum(dr.edit_distance) filter (where ${decidedByAgent}), 0)::int as edit_distance,
         coalesce(sum(dr.words_sent) filter (where ${decidedByAgent}), 0)::int as words_sent,
         coalesce(sum(case when dr.auto_sent then 1.0 else
           greatest(0, 1 - coalesce(dr.edit_distance, 0)::float8 / greatest(dr.words_sent, 1)) end)
           filter (where ${approved}), 0)::float8 as savings
       -- Replies written by hand are not drafts anyone reviewed.
-      from drafts dr where dr.ticket_id = t.id and dr.kind <> 'manual'
+      from drafts dr left join deliveries dv on dv.draft_id = dr.id
+      where dr.ticket_id = t.id and dr.kind <> 'manual'
     ) d on true
     where ${scope}
     on conflict (ticket_id) do update set
