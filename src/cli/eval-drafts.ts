@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { generatorForRole } from '../build-deps.js';
 import { loadConfig } from '../config/index.js';
 import type { Database } from '../db/client.js';
+import { createSettingsCache } from '../db/settings-cache.js';
 import type { Queues } from '../jobs/queues.js';
 import { indexEvalCorpus } from '../kb/eval.js';
 import { normalizeLanguage } from '../kb/language.js';
@@ -18,7 +19,6 @@ import {
   parseDraftEvalTickets,
   runDraftEval,
 } from '../pipeline/draft/evaluate.js';
-import { createSettingsCache } from '../db/settings-cache.js';
 import { createClassifierStore } from '../pipeline/triage/classifier-store.js';
 import { seedStarterData } from '../pipeline/triage/starter-taxonomy.js';
 import { withFreshPglite, withFreshPostgres } from './fresh-store.js';

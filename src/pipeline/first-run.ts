@@ -7,6 +7,7 @@ import { createApiKey } from '../auth/api-keys.js';
 import { randomToken, safeEqual } from '../auth/secrets.js';
 import { createUser } from '../auth/users.js';
 import type { Db } from '../db/client.js';
+import { revokeApiKey } from '../db/queries/api-keys.js';
 import type { UserRole } from '../db/schema/users.js';
 import type { Deps } from '../deps.js';
 import { normalizeGenericEvent } from '../ingest/generic/normalize.js';
@@ -187,6 +188,9 @@ export async function sendTestTicket(deps: Pick<Deps, 'db'>, now: Date): Promise
       { kind: 'api_key', id: record.id, role: 'integration', teamId: null },
     ),
   );
+  // The key exists only to own the ticket, as an integration's key owns its tickets; its secret is
+  // never shown, so it is revoked at once rather than left as a live credential nobody uses.
+  await revokeApiKey(deps.db, record.id);
   if (!result.ticketId) throw new Error('the test ticket was not accepted');
   return result.ticketId;
 }

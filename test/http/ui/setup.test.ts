@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
+import { listApiKeys } from '../../../src/db/queries/api-keys.js';
 import { findUserByEmail } from '../../../src/db/queries/users.js';
 import { searchKnowledgeBase } from '../../../src/kb/search.js';
 import { setupToken } from '../../../src/pipeline/first-run.js';
@@ -122,6 +123,9 @@ describe('first run', () => {
     expect(page).toContain('Received through intake ✓');
     // Without workers in this test the page keeps refreshing itself until triage and the draft.
     expect(page).toContain('http-equiv="refresh"');
+    // The key that owns the test ticket is not left behind as a live credential.
+    const keys = await listApiKeys(deps.db);
+    expect(keys.filter((k) => k.name === 'first-run test ticket' && !k.revokedAt)).toEqual([]);
   });
 
   it('the checklist is for admins; a form post without the CSRF token is refused', async () => {
