@@ -72,6 +72,24 @@ export const Layout: FC<{
   </html>
 );
 
+/** The outcome of a form post, shown once at the top of the page it redirected to. */
+export interface PageNotice {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+/** A page's notice, if any: a status when it went well, an alert when it did not. */
+export const NoticeBox: FC<{ notice: PageNotice | null | undefined }> = ({ notice }) =>
+  notice ? (
+    <p
+      class={notice.kind === 'ok' ? 'ok-box' : 'error-box'}
+      role={notice.kind === 'ok' ? 'status' : 'alert'}
+      data-testid="notice"
+    >
+      {notice.text}
+    </p>
+  ) : null;
+
 /** A small status page (403, 404) in the inbox's look. */
 export const Message: FC<{ title: string; user?: SessionPrincipal | null; children?: Child }> = ({
   title,

@@ -12,7 +12,7 @@ import type { FieldDecision, TaxonomyCategory, TicketTriage } from '../../../db/
 import { priorities } from '../../../db/schema/triage.js';
 import type { CitedSource } from '../../../kb/citations.js';
 import { deliveryWording, draftStatusLine } from '../../../pipeline/deliver/wording.js';
-import { Layout } from '../layout.js';
+import { Layout, NoticeBox, type PageNotice } from '../layout.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
 
 const capitalised = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
@@ -51,7 +51,7 @@ export interface InboxProps {
   categories: TaxonomyCategory[];
   selected: TicketView | null;
   /** One-line outcome of the last action ("Approved — sending"), shown once. */
-  notice?: { kind: 'ok' | 'error'; text: string } | null;
+  notice?: PageNotice | null;
   /** The undo window of a reply this agent just approved, while it is open. */
   undo?: PendingUndo | null;
   /** Text whose save was refused, to show beside the newer version. */
@@ -742,15 +742,7 @@ export const InboxPage: FC<InboxProps & { now: Date }> = (p) => {
       >
         <QueuePane {...p} selectedId={p.selected?.ticket.id} />
         <div class="detail-wrap">
-          {p.notice ? (
-            <p
-              class={p.notice.kind === 'ok' ? 'ok-box' : 'error-box'}
-              role={p.notice.kind === 'ok' ? 'status' : 'alert'}
-              data-testid="notice"
-            >
-              {p.notice.text}
-            </p>
-          ) : null}
+          <NoticeBox notice={p.notice} />
           {p.undo ? <UndoBar undo={p.undo} csrf={p.user.csrfToken} back={back} /> : null}
           {p.selected ? (
             <TicketPane

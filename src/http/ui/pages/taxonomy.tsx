@@ -2,7 +2,7 @@ import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { CategoryView } from '../../../pipeline/triage/taxonomy.js';
-import { Layout } from '../layout.js';
+import { Layout, NoticeBox, type PageNotice } from '../layout.js';
 
 const originLabel: Record<CategoryView['origin'], string> = {
   starter: 'starter',
@@ -57,7 +57,7 @@ const CategoryFields: FC<{ category?: CategoryView; disabled: boolean }> = ({
 export const TaxonomyPage: FC<{
   user: SessionPrincipal;
   categories: CategoryView[];
-  notice: { kind: 'ok' | 'error'; text: string } | null;
+  notice: PageNotice | null;
 }> = ({ user, categories, notice }) => {
   const canEdit = user.role === 'admin';
   const hasImported = categories.some((c) => c.origin === 'imported');
@@ -71,15 +71,7 @@ export const TaxonomyPage: FC<{
           changing its examples retrains the classifier.
           {canEdit ? '' : ' Only admins can change them.'}
         </p>
-        {notice ? (
-          <p
-            class={notice.kind === 'ok' ? 'ok-box' : 'error-box'}
-            role={notice.kind === 'ok' ? 'status' : 'alert'}
-            data-testid="notice"
-          >
-            {notice.text}
-          </p>
-        ) : null}
+        <NoticeBox notice={notice} />
         {canEdit && hasImported && activeStarter.length > 0 ? (
           <form method="post" action="/app/admin/taxonomy/retire-starter" class="warn-box">
             <input type="hidden" name="_csrf" value={user.csrfToken} />

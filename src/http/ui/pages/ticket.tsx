@@ -8,7 +8,7 @@ import type { Ticket } from '../../../db/schema/tickets.js';
 import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
 import type { CitedSource } from '../../../kb/citations.js';
 import type { Passage } from '../../../kb/search.js';
-import { Layout } from '../layout.js';
+import { Layout, NoticeBox, type PageNotice } from '../layout.js';
 import { DraftPanel, kindLabel, TriagePanel } from './inbox.js';
 import { DraftStateBadge } from './tickets.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
@@ -27,7 +27,7 @@ export interface TicketPageProps {
   kb: { query: string; passages: Passage[] | null };
   /** A fresh key per render of the composer: resubmitting the same form sends once. */
   idempotencyKey: string;
-  notice?: { kind: 'ok' | 'error'; text: string } | null;
+  notice?: PageNotice | null;
   /** The undo window of a reply just approved on this page, while it is open. */
   undo?: PendingUndo | null;
   /** Text to start the composer with: a reply its author just took back with Undo. */
@@ -314,15 +314,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
             {p.ticket.externalId ? ` #${p.ticket.externalId}` : ''} · {p.ticket.status} ·{' '}
             <DraftStateBadge state={p.ticket.draftState} />
           </p>
-          {p.notice ? (
-            <p
-              class={p.notice.kind === 'ok' ? 'ok-box' : 'error-box'}
-              role={p.notice.kind === 'ok' ? 'status' : 'alert'}
-              data-testid="notice"
-            >
-              {p.notice.text}
-            </p>
-          ) : null}
+          <NoticeBox notice={p.notice} />
           {p.undo ? <UndoBar undo={p.undo} csrf={p.user.csrfToken} back={back} /> : null}
           {/* Email and API tickets have no helpdesk to report a solve: an agent solves them here. */}
           {p.ticket.source !== 'zendesk' &&

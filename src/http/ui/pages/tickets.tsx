@@ -14,7 +14,7 @@ import {
   ticketStatuses,
 } from '../../../db/schema/tickets.js';
 import { priorities } from '../../../db/schema/triage.js';
-import { Layout } from '../layout.js';
+import { Layout, NoticeBox, type PageNotice } from '../layout.js';
 
 export const draftStateLabel: Record<DraftState, string> = {
   none: 'no draft',
@@ -62,7 +62,7 @@ export interface TicketListProps {
   /** Rows per page; a shorter page with a next cursor searched only the newest tickets. */
   pageSize: number;
   savedViews: SavedView[];
-  notice?: { kind: 'ok' | 'error'; text: string } | null;
+  notice?: PageNotice | null;
   now: Date;
 }
 
@@ -255,15 +255,7 @@ export const TicketListPage: FC<TicketListProps> = (p) => (
   <Layout title={p.viewTitle} user={p.user} active="tickets">
     <div class="tickets-page">
       <h1>{p.viewTitle}</h1>
-      {p.notice ? (
-        <p
-          class={p.notice.kind === 'ok' ? 'ok-box' : 'error-box'}
-          role={p.notice.kind === 'ok' ? 'status' : 'alert'}
-          data-testid="notice"
-        >
-          {p.notice.text}
-        </p>
-      ) : null}
+      <NoticeBox notice={p.notice} />
       <ViewsNav p={p} />
       <FilterForm query={p.query} />
       {p.rows.length === 0 ? (
