@@ -6,8 +6,15 @@ import { createUser } from '../../src/auth/users.js';
 import { rowsOf } from '../../src/db/rows.js';
 import { type DashboardParams, loadDashboard } from '../../src/http/ui/dashboard-data.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
-import { normalizeZendeskEvent } from '../../src/ingest/zendesk/normalize.js';
-import { zendeskEventSchema } from '../../src/ingest/zendesk/payload.js';
+import {
+  normalizeZendeskEvent,
+  normalizeZendeskTrigger,
+} from '../../src/ingest/zendesk/normalize.js';
+import {
+  zendeskEventSchema,
+  zendeskTriggerSchema,
+  zendeskTriggerTemplate,
+} from '../../src/ingest/zendesk/payload.js';
 import {
   type classifierMetrics,
   type MetricsFilter,
@@ -297,6 +304,41 @@ describe('imported and replayed tickets', () => {
       [n]: ['2026-11-10T10:00:00.000Z', 0],
       [ids.P!]: ['2026-11-11T10:00:00.000Z', 0],
     });
+  });
+
+  it('a Zendesk trigger delivered late keeps the ticket update time it fired on', async () => {
+    const trigger = async (status: string, updatedAt: string, comment?: string) => {
+      const body = structuredClone(zendeskTriggerTemplate);
+      body.ticket = {
+        ...body.ticket,
+        id: '88002',
+        subject: 'Late trigger',
+        status,
+        priority: 'Normal',
+        tags: '',
+        via: 'Mail',
+        updated_at: updatedAt,
+        requester: { email: 'late@example.com', name: 'Late' },
+      };
+      body.comment = { body: comment ?? '', is_public: 'true', author_email: 'late@example.com' };
+      const result = await acceptDelivery(
+        deps.db,
+        normalizeZendeskTrigger(zendeskTriggerSchema.parse(body), {
+          scheme: 'zendesk-hmac',
+        } as never),
+      );
+      expect(result.outcome).toBe('accepted');
+      return result.ticketId!;
+    };
+    const id = await trigger('Open', '2026-11-20T10:00:00Z', 'My parcel never came');
+    await trigger('Solved', '2026-11-20T13:00:00Z');
+    await refreshTicketMetrics(deps.db, deps.config, { ticketIds: [id] });
+    const [facts] = rowsOf<{ created_at: Date | string; resolution_seconds: number }>(
+      await deps.db.execute(sql`select created_at, resolution_seconds from ticket_metrics
+        where ticket_id = ${id}`),
+    );
+    expect(new Date(facts!.created_at).toISOString()).toBe('2026-11-20T10:00:00.000Z');
+    expect(Number(facts!.resolution_seconds)).toBe(3 * 3600);
   });
 
   it('a solve delivered months late is dated by occurredAt', async () => {

@@ -97,6 +97,18 @@ export function normalizeZendeskEvent(
   return base;
 }
 
+/**
+ * `{{ticket.updated_at_with_timestamp}}` as an instant, when it renders as ISO 8601 with a zone;
+ * anything else (a localised date) is not guessed at: the arrival time is used.
+ */
+function isoInstant(text: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text.trim())) {
+    return undefined;
+  }
+  const at = new Date(text.trim());
+  return Number.isFinite(at.getTime()) ? at : undefined;
+}
+
 /** Maps the trigger template's body onto the common delivery shape. */
 export function normalizeZendeskTrigger(
   body: ZendeskTrigger,
@@ -121,6 +133,8 @@ export function normalizeZendeskTrigger(
     dedupeKey,
     eventType: 'trigger',
     signature,
+    // The ticket's update time the trigger fired on: a delayed delivery keeps its solve time.
+    ...(isoInstant(t.updated_at) ? { occurredAt: isoInstant(t.updated_at) } : {}),
     ticket: {
       externalId: t.id,
       subject: t.subject,
