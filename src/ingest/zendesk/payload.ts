@@ -84,11 +84,18 @@ export const zendeskTriggerSchema = z.object({
     .object({
       body: z.string().max(1_000_000).default(''),
       author_email: z.string().max(320).optional(),
-      /** `{{ticket.latest_comment.is_public}}`: an internal note is never a reply. */
+      /**
+       * `{{ticket.latest_comment.is_public}}`: an internal note is never a reply. Quoted or not
+       * (a JSON boolean). Anything else (an empty rendering, a typo in the trigger body) is
+       * unknown and read as public, as before the field existed: refusing the delivery would make
+       * Zendesk retry it and then deactivate the webhook.
+       */
       is_public: z
-        .string()
-        .transform((v) => v.trim().toLowerCase())
-        .pipe(z.enum(['true', 'false']))
+        .union([z.boolean(), z.string().max(100)])
+        .transform((v) => {
+          const said = String(v).trim().toLowerCase();
+          return said === 'true' || said === 'false' ? said : undefined;
+        })
         .optional(),
     })
     .optional(),

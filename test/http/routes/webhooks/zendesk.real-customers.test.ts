@@ -142,6 +142,36 @@ describe('Zendesk internal notes and echoes', () => {
     // Nothing public from a human has been written: no first reply yet.
     expect(summary.replied).toBe(0);
   });
+
+  it('reads is_public quoted or as a JSON boolean, and an unrendered one as public instead of refusing', async () => {
+    const created = await post(
+      trigger(
+        '4104',
+        { updatedAt: '2026-11-20T10:00:00Z' },
+        { body: 'Where is it?', is_public: 'True', author_email: 'ana@example.com' },
+      ),
+    );
+    const note = trigger(
+      '4104',
+      { updatedAt: '2026-11-20T10:05:00Z' },
+      { body: 'Carrier says Tuesday', author_email: 'sam@acme.example' },
+    ) as Record<string, unknown>;
+    note.comment = { ...(note.comment as object), is_public: false };
+    await post(note);
+    await post(
+      trigger(
+        '4104',
+        { updatedAt: '2026-11-20T10:10:00Z' },
+        { body: 'It ships Tuesday', is_public: '', author_email: 'sam@acme.example' },
+      ),
+    );
+    const messages = await listMessages(deps.db, created.ticketId);
+    expect(messages.map((m) => [m.authorKind, m.public])).toEqual([
+      ['customer', true],
+      ['agent', false],
+      ['agent', true],
+    ]);
+  });
 });
 
 describe('Zendesk status values', () => {
