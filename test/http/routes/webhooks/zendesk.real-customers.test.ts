@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
 import { getTicket, listMessages, listTicketEvents } from '../../../../src/db/queries/tickets.js';
@@ -66,6 +67,15 @@ const triageNote = [
 ].join('\n');
 
 describe('Zendesk internal notes and echoes', () => {
+  it("the README's trigger body is the template intake reads, visibility included", () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const block = [...readme.matchAll(/```json\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .find((json) => json.includes('zendesk-trigger/v1'));
+    expect(JSON.parse(block!)).toEqual(zendeskTriggerTemplate);
+    expect(zendeskTriggerTemplate.comment.is_public).toBe('{{ticket.latest_comment.is_public}}');
+  });
+
   it('stores a trigger internal note as private, and drops the echo of our own triage note', async () => {
     const created = await post(
       trigger(
