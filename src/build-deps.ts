@@ -124,6 +124,7 @@ export function generatorForRole(
 ): Generator | null {
   const spec = parseModelSpec(config[role], config[`${role}_MODEL`], role);
   if (spec.kind === 'none') return null;
+  const parallel = role === 'DRAFT_LLM' ? { parallel: config.DRAFT_LLM_CONCURRENCY } : {};
   return generatorFromConfig(
     spec.kind === 'llama'
       ? {
@@ -132,8 +133,15 @@ export function generatorForRole(
           contextSize: config.LLM_CONTEXT_SIZE,
           // More threads than cores makes llama.cpp dramatically slower, not faster.
           threads: config.LLM_THREADS ?? Math.max(1, Math.floor(availableParallelism() / 2)),
+          ...parallel,
         }
-      : { kind: 'openai', url: spec.url, model: spec.model, apiKey: config[`${role}_API_KEY`] },
+      : {
+          kind: 'openai',
+          url: spec.url,
+          model: spec.model,
+          apiKey: config[`${role}_API_KEY`],
+          ...parallel,
+        },
   );
 }
 

@@ -120,6 +120,13 @@ export const configSchema = z.object({
   DRAFT_LLM: z.string().optional(),
   DRAFT_LLM_MODEL: z.string().optional(),
   DRAFT_LLM_API_KEY: z.string().optional(),
+  /**
+   * Drafts the model writes at the same time: the server's parallel slots (llama.cpp server
+   * `--parallel`, vLLM's batch), or the context sequences of a local GGUF. The draft workers of
+   * one process run this many jobs; each first shows the extractive draft, then streams the
+   * model's.
+   */
+  DRAFT_LLM_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** CPU threads per local GGUF model; unset = half the cores (triage and drafting share them). */
   LLM_THREADS: z.coerce.number().int().min(1).optional(),
   /** Context window for local GGUF models (tokens). */

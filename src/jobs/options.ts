@@ -46,8 +46,10 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
     job: retries(5, 1_000, { completedDays: 1, failedDays: 7 }),
   },
   draft: {
-    // An LLM draft holds a model context for seconds to minutes on CPU. Two in parallel match the
-    // generator's two context sequences.
+    // An LLM draft holds a model slot for seconds to minutes on CPU. With a model configured the
+    // worker runs DRAFT_LLM_CONCURRENCY jobs (default 2), one per slot of the generator (a GGUF's
+    // context sequences, a server's parallel requests), so no job waits on the model's queue
+    // while its lock runs down.
     concurrency: 2,
     // Extractive drafting is ~50 ms of queries and string work, mostly waiting on Postgres: at 2
     // it capped a worker at ~8 drafts/s while triage ran at 45/s (bench:soak, 100 rps).
@@ -110,12 +112,18 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
 
 export function workerOptions(
   name: JobName,
-  options: { modelConfigured?: boolean } = {},
+  options: {
+    modelConfigured?: boolean;
+    /** The model's slots when one is configured (DRAFT_LLM_CONCURRENCY), instead of the default. */
+    modelSlots?: number;
+  } = {},
 ): Pick<WorkerOptions, 'concurrency' | 'lockDuration'> {
   const cfg = queueConfigs[name];
   const concurrency =
     options.modelConfigured === false && cfg.concurrencyWithoutModel !== undefined
       ? cfg.concurrencyWithoutModel
-      : cfg.concurrency;
+      : options.modelConfigured && options.modelSlots !== undefined
+        ? options.modelSlots
+        : cfg.concurrency;
   return { concurrency, lockDuration: cfg.lockDuration };
 }

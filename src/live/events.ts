@@ -11,6 +11,16 @@ import { createWorkerConnection } from '../jobs/redis.js';
  */
 export const liveEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('draft.created'), draftId: z.uuid(), ticketId: z.uuid() }),
+  /**
+   * The model's draft is streaming onto a stand-in (`drafts.llm_preview`): ids and a length only;
+   * each API process reads the text from Postgres for the pages it serves.
+   */
+  z.object({
+    type: z.literal('draft.progress'),
+    draftId: z.uuid(),
+    ticketId: z.uuid(),
+    chars: z.number().int().min(0),
+  }),
   z.object({
     type: z.literal('draft.decided'),
     draftId: z.uuid(),

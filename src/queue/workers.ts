@@ -87,6 +87,7 @@ export function startWorkers(
         prefix: deps.config.QUEUE_PREFIX,
         ...workerOptions(name, {
           modelConfigured: name === 'draft' ? deps.models.draftLlm !== null : undefined,
+          modelSlots: deps.config.DRAFT_LLM_CONCURRENCY,
         }),
       },
     );

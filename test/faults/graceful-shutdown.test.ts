@@ -38,7 +38,8 @@ describe.skipIf(!faultTestsCanRun())('graceful shutdown of a worker', () => {
     waitFor(
       async () => {
         const draft = await latestDraftForTicket(pipeline.testDb.db, ticketId);
-        return draft?.status === 'pending_approval' ? draft : null;
+        // Not the extractive draft shown while the model writes: the model's.
+        return draft?.status === 'pending_approval' && !draft.provisional ? draft : null;
       },
       { what: 'pending draft', timeoutMs: 30_000 },
     );

@@ -45,8 +45,9 @@ async function draftWith(generator: Generator) {
   if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
   const [interaction] = rowsOf<{ step: string; model: string; output: { llmFailure?: string } }>(
     await deps.db.execute(
+      // The last one: the extractive draft shown while the model wrote comes first.
       sql`select step, model, output from ai_interactions
-          where ticket_id = ${ticketId} and step like 'draft.%'`,
+          where ticket_id = ${ticketId} and step like 'draft.%' order by created_at desc limit 1`,
     ),
   );
   return { draft: outcome.draft, interaction };

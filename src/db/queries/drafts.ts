@@ -146,6 +146,59 @@ export async function transitionDraft(
   return row ?? null;
 }
 
+/** The draft, locked for the rest of the transaction (`for update`), or null. */
+export async function lockDraft(db: Db, id: string): Promise<Draft | null> {
+  const [row] = await db.select().from(drafts).where(eq(drafts.id, id)).limit(1).for('update');
+  return row ?? null;
+}
+
+/**
+ * The model's text so far, on a stand-in that still waits for it (`provisional`, pending). The
+ * lock version is left alone: an agent reading the stand-in can still claim or approve it. False
+ * when the stand-in no longer waits.
+ */
+export async function setDraftPreview(db: Db, id: string, text: string): Promise<boolean> {
+  const rows = await db
+    .update(drafts)
+    .set({ llmPreview: text })
+    .where(
+      and(eq(drafts.id, id), eq(drafts.provisional, true), eq(drafts.status, 'pending_approval')),
+    )
+    .returning({ id: drafts.id });
+  return rows.length > 0;
+}
+
+/** The streamed text of a stand-in still waiting for the model (null when it is not). */
+export async function getDraftPreview(
+  db: Db,
+  id: string,
+): Promise<{ ticketId: string; text: string } | null> {
+  const [row] = await db
+    .select({ ticketId: drafts.ticketId, text: drafts.llmPreview })
+    .from(drafts)
+    .where(
+      and(eq(drafts.id, id), eq(drafts.provisional, true), eq(drafts.status, 'pending_approval')),
+    )
+    .limit(1);
+  return row ? { ticketId: row.ticketId, text: row.text ?? '' } : null;
+}
+
+/**
+ * The model finished with a stand-in: its preview goes. `replaced`: it stays marked provisional
+ * (the history says the model's draft replaced it); otherwise an agent kept it, and it is an
+ * ordinary extractive draft. The lock version is left alone, as with the preview.
+ */
+export async function resolveStandIn(
+  db: Db,
+  id: string,
+  outcome: { replaced: boolean },
+): Promise<void> {
+  await db
+    .update(drafts)
+    .set({ llmPreview: null, ...(outcome.replaced ? {} : { provisional: false }) })
+    .where(eq(drafts.id, id));
+}
+
 /** Claims for `agentId` unless another agent holds a claim younger than `ttlSeconds`. */
 export async function claimDraft(
   db: Db,

@@ -122,6 +122,14 @@ export const drafts = pgTable(
     autoSent: boolean('auto_sent').notNull().default(false),
     slaDueAt: timestamp('sla_due_at', { withTimezone: true, mode: 'date' }),
     overdue: boolean('overdue').notNull().default(false),
+    /**
+     * The extractive draft shown at once while the model (DRAFT_LLM) writes its own: superseded
+     * by the model's draft when that is ready, unless an agent started on this one first. Stays
+     * set in the version history, which says so.
+     */
+    provisional: boolean('provisional').notNull().default(false),
+    /** On a provisional draft: the model's draft so far, as it streams in; null once resolved. */
+    llmPreview: text('llm_preview'),
     /** Manual replies: the client's Idempotency-Key, so a repeated request sends once. */
     idempotencyKey: text('idempotency_key'),
     ...timestamps(),

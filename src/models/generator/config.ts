@@ -24,7 +24,10 @@ export const generatorConfigSchema = z
     threads: z.number().int().min(1).optional(),
     /** `llama`: offload to a GPU when one is available. */
     gpu: z.boolean().optional(),
-    /** `llama`: calls that may generate at the same time. */
+    /**
+     * Calls that may generate at the same time: `llama`, the context sequences; `openai`, the
+     * requests in flight (the server's slots). Unset: 2 for `llama`, no limit for `openai`.
+     */
     parallel: z.number().int().min(1).max(64).optional(),
     /** Default deadline per call; 120 s unless set. */
     timeoutMs: z.number().int().min(1).optional(),
@@ -82,6 +85,7 @@ export function generatorFromConfig(config: GeneratorConfig): Generator | null {
         model: c.model!,
         apiKey: c.apiKey,
         contextSize: c.contextSize,
+        maxConcurrent: c.parallel,
         timeoutMs,
         name: c.name,
       });

@@ -239,6 +239,7 @@ export function createLlamaGenerator(options: LlamaGeneratorOptions): LlamaGener
         onToken: (tokens) => {
           completionTokens += tokens.length;
         },
+        ...(request.onText ? { onTextChunk: request.onText } : {}),
       });
       text = response.response;
       const stopReason = response.metadata.stopReason;

@@ -43,6 +43,8 @@ export function createInMemoryGenerator(
       const entry = script[Math.min(requests.length - 1, script.length - 1)];
       const answer = typeof entry === 'function' ? entry(request) : entry;
       const text = typeof answer === 'string' ? answer : JSON.stringify(answer?.json);
+      // Streamed word by word, as a model would (the pieces concatenate to the text).
+      for (const piece of text.match(/\s*\S+|\s+$/g) ?? []) request.onText?.(piece);
       const output = result(text, 'stop');
       return request.jsonSchema ? withParsedJson(output, request.jsonSchema) : output;
 

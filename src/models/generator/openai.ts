@@ -38,6 +38,12 @@ export interface OpenAICompatibleGeneratorOptions {
    * off for servers that reject them. Default true.
    */
   llamaCppJsonSchemaField?: boolean;
+  /**
+   * Calls in flight at once: the server's parallel slots (llama.cpp `--parallel`, vLLM's batch
+   * size is larger). Further calls wait here for a free one, and the wait counts against their
+   * deadline. Default: no limit.
+   */
+  maxConcurrent?: number;
   /** Recorded with every call; defaults to `openai:<model>@<host>`. */
   name?: string;
   /** For tests: the fetch implementation. */
@@ -47,6 +53,12 @@ export interface OpenAICompatibleGeneratorOptions {
 interface ChatCompletion {
   choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
+}
+
+/** One server-sent event of a streamed completion (`stream: true`). */
+interface ChatCompletionChunk {
+  choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
 }
 
 const BASE_BACKOFF_MS = 500;
@@ -62,6 +74,7 @@ export function createOpenAICompatibleGenerator(
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 20_000;
   const name = options.name ?? `openai:${options.model}@${new URL(baseUrl).host}`;
   const closing = new AbortController();
+  const slots = options.maxConcurrent ? createSlots(options.maxConcurrent) : null;
   let closed = false;
 
   const generate = async (request: GenerateRequest): Promise<GenerateResult> => {
@@ -72,7 +85,7 @@ export function createOpenAICompatibleGenerator(
       request.timeoutMs ?? options.timeoutMs,
     );
     const cutShort = (): GenerateResult => ({
-      text: '',
+      text: streamed,
       model: name,
       promptTokens: 0,
       completionTokens: 0,
@@ -87,7 +100,9 @@ export function createOpenAICompatibleGenerator(
       ],
       max_tokens: request.maxTokens,
       temperature: request.temperature ?? 0,
-      stream: false,
+      stream: request.onText !== undefined,
+      // The token counts arrive in a last chunk (vLLM, llama.cpp server, Ollama, OpenAI).
+      ...(request.onText ? { stream_options: { include_usage: true } } : {}),
       ...(request.stop?.length ? { stop: request.stop } : {}),
       ...(request.jsonSchema
         ? {
@@ -103,11 +118,16 @@ export function createOpenAICompatibleGenerator(
     });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
-      accept: 'application/json',
+      accept: request.onText ? 'text/event-stream, application/json' : 'application/json',
       ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     };
 
+    // Text already handed to `onText`: after it, a broken stream is not retried (the caller would
+    // see the answer twice), and a deadline returns it with finishReason `timeout`.
+    let streamed = '';
+    let release: (() => void) | undefined;
     try {
+      release = await slots?.acquire(deadline.signal);
       for (let attempt = 0; ; attempt++) {
         let failure: GeneratorRequestError;
         let retryAfterMs: number | undefined;
@@ -129,8 +149,24 @@ export function createOpenAICompatibleGenerator(
               { status: response.status, retryable: false },
             );
           }
+          const eventStream = (response.headers.get('content-type') ?? '').includes(
+            'text/event-stream',
+          );
+          if (response.ok && eventStream && request.onText) {
+            const result = await readEventStream(response, name, deadline, body, (chunk) => {
+              streamed += chunk;
+              request.onText!(chunk);
+            });
+            return request.jsonSchema ? withParsedJson(result, request.jsonSchema) : result;
+          }
           const raw = await response.text();
           if (response.ok) {
+            // A server that ignored `stream: true` answered in one piece: hand it over as one.
+            if (request.onText) {
+              const result = toResult(raw, name, deadline.elapsedMs(), body);
+              request.onText(result.text);
+              return request.jsonSchema ? withParsedJson(result, request.jsonSchema) : result;
+            }
             const result = toResult(raw, name, deadline.elapsedMs(), body);
             return request.jsonSchema ? withParsedJson(result, request.jsonSchema) : result;
           }
@@ -146,6 +182,13 @@ export function createOpenAICompatibleGenerator(
         } catch (err) {
           if (deadline.cause) return cutShort();
           if (err instanceof GeneratorRequestError || !(err instanceof TypeError)) throw err;
+          if (streamed) {
+            throw new GeneratorRequestError(
+              'network',
+              `the stream from ${endpoint} broke after ${streamed.length} characters`,
+              { retryable: false, cause: err },
+            );
+          }
           // fetch rejects with a TypeError ("fetch failed") for DNS, refused and reset connections.
           const cause = (err as { cause?: { code?: string; message?: string } }).cause;
           failure = new GeneratorRequestError(
@@ -164,6 +207,7 @@ export function createOpenAICompatibleGenerator(
       if (deadline.cause) return cutShort();
       throw err;
     } finally {
+      release?.();
       deadline.dispose();
     }
   };
@@ -210,6 +254,124 @@ function toResult(raw: string, model: string, latencyMs: number, body: string): 
     completionTokens: parsed.usage?.completion_tokens ?? estimateTokens(text),
     latencyMs,
     finishReason,
+  };
+}
+
+/**
+ * Reads a streamed completion: `data: {json}` events separated by blank lines, ending with
+ * `data: [DONE]` (or the end of the body). Each delta goes to `onText` as it arrives.
+ */
+async function readEventStream(
+  response: Response,
+  model: string,
+  deadline: CallDeadline,
+  body: string,
+  onText: (chunk: string) => void,
+): Promise<GenerateResult> {
+  let text = '';
+  let finish: string | null | undefined;
+  let usage: ChatCompletionChunk['usage'];
+  let buffered = '';
+  const decoder = new TextDecoder();
+  const handle = (line: string): boolean => {
+    if (!line.startsWith('data:')) return false; // comments, `event:` and `id:` lines
+    const data = line.slice(5).trim();
+    if (data === '[DONE]') return true;
+    let chunk: ChatCompletionChunk;
+    try {
+      chunk = JSON.parse(data) as ChatCompletionChunk;
+    } catch {
+      throw new GeneratorRequestError(
+        'bad_response',
+        `server streamed an event that is not JSON (${Buffer.byteLength(data)} bytes)`,
+      );
+    }
+    const choice = chunk.choices?.[0];
+    const delta = choice?.delta?.content;
+    if (typeof delta === 'string' && delta.length > 0) {
+      text += delta;
+      onText(delta);
+    }
+    if (choice?.finish_reason) finish = choice.finish_reason;
+    if (chunk.usage) usage = chunk.usage;
+    return false;
+  };
+  const reader = response.body!.getReader();
+  try {
+    let done = false;
+    while (!done) {
+      const next = await reader.read();
+      buffered += decoder.decode(next.value, { stream: !next.done });
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0 && !done) {
+        done = handle(buffered.slice(0, newline).replace(/\r$/, ''));
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+      }
+      if (next.done) {
+        if (!done && buffered.trim()) handle(buffered.trim());
+        break;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  if (finish === undefined && !text) {
+    throw new GeneratorRequestError('bad_response', 'server ended the stream without any choice');
+  }
+  return {
+    text,
+    model,
+    promptTokens: usage?.prompt_tokens ?? estimateTokens(body),
+    completionTokens: usage?.completion_tokens ?? estimateTokens(text),
+    latencyMs: deadline.elapsedMs(),
+    finishReason: finish === 'length' ? 'length' : 'stop',
+  };
+}
+
+/**
+ * At most `limit` holders at a time; the others queue in arrival order. A waiter whose signal
+ * aborts leaves the queue (and gets the signal's reason).
+ */
+function createSlots(limit: number) {
+  let inUse = 0;
+  const waiting: Array<{ grant(): void }> = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next.grant();
+    else inUse--;
+  };
+  return {
+    acquire(signal: AbortSignal): Promise<() => void> {
+      if (inUse < limit) {
+        inUse++;
+        return Promise.resolve(once(release));
+      }
+      if (signal.aborted) return Promise.reject(signal.reason);
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          grant: () => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(once(release));
+          },
+        };
+        const onAbort = () => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiting.push(waiter);
+      });
+    },
+  };
+}
+
+function once(fn: () => void): () => void {
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    fn();
   };
 }
 

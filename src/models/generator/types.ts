@@ -41,6 +41,12 @@ export interface GenerateRequest {
   timeoutMs?: number;
   /** Stop as soon as the output contains one of these strings (the string itself is not returned). */
   stop?: string[];
+  /**
+   * Streams the answer: called with each piece of text as it is generated, in order (their
+   * concatenation is the text so far). The result still carries the whole text. A remote server
+   * is asked for server-sent events (`stream: true`) only when this is set.
+   */
+  onText?: (chunk: string) => void;
 }
 
 export type FinishReason = 'stop' | 'length' | 'timeout' | 'aborted';

@@ -1,9 +1,16 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { getDraft, insertDraft, insertDraftWithBookkeeping } from '../../db/queries/drafts.js';
+import {
+  getDraft,
+  insertDraft,
+  insertDraftWithBookkeeping,
+  lockDraft,
+  resolveStandIn,
+  setDraftPreview,
+} from '../../db/queries/drafts.js';
 import { listArticleChunks } from '../../db/queries/kb.js';
 import { loadTicketContext } from '../../db/queries/ticket-context.js';
-import type { NewAiInteraction } from '../../db/queries/triage.js';
+import { aiInteractionsInsert, type NewAiInteraction } from '../../db/queries/triage.js';
 import type { Draft, RegenerationResult } from '../../db/schema/drafts.js';
 import { afterCommit, wakeOutboxAfterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
@@ -119,12 +126,30 @@ export function gateArticles(
   return second && second.confidence >= secondBar ? [passing[0]!, second] : passing.slice(0, 1);
 }
 
+/** Everything a draft of this ticket is written from, read once per job. */
+interface DraftContext {
+  ticketId: string;
+  messageId: string;
+  chosen: ArticleCandidate[];
+  frame: Parameters<typeof composeNoAnswer>[0];
+  query: string;
+  options: RegenerateOptions;
+  previousDraft: Draft | null;
+  instructions: string | null;
+  best: ArticleCandidate | undefined;
+  abstainReason: string;
+  started: number;
+}
+
 /**
  * The draft step: retrieve and score candidate articles, gate them on the calibrated confidence,
  * write a reply (LLM when configured, with a retry and an extractive fallback when its guards
  * fail; else the extractive composer) or abstain, store it as pending approval with its
  * citations, confidence and reason, schedule the SLA check, and apply the auto-send policy.
- * Running it twice for the same message is a no-op.
+ * With a model and a grounded article, the extractive draft is stored and shown at once
+ * (`provisional`), the model's draft streams onto it (`llmPreview`, `draft.progress` events) and
+ * then replaces it — unless an agent started on it meanwhile, which keeps it.
+ * Running it twice for the same message is a no-op (or resumes an unfinished model draft).
  */
 export async function draftReply(
   deps: DraftDeps,
@@ -143,19 +168,23 @@ export async function draftReply(
 
   let instructions: string | null = null;
   let previousDraft: Draft | null = null;
+  // A stand-in still waiting for the model: a job that died while the model wrote left it.
+  let resumed: Draft | null = null;
+  const newest = context.latestDraft;
+  const waitingForModel = newest?.provisional === true && newest.status === 'pending_approval';
   if (input.regenerateOf) {
     previousDraft = await getDraft(deps.db, input.regenerateOf);
     if (!previousDraft || previousDraft.ticketId !== ticket.id)
       return { status: 'skipped', reason: 'not_pending' };
     instructions = previousDraft.regenerationRequest;
-    const newest = context.latestDraft;
     // A retried regenerate job finds its own result already there.
-    if (newest && newest.version > previousDraft.version)
-      return { status: 'skipped', reason: 'already_drafted' };
-  } else {
-    const newest = context.latestDraft;
-    if (newest && newest.messageId === latest.id)
-      return { status: 'skipped', reason: 'already_drafted' };
+    if (newest && newest.version > previousDraft.version) {
+      if (!waitingForModel) return { status: 'skipped', reason: 'already_drafted' };
+      resumed = newest;
+    }
+  } else if (newest && newest.messageId === latest.id) {
+    if (!waitingForModel) return { status: 'skipped', reason: 'already_drafted' };
+    resumed = newest;
   }
   const options = parseInstructions(instructions);
 
@@ -193,222 +222,27 @@ export async function draftReply(
     previous: previousDraft,
   });
   const signature = deps.config.DRAFT_SIGNATURE ?? `${deps.config.SUPPORT_NAME} team`;
-  const frame = {
-    language,
-    customerName: ticket.requesterName,
-    signature,
-    formal: options.formal ?? false,
-  };
   const best = candidates.articles[0];
-  const abstainReason = best
-    ? `No knowledge-base article answers this with enough confidence (best: "${best.passages[0]!.title}" at ${best.confidence.toFixed(2)}, threshold ${deps.config.DRAFT_MIN_CONFIDENCE.toFixed(2)}).`
-    : 'The knowledge base has nothing matching this question.';
-
-  const interactions: Interaction[] = [];
-  const failedAttempts: DraftValues[] = [];
-  let values: DraftValues | undefined;
-  let llmFailure: string | null = null;
-  const generator = deps.models.draftLlm;
-  // The gate comes first: no grounded passage, no LLM call.
-  if (generator && chosen.length > 0) {
-    const passages = chosen.flatMap((a) => a.passages);
-    const customerText = customerMessages.map((m) => m.bodyText).join('\n');
-    let retryNote: string | null = null;
-    for (let attempt = 1; attempt <= 2 && !values; attempt++) {
-      try {
-        const llm = await draftWithLlm(generator, {
-          brand: deps.config.BRAND_NAME,
-          tone: deps.config.DRAFT_TONE,
-          signature,
-          language,
-          instructions: [instructions, retryNote].filter(Boolean).join('\n') || null,
-          passages,
-          history: messages.filter((m) => m.public),
-        });
-        const cutShort = llm.result.finishReason;
-        if (cutShort === 'timeout' || cutShort === 'aborted') {
-          // Whatever the model wrote before its deadline is half a reply (often nothing).
-          throw new Error(`generation ${cutShort} after ${llm.result.latencyMs} ms`);
-        }
-        const used = passages.slice(0, llm.passagesUsed);
-        const text = llm.result.text.trim();
-        const abstained = /^\W*NO_ANSWER\b/i.test(text);
-        const flags: GuardFlag[] = abstained
-          ? []
-          : checkDraft({
-              text,
-              passageCount: used.length,
-              passagesText: used.map((p) => `${p.title}\n${p.text}`).join('\n'),
-              systemPrompt: llm.systemPrompt,
-              customerText,
-              language,
-              finishReason: llm.result.finishReason,
-            });
-        interactions.push({
-          ticketId: ticket.id,
-          step: 'draft.generate',
-          model: generator.name,
-          promptVersion: llm.promptVersion,
-          inputRefs: {
-            messageId: latest.id,
-            chunks: used.map((p) => p.chunkId),
-            // The articles as the team knows them: the ids of their own import (JSONL id, file
-            // path, Help Center id), as citations show them.
-            articles: [...new Set(used.map((p) => p.externalId))],
-            historyMessages: llm.historyUsed,
-            attempt,
-          },
-          output: {
-            finishReason: llm.result.finishReason,
-            guardFlags: flags,
-            abstained,
-            chars: text.length,
-          },
-          latencyMs: llm.result.latencyMs,
-          promptTokens: llm.result.promptTokens,
-          completionTokens: llm.result.completionTokens,
-        });
-        const cited = new Set([...text.matchAll(/\[(\d{1,2})\]/g)].map((m) => Number(m[1])));
-        const attemptValues: DraftValues = {
-          messageId: latest.id,
-          kind: 'llm',
-          bodyText: text,
-          citations: toCitations(used).filter((c) => cited.has(c.index)),
-          model: generator.name,
-          promptVersion: llm.promptVersion,
-          confidence: chosen[0]!.confidence,
-          latencyMs: llm.result.latencyMs,
-          guardFlags: flags,
-          needsHuman: flags.length > 0,
-          instructions,
-          state: 'answered',
-          language,
-        };
-        if (abstained) {
-          const composed = composeNoAnswer(frame);
-          const why = text.replace(/^\W*NO_ANSWER\W*/i, '').slice(0, 200);
-          values = {
-            ...attemptValues,
-            kind: 'no_answer',
-            bodyText: composed.text,
-            citations: [],
-            state: 'abstained',
-            needsHuman: true,
-            reason: `The model found no answer in the passages${why ? `: ${why}` : '.'}`,
-          };
-        } else if (flags.length === 0) {
-          values = attemptValues;
-        } else {
-          // Never the draft to approve: kept in the history, retried once with the reason.
-          failedAttempts.push({ ...attemptValues, status: 'superseded', needsHuman: true });
-          retryNote = `- Your previous reply was rejected by our checks (${flags.join(', ')}). Cite every statement as [n] with the passage numbers above, finish your sentences, and stay short.`;
-        }
-      } catch (err) {
-        llmFailure = err instanceof Error ? err.message : String(err);
-        deps.log.warn({ ticketId: ticket.id, err: llmFailure }, 'LLM drafting failed');
-        break;
-      }
-    }
-  }
-
-  let composed: ComposedDraft | null = null;
-  if (!values) {
-    const sources: SourceArticle[] = [];
-    for (const article of chosen) {
-      const chunks = await listArticleChunks(deps.db, article.articleId);
-      sources.push({
-        passage: article.passages[0]!,
-        units: articleUnits(chunks, article.passages[0]!.language),
-        confidence: article.confidence,
-      });
-    }
-    const avoid =
-      options.nextBest && previousDraft
-        ? new Set(
-            sources.flatMap((s) =>
-              s.units.filter((u) => previousDraft.bodyText.includes(u.text)).map((u) => u.text),
-            ),
-          )
-        : undefined;
-    composed =
-      sources.length > 0
-        ? composeExtractive({
-            ...frame,
-            query,
-            articles: sources,
-            maxWords: wordBudget(deps.config.DRAFT_MAX_WORDS, options, previousDraft),
-            avoid,
-          })
-        : composeNoAnswer(frame);
-    const fellBack = failedAttempts.length > 0 || llmFailure !== null;
-    const flags: GuardFlag[] = [];
-    if (llmFailure) flags.push('llm_failed');
-    if (failedAttempts.length > 0) flags.push('llm_fallback');
-    const abstained = composed.kind === 'no_answer';
-    const failedFlags = [...new Set(failedAttempts.flatMap((a) => a.guardFlags ?? []))];
-    values = {
-      messageId: latest.id,
-      kind: composed.kind,
-      bodyText: composed.text,
-      citations: composed.citations,
-      model: 'extractive-v2',
-      promptVersion: null,
-      confidence: chosen[0]?.confidence ?? best?.confidence ?? 0,
-      latencyMs: 0,
-      guardFlags: flags,
-      needsHuman: abstained || flags.length > 0,
-      instructions,
-      state: abstained ? 'abstained' : 'answered',
+  const ctx: DraftContext = {
+    ticketId: ticket.id,
+    messageId: latest.id,
+    chosen,
+    frame: {
       language,
-      reason: abstained
-        ? chosen.length > 0
-          ? 'Nothing new to quote: every grounded sentence was used by the previous version.'
-          : abstainReason
-        : fellBack
-          ? failedAttempts.length > 0
-            ? `The model's draft failed its checks twice (${failedFlags.join(', ')}); this is the extractive draft. The attempt is in the version history.`
-            : `The model failed (${llmFailure}); this is the extractive draft.`
-          : null,
-    };
-    interactions.push({
-      ticketId: ticket.id,
-      step: 'draft.extractive',
-      model: 'extractive-v2',
-      promptVersion: null,
-      inputRefs: {
-        messageId: latest.id,
-        chunks: composed.citations.map((c) => c.chunkId),
-        articles: [
-          ...new Set(
-            composed.citations.flatMap((c) => (c.externalId === undefined ? [] : [c.externalId])),
-          ),
-        ],
-      },
-      output: {
-        kind: composed.kind,
-        citations: composed.citations.length,
-        confidence: values.confidence,
-        llmFailure,
-        fallbackFrom: failedFlags,
-      },
-      latencyMs: Math.round(performance.now() - started),
-    });
-  }
-  if (!values.reason && values.state === 'abstained') values.reason = abstainReason;
-  let regeneration: RegenerationResult | null = null;
-  if (previousDraft) {
-    regeneration = {
-      applied: options.applied,
-      ignored: options.ignored,
-      unchanged: values.bodyText.trim() === previousDraft.bodyText.trim(),
-    };
-  }
-  const draftValues: DraftValues = {
-    ...values,
-    regeneration,
-    latencyMs: Math.round(performance.now() - started),
+      customerName: ticket.requesterName,
+      signature,
+      formal: options.formal ?? false,
+    },
+    query,
+    options,
+    previousDraft,
+    instructions,
+    best,
+    abstainReason: best
+      ? `No knowledge-base article answers this with enough confidence (best: "${best.passages[0]!.title}" at ${best.confidence.toFixed(2)}, threshold ${deps.config.DRAFT_MIN_CONFIDENCE.toFixed(2)}).`
+      : 'The knowledge base has nothing matching this question.',
+    started,
   };
-
   const slaDueAt = draftDueSql(deps.config, {
     ticketId: ticket.id,
     ticketCreatedAt: ticket.createdAt,
@@ -416,21 +250,440 @@ export async function draftReply(
     policy: triage?.slaPolicy ?? null,
     priority: triage?.priority ?? 'normal',
   });
+  const store = (
+    db: Db,
+    values: DraftValues,
+    interactions: Interaction[],
+    failed: DraftValues[] = [],
+  ) =>
+    storeDraft(
+      deps,
+      db,
+      { ticketId: ticket.id, regenerateOf: input.regenerateOf, slaDueAt },
+      {
+        values: withRegeneration(ctx, values),
+        interactions,
+        failedAttempts: failed,
+      },
+    );
+
+  const generator = deps.models.draftLlm;
+  // The gate comes first: no grounded passage, no LLM call.
+  if (!generator || chosen.length === 0) {
+    const composed = await composeFromArticles(deps, ctx);
+    const { values, interaction } = extractiveDraft(ctx, composed, {
+      llmFailure: null,
+      failedAttempts: [],
+    });
+    const draft = await store(deps.db, values, [interaction]);
+    await maybeAutoSend(deps, draft, { ticket, triage, policies: settings.autoSendPolicies });
+    return { status: 'drafted', draft };
+  }
+
+  // The extractive draft goes to the inbox at once; the model's replaces it when ready.
+  let composed: ComposedDraft;
+  let standIn: Draft;
+  if (resumed) {
+    standIn = resumed;
+    composed = {
+      kind: resumed.kind === 'no_answer' ? 'no_answer' : 'extractive',
+      text: resumed.bodyText,
+      citations: resumed.citations,
+      quoted: [],
+    };
+  } else {
+    composed = await composeFromArticles(deps, ctx);
+    const { values, interaction } = extractiveDraft(ctx, composed, {
+      llmFailure: null,
+      failedAttempts: [],
+    });
+    standIn = await store(
+      deps.db,
+      {
+        ...values,
+        provisional: true,
+        reason: values.reason ?? 'The model is writing its draft: it replaces this one when ready.',
+      },
+      [noted(interaction, { provisional: true })],
+    );
+  }
+
+  const preview = previewWriter(deps, standIn);
+  const customerText = customerMessages.map((m) => m.bodyText).join('\n');
+  const llm = await draftWithModel(deps, generator, ctx, {
+    signature,
+    customerText,
+    history: messages.filter((m) => m.public),
+    onAttempt: preview.restart,
+    onText: preview.append,
+  });
+  await preview.stop();
+
+  let values = llm.values;
+  const interactions = llm.interactions;
+  if (!values) {
+    const fallback = extractiveDraft(ctx, composed, {
+      llmFailure: llm.failure,
+      failedAttempts: llm.failedAttempts,
+    });
+    values = fallback.values;
+    interactions.push(fallback.interaction);
+  }
+  const resolved = await withTransaction(deps.db, async (tx) => {
+    // Untouched since it was stored (lock version 0: no claim, edit or decision): replaced.
+    // Superseded meanwhile (a retried job, a newer message): nothing left to do. Otherwise an
+    // agent started on it and keeps it; the model's draft goes to the audit log only.
+    const current = await lockDraft(tx, standIn.id);
+    const untouched =
+      current !== null && current.status === 'pending_approval' && current.lockVersion === 0;
+    const replacedMeanwhile = current === null || current.status === 'superseded';
+    await resolveStandIn(tx, standIn.id, { replaced: untouched || replacedMeanwhile });
+    if (untouched) return { draft: await store(tx, values, interactions, llm.failedAttempts) };
+    const discarded = replacedMeanwhile
+      ? 'the extractive draft was replaced meanwhile'
+      : 'an agent started on the extractive draft';
+    await aiInteractionsInsert(
+      tx,
+      interactions.map((i) => noted(i, { discarded })),
+    );
+    return { draft: null, replacedMeanwhile };
+  });
+  for (const interaction of interactions) observeModelCall(deps.observability, interaction);
+  const replacement = resolved.draft;
+  if (!replacement) {
+    if (resolved.replacedMeanwhile) return { status: 'skipped', reason: 'already_drafted' };
+    const kept = await getDraft(deps.db, standIn.id);
+    return { status: 'drafted', draft: kept ?? standIn };
+  }
+  await maybeAutoSend(deps, replacement, {
+    ticket,
+    triage,
+    policies: settings.autoSendPolicies,
+  });
+  return { status: 'drafted', draft: replacement };
+}
+
+/** The audit row with more said in its output (the draft step's outputs are objects). */
+function noted(interaction: Interaction, extra: Record<string, unknown>): Interaction {
+  return { ...interaction, output: { ...(interaction.output as object), ...extra } };
+}
+
+/** What a regeneration did, the abstention reason and the step's latency, as stored. */
+function withRegeneration(ctx: DraftContext, values: DraftValues): DraftValues {
+  const previous = ctx.previousDraft;
+  const regeneration: RegenerationResult | null = previous
+    ? {
+        applied: ctx.options.applied,
+        ignored: ctx.options.ignored,
+        unchanged: values.bodyText.trim() === previous.bodyText.trim(),
+      }
+    : null;
+  return {
+    ...values,
+    reason: !values.reason && values.state === 'abstained' ? ctx.abstainReason : values.reason,
+    regeneration,
+    latencyMs: Math.round(performance.now() - ctx.started),
+  };
+}
+
+/** The extractive composer's draft from the gated articles (or the no-answer reply). */
+async function composeFromArticles(deps: DraftDeps, ctx: DraftContext): Promise<ComposedDraft> {
+  const sources: SourceArticle[] = [];
+  for (const article of ctx.chosen) {
+    const chunks = await listArticleChunks(deps.db, article.articleId);
+    sources.push({
+      passage: article.passages[0]!,
+      units: articleUnits(chunks, article.passages[0]!.language),
+      confidence: article.confidence,
+    });
+  }
+  const previous = ctx.previousDraft;
+  const avoid =
+    ctx.options.nextBest && previous
+      ? new Set(
+          sources.flatMap((s) =>
+            s.units.filter((u) => previous.bodyText.includes(u.text)).map((u) => u.text),
+          ),
+        )
+      : undefined;
+  return sources.length > 0
+    ? composeExtractive({
+        ...ctx.frame,
+        query: ctx.query,
+        articles: sources,
+        maxWords: wordBudget(deps.config.DRAFT_MAX_WORDS, ctx.options, previous),
+        avoid,
+      })
+    : composeNoAnswer(ctx.frame);
+}
+
+/** The draft values and audit row of an extractive draft, as such or as the LLM's fallback. */
+function extractiveDraft(
+  ctx: DraftContext,
+  composed: ComposedDraft,
+  llm: { llmFailure: string | null; failedAttempts: DraftValues[] },
+): { values: DraftValues; interaction: Interaction } {
+  const { llmFailure, failedAttempts } = llm;
+  const fellBack = failedAttempts.length > 0 || llmFailure !== null;
+  const flags: GuardFlag[] = [];
+  if (llmFailure) flags.push('llm_failed');
+  if (failedAttempts.length > 0) flags.push('llm_fallback');
+  const abstained = composed.kind === 'no_answer';
+  const failedFlags = [...new Set(failedAttempts.flatMap((a) => a.guardFlags ?? []))];
+  const confidence = ctx.chosen[0]?.confidence ?? ctx.best?.confidence ?? 0;
+  const values: DraftValues = {
+    messageId: ctx.messageId,
+    kind: composed.kind,
+    bodyText: composed.text,
+    citations: composed.citations,
+    model: 'extractive-v2',
+    promptVersion: null,
+    confidence,
+    latencyMs: 0,
+    guardFlags: flags,
+    needsHuman: abstained || flags.length > 0,
+    instructions: ctx.instructions,
+    state: abstained ? 'abstained' : 'answered',
+    language: ctx.frame.language,
+    reason: abstained
+      ? ctx.chosen.length > 0
+        ? 'Nothing new to quote: every grounded sentence was used by the previous version.'
+        : ctx.abstainReason
+      : fellBack
+        ? failedAttempts.length > 0
+          ? `The model's draft failed its checks twice (${failedFlags.join(', ')}); this is the extractive draft. The attempt is in the version history.`
+          : `The model failed (${llmFailure}); this is the extractive draft.`
+        : null,
+  };
+  const interaction: Interaction = {
+    ticketId: ctx.ticketId,
+    step: 'draft.extractive',
+    model: 'extractive-v2',
+    promptVersion: null,
+    inputRefs: {
+      messageId: ctx.messageId,
+      chunks: composed.citations.map((c) => c.chunkId),
+      articles: [
+        ...new Set(
+          composed.citations.flatMap((c) => (c.externalId === undefined ? [] : [c.externalId])),
+        ),
+      ],
+    },
+    output: {
+      kind: composed.kind,
+      citations: composed.citations.length,
+      confidence,
+      llmFailure,
+      fallbackFrom: failedFlags,
+    },
+    latencyMs: Math.round(performance.now() - ctx.started),
+  };
+  return { values, interaction };
+}
+
+/**
+ * Up to two model attempts: the first whose draft passes every guard (or abstains) is the draft;
+ * one that fails a guard is kept as a superseded version and retried once with the reason; an
+ * error or a cut-short generation ends the attempts (`failure`). No `values`: fall back.
+ */
+async function draftWithModel(
+  deps: DraftDeps,
+  generator: NonNullable<DraftDeps['models']['draftLlm']>,
+  ctx: DraftContext,
+  input: {
+    signature: string;
+    customerText: string;
+    history: Parameters<typeof draftWithLlm>[1]['history'];
+    onAttempt: () => void;
+    onText: (chunk: string) => void;
+  },
+): Promise<{
+  values?: DraftValues;
+  failedAttempts: DraftValues[];
+  interactions: Interaction[];
+  failure: string | null;
+}> {
+  const interactions: Interaction[] = [];
+  const failedAttempts: DraftValues[] = [];
+  const passages = ctx.chosen.flatMap((a) => a.passages);
+  const language = ctx.frame.language;
+  let retryNote: string | null = null;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      input.onAttempt();
+      const llm = await draftWithLlm(generator, {
+        brand: deps.config.BRAND_NAME,
+        tone: deps.config.DRAFT_TONE,
+        signature: input.signature,
+        language,
+        instructions: [ctx.instructions, retryNote].filter(Boolean).join('\n') || null,
+        passages,
+        history: input.history,
+        onText: input.onText,
+      });
+      const cutShort = llm.result.finishReason;
+      if (cutShort === 'timeout' || cutShort === 'aborted') {
+        // Whatever the model wrote before its deadline is half a reply (often nothing).
+        throw new Error(`generation ${cutShort} after ${llm.result.latencyMs} ms`);
+      }
+      const used = passages.slice(0, llm.passagesUsed);
+      const text = llm.result.text.trim();
+      const abstained = /^\W*NO_ANSWER\b/i.test(text);
+      const flags: GuardFlag[] = abstained
+        ? []
+        : checkDraft({
+            text,
+            passageCount: used.length,
+            passagesText: used.map((p) => `${p.title}\n${p.text}`).join('\n'),
+            systemPrompt: llm.systemPrompt,
+            customerText: input.customerText,
+            language,
+            finishReason: llm.result.finishReason,
+          });
+      interactions.push({
+        ticketId: ctx.ticketId,
+        step: 'draft.generate',
+        model: generator.name,
+        promptVersion: llm.promptVersion,
+        inputRefs: {
+          messageId: ctx.messageId,
+          chunks: used.map((p) => p.chunkId),
+          // The articles as the team knows them: the ids of their own import (JSONL id, file
+          // path, Help Center id), as citations show them.
+          articles: [...new Set(used.map((p) => p.externalId))],
+          historyMessages: llm.historyUsed,
+          attempt,
+        },
+        output: {
+          finishReason: llm.result.finishReason,
+          guardFlags: flags,
+          abstained,
+          chars: text.length,
+        },
+        latencyMs: llm.result.latencyMs,
+        promptTokens: llm.result.promptTokens,
+        completionTokens: llm.result.completionTokens,
+      });
+      const cited = new Set([...text.matchAll(/\[(\d{1,2})\]/g)].map((m) => Number(m[1])));
+      const attemptValues: DraftValues = {
+        messageId: ctx.messageId,
+        kind: 'llm',
+        bodyText: text,
+        citations: toCitations(used).filter((c) => cited.has(c.index)),
+        model: generator.name,
+        promptVersion: llm.promptVersion,
+        confidence: ctx.chosen[0]!.confidence,
+        latencyMs: llm.result.latencyMs,
+        guardFlags: flags,
+        needsHuman: flags.length > 0,
+        instructions: ctx.instructions,
+        state: 'answered',
+        language,
+      };
+      if (abstained) {
+        const composed = composeNoAnswer(ctx.frame);
+        const why = text.replace(/^\W*NO_ANSWER\W*/i, '').slice(0, 200);
+        const values: DraftValues = {
+          ...attemptValues,
+          kind: 'no_answer',
+          bodyText: composed.text,
+          citations: [],
+          state: 'abstained',
+          needsHuman: true,
+          reason: `The model found no answer in the passages${why ? `: ${why}` : '.'}`,
+        };
+        return { values, failedAttempts, interactions, failure: null };
+      }
+      if (flags.length === 0) {
+        return { values: attemptValues, failedAttempts, interactions, failure: null };
+      }
+      // Never the draft to approve: kept in the history, retried once with the reason.
+      failedAttempts.push({ ...attemptValues, status: 'superseded', needsHuman: true });
+      retryNote = `- Your previous reply was rejected by our checks (${flags.join(', ')}). Cite every statement as [n] with the passage numbers above, finish your sentences, and stay short.`;
+    } catch (err) {
+      const failure = err instanceof Error ? err.message : String(err);
+      deps.log.warn({ ticketId: ctx.ticketId, err: failure }, 'LLM drafting failed');
+      return { failedAttempts, interactions, failure };
+    }
+  }
+  return { failedAttempts, interactions, failure: null };
+}
+
+/** How often the model's text so far is written to the stand-in and announced to open pages. */
+const PREVIEW_INTERVAL_MS = 250;
+
+/**
+ * Streams the model's draft onto its stand-in, throttled: at most one write (and one ids-only
+ * `draft.progress` event) per PREVIEW_INTERVAL_MS, so a fast model costs a few statements a
+ * second, not one per token. The text lives in Postgres like every draft; pages read it there.
+ */
+function previewWriter(deps: DraftDeps, standIn: Draft) {
+  let text = '';
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = () => {
+    timer = undefined;
+    const snapshot = text;
+    writing = writing
+      .then(async () => {
+        if (await setDraftPreview(deps.db, standIn.id, snapshot)) {
+          await deps.live.publish({
+            type: 'draft.progress',
+            draftId: standIn.id,
+            ticketId: standIn.ticketId,
+            chars: snapshot.length,
+          });
+        }
+      })
+      .catch((err: Error) => deps.log.debug({ err: err.message }, 'draft preview not written'));
+  };
+  const schedule = () => {
+    timer ??= setTimeout(flush, PREVIEW_INTERVAL_MS);
+  };
+  return {
+    /** A new attempt starts from nothing. */
+    restart: () => {
+      text = '';
+    },
+    append: (chunk: string) => {
+      text += chunk;
+      schedule();
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await writing;
+    },
+  };
+}
+
+/**
+ * Writes the draft with its failed model attempts (superseded versions before it), its audit
+ * rows, `drafted` event and SLA job, and announces it once committed.
+ */
+async function storeDraft(
+  deps: DraftDeps,
+  db: Db,
+  where: { ticketId: string; regenerateOf: string | undefined; slaDueAt: SQL },
+  what: { values: DraftValues; interactions: Interaction[]; failedAttempts: DraftValues[] },
+): Promise<Draft> {
+  const { ticketId, slaDueAt } = where;
   const write = async (db: Db) => {
-    for (const attempt of failedAttempts) {
-      await insertDraft(db, { ...attempt, ticketId: ticket.id, slaDueAt: sql`(${slaDueAt})` });
+    for (const attempt of what.failedAttempts) {
+      await insertDraft(db, { ...attempt, ticketId, slaDueAt: sql`(${slaDueAt})` });
     }
     // The draft, its audit rows, `drafted` event and SLA job: one statement.
     const row = await insertDraftWithBookkeeping(
       db,
-      { ...draftValues, ticketId: ticket.id },
+      { ...what.values, ticketId },
       {
         slaDueAt,
-        interactions,
+        interactions: what.interactions,
         eventData: {
-          regenerateOf: input.regenerateOf ?? null,
-          failedLlmAttempts: failedAttempts.length,
-          unchanged: regeneration?.unchanged ?? null,
+          regenerateOf: where.regenerateOf ?? null,
+          failedLlmAttempts: what.failedAttempts.length,
+          unchanged: what.values.regeneration?.unchanged ?? null,
+          ...(what.values.provisional ? { provisional: true } : {}),
         },
       },
     );
@@ -441,9 +694,5 @@ export async function draftReply(
     return row;
   };
   // A single statement is atomic on its own; failed LLM attempts add rows before it.
-  const draft =
-    failedAttempts.length > 0 ? await withTransaction(deps.db, write) : await write(deps.db);
-  for (const interaction of interactions) observeModelCall(deps.observability, interaction);
-  await maybeAutoSend(deps, draft, { ticket, triage, policies: settings.autoSendPolicies });
-  return { status: 'drafted', draft };
+  return what.failedAttempts.length > 0 ? withTransaction(db, write) : write(db);
 }

@@ -14,6 +14,8 @@ export interface LlmDraftInput {
   instructions: string | null;
   passages: readonly Passage[];
   history: readonly Pick<Message, 'authorKind' | 'strippedText' | 'bodyText'>[];
+  /** Receives the reply as it is generated (see `GenerateRequest.onText`). */
+  onText?: (chunk: string) => void;
 }
 
 export interface LlmDraft {
@@ -87,6 +89,7 @@ export async function draftWithLlm(generator: Generator, input: LlmDraftInput): 
     maxTokens: replyTokens,
     temperature: 0.2,
     timeoutMs: 90_000,
+    ...(input.onText ? { onText: input.onText } : {}),
   });
   return {
     result,

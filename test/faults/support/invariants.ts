@@ -30,7 +30,10 @@ export interface PipelineReport {
   /** Tickets never triaged / triaged more than once (one customer message each in these runs). */
   untriaged: number;
   triagedTwice: number;
-  /** Tickets routing wanted drafted that have no draft / more than one draft for one message. */
+  /**
+   * Tickets routing wanted drafted that have no draft / more than one draft for one message (a
+   * stand-in shown while the model wrote, `provisional`, does not count as a second).
+   */
   undrafted: number;
   draftedTwice: number;
   deliveries: Record<string, number>;
@@ -96,7 +99,9 @@ export async function pipelineReport(input: {
       (select count(*) from tickets t join ticket_triage tt on tt.ticket_id = t.id
         where tt.should_draft and not t.automated
           and not exists (select 1 from drafts d where d.ticket_id = t.id))::int as undrafted,
-      (select count(*) from (select message_id from drafts where message_id is not null
+      (select count(*) from (select message_id from drafts
+        -- the extractive draft shown while the model wrote is one draft with its replacement
+        where message_id is not null and not provisional
         group by ticket_id, message_id having count(*) > 1) x)::int as twice`);
   const deliveryRows = rowsOf<{ id: string; state: string; email_message_id: string | null }>(
     await db.execute(sql`select id, state, email_message_id from deliveries`),

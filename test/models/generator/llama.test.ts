@@ -131,6 +131,17 @@ describe('llama generator (stories260K)', { timeout: 120_000 }, () => {
     }
   });
 
+  it('streams the answer as it is generated: the pieces add up to the text', async () => {
+    const pieces: string[] = [];
+    const result = await generator.generate({
+      messages: [{ role: 'user', content: 'Tell me about a fox.' }],
+      maxTokens: 24,
+      onText: (chunk) => pieces.push(chunk),
+    });
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('')).toBe(result.text);
+  });
+
   it('stops at a caller-given stop string', async () => {
     const result = await generator.generate({
       messages: [{ role: 'user', content: 'Tell me a story.' }],

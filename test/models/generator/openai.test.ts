@@ -78,6 +78,30 @@ function completion(
   );
 }
 
+/** A streamed completion: one `data:` event per piece, `pauseMs` apart, then usage and [DONE]. */
+function streamed(pieces: string[], pauseMs = 5): Handler {
+  return (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const events = [
+      ...pieces.map((content) => ({ choices: [{ index: 0, delta: { content } }] })),
+      { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+      { choices: [], usage: { prompt_tokens: 30, completion_tokens: pieces.length } },
+    ];
+    let i = 0;
+    const next = () => {
+      if (res.destroyed) return;
+      if (i < events.length) {
+        // Events may arrive split across TCP writes: send each in two halves.
+        const line = `data: ${JSON.stringify(events[i++])}\n\n`;
+        res.write(line.slice(0, 7));
+        res.write(line.slice(7));
+        setTimeout(next, pauseMs);
+      } else res.end('data: [DONE]\n\n');
+    };
+    next();
+  };
+}
+
 function status(code: number, headers: Record<string, string> = {}): Handler {
   return (_req, _body, res) => {
     res.writeHead(code, { 'content-type': 'application/json', ...headers });
@@ -311,6 +335,82 @@ describe('OpenAI-compatible generator', () => {
     await expect(
       generator().generate({ messages: [{ role: 'user', content: 'a' }], maxTokens: 4 }),
     ).rejects.toMatchObject({ code: 'bad_response' });
+  });
+
+  it('streams server-sent events to onText as they arrive, and returns the whole answer', async () => {
+    server.script(streamed(['Your ', 'parcel ', 'ships ', 'tomorrow [1].'], 30));
+    const seen: Array<{ chunk: string; at: number }> = [];
+    const started = Date.now();
+    const result = await generator().generate({
+      messages: [{ role: 'user', content: 'Where is my parcel?' }],
+      maxTokens: 64,
+      onText: (chunk) => seen.push({ chunk, at: Date.now() - started }),
+    });
+    expect(server.requests[0]?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(seen.map((s) => s.chunk)).toEqual(['Your ', 'parcel ', 'ships ', 'tomorrow [1].']);
+    // Delivered while the server was still writing, not all at the end.
+    expect(seen.at(-1)!.at - seen[0]!.at).toBeGreaterThanOrEqual(60);
+    expect(result).toMatchObject({
+      text: 'Your parcel ships tomorrow [1].',
+      promptTokens: 30,
+      completionTokens: 4,
+      finishReason: 'stop',
+    });
+    // Without onText nothing is streamed.
+    server.script((_req, _body, res) => completion(res, 'whole'));
+    await generator().generate({ messages: [{ role: 'user', content: 'x' }], maxTokens: 8 });
+    expect(server.requests[1]?.body.stream).toBe(false);
+  });
+
+  it('hands a server that ignores stream: true over as one piece', async () => {
+    server.script((_req, _body, res) => completion(res, 'All at once.'));
+    const pieces: string[] = [];
+    const result = await generator().generate({
+      messages: [{ role: 'user', content: 'x' }],
+      maxTokens: 8,
+      onText: (chunk) => pieces.push(chunk),
+    });
+    expect(pieces).toEqual(['All at once.']);
+    expect(result.text).toBe('All at once.');
+  });
+
+  it('returns the streamed text so far with finishReason "timeout" at the deadline', async () => {
+    server.script(streamed(['Half ', 'a ', 'reply ', 'and ', 'more'], 150));
+    const pieces: string[] = [];
+    const result = await generator().generate({
+      messages: [{ role: 'user', content: 'x' }],
+      maxTokens: 8,
+      timeoutMs: 350,
+      onText: (chunk) => pieces.push(chunk),
+    });
+    expect(result.finishReason).toBe('timeout');
+    expect(pieces.length).toBeGreaterThan(0);
+    expect(result.text).toBe(pieces.join(''));
+  });
+
+  it('keeps at most maxConcurrent calls in flight; the others wait for a slot', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow: Handler = (_req, _body, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        completion(res, 'ok');
+      }, 80);
+    };
+    server.script(slow, slow, slow, slow, slow, slow, slow);
+    const limited = generator({ maxConcurrent: 3 });
+    const results = await Promise.all(
+      Array.from({ length: 7 }, () =>
+        limited.generate({ messages: [{ role: 'user', content: 'x' }], maxTokens: 4 }),
+      ),
+    );
+    expect(results.every((r) => r.text === 'ok')).toBe(true);
+    expect(most).toBe(3);
   });
 
   it('estimates token counts and refuses calls after close()', async () => {

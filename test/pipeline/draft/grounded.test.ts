@@ -191,6 +191,13 @@ describe('LLM drafts that fail the guards', () => {
       expect(draft.guardFlags).toEqual(['llm_fallback']);
       expect(draft.reason).toMatch(/failed its checks twice/);
       const versions = await listDraftsForTicket(deps.db, ticketId);
+      // The extractive draft was shown while the model wrote, then replaced by the fallback.
+      expect(versions.map((v) => [v.kind, v.status, v.provisional])).toEqual([
+        ['extractive', 'superseded', true],
+        ['llm', 'superseded', false],
+        ['llm', 'superseded', false],
+        ['extractive', 'pending_approval', false],
+      ]);
       const attempts = versions.filter((v) => v.kind === 'llm');
       expect(attempts).toHaveLength(2);
       for (const a of attempts) {

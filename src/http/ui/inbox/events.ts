@@ -1,14 +1,15 @@
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { canAccessTicket } from '../../../auth/team-scope.js';
-import { getDelivery } from '../../../db/queries/drafts.js';
+import { getDelivery, getDraftPreview } from '../../../db/queries/drafts.js';
 import type { Deps } from '../../../deps.js';
 import type { LiveEvent } from '../../../live/events.js';
 import type { InboxApp } from './shared.js';
 
 /**
  * GET /app/events: server-sent events: new drafts, decisions and delivery changes (ids only),
- * about the tickets this user may see.
+ * about the tickets this user may see, and the model's draft as it streams (`draft.progress`,
+ * with the text so far, read here from Postgres: the Redis event carries ids only).
  * The page reacts by refreshing its queue column; a comment every 25 s keeps proxies from
  * closing the stream.
  */
@@ -54,7 +55,22 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
             await stream.write(': keep-alive\n\n');
             continue;
           }
-          for (const event of pending.splice(0)) {
+          const batch = pending.splice(0);
+          for (const [index, event] of batch.entries()) {
+            if (event.type === 'draft.progress') {
+              // Only the newest text of a draft matters: skip progress a later event overtakes.
+              const later = batch
+                .slice(index + 1)
+                .some((e) => e.type === 'draft.progress' && e.draftId === event.draftId);
+              if (later || !(await visible(event))) continue;
+              const preview = await getDraftPreview(deps.db, event.draftId);
+              if (!preview) continue;
+              await stream.writeSSE({
+                event: event.type,
+                data: JSON.stringify({ ...event, text: preview.text }),
+              });
+              continue;
+            }
             if (!(await visible(event))) continue;
             await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
           }

@@ -508,7 +508,17 @@ export const DraftPanel: FC<{
           confidence {Math.round(d.confidence * 100)}% · {d.model}
         </span>
       </h2>
-      {d.kind === 'extractive' ? (
+      {d.provisional && pending ? (
+        <div class="llm-preview" data-llm-preview={d.id} data-testid="llm-preview">
+          <p class="llm-preview-status" role="status">
+            The model is writing its draft; it replaces this extractive one when ready (unless you
+            start on this one first).
+          </p>
+          <div class="llm-preview-text" aria-live="polite">
+            {d.llmPreview ?? ''}
+          </div>
+        </div>
+      ) : d.kind === 'extractive' ? (
         <p class="warn-box" role="note">
           The language model was unavailable or not configured: this draft quotes knowledge-base
           passages. Read it before sending.
@@ -523,7 +533,7 @@ export const DraftPanel: FC<{
             <a href="#reply-text">Write the answer yourself in the reply box.</a>
           )}
         </p>
-      ) : d.reason ? (
+      ) : d.reason && !(d.provisional && pending) ? (
         <p class="warn-box" role="note" data-testid="draft-reason">
           {d.reason}
         </p>

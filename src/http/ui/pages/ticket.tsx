@@ -270,6 +270,11 @@ const Versions: FC<{ drafts: Draft[] }> = ({ drafts }) =>
             <details>
               <summary>
                 v{d.version} · {kindLabel[d.kind]} · {d.status.replace('_', ' ')}
+                {d.provisional
+                  ? d.status === 'superseded'
+                    ? ' · shown while the model wrote, then replaced'
+                    : ' · shown while the model writes'
+                  : ''}
                 {d.decidedBy ? ` by ${d.decidedBy}` : ''} ·{' '}
                 <time datetime={d.createdAt.toISOString()}>{time(d.createdAt)}</time>
               </summary>

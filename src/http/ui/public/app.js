@@ -29,9 +29,38 @@
       }, 250);
     };
     source.addEventListener('ready', () => document.body.setAttribute('data-live-ready', 'true'));
-    source.addEventListener('draft.created', () => {
-      say('New draft waiting');
+    source.addEventListener('draft.created', (e) => {
+      const event = JSON.parse(e.data);
+      const streaming = document.querySelector('[data-llm-preview]');
+      const open = document.querySelector('#detail[data-ticket-id], .ticket-page[data-ticket-id]');
+      // The model's draft replacing the stand-in this page shows: say so and offer it, rather
+      // than reloading under an agent's hands.
+      if (
+        streaming &&
+        open &&
+        open.getAttribute('data-ticket-id') === event.ticketId &&
+        streaming.getAttribute('data-llm-preview') !== event.draftId
+      ) {
+        const note = streaming.querySelector('.llm-preview-status');
+        if (note) {
+          note.textContent = "The model's draft is ready: ";
+          const link = document.createElement('a');
+          link.href = window.location.pathname + window.location.search;
+          link.textContent = 'show it';
+          note.append(link);
+        }
+        say("The model's draft is ready");
+      } else say('New draft waiting');
       refresh();
+    });
+    // The model's draft streaming onto the extractive stand-in shown meanwhile.
+    source.addEventListener('draft.progress', (e) => {
+      const event = JSON.parse(e.data);
+      const box = document.querySelector(`[data-llm-preview="${event.draftId}"]`);
+      if (!box) return;
+      box.hidden = false;
+      const text = box.querySelector('.llm-preview-text');
+      if (text) text.textContent = event.text;
     });
     source.addEventListener('draft.decided', refresh);
     source.addEventListener('delivery.changed', refresh);
