@@ -3,7 +3,12 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { retirePendingDrafts } from '../db/queries/draft-state.js';
 import { listZendeskRepliesSent } from '../db/queries/drafts.js';
-import { claimInboxEvent, findInboxEvent, linkInboxEvent, useNonce } from '../db/queries/inbox.js';
+import {
+  claimInboxEvent,
+  findInboxEvent,
+  linkInboxEvent,
+  useNonce,
+} from '../db/queries/inbox-events.js';
 import { insertNewTicketDelivery } from '../db/queries/intake.js';
 import { enqueueOutbox } from '../db/queries/outbox.js';
 import {
@@ -108,7 +113,7 @@ async function acceptNewTicket(db: Db, inbound: InboundDelivery): Promise<Intake
   }
   if (importedClosed) events.push(importedSolveEvent(ticketId, inbound));
   const written = await insertNewTicketDelivery(db, {
-    inbox: {
+    inboxEvent: {
       source: inbound.source,
       dedupeKey: inbound.dedupeKey,
       eventType: inbound.eventType,
@@ -133,13 +138,13 @@ async function acceptInTransaction(
   options: IntakeOptions,
 ): Promise<IntakeResult> {
   return withTransaction(db, async (tx) => {
-    const inboxId = await claimInboxEvent(tx, {
+    const inboxEventId = await claimInboxEvent(tx, {
       source: inbound.source,
       dedupeKey: inbound.dedupeKey,
       eventType: inbound.eventType,
       signature: inbound.signature,
     });
-    if (!inboxId) {
+    if (!inboxEventId) {
       const existing = await findInboxEvent(tx, inbound.source, inbound.dedupeKey);
       return {
         outcome: 'duplicate',
@@ -257,7 +262,7 @@ async function acceptInTransaction(
     }
 
     await recordTicketEvents(tx, events);
-    await linkInboxEvent(tx, inboxId, { ticketId: ticket.id, messageId });
+    await linkInboxEvent(tx, inboxEventId, { ticketId: ticket.id, messageId });
     return { outcome: 'accepted', ticketId: ticket.id, messageId, ticketCreated: created };
   });
 }
@@ -300,7 +305,7 @@ async function resolveTicket(
     resolved.ticket.integrationKeyId !== (t.integrationKeyId ?? null)
   ) {
     // Another integration's ticket: answered exactly like a missing one (its id is not confirmed),
-    // and the throw rolls back the inbox claim, so nothing of this inbound delivery is written.
+    // and the throw rolls back the inbox event's claim, so nothing of this inbound delivery is written.
     throw new AppError('not_found', 'No ticket with this externalId was created with this API key');
   }
   return resolved;

@@ -123,9 +123,9 @@ export async function deleteTickets(
 ): Promise<{ inboxEvents: number; outboxRows: number }> {
   if (ids.length === 0) return { inboxEvents: 0, outboxRows: 0 };
   const list = uuidList(ids);
-  const [counts] = rowsOf<{ inbox: number; queued: number }>(
+  const [counts] = rowsOf<{ inboxEvents: number; queued: number }>(
     await tx.execute(sql`
-      with inbox as (
+      with deleted_inbox_events as (
         delete from inbox_events where ticket_id = any(${list}) returning 1
       ), queued as (
         delete from outbox
@@ -136,10 +136,11 @@ export async function deleteTickets(
                 (select id::text from deliveries where ticket_id = any(${list})))
         returning 1
       )
-      select (select count(*) from inbox)::int as inbox, (select count(*) from queued)::int as queued`),
+      select (select count(*) from deleted_inbox_events)::int as "inboxEvents",
+             (select count(*) from queued)::int as queued`),
   );
   await tx.execute(sql`delete from tickets where id = any(${list})`);
-  return { inboxEvents: counts!.inbox, outboxRows: counts!.queued };
+  return { inboxEvents: counts!.inboxEvents, outboxRows: counts!.queued };
 }
 
 export interface Actor {

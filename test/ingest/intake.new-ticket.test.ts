@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client.js';
-import { findInboxEvent } from '../../src/db/queries/inbox.js';
+import { findInboxEvent } from '../../src/db/queries/inbox-events.js';
 import { getTicket, listMessages, listTicketEvents } from '../../src/db/queries/tickets.js';
 import { rowsOf } from '../../src/db/rows.js';
 import { tickets } from '../../src/db/schema/tickets.js';
@@ -55,7 +55,7 @@ async function snapshot(ticketId: string, dedupeKey: string) {
   const ticket = await getTicket(db, ticketId);
   const messages = await listMessages(db, ticketId);
   const events = await listTicketEvents(db, ticketId);
-  const inbox = await findInboxEvent(db, 'zendesk', dedupeKey);
+  const inboxEvent = await findInboxEvent(db, 'zendesk', dedupeKey);
   const messageIds = new Map(messages.map((m, i) => [m.id, `message${i}`]));
   const { id: _t, replyToken: _r, updatedAt: _u, externalId: _e, ...ticketRest } = ticket!;
   return {
@@ -70,11 +70,11 @@ async function snapshot(ticketId: string, dedupeKey: string) {
         ...(e.data.messageId ? { messageId: messageIds.get(e.data.messageId as string) } : {}),
       },
     })),
-    inbox: {
-      ticket: inbox?.ticketId === ticketId,
-      message: inbox?.messageId ? messageIds.get(inbox.messageId) : null,
-      eventType: inbox?.eventType,
-      signature: inbox?.signature,
+    inboxEvent: {
+      ticket: inboxEvent?.ticketId === ticketId,
+      message: inboxEvent?.messageId ? messageIds.get(inboxEvent.messageId) : null,
+      eventType: inboxEvent?.eventType,
+      signature: inboxEvent?.signature,
     },
     outbox: (await outboxFor(ticketId)).map((o) => ({
       job: o.job_name,
@@ -99,7 +99,7 @@ describe('intake of a new helpdesk ticket in one statement', () => {
     expect(fastRows).toEqual(generalRows);
     expect(fastRows.events.map((e) => e.type)).toEqual(['created', 'message_received']);
     expect(fastRows.outbox).toEqual([{ job: 'triage', message: 'message0' }]);
-    expect(fastRows.inbox).toMatchObject({ ticket: true, message: 'message0' });
+    expect(fastRows.inboxEvent).toMatchObject({ ticket: true, message: 'message0' });
     // The helpdesk's own creation time is kept on the ticket, the message and both events.
     expect(fastRows.ticket.createdAt.toISOString()).toBe('2026-11-20T10:00:00.000Z');
     expect(

@@ -7,11 +7,11 @@ import type { NewTicketEvent } from './tickets.js';
 
 /**
  * Everything one delivery that creates a ticket writes, with ids chosen by the caller so the
- * inbox row can point at its ticket and message, and the outbox payload can name them, before
+ * inbox event can point at its ticket and message, and the outbox payload can name them, before
  * either exists.
  */
 export interface NewTicketWrite {
-  inbox: {
+  inboxEvent: {
     source: string;
     dedupeKey: string;
     eventType: string;
@@ -33,21 +33,21 @@ export interface NewTicketWrite {
  * prepares it once per connection.
  *
  * How it stays all-or-nothing:
- * - claim: the inbox row is inserted only when no ticket with this helpdesk id is visible, and
+ * - claim: the inbox event is inserted only when no ticket with this helpdesk id is visible, and
  *   not at all when the dedupe key is taken (a concurrent copy waits on the unique index, then
  *   does nothing).
  * - ticket: inserted only if the claim was. The message, events and outbox rows select FROM the
  *   ticket CTE, so nothing else is written without it.
- * - The inbox row already names the ticket's id. If a concurrent delivery commits the same helpdesk
- *   ticket between this statement's snapshot and its insert, the ticket insert does nothing and
- *   the foreign key check at the end of the statement fails: the statement rolls back entirely and
- *   the caller takes the general path (see isLostTicketRace).
+ * - The inbox event already names the ticket's id. If a concurrent delivery commits the same
+ *   helpdesk ticket between this statement's snapshot and its insert, the ticket insert does
+ *   nothing and the foreign key check at the end of the statement fails: the statement rolls back
+ *   entirely and the caller takes the general path (see isLostTicketRace).
  */
 const insertNewTicketSql = `
 with claim as (
   insert into inbox_events (source, dedupe_key, event_type, signature, ticket_id, message_id)
   select r.source, r."dedupeKey", r."eventType", r.signature, r."ticketId", r."messageId"
-  from jsonb_to_record($1::jsonb -> 'inbox') as r(
+  from jsonb_to_record($1::jsonb -> 'inboxEvent') as r(
     source text, "dedupeKey" text, "eventType" text, signature jsonb, "ticketId" uuid,
     "messageId" uuid)
   where not exists (
@@ -104,7 +104,7 @@ select (select id from ticket) as ticket_id`;
  */
 export async function insertNewTicketDelivery(db: Db, write: NewTicketWrite): Promise<boolean> {
   const rows = {
-    inbox: write.inbox,
+    inboxEvent: write.inboxEvent,
     ticket: write.ticket,
     messages: write.message ? [write.message] : [],
     events: write.events,
@@ -142,7 +142,7 @@ export async function insertNewTicketDelivery(db: Db, write: NewTicketWrite): Pr
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-// The inbox row's ticket and message are ours and written in the same statement, so these checks
+// The inbox event's ticket and message are ours and written in the same statement, so these checks
 // fail only when the ticket insert did nothing (the message is skipped with it).
 const lostRaceConstraints = new Set([
   'inbox_events_ticket_id_tickets_id_fk',

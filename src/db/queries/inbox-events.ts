@@ -3,8 +3,8 @@ import type { Db } from '../client.js';
 import { inboxEvents, type SignatureMeta, webhookNonces } from '../schema/inbox-events.js';
 
 /**
- * Claims a delivery by its dedupe key. Returns null when the key was already recorded — by an
- * earlier delivery or a concurrent one that committed first (the unique index serialises them).
+ * Claims an inbound delivery by its dedupe key. Returns null when the key was already recorded —
+ * by an earlier delivery or a concurrent one that committed first (the unique index serialises them).
  */
 export async function claimInboxEvent(
   db: Db,
