@@ -4,7 +4,11 @@ import { createApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { createUser } from '../../src/auth/users.js';
 import { rowsOf } from '../../src/db/rows.js';
-import { type DashboardParams, loadDashboard } from '../../src/http/ui/dashboard-data.js';
+import {
+  type DashboardParams,
+  dashboardCsv,
+  loadDashboard,
+} from '../../src/http/ui/dashboard-data.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
 import {
   normalizeZendeskEvent,
@@ -473,6 +477,17 @@ describe('classifier precision and recall, the same in the API and on the dashbo
     expect(by.shipping!.recall).toBeCloseTo(2 / 3);
     expect(dashboard.classifier.byCategory).toEqual(fromApi.byCategory);
     expect(fromApi).toMatchObject({ triaged: 5, corrected: 1 });
+    // The same table as CSV, from the API and from the dashboard's export.
+    const res = await app.request(
+      '/api/metrics/classifier?from=2026-09-01&to=2026-09-30&format=csv&table=byCategory',
+      { headers: { authorization: `Bearer ${managerKey}` } },
+    );
+    const csv = (await res.text()).trimEnd().split('\r\n');
+    expect(csv[0]).toBe('category,predicted,actual,correct,precision,recall');
+    expect(csv).toContain(`billing,3,2,2,${2 / 3},1`);
+    expect(csv).toContain(`shipping,2,3,2,1,${2 / 3}`);
+    const exported = await dashboardCsv(deps, dashboardParams(), 'classifier');
+    expect(exported.rows).toEqual(fromApi.byCategory);
   });
 });
 

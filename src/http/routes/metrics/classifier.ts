@@ -16,17 +16,36 @@ import {
 const route = createRoute({
   method: 'get',
   path: '/api/metrics/classifier',
-  summary: 'Classifier accuracy against agent corrections and the most confused labels (manager)',
+  summary:
+    'Classifier against agent corrections: accuracy, per-category precision (by predicted category) and recall (by final category), the most confused labels (manager)',
   security: [{ apiKey: [] }],
-  request: { query: filterQuery },
+  request: {
+    query: filterQuery.extend({
+      table: z.enum(['byCategory', 'confusions']).default('confusions').openapi({
+        description:
+          'Which table the CSV holds: precision and recall per category, or the confused pairs (the dashboard exports both)',
+      }),
+    }),
+  },
   responses: jsonOrCsv(
-    'Accuracy overall and per predicted category; CSV lists the confused pairs',
+    'Accuracy overall, precision and recall per category, and the confused pairs; CSV: `table`',
     z.object({
       ...periodEchoSchema,
       triaged: z.number(),
       corrected: z.number(),
       accuracy: z.number().nullable(),
-      byCategory: z.array(z.record(z.string(), z.unknown())),
+      byCategory: z.array(
+        z.object({
+          category: z.string(),
+          predicted: z.number().openapi({ description: 'Tickets predicted as this category' }),
+          actual: z.number().openapi({
+            description: 'Tickets whose final category (correction, else prediction) is this one',
+          }),
+          correct: z.number(),
+          precision: z.number().nullable().openapi({ description: 'correct ÷ predicted' }),
+          recall: z.number().nullable().openapi({ description: 'correct ÷ actual' }),
+        }),
+      ),
       confusions: z.array(
         z.object({ predicted: z.string(), corrected: z.string(), count: z.number() }),
       ),
@@ -40,7 +59,13 @@ export function classifierMetricsRoute(app: Router, deps: Deps, filterOf: Filter
     const q = c.req.valid('query');
     const filter = await filterOf(q);
     const result = await classifierMetrics(deps.db, deps.config, filter);
-    if (wantsCsv(c, q)) return csvResponse(result.confusions, 'classifier-confusions') as never;
+    if (wantsCsv(c, q)) {
+      return (
+        q.table === 'byCategory'
+          ? csvResponse(result.byCategory, 'classifier-precision-recall')
+          : csvResponse(result.confusions, 'classifier-confusions')
+      ) as never;
+    }
     return c.json({ ...periodEcho(deps, filter), ...result }, 200);
   });
 }
