@@ -29,7 +29,9 @@ export interface ZendeskNormalizeOptions {
  * creation. Recognised by its fixed first lines, whatever the delivery says about visibility.
  */
 export function isOwnTriageNote(body: string): boolean {
-  return /^Deskpilot triage\r?\nCategory: /.test(body.trimStart());
+  // Any whitespace between the lines: a trigger renders the comment as Markdown, which may turn a
+  // line break into a hard break (two spaces) or a paragraph (a blank line).
+  return /^Deskpilot triage\s+Category: /.test(body.trimStart());
 }
 
 /** Keeps an unknown status out of our status column but on record (status.ts). */

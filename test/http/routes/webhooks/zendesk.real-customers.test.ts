@@ -93,6 +93,14 @@ describe('Zendesk internal notes and echoes', () => {
         { body: triageNote, author_email: OWN_EMAIL },
       ),
     );
+    // The same, as Markdown renders it (hard breaks), through a second update of the ticket.
+    await post(
+      trigger(
+        '4101',
+        { updatedAt: '2026-11-20T10:00:07Z' },
+        { body: triageNote.replaceAll('\n', '  \r\n\r\n'), author_email: OWN_EMAIL },
+      ),
+    );
     // A human agent's internal note.
     await post(
       trigger(
