@@ -77,15 +77,22 @@ export function isSolveKeyword(text: string, keywords: readonly string[]): boole
 
 /**
  * The one-statement path covers exactly what a new ticket needs: no nonce (it would have to roll
- * back the rest), a helpdesk id (email threading needs lookups first), and no enclosing
- * transaction (a lost race aborts the statement, which would abort the caller's transaction too).
- * Status changes, reopens and repeated-message detection only apply to existing tickets, which
- * this path never touches.
+ * back the rest), and no enclosing transaction (a lost race aborts the statement, which would abort
+ * the caller's transaction too). It takes a delivery that announces a new helpdesk ticket (a
+ * helpdesk id, so the statement can tell whether it exists), and mail that names no thread at all:
+ * without a helpdesk id, a reply token or a Message-ID it answers, the general path has nothing to
+ * look up and always opens a new ticket (most inbound mail: every first message of a
+ * conversation). Status changes, reopens and repeated-message detection only apply to existing
+ * tickets, which this path never touches.
  */
 function canTryNewTicketStatement(db: Db, inbound: InboundDelivery): boolean {
+  const announced = inbound.createsTicket === true && Boolean(inbound.ticket.externalId);
+  const unthreaded =
+    !inbound.ticket.externalId &&
+    !inbound.thread?.replyToken &&
+    (inbound.thread?.emailMessageIds ?? []).length === 0;
   return (
-    inbound.createsTicket === true &&
-    Boolean(inbound.ticket.externalId) &&
+    (announced || unthreaded) &&
     !inbound.nonce &&
     !inbound.helpdeskStatus &&
     // Its statement does not write the owning key (only generic-webhook tickets have one).
@@ -121,7 +128,7 @@ async function acceptNewTicket(db: Db, inbound: InboundDelivery): Promise<Intake
       ticketId,
       messageId,
     },
-    ticket: { ...ticket, externalId: inbound.ticket.externalId! },
+    ticket: { ...ticket, externalId: inbound.ticket.externalId ?? null },
     message: m && messageId ? { id: messageId, ...newMessageValues(ticketId, m) } : null,
     events: events.map(({ ticketId: _, ...event }) => event),
     outbox,

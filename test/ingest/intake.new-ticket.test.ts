@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/client.js';
+import { type Db, databaseRoundTrips } from '../../src/db/client.js';
 import { findInboxEvent } from '../../src/db/queries/inbox-events.js';
 import { getTicket, listMessages, listTicketEvents } from '../../src/db/queries/tickets.js';
 import { rowsOf } from '../../src/db/rows.js';
@@ -51,11 +51,11 @@ async function outboxFor(ticketId: string) {
 }
 
 /** Everything intake wrote for a ticket, without ids and timestamps that differ by nature. */
-async function snapshot(ticketId: string, dedupeKey: string) {
+async function snapshot(ticketId: string, dedupeKey: string, source = 'zendesk') {
   const ticket = await getTicket(db, ticketId);
   const messages = await listMessages(db, ticketId);
   const events = await listTicketEvents(db, ticketId);
-  const inboxEvent = await findInboxEvent(db, 'zendesk', dedupeKey);
+  const inboxEvent = await findInboxEvent(db, source, dedupeKey);
   const messageIds = new Map(messages.map((m, i) => [m.id, `message${i}`]));
   const { id: _t, replyToken: _r, updatedAt: _u, externalId: _e, ...ticketRest } = ticket!;
   return {
@@ -297,5 +297,90 @@ describe('intake of a new helpdesk ticket in one statement', () => {
     } finally {
       await blocker.end();
     }
+  });
+});
+
+/** A raw email as intake sees it: no helpdesk id; thread hints only when given. */
+function mail(over: { inReplyTo?: string; replyToken?: string; from?: string } = {}) {
+  const messageId = `${randomUUID()}@customer.example`;
+  const from = over.from ?? 'robin@customer.example';
+  return {
+    source: 'email',
+    dedupeKey: `mid:raw:${from}:${messageId}`,
+    eventType: 'email.raw',
+    signature: { scheme: 'basic-auth' as const },
+    ticket: { subject: 'Where is my parcel?', requesterEmail: from, channel: 'email' as const },
+    thread: {
+      replyToken: over.replyToken ?? null,
+      emailMessageIds: over.inReplyTo ? [over.inReplyTo] : [],
+    },
+    message: {
+      authorKind: 'customer' as const,
+      authorEmail: from,
+      bodyText: 'Tracking has not changed for a week.',
+      emailMessageId: messageId,
+      emailInReplyTo: over.inReplyTo ?? null,
+      emailReferences: over.inReplyTo ? [over.inReplyTo] : [],
+    },
+  } satisfies InboundDelivery;
+}
+
+describe('intake of a mail that names no thread in one statement', () => {
+  it('writes exactly what the general transaction writes', async () => {
+    const fast = mail();
+    const general = mail();
+    const a = await acceptDelivery(db, fast);
+    // Inside a caller's transaction intake always takes the general path.
+    const b = await withTransaction(db, (tx) => acceptDelivery(tx, general));
+    expect(a).toMatchObject({ outcome: 'accepted', ticketCreated: true });
+    expect(b).toMatchObject({ outcome: 'accepted', ticketCreated: true });
+    const strip = (rows: Awaited<ReturnType<typeof snapshot>>) => ({
+      ...rows,
+      ticket: { ...rows.ticket, createdAt: null },
+      messages: rows.messages.map((m) => ({ ...m, emailMessageId: null, createdAt: null })),
+      events: rows.events.map((e) => ({ ...e, createdAt: null })),
+    });
+    const fastRows = await snapshot(a.ticketId!, fast.dedupeKey, 'email');
+    const generalRows = await snapshot(b.ticketId!, general.dedupeKey, 'email');
+    expect(strip(fastRows)).toEqual(strip(generalRows));
+    expect(fastRows.events.map((e) => e.type)).toEqual(['created', 'message_received']);
+    expect(fastRows.outbox).toEqual([{ job: 'triage', message: 'message0' }]);
+    expect(fastRows.inboxEvent).toMatchObject({ ticket: true, message: 'message0' });
+    expect((await getTicket(db, a.ticketId!))?.replyToken).toBeTruthy();
+  });
+
+  it.runIf(usingPostgres())('is one statement; a mail that names a thread is not', async () => {
+    let before = databaseRoundTrips();
+    const first = await acceptDelivery(db, mail());
+    expect(databaseRoundTrips() - before).toBe(1);
+    // A reply to that ticket's message threads onto it through the general path.
+    const [message] = await listMessages(db, first.ticketId!);
+    before = databaseRoundTrips();
+    const reply = await acceptDelivery(db, mail({ inReplyTo: message!.emailMessageId! }));
+    expect(databaseRoundTrips() - before).toBeGreaterThan(1);
+    expect(reply).toMatchObject({ ticketId: first.ticketId, ticketCreated: false });
+    const token = (await getTicket(db, first.ticketId!))!.replyToken!;
+    const byToken = await acceptDelivery(db, mail({ replyToken: token }));
+    expect(byToken).toMatchObject({ ticketId: first.ticketId, ticketCreated: false });
+  });
+
+  it('a redelivery, even concurrent, is one ticket and duplicates naming it', async () => {
+    const delivery = mail();
+    const before = await countRows(db);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => acceptDelivery(db, structuredClone(delivery))),
+    );
+    const accepted = results.filter((r) => r.outcome === 'accepted');
+    expect(accepted).toHaveLength(1);
+    expect(new Set(results.map((r) => r.ticketId))).toEqual(new Set([accepted[0]!.ticketId]));
+    const after = await countRows(db);
+    expect(after.tickets - before.tickets).toBe(1);
+    expect(after.messages - before.messages).toBe(1);
+    expect(after.outbox - before.outbox).toBe(1);
+    expect(await acceptDelivery(db, delivery)).toMatchObject({
+      outcome: 'duplicate',
+      ticketId: accepted[0]!.ticketId,
+      messageId: accepted[0]!.messageId,
+    });
   });
 });

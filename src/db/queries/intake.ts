@@ -19,7 +19,8 @@ export interface NewTicketWrite {
     ticketId: string;
     messageId: string | null;
   };
-  ticket: NewTicket & { id: string; externalId: string };
+  /** No helpdesk id: a new mail thread, which no other delivery can create (see the claim). */
+  ticket: NewTicket & { id: string; externalId: string | null };
   message: (NewMessage & { id: string }) | null;
   /** In order; their ticket id is the ticket's. */
   events: Omit<NewTicketEvent, 'ticketId'>[];
@@ -33,9 +34,9 @@ export interface NewTicketWrite {
  * prepares it once per connection.
  *
  * How it stays all-or-nothing:
- * - claim: the inbox event is inserted only when no ticket with this helpdesk id is visible, and
- *   not at all when the dedupe key is taken (a concurrent copy waits on the unique index, then
- *   does nothing).
+ * - claim: the inbox event is inserted only when no ticket with this helpdesk id is visible (a
+ *   ticket without one, a new mail thread, never matches), and not at all when the dedupe key is
+ *   taken (a concurrent copy waits on the unique index, then does nothing).
  * - ticket: inserted only if the claim was. The message, events and outbox rows select FROM the
  *   ticket CTE, so nothing else is written without it.
  * - The inbox event already names the ticket's id. If a concurrent delivery commits the same
