@@ -30,9 +30,9 @@ import {
 } from './extractive.js';
 import { checkDraft, type GuardFlag } from './guards.js';
 import { parseInstructions, type RegenerateOptions } from './instructions.js';
-import { resolveDraftLanguage } from './language.js';
 import { draftWithLlm } from './llm.js';
 import { draftBody } from './outcome.js';
+import { resolveReplyLanguage } from './reply-language.js';
 import { articleUnits, countWords } from './sentences.js';
 
 export type DraftDeps = Pick<
@@ -209,7 +209,7 @@ export async function draftReply(
     embeddingModels: settings.embeddingModels,
     synonyms: deps.thesaurus,
   });
-  const { language } = await resolveDraftLanguage(deps.db, deps.config, {
+  const { language } = await resolveReplyLanguage(deps.db, deps.config, {
     ticketId: ticket.id,
     ticketLanguage: ticket.language,
     requesterEmail: ticket.requesterEmail,

@@ -9,7 +9,7 @@ import { tickets } from '../../../src/db/schema/tickets.js';
 import { indexEvalCorpus } from '../../../src/kb/eval.js';
 import { parseArticlesJsonl } from '../../../src/kb/sources/jsonl.js';
 import { draftReply } from '../../../src/pipeline/draft/draft.js';
-import { resolveDraftLanguage } from '../../../src/pipeline/draft/language.js';
+import { resolveReplyLanguage } from '../../../src/pipeline/draft/reply-language.js';
 import { detectLanguage } from '../../../src/pipeline/language.js';
 import { regenerateDraft } from '../../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
@@ -104,7 +104,7 @@ describe("the customer's language", () => {
     const earlier = await seedEmailTicket(deps.db, { from: 'anna@example.de', body: 'x' });
     await deps.db.update(tickets).set({ language: 'de' }).where(eq(tickets.id, earlier.ticketId));
     const resolve = (text: string, requesterEmail: string) =>
-      resolveDraftLanguage(deps.db, config, {
+      resolveReplyLanguage(deps.db, config, {
         ticketId: randomUUID(),
         ticketLanguage: null,
         requesterEmail,

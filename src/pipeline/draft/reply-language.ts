@@ -13,7 +13,7 @@ const CACHE_MS = 60_000;
  * The languages drafts may be written in: SUPPORTED_LANGUAGES, or the knowledge base's languages
  * plus DEFAULT_LANGUAGE (read at most once a minute per database).
  */
-export async function supportedLanguages(
+export async function supportedReplyLanguages(
   db: Db,
   config: Pick<Config, 'SUPPORTED_LANGUAGES' | 'DEFAULT_LANGUAGE'>,
 ): Promise<string[]> {
@@ -33,14 +33,15 @@ export async function supportedLanguages(
   return languages;
 }
 
-export type LanguageSource = 'ticket' | 'detected' | 'requester' | 'default';
+export type ReplyLanguageSource = 'ticket' | 'detected' | 'requester' | 'default';
 
 /**
- * The language a draft is written in. In order: the ticket's language when it is supported (the
+ * The reply language: the one a draft is written in (the glossary's word; `language` alone is
+ * what detection finds in a customer's message). In order: the ticket's language when it is supported (the
  * helpdesk's field, or triage's confident detection); detection restricted to the supported
  * languages when it is sure; the requester's language on an earlier ticket; DEFAULT_LANGUAGE.
  */
-export async function resolveDraftLanguage(
+export async function resolveReplyLanguage(
   db: Db,
   config: Pick<Config, 'SUPPORTED_LANGUAGES' | 'DEFAULT_LANGUAGE'>,
   input: {
@@ -49,8 +50,8 @@ export async function resolveDraftLanguage(
     requesterEmail: string | null;
     text: string;
   },
-): Promise<{ language: string; source: LanguageSource; supported: string[] }> {
-  const supported = await supportedLanguages(db, config);
+): Promise<{ language: string; source: ReplyLanguageSource; supported: string[] }> {
+  const supported = await supportedReplyLanguages(db, config);
   const own = input.ticketLanguage ? normalizeLanguage(input.ticketLanguage) : null;
   if (own && supported.includes(own)) return { language: own, source: 'ticket', supported };
   const detected = detectLanguage(input.text, supported);
