@@ -30,9 +30,11 @@ describe('auto-solve job (AUTO_SOLVE_DAYS)', () => {
     const waiting = await seedEmailTicket(deps.db, { from: 'waiting@example.net' });
     const answered = await seedEmailTicket(deps.db, { from: 'answered@example.net' });
     const recent = await seedEmailTicket(deps.db, { from: 'recent@example.net' });
+    const outOfOffice = await seedEmailTicket(deps.db, { from: 'away@example.net' });
     // The customers wrote five days ago.
     await deps.db.execute(sql`update messages set created_at = now() - interval '5 days'
-      where ticket_id in (${waiting.ticketId}, ${answered.ticketId}, ${recent.ticketId})`);
+      where ticket_id in (${waiting.ticketId}, ${answered.ticketId}, ${recent.ticketId},
+        ${outOfOffice.ticketId})`);
     const reply = (ticketId: string, daysAgo: number) =>
       deps.db.execute(sql`insert into messages (ticket_id, direction, author_kind, body_text,
           public, created_at)
@@ -46,8 +48,20 @@ describe('auto-solve job (AUTO_SOLVE_DAYS)', () => {
       values (${answered.ticketId}, 'inbound', 'customer', 'No, it does not', true,
         now() - interval '2 days')`);
     await reply(recent.ticketId, 1);
+    // An out-of-office answer to our reply, as intake records automated mail: not the customer.
+    await reply(outOfOffice.ticketId, 4);
+    await deps.db.execute(sql`with m as (
+        insert into messages (ticket_id, direction, author_kind, body_text, public, created_at)
+        values (${outOfOffice.ticketId}, 'inbound', 'customer', 'I am out of the office', true,
+          now() - interval '4 days' + interval '1 minute')
+        returning id, ticket_id, created_at)
+      insert into ticket_events (ticket_id, type, actor_kind, data, created_at)
+      select m.ticket_id, 'message_received', 'customer', jsonb_build_object('messageId', m.id,
+          'public', true, 'automated', true), m.created_at
+      from m`);
     await deps.db.execute(sql`update tickets set status = 'pending'
-      where id in (${waiting.ticketId}, ${answered.ticketId}, ${recent.ticketId})`);
+      where id in (${waiting.ticketId}, ${answered.ticketId}, ${recent.ticketId},
+        ${outOfOffice.ticketId})`);
 
     const workers = startWorkers(deps, { only: ['auto-solve'] });
     try {
@@ -62,7 +76,7 @@ describe('auto-solve job (AUTO_SOLVE_DAYS)', () => {
           'auto-solve',
           parseJobPayload('auto-solve', {}),
         );
-        expect(await job.waitUntilFinished(events, 30_000)).toEqual({ solved: 1 });
+        expect(await job.waitUntilFinished(events, 30_000)).toEqual({ solved: 2 });
       } finally {
         await events.close();
       }
@@ -71,12 +85,14 @@ describe('auto-solve job (AUTO_SOLVE_DAYS)', () => {
     }
     const status = rowsOf<{ id: string; status: string }>(
       await deps.db.execute(sql`select id, status from tickets
-        where id in (${waiting.ticketId}, ${answered.ticketId}, ${recent.ticketId})`),
+        where id in (${waiting.ticketId}, ${answered.ticketId}, ${recent.ticketId},
+          ${outOfOffice.ticketId})`),
     );
     expect(Object.fromEntries(status.map((r) => [r.id, r.status]))).toEqual({
       [waiting.ticketId]: 'solved',
       [answered.ticketId]: 'pending',
       [recent.ticketId]: 'pending',
+      [outOfOffice.ticketId]: 'solved',
     });
     const [solve] = rowsOf<{ gap: number; actor_kind: string }>(
       await deps.db.execute(sql`select extract(epoch from e.created_at - m.created_at)::float8 as gap,

@@ -56,7 +56,8 @@ export async function solveTicket(
 
 /**
  * Auto-solve (AUTO_SOLVE_DAYS): tickets waiting on the customer (status pending, set when our
- * public reply went out) whose last public message is ours and older than `days` are solved, as
+ * public reply went out) whose last public message is ours and older than `days` are solved (an
+ * automated message, such as an out-of-office reply, is not an answer from the customer), as
  * Zendesk's "close pending tickets after N days" automation does. The solve is dated when the wait
  * ran out (last reply + days), so when the hourly job happens to run does not change resolution
  * times. Zendesk tickets are left to Zendesk. At most `limit` tickets per call; returns how many.
@@ -77,6 +78,10 @@ export async function autoSolveWaitingTickets(
           select m.created_at as at, m.direction from messages m
           where m.ticket_id = t.id and m.public and not (m.direction = 'outbound'
             and m.author_kind not in ('agent', 'ai'))
+            -- An auto-reply (out of office, a bounce) is not the customer answering.
+            and not exists (select 1 from ticket_events e where e.ticket_id = t.id
+              and e.type = 'message_received' and e.data ->> 'messageId' = m.id::text
+              and e.data ->> 'automated' = 'true')
           order by m.created_at desc, m.id desc limit 1
         ) lr
         where t.status = 'pending' and t.source <> 'zendesk' and not t.automated
