@@ -4,12 +4,17 @@ import { HashedEmbedder } from '../../../models/embedder/hashed.js';
 import type { Embedder } from '../../../models/embedder/types.js';
 import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
-import { registerArticleRoutes } from './articles.js';
+import { registerCreateArticle } from './create-article.js';
+import { registerDeleteArticle } from './delete-article.js';
 import type { KbRouteDeps } from './deps.js';
+import { registerGetArticle } from './get-article.js';
+import { registerListArticles } from './list-articles.js';
+import { registerReplaceArticle } from './replace-article.js';
 import { registerSearchRoute } from './search.js';
 
 /**
- * /api/kb: article CRUD (managers write, agents read) and search (agents). Without configured
+ * /api/kb: article CRUD (managers write, agents read) and search (agents), one file per
+ * operation, each exporting its OpenAPI `route` and a `register…(app, deps)`. Without configured
  * embedders the built-in hashed embedder (the zero-download default) embeds queries; without a
  * thesaurus setting, queries are expanded with WordNet (the `KB_SYNONYMS` default).
  */
@@ -29,7 +34,15 @@ export function kbRoutes(
     const write = c.req.method !== 'GET' && !c.req.path.startsWith('/api/kb/search');
     return requireRole(deps, write ? 'manager' : 'agent')(c, next);
   });
-  registerArticleRoutes(app, routeDeps);
-  registerSearchRoute(app, routeDeps);
+  for (const register of [
+    registerListArticles,
+    registerGetArticle,
+    registerCreateArticle,
+    registerReplaceArticle,
+    registerDeleteArticle,
+    registerSearchRoute,
+  ]) {
+    register(app, routeDeps);
+  }
   return app;
 }
