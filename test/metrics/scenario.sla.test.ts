@@ -445,3 +445,33 @@ describe('reply, resolution and review metrics from the same tickets', () => {
     }
   });
 });
+
+describe('no draft for a question already answered or a ticket already solved', () => {
+  it('the draft step skips a message answered (or a ticket solved) while its job waited', async () => {
+    // April: outside the month the numbers above read.
+    await open('P', '2026-04-06T08:00:00Z', 'normal');
+    await post({
+      ticket: { externalId: 'P' },
+      message: {
+        body: 'Use the reset link.',
+        createdAt: '2026-04-06T08:10:00Z',
+        authorKind: 'agent',
+      },
+    });
+    expect(await draftReply(deps, { ticketId: ids.P! })).toEqual({
+      status: 'skipped',
+      reason: 'already_answered',
+    });
+    await open('Q', '2026-04-07T08:00:00Z', 'normal');
+    await setStatus('Q', 'solved', '2026-04-07T08:05:00Z');
+    expect(await draftReply(deps, { ticketId: ids.Q! })).toEqual({
+      status: 'skipped',
+      reason: 'already_answered',
+    });
+    // The customer writes again after the answer: that question gets its draft.
+    await customer('P', '2026-04-06T09:00:00Z', 'The link has expired.');
+    const next = await drafted('P');
+    // From 11:00 local (CEST): 6 bh on Monday, 2 on Tuesday → Tuesday 11:00 local.
+    expect(iso(next.slaDueAt)).toBe('2026-04-07T09:00:00.000Z');
+  });
+});

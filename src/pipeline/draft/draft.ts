@@ -58,7 +58,8 @@ export type DraftOutcome =
         | 'routing_says_no'
         | 'no_customer_message'
         | 'already_drafted'
-        | 'not_pending';
+        | 'not_pending'
+        | 'already_answered';
     };
 
 /**
@@ -165,6 +166,19 @@ export async function draftReply(
   const customerMessages = messages.filter((m) => m.authorKind === 'customer');
   const latest = customerMessages.at(-1);
   if (!latest) return { status: 'skipped', reason: 'no_customer_message' };
+  // Answered or solved while this job waited in the queue (an agent in the helpdesk, a reply by
+  // hand, a solve): a draft now would only wait in the review queue until the SLA job retired it.
+  const answered = messages
+    .slice(messages.indexOf(latest) + 1)
+    .some(
+      (m) =>
+        m.direction === 'outbound' &&
+        m.public &&
+        (m.authorKind === 'agent' || m.authorKind === 'ai'),
+    );
+  if (answered || ticket.status === 'solved' || ticket.status === 'closed') {
+    return { status: 'skipped', reason: 'already_answered' };
+  }
 
   let instructions: string | null = null;
   let previousDraft: Draft | null = null;
