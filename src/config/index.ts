@@ -350,6 +350,16 @@ const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
       });
     }
   }
+  // A name SLA_MINUTES does not know (a typo, another case) would silently stay calendar time.
+  const targets = new Set([...Object.keys(config.SLA_MINUTES), 'normal']);
+  const unknown = config.SLA_BUSINESS_HOURS.filter((name) => !targets.has(name));
+  if (unknown.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SLA_BUSINESS_HOURS'],
+      message: `${unknown.join(', ')} is not an SLA_MINUTES target; use one of ${[...targets].join(', ')}`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

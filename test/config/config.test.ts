@@ -36,4 +36,15 @@ describe('loadConfig', () => {
       expect(message).toContain('.env.example');
     }
   });
+
+  it('refuses business-hours SLA names that SLA_MINUTES does not know', () => {
+    const env = { SLA_MINUTES: '{"urgent":60,"vip":30}' };
+    expect(loadConfig({ ...env, SLA_BUSINESS_HOURS: 'vip,normal' }).SLA_BUSINESS_HOURS).toEqual([
+      'vip',
+      'normal',
+    ]);
+    expect(() => loadConfig({ ...env, SLA_BUSINESS_HOURS: 'VIP' })).toThrow(
+      /SLA_BUSINESS_HOURS: VIP is not an SLA_MINUTES target; use one of urgent, vip, normal/,
+    );
+  });
 });
