@@ -150,8 +150,15 @@ export class FakeZendesk {
 
   // ─── state ─────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * A ticket as its requester created it (by mail or web form), or, with `createdBy`, as an agent
+   * created it for them. The creating audit carries `Create` events for priority and group.
+   */
   seedTicket(
-    init: Partial<Omit<FakeTicket, 'comments' | 'audits'>> & { comments?: string[] } = {},
+    init: Partial<Omit<FakeTicket, 'comments' | 'audits'>> & {
+      comments?: string[];
+      createdBy?: string;
+    } = {},
   ): FakeTicket {
     const stamp = this.stamp();
     const id = init.id ?? this.generateId();
@@ -172,12 +179,15 @@ export class FakeZendesk {
       comments: [],
       audits: [],
     };
-    for (const body of init.comments ?? [ticket.description]) {
+    const created = (field: string, value: string | null) =>
+      value === null ? [] : [{ id: this.generateId(), type: 'Create', field_name: field, value }];
+    for (const [i, body] of (init.comments ?? [ticket.description]).entries()) {
       const auditId = this.generateId();
+      const authorId = i === 0 && init.createdBy ? init.createdBy : ticket.requesterId;
       ticket.comments.push({
         id: this.generateId(),
         auditId,
-        authorId: ticket.requesterId,
+        authorId,
         body,
         htmlBody: `<div class="zd-comment"><p>${escapeHtml(body)}</p></div>`,
         public: true,
@@ -186,10 +196,13 @@ export class FakeZendesk {
       ticket.audits.push({
         id: auditId,
         ticketId: id,
-        authorId: ticket.requesterId,
+        authorId,
         createdAt: ticket.createdAt,
         custom: {},
-        events: [],
+        events:
+          i === 0
+            ? [...created('priority', ticket.priority), ...created('group_id', ticket.groupId)]
+            : [],
       });
     }
     this.tickets.set(id, ticket);

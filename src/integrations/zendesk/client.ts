@@ -213,12 +213,18 @@ export class HttpZendeskClient implements ZendeskClient {
     return audits.flatMap((audit) => {
       const marker = audit.metadata?.custom?.[WRITTEN_BY_METADATA_KEY];
       return audit.events
-        .filter((event) => event.type === 'Change' && typeof event.field_name === 'string')
+        .filter(
+          (event) =>
+            (event.type === 'Change' || event.type === 'Create') &&
+            typeof event.field_name === 'string',
+        )
         .map((event) => ({
           auditId: audit.id,
           field: event.field_name as string,
           value: event.value ?? null,
           writtenBy: typeof marker === 'string' ? marker : null,
+          created: event.type === 'Create',
+          authorId: audit.author_id,
           createdAt: audit.created_at ?? null,
         }));
     });

@@ -114,7 +114,15 @@ export class InMemoryZendeskClient implements ZendeskClient {
     const auditId = String(this.nextId++);
     const changes = this.fieldChanges.get(ticket.id) ?? [];
     const record = (field: string, value: unknown) =>
-      changes.push({ auditId, field, value, writtenBy, createdAt: ticket.updatedAt });
+      changes.push({
+        auditId,
+        field,
+        value,
+        writtenBy,
+        created: false,
+        authorId: null,
+        createdAt: ticket.updatedAt,
+      });
     if (update.groupId !== undefined && update.groupId !== ticket.groupId) {
       ticket.groupId = update.groupId;
       record('group_id', update.groupId);

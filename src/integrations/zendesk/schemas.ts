@@ -86,6 +86,7 @@ export const tagsEnvelope = z.object({ tags: z.array(z.string()) });
 
 export const auditSchema = z.object({
   id: zid,
+  author_id: nullableId,
   created_at: nullableString,
   metadata: z
     .object({ custom: z.record(z.string(), z.unknown()).nullish() })

@@ -88,6 +88,10 @@ export interface ZendeskFieldChange {
   value: unknown;
   /** The `writtenBy` marker of the update that made it, or null for everyone else. */
   writtenBy: string | null;
+  /** Set when the ticket was created (a `Create` event), not changed later. */
+  created: boolean;
+  /** Who made the audit (a person, or the API user of an integration). */
+  authorId: ZendeskId | null;
   createdAt: string | null;
 }
 
@@ -134,8 +138,8 @@ export interface ZendeskClient {
   ): Promise<AddCommentResult>;
   listComments(ticketId: ZendeskId, opts?: CallOptions): Promise<ZendeskComment[]>;
   /**
-   * Field changes made after the ticket was created (audit `Change` events, oldest first). The
-   * creating audit's own values (`Create` events) are not changes.
+   * The values the ticket's audits set, oldest first: later changes (`Change` events) and the
+   * creating audit's values (`Create` events, `created: true`).
    */
   listFieldChanges(ticketId: ZendeskId, opts?: CallOptions): Promise<ZendeskFieldChange[]>;
   /** Case-insensitive match on the group name; deleted groups are ignored. */

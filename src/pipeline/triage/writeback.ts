@@ -3,7 +3,11 @@ import type { Db } from '../../db/client.js';
 import { getTicket, listTicketEvents, recordTicketEvent } from '../../db/queries/tickets.js';
 import { getTriage } from '../../db/queries/triage.js';
 import { ZendeskConflictError } from '../../integrations/zendesk/errors.js';
-import type { TicketFieldsUpdate, ZendeskClient } from '../../integrations/zendesk/types.js';
+import type {
+  TicketFieldsUpdate,
+  ZendeskClient,
+  ZendeskTicket,
+} from '../../integrations/zendesk/types.js';
 
 export interface WritebackDeps {
   db: Db;
@@ -79,7 +83,7 @@ export async function writeBackTriage(
       group_id: remote.groupId,
       priority: remote.priority,
     };
-    await markAgentOwned(zendesk, zendeskId, state, current, wanted);
+    await markAgentOwned(zendesk, remote, state, current, wanted);
     const update = FIELDS.filter(
       (f) => !state.agentOwned.includes(f) && wanted[f] !== undefined && current[f] !== wanted[f],
     );
@@ -143,13 +147,14 @@ export async function writeBackTriage(
 
 /**
  * Adds to `state.agentOwned` every field someone else has set: one that no longer holds what we
- * last wrote, or one the audits show changed by anyone but us after the ticket was created (a
- * field we never wrote, or one an agent changed and then set back to what we had written).
- * Audits are read only when that could change the decision: before a write.
+ * last wrote, or one the audits show set by anyone but us: changed after the ticket was created
+ * (also a field an agent changed and then set back to what we had written), or given a value
+ * when someone other than the requester created the ticket (an agent creating it for a
+ * customer). Audits are read only when that could change the decision: before a write.
  */
 async function markAgentOwned(
   zendesk: ZendeskClient,
-  zendeskId: string,
+  remote: ZendeskTicket,
   state: WritebackState,
   current: Record<Field, string | null>,
   wanted: Partial<Record<Field, string>>,
@@ -164,9 +169,12 @@ async function markAgentOwned(
     (f) => !state.agentOwned.includes(f) && wanted[f] !== undefined && current[f] !== wanted[f],
   );
   if (unknown.length === 0) return;
-  const changes = await zendesk.listFieldChanges(zendeskId);
+  const changes = await zendesk.listFieldChanges(remote.id);
   for (const change of changes) {
-    if (change.writtenBy === null && (unknown as string[]).includes(change.field)) {
+    const decided = change.created
+      ? change.value !== null && change.value !== '' && change.authorId !== remote.requesterId
+      : true;
+    if (decided && change.writtenBy === null && (unknown as string[]).includes(change.field)) {
       own(change.field as Field);
     }
   }

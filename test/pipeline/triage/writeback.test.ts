@@ -154,6 +154,39 @@ describe('Zendesk write-back', () => {
     expect(zendesk.ticket('700005').comments.at(-1)?.body).toContain('Suggested priority');
   });
 
+  it('the group and priority an agent gave a ticket they created for a customer are left alone', async () => {
+    const res = await app.request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(
+        zendeskTicketCreated('700006', { subject: 'Charged twice', description: BILLING_TEXT }),
+      ),
+    );
+    const { ticketId } = (await res.json()) as { ticketId: string };
+    const triage = (await triageTicket(deps, { ticketId }))!;
+    const escalations = groupId('escalations-desk');
+    zendesk.seedTicket({
+      id: '700006',
+      priority: other(triage.priority) as 'urgent',
+      groupId: escalations,
+      createdBy: '390000000000000077',
+    });
+    await writeBackTriage(deps, ticketId);
+    const remote = zendesk.ticket('700006');
+    expect([remote.priority, remote.groupId]).toEqual([other(triage.priority), escalations]);
+    const state = await loadWritebackState(deps.db, ticketId);
+    expect(state.agentOwned.sort()).toEqual(['group_id', 'priority']);
+  });
+
+  it("the priority a customer created the ticket with is triage's to set", async () => {
+    const ticketId = await arrive('700007');
+    const triage = (await getTriage(deps.db, ticketId))!;
+    expect(zendesk.ticket('700007').audits[0]?.events).toContainEqual(
+      expect.objectContaining({ type: 'Create', field_name: 'priority', value: 'low' }),
+    );
+    await writeBackTriage(deps, ticketId);
+    expect(zendesk.ticket('700007').priority).toBe(triage.priority);
+  });
+
   it('a priority set by an agent before Deskpilot ever wrote is left alone', async () => {
     const ticketId = await arrive('700004');
     const triage = (await getTriage(deps.db, ticketId))!;
