@@ -14,7 +14,6 @@ import { healthRoutes } from './http/routes/health/index.js';
 import { kbRoutes } from './http/routes/kb/index.js';
 import { metricsRoutes } from './http/routes/metrics/index.js';
 import { ticketRoutes } from './http/routes/tickets/index.js';
-import { ticketTriageRoutes } from './http/routes/tickets/triage.js';
 import { emailWebhooks } from './http/routes/webhooks/email.js';
 import { genericTicketWebhook } from './http/routes/webhooks/tickets.js';
 import { zendeskWebhook } from './http/routes/webhooks/zendesk.js';
@@ -53,7 +52,6 @@ export function createApp(deps: Deps) {
   app.route('/', zendeskWebhook(deps));
   app.route('/', emailWebhooks(deps));
   app.route('/', genericTicketWebhook(deps));
-  app.route('/', ticketTriageRoutes(deps));
   app.route('/', ticketRoutes(deps));
   app.route('/', draftRoutes(deps));
   app.route('/', taxonomyRoutes(deps));

@@ -1,15 +1,17 @@
 import type { Deps } from '../../../deps.js';
 import { requireRole } from '../../middleware/auth.js';
 import { createRouter } from '../../openapi.js';
+import { registerCorrectTriage } from './correct-triage.js';
 import { registerListTicketDrafts } from './drafts.js';
+import { registerGetTriage } from './get-triage.js';
 import { registerListTickets } from './list.js';
 import { registerSendReply } from './reply.js';
 import { registerSolveTicket } from './solve.js';
 
 /**
- * /api/tickets: the list, a ticket's drafts and replies written by hand; one file per operation,
- * each exporting its `route` and a `register…(app, deps)`. Agents and up; team-scoped. (The
- * triage operations of a ticket live in ./triage.ts.)
+ * /api/tickets: the list, a ticket's drafts, its triage (read and corrected) and replies written by
+ * hand; one file per operation, each exporting its `route` and a `register…(app, deps)`. Agents
+ * and up; team-scoped.
  */
 export function ticketRoutes(deps: Deps) {
   const app = createRouter();
@@ -18,11 +20,14 @@ export function ticketRoutes(deps: Deps) {
   app.use('/api/tickets/:id/drafts', agent);
   app.use('/api/tickets/:id/replies', agent);
   app.use('/api/tickets/:id/solve', agent);
+  app.use('/api/tickets/:id/triage', agent);
   for (const register of [
     registerListTickets,
     registerListTicketDrafts,
     registerSendReply,
     registerSolveTicket,
+    registerGetTriage,
+    registerCorrectTriage,
   ]) {
     register(app, deps);
   }

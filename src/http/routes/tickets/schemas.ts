@@ -57,3 +57,44 @@ export function ticketListItem(r: TicketListRow): z.infer<typeof ticketListItemS
     updatedAt: r.updatedAt.toISOString(),
   };
 }
+
+const fieldDecisionSchema = z
+  .object({
+    value: z.string(),
+    decidedBy: z
+      .enum(['classifier', 'llm', 'rules', 'agent'])
+      .openapi({ description: "The field's trained model, the LLM tier, the rules, or an agent" }),
+    confidence: z.number().nullable(),
+    modelVersion: z.number().nullable(),
+    override: z
+      .object({ from: z.string(), reason: z.string() })
+      .nullable()
+      .openapi({ description: "Set when a rule or an agent replaced the model's answer" }),
+    reasons: z.array(z.string()),
+    explanation: z.array(z.object({ term: z.string(), weight: z.number() })).openapi({
+      description: "The ticket's terms that drove the model's answer, strongest first",
+    }),
+  })
+  .openapi('TriageFieldDecision');
+
+export const triageSchema = z
+  .object({
+    ticketId: z.string(),
+    category: z.string(),
+    confidence: z.number(),
+    decidedBy: z.string(),
+    priority: z.string(),
+    sentiment: z.string(),
+    language: z.string().nullable(),
+    team: z.string().nullable(),
+    queue: z.string().nullable(),
+    tags: z.array(z.string()),
+    shouldDraft: z.boolean(),
+    matchedRules: z.array(z.string()),
+    correctedCategory: z.string().nullable(),
+    classifierVersion: z.number().nullable(),
+    fields: z
+      .record(z.string(), fieldDecisionSchema)
+      .openapi({ description: 'Per field (category, priority, queue, …): how it was decided' }),
+  })
+  .openapi('Triage');
