@@ -343,11 +343,12 @@ export async function listZendeskRepliesSent(
       externalId: deliveries.externalId,
       text: sql<string>`coalesce(${drafts.finalText}, ${drafts.bodyText})`,
     })
-    .from(deliveries)
-    .innerJoin(drafts, eq(drafts.id, deliveries.draftId))
+    .from(drafts)
+    .innerJoin(deliveries, eq(deliveries.draftId, drafts.id))
     .where(
       and(
-        eq(deliveries.ticketId, ticketId),
+        // Through drafts: (ticket_id, version) is indexed, deliveries.ticket_id is not.
+        eq(drafts.ticketId, ticketId),
         eq(deliveries.channel, 'zendesk'),
         inArray(deliveries.state, ['sending', 'sent']),
       ),
