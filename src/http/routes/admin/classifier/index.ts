@@ -1,0 +1,15 @@
+import type { Deps } from '../../../../deps.js';
+import { createRouter } from '../../../openapi.js';
+import { registerRetrainClassifier } from './retrain.js';
+import { registerListClassifierVersions } from './versions.js';
+
+/**
+ * /api/admin/classifier: one file per operation, each exporting its `route` and a
+ * `register…(app, deps)` that applies its role (managers read, admins retrain).
+ */
+export function classifierRoutes(deps: Deps) {
+  const app = createRouter();
+  registerListClassifierVersions(app, deps);
+  registerRetrainClassifier(app, deps);
+  return app;
+}
