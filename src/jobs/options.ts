@@ -80,7 +80,9 @@ export const queueConfigs: Record<JobName, QueueConfig> = {
     job: retries(3, 10_000, { completedDays: 1, completedCount: 1_000, failedDays: 7 }),
   },
   'zendesk-writeback': {
-    // Zendesk's API allows ~700 requests/min on most plans; each write-back makes up to 5 calls.
+    // Zendesk's API allows ~700 requests/min on most plans; each write-back makes up to 7 calls
+    // (tags, group lookup, ticket, audits before a write, update, audits for the note's key, note),
+    // 3 more per safe-update conflict.
     concurrency: 4,
     // The client may wait out a 429 Retry-After (bounded at 60 s) inside one attempt.
     lockDuration: 120_000,
