@@ -1,14 +1,17 @@
 import type { Deps } from '../../../../deps.js';
 import { createRouter } from '../../../openapi.js';
-import { listTaxonomyRoute } from './list.js';
-import { retireStarterRoute } from './retire-starter.js';
-import { saveTaxonomyRoute } from './save.js';
+import { registerListTaxonomy } from './list.js';
+import { registerRetireStarterCategories } from './retire-starter.js';
+import { registerSaveTaxonomyCategory } from './save.js';
 
-/** /api/admin/taxonomy: one file per operation. */
+/**
+ * /api/admin/taxonomy: one file per operation, each exporting its `route` and a
+ * `register…(app, deps)` that applies its role (managers read, admins change).
+ */
 export function taxonomyRoutes(deps: Deps) {
   const app = createRouter();
-  listTaxonomyRoute(app, deps);
-  retireStarterRoute(app, deps);
-  saveTaxonomyRoute(app, deps);
+  registerListTaxonomy(app, deps);
+  registerRetireStarterCategories(app, deps);
+  registerSaveTaxonomyCategory(app, deps);
   return app;
 }

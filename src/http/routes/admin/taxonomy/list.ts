@@ -5,7 +5,7 @@ import { requireRole } from '../../../middleware/auth.js';
 import type { Router } from '../../../openapi.js';
 import { categorySchema } from './schemas.js';
 
-const route = createRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/admin/taxonomy',
   summary: 'List every taxonomy category, active or not, with where it came from (manager)',
@@ -20,7 +20,7 @@ const route = createRoute({
   },
 });
 
-export function listTaxonomyRoute(app: Router, deps: Deps) {
+export function registerListTaxonomy(app: Router, deps: Deps) {
   app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => c.json({ categories: await listTaxonomy(deps) }, 200));
 }

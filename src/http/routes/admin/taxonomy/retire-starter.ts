@@ -4,7 +4,7 @@ import { retireUnusedStarterCategories } from '../../../../pipeline/triage/taxon
 import { requireRole } from '../../../middleware/auth.js';
 import type { Router } from '../../../openapi.js';
 
-const route = createRoute({
+export const route = createRoute({
   method: 'post',
   path: '/api/admin/taxonomy/retire-starter',
   summary:
@@ -22,7 +22,7 @@ const route = createRoute({
   },
 });
 
-export function retireStarterRoute(app: Router, deps: Deps) {
+export function registerRetireStarterCategories(app: Router, deps: Deps) {
   app.on('POST', route.path, requireRole(deps, 'admin'));
   app.openapi(route, async (c) => {
     const retired = await retireUnusedStarterCategories(deps);

@@ -6,7 +6,7 @@ import { requireRole } from '../../../middleware/auth.js';
 import type { Router } from '../../../openapi.js';
 import { categorySchema } from './schemas.js';
 
-const route = createRoute({
+export const route = createRoute({
   method: 'put',
   path: '/api/admin/taxonomy/{name}',
   summary:
@@ -35,7 +35,7 @@ const route = createRoute({
   },
 });
 
-export function saveTaxonomyRoute(app: Router, deps: Deps) {
+export function registerSaveTaxonomyCategory(app: Router, deps: Deps) {
   app.on('PUT', '/api/admin/taxonomy/:name', requireRole(deps, 'admin'));
   app.openapi(route, async (c) =>
     c.json(await saveCategory(deps, c.req.valid('param').name, c.req.valid('json')), 200),
