@@ -133,6 +133,50 @@ export function pathologicalMarkdown(bytes: number): string {
   return unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
 }
 
+/**
+ * Units that, repeated, are a known quadratic case of some Markdown parser (cmark, markdown-it,
+ * micromark, marked, the earlier hand-written reader) or make markdown-it build the most tokens
+ * per byte.
+ */
+export const HOSTILE_MARKDOWN = {
+  'opening brackets': '[',
+  'less-than signs': '<',
+  'unclosed strong markers': '**a ',
+  'unclosed underscores': '_a ',
+  'unclosed images': '![a](b ',
+  'lazy quote continuations (markdown-it, micromark)': 'x\n> - \n',
+  'links with open parentheses (commonmark.js)': '[](((',
+  'nested list markers': '- ',
+  '200 levels of nested quotes': `${'> '.repeat(200)}deep\n`,
+  'empty headings': '#\n',
+  'empty list items': '-\n',
+  'reference definitions and uses': '[a]: b\n\n[a]\n\n',
+  'fences around blank lines': '```\n\nx\n```\n',
+} as const;
+
+/** `unit` repeated to exactly `chars` characters. */
+export function filled(unit: string, chars: number): string {
+  return unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);
+}
+
+/** An ordinary article, the same-run baseline the hostile Markdown is compared with. */
+export function plainMarkdown(chars: number): string {
+  return filled(
+    [
+      '## Refunds',
+      '',
+      'A **refund** goes back to the card you paid with, see [the policy](https://x.example/p).',
+      'It takes `3-5` working days; *weekends* do not count.',
+      '',
+      '- open the order page',
+      '- choose the items',
+      '',
+      '',
+    ].join('\n'),
+    chars,
+  );
+}
+
 /** JSON nested `depth` levels deep, optionally padded to about `bytes`. */
 export function deepJson(depth: number): string {
   return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseMarkdown } from '../../src/kb/parse/markdown.js';
-import { pathologicalMarkdown } from './corpus.js';
+import { filled, HOSTILE_MARKDOWN, pathologicalMarkdown, plainMarkdown } from './corpus.js';
 
 const cpuMs = (run: () => void) => {
   const started = process.cpuUsage();
@@ -10,29 +10,37 @@ const cpuMs = (run: () => void) => {
 };
 
 /**
- * Finding 12: Markdown parsing is linear; 1 MB of hostile Markdown parses in a bound. Each input
- * is a known quadratic case of some Markdown parser (cmark, markdown-it, micromark, marked, the
- * earlier hand-written reader). CPU time, not wall time, so a loaded machine does not fail it:
- * ≈ 1–2 s of CPU per MB with load average 25 on 2 cores, a quadratic case takes minutes.
+ * Finding 12: Markdown parsing is linear. Each input is a known quadratic case of some Markdown
+ * parser (cmark, markdown-it, micromark, marked, the earlier hand-written reader) or a shape
+ * that makes markdown-it build the most tokens per byte. The issue's bound (1 MB in ≤ 1 s) is
+ * asserted by `npm run bench:hostile`; here, so that a loaded CI machine cannot fail it, each
+ * input's CPU time is compared with the same run's time for as much of an ordinary article.
+ * Measured at load average ≈ 20 on 2 cores: the worst shapes take ≈ 2.5× the article, a
+ * quadratic one hundreds of times (1 MB of lazy quote continuations: minutes).
  */
+const RATIO = 10;
+let articleMsPerChar = 0;
+
+beforeAll(() => {
+  const article = plainMarkdown(1_000_000);
+  parseMarkdown(article.slice(0, 100_000));
+  // The fastest of three: a run slowed by a neighbour must not make the bound stricter.
+  articleMsPerChar = Math.min(...[0, 1, 2].map(() => cpuMs(() => parseMarkdown(article)))) / 1e6;
+});
+
 describe('hostile Markdown', () => {
   it.each([
+    ...Object.entries(HOSTILE_MARKDOWN).map(([name, unit]): [string, string] => [
+      `${name}, 300 KB`,
+      filled(unit, 300_000),
+    ]),
     ['the mixed corpus, 1 MB', pathologicalMarkdown(1_000_000)],
-    ['300k opening brackets', '['.repeat(300_000)],
-    ['300k less-than signs', '<'.repeat(300_000)],
-    ['100k unclosed strong markers', '**a '.repeat(100_000)],
-    ['150k unclosed underscores', '_a '.repeat(150_000)],
-    ['50k unclosed images', '![a](b '.repeat(50_000)],
-    ['lazy quote continuations (markdown-it, micromark)', 'x\n> - \n'.repeat(60_000)],
-    ['links with open parentheses (commonmark.js)', '[](((('.repeat(60_000)],
-    ['nested list markers', '- '.repeat(150_000)],
-    ['200 levels of nested quotes', `${'> '.repeat(200)}deep\n`.repeat(1_000)],
   ])('%s', (_name, markdown) => {
     let blocks: unknown[] = [];
     const used = cpuMs(() => {
       blocks = parseMarkdown(markdown);
     });
-    expect(used).toBeLessThan(6_000);
+    expect(used).toBeLessThan(Math.max(RATIO * articleMsPerChar * markdown.length, 50));
     expect(Array.isArray(blocks)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import MarkdownIt, { type Token } from 'markdown-it';
+import MarkdownIt, { type Env, type Token } from 'markdown-it';
 import { parseDocument } from 'yaml';
 import type { Block } from './blocks.js';
 import { parseHtml } from './html.js';
@@ -19,16 +19,29 @@ export interface MarkdownDocument {
 // markdown-it's default preset is CommonMark plus GFM tables and strikethrough. Raw HTML is
 // recognised (so `<div>` blocks are read as HTML and `a < b` stays text); bare URLs need no
 // linkifying, they are text already. It stays linear on this service's hostile corpus (see
-// endLazyQuotes for the one case it needs help with); micromark and marked did not (`[` × 300k
+// topLevelPieces for the one case it needs help with); micromark and marked did not (`[` × 300k
 // took 25 s in micromark, `**a ` × 25k did not finish in marked).
 const md = new MarkdownIt('default', { html: true, linkify: false, typographer: false });
+// Inline text is read by a twin limited to 16 levels of nesting (the default 100 stays for
+// quotes and lists): a run of `[` costs markdown-it a look-ahead as deep as the limit at every
+// bracket (1 MB of `[` took 1.4 s of CPU at 100). No text is lost past the limit, it stays text.
+const inlineMd = new MarkdownIt('default', {
+  html: true,
+  linkify: false,
+  typographer: false,
+  maxNesting: 16,
+});
 // Nothing is rendered: every destination may form a link, and only http(s) and mailto addresses
 // are shown as text (a `javascript:` link is its text alone, not its Markdown source).
 md.validateLink = () => true;
+inlineMd.validateLink = () => true;
 
 const SHOWN_ADDRESS = /^(https?:|mailto:)/i;
 const TASK_BOX = /^\[[ xX]\] /;
 const QUOTE_LINE = /^ {0,3}>/;
+// The characters markdown-it's inline rules start at (escape, code, emphasis, strikethrough,
+// link, image, autolink, HTML, entity).
+const INLINE_SYNTAX = /[\\`*_~[\]!<&]/;
 
 /**
  * Reads a Markdown article with a CommonMark + GFM parser and reduces it to the blocks chunking
@@ -40,34 +53,165 @@ const QUOTE_LINE = /^ {0,3}>/;
  * does not already show it (the HTML reader's rules). A YAML front-matter block (`---` … `---`
  * at the very top) is read with the `yaml` package.
  *
- * Bound: linear; 1 MB of hostile Markdown parses in well under a second of CPU
- * (test/hostile/markdown.test.ts). The token stream is flat, so deep nesting cannot overflow
- * the stack.
+ * Bound: linear; 1 MB of hostile Markdown parses in under a second of CPU (`npm run
+ * bench:hostile`; test/hostile/markdown.test.ts compares each shape with an ordinary article).
+ * The token stream is walked flat, so deep nesting cannot overflow the stack.
  */
 export function readMarkdown(markdown: string): MarkdownDocument {
   const { yaml, body } = splitFrontMatter(markdown);
   return {
     frontMatter: yaml === null ? {} : readYaml(yaml),
-    blocks: tokenBlocks(md.parse(endLazyQuotes(body), {})),
+    blocks: bodyBlocks(body),
   };
 }
 
 /**
- * markdown-it is quadratic on lazy block-quote continuation (`x` / `> - ` repeated: 40 KB took
- * seconds). A line that would lazily continue a quote starts a new paragraph instead: its text
- * is kept, only its grouping with the quote changes. One linear pass over the lines.
+ * The body is parsed in pieces of about this many characters, cut only where a new top-level
+ * block starts: markdown-it's tokens for 1 MB (up to ~1.5 million objects) then never live at
+ * once, so the collector frees each piece young instead of marking and compacting them all.
  */
-function endLazyQuotes(text: string): string {
-  const lines = text.split('\n');
-  const out: string[] = [];
-  let quoted = false;
-  for (const line of lines) {
-    const isQuote = QUOTE_LINE.test(line);
-    if (quoted && !isQuote && line.trim() !== '') out.push('');
-    out.push(line);
-    quoted = isQuote;
+const PIECE_CHARS = 16_384;
+
+function bodyBlocks(body: string): Block[] {
+  const pieces = topLevelPieces(body);
+  const env: Env = {};
+  // A reference may be defined in a later piece than its use (definitions at the end of an
+  // article are common): the block pass alone collects every definition, in document order so
+  // the first one of a label wins, before any inline text is read.
+  if (pieces.length > 1) {
+    for (const piece of pieces) if (piece.includes(']:')) md.block.parse(piece, md, env, []);
   }
-  return out.join('\n');
+  const blocks: Block[] = [];
+  for (const piece of pieces) {
+    // markdown-it's block pass only: inline content is read by tokenBlocks, a slice at a time.
+    const tokens: Token[] = [];
+    md.block.parse(piece, md, env, tokens);
+    for (const block of tokenBlocks(tokens, env)) blocks.push(block);
+  }
+  return blocks;
+}
+
+/**
+ * Inline content is parsed in slices of at most this many characters, cut after a line break or
+ * a space where there is one: a paragraph of 1 MB of `**a ` is half a million tokens otherwise,
+ * all alive until the paragraph ends. Emphasis or a link crossing a cut (only in paragraphs
+ * longer than this) keeps its text and shows its markers.
+ */
+const INLINE_SLICE_CHARS = 8_192;
+
+function* inlineSlices(content: string): Generator<string> {
+  let start = 0;
+  while (content.length - start > INLINE_SLICE_CHARS) {
+    const limit = start + INLINE_SLICE_CHARS;
+    const half = start + INLINE_SLICE_CHARS / 2;
+    let end = content.lastIndexOf('\n', limit - 1) + 1;
+    if (end <= half) end = content.lastIndexOf(' ', limit - 1) + 1;
+    if (end <= half) end = limit;
+    // Never between the halves of a surrogate pair.
+    const last = content.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff) end--;
+    yield content.slice(start, end);
+    start = end;
+  }
+  yield content.slice(start);
+}
+
+const BLANK = /^[ \t]*$/;
+const ATX_HEADING = /^#{1,6}(?:[ \t]|$)/;
+const HTML_START = /^ {0,3}</;
+const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+// CommonMark HTML blocks 1–5 run past blank lines until their end marker (markdown-it's table).
+const RAW_HTML: [open: RegExp, end: RegExp][] = [
+  [/^ {0,3}<(script|pre|style|textarea)(?=(\s|>|$))/i, /<\/(script|pre|style|textarea)>/i],
+  [/^ {0,3}<!--/, /-->/],
+  [/^ {0,3}<\?/, /\?>/],
+  [/^ {0,3}<![A-Z]/, />/],
+  [/^ {0,3}<!\[CDATA\[/, /\]\]>/],
+];
+
+/**
+ * Splits the body where a piece can be parsed on its own: before a line that starts in the first
+ * column after a blank line, or before an ATX heading in the first column (unless a line since
+ * the last blank one started with `<`: an HTML block may run on to the next blank line). Such a
+ * line ends every list, quote, paragraph, table and indented code block, so each piece parses as
+ * it would inside the whole, except inside a fenced code block or an HTML block that runs past
+ * blank lines (`<pre>`, `<!--` …), which are tracked (an opener indented 1–3 spaces may belong
+ * to a list item; it is taken as top level, which only keeps the text together longer). One
+ * linear pass over the lines.
+ *
+ * The same pass ends lazy block-quote continuations: markdown-it is quadratic on them (`x` /
+ * `> - ` repeated: 40 KB took seconds), so a line that would lazily continue a quote starts a
+ * new paragraph instead; its text is kept, only its grouping with the quote changes.
+ */
+function topLevelPieces(body: string): string[] {
+  // markdown-it's own normalisation (its core rule, not run here): line ends and NUL.
+  const lines = body.replace(/\r\n?/g, '\n').replace(/\0/g, '\uFFFD').split('\n');
+  const pieces: string[] = [];
+  let piece: string[] = [];
+  let pieceChars = 0;
+  let closes: ((line: string) => boolean) | null = null;
+  let afterBlank = false;
+  let quoted = false;
+  // A line starting with `<` may open an HTML block that runs to the next blank line.
+  let htmlMayRun = false;
+  const push = (line: string) => {
+    piece.push(line);
+    pieceChars += line.length + 1;
+  };
+  for (const line of lines) {
+    if (closes) {
+      push(line);
+      if (closes(line)) closes = null;
+      continue;
+    }
+    if (BLANK.test(line)) {
+      push(line);
+      afterBlank = true;
+      quoted = false;
+      htmlMayRun = false;
+      continue;
+    }
+    const isQuote = QUOTE_LINE.test(line);
+    if (quoted && !isQuote) {
+      push('');
+      afterBlank = true;
+      htmlMayRun = false;
+    }
+    quoted = isQuote;
+    const first = line.charCodeAt(0);
+    const startsBlock = afterBlank || (ATX_HEADING.test(line) && !htmlMayRun);
+    if (startsBlock && first !== 32 && first !== 9 && pieceChars >= PIECE_CHARS) {
+      pieces.push(piece.join('\n'));
+      piece = [];
+      pieceChars = 0;
+    }
+    afterBlank = false;
+    if (HTML_START.test(line)) htmlMayRun = true;
+    push(line);
+    closes = blockCloser(line);
+  }
+  if (piece.length > 0) pieces.push(piece.join('\n'));
+  return pieces;
+}
+
+/** For a line that opens a fence or a raw HTML block not closed on it: the test for its end. */
+function blockCloser(line: string): ((line: string) => boolean) | null {
+  let indent = 0;
+  while (indent < 3 && line.charCodeAt(indent) === 32) indent++;
+  const first = line[indent];
+  if (first !== '`' && first !== '~' && first !== '<') return null;
+  const fence = FENCE_OPEN.exec(line);
+  if (fence) {
+    const marker = fence[1]!;
+    // A backtick fence's info string has no backtick (else the line is inline code).
+    if (marker[0] === '`' && fence[2]!.includes('`')) return null;
+    const close = new RegExp(`^ {0,3}${marker[0] === '`' ? '`' : '~'}{${marker.length},}[ \\t]*$`);
+    return (next) => close.test(next);
+  }
+  for (const [open, end] of RAW_HTML) {
+    if (open.test(line)) return end.test(line) ? null : (next) => end.test(next);
+  }
+  return null;
 }
 
 /** The blocks of a Markdown article; front matter is not text (see {@link readMarkdown}). */
@@ -129,17 +273,31 @@ function prose(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** The visible text of an inline token's children. */
-function inlineText(inline: Token | undefined): string {
-  if (!inline?.children) return '';
+/** The visible text of an inline token's content. */
+function inlineText(inline: Token | undefined, env: Env): string {
+  if (!inline) return '';
+  // Nothing inline markdown-it could read (newlines and spaces only collapse): the text as is.
+  if (!INLINE_SYNTAX.test(inline.content)) return prose(inline.content);
+  let out = '';
+  for (const slice of inlineSlices(inline.content)) {
+    const children: Token[] = [];
+    inlineMd.inline.parse(slice, inlineMd, env, children);
+    out += inlineTokensText(children);
+  }
+  return prose(out);
+}
+
+function inlineTokensText(children: Token[]): string {
   let out = '';
   const links: { href: string | null; start: number }[] = [];
   // An image's alt text is itself inline tokens; a stack keeps the walk flat.
-  const stack = [...inline.children].reverse();
+  const stack = children.reverse();
   while (stack.length > 0) {
     const token = stack.pop()!;
     switch (token.type) {
       case 'text':
+      // Escapes and entities (markdown-it's text_join would have made these `text`).
+      case 'text_special':
         out += token.content;
         break;
       case 'code_inline':
@@ -173,10 +331,10 @@ function inlineText(inline: Token | undefined): string {
         break;
     }
   }
-  return prose(out);
+  return out;
 }
 
-function tokenBlocks(tokens: Token[]): Block[] {
+function tokenBlocks(tokens: Token[], env: Env): Block[] {
   const blocks: Block[] = [];
   // A list item's own paragraphs become one `list-item` block, emitted before whatever nested
   // list, code or table the item holds.
@@ -194,13 +352,13 @@ function tokenBlocks(tokens: Token[]): Block[] {
     switch (token.type) {
       case 'heading_open': {
         flushItem();
-        const text = inlineText(tokens[i + 1]);
+        const text = inlineText(tokens[i + 1], env);
         if (text) blocks.push({ kind: 'heading', level: Number(token.tag.slice(1)), text });
         i += 2;
         break;
       }
       case 'inline': {
-        const text = inlineText(token);
+        const text = inlineText(token, env);
         if (!text) break;
         const item = items[items.length - 1];
         if (row) row.push(text);

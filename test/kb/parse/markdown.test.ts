@@ -116,3 +116,55 @@ describe('regressions', () => {
     ]);
   });
 });
+
+/**
+ * Issue 19, finding 12: a long article is parsed in pieces cut where a top-level block starts,
+ * and long paragraphs in slices. Each case puts the construct after more than one piece of text,
+ * where a wrong cut would change what is read.
+ */
+describe('long articles read as a whole', () => {
+  const filler = 'Some words about refunds and the order page.\n\n'.repeat(500);
+  const fillerBlocks = texts(filler);
+  const afterFiller = (markdown: string) => texts(filler + markdown).slice(fillerBlocks.length);
+
+  it('keeps a fenced block whole across blank lines and first-column lines', () => {
+    const code = 'def refund():\n\n    pass\n\nprint("x")\n# not a heading';
+    expect(afterFiller(`\`\`\`python\n${code}\n\`\`\`\n\nDone.`)).toEqual([
+      `code: ${code}`,
+      'paragraph: Done.',
+    ]);
+  });
+
+  it('keeps <pre> blocks and comments whole across blank lines', () => {
+    expect(afterFiller('<pre>\nline one\n\nline two\n</pre>\n\nDone.')).toEqual([
+      'code: line one\n\nline two',
+      'paragraph: Done.',
+    ]);
+    expect(afterFiller('<!-- draft\n\nhidden words\n\n-->\n\nDone.')).toEqual(['paragraph: Done.']);
+  });
+
+  it('does not read a heading line inside an HTML block as a heading', () => {
+    expect(afterFiller('<div>\n# not a heading\n</div>\n\nDone.')).toEqual([
+      'paragraph: # not a heading',
+      'paragraph: Done.',
+    ]);
+  });
+
+  it('resolves a reference defined after its use, the first definition winning', () => {
+    const markdown = `See [the guide][g].\n\n${filler}[g]: https://a.example/one\n\n${filler}[g]: https://b.example/two\n`;
+    expect(texts(markdown)[0]).toBe('paragraph: See the guide (https://a.example/one).');
+  });
+
+  it('keeps a lazy quote line inside a fence as written', () => {
+    expect(texts('```\n> quoted\nnot quoted\n```')).toEqual(['code: > quoted\nnot quoted']);
+  });
+
+  it('keeps every word of a paragraph longer than one slice, markup read on both sides', () => {
+    const words = Array.from({ length: 3_000 }, (_, i) => `w${i}`);
+    const [block, ...rest] = texts(
+      `**Bold** ${words.join(' ')} and \`code\` [x](https://x.example)`,
+    );
+    expect(rest).toEqual([]);
+    expect(block).toBe(`paragraph: Bold ${words.join(' ')} and \`code\` x (https://x.example)`);
+  });
+});
