@@ -177,6 +177,24 @@ export function plainMarkdown(chars: number): string {
   );
 }
 
+/** Units that, repeated, nest HTML as deep as their count (htmlparser2 was quadratic in depth). */
+export const HOSTILE_HTML = {
+  'nested <div>': '<div>',
+  'nested <div> with text': '<div>word ',
+  'nested <div> with closing tags that match nothing': '<div></x>word ',
+  '<span/> (self-closing is not closing in HTML)': '<span/>word ',
+  'nested list items in lists': '<ul><li>word ',
+  'nested <b> around <svg> with self-closing paths': '<b><svg><path d="M0"/></svg>word ',
+} as const;
+
+/** An ordinary HTML article, the same-run baseline the hostile HTML is compared with. */
+export function plainHtml(chars: number): string {
+  return filled(
+    '<h2>Refunds</h2><p>A <b>refund</b> goes back to the <a href="https://x.example">card</a>.</p><ul><li>one</li><li>two</li></ul>\n',
+    chars,
+  );
+}
+
 /** JSON nested `depth` levels deep, optionally padded to about `bytes`. */
 export function deepJson(depth: number): string {
   return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;

@@ -1,4 +1,5 @@
 import { convert } from 'html-to-text';
+import { capHtmlNesting } from '../../kb/parse/html-depth.js';
 
 // Postgres rejects NUL in text columns and lone surrogates become invalid UTF-8 on the wire, and
 // both occur in real mail (broken charsets, binary pasted into bodies), so every string we hand on
@@ -18,40 +19,14 @@ export function cleanBody(value: string): string {
   return normalizeNewlines(cleanString(value));
 }
 
-// html-to-text walks the DOM recursively and its parser is quadratic in nesting depth (100k
-// nested <div>s take over half a minute), so size and depth are checked before it runs and
-// pathological markup gets the crude tag strip instead. Browsers flatten nesting past 512.
+// html-to-text's parser (htmlparser2) costs as much per tag as the nesting is deep (1 MB of
+// nested <div>s took over 20 s) and it walks the DOM recursively, so nesting is flattened past
+// MAX_HTML_DEPTH first (the text of deeper elements stays, see capHtmlNesting); html-to-text's
+// own depth limit, which drops what is deeper, is then never reached. 32, not the KB reader's
+// 256: html-to-text indents every nested list and quote level, so its output grows with depth
+// times text (1 MB of nested lists: 1.7 MB of text at 16 levels, 10 MB at 128, 20 s at 256).
 const MAX_HTML_CHARS = 1_000_000;
-const MAX_HTML_DEPTH = 500;
-
-// Elements that never open a level: void ones and those whose end tag is usually implied.
-const FLAT_ELEMENTS = new Set(
-  'area base br col embed hr img input link meta param source track wbr p li dt dd tr td th option optgroup thead tbody tfoot colgroup rb rt rp'.split(
-    ' ',
-  ),
-);
-
-/** Estimates element nesting with a linear scan of tags, without building a DOM. */
-export function htmlNestingExceeds(html: string, maxDepth: number): boolean {
-  let depth = 0;
-  let index = html.indexOf('<');
-  while (index >= 0) {
-    const closing = html.charCodeAt(index + 1) === 0x2f;
-    const match = /^[A-Za-z][A-Za-z0-9-]*/.exec(html.slice(index + (closing ? 2 : 1), index + 40));
-    const end = html.indexOf('>', index + 1);
-    if (end < 0) break;
-    if (match) {
-      const name = match[0].toLowerCase();
-      const selfClosing = html.charCodeAt(end - 1) === 0x2f;
-      if (!FLAT_ELEMENTS.has(name) && !selfClosing) {
-        depth = closing ? Math.max(0, depth - 1) : depth + 1;
-        if (depth > maxDepth) return true;
-      }
-    }
-    index = html.indexOf('<', end + 1);
-  }
-  return false;
-}
+const MAX_HTML_DEPTH = 32;
 
 function stripTags(html: string): string {
   return html
@@ -61,12 +36,15 @@ function stripTags(html: string): string {
 }
 
 export function htmlToPlainText(html: string): string {
-  const input = html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html;
-  if (htmlNestingExceeds(input, MAX_HTML_DEPTH)) return stripTags(input);
+  const input = capHtmlNesting(
+    html.length > MAX_HTML_CHARS ? html.slice(0, MAX_HTML_CHARS) : html,
+    MAX_HTML_DEPTH,
+  );
   try {
     return convert(input, {
       wordwrap: false,
-      limits: { maxDepth: MAX_HTML_DEPTH, maxInputLength: MAX_HTML_CHARS },
+      // Above the flattened depth (raw-text elements may add one level).
+      limits: { maxDepth: 2 * MAX_HTML_DEPTH, maxInputLength: MAX_HTML_CHARS },
       selectors: [
         { selector: 'img', format: 'skip' },
         { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },

@@ -1,5 +1,6 @@
 import { Parser } from 'htmlparser2';
 import { type Block, collapseWhitespace } from './blocks.js';
+import { capHtmlNesting } from './html-depth.js';
 
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'nav']);
 const BLOCK_BREAK = new Set([
@@ -18,6 +19,9 @@ const BLOCK_BREAK = new Set([
   'main',
   'aside',
 ]);
+
+/** Nesting deeper than this is flattened before parsing (see capHtmlNesting); text is kept. */
+const MAX_DEPTH = 256;
 
 /**
  * Reduces an HTML article (a Help Center body, a saved page) to blocks: h1–h6 become headings,
@@ -137,7 +141,7 @@ export function parseHtml(html: string): { blocks: Block[]; title?: string } {
     },
     { decodeEntities: true, lowerCaseTags: true },
   );
-  parser.write(html);
+  parser.write(capHtmlNesting(html, MAX_DEPTH));
   parser.end();
   flushParagraph();
   const cleanTitle = collapseWhitespace(title);

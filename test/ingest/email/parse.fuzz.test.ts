@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EmailParseError } from '../../../src/ingest/email/errors.js';
 import { parseRawEmail } from '../../../src/ingest/email/parse.js';
 import { stripQuotedReply } from '../../../src/ingest/email/reply-strip.js';
-import { htmlNestingExceeds } from '../../../src/ingest/email/text.js';
 import type { InboundEmail } from '../../../src/ingest/email/types.js';
 import { warmThreads } from '../../support/threads.js';
 
@@ -254,18 +253,5 @@ describe('parseRawEmail on oversized input', () => {
     // Compared as a boolean: a failing toBe would diff megabyte strings.
     expect(email.strippedText === 'x').toBe(true);
     expect(ms).toBeLessThan(5_000);
-  });
-});
-
-describe('htmlNestingExceeds', () => {
-  it.each([
-    ['<div><div><div>x</div></div></div>', 2, true],
-    ['<div><div>x</div></div>', 2, false],
-    [`${'<p>'.repeat(1000)}${'<br>'.repeat(1000)}<img src=x/>`, 2, false],
-    [`${'<span/>'.repeat(1000)}`, 2, false],
-    ['<div <div <div', 1, false],
-    ['a < b and c > d', 0, false],
-  ])('%s with max %i → %s', (html, max, expected) => {
-    expect(htmlNestingExceeds(html, max)).toBe(expected);
   });
 });
