@@ -196,6 +196,7 @@ async function acceptInTransaction(
     const ownReply =
       !repeated &&
       !created &&
+      inbound.source === 'zendesk' &&
       inbound.message !== undefined &&
       inbound.message.authorKind !== 'customer' &&
       isOwnReply(inbound.message, await listZendeskRepliesSent(tx, ticket.id));
