@@ -12,7 +12,7 @@ import type { Deps } from './deps.js';
 import { createZendeskClientFromConfig } from './integrations/zendesk/client.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
 import { closeQueues, createQueues } from './jobs/queues.js';
-import { createProducerConnection } from './jobs/redis.js';
+import { createProducerConnection, type RedisConnection, redisTarget } from './jobs/redis.js';
 import { thesaurusFor } from './kb/synonyms.js';
 import { createLiveEvents } from './live/events.js';
 import { createLogger } from './log.js';
@@ -34,7 +34,7 @@ import { createBackpressure } from './queue/backpressure.js';
 export interface BuildDepsOverrides {
   log?: Logger;
   database?: Database;
-  redis?: Redis;
+  redis?: RedisConnection;
   zendesk?: ZendeskClient | null;
   mailer?: Mailer | null;
   models?: Partial<Deps['models']>;
@@ -55,7 +55,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
       embedded: overrides.embedded,
     }));
   if (config.RUN_MIGRATIONS) await prepareDatabase(database);
-  const redis = overrides.redis ?? createProducerConnection(config.REDIS_URL);
+  const redis = overrides.redis ?? createProducerConnection(redisTarget(config));
   // Without a listener ioredis prints every reconnect failure as an unhandled error event.
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis producer connection error'));
   const queues = createQueues(redis, config.QUEUE_PREFIX, log);
@@ -98,7 +98,7 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
       overrides.zendesk !== undefined ? overrides.zendesk : createZendeskClientFromConfig(config),
     live: createLiveEvents({
       publisher: redis,
-      redisUrl: config.REDIS_URL,
+      redis: redisTarget(config),
       prefix: config.QUEUE_PREFIX,
       log,
     }),

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiKeyVerifier } from './auth/api-keys.js';
 import type { Config } from './config/index.js';
@@ -7,6 +6,7 @@ import type { SettingsCache } from './db/settings-cache.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
 import type { Backpressure } from './jobs/backpressure.js';
 import type { Queues } from './jobs/queues.js';
+import type { RedisConnection } from './jobs/redis.js';
 import type { Thesaurus } from './kb/synonyms.js';
 import type { LiveEvents } from './live/events.js';
 import type { Mailer } from './mail/index.js';
@@ -27,7 +27,7 @@ export interface Deps {
   database: Database;
   db: Db;
   /** Producer connection: fails fast. Workers open their own reconnecting connections. */
-  redis: Redis;
+  redis: RedisConnection;
   queues: Queues;
   apiKeys: ApiKeyVerifier;
   classifierStore: ClassifierStore;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../jobs/redis.js';
 import { sha256Hex } from './secrets.js';
 
 /**
@@ -100,7 +100,7 @@ function localCounters(maxEntries: number) {
 }
 
 export function createLoginThrottle(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
   limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS,
   options: { localMaxEntries?: number; onRedisError?: (err: unknown) => void } = {},

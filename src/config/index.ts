@@ -63,6 +63,12 @@ export const configSchema = z.object({
     .string()
     .regex(/^[\w{}:-]+$/)
     .default('deskpilot'),
+  /**
+   * REDIS_URL is one node of a Redis Cluster (the others are discovered from it). QUEUE_PREFIX
+   * must then be a hash tag, `{deskpilot}`: BullMQ's scripts touch several keys of a queue at
+   * once, and a cluster runs a script only on keys of one slot.
+   */
+  REDIS_CLUSTER: bool.default(false),
 
   /** Shared secrets for webhook signatures; comma-separated to allow rotation (two active). */
   ZENDESK_WEBHOOK_SECRETS: csv.default([]),
@@ -358,6 +364,13 @@ const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
       code: 'custom',
       path: ['SLA_BUSINESS_HOURS'],
       message: `${unknown.join(', ')} is not an SLA_MINUTES target; use one of ${[...targets].join(', ')}`,
+    });
+  }
+  if (config.REDIS_CLUSTER && !/^\{[^{}]+\}/.test(config.QUEUE_PREFIX)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['QUEUE_PREFIX'],
+      message: `on a Redis Cluster the queue prefix must start with a hash tag, e.g. QUEUE_PREFIX={${config.QUEUE_PREFIX.replace(/[{}]/g, '')}}: every key of a queue must live in one slot`,
     });
   }
 });

@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { queueConfigs } from './options.js';
 import { type JobName, jobNames } from './payloads.js';
+import type { RedisConnection } from './redis.js';
 
 export type Queues = Record<JobName, Queue>;
 
-export function createQueues(connection: Redis, prefix: string, log: Logger): Queues {
+export function createQueues(connection: RedisConnection, prefix: string, log: Logger): Queues {
   return Object.fromEntries(
     jobNames.map((name) => {
       const queue = new Queue(name, {

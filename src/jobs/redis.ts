@@ -1,11 +1,59 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * A connection to one Redis, or to a Redis Cluster (REDIS_CLUSTER): BullMQ, pub/sub and the
+ * commands Deskpilot sends work on both. On a cluster every key of one queue must hash to the
+ * same slot, which QUEUE_PREFIX's hash tag (`{deskpilot}`) guarantees (checked at boot).
+ */
+export type RedisConnection = Redis | Cluster;
+
+/** Where Redis is: REDIS_URL, and whether it is a node of a cluster (the others are discovered). */
+export interface RedisTarget {
+  url: string;
+  cluster?: boolean;
+}
+
+/** REDIS_URL and REDIS_CLUSTER, as the connections take them. */
+export function redisTarget(config: { REDIS_URL: string; REDIS_CLUSTER: boolean }): RedisTarget {
+  return { url: config.REDIS_URL, cluster: config.REDIS_CLUSTER };
+}
+
+function connect(target: RedisTarget | string, options: RedisOptions): RedisConnection {
+  const { url, cluster } = typeof target === 'string' ? { url: target, cluster: false } : target;
+  if (!cluster) return new Redis(url, options);
+  const seed = new URL(url);
+  const { retryStrategy, ...perNode } = options;
+  return new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+    // Per-node settings (credentials, TLS, timeouts) for every node the cluster reports.
+    redisOptions: {
+      ...perNode,
+      ...(seed.username ? { username: decodeURIComponent(seed.username) } : {}),
+      ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
+      ...(seed.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+    enableOfflineQueue: options.enableOfflineQueue ?? true,
+    // A master that died is replaced by its replica (or restarted); keep asking for the slots.
+    clusterRetryStrategy: (times) => retryStrategy?.(times) ?? Math.min(times * 200, 2_000),
+    // A slot moving during a failover answers MOVED/TRYAGAIN/CLUSTERDOWN: retried, not failed.
+    retryDelayOnClusterDown: 300,
+    retryDelayOnTryAgain: 300,
+  });
+}
 
 /**
  * Producers fail fast: an enqueue while Redis is down must error immediately (the outbox keeps the
  * job and the relay retries), not sit in an in-memory queue that a crash would lose.
  */
-export function createProducerConnection(url: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+export function createProducerConnection(target: string, extra?: RedisOptions): Redis;
+export function createProducerConnection(
+  target: RedisTarget | string,
+  extra?: RedisOptions,
+): RedisConnection;
+export function createProducerConnection(
+  target: RedisTarget | string,
+  extra: RedisOptions = {},
+): RedisConnection {
+  return connect(target, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
@@ -16,8 +64,16 @@ export function createProducerConnection(url: string, extra: RedisOptions = {}):
 }
 
 /** Workers block on Redis and must reconnect forever (BullMQ requires maxRetriesPerRequest null). */
-export function createWorkerConnection(url: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+export function createWorkerConnection(target: string, extra?: RedisOptions): Redis;
+export function createWorkerConnection(
+  target: RedisTarget | string,
+  extra?: RedisOptions,
+): RedisConnection;
+export function createWorkerConnection(
+  target: RedisTarget | string,
+  extra: RedisOptions = {},
+): RedisConnection {
+  return connect(target, {
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(times * 200, 5_000),
@@ -54,7 +110,7 @@ export async function assertRedisReachable(url: string, timeoutMs = 5_000): Prom
  * say: managed services often disable CONFIG). Jobs the relay has handed to Redis are marked sent
  * in the outbox, so a Redis that restarts empty loses them; BullMQ also needs `noeviction`.
  */
-export async function redisDurabilityProblem(redis: Redis): Promise<string | null> {
+export async function redisDurabilityProblem(redis: RedisConnection): Promise<string | null> {
   let config: Record<string, string>;
   try {
     const pairs = (await redis.call('CONFIG', 'GET', '*')) as string[];

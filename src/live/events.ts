@@ -1,7 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { createWorkerConnection } from '../jobs/redis.js';
+import { createWorkerConnection, type RedisConnection, type RedisTarget } from '../jobs/redis.js';
 
 /**
  * Live updates for open inbox pages (server-sent events). Workers publish on a Redis channel and
@@ -54,18 +53,18 @@ export interface LiveEvents {
 }
 
 export function createLiveEvents(opts: {
-  publisher: Redis;
-  redisUrl: string;
+  publisher: RedisConnection;
+  redis: RedisTarget;
   prefix: string;
   log: Logger;
 }): LiveEvents {
   const channel = `${opts.prefix}:live`;
   const listeners = new Set<(event: LiveEvent) => void>();
-  let subscriber: Redis | null = null;
+  let subscriber: RedisConnection | null = null;
 
   function ensureSubscriber() {
     if (subscriber) return;
-    const sub = createWorkerConnection(opts.redisUrl);
+    const sub = createWorkerConnection(opts.redis);
     sub.on('error', (err) => opts.log.debug({ err: err.message }, 'live events connection error'));
     sub.on('message', (_channel: string, raw: string) => {
       let event: LiveEvent;

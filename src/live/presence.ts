@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
+import type { RedisConnection } from '../jobs/redis.js';
 import type { LiveEvents } from './events.js';
 
 /** An agent with a ticket open; `editing` while the draft's text box has their focus or edits. */
@@ -19,7 +19,7 @@ export const PRESENCE_STALE_MS = 40_000;
 
 /** What presence needs, named here so this module stays below the dependency container. */
 interface PresenceDeps {
-  redis: Redis;
+  redis: RedisConnection;
   config: Pick<Config, 'QUEUE_PREFIX'>;
   live: LiveEvents;
 }

@@ -2,7 +2,7 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
 import { workerOptions } from '../jobs/options.js';
 import { type JobName, jobNames, parseJobPayload } from '../jobs/payloads.js';
-import { createWorkerConnection } from '../jobs/redis.js';
+import { createWorkerConnection, redisTarget } from '../jobs/redis.js';
 import { processKbIndexJob } from '../kb/jobs.js';
 import { raiseAlert } from '../pipeline/alerts.js';
 import { processAutoSolve } from './processors/auto-solve.js';
@@ -44,7 +44,7 @@ export function startWorkers(
 ): WorkerPool {
   const processors = { ...defaultProcessors, ...options.processors } as ProcessorMap;
   const names = options.only ?? jobNames;
-  const connection = createWorkerConnection(deps.config.REDIS_URL);
+  const connection = createWorkerConnection(redisTarget(deps.config));
   connection.on('error', (err) =>
     deps.log.debug({ err: err.message }, 'redis worker connection error'),
   );

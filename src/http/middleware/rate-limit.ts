@@ -9,11 +9,11 @@ import {
   rateLimiter,
   type Store,
 } from 'hono-rate-limiter';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { sha256Hex } from '../../auth/secrets.js';
 import type { Config } from '../../config/index.js';
 import type { Deps } from '../../deps.js';
+import type { RedisConnection } from '../../jobs/redis.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
 
@@ -45,7 +45,7 @@ const KNOWN_KEY_TTL_MS = 60_000;
 const KNOWN_KEY_MAX = 10_000;
 
 /** ioredis speaks the store's small client interface with a different argument layout. */
-export function ioredisRateLimitClient(redis: Redis): RedisClient {
+export function ioredisRateLimitClient(redis: RedisConnection): RedisClient {
   return {
     scriptLoad: (script) => redis.script('LOAD', script) as Promise<string>,
     evalsha: <TArgs extends unknown[], TData = unknown>(

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
 import type { Db } from '../../../src/db/client.js';
 import { rowsOf } from '../../../src/db/rows.js';
+import type { RedisConnection } from '../../../src/jobs/redis.js';
 import { outboxJobId, outboxStoreTag } from '../../../src/queue/outbox-relay.js';
 import type { FakeZendesk } from '../../support/fake-zendesk.js';
 import type { ReceivedMessage } from '../../support/smtp-server.js';
@@ -64,7 +64,7 @@ export async function pipelineReport(input: {
   db: Db;
   queues: Record<string, Queue>;
   /** A client on the queues' Redis, to look up job ids. */
-  redis: Redis;
+  redis: RedisConnection;
   emails?: readonly ReceivedMessage[];
   /** Ticket ids the webhooks answered 202/200 with (those must all exist). */
   acceptedTicketIds?: Iterable<string>;
@@ -208,7 +208,7 @@ export async function pipelineReport(input: {
  * backing off (future SLA timers excepted), stable over two consecutive looks.
  */
 export async function settle(
-  input: { db: Db; queues: Record<string, Queue>; redis: Redis },
+  input: { db: Db; queues: Record<string, Queue>; redis: RedisConnection },
   { timeoutMs = 60_000, intervalMs = 250 } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;

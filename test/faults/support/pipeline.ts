@@ -6,7 +6,7 @@ import { createApiKey } from '../../../src/auth/api-keys.js';
 import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import type { Database } from '../../../src/db/client.js';
 import { closeQueues, createQueues, type Queues } from '../../../src/jobs/queues.js';
-import { createProducerConnection } from '../../../src/jobs/redis.js';
+import { createProducerConnection, type RedisConnection } from '../../../src/jobs/redis.js';
 import { seedStarterData } from '../../../src/pipeline/triage/starter-taxonomy.js';
 import { type Runtime, startRuntime } from '../../../src/runtime.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -98,7 +98,7 @@ abstract class Harness {
 
   abstract get baseUrl(): string;
   protected abstract get queues(): Record<string, Queue>;
-  protected abstract get redis(): Redis;
+  protected abstract get redis(): RedisConnection;
 
   get testDb() {
     return this.world.testDb;
