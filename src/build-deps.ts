@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './auth/api-keys.js';
 import type { Config } from './config/index.js';
