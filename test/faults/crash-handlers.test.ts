@@ -7,11 +7,12 @@ const run = (kind: string) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'test/faults/support/crash-child.ts', kind], {
     cwd: root,
     encoding: 'utf8',
-    timeout: 30_000,
+    // Each child starts tsx from cold: at a load average of 25 that alone passed 30 s in CI.
+    timeout: 150_000,
   });
 
 /** The handlers src/main.ts and src/worker.ts install (see installCrashHandlers). */
-describe('crashes in a service process', () => {
+describe('crashes in a service process', { timeout: 320_000 }, () => {
   it('a connection error nobody awaited is logged and the process keeps running', () => {
     const child = run('connection');
     expect(child.status).toBe(0);
