@@ -8,7 +8,6 @@ import {
   resolveStandIn,
   setDraftPreview,
 } from '../../db/queries/drafts.js';
-import { listArticleChunks } from '../../db/queries/kb.js';
 import { loadTicketContext } from '../../db/queries/ticket-context.js';
 import { aiInteractionsInsert, type NewAiInteraction } from '../../db/queries/triage.js';
 import type { Draft, RegenerationResult } from '../../db/schema/drafts.js';
@@ -19,6 +18,7 @@ import { observeModelCall } from '../../observability/prometheus.js';
 import { redactText } from '../../privacy/redact.js';
 import { maybeAutoSend } from '../review/auto-send.js';
 import { draftDueSql } from '../review/sla.js';
+import { unitsOfArticle } from './article-units.js';
 import { findCandidates } from './candidates.js';
 import type { ArticleCandidate } from './confidence.js';
 import {
@@ -33,7 +33,7 @@ import { parseInstructions, type RegenerateOptions } from './instructions.js';
 import { draftWithLlm } from './llm.js';
 import { draftBody } from './outcome.js';
 import { resolveReplyLanguage } from './reply-language.js';
-import { articleUnits, countWords } from './sentences.js';
+import { countWords } from './sentences.js';
 
 export type DraftDeps = Pick<
   Deps,
@@ -404,10 +404,9 @@ function withRegeneration(ctx: DraftContext, values: DraftValues): DraftValues {
 async function composeFromArticles(deps: DraftDeps, ctx: DraftContext): Promise<ComposedDraft> {
   const sources: SourceArticle[] = [];
   for (const article of ctx.chosen) {
-    const chunks = await listArticleChunks(deps.db, article.articleId);
     sources.push({
       passage: article.passages[0]!,
-      units: articleUnits(chunks, article.passages[0]!.language),
+      units: await unitsOfArticle(deps.db, article.passages[0]!),
       confidence: article.confidence,
     });
   }

@@ -41,7 +41,7 @@ export function toCitations(passages: readonly Passage[]): Citation[] {
 export interface SourceArticle {
   /** The article's best passage (what the citation points at). */
   passage: Passage;
-  units: Unit[];
+  units: readonly Unit[];
   confidence: number;
 }
 
