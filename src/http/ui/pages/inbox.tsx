@@ -248,6 +248,21 @@ const authorLabel: Record<Message['authorKind'], string> = {
   system: 'System',
 };
 
+/** A message's text without the quoted history, which opens on demand. */
+export const MessageText: FC<{ message: Pick<Message, 'strippedText' | 'bodyText'> }> = ({
+  message: m,
+}) => (
+  <>
+    <div class="body">{m.strippedText || m.bodyText}</div>
+    {m.strippedText && m.strippedText !== m.bodyText ? (
+      <details>
+        <summary>Show quoted text</summary>
+        <div class="body quoted">{m.bodyText}</div>
+      </details>
+    ) : null}
+  </>
+);
+
 export const Conversation: FC<{ messages: Message[] }> = ({ messages }) => (
   <section class="conversation" aria-label="Conversation">
     <h2>Conversation</h2>
@@ -260,13 +275,7 @@ export const Conversation: FC<{ messages: Message[] }> = ({ messages }) => (
           </time>
           {m.public ? null : <span class="badge">internal</span>}
         </header>
-        <div class="body">{m.strippedText || m.bodyText}</div>
-        {m.strippedText && m.strippedText !== m.bodyText ? (
-          <details>
-            <summary>Show quoted text</summary>
-            <div class="body quoted">{m.bodyText}</div>
-          </details>
-        ) : null}
+        <MessageText message={m} />
         {m.attachments.length ? (
           <p class="muted">
             Attachments: {m.attachments.map((a) => a.filename ?? 'file').join(', ')}

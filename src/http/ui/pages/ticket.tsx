@@ -9,7 +9,7 @@ import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.j
 import type { CitedSource } from '../../../kb/citations.js';
 import type { Passage } from '../../../kb/search.js';
 import { Layout, NoticeBox, type PageNotice } from '../layout.js';
-import { DraftPanel, kindLabel, TriagePanel } from './inbox.js';
+import { DraftPanel, kindLabel, MessageText, TriagePanel } from './inbox.js';
 import { DraftStateBadge } from './tickets.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
 
@@ -70,13 +70,7 @@ const Thread: FC<{ messages: Message[] }> = ({ messages }) => (
             </time>
             {!m.public && !note ? <span class="badge">internal</span> : null}
           </header>
-          <div class="body">{m.strippedText || m.bodyText}</div>
-          {m.strippedText && m.strippedText !== m.bodyText ? (
-            <details>
-              <summary>Show quoted text</summary>
-              <div class="body quoted">{m.bodyText}</div>
-            </details>
-          ) : null}
+          <MessageText message={m} />
           {m.attachments.length ? (
             <ul class="attachments" aria-label="Attachments">
               {m.attachments.map((a) => (
