@@ -1,14 +1,16 @@
 /**
  * Fits the draft confidence model (src/pipeline/draft/confidence.ts) on the `--split fit` sets of
- * scripts/draft-eval-sets.ts — disjoint from the eval:drafts sets — pooled over both knowledge
- * bases, and prints the weights with each set's ROC AUC and its answered / abstained shares at
- * the 0.5 threshold:
+ * scripts/draft-eval-sets.ts — disjoint from the eval:drafts sets — pooled over the knowledge
+ * bases given, and prints the weights with each set's ROC AUC and its answered / abstained shares
+ * at thresholds around 0.5. Features are read against each KB's baseline (baseline.ts), computed
+ * on the same fresh store:
  *
  *   npx tsx scripts/draft-eval-sets.ts --split fit --out /tmp/draft-fit
  *   DATABASE_URL=… npx tsx scripts/fit-draft-confidence.ts /tmp/draft-fit/bitext /tmp/draft-fit/tickets
  *
- * It also prints how the model carries over: fitted on one knowledge base and scored on the
- * other (`transfer`), and a 5-fold cross-validation of the pooled fit (`cv`).
+ * It also prints how the model carries over: fitted on all knowledge bases but one and scored on
+ * the one left out (`transfer`), and a 5-fold cross-validation of the pooled fit (`cv`). With
+ * `--eval <dir>…` (the eval sets, same order) the pooled fit is also scored there.
  *
  * Logistic regression by batch gradient descent with a little L2: four features, a few hundred
  * rows each; a library would add nothing here.
@@ -20,19 +22,26 @@ import type { Database } from '../src/db/client.js';
 import { indexEvalCorpus } from '../src/kb/eval.js';
 import type { QueryTerm } from '../src/kb/evidence.js';
 import { queryTerms } from '../src/kb/evidence.js';
+import { textConfigFor } from '../src/kb/language.js';
 import { type Passage, searchKnowledgeBase } from '../src/kb/search.js';
 import { parseArticlesJsonl } from '../src/kb/sources/jsonl.js';
 import { thesaurusFor } from '../src/kb/synonyms.js';
 import { HashedEmbedder } from '../src/models/embedder/hashed.js';
+import { computeKbBaseline } from '../src/pipeline/draft/baseline.js';
 import {
   type ConfidenceFeatures,
+  type ConfidenceModel,
+  confidenceFeatureKeys,
   confidenceOf,
-  rankArticles,
+  type KbBaseline,
+  rawArticleFeatures,
+  standardise,
 } from '../src/pipeline/draft/confidence.js';
 import { parseDraftEvalTickets } from '../src/pipeline/draft/evaluate.js';
 
-const keys = ['vector', 'unknown', 'matched'] as const;
-type Row = { set: string; x: ConfidenceFeatures; y: number };
+const keys = confidenceFeatureKeys;
+/** `x`: raw features; `baseline`: the KB's, so `confidenceOf(x, baseline, w)` scores the row. */
+type Row = { set: string; x: ConfidenceFeatures; baseline: KbBaseline; y: number };
 /** What retrieval returned for one question: kept in a cache file so features can be reworked. */
 type Retrieved = {
   set: string;
@@ -44,30 +53,44 @@ type Retrieved = {
 };
 
 const empty: ConfidenceFeatures = { vector: 0, unknown: 1, matched: 0 };
-const toRow = (r: Retrieved): Row => ({
-  set: r.set,
-  y: r.y,
-  x: rankArticles(r.passages, r.terms)[0]?.features ?? empty,
-});
+const toRow = (r: Retrieved, baseline: KbBaseline): Row => {
+  const first = r.passages[0];
+  return {
+    set: r.set,
+    y: r.y,
+    baseline,
+    x: first
+      ? rawArticleFeatures(
+          r.passages.filter((p) => p.articleId === first.articleId),
+          r.terms,
+        )
+      : empty,
+  };
+};
 
-async function retrieve(dir: string): Promise<Retrieved[]> {
-  const cache = path.join(dir, 'retrieved.json');
-  if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Retrieved[];
+type Cache = { rows: Retrieved[]; baseline: KbBaseline };
+
+async function retrieve(dir: string): Promise<Cache> {
+  const cache = path.join(dir, 'retrieved-v2.json');
+  if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Cache;
   const docs = parseArticlesJsonl(readFileSync(path.join(dir, 'docs.jsonl'), 'utf8'));
   const tickets = parseDraftEvalTickets(readFileSync(path.join(dir, 'tickets.jsonl'), 'utf8'));
   const run = async (database: Database) => {
     const embedder = new HashedEmbedder();
     await indexEvalCorpus(database.db, docs, embedder);
+    const options = { embedders: [embedder], synonyms: thesaurusFor('wordnet') };
+    const baseline = await computeKbBaseline(database.db, options);
     const rows: Retrieved[] = [];
     for (const t of tickets) {
       // As the draft step retrieves (candidates.ts).
       const search = await searchKnowledgeBase(
         database.db,
         { query: t.query, limit: 8, perArticle: 2 },
-        { embedders: [embedder], synonyms: thesaurusFor('wordnet') },
+        options,
       );
       const ids = [...new Set(search.passages.map((p) => p.articleId))];
-      const terms = await queryTerms(database.db, t.query, ids);
+      const configs = [...new Set(search.passages.map((p) => textConfigFor(p.language)))];
+      const terms = await queryTerms(database.db, t.query, ids, configs);
       rows.push({
         set: path.basename(dir),
         y: t.relevant.length > 0 ? 1 : 0,
@@ -77,13 +100,15 @@ async function retrieve(dir: string): Promise<Retrieved[]> {
         terms,
       });
     }
-    return rows;
+    return { rows, baseline };
   };
   const url = process.env.DATABASE_URL;
-  const rows = url ? await withFreshPostgres(url, run) : await withFreshPglite(run);
-  writeFileSync(cache, JSON.stringify(rows));
-  return rows;
+  const result = url ? await withFreshPostgres(url, run) : await withFreshPglite(run);
+  writeFileSync(cache, JSON.stringify(result));
+  return result;
 }
+
+const standardised = (r: Row) => standardise(r.x, r.baseline);
 
 function fitLogistic(rows: Row[]) {
   const w = { bias: 0, vector: 0, unknown: 0, matched: 0 };
@@ -97,9 +122,10 @@ function fitLogistic(rows: Row[]) {
     let total = 0;
     for (const r of rows) {
       const sw = 1 / weightOf.get(`${r.set}/${r.y}`)!;
-      const err = (confidenceOf(r.x, w) - r.y) * sw;
+      const err = (confidenceOf(r.x, r.baseline, w) - r.y) * sw;
+      const z = standardised(r);
       g.bias += err;
-      for (const k of keys) g[k] += err * r.x[k];
+      for (const k of keys) g[k] += err * z[k];
       total += sw;
     }
     w.bias -= (lr * g.bias) / total;
@@ -108,80 +134,84 @@ function fitLogistic(rows: Row[]) {
   return w;
 }
 
-function auc(rows: Row[], w: Parameters<typeof confidenceOf>[1]) {
-  const pos = rows.filter((r) => r.y === 1).map((r) => confidenceOf(r.x, w));
-  const neg = rows.filter((r) => r.y === 0).map((r) => confidenceOf(r.x, w));
+const score = (r: Row, w: ConfidenceModel) => confidenceOf(r.x, r.baseline, w);
+
+function auc(rows: Row[], w: ConfidenceModel) {
+  const pos = rows.filter((r) => r.y === 1).map((r) => score(r, w));
+  const neg = rows.filter((r) => r.y === 0).map((r) => score(r, w));
   let wins = 0;
   for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;
   return wins / Math.max(1, pos.length * neg.length);
 }
 
-const dirs = process.argv.slice(2);
-const rows = (await Promise.all(dirs.map(retrieve))).flat().map(toRow);
+const args = process.argv.slice(2);
+const split = args.indexOf('--eval');
+const dirs = split >= 0 ? args.slice(0, split) : args;
+const evalDirs = split >= 0 ? args.slice(split + 1) : [];
+const load = async (list: string[]) =>
+  (await Promise.all(list.map(retrieve))).flatMap((c) => c.rows.map((r) => toRow(r, c.baseline)));
+const rows = await load(dirs);
+const evalRows = await load(evalDirs);
+const round = (n: number) => Number(n.toFixed(3));
+const sets = dirs.map((d) => path.basename(d));
 for (const k of keys) {
   const one = { bias: 0, vector: 0, unknown: 0, matched: 0, [k]: 1 };
   console.log(
     JSON.stringify({
       feature: k,
-      auc: dirs.map((d) =>
-        Number(
+      auc: sets.map((set) =>
+        round(
           auc(
-            rows.filter((r) => r.set === path.basename(d)),
+            rows.filter((r) => r.set === set),
             one,
-          ).toFixed(3),
+          ),
         ),
       ),
     }),
   );
 }
-const w = fitLogistic(rows);
-const round = (n: number) => Number(n.toFixed(3));
-console.log(JSON.stringify(Object.fromEntries(Object.entries(w).map(([k, v]) => [k, round(v)]))));
-for (const dir of dirs) {
-  const set = path.basename(dir);
-  const own = rows.filter((r) => r.set === set);
-  const at = (threshold: number) => ({
-    threshold,
-    answered: round(
-      own.filter((r) => r.y === 1 && confidenceOf(r.x, w) >= threshold).length /
-        own.filter((r) => r.y === 1).length,
-    ),
-    abstainedOffTopic: round(
-      own.filter((r) => r.y === 0 && confidenceOf(r.x, w) < threshold).length /
-        own.filter((r) => r.y === 0).length,
-    ),
-  });
-  console.log(
-    JSON.stringify({ set, auc: round(auc(own, w)), at: [0.3, 0.4, 0.5, 0.6, 0.7].map(at) }),
-  );
-}
 
-/** Answered / abstained shares of `own` at the 0.5 threshold under weights `w`. */
-function shares(own: Row[], w: Parameters<typeof confidenceOf>[1]) {
+/** Answered / abstained shares of `own` at `threshold` under weights `w`. */
+function shares(own: Row[], w: ConfidenceModel, threshold = 0.5) {
   const pos = own.filter((r) => r.y === 1);
   const neg = own.filter((r) => r.y === 0);
   return {
-    auc: round(auc(own, w)),
-    answered: round(pos.filter((r) => confidenceOf(r.x, w) >= 0.5).length / pos.length),
-    abstainedOffTopic: round(neg.filter((r) => confidenceOf(r.x, w) < 0.5).length / neg.length),
+    answered: round(pos.filter((r) => score(r, w) >= threshold).length / pos.length),
+    abstainedOffTopic: round(neg.filter((r) => score(r, w) < threshold).length / neg.length),
   };
 }
 
-// Transfer across knowledge bases: fitted on one, scored on another it never saw.
-const sets = dirs.map((d) => path.basename(d));
-for (const train of sets) {
-  const wTrain = fitLogistic(rows.filter((r) => r.set === train));
-  for (const test of sets.filter((s) => s !== train)) {
-    console.log(
-      JSON.stringify({
-        transfer: `${train} -> ${test}`,
-        ...shares(
-          rows.filter((r) => r.set === test),
-          wTrain,
-        ),
-      }),
-    );
-  }
+const w = fitLogistic(rows);
+console.log(JSON.stringify(Object.fromEntries(Object.entries(w).map(([k, v]) => [k, round(v)]))));
+for (const set of sets) {
+  const own = rows.filter((r) => r.set === set);
+  console.log(
+    JSON.stringify({
+      set,
+      auc: round(auc(own, w)),
+      at: [0.3, 0.4, 0.5, 0.6, 0.7].map((threshold) => ({
+        threshold,
+        ...shares(own, w, threshold),
+      })),
+    }),
+  );
+}
+for (const set of evalDirs.map((d) => path.basename(d))) {
+  const own = evalRows.filter((r) => r.set === set);
+  console.log(JSON.stringify({ eval: set, auc: round(auc(own, w)), ...shares(own, w) }));
+}
+
+// Transfer across knowledge bases: fitted without one KB, scored on the one it never saw.
+for (const test of sets) {
+  const wTrain = fitLogistic(rows.filter((r) => r.set !== test));
+  const own = (evalRows.length ? evalRows : rows).filter((r) => r.set === test);
+  console.log(
+    JSON.stringify({
+      transfer: `${sets.filter((s) => s !== test).join('+')} -> ${test}`,
+      auc: round(auc(own, wTrain)),
+      ...shares(own, wTrain),
+    }),
+  );
 }
 // 5-fold cross-validation of the pooled fit: each fifth scored by weights fitted on the rest.
 const folds = 5;
@@ -189,7 +219,7 @@ const scored = new Map<Row, number>();
 for (let k = 0; k < folds; k++) {
   const wk = fitLogistic(rows.filter((_, i) => i % folds !== k));
   rows.forEach((r, i) => {
-    if (i % folds === k) scored.set(r, confidenceOf(r.x, wk));
+    if (i % folds === k) scored.set(r, score(r, wk));
   });
 }
 for (const set of sets) {

@@ -13,6 +13,7 @@ import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
 import { thesaurusFor } from '../kb/synonyms.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
 import { createObservability } from '../observability/prometheus.js';
+import { kbBaseline } from '../pipeline/draft/baseline.js';
 import {
   type DraftEvalDeps,
   draftEvalReport,
@@ -82,8 +83,10 @@ async function main(argv: string[]): Promise<void> {
       // No inbox is open on an evaluation's throwaway store: live updates go nowhere.
       live: { publish: async () => {}, subscribe: () => () => {}, close: async () => {} },
     };
-    // The classifier trains on first use: warm it up outside the measured latencies.
+    // The classifier trains on first use, and the KB's confidence baseline is computed once per
+    // KB state (baseline.ts): both outside the measured latencies, as a running service has them.
     await deps.classifierStore.current();
+    await kbBaseline(database.db, { embedders: deps.embedders, synonyms: deps.thesaurus });
     const { metrics, rows } = await runDraftEval(deps, tickets, { kbLanguage });
     if (values.out) await writeFile(values.out, draftEvalReport(metrics, rows));
     console.log(JSON.stringify(metrics));

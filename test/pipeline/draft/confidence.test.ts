@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexEvalCorpus } from '../../../src/kb/eval.js';
+import { queryTerms } from '../../../src/kb/evidence.js';
+import { parseArticlesJsonl } from '../../../src/kb/sources/jsonl.js';
+import {
+  kbBaseline,
+  referenceSentences,
+  summarise,
+  topArticleFeatures,
+} from '../../../src/pipeline/draft/baseline.js';
+import {
+  type ConfidenceFeatures,
+  confidenceOf,
+  type KbBaseline,
+  rawArticleFeatures,
+} from '../../../src/pipeline/draft/confidence.js';
+import { createTestDeps, type TestDeps } from '../../support/deps.js';
+
+const fixtures = path.resolve(import.meta.dirname, '../../fixtures/draft-eval');
+
+describe('confidence against the knowledge base baseline', () => {
+  // One question's raw features: half its words known, two of them in the article.
+  const question: ConfidenceFeatures = { vector: 0.25, unknown: 0.5, matched: 0.5 };
+  // A small KB: unrelated sentences mostly use words it never has and match nothing.
+  const small: KbBaseline = summarise([
+    { vector: 0.05, unknown: 1, matched: 0 },
+    { vector: 0.1, unknown: 0.8, matched: 0.25 },
+    { vector: 0.08, unknown: 0.9, matched: 0 },
+  ]);
+  // A large KB: every word is known somewhere and some article shares two words with anything.
+  const large: KbBaseline = summarise([
+    { vector: 0.25, unknown: 0.2, matched: 0.5 },
+    { vector: 0.3, unknown: 0, matched: 0.5 },
+    { vector: 0.2, unknown: 0.4, matched: 0.5 },
+  ]);
+
+  it('reads the same raw evidence as confident on a KB where unrelated text scores low, and not on one where it scores alike', () => {
+    expect(confidenceOf(question, small)).toBeGreaterThan(0.5);
+    expect(confidenceOf(question, large)).toBeLessThan(0.5);
+  });
+
+  it('floors the spread so a KB where every reference sentence scores alike cannot divide by zero', () => {
+    const flat = summarise([
+      { vector: 0.1, unknown: 1, matched: 0 },
+      { vector: 0.1, unknown: 1, matched: 0 },
+    ]);
+    expect(flat.vector.sd).toBeGreaterThan(0);
+    expect(Number.isFinite(confidenceOf(question, flat))).toBe(true);
+  });
+
+  it('ignores numbers (order ids, amounts) when counting unknown words, and a NaN cosine', () => {
+    const terms = [
+      { textConfig: 'english', lexeme: 'refund', df: 3, n: 50, articles: ['a'] },
+      { textConfig: 'english', lexeme: '3707955617', df: 0, n: 50, articles: [] },
+    ];
+    const passage = {
+      chunkId: 'c',
+      articleId: 'a',
+      externalId: 'x',
+      title: 't',
+      url: null,
+      section: '',
+      text: '',
+      tags: [],
+      language: 'en',
+      score: 1,
+      scores: { lexical: 1, vector: Number.NaN, lexicalRank: 1, vectorRank: 1 },
+    };
+    expect(rawArticleFeatures([passage], terms)).toEqual({ vector: 0, unknown: 0, matched: 0.25 });
+  });
+
+  it('samples general-English reference sentences from WordNet, the same ones every time', () => {
+    const sentences = referenceSentences();
+    expect(sentences).toHaveLength(120);
+    expect(new Set(sentences).size).toBeGreaterThan(110);
+    for (const s of sentences) {
+      expect(s).not.toMatch(/\n/);
+      expect(s.split(/\s+/).length).toBeGreaterThanOrEqual(4);
+    }
+    expect(referenceSentences()).toEqual(sentences);
+  });
+});
+
+describe('kbBaseline', () => {
+  let deps: TestDeps;
+  beforeAll(async () => {
+    deps = await createTestDeps();
+  });
+  afterAll(async () => {
+    await deps.cleanup();
+  });
+
+  it('is computed on the KB as it is, shared by concurrent drafts, and recomputed once the KB changes', async () => {
+    const options = { embedders: deps.embedders, synonyms: deps.thesaurus };
+    const docs = parseArticlesJsonl(readFileSync(path.join(fixtures, 'docs.jsonl'), 'utf8'));
+    await indexEvalCorpus(deps.db, docs.slice(0, 2), deps.embedders[0]!);
+    const [a, b] = await Promise.all([kbBaseline(deps.db, options), kbBaseline(deps.db, options)]);
+    expect(a).toBe(b);
+    expect(await kbBaseline(deps.db, options)).toBe(a);
+    expect(a.unknown.mean).toBeGreaterThan(0.5);
+
+    await indexEvalCorpus(deps.db, docs, deps.embedders[0]!);
+    const after = await kbBaseline(deps.db, options);
+    expect(after).not.toBe(a);
+    // Three times the articles know more of the reference sentences' words.
+    expect(after.unknown.mean).toBeLessThan(a.unknown.mean);
+  }, 120_000);
+
+  it("reads only the candidates' own languages' words", async () => {
+    const features = await topArticleFeatures(deps.db, 'reset my password', {
+      embedders: deps.embedders,
+      synonyms: deps.thesaurus,
+    });
+    expect(features?.matched).toBeGreaterThan(0);
+    const english = await queryTerms(deps.db, 'reset my password', [], ['english']);
+    expect(english.length).toBeGreaterThan(0);
+    expect(new Set(english.map((t) => t.textConfig))).toEqual(new Set(['english']));
+    expect(await queryTerms(deps.db, 'reset my password', [], ['german'])).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { ArticleCandidate } from '../../../src/pipeline/draft/confidence.js';
+import { gateArticles } from '../../../src/pipeline/draft/draft.js';
+import { parseInstructions } from '../../../src/pipeline/draft/instructions.js';
+
+const candidate = (articleId: string, confidence: number, language = 'en'): ArticleCandidate => ({
+  articleId,
+  confidence,
+  features: { vector: 0, unknown: 0, matched: 0 },
+  passages: [
+    {
+      chunkId: `${articleId}-1`,
+      articleId,
+      externalId: articleId,
+      title: articleId,
+      url: null,
+      section: '',
+      text: '',
+      tags: [],
+      language,
+      score: confidence,
+      scores: { lexical: null, vector: null, lexicalRank: null, vectorRank: null },
+    },
+  ],
+});
+
+const gate = (articles: ArticleCandidate[], language = 'en') =>
+  gateArticles(articles, {
+    minConfidence: 0.5,
+    language,
+    options: parseInstructions(null),
+    previous: null,
+  }).map((a) => a.articleId);
+
+describe('gateArticles', () => {
+  it('answers from the best-ranked article when it passes', () => {
+    expect(gate([candidate('a', 0.7), candidate('b', 0.6)])).toEqual(['a']);
+    expect(gate([candidate('a', 0.7), candidate('b', 0.95)])).toEqual(['a', 'b']);
+  });
+
+  it('abstains when the best-ranked article fails the gate, even if a lower-ranked one passes', () => {
+    expect(gate([candidate('a', 0.3), candidate('b', 0.8)])).toEqual([]);
+  });
+
+  it("ranks articles in the draft's language first", () => {
+    expect(gate([candidate('de', 0.3, 'de'), candidate('en', 0.8)])).toEqual(['en']);
+    expect(gate([candidate('de', 0.9, 'de'), candidate('en', 0.3)])).toEqual([]);
+  });
+});
