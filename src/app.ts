@@ -4,6 +4,7 @@ import { AppError, createErrorHandler, errorResponse } from './http/errors.js';
 import { rateLimit } from './http/middleware/rate-limit.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { createRouter } from './http/openapi.js';
+import { readYourWrites } from './http/read-db.js';
 import { classifierRoutes } from './http/routes/admin/classifier/index.js';
 import { customerRoutes } from './http/routes/admin/customers.js';
 import { routingRuleRoutes } from './http/routes/admin/routing-rules/index.js';
@@ -46,6 +47,8 @@ export function createApp(deps: Deps) {
   );
 
   app.use('/api/*', rateLimit(deps, 'api'));
+  app.use('/api/*', readYourWrites(deps));
+  app.use('/app/*', readYourWrites(deps));
   app.use('/webhooks/*', rateLimit(deps, 'webhooks'));
 
   app.route('/', healthRoutes(deps));

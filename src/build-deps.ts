@@ -5,6 +5,7 @@ import type { Config } from './config/index.js';
 import { parseModelSpec } from './config/model-spec.js';
 import { createDatabase, type Database } from './db/client.js';
 import type { EmbeddedMode } from './db/embedded.js';
+import { createReadReplica } from './db/replica.js';
 import { createSettingsCache } from './db/settings-cache.js';
 import { setOutboxWaker } from './db/tx.js';
 import type { Deps } from './deps.js';
@@ -66,6 +67,17 @@ export async function buildDeps(config: Config, overrides: BuildDepsOverrides = 
     database,
     db: database.db,
     redis,
+    replica:
+      config.DATABASE_REPLICA_URL && database.kind === 'postgres'
+        ? createReadReplica(
+            database.db,
+            await createDatabase({
+              url: config.DATABASE_REPLICA_URL,
+              poolMax: config.DATABASE_POOL_MAX,
+            }),
+            { maxLagMs: config.DATABASE_REPLICA_MAX_LAG_MS, log },
+          )
+        : null,
     queues,
     apiKeys: createApiKeyVerifier(database.db),
     embedders,
@@ -145,6 +157,7 @@ export function generatorForRole(
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.replica?.close().catch(() => {});
   await deps.mailer?.close().catch(() => {});
   await Promise.all(
     [deps.models.classifierLlm, deps.models.draftLlm].map((g) => g?.close().catch(() => {})),

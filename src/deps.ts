@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ApiKeyVerifier } from './auth/api-keys.js';
 import type { Config } from './config/index.js';
 import type { Database, Db } from './db/client.js';
+import type { ReadReplica } from './db/replica.js';
 import type { SettingsCache } from './db/settings-cache.js';
 import type { ZendeskClient } from './integrations/zendesk/types.js';
 import type { Backpressure } from './jobs/backpressure.js';
@@ -28,6 +29,8 @@ export interface Deps {
   db: Db;
   /** Producer connection: fails fast. Workers open their own reconnecting connections. */
   redis: RedisConnection;
+  /** DATABASE_REPLICA_URL: where lag-tolerant reads may go (`readDb`); null without one. */
+  replica: ReadReplica | null;
   queues: Queues;
   apiKeys: ApiKeyVerifier;
   classifierStore: ClassifierStore;

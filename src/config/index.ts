@@ -48,6 +48,16 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
     .optional(),
+  /**
+   * A streaming replica of DATABASE_URL: ticket lists read from it while it is at most
+   * DATABASE_REPLICA_MAX_LAG_MS behind, except for a reader whose own last write it has not
+   * replayed yet (src/db/replica.ts). Writes always go to DATABASE_URL.
+   */
+  DATABASE_REPLICA_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .optional(),
+  DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(2_000),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   PGLITE_DATA_DIR: z.string().default('./data/pglite'),
   /** Postgres' page cache inside the embedded store (its WebAssembly memory; see db/client.ts). */

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listTicketPage } from '../../../db/queries/ticket-list.js';
 import type { Deps } from '../../../deps.js';
 import type { Router } from '../../openapi.js';
+import { readDb } from '../../read-db.js';
 import {
   encodeTicketCursor,
   resolveTicketFilters,
@@ -34,13 +35,15 @@ export const route = createRoute({
   },
 });
 
-export function registerListTickets(app: Router, deps: Pick<Deps, 'db' | 'config'>) {
+export function registerListTickets(app: Router, deps: Pick<Deps, 'db' | 'config' | 'replica'>) {
   app.openapi(route, async (c) => {
     const { limit, cursor, ...query } = c.req.valid('query');
     const principal = c.get('principal')!;
-    const { filters } = await resolveTicketFilters(deps.db, principal, query);
+    // The replica when fresh enough for this client (src/db/replica.ts).
+    const db = readDb(c, deps);
+    const { filters } = await resolveTicketFilters(db, principal, query);
     const page = await listTicketPage(
-      deps.db,
+      db,
       scopedQuery(principal, filters, { limit, cursor, timeZone: deps.config.TIME_ZONE }),
     );
     return c.json(

@@ -7,6 +7,7 @@ import {
 } from '../../../db/queries/ticket-list.js';
 import type { Deps } from '../../../deps.js';
 import { AppError } from '../../errors.js';
+import { readDb } from '../../read-db.js';
 import {
   encodeTicketCursor,
   resolveTicketFilters,
@@ -38,10 +39,12 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
     let page: Awaited<ReturnType<typeof listTicketPage>> = { rows: [], next: null };
     let notice = raw.notice ? (allNotices[raw.notice] ?? null) : null;
     if (!parsed.success) notice = notices.invalid;
+    // The replica when fresh enough for this user (src/db/replica.ts).
+    const db = readDb(c, deps);
     try {
-      resolved = await resolveTicketFilters(deps.db, user, filterQuery);
+      resolved = await resolveTicketFilters(db, user, filterQuery);
       page = await listTicketPage(
-        deps.db,
+        db,
         scopedQuery(user, resolved.filters, {
           limit,
           cursor,
@@ -66,7 +69,7 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
         rows={page.rows}
         nextCursor={encodeTicketCursor(page.next)}
         pageSize={limit}
-        savedViews={await listSavedViews(deps.db, user.id)}
+        savedViews={await listSavedViews(db, user.id)}
         notice={notice}
         now={deps.now()}
       />,
