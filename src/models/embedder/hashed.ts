@@ -1,4 +1,5 @@
 import type { Embedder } from './types.js';
+import { toUnitLength } from './unit-length.js';
 
 /**
  * Deterministic feature-hashing embedder: word unigrams, word bigrams and character n-grams of
@@ -143,10 +144,6 @@ export class HashedEmbedder implements Embedder {
       const sign = fnv1a(feature, 0x9e3779b9) & 1 ? 1 : -1;
       vector[bucket] = (vector[bucket] ?? 0) + sign * Math.log1p(count);
     }
-    let norm = 0;
-    for (const value of vector) norm += value * value;
-    norm = Math.sqrt(norm);
-    if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / norm;
-    return vector;
+    return toUnitLength(vector);
   }
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { importNodeLlamaCpp } from '../optional.js';
 import type { Embedder } from './types.js';
+import { toUnitLength } from './unit-length.js';
 
 export interface LlamaEmbedderOptions {
   /** Path to a GGUF model file (an embedding model such as bge/nomic, or any llama.cpp model). */
@@ -46,7 +47,7 @@ export async function createLlamaEmbedder(
     // Leave room for BOS/EOS; truncating by tokens keeps long chunks from failing outright.
     const tokens = model.tokenize(text).slice(0, contextSize - 8);
     const embedding = await context.getEmbeddingFor(tokens);
-    return normalize(Float32Array.from(embedding.vector));
+    return toUnitLength(Float32Array.from(embedding.vector));
   };
   const embed = (texts: string[]): Promise<Float32Array[]> => {
     const run = queue.then(async () => {
@@ -69,12 +70,4 @@ export async function createLlamaEmbedder(
       await llama.dispose();
     },
   };
-}
-
-function normalize(vector: Float32Array): Float32Array {
-  let norm = 0;
-  for (const v of vector) norm += v * v;
-  norm = Math.sqrt(norm);
-  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / norm;
-  return vector;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { importTransformers } from '../optional.js';
 import type { Embedder } from './types.js';
+import { toUnitLength } from './unit-length.js';
 
 export interface TransformersEmbedderOptions {
   /** Folder with config.json, tokenizer files and onnx/model*.onnx (a Hugging Face export). */
@@ -66,12 +67,12 @@ export async function createTransformersEmbedder(
         // Token-level output [batch, tokens, dim] (pooling "none"): keep the first (CLS) token.
         const [, tokens = 1, dim = 1] = dims;
         for (let i = 0; i < batch.length; i++) {
-          vectors.push(normalize(data.slice(i * tokens * dim, i * tokens * dim + dim)));
+          vectors.push(toUnitLength(data.slice(i * tokens * dim, i * tokens * dim + dim)));
         }
       } else {
         const dim = dims.length === 2 ? dims[1]! : data.length / batch.length;
         for (let i = 0; i < batch.length; i++) {
-          vectors.push(normalize(data.slice(i * dim, (i + 1) * dim)));
+          vectors.push(toUnitLength(data.slice(i * dim, (i + 1) * dim)));
         }
       }
     }
@@ -88,12 +89,4 @@ export async function createTransformersEmbedder(
       await extractor.dispose?.();
     },
   };
-}
-
-function normalize(vector: Float32Array): Float32Array {
-  let norm = 0;
-  for (const v of vector) norm += v * v;
-  norm = Math.sqrt(norm);
-  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / norm;
-  return vector;
 }
