@@ -101,6 +101,35 @@ export function expandingEncodings(decodedBytes: number): Buffer {
   );
 }
 
+/**
+ * Hostile threading headers: a References and an In-Reply-To of `count` ids each, a Message-ID
+ * of `idChars` characters (multi-byte when `wide`), and a subject of `subjectChars` characters.
+ */
+export function hostileThreadHeaders(options: {
+  id: string;
+  count?: number;
+  messageId?: string;
+  subjectChars?: number;
+  from?: string;
+}): Buffer {
+  const ids = Array.from({ length: options.count ?? 0 }, (_, i) => `<ref-${i}@example.org>`);
+  return message(
+    [
+      `From: ${options.from ?? 'Mo Customer <mo@example.org>'}`,
+      'To: support@deskpilot.test',
+      `Subject: ${options.subjectChars ? 'S'.repeat(options.subjectChars) : `hostile ${options.id}`}`,
+      `Message-ID: ${options.messageId ?? `<hostile-${options.id}@example.org>`}`,
+      ...(ids.length > 0
+        ? [`References: ${ids.join('\r\n ')}`, `In-Reply-To: ${ids.join(' ')}`]
+        : []),
+      'Date: Mon, 02 Nov 2026 10:00:00 +0000',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+    ],
+    'Where is my refund?',
+  );
+}
+
 /** HTML with `depth` unclosed nested elements and a run of unterminated tags. */
 export function pathologicalHtml(depth: number): string {
   return `<html><body>${'<div><span>'.repeat(depth)}text${'<a href="x'.repeat(depth)}${'<!--'.repeat(depth)}</body></html>`;

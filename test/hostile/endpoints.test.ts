@@ -11,6 +11,7 @@ import {
   deeplyNestedMime,
   expandingEncodings,
   giantHeaders,
+  hostileThreadHeaders,
   hugeJsonArray,
   longLine,
   manyAttachments,
@@ -29,6 +30,9 @@ let deps: TestDeps;
 let app: ReturnType<typeof createApp>;
 let key: string;
 const TIME_MS = 5_000;
+// Different characters, so that Postgres cannot compress the value below its index row limit.
+const RANDOM_LOCAL = randomBytes(2_250).toString('base64url');
+const WIDE_ID = Array.from({ length: 990 }, (_, i) => String.fromCharCode(0x4e00 + i * 7)).join('');
 const RSS_MB = 300;
 
 beforeAll(async () => {
@@ -82,6 +86,34 @@ describe('hostile email through /webhooks/email/raw', () => {
     ['a 5 MB line', () => longLine(5_000_000)],
     ['expanding base64 and quoted-printable', () => expandingEncodings(3_000_000)],
     ['50,000 unclosed HTML elements', () => pathologicalHtmlEmail(50_000)],
+    [
+      'References and In-Reply-To of 5,000 ids',
+      () => hostileThreadHeaders({ id: 'refs', count: 5_000 }),
+    ],
+    [
+      'a 200,000-character subject',
+      () => hostileThreadHeaders({ id: 'subject', subjectChars: 200_000 }),
+    ],
+    [
+      'a Message-ID of 990 distinct three-byte characters',
+      () => hostileThreadHeaders({ id: 'wide', messageId: `<${WIDE_ID}@x>` }),
+    ],
+    [
+      'a sender address of 3,000 random characters',
+      () => hostileThreadHeaders({ id: 'sender', from: `<${RANDOM_LOCAL}@example.org>` }),
+    ],
+    [
+      'a Message-ID of 100,000 characters',
+      () => hostileThreadHeaders({ id: 'long', messageId: `<${'a'.repeat(100_000)}@x>` }),
+    ],
+    [
+      'a Message-ID of brackets only',
+      () => hostileThreadHeaders({ id: 'brackets', messageId: '<<<>>> <> (comment) <@>' }),
+    ],
+    [
+      'a Message-ID with control characters',
+      () => hostileThreadHeaders({ id: 'ctl', messageId: '<a\u0000b\u0001c@x>' }),
+    ],
   ])('%s', async (_name, build) => {
     const result = await expectBoundedOutcome(raw(build()));
     if (result?.ticketId) {
@@ -89,6 +121,47 @@ describe('hostile email through /webhooks/email/raw', () => {
       expect(messages.length).toBeGreaterThan(0);
       expect(messages[0]!.strippedText.length).toBeLessThanOrEqual(32_000);
     }
+  });
+});
+
+const postmark = (over: Record<string, unknown>) => () =>
+  Promise.resolve(
+    app.request('/webhooks/email/postmark', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...basicAuth },
+      body: JSON.stringify({
+        FromFull: { Email: 'mo@example.org', Name: 'Mo' },
+        ToFull: [{ Email: 'support@deskpilot.test' }],
+        Subject: 'hostile',
+        TextBody: 'Where is my refund?',
+        MessageID: randomBytes(8).toString('hex'),
+        ...over,
+      }),
+    }),
+  );
+
+describe('hostile threading headers through /webhooks/email/postmark', () => {
+  const header = (Name: string, Value: string) => ({ Headers: [{ Name, Value }] });
+  it.each([
+    ['a Message-ID of 990 distinct three-byte characters', header('Message-ID', `<${WIDE_ID}@x>`)],
+    ['a provider MessageID of 990 three-byte characters', { MessageID: WIDE_ID }],
+    [
+      'a sender address of 990 three-byte characters',
+      { FromFull: { Email: `${WIDE_ID}@example.org` } },
+    ],
+    [
+      'a sender address of 5,000 characters',
+      { FromFull: { Email: `${'m'.repeat(5_000)}@example.org` } },
+    ],
+    [
+      'References of 5,000 ids',
+      header('References', Array.from({ length: 5_000 }, (_, i) => `<r${i}@x>`).join(' ')),
+    ],
+    ['In-Reply-To of 990 three-byte characters', header('In-Reply-To', `<${WIDE_ID}@x>`)],
+    ['a 200,000-character subject', { Subject: 'S'.repeat(200_000) }],
+  ])('%s', async (_name, over) => {
+    const result = await expectBoundedOutcome(postmark(over));
+    if (result) expect(result.ticketId).toBeTruthy();
   });
 });
 

@@ -48,4 +48,12 @@ describe('message ids', () => {
     expect(ids).toHaveLength(100);
     expect(ids.at(-1)).toBe('m149@x');
   });
+
+  it('keeps an id over 998 bytes as a digest, the same wherever it is quoted (issue 19)', () => {
+    const wide = `${'丁'.repeat(400)}@x`;
+    const id = normalizeMessageId(`<${wide}>`);
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(parseMessageIdList(`<a@x> <${wide}>`)).toEqual(['a@x', id]);
+    expect(normalizeMessageId(`<${'a'.repeat(996)}@x>`)).toBe(`${'a'.repeat(996)}@x`);
+  });
 });
