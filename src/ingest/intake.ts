@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
-import { retirePendingDrafts } from '../db/queries/draft-state.js';
+import { retirePendingDrafts, syncTicketDraftState } from '../db/queries/draft-state.js';
 import { listZendeskRepliesSent } from '../db/queries/drafts.js';
 import {
   claimInboxEvent,
@@ -259,7 +259,13 @@ async function acceptInTransaction(
       );
     }
     const solvedNow = events.some((e) => e.type === 'solved');
-    if (!created && (answered || solvedNow)) await retirePendingDrafts(tx, ticket.id);
+    if (!created && (answered || solvedNow)) {
+      // Re-derived even when nothing was pending (the latest draft rejected or failed): the
+      // answer stops the reply clock, so the ticket leaves the "Overdue" view.
+      if ((await retirePendingDrafts(tx, ticket.id)) === 0) {
+        await syncTicketDraftState(tx, ticket.id);
+      }
+    }
     if (inbound.helpdeskStatus) {
       events.push({
         ticketId: ticket.id,

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { drafts } from '../schema/drafts.js';
 
@@ -31,6 +31,12 @@ export const draftStateOfD = mapping;
 /**
  * Re-derives `draft_state` and `reply_due_at` of one ticket from its latest draft (a hand-written
  * reply withdrawn within its undo window never happened, as far as the state goes).
+ *
+ * `reply_due_at` is the latest draft's due time only while the customer message it answers is
+ * still unanswered: a public reply (a person's, from any door, or the AI's) at or after that
+ * message stops the clock (docs/metrics.md, next-reply rule), whatever became of the draft —
+ * rejected, failed or never decided. A later customer message gets its own draft, due by the same
+ * rule, which sets it again.
  */
 export async function syncTicketDraftState(db: Db, ticketId: string): Promise<void> {
   await db.execute(sql`
@@ -38,10 +44,19 @@ export async function syncTicketDraftState(db: Db, ticketId: string): Promise<vo
       draft_state = coalesce((select ${mapping} from drafts d
                               where d.ticket_id = t.id and d.status <> 'withdrawn'
                               order by d.version desc limit 1), 'none'),
-      reply_due_at = (select d.sla_due_at from drafts d
+      reply_due_at = (select case when ${answeredSince(sql`coalesce(q.created_at, d.created_at)`)}
+                        then null else d.sla_due_at end
+                      from drafts d left join messages q on q.id = d.message_id
                       where d.ticket_id = t.id and d.status <> 'withdrawn'
                       order by d.version desc limit 1)
     where t.id = ${ticketId}`);
+}
+
+/** Whether ticket `t` got a public reply (an agent's or the AI's) at or after `since`. */
+function answeredSince(since: SQL): SQL {
+  return sql`exists (select 1 from messages r
+    where r.ticket_id = t.id and r.direction = 'outbound' and r.public
+      and r.author_kind in ('agent', 'ai') and r.created_at >= ${since})`;
 }
 
 /**
