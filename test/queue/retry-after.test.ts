@@ -177,3 +177,78 @@ describe('a reply delivered to Zendesk answered 429 with Retry-After: 93', () =>
     expect(zendesk.ticket('820001').comments).toHaveLength(1);
   });
 });
+
+describe('a reply delivered to Zendesk on its last attempt, answered 429 with Retry-After', () => {
+  let zendesk: FakeZendesk;
+  let deps: TestDeps;
+  let workers: WorkerPool;
+
+  beforeAll(async () => {
+    zendesk = await FakeZendesk.start();
+    deps = await createTestDeps({
+      ZENDESK_API_URL: zendesk.url,
+      ZENDESK_EMAIL: zendesk.email,
+      ZENDESK_API_TOKEN: zendesk.token,
+      ZENDESK_WRITEBACK: 'false',
+    });
+    await importSampleKb(deps);
+    workers = startWorkers(deps, { only: ['deliver'] });
+  });
+  afterAll(async () => {
+    await workers.close();
+    await deps.cleanup();
+    await zendesk.close();
+  });
+
+  it('waits for the Retry-After instead of failing, then posts', async () => {
+    zendesk.seedTicket({ id: '830001' });
+    const res = await createApp(deps).request(
+      '/webhooks/zendesk',
+      signedZendeskRequest(
+        zendeskTicketCreated('830001', {
+          subject: 'Forgot my password',
+          description: 'I cannot log in, I forgot my password. How do I reset it?',
+        }),
+      ),
+    );
+    const { ticketId } = (await res.json()) as { ticketId: string };
+    await triageTicket(deps, { ticketId });
+    const outcome = await draftReply(deps, { ticketId });
+    if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
+    const approved = await approveDraft(deps, {
+      draftId: outcome.draft.id,
+      actor: agentActor('agent-1'),
+    });
+    expect(approved.ok).toBe(true);
+    const delivery = (await getDeliveryForDraft(deps.db, outcome.draft.id))!;
+
+    zendesk.clearRequests();
+    // A 429 the client stops waiting out itself (its retry budget for one call is 3), so the job
+    // gets the ZendeskRateLimitError with Retry-After: 1.
+    zendesk.failNext(4, { status: 429, retryAfter: 1 }, { method: 'PUT' });
+    // One attempt in all: the run below is the last one (as after 7 real failures of 8).
+    const queue = deps.queues.deliver;
+    const added = await queue.add(
+      'deliver',
+      { deliveryId: delivery.id },
+      { jobId: `rl-last-${delivery.id}`, attempts: 1 },
+    );
+    const sent = await waitFor(
+      async () => {
+        const row = await getDelivery(deps.db, delivery.id);
+        return row && row.state !== 'sending' && row.state !== 'pending' ? row : null;
+      },
+      { what: 'delivery decided after the Retry-After', timeoutMs: 20_000 },
+    );
+    expect(sent.state).toBe('sent');
+    expect(zendesk.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([
+      429, 429, 429, 429, 200,
+    ]);
+    expect(zendesk.ticket('830001').comments).toHaveLength(2);
+    // The job ends completed, not failed: the wait used no attempt.
+    await waitFor(async () => (await (await queue.getJob(added.id!))?.getState()) === 'completed', {
+      what: 'delivery job completed',
+      timeoutMs: 10_000,
+    });
+  });
+});

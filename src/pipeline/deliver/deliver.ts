@@ -41,6 +41,12 @@ export class RetryableDeliveryError extends Error {}
 
 export interface DeliverJob {
   finalAttempt: boolean;
+  /**
+   * Whether the queue will delay the job for this error's Retry-After without using an attempt
+   * (queue/retry-after.ts): then even the final attempt is not over, since a rate limit says
+   * nothing about the reply.
+   */
+  waitsOut?: (err: unknown) => boolean;
   /** The Message-ID an earlier attempt saw accepted by the SMTP server but could not record. */
   acceptedMessageId?: string;
   /** Stores that Message-ID outside the database (with the job) for the retry. */
@@ -359,7 +365,7 @@ async function deliverZendesk(
   } catch (err) {
     const retryable = err instanceof ZendeskError ? err.retryable : true;
     const message = err instanceof Error ? err.message : String(err);
-    if (!retryable || job.finalAttempt) {
+    if (!retryable || (job.finalAttempt && !job.waitsOut?.(err))) {
       await fail(deps, claimed, draft, message, 'failed');
       return 'failed';
     }
