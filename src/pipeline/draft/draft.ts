@@ -361,7 +361,9 @@ export async function draftReply(
     if (untouched) return { draft: await store(tx, values, interactions, llm.failedAttempts) };
     const discarded = replacedMeanwhile
       ? 'the extractive draft was replaced meanwhile'
-      : 'an agent started on the extractive draft';
+      : current.status === 'pending_approval'
+        ? 'an agent started on the extractive draft'
+        : `the extractive draft was ${current.status.replace('_', ' ')} meanwhile`;
     await aiInteractionsInsert(
       tx,
       interactions.map((i) => noted(i, { discarded })),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createUser } from '../../../src/auth/users.js';
 import { kbImport } from '../../../src/cli/commands/kb-import.js';
+import { retirePendingDrafts } from '../../../src/db/queries/draft-state.js';
 import {
   claimDraft,
   listDraftsForTicket,
@@ -160,7 +161,32 @@ describe('LLM drafts stream onto the extractive draft shown meanwhile', () => {
         ),
       );
       expect(audit).toHaveLength(1);
-      expect(audit[0]!.output.discarded).toMatch(/agent started/);
+      expect(audit[0]!.output.discarded).toBe('an agent started on the extractive draft');
+    } finally {
+      llm.streamDelayMs = 0;
+      await generator.close();
+    }
+  }, 60_000);
+
+  it('a stand-in retired meanwhile (the customer was answered elsewhere) stays retired', async () => {
+    const { deps: modelDeps, generator } = withModel();
+    llm.streamDelayMs = 40;
+    try {
+      const ticketId = await triagedTicket();
+      const drafting = draftReply(modelDeps, { ticketId });
+      await standInOf(ticketId);
+      expect(await retirePendingDrafts(deps.db, ticketId)).toBe(1);
+      const outcome = await drafting;
+      if (outcome.status !== 'drafted') throw new Error(outcome.reason);
+      expect(outcome.draft).toMatchObject({ status: 'retired', provisional: false });
+      expect(await listDraftsForTicket(deps.db, ticketId)).toHaveLength(1);
+      const audit = rowsOf<{ output: { discarded?: string } }>(
+        await deps.db.execute(
+          sql`select output from ai_interactions
+              where ticket_id = ${ticketId} and step = 'draft.generate'`,
+        ),
+      );
+      expect(audit[0]!.output.discarded).toBe('the extractive draft was retired meanwhile');
     } finally {
       llm.streamDelayMs = 0;
       await generator.close();
