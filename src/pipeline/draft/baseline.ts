@@ -97,8 +97,11 @@ export function summarise(rows: readonly ConfidenceFeatures[]): KbBaseline {
 }
 
 interface Cached {
+  /** The KB state `baseline` was computed on. */
   signature: string;
-  baseline: Promise<KbBaseline>;
+  baseline: KbBaseline | null;
+  /** The computation in flight, if any: at most one per database. */
+  pending: Promise<KbBaseline> | null;
 }
 const cache = new WeakMap<object, Cached>();
 
@@ -106,23 +109,45 @@ const cache = new WeakMap<object, Cached>();
 async function kbSignature(db: Db): Promise<string> {
   const [row] = await queryRows<{ signature: string | null }>(
     db,
-    sql`select string_agg(text_config || ':' || chunks || ':' || body_length_sum, ',' order by text_config) signature from kb_corpus_stats`,
+    sql`select string_agg(text_config || ':' || chunks || ':' || body_length_sum, ',' order by text_config) signature from kb_corpus_stats where chunks > 0`,
   );
   return row?.signature ?? '';
 }
 
+/** An empty KB has no candidates to score: nothing reads this. */
+const EMPTY: KbBaseline = {
+  vector: { mean: 0, sd: 1 },
+  unknown: { mean: 1, sd: 1 },
+  matched: { mean: 0, sd: 1 },
+};
+
 /**
- * The baseline for `db`'s knowledge base, computed once per KB state (a few seconds on a thousand
- * articles) and shared by concurrent drafts; each call only reads the KB's size (one row per
- * language) to see whether it changed, so a draft right after an import never scores against the
- * KB as it was before.
+ * The baseline for `db`'s knowledge base. Computed once per KB state (a few seconds on a thousand
+ * articles), one computation at a time per database; each call reads the KB's size (one row per
+ * language) to see whether it changed. Only the very first draft waits: after a change the
+ * previous baseline keeps serving while the new one is computed — an import of many articles
+ * changes the KB with every article, and drafts must not each recompute it.
  */
 export async function kbBaseline(db: Db, options: SearchOptions): Promise<KbBaseline> {
   const signature = await kbSignature(db);
-  const hit = cache.get(db);
-  if (hit && hit.signature === signature) return hit.baseline;
-  const baseline = computeKbBaseline(db, options);
-  cache.set(db, { signature, baseline });
-  baseline.catch(() => cache.delete(db));
-  return baseline;
+  if (!signature) return EMPTY;
+  let entry = cache.get(db);
+  if (!entry) {
+    entry = { signature: '', baseline: null, pending: null };
+    cache.set(db, entry);
+  }
+  if (entry.baseline && entry.signature === signature) return entry.baseline;
+  if (!entry.pending) {
+    const target = entry;
+    target.pending = computeKbBaseline(db, options)
+      .then((baseline) => {
+        target.baseline = baseline;
+        target.signature = signature;
+        return baseline;
+      })
+      .finally(() => {
+        target.pending = null;
+      });
+  }
+  return entry.baseline ?? entry.pending!;
 }
