@@ -34,6 +34,9 @@ export const rejectionCodes = [
   'Other',
 ] as const;
 
+/** The time-saved estimate's minutes per hand-written reply when the caller names none. */
+export const DEFAULT_AHT_MINUTES = 6;
+
 export interface MetricsFilter {
   /** Tickets created (or, with basis "solved", last solved) in [from, to). */
   from: Date;
@@ -183,7 +186,7 @@ function withPercentiles(inner: SQL): SQL {
 
 function aggregates(filter: MetricsFilter): SQL {
   const asOf = sql`least(now(), ${filter.to.toISOString()}::timestamptz)`;
-  const aht = filter.ahtMinutes ?? 6;
+  const aht = filter.ahtMinutes ?? DEFAULT_AHT_MINUTES;
   const solved = sql`count(*) filter (where tm.solved_at is not null)`;
   const everSolved = sql`count(*) filter (where tm.solved_at is not null or tm.reopens > 0)`;
   // The first-reply target is met by the first public reply the customer got, a person's or an

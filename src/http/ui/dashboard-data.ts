@@ -6,6 +6,7 @@ import {
   bases,
   type ClassifierMetrics,
   classifierMetrics,
+  DEFAULT_AHT_MINUTES,
   DEFAULT_PERIOD_DAYS,
   type MetricsFilter,
   type MetricsSummary,
@@ -54,6 +55,8 @@ const dashboardQuery = z.object({
   team: sliceParam,
   priority: sliceParam,
   language: sliceParam,
+  /** Minutes per hand-written reply for the time-saved estimate, as the API's `ahtMinutes`. */
+  ahtMinutes: z.coerce.number().positive().max(600).optional().catch(undefined),
 });
 
 /**
@@ -66,6 +69,8 @@ export interface DashboardParams {
   period: Period;
   basis: Basis;
   slices: Partial<Record<DashboardDimension, string>>;
+  /** Minutes per hand-written reply (time saved); unset: DEFAULT_AHT_MINUTES. */
+  ahtMinutes?: number;
 }
 
 export interface ParsedDashboardQuery {
@@ -105,6 +110,7 @@ export async function toMetricsFilter(
     to: period.to,
     basis: params.basis,
     slices: { ...params.slices },
+    ahtMinutes: params.ahtMinutes ?? DEFAULT_AHT_MINUTES,
     timeZone: period.timeZone,
   };
 }
@@ -125,13 +131,16 @@ export function parseDashboardQuery(
     to = today;
     from = addDays(today, -(DEFAULT_PERIOD_DAYS - 1));
   }
-  return { params: { from, to, period: q.period, basis: q.basis, slices }, error };
+  const params: DashboardParams = { from, to, period: q.period, basis: q.basis, slices };
+  if (q.ahtMinutes !== undefined) params.ahtMinutes = q.ahtMinutes;
+  return { params, error };
 }
 
 /** The query string that reproduces `params` (links, CSV exports). */
 export function dashboardSearch(params: DashboardParams): string {
   const search = new URLSearchParams({ from: params.from, to: params.to, period: params.period });
   if (params.basis !== 'created') search.set('basis', params.basis);
+  if (params.ahtMinutes !== undefined) search.set('ahtMinutes', String(params.ahtMinutes));
   for (const dim of dashboardDimensions) {
     const value = params.slices[dim];
     if (value) search.set(dim, value);

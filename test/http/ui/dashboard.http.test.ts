@@ -112,6 +112,29 @@ describe('/app/dashboard page', () => {
     expect(html).toMatch(/<option value="zendesk" selected="">zendesk<\/option>/);
   });
 
+  it('estimates time saved at the minutes per reply asked for, and says which', async () => {
+    const card = (html: string) =>
+      /data-metric="timeSavedHours">.*?data-testid="kpi-timeSavedHours">([^<]*)<.*?class="note">([^<]*)</s.exec(
+        html,
+      );
+    const fallback = card(await (await get(`/app/dashboard?${range}`, 'manager')).text());
+    expect(fallback?.[2]).toBe('at 6 minutes per hand-written reply');
+
+    const html = await (await get(`/app/dashboard?${range}&ahtMinutes=12.5`, 'manager')).text();
+    const summary = await metricsSummary(deps.db, deps.config, {
+      from: new Date('2026-03-01T00:00:00Z'),
+      to: new Date('2026-04-01T00:00:00Z'),
+      ahtMinutes: 12.5,
+    });
+    expect(card(html)?.[1]).toBe(kpiText('timeSavedHours', summary));
+    expect(card(html)?.[1]).not.toBe(fallback?.[1]);
+    expect(card(html)?.[2]).toBe('at 12.5 minutes per hand-written reply');
+    // The form keeps the value, and the CSV exports use it too.
+    expect(html).toMatch(/name="ahtMinutes"[^>]*value="12.5"/);
+    expect(html).toContain('/app/dashboard/summary.csv?from=2026-03-01&amp;to=2026-03-31');
+    expect(html).toContain('ahtMinutes=12.5');
+  });
+
   it('falls back to the default range, with a message, when from is after to', async () => {
     const html = await (
       await get('/app/dashboard?from=2026-03-10&to=2026-03-01', 'manager')

@@ -1,7 +1,11 @@
 import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import type { GapTopic } from '../../../kb/gaps.js';
-import type { MetricsSummary, MetricValues } from '../../../metrics/index.js';
+import {
+  DEFAULT_AHT_MINUTES,
+  type MetricsSummary,
+  type MetricValues,
+} from '../../../metrics/index.js';
 import {
   type CsvSection,
   type DashboardData,
@@ -141,7 +145,10 @@ export const kpis: Kpi[] = [
     metric: 'timeSavedHours',
     label: 'Time saved (estimate)',
     format: 'effort',
-    note: () => 'at 6 minutes per hand-written reply',
+    note: (_s, d) => {
+      const minutes = d.filter.ahtMinutes ?? DEFAULT_AHT_MINUTES;
+      return `at ${minutes} minute${minutes === 1 ? '' : 's'} per hand-written reply`;
+    },
   },
 ];
 
@@ -207,6 +214,18 @@ const FilterForm: FC<{ data: DashboardData }> = ({ data }) => {
               Solved in the period
             </option>
           </select>
+        </label>
+        <label>
+          Minutes per hand-written reply
+          <input
+            type="number"
+            name="ahtMinutes"
+            min="0.1"
+            max="600"
+            step="any"
+            placeholder={String(DEFAULT_AHT_MINUTES)}
+            value={params.ahtMinutes === undefined ? '' : String(params.ahtMinutes)}
+          />
         </label>
         {dashboardDimensions.map((dim) => {
           const selected = params.slices[dim];
