@@ -7,7 +7,8 @@
  * default 600). `keepUp` gives the soak figures: triage and draft throughput against the intake
  * rate, the backlog when intake stopped and its drain time (see keepUpOf). `--soak` is the same
  * bench at 100 tickets/s for 120 s (BENCH_RATE and BENCH_SECONDS still apply).
- * `cpuMsPerTicket` is the service process's CPU time (user + system, from /proc) from the first
+ * `loadAverage` is the machine's 1-minute load at the first webhook and at the end (the machine is
+ * shared: quote figures with it, and compare branches back to back). `cpuMsPerTicket` is the service process's CPU time (user + system, from /proc) from the first
  * webhook until every ticket is drafted, divided by the tickets drafted (also split into user and
  * system time); `sqlStatementsPerTicket` is the statements it sent to Postgres over the same span
  * (`deskpilot_db_statements_total`: intake, relay, triage, draft, bookkeeping); `memoryMb` is the service's memory at that point (heap vs the rest, see
@@ -18,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { prepareDatabase } from '../src/build-deps.js';
@@ -37,8 +38,12 @@ const seconds = Number(process.env.BENCH_SECONDS ?? (soak ? 120 : 30));
 const drainLimitSeconds = Number(process.env.BENCH_DRAIN_SECONDS ?? 600);
 const profile = process.argv.includes('--profile');
 const profileDir = profile ? mkdtempSync(path.join(tmpdir(), 'deskpilot-profile-')) : null;
-const dbName = 'deskpilot_bench_pipeline';
 const port = 3800 + Math.floor(Math.random() * 90);
+/**
+ * Its own database per run (dropped at the end): two benches on one server, two engineers' or a
+ * branch beside main for a same-run comparison, never drop each other's.
+ */
+const dbName = `deskpilot_bench_pipeline_${process.pid}`;
 const auth = `Basic ${Buffer.from('bench:bench-pass').toString('base64')}`;
 const dbUrl = (() => {
   const u = new URL(adminUrl);
@@ -140,6 +145,8 @@ let errors = 0;
 const errorsByStatus: Record<string, number> = {};
 const statementsBefore = await statementsOf(port);
 const cpuBefore = cpuMs(service.pid!);
+/** The machine's 1-minute load average at the first webhook and when drafting is done. */
+const loadBefore = loadavg()[0]!;
 const started = Date.now();
 try {
   const inflight: Promise<void>[] = [];
@@ -203,6 +210,7 @@ try {
   console.log(
     JSON.stringify({
       rate,
+      loadAverage: { atStart: round1(loadBefore), atEnd: round1(loadavg()[0]!) },
       seconds,
       sent: total,
       errors,
@@ -227,8 +235,15 @@ try {
   service.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1_000));
   service.kill('SIGKILL');
+  const admin = postgresClient(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
+  await admin.end();
 }
 process.exit(0);
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
 
 /**
  * Keep-up figures from the database's own timestamps (received, triaged, first draft): intake,
