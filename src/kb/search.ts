@@ -189,6 +189,10 @@ export async function searchKnowledgeBase(
     if (!model) return none;
     const t = performance.now();
     const [queryVector] = await model.embedder.embed([query]);
+    // A query of function words only ("what do we have here?") embeds as the zero vector, whose
+    // cosine with anything is NaN: it has no direction, so the vector side has nothing to say
+    // (NaN scores made the fused ranking arbitrary and the draft confidence NaN).
+    if (!queryVector?.some((x) => x !== 0)) return { ...none, ms: performance.now() - t };
     const found = await vectorCandidates(
       db,
       model,
