@@ -8,6 +8,8 @@
  * - `tickets/`: a second, unlike knowledge base: the agents' answers to the multilingual support
  *   tickets (en/de/es/fr/pt, `language` set), each ticket asking for its own answer, with the same
  *   kind of off-topic questions.
+ * - `subjects/`: the ticket-answers KB asked each of those tickets' subject line alone (3–14
+ *   words): short questions on a large KB, the shape the two sets above do not have.
  *
  * Off-topic questions are CLINC150's out-of-scope utterances and the intents of domains no
  * support KB here covers (travel, cooking, cars, small talk, home, utilities). `--split fit` takes
@@ -144,14 +146,18 @@ function ticketAnswers() {
     });
   });
   const on = spread(tickets, onTopic, fit ? 1 : 0);
-  return write(
-    path.join(values.out, 'tickets'),
-    docs,
-    mix(
-      on,
-      offTopicQuestions(offTopic).map((t) => ({ ...t, language: 'en' })),
-    ),
-  );
+  const off = offTopicQuestions(offTopic).map((t) => ({ ...t, language: 'en' }));
+  // The same KB asked short questions: each ticket's subject line alone (3–14 words), so a
+  // threshold that only held because answerable tickets are long would show.
+  const subjects = on.flatMap((t) => {
+    const subject = t.query.split('\n')[0]!.trim();
+    const words = subject.split(/\s+/).length;
+    return words >= 3 && words <= 14 ? [{ ...t, query: subject }] : [];
+  });
+  return [
+    write(path.join(values.out, 'tickets'), docs, mix(on, off)),
+    write(path.join(values.out, 'subjects'), docs, mix(subjects, off)),
+  ];
 }
 
-console.log(JSON.stringify({ split: values.split, sets: [bitext(), ticketAnswers()] }));
+console.log(JSON.stringify({ split: values.split, sets: [bitext(), ...ticketAnswers()] }));
