@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import { parseJobPayload } from '../../jobs/payloads.js';
 import type { Db } from '../client.js';
@@ -562,4 +562,30 @@ export async function restoreSupersededDrafts(db: Db, ids: string[]): Promise<Dr
 /** The ticket's current draft: the latest version that was not a withdrawn hand-written reply. */
 export function currentDraft<D extends Pick<Draft, 'status'>>(ordered: D[]): D | null {
   return ordered.findLast((d) => d.status !== 'withdrawn') ?? null;
+}
+
+/**
+ * The newest reply of the ticket that someone other than `actor` decided after `since` and that
+ * went or is going to the customer: approved (waiting out its undo window or being sent) or sent.
+ * The agent-collision check of a hand-written reply (pipeline/reply/manual.ts).
+ */
+export async function latestReplyByOthersSince(
+  db: Db,
+  ticketId: string,
+  f: { since: Date; actor: string },
+): Promise<Draft | null> {
+  const [row] = await db
+    .select()
+    .from(drafts)
+    .where(
+      and(
+        eq(drafts.ticketId, ticketId),
+        inArray(drafts.status, ['approved', 'sent']),
+        gt(drafts.decidedAt, f.since),
+        or(isNull(drafts.decidedBy), ne(drafts.decidedBy, f.actor)),
+      ),
+    )
+    .orderBy(desc(drafts.decidedAt))
+    .limit(1);
+  return row ?? null;
 }

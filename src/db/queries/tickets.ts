@@ -74,6 +74,14 @@ export async function upsertTicket(
   return { ticket, created: inserted };
 }
 
+/**
+ * Locks the ticket row for the rest of the transaction: replies written at the same moment on
+ * one ticket take turns, so each sees what the other committed.
+ */
+export async function lockTicket(db: Db, id: string): Promise<void> {
+  await db.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, id)).for('update');
+}
+
 export async function setTicketStatus(db: Db, id: string, status: TicketStatus): Promise<void> {
   await db.update(tickets).set({ status }).where(eq(tickets.id, id));
 }

@@ -5,6 +5,7 @@ import {
   findDraftByIdempotencyKey,
   getDeliveryForDraft,
   insertDraft,
+  latestReplyByOthersSince,
   lockOpenAiDrafts,
   transitionDraft,
 } from '../../db/queries/drafts.js';
@@ -13,6 +14,7 @@ import {
   getTicket,
   insertMessage,
   listMessages,
+  lockTicket,
   recordTicketEvent,
 } from '../../db/queries/tickets.js';
 import type { Citation, Delivery, Draft } from '../../db/schema/drafts.js';
@@ -32,7 +34,39 @@ export type ManualReplyResult =
    * An approved draft of this ticket is past its undo window (being sent, or its send ended in
    * an uncertain state): sending this reply too could answer the customer twice.
    */
-  | { ok: false; reason: 'draft_in_flight'; draft: Draft; delivery: Delivery | null };
+  | { ok: false; reason: 'draft_in_flight'; draft: Draft; delivery: Delivery | null }
+  /**
+   * Agent collision: another agent's reply (written by hand, or an approved Deskpilot draft) was
+   * decided after the agent read the ticket. Nothing was written; `force` sends anyway.
+   */
+  | { ok: false; reason: 'collision'; reply: Draft };
+
+/** Thrown inside the transaction to roll it back when a colleague replied meanwhile. */
+class Collision extends Error {
+  constructor(readonly reply: Draft) {
+    super('another agent replied to this ticket');
+  }
+}
+
+/**
+ * What an agent is told when a colleague replied first: who, how long ago, and what to do. The
+ * author is recorded by email from the inbox pages, by key id from the API.
+ */
+export function collisionWording(reply: Draft, now = new Date()): string {
+  const seconds = Math.max(
+    0,
+    Math.round((now.getTime() - (reply.decidedAt ?? now).getTime()) / 1000),
+  );
+  const ago =
+    seconds < 90
+      ? `${seconds} s`
+      : seconds < 90 * 60
+        ? `${Math.round(seconds / 60)} min`
+        : `${Math.round(seconds / 3600)} h`;
+  const who = reply.decidedBy ?? 'Deskpilot';
+  const what = reply.status === 'approved' ? 'replied (still in its undo window)' : 'replied';
+  return `${who} ${what} ${ago} ago — read it, then send anyway or discard`;
+}
 
 /** Thrown inside the transaction to roll it back when an approved draft can no longer be stopped. */
 class DraftInFlight extends Error {
@@ -52,9 +86,9 @@ class DraftInFlight extends Error {
  * the customer never gets both. Returns the retired drafts' ids (an undo of this reply restores
  * them).
  */
-async function retireAiDrafts(tx: ReplyDeps['db'], ticketId: string): Promise<string[]> {
+async function retireAiDrafts(tx: ReplyDeps['db'], openDrafts: Draft[]): Promise<string[]> {
   const retired: string[] = [];
-  for (const open of await lockOpenAiDrafts(tx, ticketId)) {
+  for (const open of openDrafts) {
     if (open.status === 'approved') {
       const delivery = await deletePendingDelivery(tx, open.id);
       if (!delivery) throw new DraftInFlight(open, await getDeliveryForDraft(tx, open.id));
@@ -112,6 +146,13 @@ async function replay(
  * refused. The ticket's draft state becomes `sending`, so it leaves "Needs a human reply".
  * Another team's ticket answers exactly like a missing one (checked before the key is looked up,
  * so a key cannot confirm that the ticket exists).
+ *
+ * Agent collision: `seenAt` is when the agent read the ticket (the page render, or the API
+ * client's read). A reply of another agent decided after it — written by hand, or a Deskpilot
+ * draft they approved, sent or still in its undo window — refuses this one (`collision`), unless
+ * `force`. The check runs in the transaction after the ticket row is locked, so two agents
+ * sending at the same moment take turns and the second sees the first. Without `seenAt` (older
+ * API clients) there is no check.
  */
 export async function sendManualReply(
   deps: ReplyDeps,
@@ -121,6 +162,8 @@ export async function sendManualReply(
     text: string;
     idempotencyKey: string;
     citations?: Citation[];
+    seenAt?: Date;
+    force?: boolean;
   },
 ): Promise<ManualReplyResult> {
   const text = input.text.replace(/\r\n?/g, '\n').trim();
@@ -140,7 +183,18 @@ export async function sendManualReply(
       .at(-1);
     try {
       return await withTransaction(deps.db, async (tx) => {
-        const superseded = await retireAiDrafts(tx, ticket.id);
+        // Drafts first, then the ticket: the order an approval takes them (draft row, then the
+        // ticket's draft state), so the two never deadlock.
+        const openDrafts = await lockOpenAiDrafts(tx, ticket.id);
+        await lockTicket(tx, ticket.id);
+        const other = input.seenAt
+          ? await latestReplyByOthersSince(tx, ticket.id, {
+              since: input.seenAt,
+              actor: input.actor.id,
+            })
+          : null;
+        if (other && !input.force) throw new Collision(other);
+        const superseded = await retireAiDrafts(tx, openDrafts);
         const draft = await insertDraft(tx, {
           ticketId: ticket.id,
           messageId: lastInbound?.id ?? null,
@@ -171,6 +225,8 @@ export async function sendManualReply(
             citations: draft.citations.length,
             // What this reply retired; undoing it puts them back (review/undo.ts).
             superseded,
+            // Sent anyway over a colleague's reply: which one, for the audit trail.
+            ...(other ? { collidedWith: other.id } : {}),
           },
         });
         // Drafts it retired leave open inbox queues; the reply itself is decided.
@@ -193,6 +249,7 @@ export async function sendManualReply(
         return { ok: true as const, draft, delivery, replayed: false };
       });
     } catch (err) {
+      if (err instanceof Collision) return { ok: false, reason: 'collision', reply: err.reply };
       if (err instanceof DraftInFlight) {
         return { ok: false, reason: 'draft_in_flight', draft: err.draft, delivery: err.delivery };
       }

@@ -19,8 +19,22 @@ export type UndoResult =
   | { ok: false; reason: 'not_found' }
   /** Nothing to undo: the draft is not approved (never was, or already undone). */
   | { ok: false; reason: 'not_approved'; draft: Draft }
+  /**
+   * Not the actor's to take back: only whoever approved it (for a reply written by hand, its
+   * author) or a manager or admin may.
+   */
+  | { ok: false; reason: 'forbidden'; draft: Draft }
   /** The send started first: what became of it, in the delivery's own state. */
   | { ok: false; reason: 'too_late'; draft: Draft; delivery: Delivery | null };
+
+/**
+ * Whether the actor may undo this approval: the agent who approved it (who wrote it, for a reply
+ * written by hand), or a manager or admin as an override (recorded as such on the ticket). A
+ * colleague's reply is theirs to take back, not ours.
+ */
+export function mayUndo(actor: Pick<Actor, 'id' | 'role'>, draft: Pick<Draft, 'decidedBy'>) {
+  return draft.decidedBy === actor.id || actor.role === 'manager' || actor.role === 'admin';
+}
 
 /**
  * Takes an approval back while its delivery has not started. One transaction deletes the
@@ -32,6 +46,9 @@ export type UndoResult =
  * A reply written by hand (kind `manual`) has no pending state to return to: it becomes
  * `withdrawn` (its text kept, for the composer to offer again), and the Deskpilot drafts it had
  * retired are pending approval again, so the ticket is where it was before the reply.
+ *
+ * Only the approver (the author of a hand-written reply) may undo it, or a manager or admin
+ * (`mayUndo`); anyone else is refused with `forbidden`.
  */
 export async function undoApproval(
   deps: Pick<Deps, 'db' | 'live'>,
@@ -51,6 +68,9 @@ export async function undoApproval(
       draft.status === 'withdrawn'
     ) {
       return { ok: false as const, reason: 'not_approved' as const, draft };
+    }
+    if (!mayUndo(input.actor, draft)) {
+      return { ok: false as const, reason: 'forbidden' as const, draft };
     }
     const delivery = await deletePendingDelivery(tx, draft.id);
     if (!delivery) {
@@ -79,7 +99,12 @@ export async function undoApproval(
       type: 'approval_undone',
       actorKind: 'agent',
       actorId: input.actor.id,
-      data: { draftId: draft.id, deliveryId: delivery.id, approvedBy: draft.decidedBy },
+      data: {
+        draftId: draft.id,
+        deliveryId: delivery.id,
+        approvedBy: draft.decidedBy,
+        ...overrideOf(input.actor, draft),
+      },
     });
     // Open inbox pages put the draft back in the queue.
     afterCommit(tx, () =>
@@ -120,6 +145,7 @@ async function withdrawManualReply(
       kind: 'manual',
       writtenBy: draft.decidedBy,
       restored: restored.map((d) => d.id),
+      ...overrideOf(actor, draft),
     },
   });
   afterCommit(tx, async () => {
@@ -133,4 +159,9 @@ async function withdrawManualReply(
     }
   });
   return { ok: true, draft: row };
+}
+
+/** A manager's or admin's undo of someone else's approval, marked for the audit trail. */
+function overrideOf(actor: Actor, draft: Draft): { override?: { role: string } } {
+  return draft.decidedBy === actor.id ? {} : { override: { role: actor.role } };
 }

@@ -11,7 +11,7 @@ export const route = createRoute({
   method: 'post',
   path: '/api/drafts/{id}/undo',
   summary:
-    'Take an approval back while its reply waits out the undo window (SEND_DELAY_SECONDS; agent). The draft is pending again with the approved text as its working copy. 409 when the send already started: the message says whether it is being sent or was sent.',
+    'Take an approval back while its reply waits out the undo window (SEND_DELAY_SECONDS; agent). Only its approver (the author of a reply written by hand) may, or a manager or admin as an audited override; anyone else gets 403. The draft is pending again with the approved text as its working copy. 409 when the send already started: the message says whether it is being sent or was sent.',
   security,
   request: { params },
   responses: {
@@ -30,6 +30,14 @@ export function registerUndoApproval(app: Router, deps: Deps) {
     });
     if (!result.ok) {
       if (result.reason === 'not_found') throw new AppError('not_found', 'No such draft');
+      if (result.reason === 'forbidden') {
+        throw new AppError(
+          'forbidden',
+          `Only ${result.draft.decidedBy ?? 'its approver'}, who ${
+            result.draft.kind === 'manual' ? 'wrote' : 'approved'
+          } this reply, or a manager can undo it`,
+        );
+      }
       if (result.reason === 'not_approved') {
         throw new AppError('conflict', `Nothing to undo: the draft is ${result.draft.status}`);
       }

@@ -36,6 +36,10 @@ export const notices = {
   conflict: { kind: 'error', text: 'The draft changed since you loaded it. Review it again.' },
   claimed: { kind: 'error', text: 'Another agent is working on this draft.' },
   decided: { kind: 'error', text: 'This draft was already decided.' },
+  undo_forbidden: {
+    kind: 'error',
+    text: 'Only the agent who sent this reply, or a manager, can undo it. Nothing was changed.',
+  },
   missing: { kind: 'error', text: 'That item no longer exists.' },
   no_ticket: { kind: 'error', text: 'That ticket does not exist or is not in your queue.' },
   invalid: { kind: 'error', text: 'The form was incomplete; nothing was changed.' },

@@ -4,19 +4,22 @@ import { getDraftInScope } from '../../../auth/team-scope.js';
 import { getDeliveryForDraft } from '../../../db/queries/drafts.js';
 import { getTicket } from '../../../db/queries/tickets.js';
 import type { Deps } from '../../../deps.js';
-import { undoApproval } from '../../../pipeline/review/undo.js';
+import { mayUndo, undoApproval } from '../../../pipeline/review/undo.js';
 import type { PendingUndo } from '../pages/undo-bar.js';
 import type { UiEnv } from '../session.js';
 import { type InboxApp, readForm, withParams } from './shared.js';
 
-/** The undo window of a draft this user just approved, if it is still open. */
+/**
+ * The undo window of a draft this user just approved, if it is still open — and the user may
+ * undo it (`mayUndo`): no Undo button for a colleague's reply.
+ */
 export async function pendingUndo(
   deps: Pick<Deps, 'db' | 'config'>,
   user: UiEnv['Variables']['user'],
   draftId: string,
 ): Promise<PendingUndo | null> {
   const draft = await getDraftInScope(deps.db, user, draftId);
-  if (!draft || draft.status !== 'approved') return null;
+  if (draft?.status !== 'approved' || !mayUndo(userActor(user), draft)) return null;
   const delivery = await getDeliveryForDraft(deps.db, draft.id);
   if (!delivery || delivery.state !== 'pending' || !delivery.sendAfter) return null;
   const remainingMs = delivery.sendAfter.getTime() - Date.now();
@@ -57,6 +60,12 @@ export function registerUndoForm(app: InboxApp, deps: Deps) {
     }
     if (result.ok) {
       return c.redirect(withParams(back, { ticket: draft.ticketId, notice: 'undone' }), 303);
+    }
+    if (result.reason === 'forbidden') {
+      return c.redirect(
+        withParams(back, { ticket: draft.ticketId, notice: 'undo_forbidden' }),
+        303,
+      );
     }
     if (result.reason !== 'too_late') {
       return c.redirect(withParams(back, { ticket: draft.ticketId, notice: 'decided' }), 303);

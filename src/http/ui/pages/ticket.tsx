@@ -27,6 +27,13 @@ export interface TicketPageProps {
   kb: { query: string; passages: Passage[] | null };
   /** A fresh key per render of the composer: resubmitting the same form sends once. */
   idempotencyKey: string;
+  /**
+   * When this page was rendered (ISO): the composer posts it, so a reply another agent sends
+   * meanwhile refuses this one (agent collision) instead of the customer getting both.
+   */
+  seenAt: string;
+  /** The composer's reply was refused because a colleague replied first: say who, offer to force. */
+  collision?: { message: string; citations: string[] } | null;
   notice?: PageNotice | null;
   /** The undo window of a reply just approved on this page, while it is open. */
   undo?: PendingUndo | null;
@@ -147,7 +154,22 @@ const Composer: FC<{ p: TicketPageProps }> = ({ p }) => {
       <form method="post" action={`/app/tickets/${p.ticket.id}/replies`} id="reply-form">
         <input type="hidden" name="_csrf" value={p.user.csrfToken} />
         <input type="hidden" name="idempotencyKey" value={p.idempotencyKey} />
+        <input type="hidden" name="seenAt" value={p.seenAt} />
         <input type="hidden" name="back" value={back} />
+        {p.collision ? (
+          <div class="notice error" role="alert" data-testid="collision">
+            <p>Not sent: {p.collision.message}.</p>
+            {p.collision.citations.map((id) => (
+              <input type="hidden" name="citation" value={id} />
+            ))}
+            <div class="actions">
+              <button type="submit" name="force" value="1" data-testid="send-anyway">
+                Send anyway
+              </button>
+              <a href={back}>Discard my reply</a>
+            </div>
+          </div>
+        ) : null}
         <label for="reply-text">
           Your reply to {p.ticket.requesterName ?? p.ticket.requesterEmail ?? 'the customer'}
         </label>

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
 import { canAccessTicket } from '../../../auth/team-scope.js';
 import {
   currentDraft,
@@ -7,6 +8,7 @@ import {
 } from '../../../db/queries/drafts.js';
 import { getTicket, listMessages, listTicketEvents } from '../../../db/queries/tickets.js';
 import { getTriage, listCategories } from '../../../db/queries/triage.js';
+import type { Ticket } from '../../../db/schema/tickets.js';
 import type { Deps } from '../../../deps.js';
 import { describeCitations } from '../../../kb/citations.js';
 import { searchKnowledgeBase } from '../../../kb/search.js';
@@ -14,6 +16,7 @@ import { notices, uuidParam } from '../inbox/shared.js';
 import { pendingUndo } from '../inbox/undo.js';
 import { Message } from '../layout.js';
 import { KbResults, TicketPage } from '../pages/ticket.js';
+import type { UiEnv } from '../session.js';
 import { type TicketsApp, ticketNotices } from './shared.js';
 
 const allNotices = { ...notices, ...ticketNotices } as Record<
@@ -59,48 +62,7 @@ export function registerTicketPage(app: TicketsApp, deps: Deps) {
         404,
       );
     }
-    const kbq = c.req.query('kbq');
-    const [messages, triage, drafts, categories, events, passages] = await Promise.all([
-      listMessages(deps.db, ticket.id),
-      getTriage(deps.db, ticket.id),
-      listDraftsForTicket(deps.db, ticket.id),
-      listCategories(deps.db, { activeOnly: true }),
-      listTicketEvents(deps.db, ticket.id),
-      kbPassages(deps, kbq),
-    ]);
-    const latest = currentDraft(drafts);
-    const [delivery, sources] = await Promise.all([
-      latest ? getDeliveryForDraft(deps.db, latest.id) : null,
-      latest ? describeCitations(deps.db, latest.citations) : undefined,
-    ]);
-    const notice = c.req.query('notice');
-    const undoOf = uuidParam.safeParse(c.req.query('undo'));
-    const undo = undoOf.success ? await pendingUndo(deps, user, undoOf.data) : null;
-    // After an undo, the withdrawn reply goes back into the composer — for its author only.
-    const restoreOf = uuidParam.safeParse(c.req.query('restore'));
-    const restored = restoreOf.success
-      ? drafts.find(
-          (d) => d.id === restoreOf.data && d.status === 'withdrawn' && d.decidedBy === user.email,
-        )
-      : undefined;
-    return c.html(
-      <TicketPage
-        user={user}
-        ticket={ticket}
-        messages={messages}
-        triage={triage}
-        drafts={drafts}
-        delivery={delivery}
-        sources={sources}
-        categories={categories}
-        events={events}
-        kb={{ query: kbq ?? ticket.subject, passages }}
-        idempotencyKey={randomUUID()}
-        notice={notice ? (allNotices[notice] ?? null) : null}
-        undo={undo}
-        draftText={restored ? (restored.finalText ?? restored.bodyText) : ''}
-      />,
-    );
+    return renderTicketPage(c, deps, ticket);
   });
 
   /** The KB panel's results alone, for htmx. */
@@ -112,4 +74,67 @@ export function registerTicketPage(app: TicketsApp, deps: Deps) {
     const kbq = c.req.query('kbq') ?? '';
     return c.html(<KbResults passages={(await kbPassages(deps, kbq)) ?? []} query={kbq} />);
   });
+}
+
+/**
+ * The ticket page for `ticket` (already scope-checked). With `collision`, the composer's reply
+ * was refused because a colleague replied first: the page (409) keeps the agent's text and says
+ * who replied, with Send anyway and Discard.
+ */
+export async function renderTicketPage(
+  c: Context<UiEnv>,
+  deps: Deps,
+  ticket: Ticket,
+  collision?: { message: string; text: string; citations: string[] },
+) {
+  const user = c.get('user');
+  // Taken before anything is read: a reply committed while the page is assembled is newer.
+  const seenAt = new Date().toISOString();
+  const kbq = c.req.query('kbq');
+  const [messages, triage, drafts, categories, events, passages] = await Promise.all([
+    listMessages(deps.db, ticket.id),
+    getTriage(deps.db, ticket.id),
+    listDraftsForTicket(deps.db, ticket.id),
+    listCategories(deps.db, { activeOnly: true }),
+    listTicketEvents(deps.db, ticket.id),
+    kbPassages(deps, kbq),
+  ]);
+  const latest = currentDraft(drafts);
+  const [delivery, sources] = await Promise.all([
+    latest ? getDeliveryForDraft(deps.db, latest.id) : null,
+    latest ? describeCitations(deps.db, latest.citations) : undefined,
+  ]);
+  const notice = c.req.query('notice');
+  const undoOf = uuidParam.safeParse(c.req.query('undo'));
+  const undo = undoOf.success ? await pendingUndo(deps, user, undoOf.data) : null;
+  // After an undo, the withdrawn reply goes back into the composer — for its author only.
+  const restoreOf = uuidParam.safeParse(c.req.query('restore'));
+  const restored = restoreOf.success
+    ? drafts.find(
+        (d) => d.id === restoreOf.data && d.status === 'withdrawn' && d.decidedBy === user.email,
+      )
+    : undefined;
+  return c.html(
+    <TicketPage
+      user={user}
+      ticket={ticket}
+      messages={messages}
+      triage={triage}
+      drafts={drafts}
+      delivery={delivery}
+      sources={sources}
+      categories={categories}
+      events={events}
+      kb={{ query: kbq ?? ticket.subject, passages }}
+      idempotencyKey={randomUUID()}
+      notice={notice ? (allNotices[notice] ?? null) : null}
+      undo={undo}
+      draftText={
+        collision ? collision.text : restored ? (restored.finalText ?? restored.bodyText) : ''
+      }
+      seenAt={seenAt}
+      collision={collision ? { message: collision.message, citations: collision.citations } : null}
+    />,
+    collision ? 409 : 200,
+  );
 }

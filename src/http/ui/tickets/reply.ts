@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { userActor } from '../../../auth/actor.js';
 import { citationsForChunks } from '../../../db/queries/ticket-page.js';
+import { getTicket } from '../../../db/queries/tickets.js';
 import type { Deps } from '../../../deps.js';
-import { addInternalNote, sendManualReply } from '../../../pipeline/reply/manual.js';
+import {
+  addInternalNote,
+  collisionWording,
+  sendManualReply,
+} from '../../../pipeline/reply/manual.js';
 import { form, uuidParam, withParams } from '../inbox/shared.js';
+import { renderTicketPage } from './page.js';
 import type { TicketsApp } from './shared.js';
 
 const replyForm = z.object({
@@ -12,6 +18,9 @@ const replyForm = z.object({
     .transform((t) => t.replace(/\r\n?/g, '\n').trim())
     .pipe(z.string().min(1).max(20_000)),
   idempotencyKey: z.uuid(),
+  // When the page was rendered (agent collision); the composer always sends it.
+  seenAt: z.iso.datetime({ offset: true }).optional(),
+  force: z.literal('1').optional(),
   citation: z
     .union([z.uuid(), z.array(z.uuid()).max(20)])
     .optional()
@@ -27,7 +36,9 @@ const noteForm = z.object({
 /**
  * POST /app/tickets/:id/replies — the composer: `sendManualReply`, the API's function (same
  * idempotency, same delivery path). The form carries a key minted when the page was rendered, so
- * a resubmitted form (back button, double submit) sends once.
+ * a resubmitted form (back button, double submit) sends once. It also carries when the page was
+ * rendered: a colleague's reply since then (agent collision) answers with the page again, the text
+ * kept, naming who replied, with Send anyway (`force`) and Discard.
  */
 export function registerReplyForm(app: TicketsApp, deps: Deps) {
   app.post('/app/tickets/:id/replies', async (c) => {
@@ -43,10 +54,22 @@ export function registerReplyForm(app: TicketsApp, deps: Deps) {
       text: input.data.text,
       idempotencyKey: input.data.idempotencyKey,
       citations: await citationsForChunks(deps.db, input.data.citation),
+      ...(input.data.seenAt ? { seenAt: new Date(input.data.seenAt) } : {}),
+      force: input.data.force === '1',
     });
     // Another team's ticket answers like a missing one: back to the list, as from the notes form.
     if (!result.ok && result.reason === 'not_found') {
       return c.redirect('/app/tickets?notice=no_ticket', 303);
+    }
+    if (!result.ok && result.reason === 'collision') {
+      // The page again (409), with the agent's text kept and who replied first.
+      const ticket = await getTicket(deps.db, id.data);
+      if (!ticket) return c.redirect('/app/tickets?notice=no_ticket', 303);
+      return renderTicketPage(c, deps, ticket, {
+        message: collisionWording(result.reply),
+        text: input.data.text,
+        citations: input.data.citation,
+      });
     }
     if (!result.ok) {
       const notice =
