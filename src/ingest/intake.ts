@@ -248,7 +248,9 @@ async function acceptInTransaction(
       answered = m.authorKind === 'agent' && (m.public ?? true);
     }
 
-    if (inbound.statusChange && inbound.statusChange.status !== ticket.status && !created) {
+    if (inbound.statusChange?.deleted && !created) {
+      await deleteTicket(tx, ticket, inbound, events);
+    } else if (inbound.statusChange && inbound.statusChange.status !== ticket.status && !created) {
       await changeStatus(
         tx,
         ticket,
@@ -258,7 +260,8 @@ async function acceptInTransaction(
         inbound.occurredAt,
       );
     }
-    const solvedNow = events.some((e) => e.type === 'solved');
+    // Solved or deleted in the helpdesk: nothing left to answer either way.
+    const solvedNow = events.some((e) => e.type === 'solved' || e.type === 'deleted');
     if (!created && (answered || solvedNow)) {
       // Re-derived even when nothing was pending (the latest draft rejected or failed): the
       // answer stops the reply clock, so the ticket leaves the "Overdue" view.
@@ -478,6 +481,29 @@ async function changeStatus(
   });
   // Later steps of this inbound delivery compare against the new status (no second reopen).
   ticket.status = status;
+}
+
+/**
+ * The helpdesk deleted (or scrubbed) the ticket: it leaves the open work as closed, but the event is
+ * `deleted`, not `solved`, so a deleted spam ticket is no resolution (metrics exclude the ticket).
+ * Recorded even when it was already closed: a solved ticket deleted later is excluded too.
+ */
+async function deleteTicket(
+  tx: Db,
+  ticket: Ticket,
+  inbound: InboundDelivery,
+  events: NewTicketEvent[],
+): Promise<void> {
+  const to = inbound.statusChange?.status ?? 'closed';
+  if (to !== ticket.status) await setTicketStatus(tx, ticket.id, to);
+  events.push({
+    ticketId: ticket.id,
+    type: 'deleted',
+    actorKind: 'integration',
+    data: { from: ticket.status, to },
+    createdAt: notBefore(notFuture(inbound.occurredAt), ticket.createdAt),
+  });
+  ticket.status = to;
 }
 
 /**

@@ -62,7 +62,14 @@ export interface InboundDelivery {
    */
   occurredAt?: Date;
   /** A status change reported by the helpdesk (Zendesk ticket.status_changed and triggers). */
-  statusChange?: { status: TicketStatus };
+  statusChange?: {
+    status: TicketStatus;
+    /**
+     * The helpdesk deleted the ticket (Zendesk DELETED, SCRUBBED): it is closed here, recorded as
+     * a `deleted` event instead of a solve, so metrics leave it out like a merged duplicate.
+     */
+    deleted?: boolean;
+  };
   /**
    * The sender says this delivery creates the helpdesk ticket (Zendesk ticket.created). Only a
    * hint: intake then tries its one-statement path first, and falls back to the general one when

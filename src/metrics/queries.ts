@@ -64,7 +64,7 @@ type MetricsConfig = Pick<Config, 'TIME_ZONE'>;
  * hours. See docs/metrics.md for each definition; the comments here are the short form.
  */
 export interface MetricValues {
-  /** Tickets created in the period (automated and merged tickets excluded). */
+  /** Tickets created in the period (automated, merged and deleted tickets excluded). */
   tickets: number;
   /** Of those, currently solved or closed. */
   solved: number;
@@ -258,8 +258,8 @@ function basisColumn(filter: Pick<MetricsFilter, 'basis'>): SQL {
 }
 
 /**
- * Tickets created (or solved) in the period, automated and merged duplicates excluded, slices
- * applied.
+ * Tickets created (or solved) in the period, automated, merged duplicates and deleted tickets
+ * excluded, slices applied.
  */
 function cohort(filter: MetricsFilter): SQL {
   const at = basisColumn(filter);
@@ -269,6 +269,7 @@ function cohort(filter: MetricsFilter): SQL {
       sql`${at} < ${filter.to.toISOString()}::timestamptz`,
       sql`not tm.automated`,
       sql`not tm.merged`,
+      sql`not tm.deleted`,
       ...sliceConditions(filter),
     ],
     sql` and `,
@@ -290,6 +291,8 @@ export interface MetricsSummary extends MetricValues {
   backlog: number;
   automatedExcluded: number;
   mergedExcluded: number;
+  /** Deleted (or scrubbed) in the helpdesk: not resolutions, excluded like merged duplicates. */
+  deletedExcluded: number;
   /** Rejected drafts per fixed reason code (rejectionCodes), most frequent first. */
   rejectionReasons: { reason: string; count: number }[];
   /** The free-text part of recent rejections, newest first (at most 20). */
@@ -325,9 +328,11 @@ function rejectionParts(): { code: SQL; comment: SQL } {
  * solved-interval check to be exact; a never-reopened ticket solved before `to` is closed at `to`).
  */
 function backlogSql(to: SQL, sliceSql: SQL): SQL {
-  const base = sql`tm.created_at < ${to} and not tm.automated and not tm.merged${sliceSql}
+  const base = sql`tm.created_at < ${to} and not tm.automated and not tm.merged
+    and not tm.deleted${sliceSql}
     and not coalesce(tm.closed_ranges @> ${to}, false)`;
-  const live = sql`tm.created_at < ${to} and not tm.automated and not tm.merged${sliceSql}`;
+  const live = sql`tm.created_at < ${to} and not tm.automated and not tm.merged
+    and not tm.deleted${sliceSql}`;
   return sql`(select count(*) from ticket_metrics tm where tm.solved_at is null and tm.reopens = 0
         and ${live})
     + (select count(*) from ticket_metrics tm where tm.solved_at is null and tm.reopens > 0
@@ -356,9 +361,11 @@ export async function metricsSummary(
     ),
     db.execute(sql`select
       (${backlogSql(to, sliceSql)})::int as backlog,
-      x.automated, x.merged
+      x.automated, x.merged, x.deleted
       from (select count(*) filter (where tm.automated)::int as automated,
-          count(*) filter (where tm.merged and not tm.automated)::int as merged
+          count(*) filter (where tm.merged and not tm.automated)::int as merged,
+          count(*) filter (where tm.deleted and not tm.merged and not tm.automated)::int
+            as deleted
         from ticket_metrics tm where ${at} >= ${from}
           and ${at} < ${to}${sliceSql}) x`),
     db.execute(sql`select ${parts.code} as reason, count(*)::int as count
@@ -379,6 +386,7 @@ export async function metricsSummary(
     backlog: Number(counts?.backlog ?? 0),
     automatedExcluded: Number(counts?.automated ?? 0),
     mergedExcluded: Number(counts?.merged ?? 0),
+    deletedExcluded: Number(counts?.deleted ?? 0),
     rejectionReasons: rowsOf<{ reason: string; count: number }>(reasons).map((r) => ({
       reason: r.reason,
       count: Number(r.count),

@@ -42,6 +42,8 @@ export function slaDueSql(config: MetricsConfig, start: SQL, policy: SQL, priori
  * - closed_ranges: [solved, next reopened) intervals, so the backlog at any instant is exact.
  * - merged: status closed with the tag "merged" (how Zendesk marks a duplicate closed into
  *   another ticket).
+ * - deleted: closed, and the latest status event is `deleted` (the helpdesk deleted or scrubbed
+ *   it; a restore writes a later status event).
  * - SLA due: see slaDueSql, from the ticket's creation (an agent-opened ticket: from the
  *   customer's first message; none yet, no target).
  * - drafts (not counting replies written by hand, kind 'manual'): "shown" = decided by a person
@@ -69,7 +71,7 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
   const approved = sql`dr.status in ('approved', 'sent', 'delivery_failed')`;
   return sql`
     insert into ticket_metrics as tm (
-      ticket_id, created_at, status, channel, language, automated, merged, agent_created,
+      ticket_id, created_at, status, channel, language, automated, merged, deleted, agent_created,
       category, predicted_category, corrected_category, priority, team, queue,
       first_reply_at, first_reply_seconds, first_reply_business_seconds,
       ai_first_reply_at, ai_first_reply_seconds,
@@ -81,7 +83,9 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
       edit_distance_sum, words_sent_sum, draft_savings, last_event_id, refreshed_at)
     select
       t.id, t.created_at, t.status, t.channel, coalesce(tr.language, t.language), t.automated,
-      (t.status = 'closed' and 'merged' = any(t.tags)), coalesce(op.agent_opened, false),
+      (t.status = 'closed' and 'merged' = any(t.tags)),
+      (t.status in ('solved', 'closed') and coalesce(ev.latest_status_event = 'deleted', false)),
+      coalesce(op.agent_opened, false),
       coalesce(tr.corrected_category, tr.category), tr.category, tr.corrected_category,
       tr.priority, tr.team, tr.queue,
       m.first_reply_at,
@@ -133,6 +137,8 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
         min(e.created_at) filter (where e.type = 'solved') as first_solved,
         count(*) filter (where e.type = 'reopened')::int as reopens,
         bool_or(e.type = 'overdue') as overdue,
+        (array_agg(e.type order by e.created_at desc, e.id desc) filter (where e.type in
+          ('deleted', 'solved', 'reopened', 'status_changed')))[1] as latest_status_event,
         max(e.id) as last_event_id
       from ticket_events e where e.ticket_id = t.id
     ) ev on true
@@ -175,6 +181,7 @@ function refreshSql(config: MetricsConfig, scope: SQL): SQL {
     on conflict (ticket_id) do update set
       created_at = excluded.created_at, status = excluded.status, channel = excluded.channel,
       language = excluded.language, automated = excluded.automated, merged = excluded.merged,
+      deleted = excluded.deleted,
       agent_created = excluded.agent_created,
       category = excluded.category, predicted_category = excluded.predicted_category,
       corrected_category = excluded.corrected_category, priority = excluded.priority,

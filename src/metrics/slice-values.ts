@@ -25,7 +25,7 @@ export async function sliceValues(
       from ticket_metrics tm
       where tm.created_at >= ${filter.from.toISOString()}::timestamptz
         and tm.created_at < ${filter.to.toISOString()}::timestamptz
-        and not tm.automated and not tm.merged`),
+        and not tm.automated and not tm.merged and not tm.deleted`),
   );
   return {
     category: row?.category ?? [],

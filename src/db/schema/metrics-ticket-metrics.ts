@@ -34,6 +34,8 @@ export const ticketMetrics = pgTable(
     automated: boolean('automated').notNull(),
     /** Closed as a duplicate (status closed + tag "merged"): excluded from every rate. */
     merged: boolean('merged').notNull(),
+    /** Deleted in the helpdesk (latest status event `deleted`): excluded from every rate. */
+    deleted: boolean('deleted').notNull().default(false),
     /** Opened by an agent (its first message is a public agent comment, not a reply). */
     agentCreated: boolean('agent_created').notNull().default(false),
     /** Effective category: the agent's correction when there is one, else the prediction. */

@@ -36,6 +36,11 @@ export const ticketEventTypes = [
   'approval_undone',
   /** An agent saved an edit to a pending draft without sending it (`data.draftId`). */
   'draft_saved',
+  /**
+   * The helpdesk deleted the ticket (Zendesk DELETED or SCRUBBED; `data.helpdeskStatus`): closed,
+   * but not resolved. Metrics exclude the ticket until a later status event restores it.
+   */
+  'deleted',
 ] as const;
 export type TicketEventType = (typeof ticketEventTypes)[number];
 export const actorKinds = ['customer', 'agent', 'ai', 'system', 'integration'] as const;

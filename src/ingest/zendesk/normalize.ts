@@ -93,7 +93,7 @@ export function normalizeZendeskEvent(
   }
   if (kind === 'status_changed' && typeof event.event.current === 'string') {
     const to = mapZendeskStatus(event.event.current);
-    if (to.status) base.statusChange = { status: to.status };
+    if (to.status) base.statusChange = { status: to.status, ...(to.deleted && { deleted: true }) };
     else Object.assign(base, statusFields(to));
   }
   return base;
@@ -146,7 +146,11 @@ export function normalizeZendeskTrigger(
       status: t.status.status ?? undefined,
       tags: t.tags.split(/\s+/).filter(Boolean),
     },
-    ...(t.status.status ? { statusChange: { status: t.status.status } } : statusFields(t.status)),
+    ...(t.status.status
+      ? {
+          statusChange: { status: t.status.status, ...(t.status.deleted && { deleted: true }) },
+        }
+      : statusFields(t.status)),
     message:
       commentBody && !echo
         ? {

@@ -64,12 +64,16 @@ add(
   'chiuso',
   'gesloten',
   '終了',
-  // Lifecycle states of the event stream: an archived ticket is a closed one moved to the archive;
-  // a deleted or scrubbed ticket is gone from the helpdesk, so it must leave our backlog too.
+  // Lifecycle states of the event stream. An archived ticket is a closed one Zendesk moved to its
+  // archive (it was solved before): closed, so no new solve when we already have it solved.
+  // A deleted or scrubbed ticket is gone from the helpdesk: it leaves our backlog as closed, but
+  // is no resolution (see `deleted` below).
   'archived',
   'deleted',
   'scrubbed',
 );
+/** Deleted (in Zendesk's trash) or scrubbed (erased for good): removed, not resolved. */
+const deletions = new Set(['deleted', 'scrubbed']);
 
 function normalise(value: string): string {
   return value.normalize('NFC').trim().toLowerCase().replace(/\s+/g, ' ');
@@ -80,9 +84,11 @@ export interface ZendeskStatus {
   status: TicketStatus | null;
   /** What Zendesk sent, trimmed. */
   raw: string;
+  /** The ticket was deleted or scrubbed in Zendesk: closed here, but not a solve. */
+  deleted: boolean;
 }
 
 export function mapZendeskStatus(value: string): ZendeskStatus {
   const raw = value.trim().slice(0, 100);
-  return { status: labels[normalise(raw)] ?? null, raw };
+  return { status: labels[normalise(raw)] ?? null, raw, deleted: deletions.has(normalise(raw)) };
 }

@@ -44,7 +44,7 @@ export const kpis: Kpi[] = [
     label: 'Tickets',
     format: 'count',
     note: (s, d) =>
-      `${d.params.basis === 'solved' ? 'solved' : 'created'} in the range; ${s.automatedExcluded} automated and ${s.mergedExcluded} merged not counted`,
+      `${d.params.basis === 'solved' ? 'solved' : 'created'} in the range; ${s.automatedExcluded} automated, ${s.mergedExcluded} merged and ${s.deletedExcluded} deleted not counted`,
   },
   {
     metric: 'firstResponseMedianHours',
