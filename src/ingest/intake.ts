@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { retirePendingDrafts, syncTicketDraftState } from '../db/queries/draft-state.js';
@@ -28,6 +29,7 @@ import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { wakeOutboxAfterCommit, withTransaction } from '../db/tx.js';
 import { AppError } from '../errors.js';
 import { parseJobPayload } from '../jobs/payloads.js';
+import { messageReplyDueSql } from '../pipeline/review/sla.js';
 import type { InboundDelivery, IntakeResult } from './types.js';
 
 const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
@@ -47,6 +49,11 @@ export interface IntakeOptions {
    * the ticket instead of reopening or triaging it.
    */
   solveKeywords?: readonly string[];
+  /**
+   * SLA settings: with them, a customer message on an existing ticket sets the ticket's reply due
+   * time (`reply_due_at`, the "Overdue" view) at once, by the next-reply rule.
+   */
+  sla?: Parameters<typeof messageReplyDueSql>[0];
 }
 
 export async function acceptDelivery(
@@ -242,6 +249,17 @@ async function acceptInTransaction(
         }
         if (fromPerson && !importedClosed) {
           await enqueueOutbox(tx, 'triage', { ticketId: ticket.id, messageId });
+          if (!created && options.sla) {
+            // The clock runs from the oldest unanswered customer message (its draft, written
+            // later, is due by the same rule): overdue even if no draft is ever written.
+            await tx.execute(
+              sql`update tickets set reply_due_at = ${messageReplyDueSql(options.sla, {
+                ticketId: ticket.id,
+                ticketCreatedAt: ticket.createdAt,
+                messageCreatedAt: message.createdAt,
+              })} where id = ${ticket.id}`,
+            );
+          }
         }
       }
       // An agent answered in the helpdesk: drafts still waiting are no longer the reply.

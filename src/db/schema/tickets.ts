@@ -47,7 +47,11 @@ export const tickets = pgTable(
       .default(sql`replace(gen_random_uuid()::text, '-', '')`),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     draftState: text('draft_state').$type<DraftState>().notNull().default('none'),
-    /** The SLA due time of the latest draft (null without a draft). */
+    /**
+     * When the reply to the oldest unanswered customer message is due (the "Overdue" view): set
+     * when a customer message arrives on an existing ticket and by each draft (its due time);
+     * cleared by a public reply from any door (`src/db/queries/draft-state.ts`).
+     */
     replyDueAt: timestamp('reply_due_at', { withTimezone: true, mode: 'date' }),
     /**
      * The API key that created a ticket through the generic webhook: only that key may post

@@ -71,6 +71,25 @@ export function draftDueSql(
   );
 }
 
+/**
+ * When the reply to a customer message just stored is due, by the same rule as its draft
+ * (`draftDueSql`) with the ticket's triage as it stands (not triaged yet: `normal`). Intake sets
+ * it on the ticket at once, so an unanswered ticket goes overdue even when no draft is written.
+ */
+export function messageReplyDueSql(
+  config: SlaConfig,
+  input: { ticketId: string; ticketCreatedAt: Date; messageCreatedAt: Date },
+): SQL {
+  const triage = (column: SQL) =>
+    sql`(select ${column} from ticket_triage tt where tt.ticket_id = ${input.ticketId})`;
+  return slaDueSql(
+    config,
+    replyClockStartSql(input),
+    sql`coalesce(${triage(sql`tt.sla_policy`)}, '')`,
+    sql`coalesce(${triage(sql`tt.priority`)}, 'normal')`,
+  );
+}
+
 export async function draftDueAt(
   db: Db,
   config: SlaConfig,

@@ -85,6 +85,7 @@ export function emailWebhooks(deps: Deps) {
   const accept = async (c: Context, delivery: InboundDelivery) => {
     const result = await acceptDelivery(deps.db, delivery, {
       solveKeywords: cfg.SOLVE_KEYWORDS,
+      sla: cfg,
     });
     return intakeResponse(c, result);
   };

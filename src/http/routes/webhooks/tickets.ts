@@ -69,6 +69,7 @@ export function genericTicketWebhook(deps: Deps) {
     const result = await acceptDelivery(
       deps.db,
       normalizeGenericEvent(parsed.data, c.get('principal')!),
+      { sla: deps.config },
     );
     return intakeResponse(c, result);
   });

@@ -107,7 +107,7 @@ export function zendeskWebhook(deps: Deps) {
         'zendesk sent a status Deskpilot does not know; kept as-is, ticket status unchanged',
       );
     }
-    const result = await acceptDelivery(deps.db, delivery);
+    const result = await acceptDelivery(deps.db, delivery, { sla: deps.config });
     return intakeResponse(c, result);
   });
   return app;

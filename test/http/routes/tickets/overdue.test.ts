@@ -3,6 +3,7 @@ import { createApp } from '../../../../src/app.js';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import { insertDraft, transitionDraft } from '../../../../src/db/queries/drafts.js';
 import { getTicket, listMessages } from '../../../../src/db/queries/tickets.js';
+import { draftDueAt } from '../../../../src/pipeline/review/sla.js';
 import { createTestDeps, type TestDeps } from '../../../support/deps.js';
 import {
   signedZendeskRequest,
@@ -34,13 +35,14 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString(
 async function postGeneric(
   eventId: string,
   message: { body: string; authorKind?: 'customer' | 'agent'; createdAt: string },
+  externalId = eventId.startsWith('nd-') ? 'OD-2' : 'OD-1',
 ): Promise<string> {
   const res = await app.request('/webhooks/tickets', {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${integrationKey}` },
     body: JSON.stringify({
       eventId,
-      ticket: { externalId: 'OD-1', subject: 'Refund still missing' },
+      ticket: { externalId, subject: 'Refund still missing' },
       requester: { email: 'kim@example.org', name: 'Kim' },
       message,
     }),
@@ -119,9 +121,40 @@ describe('Overdue view after an agent answers in the helpdesk', () => {
     expect((await getTicket(deps.db, ticketId))?.replyDueAt).toBeNull();
     expect(await overdueIds()).not.toContain(ticketId);
 
-    // The customer writes again; its draft is due by the next-reply rule and goes late too.
+    // The customer writes again: the clock starts at once, by the rule its draft will use.
     await postGeneric('od-3', { body: 'Still not on my card.', createdAt: minutesAgo(45) });
+    const ticket = (await getTicket(deps.db, ticketId))!;
+    const question = (await listMessages(deps.db, ticketId)).at(-1)!;
+    expect(ticket.replyDueAt).toEqual(
+      await draftDueAt(deps.db, deps.config, {
+        ticketId,
+        ticketCreatedAt: ticket.createdAt,
+        message: question,
+        policy: null,
+        priority: null,
+      }),
+    );
+    expect(ticket.replyDueAt!.getTime()).toBeGreaterThan(question.createdAt.getTime());
+    // Its draft goes late and is rejected: overdue again.
     await lateDraft(ticketId, 'rejected');
+    expect(await overdueIds()).toContain(ticketId);
+  });
+
+  it('a follow-up nobody answers goes overdue though no draft was ever written', async () => {
+    const post = (eventId: string, hoursAgo: number, authorKind: 'customer' | 'agent') =>
+      postGeneric(eventId, {
+        body: `${authorKind} at -${hoursAgo} h`,
+        authorKind,
+        createdAt: minutesAgo(hoursAgo * 60),
+      });
+    const ticketId = await post('nd-1', 72, 'customer');
+    await post('nd-2', 48, 'agent');
+    expect(await overdueIds()).not.toContain(ticketId);
+    // Due 24 h (SLA_MINUTES normal) after the follow-up, 12 h ago.
+    await post('nd-3', 36, 'customer');
+    const ticket = await getTicket(deps.db, ticketId);
+    expect(ticket?.draftState).toBe('none');
+    expect(ticket?.replyDueAt?.getTime()).toBeCloseTo(Date.now() - 12 * 3_600_000, -5);
     expect(await overdueIds()).toContain(ticketId);
   });
 
