@@ -57,7 +57,9 @@ describe.each([
       processTriage(deps, { ticketId, messageId }, undefined as never),
     );
     expect(triage.result).toBeTruthy();
-    expect(triage.ms).toBeLessThan(3_000);
+    // Quadratic stripping took ≈ 14 s on a quiet machine; the 1 s bound itself is shown by
+    // `npm run bench:hostile`. 3 s of wall time was exceeded once at a load average near 30.
+    expect(triage.ms).toBeLessThan(10_000);
     expect(triage.rssGrowthMb).toBeLessThan(300);
   });
 });
