@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { kbImport } from '../../../src/cli/commands/kb-import.js';
@@ -262,6 +261,8 @@ export class FaultPipeline extends Harness {
 
 export interface ProcessPipelineOptions {
   redisUrl: string;
+  /** `redisUrl` is a node of a Redis Cluster: REDIS_CLUSTER=true and a hash-tagged prefix. */
+  redisCluster?: boolean;
   env?: Record<string, string>;
   /** The processes connect through this URL instead of the test database's own (a proxy). */
   databaseUrl?: (directUrl: string) => string;
@@ -273,20 +274,25 @@ export interface ProcessPipelineOptions {
  */
 export class ProcessPipeline extends Harness {
   readonly processes: ServiceProcess[] = [];
-  private apiPort?: number;
+  private readonly apiPorts: number[] = [];
+  private nextApi = 0;
 
   private constructor(
     world: World,
     private readonly env: Record<string, string>,
     private readonly queueHandles: Queues,
-    private readonly client: Redis,
+    private readonly client: RedisConnection,
   ) {
     super(world);
   }
 
   static async start(options: ProcessPipelineOptions): Promise<ProcessPipeline> {
     const world = await createWorld();
-    const client = createProducerConnection(options.redisUrl, { enableOfflineQueue: true });
+    if (options.redisCluster) world.queuePrefix = `{${world.queuePrefix}}`;
+    const client = createProducerConnection(
+      { url: options.redisUrl, cluster: options.redisCluster ?? false },
+      { enableOfflineQueue: true },
+    );
     client.on('error', () => {});
     const queues = createQueues(client, world.queuePrefix, pino({ level: 'silent' }));
     const env = {
@@ -295,14 +301,17 @@ export class ProcessPipeline extends Harness {
       // The database is a clone of the migrated template, seeded above.
       RUN_MIGRATIONS: 'false',
       LOG_LEVEL: 'info',
+      ...(options.redisCluster ? { REDIS_CLUSTER: 'true' } : {}),
       ...options.env,
     };
     return new ProcessPipeline(world, env, queues, client);
   }
 
+  /** An api process: with several, each call takes the next (a round-robin load balancer). */
   get baseUrl(): string {
-    if (!this.apiPort) throw new Error('no api process started');
-    return `http://127.0.0.1:${this.apiPort}`;
+    if (this.apiPorts.length === 0) throw new Error('no api process started');
+    const port = this.apiPorts[this.nextApi++ % this.apiPorts.length];
+    return `http://127.0.0.1:${port}`;
   }
   protected get queues() {
     return this.queueHandles;
@@ -311,12 +320,19 @@ export class ProcessPipeline extends Harness {
     return this.client;
   }
 
-  /** Starts a process and waits until it says it is serving. */
-  async spawn(role: ServiceRole, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  /**
+   * Starts a process and waits until it says it is serving. An api process takes the first api
+   * port (a restarted api comes back on it) unless `separatePort` gives it one of its own.
+   */
+  async spawn(
+    role: ServiceRole,
+    env: Record<string, string> = {},
+    options: { separatePort?: boolean } = {},
+  ): Promise<ServiceProcess> {
     const extra = { ...env };
     if (role !== 'worker') {
-      this.apiPort ??= await freePort();
-      extra.PORT = String(this.apiPort);
+      if (this.apiPorts.length === 0 || options.separatePort) this.apiPorts.push(await freePort());
+      extra.PORT = String(options.separatePort ? this.apiPorts.at(-1) : this.apiPorts[0]);
     }
     const service = await startService(role, { ...this.env, ...extra });
     this.processes.push(service);

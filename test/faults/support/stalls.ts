@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../../src/jobs/redis.js';
 
 /**
  * What Redis looks like once a SIGKILLed worker's job locks have expired and a stalled check has
@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
  * dead. Returns the jobs that will run again, as `queue/jobId`.
  */
 export async function expireLocksOfDeadWorkers(
-  redis: Redis,
+  redis: RedisConnection,
   queues: Record<string, Queue>,
 ): Promise<string[]> {
   const stalled: string[] = [];
