@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { getDelivery, getDeliveryForDraft } from '../../src/db/queries/drafts.js';
+import type { Delivery } from '../../src/db/schema/drafts.js';
 import { ZendeskRateLimitError } from '../../src/integrations/zendesk/errors.js';
 import { draftReply } from '../../src/pipeline/draft/draft.js';
 import { approveDraft } from '../../src/pipeline/review/actions.js';
@@ -103,14 +104,21 @@ describe('a write-back job answered 429 with Retry-After: 93', () => {
   });
 });
 
-describe('a reply delivered to Zendesk answered 429 with Retry-After: 93', () => {
-  let zendesk: FakeZendesk;
-  let deps: TestDeps;
+/**
+ * A Zendesk account with a deliver worker, one per describe: a Retry-After holds every later call
+ * to the account in that process, so two tests cannot share one.
+ */
+function zendeskDeliveries() {
+  const ctx = {} as {
+    zendesk: FakeZendesk;
+    deps: TestDeps;
+    approvedDelivery: (id: string) => Promise<Delivery>;
+  };
   let workers: WorkerPool;
 
   beforeAll(async () => {
-    zendesk = await FakeZendesk.start();
-    deps = await createTestDeps({
+    const zendesk = await FakeZendesk.start();
+    const deps = await createTestDeps({
       ZENDESK_API_URL: zendesk.url,
       ZENDESK_EMAIL: zendesk.email,
       ZENDESK_API_TOKEN: zendesk.token,
@@ -118,36 +126,51 @@ describe('a reply delivered to Zendesk answered 429 with Retry-After: 93', () =>
     });
     await importSampleKb(deps);
     workers = startWorkers(deps, { only: ['deliver'] });
+    Object.assign(ctx, {
+      zendesk,
+      deps,
+      approvedDelivery: (id: string) => approvedDelivery(zendesk, deps, id),
+    });
   });
   afterAll(async () => {
     await workers.close();
-    await deps.cleanup();
-    await zendesk.close();
+    await ctx.deps.cleanup();
+    await ctx.zendesk.close();
   });
+  return ctx;
+}
+
+/** A Zendesk ticket's drafted reply, approved: its delivery waits for the test's own job. */
+async function approvedDelivery(zendesk: FakeZendesk, deps: TestDeps, zendeskId: string) {
+  zendesk.seedTicket({ id: zendeskId });
+  const res = await createApp(deps).request(
+    '/webhooks/zendesk',
+    signedZendeskRequest(
+      zendeskTicketCreated(zendeskId, {
+        subject: 'Forgot my password',
+        description: 'I cannot log in, I forgot my password. How do I reset it?',
+      }),
+    ),
+  );
+  const { ticketId } = (await res.json()) as { ticketId: string };
+  await triageTicket(deps, { ticketId });
+  const outcome = await draftReply(deps, { ticketId });
+  if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
+  const approved = await approveDraft(deps, {
+    draftId: outcome.draft.id,
+    actor: agentActor('agent-1'),
+  });
+  expect(approved.ok).toBe(true);
+  zendesk.clearRequests();
+  return (await getDeliveryForDraft(deps.db, outcome.draft.id))!;
+}
+
+describe('a reply delivered to Zendesk answered 429 with Retry-After: 93', () => {
+  const ctx = zendeskDeliveries();
 
   it('waits 93 s in the delayed set without using an attempt, and posts nothing meanwhile', async () => {
-    zendesk.seedTicket({ id: '820001' });
-    const res = await createApp(deps).request(
-      '/webhooks/zendesk',
-      signedZendeskRequest(
-        zendeskTicketCreated('820001', {
-          subject: 'Forgot my password',
-          description: 'I cannot log in, I forgot my password. How do I reset it?',
-        }),
-      ),
-    );
-    const { ticketId } = (await res.json()) as { ticketId: string };
-    await triageTicket(deps, { ticketId });
-    const outcome = await draftReply(deps, { ticketId });
-    if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
-    const approved = await approveDraft(deps, {
-      draftId: outcome.draft.id,
-      actor: agentActor('agent-1'),
-    });
-    expect(approved.ok).toBe(true);
-    const delivery = (await getDeliveryForDraft(deps.db, outcome.draft.id))!;
-
-    zendesk.clearRequests();
+    const { deps, zendesk } = ctx;
+    const delivery = await ctx.approvedDelivery('820001');
     zendesk.failNext(1, { status: 429, retryAfter: 93 });
     const queue = deps.queues.deliver;
     const added = await queue.add(
@@ -179,50 +202,11 @@ describe('a reply delivered to Zendesk answered 429 with Retry-After: 93', () =>
 });
 
 describe('a reply delivered to Zendesk on its last attempt, answered 429 with Retry-After', () => {
-  let zendesk: FakeZendesk;
-  let deps: TestDeps;
-  let workers: WorkerPool;
-
-  beforeAll(async () => {
-    zendesk = await FakeZendesk.start();
-    deps = await createTestDeps({
-      ZENDESK_API_URL: zendesk.url,
-      ZENDESK_EMAIL: zendesk.email,
-      ZENDESK_API_TOKEN: zendesk.token,
-      ZENDESK_WRITEBACK: 'false',
-    });
-    await importSampleKb(deps);
-    workers = startWorkers(deps, { only: ['deliver'] });
-  });
-  afterAll(async () => {
-    await workers.close();
-    await deps.cleanup();
-    await zendesk.close();
-  });
+  const ctx = zendeskDeliveries();
 
   it('waits for the Retry-After instead of failing, then posts', async () => {
-    zendesk.seedTicket({ id: '830001' });
-    const res = await createApp(deps).request(
-      '/webhooks/zendesk',
-      signedZendeskRequest(
-        zendeskTicketCreated('830001', {
-          subject: 'Forgot my password',
-          description: 'I cannot log in, I forgot my password. How do I reset it?',
-        }),
-      ),
-    );
-    const { ticketId } = (await res.json()) as { ticketId: string };
-    await triageTicket(deps, { ticketId });
-    const outcome = await draftReply(deps, { ticketId });
-    if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
-    const approved = await approveDraft(deps, {
-      draftId: outcome.draft.id,
-      actor: agentActor('agent-1'),
-    });
-    expect(approved.ok).toBe(true);
-    const delivery = (await getDeliveryForDraft(deps.db, outcome.draft.id))!;
-
-    zendesk.clearRequests();
+    const { deps, zendesk } = ctx;
+    const delivery = await ctx.approvedDelivery('830001');
     // A 429 the client stops waiting out itself (its retry budget for one call is 3), so the job
     // gets the ZendeskRateLimitError with Retry-After: 1.
     zendesk.failNext(4, { status: 429, retryAfter: 1 }, { method: 'PUT' });
