@@ -15,9 +15,20 @@ export interface Actor {
   teamId: string | null;
 }
 
-/** An API caller (key or session on /api): recorded by its principal id. */
+/**
+ * An API caller: a key is recorded by its id; a signed-in user calling /api with their session is
+ * recorded by email, as on the pages, so one person is one author whichever door they used (undo
+ * and collision checks compare authors).
+ */
 export function actorOf(principal: Principal): Actor {
+  if (isSessionPrincipal(principal)) return userActor(principal);
   return { kind: principal.kind, id: principal.id, role: principal.role, teamId: principal.teamId };
+}
+
+function isSessionPrincipal(principal: Principal): principal is SessionPrincipal {
+  return (
+    principal.kind === 'user' && typeof (principal as Partial<SessionPrincipal>).email === 'string'
+  );
 }
 
 /** A user of the inbox pages: recorded by email, as agents know each other. */

@@ -254,6 +254,32 @@ describe('the ticket page', () => {
       body: new URLSearchParams({ _csrf: session.csrf, ...fields }).toString(),
     });
 
+  it('one person is one author: a reply sent through /api with the session is theirs to undo on the page', async () => {
+    const { ticketId } = await seedEmailTicket(deps.db, { from: 'same-person@example.net' });
+    const cy = await signIn('cy.both@example.com');
+    const sent = await app.request(`/api/tickets/${ticketId}/replies`, {
+      method: 'POST',
+      headers: {
+        cookie: cy.cookie,
+        'x-csrf-token': cy.csrf,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+      body: JSON.stringify({ text: 'Cy through the API.' }),
+    });
+    expect(sent.status).toBe(201);
+    const draftId = ((await sent.json()) as ReplyAnswer).draft.id;
+    expect((await getDraft(deps.db, draftId))?.decidedBy).toBe('cy.both@example.com');
+
+    const url = `/app/tickets/${ticketId}`;
+    expect((await page(cy, `${url}?undo=${draftId}`)).html).toContain(
+      `/app/drafts/${draftId}/undo`,
+    );
+    const undo = await post(cy, `/app/drafts/${draftId}/undo`, { back: url });
+    expect(undo.headers.get('location')).not.toContain('undo_forbidden');
+    expect((await getDraft(deps.db, draftId))?.status).toBe('withdrawn');
+  });
+
   it('the second agent sees who replied, their text kept, and can send anyway; Undo is only for the author', async () => {
     const { ticketId } = await seedEmailTicket(deps.db, { from: 'collide-ui@example.net' });
     const ana = await signIn('ana.ui@example.com');
