@@ -88,7 +88,8 @@ export function createReadReplica(
   const loop = async () => {
     await poll();
     if (!stopped) {
-      timer = setTimeout(loop, pollMs);
+      // poll() catches its own errors, so the promise the timer drops cannot reject.
+      timer = setTimeout(() => void loop(), pollMs);
       timer.unref();
     }
   };
