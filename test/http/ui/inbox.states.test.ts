@@ -77,6 +77,9 @@ describe('inbox states', () => {
     expect(html).toContain('auto-submitted: auto-replied');
     expect(html).toContain('never replies to automated senders');
     expect(html).not.toContain('id="approve-form"');
+    // The triage panel says why there is no triage, not that one is still coming.
+    expect(html).toContain('Not triaged: automated mail is recorded, never triaged or answered.');
+    expect(html).not.toContain('Not triaged yet.');
   });
 
   it('labels extractive drafts so the agent knows no model wrote them', async () => {

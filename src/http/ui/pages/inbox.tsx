@@ -343,7 +343,11 @@ export const TriagePanel: FC<{ view: TicketView; csrf: string; back: string }> =
     return (
       <section class="triage">
         <h2>Triage</h2>
-        <p class="muted">Not triaged yet.</p>
+        <p class="muted">
+          {view.ticket.automated
+            ? 'Not triaged: automated mail is recorded, never triaged or answered.'
+            : 'Not triaged yet.'}
+        </p>
       </section>
     );
   const current = t.correctedCategory ?? t.category;
