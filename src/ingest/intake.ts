@@ -29,7 +29,11 @@ import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { wakeOutboxAfterCommit, withTransaction } from '../db/tx.js';
 import { AppError } from '../errors.js';
 import { parseJobPayload } from '../jobs/payloads.js';
-import { messageReplyDueSql } from '../pipeline/review/sla.js';
+import {
+  messageReplyDueSql,
+  untriagedReplyDueSql,
+  untriagedReplySeconds,
+} from '../pipeline/review/sla.js';
 import type { InboundDelivery, IntakeResult } from './types.js';
 
 const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
@@ -63,7 +67,7 @@ export async function acceptDelivery(
 ): Promise<IntakeResult> {
   const inbound = withoutNul(input);
   if (canTryNewTicketStatement(db, inbound)) {
-    const accepted = await acceptNewTicket(db, inbound);
+    const accepted = await acceptNewTicket(db, inbound, options);
     if (accepted) return accepted;
   }
   return acceptInTransaction(db, inbound, options);
@@ -108,7 +112,11 @@ function canTryNewTicketStatement(db: Db, inbound: InboundDelivery): boolean {
   );
 }
 
-async function acceptNewTicket(db: Db, inbound: InboundDelivery): Promise<IntakeResult | null> {
+async function acceptNewTicket(
+  db: Db,
+  inbound: InboundDelivery,
+  options: IntakeOptions,
+): Promise<IntakeResult | null> {
   const ticketId = randomUUID();
   const messageId = inbound.message ? randomUUID() : null;
   const ticket = { id: ticketId, ...newTicketValues(inbound) };
@@ -116,9 +124,13 @@ async function acceptNewTicket(db: Db, inbound: InboundDelivery): Promise<Intake
   const events: NewTicketEvent[] = [createdEvent(ticketId, ticket.channel, inbound)];
   const outbox: { jobName: string; payload: Record<string, unknown> }[] = [];
   const importedClosed = closedStatuses.has(ticket.status as TicketStatus);
+  // A customer's first message starts the first-reply clock at once (the "Overdue" view), drafted
+  // or not: see the same rule in the general path.
+  let replyClock = false;
   if (m && messageId) {
     events.push(messageReceivedEvent(ticketId, messageId, m));
     if (isFromPerson(m) && !importedClosed) {
+      replyClock = Boolean(options.sla);
       outbox.push({
         jobName: 'triage',
         payload: parseJobPayload('triage', { ticketId, messageId }),
@@ -135,12 +147,23 @@ async function acceptNewTicket(db: Db, inbound: InboundDelivery): Promise<Intake
       ticketId,
       messageId,
     },
-    ticket: { ...ticket, externalId: inbound.ticket.externalId ?? null },
+    ticket: {
+      ...ticket,
+      externalId: inbound.ticket.externalId ?? null,
+      replyDueSeconds: replyClock && options.sla ? untriagedReplySeconds(options.sla) : null,
+    },
     message: m && messageId ? { id: messageId, ...newMessageValues(ticketId, m) } : null,
     events: events.map(({ ticketId: _, ...event }) => event),
     outbox,
   });
   if (!written) return null;
+  if (replyClock && options.sla && untriagedReplySeconds(options.sla) === null) {
+    // A first-reply target in business hours: Postgres walks the calendar (rare; one more statement).
+    await db.execute(
+      sql`update tickets t set reply_due_at = ${untriagedReplyDueSql(options.sla, sql`t.created_at`)}
+        where t.id = ${ticketId} and t.reply_due_at is null`,
+    );
+  }
   // One statement outside any transaction: it has committed, so the relay can look now.
   if (outbox.length > 0) wakeOutboxAfterCommit(db);
   return { outcome: 'accepted', ticketId, messageId, ticketCreated: true };
@@ -249,7 +272,7 @@ async function acceptInTransaction(
         }
         if (fromPerson && !importedClosed) {
           await enqueueOutbox(tx, 'triage', { ticketId: ticket.id, messageId });
-          if (!created && options.sla) {
+          if (options.sla) {
             // The clock runs from the oldest unanswered customer message (its draft, written
             // later, is due by the same rule): overdue even if no draft is ever written.
             await tx.execute(

@@ -12,7 +12,9 @@ import { acceptDelivery } from '../../src/ingest/intake.js';
 import type { InboundDelivery } from '../../src/ingest/types.js';
 import { normalizeZendeskEvent } from '../../src/ingest/zendesk/normalize.js';
 import { zendeskEventSchema } from '../../src/ingest/zendesk/payload.js';
+import { draftDueAt } from '../../src/pipeline/review/sla.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
+import { testConfig } from '../support/deps.js';
 import { countRows } from '../support/rows.js';
 import { zendeskStatusChanged, zendeskTicketCreated } from '../support/zendesk.js';
 
@@ -227,6 +229,53 @@ describe('intake of a new helpdesk ticket in one statement', () => {
       authorKind: 'agent',
     });
     expect(await outboxFor(byAgent.ticketId!)).toEqual([]);
+  });
+
+  it("starts a new ticket's first-reply clock at once, on both paths, by the draft's rule", async () => {
+    // An undrafted ticket (drafting paused under load, triage failing) must still go overdue.
+    const calendar = testConfig({ SLA_MINUTES: '{"urgent":60,"normal":480}' });
+    const business = testConfig({
+      TIME_ZONE: 'Europe/Berlin',
+      BUSINESS_HOURS: 'mon-fri 09:00-17:00',
+      SLA_MINUTES: '{"urgent":60,"normal":480}',
+      SLA_BUSINESS_HOURS: 'normal',
+    });
+    for (const [sla, due] of [
+      // Created Friday 2026-11-20 10:00Z: 8 h of calendar time; 8 business hours in Berlin
+      // (11:00–17:00 Friday is 6 h, then 2 h from Monday 09:00) end Monday 11:00 local.
+      [calendar, '2026-11-20T18:00:00.000Z'],
+      [business, '2026-11-23T10:00:00.000Z'],
+    ] as const) {
+      const dueAt = [];
+      for (const createsTicket of [true, false]) {
+        const delivery = { ...created(freshTicketId()), createsTicket };
+        const result = await acceptDelivery(db, delivery, { sla });
+        const ticket = await getTicket(db, result.ticketId!);
+        const [question] = await listMessages(db, result.ticketId!);
+        // The same instant the ticket's draft is given (draftDueAt: the draft step's rule).
+        expect(ticket!.replyDueAt).toEqual(
+          await draftDueAt(db, sla, {
+            ticketId: ticket!.id,
+            ticketCreatedAt: ticket!.createdAt,
+            message: question!,
+            policy: null,
+            priority: null,
+          }),
+        );
+        dueAt.push(ticket!.replyDueAt?.toISOString());
+      }
+      expect(dueAt).toEqual([due, due]);
+    }
+    // A ticket an agent opened has no reply owed yet.
+    const byAgent = await acceptDelivery(
+      db,
+      {
+        ...created(freshTicketId()),
+        message: { authorKind: 'agent', bodyText: 'Opened on behalf of the customer' },
+      },
+      { sla: calendar },
+    );
+    expect((await getTicket(db, byAgent.ticketId!))!.replyDueAt).toBeNull();
   });
 
   it('50 concurrent copies of one delivery: one ticket, 49 duplicates naming it', async () => {

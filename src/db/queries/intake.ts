@@ -19,8 +19,13 @@ export interface NewTicketWrite {
     ticketId: string;
     messageId: string | null;
   };
-  /** No helpdesk id: a new mail thread, which no other delivery can create (see the claim). */
-  ticket: NewTicket & { id: string; externalId: string | null };
+  /**
+   * No helpdesk id: a new mail thread, which no other delivery can create (see the claim).
+   * `replyDueSeconds`: the first reply's SLA target in calendar seconds from the ticket's
+   * creation, written as its `reply_due_at` (null: no reply clock, or one in business hours that
+   * the caller sets afterwards).
+   */
+  ticket: NewTicket & { id: string; externalId: string | null; replyDueSeconds: number | null };
   message: (NewMessage & { id: string }) | null;
   /** In order; their ticket id is the ticket's. */
   events: Omit<NewTicketEvent, 'ticketId'>[];
@@ -59,13 +64,15 @@ with claim as (
   returning id
 ), ticket as (
   insert into tickets (id, source, external_id, subject, requester_email, requester_name, channel,
-    status, tags, language, automated, automated_reason, created_at)
+    status, tags, language, automated, automated_reason, created_at, reply_due_at)
   select r.id, r.source, r."externalId", r.subject, r."requesterEmail", r."requesterName", r.channel,
-    r.status, r.tags, r.language, r.automated, r."automatedReason", coalesce(r."createdAt", now())
+    r.status, r.tags, r.language, r.automated, r."automatedReason", coalesce(r."createdAt", now()),
+    coalesce(r."createdAt", now()) + make_interval(secs => r."replyDueSeconds")
   from jsonb_to_record($1::jsonb -> 'ticket') as r(
     id uuid, source text, "externalId" text, subject text, "requesterEmail" text,
     "requesterName" text, channel text, status text, tags text[], language text,
-    automated boolean, "automatedReason" text, "createdAt" timestamptz)
+    automated boolean, "automatedReason" text, "createdAt" timestamptz,
+    "replyDueSeconds" float8)
   where exists (select 1 from claim)
   on conflict (source, external_id) do nothing
   returning id

@@ -90,6 +90,24 @@ export function messageReplyDueSql(
   );
 }
 
+/**
+ * A new ticket's first-reply target before triage, in calendar seconds from its creation — the
+ * same target `messageReplyDueSql` computes (no policy, priority `normal`) — so intake's
+ * one-statement path can write `reply_due_at` with the ticket. Null when that target counts
+ * business hours: the caller then sets it with `messageReplyDueSql`.
+ */
+export function untriagedReplySeconds(config: SlaConfig): number | null {
+  const minutes = config.SLA_MINUTES as Record<string, number | undefined>;
+  const key = minutes[''] !== undefined ? '' : 'normal';
+  if (config.SLA_BUSINESS_HOURS.includes(key)) return null;
+  return (minutes[key] ?? 1440) * 60;
+}
+
+/** `untriagedReplySeconds`'s target as a SQL expression from `start`, business hours included. */
+export function untriagedReplyDueSql(config: SlaConfig, start: SQL): SQL {
+  return slaDueSql(config, start, sql`''::text`, sql`'normal'::text`);
+}
+
 export async function draftDueAt(
   db: Db,
   config: SlaConfig,
