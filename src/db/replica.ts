@@ -4,7 +4,8 @@ import type { Database, Db } from './client.js';
 import { rowsOf } from './rows.js';
 
 /**
- * Reads that tolerate a little staleness (ticket lists, the dashboard) served from a streaming
+ * Reads that tolerate a little staleness (ticket lists, the inbox queue, the dashboard and the
+ * metrics API) served from a streaming
  * replica (DATABASE_REPLICA_URL). Two rules keep them honest:
  *
  * - **Bounded lag.** Every `pollMs` the primary's WAL position is sampled, then the replica's
@@ -19,8 +20,11 @@ import { rowsOf } from './rows.js';
  * primary (`deps.db`): only handlers that ask for `route()` read from the replica.
  */
 export interface ReadReplica {
-  /** Where a read goes, given the reader's last write position (or none). */
-  route(lastWriteLsn: string | null): Db;
+  /**
+   * Where a read goes, given the positions it must see: the reader's last write, and for reads
+   * of derived data the position after that data was last brought up to date (null: none).
+   */
+  route(...mustSee: Array<string | null>): Db;
   /** The primary's WAL position now: what the writer's next reads must see. */
   primaryLsn(): Promise<string>;
   /** Milliseconds the replica is behind (null: unknown, so unused). */
@@ -96,10 +100,12 @@ export function createReadReplica(
   void loop();
 
   return {
-    route(lastWriteLsn) {
+    route(...mustSee) {
       if (lag === null || lag > options.maxLagMs || replayed === null) return primary;
-      const mustSee = parseLsn(lastWriteLsn);
-      if (mustSee !== null && replayed < mustSee) return primary;
+      for (const position of mustSee) {
+        const lsn = parseLsn(position);
+        if (lsn !== null && replayed < lsn) return primary;
+      }
       return replica.db;
     },
     async primaryLsn() {

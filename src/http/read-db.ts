@@ -31,10 +31,19 @@ export function readYourWrites(deps: Pick<Deps, 'replica'>): MiddlewareHandler {
 }
 
 /**
- * The database a lag-tolerant read (ticket lists) uses: the replica when it is fresh enough for
- * this client, else the primary (`deps.db`, which is also the answer without a replica).
+ * The database a lag-tolerant read (ticket lists, the inbox queue, the dashboard, the metrics API)
+ * uses: the replica when it is fresh enough for this client, else the primary (`deps.db`, which is
+ * also the answer without a replica). `alsoSee` is a further position the read must see: where
+ * the primary was when the data read (the metrics facts) was last brought up to date.
+ *
+ * Never for a page that must show what its reader just did without the reader's position (the
+ * ticket page, the selected ticket in the inbox): those read `deps.db`.
  */
-export function readDb(c: Context, deps: Pick<Deps, 'db' | 'replica'>): Db {
+export function readDb(
+  c: Context,
+  deps: Pick<Deps, 'db' | 'replica'>,
+  alsoSee: string | null = null,
+): Db {
   if (!deps.replica) return deps.db;
-  return deps.replica.route(c.req.header(HEADER) ?? getCookie(c, COOKIE) ?? null);
+  return deps.replica.route(c.req.header(HEADER) ?? getCookie(c, COOKIE) ?? null, alsoSee);
 }

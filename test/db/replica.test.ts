@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -6,8 +7,10 @@ import { createApiKey } from '../../src/auth/api-keys.js';
 import { buildDeps, closeDeps } from '../../src/build-deps.js';
 import { postgresClient } from '../../src/db/client.js';
 import { parseLsn } from '../../src/db/replica.js';
+import { rowsOf } from '../../src/db/rows.js';
 import type { Deps } from '../../src/deps.js';
 import { testConfig } from '../support/deps.js';
+import { seedPendingDraft } from '../support/drafts.js';
 import { DisposablePrimaryReplica } from '../support/pg-replica.js';
 import { waitFor } from '../support/redis-server.js';
 import { seedEmailTicket } from '../support/tickets.js';
@@ -25,6 +28,7 @@ describe.skipIf(!existsSync(`${BIN}/initdb`))('reads from a streaming replica', 
   let deps: Deps;
   let app: ReturnType<typeof createApp>;
   let key: string;
+  let managerKey: string;
   let replicaAdmin: ReturnType<typeof postgresClient>;
 
   beforeAll(async () => {
@@ -40,6 +44,7 @@ describe.skipIf(!existsSync(`${BIN}/initdb`))('reads from a streaming replica', 
     );
     app = createApp(deps);
     key = (await createApiKey(deps.db, { name: 'agent', role: 'agent' })).key;
+    managerKey = (await createApiKey(deps.db, { name: 'manager', role: 'manager' })).key;
     replicaAdmin = postgresClient(pair.url('replica'), { max: 1, onnotice: () => {} });
   }, 120_000);
   afterAll(async () => {
@@ -119,6 +124,52 @@ describe.skipIf(!existsSync(`${BIN}/initdb`))('reads from a streaming replica', 
       expect(await status({ cookie: `dp_lsn=${lsn}` })).toBe('solved');
       // Anyone else, within the lag bound: the paused replica, before the write.
       expect(await status()).not.toBe('solved');
+    } finally {
+      await replicaAdmin`select pg_wal_replay_resume()`;
+    }
+  }, 60_000);
+
+  it('the pending-drafts list reads the replica; metrics read it only once it has replayed their refresh', async () => {
+    const pendingIds = async () => {
+      const res = await app.request('/api/drafts?limit=100', {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { drafts: Array<{ ticket: { id: string } }> }).drafts.map(
+        (d) => d.ticket.id,
+      );
+    };
+    // A new app: its metrics routes refresh the facts on their first request.
+    const metricsApp = createApp(deps);
+    const ticketCount = async () => {
+      const res = await metricsApp.request('/api/metrics/summary', {
+        headers: { authorization: `Bearer ${managerKey}` },
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { metrics: { tickets: number } };
+    };
+    await caughtUp();
+    await replicaAdmin`select pg_wal_replay_pause()`;
+    try {
+      const { ticketId } = await seedPendingDraft(deps.db, { team: null });
+      await deps.replica!.poll();
+      // Within the bound the replica answers the queue, before the new draft.
+      expect(await pendingIds()).not.toContain(ticketId);
+      // The refresh wrote the new ticket's facts on the primary; the paused replica has not
+      // replayed them, so the primary answers, with the ticket.
+      const before = await ticketCount();
+      const [onPrimary] = rowsOf<{ n: number }>(
+        await deps.db.execute(sql`select count(*)::int as n from tickets`),
+      );
+      expect(before.metrics.tickets).toBe(onPrimary!.n);
+      await replicaAdmin`select pg_wal_replay_resume()`;
+      await caughtUp();
+      // Caught up with the refresh: the replica answers (no refresh within 15 s). Shown by a
+      // change to the facts on the primary alone, which the paused replica does not have.
+      await replicaAdmin`select pg_wal_replay_pause()`;
+      await deps.db.execute(sql`delete from ticket_metrics`);
+      await deps.replica!.poll();
+      expect((await ticketCount()).metrics.tickets).toBe(before.metrics.tickets);
     } finally {
       await replicaAdmin`select pg_wal_replay_resume()`;
     }

@@ -6,6 +6,7 @@ import type { Deps } from '../../deps.js';
 import { createArticle } from '../../kb/articles.js';
 import { knowledgeGaps } from '../../kb/gaps.js';
 import { toCsv } from '../../metrics/index.js';
+import { readDb } from '../read-db.js';
 import { createFreshness } from '../routes/metrics/shared.js';
 import {
   type CsvSection,
@@ -66,9 +67,10 @@ export function dashboardPages(deps: Deps) {
       c.req.query(),
       localDay(deps.now(), deps.config.TIME_ZONE),
     );
-    await fresh();
-    const data = await loadDashboard(deps, params);
-    const gaps = await knowledgeGaps(deps.db, { sinceMs: 30 * 86_400_000, now: deps.now() });
+    // The replica once it has replayed the refresh (and this manager's last write).
+    const db = readDb(c, deps, await fresh());
+    const data = await loadDashboard({ db, config: deps.config }, params);
+    const gaps = await knowledgeGaps(db, { sinceMs: 30 * 86_400_000, now: deps.now() });
     return c.html(
       <DashboardPage
         user={c.get('user')}
@@ -125,8 +127,12 @@ export function dashboardPages(deps: Deps) {
       c.req.query(),
       localDay(deps.now(), deps.config.TIME_ZONE),
     );
-    await fresh();
-    const { rows, columns, name } = await dashboardCsv(deps, params, section);
+    const db = readDb(c, deps, await fresh());
+    const { rows, columns, name } = await dashboardCsv(
+      { db, config: deps.config },
+      params,
+      section,
+    );
     c.header('Content-Type', 'text/csv; charset=utf-8');
     c.header('Content-Disposition', `attachment; filename="${name}.csv"`);
     return c.body(toCsv(rows, columns));

@@ -7,6 +7,7 @@ import type { Deps } from '../../../deps.js';
 import { describeDraftSources } from '../../../kb/citations.js';
 import { AppError } from '../../errors.js';
 import type { Router } from '../../openapi.js';
+import { readDb } from '../../read-db.js';
 import { draftSchema, draftView, security } from './schemas.js';
 
 export const route = createRoute({
@@ -76,14 +77,16 @@ function decodeCursor(cursor: string | undefined) {
 export function registerListDrafts(app: Router, deps: Deps) {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const rows = await listPendingDrafts(deps.db, {
+    // A lag-tolerant list: the replica when fresh enough for this client (readDb).
+    const db = readDb(c, deps);
+    const rows = await listPendingDrafts(db, {
       ...q,
       scopeTeam: teamScope(c.get('principal')!),
       after: decodeCursor(q.cursor),
     });
     const last = rows.at(-1);
     const sources = await describeDraftSources(
-      deps.db,
+      db,
       rows.map((r) => r.draft),
     );
     return c.json(

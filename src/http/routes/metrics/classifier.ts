@@ -57,8 +57,8 @@ export function classifierMetricsRoute(app: Router, deps: Deps, filterOf: Filter
   app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const filter = await filterOf(q);
-    const result = await classifierMetrics(deps.db, deps.config, filter);
+    const { filter, db } = await filterOf(c, q);
+    const result = await classifierMetrics(db, deps.config, filter);
     if (wantsCsv(c, q)) {
       return (
         q.table === 'byCategory'

@@ -43,16 +43,16 @@ export function groupedRoutes(app: Router, deps: Deps, filterOf: FilterOf) {
   app.on('GET', [timeseries.path, bySlice.path], requireRole(deps, 'manager'));
   app.openapi(timeseries, async (c) => {
     const q = c.req.valid('query');
-    const filter = await filterOf(q);
-    const rows = await metricsBy(deps.db, deps.config, filter, q.interval);
+    const { filter, db } = await filterOf(c, q);
+    const rows = await metricsBy(db, deps.config, filter, q.interval);
     if (wantsCsv(c, q)) return csvResponse(rows, `metrics-${q.interval}`) as never;
     const range = periodEcho(deps, filter);
     return c.json({ ...range, groupBy: q.interval, rows }, 200);
   });
   app.openapi(bySlice, async (c) => {
     const q = c.req.valid('query');
-    const filter = await filterOf(q);
-    const rows = await metricsBy(deps.db, deps.config, filter, q.groupBy);
+    const { filter, db } = await filterOf(c, q);
+    const rows = await metricsBy(db, deps.config, filter, q.groupBy);
     if (wantsCsv(c, q)) return csvResponse(rows, `metrics-by-${q.groupBy}`) as never;
     const range = periodEcho(deps, filter);
     return c.json({ ...range, groupBy: q.groupBy, rows }, 200);

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { Db } from '../../../db/client.js';
 import type { Deps } from '../../../deps.js';
 import {
   bases,
@@ -10,6 +11,7 @@ import {
   toCsv,
 } from '../../../metrics/index.js';
 import { AppError } from '../../errors.js';
+import { readDb } from '../../read-db.js';
 
 /** Query parameters every metrics endpoint takes. */
 export const filterQuery = z.object({
@@ -81,17 +83,20 @@ export function jsonOrCsv<T extends z.ZodType>(description: string, schema: T) {
   } as const;
 }
 
-/** Resolves a query's filter (toFilter), then brings the facts table up to date (`fresh`). */
-export type FilterOf = (q: FilterQuery) => Promise<MetricsFilter>;
+/**
+ * Resolves a query's filter (toFilter), brings the facts table up to date (`fresh`), and picks
+ * where to read the facts: the replica once it has replayed that refresh, else the primary.
+ */
+export type FilterOf = (c: Context, q: FilterQuery) => Promise<{ filter: MetricsFilter; db: Db }>;
 
 export function freshFilter(
-  deps: Pick<Deps, 'db' | 'config'>,
-  fresh: () => Promise<void>,
+  deps: Pick<Deps, 'db' | 'config' | 'replica'>,
+  fresh: Freshness,
 ): FilterOf {
-  return async (q) => {
+  return async (c, q) => {
     const filter = await toFilter(deps, q);
-    await fresh();
-    return filter;
+    const refreshedAt = await fresh();
+    return { filter, db: readDb(c, deps, refreshedAt) };
   };
 }
 
@@ -111,19 +116,34 @@ export function csvResponse(rows: readonly object[], name: string): Response {
 }
 
 /**
+ * Brings the facts up to date; resolves to the primary's WAL position right after the last
+ * refresh (null without a replica), which a read of the facts from the replica must see.
+ */
+export type Freshness = () => Promise<string | null>;
+
+/**
  * Dashboards read `ticket_metrics`; before answering, bring it up to date incrementally, at most
  * once per 15 s per process (a dashboard does not need fresher numbers, and concurrent viewers
- * should not each rescan the recent writes).
+ * should not each rescan the recent writes). The refresh writes to the primary; the facts may be
+ * read from a replica that has replayed it (readDb), never from one still before it.
  */
-export function createFreshness(deps: Pick<Deps, 'db' | 'config'>, maxAgeMs = 15_000) {
+export function createFreshness(
+  deps: Pick<Deps, 'db' | 'config' | 'replica'>,
+  maxAgeMs = 15_000,
+): Freshness {
   let last = 0;
+  let refreshedAt: string | null = null;
   let running: Promise<unknown> | null = null;
   return async () => {
-    if (Date.now() - last < maxAgeMs) return;
-    running ??= refreshTicketMetrics(deps.db, deps.config).finally(() => {
+    if (Date.now() - last < maxAgeMs) return refreshedAt;
+    running ??= (async () => {
+      await refreshTicketMetrics(deps.db, deps.config);
+      refreshedAt = deps.replica ? await deps.replica.primaryLsn() : null;
+    })().finally(() => {
       last = Date.now();
       running = null;
     });
     await running;
+    return refreshedAt;
   };
 }

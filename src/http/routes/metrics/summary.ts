@@ -33,8 +33,8 @@ export function summaryRoute(app: Router, deps: Deps, filterOf: FilterOf) {
   app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const filter = await filterOf(q);
-    const metrics = await metricsSummary(deps.db, deps.config, filter);
+    const { filter, db } = await filterOf(c, q);
+    const metrics = await metricsSummary(db, deps.config, filter);
     if (wantsCsv(c, q)) {
       const { rejectionReasons, rejectionComments: _comments, ...flat } = metrics;
       const row = {

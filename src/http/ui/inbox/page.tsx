@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Deps } from '../../../deps.js';
+import { readDb } from '../../read-db.js';
 import { type InboxFilters, InboxPage } from '../pages/inbox.js';
 import type { UiEnv } from '../session.js';
 import { queueData, ticketView } from './queue-data.js';
@@ -23,7 +24,9 @@ export async function renderInbox(
   const q = pageQuery.parse({ ...c.req.query(), ...extra.query });
   const filters: InboxFilters = { category: q.category, priority: q.priority, queue: q.queue };
   const user = c.get('user');
-  const data = await queueData(deps, user, q.tab, filters);
+  // The queue may come from the replica (readDb: never before this agent's own last write); the
+  // selected ticket, which shows what the agent just did, from the primary.
+  const data = await queueData({ db: readDb(c, deps) }, user, q.tab, filters);
   // Straight to work: with nothing selected, open the ticket most at risk.
   const ticketId =
     q.ticket ??
