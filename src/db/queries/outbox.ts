@@ -31,20 +31,14 @@ export async function enqueueOutbox<N extends JobName>(
 }
 
 /**
- * `enqueueOutbox` as one part of a combined write (`writeAll`): the insert, not yet run. The
- * caller wakes the relay (`wakeOutboxAfterCommit`) once the write is done.
+ * An `enqueueOutbox` row for a combined write (`insertRowsIf` in `writeAllIf`): the payload
+ * checked. The caller wakes the relay (`wakeOutboxAfterCommit`) once the write is done.
  */
-export function outboxInsert<N extends JobName>(
-  db: Db,
+export function outboxRow<N extends JobName>(
   jobName: N,
   payload: JobPayload<N>,
-  options: { delayMs?: number } = {},
-) {
-  return db.insert(outbox).values({
-    jobName,
-    payload: parseJobPayload(jobName, payload) as Record<string, unknown>,
-    delayMs: options.delayMs ?? 0,
-  });
+): typeof outbox.$inferInsert {
+  return { jobName, payload: parseJobPayload(jobName, payload) as Record<string, unknown> };
 }
 
 /**

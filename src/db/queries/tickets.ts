@@ -88,12 +88,14 @@ export async function setTicketStatus(db: Db, id: string, status: TicketStatus):
 
 /**
  * One update of a ticket's language and/or tags (tags are added, kept sorted and distinct), as a
- * part of a combined write (`writeAll`); null when there is nothing to change.
+ * part of a combined write (`writeAllIf`, with its `gateWrote` as `onlyIf`); null when there is
+ * nothing to change.
  */
 export function ticketUpdateQuery(
   db: Db,
   id: string,
   change: { language?: string | null; addTags?: readonly string[] },
+  onlyIf?: SQL,
 ) {
   const set: { language?: string; tags?: SQL } = {};
   if (change.language) set.language = change.language;
@@ -104,7 +106,10 @@ export function ticketUpdateQuery(
     )}]::text[]) t)`;
   }
   if (Object.keys(set).length === 0) return null;
-  return db.update(tickets).set(set).where(eq(tickets.id, id));
+  return db
+    .update(tickets)
+    .set(set)
+    .where(and(eq(tickets.id, id), onlyIf));
 }
 
 export async function insertMessage(db: Db, values: NewMessage) {
@@ -137,10 +142,6 @@ export async function recordTicketEvent(
 export type NewTicketEvent = Parameters<typeof recordTicketEvent>[1];
 
 /** `recordTicketEvent` as one part of a combined write (`writeAll`), not yet run. */
-export function ticketEventInsert(db: Db, event: NewTicketEvent) {
-  return db.insert(ticketEvents).values({ ...event, data: event.data ?? {} });
-}
-
 /** Several events in one statement (intake writes two or three per delivery). */
 export async function recordTicketEvents(db: Db, events: NewTicketEvent[]): Promise<void> {
   if (events.length === 0) return;

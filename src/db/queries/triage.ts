@@ -264,8 +264,13 @@ export async function saveTriage(db: Db, values: TriageValues): Promise<void> {
   await saveTriageQuery(db, values);
 }
 
-/** `saveTriage` as one part of a combined write (`writeAll`), not yet run. */
-export function saveTriageQuery(db: Db, values: TriageValues) {
+/**
+ * `saveTriage`, not yet run. With `onceFor`, a triage of that customer message already on the
+ * ticket is left alone and nothing is returned: as the gate of a combined write (`writeAllIf`),
+ * a re-run of one message's triage writes nothing. Two runs at once take turns on the row (ON
+ * CONFLICT waits for the other's commit, then sees its row).
+ */
+export function saveTriageQuery(db: Db, values: TriageValues, options: { onceFor?: string } = {}) {
   const { ticketId: _ticketId, ...update } = values;
   return db
     .insert(ticketTriage)
@@ -274,7 +279,11 @@ export function saveTriageQuery(db: Db, values: TriageValues) {
       target: ticketTriage.ticketId,
       // A re-triage (new customer message) refreshes the prediction but keeps a correction.
       set: { ...update, updatedAt: sql`now()` },
-    });
+      setWhere: options.onceFor
+        ? sql`${ticketTriage.messageId} is distinct from ${options.onceFor}::uuid`
+        : undefined,
+    })
+    .returning({ ticketId: ticketTriage.ticketId });
 }
 
 export async function getTriage(db: Db, ticketId: string) {

@@ -1,17 +1,12 @@
-import { eq } from 'drizzle-orm';
-import { writeAll } from '../../db/queries/combined.js';
-import { outboxInsert } from '../../db/queries/outbox.js';
+import { gateWrote, insertRowsIf, writeAllIf } from '../../db/queries/combined.js';
+import { outboxRow } from '../../db/queries/outbox.js';
 import { loadTicketContext } from '../../db/queries/ticket-context.js';
-import { ticketEventInsert, ticketUpdateQuery } from '../../db/queries/tickets.js';
-import {
-  aiInteractionsInsert,
-  getTriage,
-  type NewAiInteraction,
-  saveTriageQuery,
-} from '../../db/queries/triage.js';
-import { tickets } from '../../db/schema/tickets.js';
-import type { FieldDecision, Priority } from '../../db/schema/triage.js';
-import { wakeOutboxAfterCommit, withTransaction } from '../../db/tx.js';
+import { ticketUpdateQuery } from '../../db/queries/tickets.js';
+import { getTriage, type NewAiInteraction, saveTriageQuery } from '../../db/queries/triage.js';
+import { outbox } from '../../db/schema/outbox.js';
+import { ticketEvents } from '../../db/schema/ticket-events.js';
+import { aiInteractions, type FieldDecision, type Priority } from '../../db/schema/triage.js';
+import { wakeOutboxAfterCommit } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { observeModelCall } from '../../observability/prometheus.js';
 import { detectLanguage } from '../language.js';
@@ -196,31 +191,23 @@ export async function triageTicket(
     decision,
   );
 
-  const earlier = await withTransaction(deps.db, async (tx) => {
-    // One triage per customer message. The ticket row lock orders two runs for the same message —
-    // a job re-run after its worker died, or after a commit whose answer was lost with the
-    // database connection (test/faults/postgres-outage) — and the second finds the first's row
-    // and writes nothing: no second `triaged` event, draft job or write-back.
-    await tx
-      .select({ id: tickets.id })
-      .from(tickets)
-      .where(eq(tickets.id, ticket.id))
-      .for('no key update');
-    const existing = await getTriage(tx, ticket.id);
-    if (message && existing?.messageId === message.id) return existing;
-    // Everything else this triage writes, as one statement (src/db/queries/combined.ts).
-    const writeback =
-      ticket.source === 'zendesk' &&
-      ticket.externalId &&
-      deps.config.ZENDESK_WRITEBACK &&
-      deps.zendesk;
-    const draft = deps.config.FEATURE_DRAFTS && decision.draft && !ticket.automated;
-    await writeAll(tx, [
-      ticketUpdateQuery(tx, ticket.id, {
-        language: language && language !== ticket.language ? language : null,
-        addTags: decision.tags,
-      }),
-      saveTriageQuery(tx, {
+  // One triage per customer message, as one statement: the triage row is the gate, and the
+  // ticket's language and tags, the audit rows, the `triaged` event and the next jobs are written
+  // only when it is (src/db/queries/combined.ts). A second run for the same message — a job re-run
+  // after its worker died, or after a commit whose answer was lost with the database connection
+  // (test/faults/postgres-outage) — finds the first's row (waiting for its commit when both run at
+  // once) and writes nothing: no second `triaged` event, draft job or write-back.
+  const writeback =
+    ticket.source === 'zendesk' &&
+    ticket.externalId &&
+    deps.config.ZENDESK_WRITEBACK &&
+    deps.zendesk;
+  const draft = deps.config.FEATURE_DRAFTS && decision.draft && !ticket.automated;
+  const wrote = await writeAllIf(
+    deps.db,
+    saveTriageQuery(
+      deps.db,
+      {
         ticketId: ticket.id,
         messageId: message?.id ?? null,
         category,
@@ -238,39 +225,65 @@ export async function triageTicket(
         matchedRules: decision.matchedRules,
         classifierVersion: version,
         fields,
-      }),
-      aiInteractionsInsert(tx, interactions),
-      ticketEventInsert(tx, {
-        ticketId: ticket.id,
-        type: 'triaged',
-        actorKind: 'ai',
-        data: {
-          messageId: message?.id ?? null,
-          category,
-          confidence,
-          decidedBy,
-          priority: decision.priority,
-          priorityDecidedBy: priorityDecision.decidedBy,
-          // Plus the routing rule's, when one replaced the priority after the signals.
-          priorityReasons:
-            fields[PRIORITY_FIELD]!.override !== priorityDecision.override
-              ? [...priorityDecision.reasons, fields[PRIORITY_FIELD]!.override!.reason]
-              : priorityDecision.reasons,
-          sentiment: sentiment.label,
-          language,
-          team: decision.team,
-          queue: decision.queue,
-          draft: decision.draft,
-          rules: decision.matchedRules,
+      },
+      { onceFor: message?.id },
+    ),
+    [
+      ticketUpdateQuery(
+        deps.db,
+        ticket.id,
+        {
+          language: language && language !== ticket.language ? language : null,
+          addTags: decision.tags,
         },
-      }),
-      writeback ? outboxInsert(tx, 'zendesk-writeback', { ticketId: ticket.id }) : null,
-      draft ? outboxInsert(tx, 'draft', { ticketId: ticket.id }) : null,
-    ]);
-    if (writeback || draft) wakeOutboxAfterCommit(tx);
+        gateWrote,
+      ),
+      insertRowsIf(aiInteractions, interactions, gateWrote),
+      insertRowsIf(
+        ticketEvents,
+        [
+          {
+            ticketId: ticket.id,
+            type: 'triaged',
+            actorKind: 'ai',
+            data: {
+              messageId: message?.id ?? null,
+              category,
+              confidence,
+              decidedBy,
+              priority: decision.priority,
+              priorityDecidedBy: priorityDecision.decidedBy,
+              // Plus the routing rule's, when one replaced the priority after the signals.
+              priorityReasons:
+                fields[PRIORITY_FIELD]!.override !== priorityDecision.override
+                  ? [...priorityDecision.reasons, fields[PRIORITY_FIELD]!.override!.reason]
+                  : priorityDecision.reasons,
+              sentiment: sentiment.label,
+              language,
+              team: decision.team,
+              queue: decision.queue,
+              draft: decision.draft,
+              rules: decision.matchedRules,
+            },
+          },
+        ],
+        gateWrote,
+      ),
+      insertRowsIf(
+        outbox,
+        [
+          ...(writeback ? [outboxRow('zendesk-writeback', { ticketId: ticket.id })] : []),
+          ...(draft ? [outboxRow('draft', { ticketId: ticket.id })] : []),
+        ],
+        gateWrote,
+      ),
+    ],
+  );
+  if (wrote) {
+    if (writeback || draft) wakeOutboxAfterCommit(deps.db);
     for (const row of interactions) observeModelCall(deps.observability, row);
-    return null;
-  });
+  }
+  const earlier = wrote ? null : await getTriage(deps.db, ticket.id);
   if (earlier) {
     return {
       category: earlier.category,
