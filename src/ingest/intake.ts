@@ -272,15 +272,21 @@ async function acceptInTransaction(
         }
         if (fromPerson && !importedClosed) {
           await enqueueOutbox(tx, 'triage', { ticketId: ticket.id, messageId });
-          if (options.sla) {
+          if (!created || options.sla) {
             // The clock runs from the oldest unanswered customer message (its draft, written
-            // later, is due by the same rule): overdue even if no draft is ever written.
+            // later, is due by the same rule): overdue even if no draft is ever written. An
+            // answered ticket has a question again, with no draft yet ("Needs a human reply"
+            // until its draft is written).
+            const due = options.sla
+              ? sql`, reply_due_at = ${messageReplyDueSql(options.sla, {
+                  ticketId: ticket.id,
+                  ticketCreatedAt: ticket.createdAt,
+                  messageCreatedAt: message.createdAt,
+                })}`
+              : sql``;
             await tx.execute(
-              sql`update tickets set reply_due_at = ${messageReplyDueSql(options.sla, {
-                ticketId: ticket.id,
-                ticketCreatedAt: ticket.createdAt,
-                messageCreatedAt: message.createdAt,
-              })} where id = ${ticket.id}`,
+              sql`update tickets set draft_state = case when draft_state = 'answered' then 'none'
+                else draft_state end ${due} where id = ${ticket.id}`,
             );
           }
         }

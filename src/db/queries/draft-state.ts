@@ -32,6 +32,10 @@ export const draftStateOfD = mapping;
  * Re-derives `draft_state` and `reply_due_at` of one ticket from its latest draft (a hand-written
  * reply withdrawn within its undo window never happened, as far as the state goes).
  *
+ * A ticket whose latest customer message got a public reply some other way (an agent answered in
+ * the helpdesk after rejecting the draft, or before any draft was written) is `answered`: it
+ * leaves "Needs a human reply" though its latest draft stays rejected, abstained or failed.
+ *
  * `reply_due_at` is the latest draft's due time only while the customer message it answers is
  * still unanswered: a public reply (a person's, from any door, or the AI's) at or after that
  * message stops the clock (docs/metrics.md, next-reply rule), whatever became of the draft —
@@ -41,9 +45,14 @@ export const draftStateOfD = mapping;
 export async function syncTicketDraftState(db: Db, ticketId: string): Promise<void> {
   await db.execute(sql`
     update tickets t set
-      draft_state = coalesce((select ${mapping} from drafts d
-                              where d.ticket_id = t.id and d.status <> 'withdrawn'
-                              order by d.version desc limit 1), 'none'),
+      draft_state = (select case
+          when s.state in ('none', 'abstained', 'rejected', 'delivery_failed')
+            and ${answeredSince(sql`(select max(c.created_at) from messages c
+              where c.ticket_id = t.id and c.direction = 'inbound' and c.author_kind = 'customer')`)}
+          then 'answered' else s.state end
+        from (select coalesce((select ${mapping} from drafts d
+                               where d.ticket_id = t.id and d.status <> 'withdrawn'
+                               order by d.version desc limit 1), 'none') as state) s),
       reply_due_at = (select case when ${answeredSince(sql`coalesce(q.created_at, d.created_at)`)}
                         then null else d.sla_due_at end
                       from drafts d left join messages q on q.id = d.message_id

@@ -51,8 +51,8 @@ async function postGeneric(
   return ((await res.json()) as { ticketId: string }).ticketId;
 }
 
-async function overdueIds(): Promise<string[]> {
-  const res = await app.request('/api/tickets?view=overdue', {
+async function overdueIds(view = 'overdue'): Promise<string[]> {
+  const res = await app.request(`/api/tickets?view=${view}`, {
     headers: { authorization: `Bearer ${managerKey}` },
   });
   expect(res.status).toBe(200);
@@ -98,6 +98,7 @@ describe('Overdue view after an agent answers in the helpdesk', () => {
     });
     await lateDraft(ticketId, 'rejected');
     expect(await overdueIds()).toContain(ticketId);
+    expect(await overdueIds('needs_human')).toContain(ticketId);
 
     // An internal note answers nobody: still overdue.
     const note = await app.request('/webhooks/tickets', {
@@ -120,6 +121,9 @@ describe('Overdue view after an agent answers in the helpdesk', () => {
     });
     expect((await getTicket(deps.db, ticketId))?.replyDueAt).toBeNull();
     expect(await overdueIds()).not.toContain(ticketId);
+    // Answered, though its latest draft stays rejected: nobody has to write a reply now.
+    expect((await getTicket(deps.db, ticketId))?.draftState).toBe('answered');
+    expect(await overdueIds('needs_human')).not.toContain(ticketId);
 
     // The customer writes again: the clock starts at once, by the rule its draft will use.
     await postGeneric('od-3', { body: 'Still not on my card.', createdAt: minutesAgo(45) });
@@ -173,5 +177,6 @@ describe('Overdue view after an agent answers in the helpdesk', () => {
     );
     expect(comment.status).toBe(202);
     expect(await overdueIds()).not.toContain(ticketId);
+    expect(await overdueIds('needs_human')).not.toContain(ticketId);
   });
 });
