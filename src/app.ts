@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { requestId } from 'hono/request-id';
 import type { Deps } from './deps.js';
 import { AppError, createErrorHandler, errorResponse } from './http/errors.js';
@@ -18,6 +19,7 @@ import { ticketRoutes } from './http/routes/tickets/index.js';
 import { emailWebhooks } from './http/routes/webhooks/email.js';
 import { genericTicketWebhook } from './http/routes/webhooks/tickets.js';
 import { zendeskWebhook } from './http/routes/webhooks/zendesk.js';
+import { errorPage, isPageRequest } from './http/ui/error-page.js';
 import { uiRoutes } from './http/ui/index.js';
 
 /** Builds the HTTP app from dependencies built once at boot; no module-level state. */
@@ -41,9 +43,14 @@ export function createApp(deps: Deps) {
     c.header('Content-Type', deps.observability.registry.contentType);
     return c.body(await deps.observability.registry.metrics());
   });
-  app.onError(createErrorHandler(deps.log));
+  // People's browsers under /app get an error page with a way back; everything else the envelope.
+  const page = (c: Context, err: AppError, requestId: string) =>
+    isPageRequest(c) ? errorPage(c, err, requestId) : null;
+  app.onError(createErrorHandler(deps.log, page));
   app.notFound((c) =>
-    errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
+    isPageRequest(c)
+      ? errorResponse(c, new AppError('not_found', `There is no page at ${c.req.path}.`), page)
+      : errorResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)),
   );
 
   app.use('/api/*', rateLimit(deps, 'api'));

@@ -57,15 +57,27 @@ export function toAppError(err: unknown): AppError {
   return new AppError('internal_error', 'Internal error');
 }
 
-export function errorResponse(c: Context, err: AppError) {
+/**
+ * Renders an error for a request the API envelope is not meant for (a browser page); null leaves
+ * the envelope. Injected so this module stays below the UI.
+ */
+export type ErrorPage = (
+  c: Context,
+  err: AppError,
+  requestId: string,
+) => Response | Promise<Response> | null;
+
+export function errorResponse(c: Context, err: AppError, page?: ErrorPage) {
   const requestId = (c.get('requestId' as never) as string | undefined) ?? 'unknown';
   for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+  const rendered = page?.(c, err, requestId);
+  if (rendered) return rendered;
   const body: ErrorEnvelope = { error: { code: err.code, message: err.message, requestId } };
   return c.json(body, err.status);
 }
 
 /** One onError for the whole app: 5xx are logged (without request bodies), 4xx are not. */
-export function createErrorHandler(log: Logger) {
+export function createErrorHandler(log: Logger, page?: ErrorPage) {
   return (err: Error, c: Context) => {
     const appError = toAppError(err);
     if (appError.status >= 500) {
@@ -74,7 +86,7 @@ export function createErrorHandler(log: Logger) {
         'request failed',
       );
     }
-    return errorResponse(c, appError);
+    return errorResponse(c, appError, page);
   };
 }
 

@@ -4,6 +4,7 @@ import type { SessionPrincipal } from '../../auth/users.js';
 import type { Role } from '../../db/schema/api-keys.js';
 import type { Deps } from '../../deps.js';
 import type { AppEnv } from '../context.js';
+import { AppError } from '../errors.js';
 import { checkCsrf, sessionPrincipal } from '../middleware/auth.js';
 
 export type UiEnv = { Variables: AppEnv['Variables'] & { user: SessionPrincipal } };
@@ -16,7 +17,10 @@ export function requireUser(deps: Pick<Deps, 'db' | 'now'>, role: Role): Middlew
   return async (c, next) => {
     const user = await sessionPrincipal(deps, c);
     if (!user) {
-      if (c.req.method !== 'GET') return c.text('Your session has ended: sign in again', 401);
+      // A form post from a page left open: the error page (or the envelope) says what to do.
+      if (c.req.method !== 'GET') {
+        throw new AppError('unauthorized', 'Your session has ended: sign in again.');
+      }
       const next = c.req.path + (new URL(c.req.url).search || '');
       return c.redirect(`/app/login?next=${encodeURIComponent(next)}`, 303);
     }
