@@ -8,6 +8,7 @@ import { randomToken, safeEqual } from '../auth/secrets.js';
 import { createUser } from '../auth/users.js';
 import type { Db } from '../db/client.js';
 import { revokeApiKey } from '../db/queries/api-keys.js';
+import { knownTeams } from '../db/queries/teams.js';
 import type { UserRole } from '../db/schema/users.js';
 import type { Deps } from '../deps.js';
 import { normalizeGenericEvent } from '../ingest/generic/normalize.js';
@@ -63,11 +64,23 @@ export async function createFirstAdmin(
   return user;
 }
 
-/** A teammate with a generated password, shown once to the admin who invites them. */
+/**
+ * A teammate with a generated password, shown once to the admin who invites them. Teams are names,
+ * not rows (as for `cli users create`): one outside those in use is most often a typo, which would
+ * leave the teammate with an empty queue, so it needs `newTeam`.
+ */
 export async function inviteTeammate(
   db: Db,
-  input: { email: string; name?: string; role: UserRole; team?: string | null },
+  input: { email: string; name?: string; role: UserRole; team?: string | null; newTeam?: boolean },
 ) {
+  if (input.team && !input.newTeam) {
+    const known = await knownTeams(db);
+    if (!known.includes(input.team)) {
+      throw new SetupError(
+        `Unknown team: ${input.team} (known: ${known.join(', ') || 'none yet'}). Tick "new team" to start a new one.`,
+      );
+    }
+  }
   const password = randomToken(15);
   const user = await createUser(db, {
     email: input.email,

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { startSession } from '../../auth/users.js';
 import { latestDraftForTicket } from '../../db/queries/drafts.js';
+import { knownTeams } from '../../db/queries/teams.js';
 import { getTicket } from '../../db/queries/tickets.js';
 import { getTriage } from '../../db/queries/triage.js';
 import { userRoles } from '../../db/schema/users.js';
@@ -31,6 +32,7 @@ const inviteForm = z.object({
   name: z.string().trim().max(200).default(''),
   role: z.enum(userRoles),
   team: z.string().trim().max(100).default(''),
+  newTeam: z.literal('yes').optional(),
 });
 
 /**
@@ -99,11 +101,12 @@ export function setupPages(deps: Deps) {
   welcome.use('/app/welcome', requireUser(deps, 'admin'));
   welcome.use('/app/welcome/*', requireUser(deps, 'admin'));
 
-  const render = (c: Context<UiEnv>, notice?: WelcomeNotice, status: 200 | 400 = 200) =>
+  const render = async (c: Context<UiEnv>, notice?: WelcomeNotice, status: 200 | 400 = 200) =>
     c.html(
       <WelcomePage
         user={c.get('user')}
         publicUrl={deps.config.PUBLIC_URL}
+        teams={await knownTeams(deps.db)}
         configured={{
           zendesk: deps.config.ZENDESK_WEBHOOK_SECRETS.length > 0,
           mailgun: deps.config.MAILGUN_SIGNING_KEYS.length > 0,
@@ -150,7 +153,10 @@ export function setupPages(deps: Deps) {
       return render(c, { kind: 'error', text: `${String(issue.path[0])}: ${issue.message}` }, 400);
     }
     try {
-      const { user, password } = await inviteTeammate(deps.db, form.data);
+      const { user, password } = await inviteTeammate(deps.db, {
+        ...form.data,
+        newTeam: form.data.newTeam === 'yes',
+      });
       return render(c, {
         kind: 'ok',
         text: `Created ${user.email} (${user.role}). Send them ${deps.config.PUBLIC_URL}/app and this password, shown once: ${password}`,

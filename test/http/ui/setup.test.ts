@@ -128,6 +128,27 @@ describe('first run', () => {
     expect(keys.filter((k) => k.name === 'first-run test ticket' && !k.revokedAt)).toEqual([]);
   });
 
+  it('invite refuses a team nobody uses (a typo) unless it is marked new, naming the known ones', async () => {
+    const invite = (fields: Record<string, string>) =>
+      app.request('/app/welcome/invite', {
+        method: 'POST',
+        headers: { cookie },
+        body: new URLSearchParams({ _csrf: csrf, role: 'agent', ...fields }),
+      });
+    const page = await (await app.request('/app/welcome', { headers: { cookie } })).text();
+    expect(page).toContain('<option value="billing">'); // a routing rule's team, offered
+    const typo = await invite({ email: 'typo@example.com', team: 'biling' });
+    expect(typo.status).toBe(400);
+    expect(await typo.text()).toMatch(/Unknown team: biling \(known: [^)]*billing/);
+    expect(await findUserByEmail(deps.db, 'typo@example.com')).toBeNull();
+
+    expect((await invite({ email: 'known@example.com', team: 'billing' })).status).toBe(200);
+    expect((await findUserByEmail(deps.db, 'known@example.com'))?.teamId).toBe('billing');
+    const fresh = await invite({ email: 'fresh@example.com', team: 'vip-desk', newTeam: 'yes' });
+    expect(fresh.status).toBe(200);
+    expect((await findUserByEmail(deps.db, 'fresh@example.com'))?.teamId).toBe('vip-desk');
+  });
+
   it('the checklist is for admins; a form post without the CSRF token is refused', async () => {
     const res = await app.request('/app/welcome/test-ticket', {
       method: 'POST',

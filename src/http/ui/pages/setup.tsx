@@ -52,8 +52,10 @@ export const WelcomePage: FC<{
   user: SessionPrincipal;
   publicUrl: string;
   configured: { zendesk: boolean; mailgun: boolean; basicAuth: boolean };
+  /** Team names in use, offered for the invite's team field. */
+  teams: string[];
   notice?: WelcomeNotice;
-}> = ({ user, publicUrl, configured, notice }) => {
+}> = ({ user, publicUrl, configured, teams, notice }) => {
   const state = (ok: boolean, variable: string) =>
     ok ? <span class="badge">set</span> : <span class="badge warn">{`set ${variable}`}</span>;
   return (
@@ -152,7 +154,16 @@ export const WelcomePage: FC<{
             <option value="admin">admin</option>
           </select>
           <label for="invite-team">Team (optional)</label>
-          <input id="invite-team" name="team" />
+          <input id="invite-team" name="team" list="known-teams" autocomplete="off" />
+          <datalist id="known-teams">
+            {teams.map((t) => (
+              <option value={t} />
+            ))}
+          </datalist>
+          <label class="check">
+            <input type="checkbox" name="newTeam" value="yes" /> new team (not one of{' '}
+            {teams.length ? teams.join(', ') : 'none yet'})
+          </label>
           <button type="submit">Create account</button>
         </form>
 
