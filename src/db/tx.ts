@@ -25,18 +25,52 @@ const outboxWakers = new WeakMap<Db, () => void>();
  *
  * Work registered with `afterCommit` runs once the outermost transaction has committed, before
  * this promise resolves; a rolled-back transaction (or savepoint) drops its work.
+ *
+ * An outermost transaction that Postgres aborts as a deadlock victim or a serialization failure
+ * runs again (up to three attempts), so `fn` must keep its effects inside the transaction or in
+ * after-commit work (which every caller here does).
  */
 export async function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
   const parent = scopes.get(db);
-  const hooks: AfterCommit[] = [];
-  const result = await db.transaction((raw) => {
-    const tx = raw as unknown as Db;
-    scopes.set(tx, { root: parent?.root ?? db, hooks });
-    return fn(tx);
-  });
-  if (parent) parent.hooks.push(...hooks);
-  else await runHooks(hooks);
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    const hooks: AfterCommit[] = [];
+    let result: T;
+    try {
+      result = await db.transaction((raw) => {
+        const tx = raw as unknown as Db;
+        scopes.set(tx, { root: parent?.root ?? db, hooks });
+        return fn(tx);
+      });
+    } catch (err) {
+      // Two transactions that lock the same rows in opposite orders (say an approval: draft, then
+      // ticket; a helpdesk solve: ticket, then its drafts) can deadlock, and Postgres aborts one
+      // of them. The aborted one rolled back entirely and its after-commit work was dropped, so
+      // running it again is safe; a savepoint cannot be retried alone (its transaction is aborted).
+      if (parent || attempt >= MAX_ATTEMPTS || !isRetryableAbort(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      continue;
+    }
+    if (parent) parent.hooks.push(...hooks);
+    else await runHooks(hooks);
+    return result;
+  }
+}
+
+const MAX_ATTEMPTS = 3;
+/** deadlock_detected, serialization_failure: the transaction was aborted and can run again. */
+const retryableCodes = new Set(['40P01', '40001']);
+
+function isRetryableAbort(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  // drizzle wraps the driver's error in `cause`.
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && retryableCodes.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**

@@ -81,4 +81,46 @@ describe('withTransaction + afterCommit', () => {
     }).catch(() => {});
     expect(wakes).toBe(1);
   });
+
+  it('a deadlock victim runs again and both transactions commit', async () => {
+    // Two transactions lock the same two rows in opposite orders, each waiting for the other:
+    // Postgres aborts one (deadlock_detected), which withTransaction runs again.
+    await deps.db.execute(sql`create table deadlock_probe (id int primary key, n int not null)`);
+    await deps.db.execute(sql`insert into deadlock_probe values (1, 0), (2, 0)`);
+    let runs = 0;
+    let release!: () => void;
+    const bothLocked = new Promise<void>((resolve) => {
+      let locked = 0;
+      release = () => {
+        locked++;
+        if (locked === 2) resolve();
+      };
+    });
+    const bump = (first: number, second: number) =>
+      withTransaction(deps.db, async (tx) => {
+        runs++;
+        await tx.execute(sql`update deadlock_probe set n = n + 1 where id = ${first}`);
+        release();
+        // Once both hold their first row (a retry finds this already resolved).
+        await bothLocked;
+        await tx.execute(sql`update deadlock_probe set n = n + 1 where id = ${second}`);
+      });
+    await Promise.all([bump(1, 2), bump(2, 1)]);
+    expect(runs).toBe(3);
+    const rows = (await deps.db.execute(
+      sql`select n from deadlock_probe order by id`,
+    )) as unknown as { n: number }[];
+    expect(rows.map((r) => r.n)).toEqual([2, 2]);
+  });
+
+  it('other errors are not retried', async () => {
+    let runs = 0;
+    await expect(
+      withTransaction(deps.db, async (tx) => {
+        runs++;
+        await tx.execute(sql`select 1/0`);
+      }),
+    ).rejects.toThrow();
+    expect(runs).toBe(1);
+  });
 });

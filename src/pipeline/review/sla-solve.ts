@@ -31,6 +31,10 @@ export async function solveTicket(
     return { ok: false, reason: 'not_found' };
   }
   return withTransaction(db, async (tx) => {
+    // Drafts first, then the ticket: the order an approval and a hand-written reply take them, so
+    // a solve racing either waits instead of deadlocking.
+    await tx.execute(sql`select id from drafts where ticket_id = ${input.ticketId}
+      and status = 'pending_approval' order by version for update`);
     const [locked] = rowsOf<{ id: string }>(
       await tx.execute(sql`select id from tickets where id = ${input.ticketId} for update`),
     );
