@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { setFlagsFromString } from 'node:v8';
 import type { Config } from '../config/index.js';
 import type { Database, Db } from '../db/client.js';
 import { CliUsageError } from './errors.js';
@@ -33,6 +34,7 @@ async function config(): Promise<Config> {
  */
 export async function withDb<T>(fn: (db: Db, database: Database) => Promise<T>): Promise<T> {
   const cfg = await config();
+  if (!cfg.DATABASE_URL) patientWasmTiering();
   const { createDatabase } = await import('../db/client.js');
   const database = await createDatabase({
     url: cfg.DATABASE_URL,
@@ -53,6 +55,20 @@ export async function withDb<T>(fn: (db: Db, database: Database) => Promise<T>):
   } finally {
     await database.close();
   }
+}
+
+/**
+ * V8 runs PGlite's WebAssembly (8.7 MB) first as baseline code and recompiles each function that
+ * has run a while (its "tiering budget", a rough count of bytes executed) with its optimising
+ * compiler, on background threads. Opening the store and running a few statements crosses that
+ * budget for many functions, so a short command paid ~0.4 s of CPU for optimised code it exited
+ * before using (profiled on `users list`: ~1.0 s → ~0.6 s of CPU for PGlite's open, query and close
+ * with the budget 1,000× the default). A command that runs the store for long (kb import's
+ * inserts, retention over a large store) still optimises its hot functions, a little later. Only
+ * this process is affected, and only WebAssembly compiled after this call (PGlite's, opened next).
+ */
+function patientWasmTiering(): void {
+  setFlagsFromString('--wasm-tiering-budget=1800000000');
 }
 
 /** Prints the plan; asks on a terminal, requires --yes otherwise. */

@@ -1,4 +1,5 @@
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type { CronExpressionParser as CronParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseModelSpec } from './model-spec.js';
 import { synonymsSettings } from './settings.js';
@@ -304,9 +305,13 @@ export const configSchema = z.object({
 /**
  * A cron pattern the worker's scheduler (BullMQ, through cron-parser) will accept, checked with
  * the same parser at boot: `99 3 * * *` or `0 0 31 2 *` fail here, naming the variable, instead of
- * later in the worker.
+ * later in the worker. Loaded here, when a pattern is set (an unset variable takes its default
+ * without this check): cron-parser and luxon are ~25 ms of every CLI command's start otherwise.
  */
 function validCron(pattern: string, ctx: z.RefinementCtx): void {
+  const { CronExpressionParser } = createRequire(import.meta.url)('cron-parser') as {
+    CronExpressionParser: typeof CronParser;
+  };
   try {
     CronExpressionParser.parse(pattern.trim());
   } catch (err) {

@@ -1,12 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -287,11 +284,22 @@ export function preparedStatements<T extends Sql | postgres.TransactionSql>(clie
  * never shrinks. 16MB keeps 2,048 pages of cache; a miss is a read from the OS page cache through
  * PGlite's file system, so the data set may be far larger than the cache. Measured with
  * `npm run bench:memory`: see docs/architecture.md (Storage).
+ *
+ * PGlite, pgvector and drizzle's PGlite driver are imported here, when a process opens the store
+ * itself: a process that reaches it through the server's socket or a DATABASE_URL (every CLI
+ * command while `npm start` runs) never loads them.
  */
 async function createPglite(
   dataDir: string,
   sharedBuffers = '16MB',
 ): Promise<Database & { client: PGlite }> {
+  const [{ PGlite }, { vector }, { drizzle: drizzlePglite }, { migrate: migratePglite }] =
+    await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite-pgvector'),
+      import('drizzle-orm/pglite'),
+      import('drizzle-orm/pglite/migrator'),
+    ]);
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, {
     extensions: { vector },
