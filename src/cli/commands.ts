@@ -206,8 +206,9 @@ export const commands: Record<string, Command> = {
     },
   },
   'kb import': {
-    usage: 'kb import <dir | file.jsonl | export.json> [--source s] [--keep] [--queue]',
-    help: 'Import knowledge-base articles (Markdown/HTML/text folder, JSONL, Zendesk Help Center export) and index them.',
+    usage:
+      'kb import <dir | file.md|.html|.txt | file.jsonl | file.csv | export.json> [--source s] [--keep] [--queue]',
+    help: 'Import knowledge-base articles (a Markdown/HTML/text folder or file, JSONL, CSV with title and body columns, a Zendesk Help Center export) and index them.',
     options: {
       source: { type: 'string' },
       keep: { type: 'boolean' },

@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { createApiKey } from '../auth/api-keys.js';
 import { randomToken, safeEqual } from '../auth/secrets.js';
@@ -100,7 +99,7 @@ export interface UploadedFile {
 /**
  * Knowledge-base files uploaded in the browser, imported by the same code as `cli kb import`:
  * Markdown / HTML / text files as one folder, `.jsonl`, a Help Center `.json` export, and `.csv`
- * (columns title and body, optional id and url), turned into JSONL for the JSONL reader.
+ * (columns title and body, optional id and url).
  */
 export async function importUploadedKb(
   deps: Pick<Deps, 'db' | 'embedders'>,
@@ -109,7 +108,9 @@ export async function importUploadedKb(
   const dir = await mkdtemp(path.join(tmpdir(), 'deskpilot-upload-'));
   try {
     const folder = path.join(dir, 'articles');
-    const targets: string[] = [];
+    // Each file keeps its own name (CSV rows without an id are named after it) in a folder of its
+    // own; the collection is named after its position as before, so re-uploads update it.
+    const targets: { path: string; source: string }[] = [];
     let folderUsed = false;
     for (const [i, file] of files.entries()) {
       const base = path.basename(file.name).replace(/[^\w.-]+/g, '_') || `file-${i}`;
@@ -117,27 +118,25 @@ export async function importUploadedKb(
         await mkdir(folder, { recursive: true });
         await writeFile(path.join(folder, base), file.bytes);
         folderUsed = true;
-      } else if (/\.(jsonl|ndjson|json)$/i.test(base)) {
-        const target = path.join(dir, `${i}-${base}`);
-        await writeFile(target, file.bytes);
-        targets.push(target);
-      } else if (/\.csv$/i.test(base)) {
-        const target = path.join(dir, `${i}-${base}.jsonl`);
-        await writeFile(target, csvToJsonl(Buffer.from(file.bytes).toString('utf8'), base));
-        targets.push(target);
+      } else if (/\.(jsonl|ndjson|json|csv)$/i.test(base)) {
+        const own = path.join(dir, String(i));
+        await mkdir(own);
+        await writeFile(path.join(own, base), file.bytes);
+        const legacy = /\.csv$/i.test(base) ? `${i}-${base}.jsonl` : `${i}-${base}`;
+        targets.push({ path: path.join(own, base), source: `upload:${legacy}` });
       } else {
         throw new SetupError(
           `${file.name}: not a knowledge-base file (Markdown, HTML, text, CSV, JSONL or a Help Center .json export)`,
         );
       }
     }
-    if (folderUsed) targets.unshift(folder);
+    if (folderUsed) targets.unshift({ path: folder, source: 'upload:articles' });
     const reports: KbImportReport[] = [];
     for (const target of targets) {
       reports.push(
-        await kbImport(deps.db, target, {
+        await kbImport(deps.db, target.path, {
           // Uploads add to the knowledge base; they never prune what an earlier upload brought.
-          source: `upload:${path.basename(target)}`,
+          source: target.source,
           prune: false,
           embedder: deps.embedders[0],
         }),
@@ -147,27 +146,6 @@ export async function importUploadedKb(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function csvToJsonl(text: string, name: string): string {
-  const rows = parse(text, {
-    columns: true,
-    skip_empty_lines: true,
-    bom: true,
-    trim: true,
-  }) as Record<string, string>[];
-  const lines: string[] = [];
-  for (const [i, row] of rows.entries()) {
-    const title = row.title ?? row.Title;
-    const body = row.body ?? row.Body ?? row.content ?? row.text;
-    if (!title || body === undefined) {
-      throw new SetupError(`${name}: row ${i + 2} needs the columns title and body`);
-    }
-    lines.push(
-      JSON.stringify({ id: row.id || `${name}:${i + 1}`, title, body, url: row.url || null }),
-    );
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /**

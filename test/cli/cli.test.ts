@@ -34,6 +34,36 @@ describe('cli', () => {
     expect(again).toMatchObject({ created: 0, unchanged: 6, indexed: 0 });
   }, 180_000);
 
+  it('kb import takes one file and a CSV, like the upload; a wrong path or bad row is one line, exit 2', async () => {
+    const md = path.join(dir, 'warranty.md');
+    writeFileSync(md, '# Warranty claims\n\nEvery kettle has a two-year warranty.\n');
+    expect(lastJson((await cli('kb', 'import', md)).stdout)).toMatchObject({
+      kind: 'file',
+      created: 1,
+      indexed: 1,
+    });
+    const csv = path.join(dir, 'faq.csv');
+    writeFileSync(
+      csv,
+      'title,body\nGift cards,"Gift cards never expire."\nVouchers,"One per order."\n',
+    );
+    expect(lastJson((await cli('kb', 'import', csv)).stdout)).toMatchObject({
+      kind: 'csv',
+      created: 2,
+    });
+
+    const missing = path.join(dir, 'no-such-folder');
+    const gone = await cli('kb', 'import', missing).catch((err: unknown) => err);
+    expect(gone).toMatchObject({ code: 2, stderr: `No such file or folder: ${missing}\n` });
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, 'name,text\nGift cards,never\n');
+    const refused = await cli('kb', 'import', bad).catch((err: unknown) => err);
+    expect(refused).toMatchObject({
+      code: 2,
+      stderr: 'bad.csv:2: needs the columns title and body\n',
+    });
+  }, 180_000);
+
   it('classifier train --csv imports labels (new ones become categories) and stores a version', async () => {
     const csv = path.join(dir, 'labels.csv');
     const rows = ['text,label'];

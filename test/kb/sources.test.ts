@@ -6,6 +6,7 @@ import { kbImport } from '../../src/cli/commands/kb-import.js';
 import { articleContentHash, normalizeArticle } from '../../src/kb/article.js';
 import { textConfigFor } from '../../src/kb/language.js';
 import { searchKnowledgeBase } from '../../src/kb/search.js';
+import { parseArticlesCsv } from '../../src/kb/sources/csv.js';
 import { readArticleFolder } from '../../src/kb/sources/folder.js';
 import { parseArticlesJsonl } from '../../src/kb/sources/jsonl.js';
 import { parseZendeskArticles } from '../../src/kb/sources/zendesk.js';
@@ -64,6 +65,20 @@ describe('article sources', () => {
       parseArticlesJsonl('{"id":1,"title":"A","body":"x"}\n{"id":2,"body":"x"}', 'kb.jsonl'),
     ).toThrow('kb.jsonl:2: title');
     expect(() => parseArticlesJsonl('not json', 'kb.jsonl')).toThrow(/kb.jsonl:1: invalid JSON/);
+  });
+
+  it('reads a CSV of title and body (ids from the file name and row when absent), naming a bad row', () => {
+    const articles = parseArticlesCsv(
+      'title,body,id\nGift cards,"Never expire, ever.",gc-1\nRefunds,<p>Within <b>5</b> days</p>,\n',
+      'faq.csv',
+    );
+    expect(articles.map((a) => [a.externalId, a.title, a.format])).toEqual([
+      ['gc-1', 'Gift cards', 'markdown'],
+      ['faq.csv:2', 'Refunds', 'html'],
+    ]);
+    expect(() => parseArticlesCsv('title\nNo body\n', 'faq.csv')).toThrow(
+      'faq.csv:2: needs the columns title and body',
+    );
   });
 
   it('maps languages to Postgres text-search configurations', () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ArticleInput } from '../types.js';
 
-const HTML_HINT = /<\/?(p|div|h[1-6]|ul|ol|li|br|table|span|a)\b[^>]*>/i;
+export const HTML_HINT = /<\/?(p|div|h[1-6]|ul|ol|li|br|table|span|a)\b[^>]*>/i;
 
 export const jsonlArticleSchema = z.object({
   id: z.union([z.string().min(1), z.number()]).transform(String),
