@@ -14,6 +14,14 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
 
+/**
+ * The knowledge base's state as text: changes whenever articles are indexed or removed (chunk
+ * counts and lengths per language); empty for an empty KB. What the draft step's confidence
+ * baseline is cached by (src/pipeline/draft/baseline.ts).
+ */
+export const kbSignatureSql = sql`(select coalesce(string_agg(text_config || ':' || chunks || ':'
+  || body_length_sum, ',' order by text_config), '') from kb_corpus_stats where chunks > 0)`;
+
 export type KbArticleSummary = Pick<KbArticle, 'id' | 'externalId' | 'contentHash'>;
 
 export async function listArticleHashesBySource(

@@ -5,6 +5,7 @@ import { type Draft, drafts } from '../schema/drafts.js';
 import { type Message, messages } from '../schema/messages.js';
 import { type Ticket, tickets } from '../schema/tickets.js';
 import { type TicketTriage, ticketTriage } from '../schema/triage.js';
+import { kbSignatureSql } from './kb.js';
 
 /** What a pipeline job reads about its ticket, once, before it works. */
 export interface TicketContext {
@@ -19,13 +20,16 @@ export interface TicketContext {
    * unchanged (src/db/settings-cache.ts). Null on a database without the row.
    */
   settingsVersion: number | null;
+  /** The knowledge base's state as of this read (`kbSignatureSql`): the draft step's baseline. */
+  kbSignature: string;
 }
 
 /**
- * The ticket, its messages, its triage, its newest draft and the settings version in ONE statement (each part as JSON,
- * decoded with the columns' own mappings, so the objects are the ones `select()` returns). A
- * triage or draft job used to read these in four to six separate round trips, several of them
- * twice (bench:pipeline, sqlStatementsPerTicket). Null when the ticket does not exist.
+ * The ticket, its messages, its triage, its newest draft, the settings version and the KB's
+ * signature in ONE statement (each part as JSON, decoded with the columns' own mappings, so the
+ * objects are the ones `select()` returns). A triage or draft job used to read these in four to
+ * seven separate round trips, several of them twice (bench:pipeline, sqlStatementsPerTicket).
+ * Null when the ticket does not exist.
  */
 export async function loadTicketContext(db: Db, ticketId: string): Promise<TicketContext | null> {
   const [row] = rowsOf<{
@@ -34,6 +38,7 @@ export async function loadTicketContext(db: Db, ticketId: string): Promise<Ticke
     triage: unknown;
     latest_draft: unknown;
     settings_version: string | number | null;
+    kb_signature: string;
   }>(
     await db.execute(sql`
       select row_to_json(t) as ticket,
@@ -42,7 +47,8 @@ export async function loadTicketContext(db: Db, ticketId: string): Promise<Ticke
              (select row_to_json(tt) from ticket_triage tt where tt.ticket_id = t.id) as triage,
              (select row_to_json(d) from drafts d where d.ticket_id = t.id
                order by d.version desc limit 1) as latest_draft,
-             (select s.version from settings_version s where s.id = 1) as settings_version
+             (select s.version from settings_version s where s.id = 1) as settings_version,
+             ${kbSignatureSql} as kb_signature
       from tickets t where t.id = ${ticketId}`),
   );
   if (!row) return null;
@@ -52,6 +58,7 @@ export async function loadTicketContext(db: Db, ticketId: string): Promise<Ticke
     triage: fromJson(ticketTriage, row.triage),
     latestDraft: fromJson(drafts, row.latest_draft),
     settingsVersion: row.settings_version === null ? null : Number(row.settings_version),
+    kbSignature: row.kb_signature,
   };
 }
 

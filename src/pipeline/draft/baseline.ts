@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { queryRows } from '../../db/queries/kb.js';
+import { kbSignatureSql, queryRows } from '../../db/queries/kb.js';
 import { queryTerms } from '../../kb/evidence.js';
 import { textConfigFor } from '../../kb/language.js';
 import { type SearchOptions, searchKnowledgeBase } from '../../kb/search.js';
@@ -105,11 +105,11 @@ interface Cached {
 }
 const cache = new WeakMap<object, Cached>();
 
-/** Changes whenever articles are indexed or removed (chunk counts and lengths per language). */
+/** `kbSignatureSql`, read on its own. */
 async function kbSignature(db: Db): Promise<string> {
-  const [row] = await queryRows<{ signature: string | null }>(
+  const [row] = await queryRows<{ signature: string }>(
     db,
-    sql`select string_agg(text_config || ':' || chunks || ':' || body_length_sum, ',' order by text_config) signature from kb_corpus_stats where chunks > 0`,
+    sql`select ${kbSignatureSql} as signature`,
   );
   return row?.signature ?? '';
 }
@@ -126,10 +126,15 @@ const EMPTY: KbBaseline = {
  * articles), one computation at a time per database; each call reads the KB's size (one row per
  * language) to see whether it changed. Only the very first draft waits: after a change the
  * previous baseline keeps serving while the new one is computed — an import of many articles
- * changes the KB with every article, and drafts must not each recompute it.
+ * changes the KB with every article, and drafts must not each recompute it. `known`: the KB's
+ * signature as the caller read it with its other reads (`kbSignatureSql`), which saves that statement.
  */
-export async function kbBaseline(db: Db, options: SearchOptions): Promise<KbBaseline> {
-  const signature = await kbSignature(db);
+export async function kbBaseline(
+  db: Db,
+  options: SearchOptions,
+  known?: string,
+): Promise<KbBaseline> {
+  const signature = known ?? (await kbSignature(db));
   if (!signature) return EMPTY;
   let entry = cache.get(db);
   if (!entry) {

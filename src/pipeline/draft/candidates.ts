@@ -14,17 +14,19 @@ export interface Candidates {
 /**
  * Retrieval for a draft: passages (two per article at most), grouped by article, each article
  * scored with the calibrated confidence against the knowledge base's baseline (computed once per
- * KB state). One extra query (the query's word statistics) on top of the search.
+ * KB state). One extra query (the query's word statistics) on top of the search, and one for the
+ * baseline's freshness unless the caller read the KB's signature already (`kbSignatureSql`).
  */
 export async function findCandidates(
   db: Db,
   query: string,
   options: SearchOptions,
+  known: { kbSignature?: string } = {},
   model = confidenceModel,
 ): Promise<Candidates> {
   // The baseline's freshness check (one small read) runs beside the search, not before it.
   const [baseline, search] = await Promise.all([
-    kbBaseline(db, options),
+    kbBaseline(db, options, known.kbSignature),
     searchKnowledgeBase(db, { query, limit: 8, perArticle: 2 }, options),
   ]);
   const articleIds = [...new Set(search.passages.map((p) => p.articleId))];

@@ -224,11 +224,16 @@ export async function draftReply(
   );
   // Cached while settings_version, read with the ticket, is unchanged.
   const settings = await deps.settings.at(context.settingsVersion);
-  const candidates = await findCandidates(deps.db, query, {
-    embedders: deps.embedders,
-    embeddingModels: settings.embeddingModels,
-    synonyms: deps.thesaurus,
-  });
+  const candidates = await findCandidates(
+    deps.db,
+    query,
+    {
+      embedders: deps.embedders,
+      embeddingModels: settings.embeddingModels,
+      synonyms: deps.thesaurus,
+    },
+    { kbSignature: context.kbSignature },
+  );
   const { language } = await resolveReplyLanguage(deps.db, deps.config, {
     ticketId: ticket.id,
     ticketLanguage: ticket.language,
