@@ -557,7 +557,7 @@ async function draftWithModel(
       const abstained = /^\W*NO_ANSWER\b/i.test(text);
       const flags: GuardFlag[] = abstained
         ? []
-        : checkDraft({
+        : await checkDraft({
             text,
             passageCount: used.length,
             passagesText: used.map((p) => `${p.title}\n${p.text}`).join('\n'),

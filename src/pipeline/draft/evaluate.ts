@@ -5,6 +5,8 @@ import type { Db } from '../../db/client.js';
 import type { Draft } from '../../db/schema/drafts.js';
 import { kbArticles } from '../../db/schema/kb-articles.js';
 import { acceptDelivery } from '../../ingest/intake.js';
+import { normalizeLanguage } from '../../kb/language.js';
+import { detectLanguage, LANGUAGE_CLEAR_MARGIN } from '../language.js';
 import { type TriageDeps, triageTicket } from '../triage/triage.js';
 import { type DraftDeps, draftReply } from './draft.js';
 import { phrasesLanguage } from './i18n.js';
@@ -49,7 +51,8 @@ export function parseDraftEvalTickets(text: string): DraftEvalTicket[] {
 export interface DraftEvalRow {
   query: string;
   relevant: string[];
-  expectedLanguage: string;
+  /** null: the ticket has no `language` field and is clearly not in the KB's language. */
+  expectedLanguage: string | null;
   reference: string | null;
   outcome: 'answered' | 'abstained' | 'skipped';
   text: string;
@@ -144,6 +147,22 @@ async function articleTexts(
 export type DraftEvalDeps = DraftDeps & TriageDeps;
 
 /**
+ * The language a ticket's draft must greet in (#20's `wrongLanguageRate`): the ticket's `language`
+ * field; without it, the knowledge base's language when the ticket is in that language. A ticket
+ * without the field that is clearly written in another language has none (null: not counted):
+ * which language it should be answered in is what the field is for. A short ticket too unclear to
+ * read stays expected in the KB's language.
+ */
+export async function expectedGreetingLanguage(
+  ticket: Pick<DraftEvalTicket, 'query' | 'language'>,
+  kbLanguage: string,
+): Promise<string | null> {
+  if (ticket.language) return normalizeLanguage(ticket.language);
+  const reading = await detectLanguage(ticket.query, undefined, LANGUAGE_CLEAR_MARGIN);
+  return reading === null || reading === kbLanguage ? kbLanguage : null;
+}
+
+/**
  * Runs every ticket through intake, triage and the draft step exactly as a webhook's jobs would
  * (minus the queue hop), and scores the drafts. `kbLanguage` is the expected greeting language of
  * tickets without a `language` field.
@@ -173,7 +192,7 @@ export async function runDraftEval(
     const outcome = await draftReply(deps, { ticketId });
     const ms = performance.now() - started;
     const draft: Draft | null = outcome.status === 'drafted' ? outcome.draft : null;
-    const expectedLanguage = t.language ?? options.kbLanguage ?? 'en';
+    const expectedLanguage = await expectedGreetingLanguage(t, options.kbLanguage ?? 'en');
     if (!draft) {
       rows.push({
         query: t.query,
@@ -228,6 +247,7 @@ export function scoreDraftEval(rows: readonly DraftEvalRow[], generator: string)
   const answeredOn = on.filter((r) => r.outcome === 'answered');
   const answered = rows.filter((r) => r.outcome === 'answered');
   const drafted = rows.filter((r) => r.outcome !== 'skipped');
+  const judged = drafted.filter((r) => r.expectedLanguage !== null);
   const words = answered.map((r) => r.words);
   const metrics: DraftEvalMetrics = {
     answered: share(answeredOn.length, on.length),
@@ -243,8 +263,8 @@ export function scoreDraftEval(rows: readonly DraftEvalRow[], generator: string)
     medianWords: words.length ? percentile(words, 50) : 0,
     fragmentRate: share(answered.filter((r) => r.fragments.length > 0).length, answered.length),
     wrongLanguageRate: share(
-      drafted.filter((r) => r.greetingLanguage !== r.expectedLanguage).length,
-      drafted.length,
+      judged.filter((r) => r.greetingLanguage !== r.expectedLanguage).length,
+      judged.length,
     ),
     p50Ms: round(
       percentile(
@@ -282,16 +302,19 @@ export function draftEvalReport(metrics: DraftEvalMetrics, rows: readonly DraftE
   const verdict = (r: DraftEvalRow) => {
     const onTopic = r.relevant.length > 0;
     if (r.outcome === 'skipped') return 'skipped';
+    // wrongLanguageRate counts every draft, an abstention's greeting included.
+    if (r.expectedLanguage !== null && r.greetingLanguage !== r.expectedLanguage) {
+      return 'WRONG LANGUAGE';
+    }
     if (!onTopic) return r.outcome === 'abstained' ? 'ok: abstained' : 'WRONG: answered off-topic';
     if (r.outcome === 'abstained') return 'MISSED: abstained';
     if (r.fragments.length) return 'CUT SENTENCE';
-    if (r.greetingLanguage !== r.expectedLanguage) return 'WRONG LANGUAGE';
     return r.relevant.includes(r.cited[0] ?? '') ? 'ok' : 'WRONG ARTICLE';
   };
   const body = rows
     .map(
       (r) => `<tr class="${verdict(r).startsWith('ok') ? 'ok' : 'bad'}">
-<td><pre>${esc(r.query)}</pre>${r.reference ? `<details><summary>agent's answer</summary><pre>${esc(r.reference)}</pre></details>` : ''}<p>expects: ${esc(r.relevant.join(', ') || '(off-topic)')} · ${esc(r.expectedLanguage)}</p></td>
+<td><pre>${esc(r.query)}</pre>${r.reference ? `<details><summary>agent's answer</summary><pre>${esc(r.reference)}</pre></details>` : ''}<p>expects: ${esc(r.relevant.join(', ') || '(off-topic)')} · ${esc(r.expectedLanguage ?? 'language not counted')}</p></td>
 <td><pre>${esc(r.text)}</pre></td>
 <td>${esc(r.cited.join(', '))}</td>
 <td>${r.confidence.toFixed(2)}${r.reason ? `<br>${esc(r.reason)}` : ''}</td>

@@ -32,7 +32,7 @@ const commitmentWords =
  * must be in the customer's language, and must not promise money back the passages do not offer.
  * Any flag → the draft is marked for a human and can never be auto-sent.
  */
-export function checkDraft(input: {
+export async function checkDraft(input: {
   text: string;
   passageCount: number;
   passagesText: string;
@@ -40,7 +40,7 @@ export function checkDraft(input: {
   customerText: string;
   language: string | null;
   finishReason?: string;
-}): GuardFlag[] {
+}): Promise<GuardFlag[]> {
   const flags: GuardFlag[] = [];
   const text = input.text.trim();
   if (text.length === 0) return ['empty'];
@@ -70,7 +70,7 @@ export function checkDraft(input: {
   }
 
   if (input.language) {
-    const detected = detectLanguage(text);
+    const detected = await detectLanguage(text);
     if (detected && detected !== input.language) flags.push('language_mismatch');
   }
 

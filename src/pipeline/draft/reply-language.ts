@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js';
 import { previousRequesterLanguage } from '../../db/queries/drafts.js';
 import { queryRows } from '../../db/queries/kb.js';
 import { normalizeLanguage } from '../../kb/language.js';
-import { detectLanguage } from '../language.js';
+import { guessLanguage, LANGUAGE_CLEAR_MARGIN, LANGUAGE_MIN_MARGIN } from '../language.js';
 
 const cache = new WeakMap<object, { at: number; languages: string[] }>();
 const CACHE_MS = 60_000;
@@ -37,9 +37,10 @@ export type ReplyLanguageSource = 'ticket' | 'detected' | 'requester' | 'default
 
 /**
  * The reply language: the one a draft is written in (the glossary's word; `language` alone is
- * what detection finds in a customer's message). In order: the ticket's language when it is supported (the
- * helpdesk's field, or triage's confident detection); detection restricted to the supported
- * languages when it is sure; the requester's language on an earlier ticket; DEFAULT_LANGUAGE.
+ * what detection finds in a customer's message). In order: the ticket's language when it is
+ * supported (the helpdesk's field, or triage's confident detection); a clear reading of the text
+ * among the supported languages; the requester's language on an earlier ticket; a weaker but
+ * still confident reading; DEFAULT_LANGUAGE.
  */
 export async function resolveReplyLanguage(
   db: Db,
@@ -54,8 +55,11 @@ export async function resolveReplyLanguage(
   const supported = await supportedReplyLanguages(db, config);
   const own = input.ticketLanguage ? normalizeLanguage(input.ticketLanguage) : null;
   if (own && supported.includes(own)) return { language: own, source: 'ticket', supported };
-  const detected = detectLanguage(input.text, supported);
-  if (detected) return { language: detected, source: 'detected', supported };
+  const guess = await guessLanguage(input.text, supported);
+  const detected = guess.margin >= LANGUAGE_MIN_MARGIN ? guess.language : null;
+  if (detected && guess.margin >= LANGUAGE_CLEAR_MARGIN) {
+    return { language: detected, source: 'detected', supported };
+  }
   if (input.requesterEmail) {
     const previous = await previousRequesterLanguage(db, {
       requesterEmail: input.requesterEmail,
@@ -64,6 +68,7 @@ export async function resolveReplyLanguage(
     });
     if (previous) return { language: previous, source: 'requester', supported };
   }
+  if (detected) return { language: detected, source: 'detected', supported };
   const fallback = supported.includes(config.DEFAULT_LANGUAGE)
     ? config.DEFAULT_LANGUAGE
     : (supported[0] ?? config.DEFAULT_LANGUAGE);

@@ -9,7 +9,7 @@ import { aiInteractions, type FieldDecision, type Priority } from '../../db/sche
 import { wakeOutboxAfterCommit } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { observeModelCall } from '../../observability/prometheus.js';
-import { detectLanguage } from '../language.js';
+import { detectLanguage, LANGUAGE_CLEAR_MARGIN } from '../language.js';
 import { classifierInput, inputFingerprint } from './classifier-input.js';
 import { predictCategory } from './classifier-store.js';
 import {
@@ -65,7 +65,10 @@ export async function triageTicket(
   // Models only ever see redacted text; corrections learn from exactly this text.
   const { messageId, text, rawText } = await classifierInput(ticket, messages, input.messageId);
   const message = messageId ? { id: messageId } : undefined;
-  const language = ticket.language ?? detectLanguage(rawText);
+  // Recorded on the ticket (routing rules, the requester's language next time) only when clear: a
+  // one-line subject's reading among every language is often a coin toss.
+  const language =
+    ticket.language ?? (await detectLanguage(rawText, undefined, LANGUAGE_CLEAR_MARGIN));
 
   const loaded = await deps.classifierStore.current();
   const { classifier, version } = loaded;

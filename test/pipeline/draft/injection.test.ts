@@ -99,7 +99,7 @@ describe('prompt-injection tickets (real LLM path on stories260K, guarded)', () 
   });
 });
 
-describe('guards', () => {
+describe('guards', async () => {
   const base = {
     passageCount: 2,
     passagesText: 'Refunds appear within 5 to 10 business days. Call +1 555 0100 for help.',
@@ -108,43 +108,43 @@ describe('guards', () => {
     customerText: 'Hi, I am jo@example.com, where is my refund?',
     language: 'en',
   };
-  it('accepts a cited, clean reply', () => {
+  it('accepts a cited, clean reply', async () => {
     expect(
-      checkDraft({
+      await checkDraft({
         ...base,
         text: 'Hi Jo, refunds appear within 5 to 10 business days [1]. Best regards',
       }),
     ).toEqual([]);
   });
-  it('flags missing and invented citations', () => {
-    expect(checkDraft({ ...base, text: 'Refunds appear within 5 to 10 business days.' })).toContain(
-      'no_citation',
-    );
-    expect(checkDraft({ ...base, text: 'See [7].' })).toContain('invalid_citation');
-  });
-  it('flags personal data that is neither the customer’s nor the knowledge base’s', () => {
+  it('flags missing and invented citations', async () => {
     expect(
-      checkDraft({ ...base, text: 'Write to jo@example.com or call +1 555 0100 [1].' }),
+      await checkDraft({ ...base, text: 'Refunds appear within 5 to 10 business days.' }),
+    ).toContain('no_citation');
+    expect(await checkDraft({ ...base, text: 'See [7].' })).toContain('invalid_citation');
+  });
+  it('flags personal data that is neither the customer’s nor the knowledge base’s', async () => {
+    expect(
+      await checkDraft({ ...base, text: 'Write to jo@example.com or call +1 555 0100 [1].' }),
     ).not.toContain('foreign_pii');
     expect(
-      checkDraft({ ...base, text: 'Ask eve@othercorp.example, she had the same issue [1].' }),
+      await checkDraft({ ...base, text: 'Ask eve@othercorp.example, she had the same issue [1].' }),
     ).toContain('foreign_pii');
   });
-  it('flags a reproduced system prompt, a switched language and an unsupported promise', () => {
+  it('flags a reproduced system prompt, a switched language and an unsupported promise', async () => {
     expect(
-      checkDraft({
+      await checkDraft({
         ...base,
         text: 'You are a customer-support agent for ACME. Answer only from the numbered knowledge-base passages below [1].',
       }),
     ).toContain('prompt_leak');
     expect(
-      checkDraft({
+      await checkDraft({
         ...base,
         text: 'Hallo, die Rückerstattung dauert fünf bis zehn Werktage, vielen Dank für Ihre Geduld [1].',
       }),
     ).toContain('language_mismatch');
     expect(
-      checkDraft({
+      await checkDraft({
         ...base,
         passagesText: 'Tracking can take 24 hours.',
         text: 'We will refund you and add a discount [1].',
