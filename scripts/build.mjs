@@ -2,7 +2,7 @@
 // static assets). Also imported by scripts/run.mjs, which builds on first start and after src/
 // changed, so `npm ci && npm start` works on a fresh clone without a separate build step.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,9 @@ export function build() {
   } catch {
     throw new Error('typescript is not installed: run `npm ci` (with dev dependencies) to build');
   }
+  // The stamp carries the build's START time: a source saved while tsc runs is newer than it, so
+  // the next start builds again instead of running code that missed the change.
+  const started = new Date();
   rmSync(distDir, { recursive: true, force: true });
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
     cwd: root,
@@ -51,7 +54,8 @@ export function build() {
   cpSync(path.join(root, 'src/http/ui/public'), path.join(distDir, 'http/ui/public'), {
     recursive: true,
   });
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  writeFileSync(stamp, `${started.toISOString()}\n`);
+  utimesSync(stamp, started, started);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
