@@ -15,6 +15,7 @@ import {
   EmbeddedStoreBusyError,
   serveEmbedded,
 } from './embedded.js';
+import { initdbInChild } from './initdb.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -300,7 +301,11 @@ async function createPglite(
       import('drizzle-orm/pglite'),
       import('drizzle-orm/pglite/migrator'),
     ]);
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  if (!dataDir.includes('://')) {
+    mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+    await initdbInChild(dataDir); // a new store: see initdb.ts
+    mkdirSync(dataDir, { recursive: true });
+  }
   const client = await PGlite.create(dataDir, {
     extensions: { vector },
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],

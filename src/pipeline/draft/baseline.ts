@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { kbSignatureSql, queryRows } from '../../db/queries/kb.js';
@@ -35,21 +36,47 @@ const MIN_SD = 0.05;
 
 let references: string[] | undefined;
 
+/** Lines of a file, read a megabyte at a time (no string of the whole file). */
+function* fileLines(file: string): Generator<string> {
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      const text = rest + (n > 0 ? decoder.write(chunk.subarray(0, n)) : decoder.end());
+      const lines = text.split('\n');
+      rest = n > 0 ? lines.pop()! : '';
+      yield* lines;
+      if (n === 0) return;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Every n-th usage example of WordNet's verbs, nouns and adjectives (one-line quotes of four words
- * or more): a deterministic, download-free sample of general English.
+ * or more): a deterministic, download-free sample of general English. The 21 MB of the three
+ * files are scanned line by line: read whole, they were one string each, and the sentences kept
+ * here (slices of it) held all of it in the heap for the life of the process.
  */
 export function referenceSentences(count = REFERENCE_COUNT): string[] {
   if (references && references.length === count) return references;
   const all: string[] = [];
   for (const pos of ['verb', 'noun', 'adj']) {
-    const data = readFileSync(path.join(wordnetDictDir(), `data.${pos}`), 'utf8');
-    for (const m of data.matchAll(/"([^"\n]{20,120})"/g)) {
-      if (m[1]!.trim().split(/\s+/).length >= 4) all.push(m[1]!.trim());
+    for (const line of fileLines(path.join(wordnetDictDir(), `data.${pos}`))) {
+      for (const m of line.matchAll(/"([^"\n]{20,120})"/g)) {
+        if (m[1]!.trim().split(/\s+/).length >= 4) all.push(m[1]!.trim());
+      }
     }
   }
   const step = all.length / count;
-  references = Array.from({ length: count }, (_, i) => all[Math.floor(i * step)]!);
+  // Copies: a slice would keep its whole chunk of the file alive.
+  references = Array.from({ length: count }, (_, i) =>
+    Buffer.from(all[Math.floor(i * step)]!).toString(),
+  );
   return references;
 }
 
