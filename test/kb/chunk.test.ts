@@ -64,6 +64,19 @@ describe('parsing', () => {
     ]);
   });
 
+  it('keeps article HTML inline code and links as text a draft can quote (#20)', () => {
+    expect(
+      parseHtml(
+        '<p>Send it in the <code>Authorization</code> header. See <a href="https://docs.example.com/api">the API reference</a>. Mail <a href="mailto:help@example.com">us</a>.</p>',
+      ).blocks,
+    ).toEqual([
+      {
+        kind: 'paragraph',
+        text: 'Send it in the `Authorization` header. See the API reference (https://docs.example.com/api). Mail us (help@example.com).',
+      },
+    ]);
+  });
+
   it('reads plain text paragraphs, list lines and short heading lines', () => {
     expect(
       parseText('Shipping times\n\nWe ship in 2 days.\nUsually.\n\n- by post\n- by courier'),

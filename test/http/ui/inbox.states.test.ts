@@ -91,6 +91,23 @@ describe('inbox states', () => {
     expect(html).toContain('this draft quotes knowledge-base passages');
   });
 
+  it('says what Regenerate will do with the instructions until the new version arrives', async () => {
+    const { ticketId } = await seedEmailTicket(deps.db, { from: 'regen@example.net' });
+    await triageTicket(deps, { ticketId });
+    const drafted = await processDraft(deps, { ticketId }, {} as never);
+    const draftId = (drafted as { draftId: string }).draftId;
+    const res = await post(`/app/drafts/${draftId}/regenerate`, {
+      back: '/app',
+      instructions: 'shorter, and offer a phone call',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain('notice=regenerating');
+    const html = await page(`/app?ticket=${ticketId}`);
+    expect(html).toContain('data-testid="regenerate-will-do"');
+    expect(html).toContain('Will apply: shorter.');
+    expect(html).toContain('Not understood without an LLM: offer a phone call.');
+  });
+
   it('lists a failed delivery and sends it again on request, exactly once', async () => {
     const { ticketId, draftId, delivery } = await approvedDelivery('failed@example.net');
     smtp.rejectNext(1, 550, { stage: 'rcpt', message: 'mailbox unavailable' });

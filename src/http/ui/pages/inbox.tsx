@@ -12,6 +12,7 @@ import type { FieldDecision, TaxonomyCategory, TicketTriage } from '../../../db/
 import { priorities } from '../../../db/schema/triage.js';
 import type { CitedSource } from '../../../kb/citations.js';
 import { deliveryWording, draftStatusLine } from '../../../pipeline/deliver/wording.js';
+import { describeInstructions } from '../../../pipeline/draft/instructions.js';
 import { Layout, NoticeBox, type PageNotice } from '../layout.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
 
@@ -577,6 +578,13 @@ export const DraftPanel: FC<{
           data-testid="draft-status"
         >
           {draftStatusLine(d, view.delivery)}
+        </p>
+      ) : null}
+      {d.status === 'superseded' && d.regenerationRequest ? (
+        // Until the new version arrives: what Regenerate will do with the agent's instructions
+        // (the same line the API returns as `willDo`).
+        <p class="muted" data-testid="regenerate-will-do">
+          {describeInstructions(d.regenerationRequest)}
         </p>
       ) : null}
       {view.delivery && ['failed', 'uncertain', 'blocked'].includes(view.delivery.state) ? (
