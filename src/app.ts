@@ -16,9 +16,7 @@ import { healthRoutes } from './http/routes/health/index.js';
 import { kbRoutes } from './http/routes/kb/index.js';
 import { metricsRoutes } from './http/routes/metrics/index.js';
 import { ticketRoutes } from './http/routes/tickets/index.js';
-import { emailWebhooks } from './http/routes/webhooks/email.js';
-import { genericTicketWebhook } from './http/routes/webhooks/tickets.js';
-import { zendeskWebhook } from './http/routes/webhooks/zendesk.js';
+import { webhookRoutes } from './http/routes/webhooks/index.js';
 import { errorPage, isPageRequest } from './http/ui/error-page.js';
 import { uiRoutes } from './http/ui/index.js';
 
@@ -59,9 +57,7 @@ export function createApp(deps: Deps) {
   app.use('/webhooks/*', rateLimit(deps, 'webhooks'));
 
   app.route('/', healthRoutes(deps));
-  app.route('/', zendeskWebhook(deps));
-  app.route('/', emailWebhooks(deps));
-  app.route('/', genericTicketWebhook(deps));
+  app.route('/', webhookRoutes(deps));
   app.route('/', ticketRoutes(deps));
   app.route('/', draftRoutes(deps));
   app.route('/', taxonomyRoutes(deps));

@@ -1,19 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Deps } from '../../../deps.js';
 import { classifierMetrics } from '../../../metrics/index.js';
 import { requireRole } from '../../middleware/auth.js';
 import type { Router } from '../../openapi.js';
-import {
-  csvResponse,
-  type FilterOf,
-  filterQuery,
-  jsonOrCsv,
-  periodEcho,
-  periodEchoSchema,
-  wantsCsv,
-} from './shared.js';
+import { csvIfAsked, filterQuery, jsonOrCsv, type MetricsRouteDeps, periodEcho } from './shared.js';
 
-const route = createRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/metrics/classifier',
   summary:
@@ -29,8 +20,7 @@ const route = createRoute({
   },
   responses: jsonOrCsv(
     'Accuracy overall, precision and recall per category, and the confused pairs; CSV: `table`',
-    z.object({
-      ...periodEchoSchema,
+    {
       triaged: z.number(),
       corrected: z.number(),
       accuracy: z.number().nullable(),
@@ -49,23 +39,22 @@ const route = createRoute({
       confusions: z.array(
         z.object({ predicted: z.string(), corrected: z.string(), count: z.number() }),
       ),
-    }),
+    },
   ),
 });
 
-export function classifierMetricsRoute(app: Router, deps: Deps, filterOf: FilterOf) {
+export function registerClassifierMetrics(app: Router, deps: MetricsRouteDeps) {
   app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const { filter, db } = await filterOf(c, q);
+    const { filter, db } = await deps.filterOf(c, q);
     const result = await classifierMetrics(db, deps.config, filter);
-    if (wantsCsv(c, q)) {
-      return (
-        q.table === 'byCategory'
-          ? csvResponse(result.byCategory, 'classifier-precision-recall')
-          : csvResponse(result.confusions, 'classifier-confusions')
-      ) as never;
-    }
+    const csv = csvIfAsked(c, q, () =>
+      q.table === 'byCategory'
+        ? { rows: result.byCategory, name: 'classifier-precision-recall' }
+        : { rows: result.confusions, name: 'classifier-confusions' },
+    );
+    if (csv) return csv as never;
     return c.json({ ...periodEcho(deps, filter), ...result }, 200);
   });
 }

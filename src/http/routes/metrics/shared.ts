@@ -66,15 +66,19 @@ export function periodEcho(deps: Pick<Deps, 'config'>, filter: MetricsFilter) {
   };
 }
 
-export const periodEchoSchema = {
+const periodEchoSchema = {
   from: z.string(),
   to: z.string(),
   timeZone: z.string(),
   basis: z.enum(bases),
 };
 
-/** The one answer of a metrics route: `schema` as JSON, or CSV (`format=csv` or Accept). */
-export function jsonOrCsv<T extends z.ZodType>(description: string, schema: T) {
+/**
+ * The one answer of a metrics route: an object of the period (`periodEcho`) and `fields` as JSON,
+ * or CSV (`format=csv` or Accept).
+ */
+export function jsonOrCsv<T extends z.ZodRawShape>(description: string, fields: T) {
+  const schema = z.object({ ...periodEchoSchema, ...fields });
   return {
     200: {
       description,
@@ -87,7 +91,12 @@ export function jsonOrCsv<T extends z.ZodType>(description: string, schema: T) {
  * Resolves a query's filter (toFilter), brings the facts table up to date (`fresh`), and picks
  * where to read the facts: the replica once it has replayed that refresh, else the primary.
  */
-export type FilterOf = (c: Context, q: FilterQuery) => Promise<{ filter: MetricsFilter; db: Db }>;
+type FilterOf = (c: Context, q: FilterQuery) => Promise<{ filter: MetricsFilter; db: Db }>;
+
+/** What every metrics operation registers with: the container and the one `filterOf` they share. */
+export interface MetricsRouteDeps extends Deps {
+  filterOf: FilterOf;
+}
 
 export function freshFilter(
   deps: Pick<Deps, 'db' | 'config' | 'replica'>,
@@ -100,12 +109,22 @@ export function freshFilter(
   };
 }
 
-export function wantsCsv(c: Context, q: FilterQuery): boolean {
+function wantsCsv(c: Context, q: FilterQuery): boolean {
   if (q.format) return q.format === 'csv';
   return /\btext\/csv\b/i.test(c.req.header('accept') ?? '');
 }
 
-export function csvResponse(rows: readonly object[], name: string): Response {
+/**
+ * The CSV answer (`name`.csv) when the caller asked for CSV (`format=csv` or Accept: text/csv),
+ * else null: the route then answers JSON.
+ */
+export function csvIfAsked(
+  c: Context,
+  q: FilterQuery,
+  csv: () => { rows: readonly object[]; name: string },
+): Response | null {
+  if (!wantsCsv(c, q)) return null;
+  const { rows, name } = csv();
   return new Response(toCsv(rows), {
     status: 200,
     headers: {

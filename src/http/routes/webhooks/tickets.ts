@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Deps } from '../../../deps.js';
 import { normalizeGenericEvent } from '../../../ingest/generic/normalize.js';
 import { genericTicketEventSchema } from '../../../ingest/generic/schema.js';
@@ -6,18 +6,10 @@ import { acceptDelivery } from '../../../ingest/intake.js';
 import { parseJsonBody, readRawBody, requireMediaType } from '../../body.js';
 import { AppError, describeIssues } from '../../errors.js';
 import { requireApiKey } from '../../middleware/auth.js';
-import { createRouter } from '../../openapi.js';
-import { intakeResponse } from './respond.js';
+import type { Router } from '../../openapi.js';
+import { intakeResponse, intakeResponses } from './respond.js';
 
-export const intakeResultSchema = z
-  .object({
-    status: z.enum(['accepted', 'duplicate']),
-    ticketId: z.string().nullable(),
-    messageId: z.string().nullable(),
-  })
-  .openapi('IntakeResult');
-
-const route = createRoute({
+export const route = createRoute({
   method: 'post',
   path: '/webhooks/tickets',
   summary: 'Post a ticket event from any helpdesk',
@@ -32,25 +24,15 @@ const route = createRoute({
       description:
         'Rate limited, or over capacity (outbox past INTAKE_MAX_OUTBOX_DEPTH): retry after Retry-After',
     },
-    202: {
-      description: 'Accepted',
-      content: { 'application/json': { schema: intakeResultSchema } },
-    },
-    200: {
-      description: 'Duplicate delivery',
-      content: { 'application/json': { schema: intakeResultSchema } },
-    },
+    ...intakeResponses('Duplicate delivery'),
   },
 });
 
 /** Back-pressure is sampled every second; a few seconds spread the senders' retries out. */
 const SHED_RETRY_AFTER_SECONDS = 5;
 
-export function genericTicketWebhook(deps: Deps) {
-  const app = createRouter();
-  app.use('/webhooks/tickets', requireApiKey(deps, 'integration'));
-  // Webhook bodies are read by hand (not c.req.valid) so the size cap applies before buffering;
-  // the route is still registered for the OpenAPI document.
+export function registerGenericTicketWebhook(app: Router, deps: Deps) {
+  app.use(route.path, requireApiKey(deps, 'integration'));
   app.openAPIRegistry.registerPath(route);
   app.post(route.path, async (c) => {
     if (deps.backpressure.intakeShedding()) {
@@ -73,5 +55,4 @@ export function genericTicketWebhook(deps: Deps) {
     );
     return intakeResponse(c, result);
   });
-  return app;
 }

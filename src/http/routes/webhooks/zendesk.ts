@@ -13,11 +13,10 @@ import {
 import { verifyZendeskSignature } from '../../../ingest/zendesk/signature.js';
 import { readRawBody, requireMediaType } from '../../body.js';
 import { AppError, describeIssues } from '../../errors.js';
-import { createRouter } from '../../openapi.js';
-import { intakeResponse } from './respond.js';
-import { intakeResultSchema } from './tickets.js';
+import type { Router } from '../../openapi.js';
+import { intakeResponse, intakeResponses } from './respond.js';
 
-const route = createRoute({
+export const route = createRoute({
   method: 'post',
   path: '/webhooks/zendesk',
   summary: 'Zendesk webhook (event subscriptions and trigger/automation webhooks)',
@@ -35,20 +34,10 @@ const route = createRoute({
       },
     },
   },
-  responses: {
-    202: {
-      description: 'Accepted',
-      content: { 'application/json': { schema: intakeResultSchema } },
-    },
-    200: {
-      description: 'Duplicate',
-      content: { 'application/json': { schema: intakeResultSchema } },
-    },
-  },
+  responses: intakeResponses('Duplicate'),
 });
 
-export function zendeskWebhook(deps: Deps) {
-  const app = createRouter();
+export function registerZendeskWebhook(app: Router, deps: Deps) {
   app.openAPIRegistry.registerPath(route);
   app.post(route.path, async (c) => {
     const raw = await readRawBody(c, deps.config.MAX_JSON_BYTES);
@@ -110,5 +99,4 @@ export function zendeskWebhook(deps: Deps) {
     const result = await acceptDelivery(deps.db, delivery, { sla: deps.config });
     return intakeResponse(c, result);
   });
-  return app;
 }
