@@ -2,12 +2,12 @@ import { Hono } from 'hono';
 import type { Deps } from '../../deps.js';
 import type { AppEnv } from '../context.js';
 import { assetRoutes } from './assets.js';
-import { authPages } from './auth-routes.js';
+import { authPages } from './auth/index.js';
 import { dashboardPages } from './dashboard-routes.js';
 import { inboxPages } from './inbox/index.js';
 import { queueBoardRoutes } from './queue-board.js';
-import { setupPages } from './setup-routes.js';
-import { taxonomyPages } from './taxonomy-routes.js';
+import { setupPages } from './setup/index.js';
+import { taxonomyPages } from './taxonomy/index.js';
 import { ticketPages } from './tickets/index.js';
 
 /**

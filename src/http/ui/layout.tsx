@@ -78,6 +78,17 @@ export interface PageNotice {
   text: string;
 }
 
+/**
+ * The notice a redirect's `?notice=` code names in `table` (redirects carry a code, never text
+ * from the request); null without a code or for one the table does not hold.
+ */
+export function noticeFor<T extends Record<string, PageNotice>>(
+  table: T,
+  code: string | undefined,
+): T[keyof T] | null {
+  return code !== undefined && Object.hasOwn(table, code) ? table[code as keyof T] : null;
+}
+
 /** A page's notice, if any: a status when it went well, an alert when it did not. */
 export const NoticeBox: FC<{ notice: PageNotice | null | undefined }> = ({ notice }) =>
   notice ? (

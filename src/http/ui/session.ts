@@ -1,11 +1,12 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { roleAllows } from '../../auth/api-keys.js';
-import type { SessionPrincipal } from '../../auth/users.js';
+import { type SessionPrincipal, startSession } from '../../auth/users.js';
 import type { Role } from '../../db/schema/api-keys.js';
+import type { User } from '../../db/schema/users.js';
 import type { Deps } from '../../deps.js';
 import type { AppEnv } from '../context.js';
 import { AppError } from '../errors.js';
-import { checkCsrf, sessionPrincipal } from '../middleware/auth.js';
+import { checkCsrf, sessionPrincipal, setSessionCookie } from '../middleware/auth.js';
 
 export type UiEnv = { Variables: AppEnv['Variables'] & { user: SessionPrincipal } };
 
@@ -35,6 +36,21 @@ export function requireUser(deps: Pick<Deps, 'db' | 'now'>, role: Role): Middlew
     }
     await next();
   };
+}
+
+/** Signs `user` in on this response: a new session of SESSION_TTL_HOURS, in its cookie. */
+export async function signIn(
+  deps: Pick<Deps, 'db' | 'config' | 'now'>,
+  c: Context,
+  user: User,
+): Promise<void> {
+  const session = await startSession(
+    deps.db,
+    user,
+    deps.config.SESSION_TTL_HOURS * 3_600_000,
+    deps.now(),
+  );
+  setSessionCookie(deps, c, session.token, session.expiresAt);
 }
 
 // Browsers drop TAB/CR/LF inside URLs and read `\\` as `/` before resolving, so `/\t/evil.example`

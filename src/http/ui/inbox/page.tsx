@@ -1,10 +1,11 @@
 import type { Context } from 'hono';
 import type { Deps } from '../../../deps.js';
 import { readDb } from '../../read-db.js';
+import { noticeFor } from '../layout.js';
 import { type InboxFilters, InboxPage } from '../pages/inbox.js';
 import type { UiEnv } from '../session.js';
 import { queueData, ticketView } from './queue-data.js';
-import { type InboxApp, type NoticeCode, notices, pageQuery } from './shared.js';
+import { type InboxApp, notices, pageQuery } from './shared.js';
 import { pendingUndo } from './undo.js';
 
 /**
@@ -38,9 +39,7 @@ export async function renderInbox(
   ]);
   // A ticket asked for by id that is missing or another team's: the queue, a notice and a 404.
   const unknownTicket = q.ticket !== undefined && !selected;
-  const notice = unknownTicket
-    ? notices.no_ticket
-    : (extra.notice ?? (q.notice && q.notice in notices ? notices[q.notice as NoticeCode] : null));
+  const notice = unknownTicket ? notices.no_ticket : (extra.notice ?? noticeFor(notices, q.notice));
   return c.html(
     <InboxPage
       user={user}

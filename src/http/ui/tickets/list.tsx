@@ -15,13 +15,9 @@ import {
   ticketListQuerySchema,
 } from '../../ticket-filters.js';
 import { notices } from '../inbox/shared.js';
+import { noticeFor, type PageNotice } from '../layout.js';
 import { TicketListPage } from '../pages/tickets.js';
-import { type TicketsApp, ticketNotices } from './shared.js';
-
-const allNotices = { ...notices, ...ticketNotices } as Record<
-  string,
-  { kind: 'ok' | 'error'; text: string }
->;
+import { type TicketsApp, ticketPageNotices } from './shared.js';
 
 /** GET /app/tickets: every ticket the agent may see, filtered, searched, paged; saved views. */
 export function registerTicketListPage(app: TicketsApp, deps: Deps) {
@@ -37,7 +33,7 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
     const { limit, cursor, ...filterQuery } = query;
     let resolved: Awaited<ReturnType<typeof resolveTicketFilters>>;
     let page: Awaited<ReturnType<typeof listTicketPage>> = { rows: [], next: null };
-    let notice = raw.notice ? (allNotices[raw.notice] ?? null) : null;
+    let notice: PageNotice | null = noticeFor(ticketPageNotices, raw.notice);
     if (!parsed.success) notice = notices.invalid;
     // The replica when fresh enough for this user (src/db/replica.ts).
     const db = readDb(c, deps);

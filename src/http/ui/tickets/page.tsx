@@ -14,15 +14,10 @@ import { describeCitations } from '../../../kb/citations.js';
 import { searchKnowledgeBase } from '../../../kb/search.js';
 import { notices, uuidParam } from '../inbox/shared.js';
 import { pendingUndo } from '../inbox/undo.js';
-import { Message } from '../layout.js';
+import { Message, noticeFor } from '../layout.js';
 import { KbResults, TicketPage } from '../pages/ticket.js';
 import type { UiEnv } from '../session.js';
-import { type TicketsApp, ticketNotices } from './shared.js';
-
-const allNotices = { ...notices, ...ticketNotices } as Record<
-  string,
-  { kind: 'ok' | 'error'; text: string }
->;
+import { type TicketsApp, ticketPageNotices } from './shared.js';
 
 type KbDeps = Pick<Deps, 'db' | 'embedders' | 'thesaurus'>;
 
@@ -127,7 +122,7 @@ export async function renderTicketPage(
       events={events}
       kb={{ query: kbq ?? ticket.subject, passages }}
       idempotencyKey={randomUUID()}
-      notice={notice ? (allNotices[notice] ?? null) : null}
+      notice={noticeFor(ticketPageNotices, notice)}
       undo={undo}
       draftText={
         collision ? collision.text : restored ? (restored.finalText ?? restored.bodyText) : ''

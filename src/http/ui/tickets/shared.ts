@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { notices } from '../inbox/shared.js';
 import type { UiEnv } from '../session.js';
 
 /** The router every ticket page and form registers itself on. */
@@ -37,3 +38,6 @@ export const ticketNotices = {
     text: 'This form was already used to send a different reply; nothing more was sent.',
   },
 } as const;
+
+/** What a ticket page's `?notice=` may name: the inbox's outcomes (shared forms) and its own. */
+export const ticketPageNotices = { ...notices, ...ticketNotices };

@@ -1,23 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Context, Hono } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { createLoginThrottle } from '../../auth/login-throttle.js';
-import { randomToken, safeEqual } from '../../auth/secrets.js';
-import { authenticate, endSession, startSession } from '../../auth/users.js';
-import type { Deps } from '../../deps.js';
-import type { AppEnv } from '../context.js';
-import {
-  checkCsrf,
-  clearSessionCookie,
-  cookieSecure,
-  SESSION_COOKIE,
-  sessionPrincipal,
-  setSessionCookie,
-} from '../middleware/auth.js';
-import { clientIp } from '../middleware/rate-limit.js';
-import { LoginPage } from './pages/login.js';
-import { safeNext } from './session.js';
+import { createLoginThrottle } from '../../../auth/login-throttle.js';
+import { safeEqual } from '../../../auth/secrets.js';
+import { authenticate } from '../../../auth/users.js';
+import { clientIp } from '../../middleware/rate-limit.js';
+import { safeNext, signIn } from '../session.js';
+import { type AuthApp, type AuthDeps, LOGIN_CSRF_COOKIE, loginPage } from './shared.js';
 
 const loginForm = z.object({
   email: z.string().trim().max(320),
@@ -26,10 +15,8 @@ const loginForm = z.object({
   _csrf: z.string().max(200).optional(),
 });
 
-const LOGIN_CSRF_COOKIE = 'dp_login_csrf';
-
 /**
- * Sign-in and sign-out.
+ * POST /app/login: sign-in.
  *
  * Guessing is throttled per client address and per (account, address), and slowed down per
  * account (src/auth/login-throttle.ts); when Redis is unavailable the check fails open, like the
@@ -41,8 +28,7 @@ const LOGIN_CSRF_COOKIE = 'dp_login_csrf';
  * random value that must match a cookie set with it (double submit); a cross-site page can
  * neither read nor set that cookie.
  */
-export function authPages(deps: Pick<Deps, 'db' | 'now' | 'config' | 'redis' | 'log'>) {
-  const app = new Hono<AppEnv>();
+export function registerLoginForm(app: AuthApp, deps: AuthDeps) {
   let warnedAt = 0;
   const throttle = createLoginThrottle(deps.redis, deps.config.QUEUE_PREFIX, undefined, {
     // Once a minute at most: an outage must not turn every sign-in into a log line.
@@ -56,32 +42,10 @@ export function authPages(deps: Pick<Deps, 'db' | 'now' | 'config' | 'redis' | '
     },
   });
 
-  const loginPage = (
-    c: Context<AppEnv>,
-    props: { next: string; email?: string; error?: string },
-    status: 200 | 400 | 401 | 403 | 429 = 200,
-  ) => {
-    const csrf = randomToken(24);
-    setCookie(c, LOGIN_CSRF_COOKIE, csrf, {
-      httpOnly: true,
-      sameSite: 'Strict',
-      secure: cookieSecure(deps, c),
-      path: '/app/login',
-      maxAge: 2 * 3600,
-    });
-    return c.html(<LoginPage {...props} csrf={csrf} />, status);
-  };
-
-  app.get('/app/login', async (c) => {
-    const next = safeNext(c.req.query('next'), deps.config.PUBLIC_URL);
-    if (await sessionPrincipal(deps, c)) return c.redirect(next, 303);
-    return loginPage(c, { next });
-  });
-
   app.post('/app/login', async (c) => {
     const parsed = loginForm.safeParse(await c.req.parseBody());
     if (!parsed.success) {
-      return loginPage(c, { next: '/app', error: 'Enter your email and password.' }, 400);
+      return loginPage(deps, c, { next: '/app', error: 'Enter your email and password.' }, 400);
     }
     const { email, password } = parsed.data;
     const next = safeNext(parsed.data.next, deps.config.PUBLIC_URL);
@@ -92,6 +56,7 @@ export function authPages(deps: Pick<Deps, 'db' | 'now' | 'config' | 'redis' | '
         'sign-in refused: missing or wrong form token',
       );
       return loginPage(
+        deps,
         c,
         { next, email, error: 'This sign-in form has expired. Please sign in again.' },
         403,
@@ -104,6 +69,7 @@ export function authPages(deps: Pick<Deps, 'db' | 'now' | 'config' | 'redis' | '
       c.header('Retry-After', String(attempt.retryAfterSeconds));
       const minutes = Math.ceil(attempt.retryAfterSeconds / 60);
       return loginPage(
+        deps,
         c,
         {
           next,
@@ -124,31 +90,12 @@ export function authPages(deps: Pick<Deps, 'db' | 'now' | 'config' | 'redis' | '
     if (!user) {
       await throttle.failed(attempt.keys);
       deps.log.info({ event: 'login_failed' }, 'sign-in failed');
-      return loginPage(c, { next, email, error: 'Wrong email or password.' }, 401);
+      return loginPage(deps, c, { next, email, error: 'Wrong email or password.' }, 401);
     }
     await throttle.succeeded(attempt.keys);
     deleteCookie(c, LOGIN_CSRF_COOKIE, { path: '/app/login' });
-    const session = await startSession(
-      deps.db,
-      user,
-      deps.config.SESSION_TTL_HOURS * 3_600_000,
-      deps.now(),
-    );
-    setSessionCookie(deps, c, session.token, session.expiresAt);
+    await signIn(deps, c, user);
     deps.log.info({ event: 'login', userId: user.id }, 'signed in');
     return c.redirect(next, 303);
   });
-
-  app.post('/app/logout', async (c) => {
-    const token = getCookie(c, SESSION_COOKIE);
-    const user = await sessionPrincipal(deps, c);
-    if (token && user) {
-      // Sign-out is a write: a cross-site form must not be able to end a session either.
-      await checkCsrf(c, user);
-      await endSession(deps.db, token);
-    }
-    clearSessionCookie(c);
-    return c.redirect('/app/login', 303);
-  });
-  return app;
 }

@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import type { Deps } from '../../../deps.js';
+import { requireUser, type UiEnv } from '../session.js';
+import { registerCreateAdminForm } from './create-admin.js';
+import { registerSetupGate } from './gate.js';
+import { registerInviteForm } from './invite.js';
+import { registerKbUploadForm } from './kb-upload.js';
+import { registerSetupPage } from './page.js';
+import { createFirstRunGate, type SetupDeps } from './shared.js';
+import { registerTestTicketForm } from './test-ticket.js';
+import { registerTestTicketPage } from './test-ticket-page.js';
+import { registerWelcomePage } from './welcome.js';
+
+/**
+ * `/` → `/app`; while no user exists `/app` and `/app/login` lead to `/app/setup` (first admin,
+ * token-guarded); `/app/welcome` is the admin's checklist: connect a helpdesk, import a knowledge
+ * base, invite teammates, send a test ticket and watch it being triaged and drafted. One file per
+ * page or form post, each exporting a `register…(app, deps)`; the checklist needs the admin role.
+ */
+export function setupPages(deps: Deps) {
+  const app = new Hono<UiEnv>();
+  const routeDeps: SetupDeps = { ...deps, firstRun: createFirstRunGate(deps) };
+  const admin = requireUser(deps, 'admin');
+  app.use('/app/welcome', admin);
+  app.use('/app/welcome/*', admin);
+  for (const register of [
+    registerSetupGate,
+    registerSetupPage,
+    registerCreateAdminForm,
+    registerWelcomePage,
+    registerKbUploadForm,
+    registerInviteForm,
+    registerTestTicketForm,
+    registerTestTicketPage,
+  ]) {
+    register(app, routeDeps);
+  }
+  return app;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { userRoles } from '../../../db/schema/users.js';
+import { inviteTeammate } from '../../../pipeline/first-run.js';
+import { firstIssue, renderWelcome, type SetupApp, type SetupDeps } from './shared.js';
+
+const inviteForm = z.object({
+  email: z.email().max(320),
+  name: z.string().trim().max(200).default(''),
+  role: z.enum(userRoles),
+  team: z.string().trim().max(100).default(''),
+  newTeam: z.literal('yes').optional(),
+});
+
+/** POST /app/welcome/invite: creates a teammate's account; its password is shown once. */
+export function registerInviteForm(app: SetupApp, deps: SetupDeps) {
+  app.post('/app/welcome/invite', async (c) => {
+    const form = inviteForm.safeParse(await c.req.parseBody());
+    if (!form.success) {
+      return renderWelcome(deps, c, { kind: 'error', text: firstIssue(form.error) }, 400);
+    }
+    try {
+      const { user, password } = await inviteTeammate(deps.db, {
+        ...form.data,
+        newTeam: form.data.newTeam === 'yes',
+      });
+      return renderWelcome(deps, c, {
+        kind: 'ok',
+        text: `Created ${user.email} (${user.role}). Send them ${deps.config.PUBLIC_URL}/app and this password, shown once: ${password}`,
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return renderWelcome(deps, c, { kind: 'error', text: message }, 400);
+    }
+  });
+}
