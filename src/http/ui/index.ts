@@ -3,7 +3,7 @@ import type { Deps } from '../../deps.js';
 import type { AppEnv } from '../context.js';
 import { assetRoutes } from './assets.js';
 import { authPages } from './auth/index.js';
-import { dashboardPages } from './dashboard-routes.js';
+import { dashboardPages } from './dashboard/index.js';
 import { inboxPages } from './inbox/index.js';
 import { queueBoardRoutes } from './queue-board.js';
 import { setupPages } from './setup/index.js';
