@@ -7,7 +7,7 @@ import { requestLog } from './http/middleware/request-log.js';
 import { createRouter } from './http/openapi.js';
 import { readYourWrites } from './http/read-db.js';
 import { classifierRoutes } from './http/routes/admin/classifier/index.js';
-import { customerRoutes } from './http/routes/admin/customers.js';
+import { customerRoutes } from './http/routes/admin/customers/index.js';
 import { routingRuleRoutes } from './http/routes/admin/routing-rules/index.js';
 import { taxonomyRoutes } from './http/routes/admin/taxonomy/index.js';
 import { auditRoutes } from './http/routes/audit/index.js';

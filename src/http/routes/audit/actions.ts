@@ -31,7 +31,7 @@ const actionList = z
   )
   .pipe(z.array(z.enum(actionNames)).min(1));
 
-const route = createRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/audit/actions',
   summary:
@@ -57,7 +57,7 @@ const route = createRoute({
   },
 });
 
-export function actionsRoute(app: Router, deps: Deps) {
+export function registerListAuditActions(app: Router, deps: Deps) {
   app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');

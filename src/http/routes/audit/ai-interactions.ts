@@ -27,7 +27,7 @@ const interactionSchema = z
   })
   .openapi('AiInteraction');
 
-const route = createRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/audit/ai-interactions',
   summary: 'Every model call: model, prompt version, latency, tokens, ticket (manager)',
@@ -58,7 +58,7 @@ const route = createRoute({
   },
 });
 
-export function aiInteractionsRoute(app: Router, deps: Deps) {
+export function registerListAiInteractions(app: Router, deps: Deps) {
   app.on('GET', route.path, requireRole(deps, 'manager'));
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');

@@ -1,12 +1,17 @@
 import type { Deps } from '../../../deps.js';
 import { createRouter } from '../../openapi.js';
-import { actionsRoute } from './actions.js';
-import { aiInteractionsRoute } from './ai-interactions.js';
+import { registerListAuditActions } from './actions.js';
+import { registerListAiInteractions } from './ai-interactions.js';
 
-/** /api/audit/*: who and what did what, for managers (see src/audit/list.ts for what is shown). */
+/**
+ * /api/audit/*: who and what did what, for managers (see src/audit/list.ts for what is shown); one
+ * file per operation, each exporting its OpenAPI `route` and a `register…(app, deps)` that applies
+ * the manager role.
+ */
 export function auditRoutes(deps: Deps) {
   const app = createRouter();
-  aiInteractionsRoute(app, deps);
-  actionsRoute(app, deps);
+  for (const register of [registerListAiInteractions, registerListAuditActions]) {
+    register(app, deps);
+  }
   return app;
 }

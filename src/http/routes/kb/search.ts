@@ -4,7 +4,7 @@ import type { Router } from '../../openapi.js';
 import type { KbRouteDeps } from './deps.js';
 import { searchRequestSchema, searchResponseSchema, toPassageJson } from './schemas.js';
 
-const route = createRoute({
+export const route = createRoute({
   method: 'post',
   path: '/api/kb/search',
   summary: 'Hybrid knowledge-base search (BM25F + vectors); passages ready to cite',

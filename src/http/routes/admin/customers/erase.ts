@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Deps } from '../../../deps.js';
-import { eraseCustomer } from '../../../privacy/erase.js';
-import { requireRole } from '../../middleware/auth.js';
-import { createRouter } from '../../openapi.js';
+import type { Deps } from '../../../../deps.js';
+import { eraseCustomer } from '../../../../privacy/erase.js';
+import { requireRole } from '../../../middleware/auth.js';
+import type { Router } from '../../../openapi.js';
 
-const erase = createRoute({
+export const route = createRoute({
   method: 'delete',
   path: '/api/admin/customers/{email}',
   summary: "Erase a customer's personal data everywhere (GDPR art. 17; admin)",
@@ -29,10 +29,9 @@ const erase = createRoute({
   },
 });
 
-export function customerRoutes(deps: Deps) {
-  const app = createRouter();
+export function registerEraseCustomer(app: Router, deps: Deps) {
   app.on('DELETE', '/api/admin/customers/:email', requireRole(deps, 'admin'));
-  app.openapi(erase, async (c) => {
+  app.openapi(route, async (c) => {
     const principal = c.get('principal')!;
     const report = await eraseCustomer(deps.db, c.req.valid('param').email, {
       kind: principal.kind,
@@ -41,5 +40,4 @@ export function customerRoutes(deps: Deps) {
     deps.log.info({ tickets: report.tickets, by: principal.id }, 'customer erased');
     return c.json(report, 200);
   });
-  return app;
 }

@@ -1,0 +1,13 @@
+import type { Deps } from '../../../../deps.js';
+import { createRouter } from '../../../openapi.js';
+import { registerEraseCustomer } from './erase.js';
+
+/**
+ * /api/admin/customers: erasure of a customer's personal data; one file per operation, each
+ * exporting its OpenAPI `route` and a `register…(app, deps)` that applies the admin role.
+ */
+export function customerRoutes(deps: Deps) {
+  const app = createRouter();
+  registerEraseCustomer(app, deps);
+  return app;
+}
