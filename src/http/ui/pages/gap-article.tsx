@@ -21,8 +21,9 @@ export const GapArticlePage: FC<{
     <div class="admin-page">
       <h1>Write an article for a knowledge-base gap</h1>
       <p class="muted">
-        Drafts could not answer these {tickets.length} ticket{tickets.length === 1 ? '' : 's'}. The
-        article is linked to them: they leave the gap report, and the article lists them.
+        {tickets.length === 1
+          ? 'Drafts could not answer this ticket. The article is linked to it: it leaves the gap report, and the article lists it.'
+          : `Drafts could not answer these ${tickets.length} tickets. The article is linked to them: they leave the gap report, and the article lists them.`}
       </p>
       {error ? (
         <p class="error-box" role="alert" data-testid="notice">

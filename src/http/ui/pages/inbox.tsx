@@ -250,6 +250,12 @@ const authorLabel: Record<Message['authorKind'], string> = {
 };
 
 /** A message's text without the quoted history, which opens on demand. */
+/** "Name <email>", or whichever of the two the ticket has: never a bare "<email>". */
+export function requesterLine(t: { requesterName: string | null; requesterEmail: string | null }) {
+  if (t.requesterName && t.requesterEmail) return `${t.requesterName} <${t.requesterEmail}>`;
+  return t.requesterName ?? t.requesterEmail ?? 'unknown requester';
+}
+
 export const MessageText: FC<{ message: Pick<Message, 'strippedText' | 'bodyText'> }> = ({
   message: m,
 }) => (
@@ -695,9 +701,7 @@ export const TicketPane: FC<{ view: TicketView; csrf: string; back: string }> = 
       {/* Filled live by app.js: other agents with this ticket open or editing its draft. */}
       <p class="presence" data-presence data-testid="presence" aria-live="polite" hidden />
       <p class="muted">
-        {view.ticket.requesterName ?? ''}{' '}
-        {view.ticket.requesterEmail ? `<${view.ticket.requesterEmail}>` : ''} ·{' '}
-        {view.ticket.channel} · {view.ticket.status}
+        {requesterLine(view.ticket)} · {view.ticket.channel} · {view.ticket.status}
       </p>
       {view.ticket.automated ? (
         <p class="warn-box" role="note" data-testid="automated-banner">

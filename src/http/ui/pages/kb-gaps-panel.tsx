@@ -21,7 +21,7 @@ export const KbGapsPanel: FC<{ topics: readonly GapTopic[]; days: number }> = ({
         No unanswered questions: every draft in this period had a grounded answer.
       </p>
     ) : (
-      <table>
+      <table class="data stack-on-phone">
         <thead>
           <tr>
             <th scope="col">Topic</th>
@@ -36,16 +36,18 @@ export const KbGapsPanel: FC<{ topics: readonly GapTopic[]; days: number }> = ({
         <tbody>
           {topics.slice(0, 10).map((t) => (
             <tr>
-              <td>{t.label || '(no words)'}</td>
-              <td>
+              <td data-label="Topic">{t.label || '(no words)'}</td>
+              <td data-label="Tickets">
                 {t.count}
                 <span class="muted">
                   {' '}
                   ({t.abstained} abstained, {t.rejected} rejected)
                 </span>
               </td>
-              <td>{t.trend > 0 ? `▲ ${t.trend}` : t.trend < 0 ? `▼ ${-t.trend}` : '—'}</td>
-              <td>
+              <td data-label="Trend">
+                {t.trend > 0 ? `▲ ${t.trend}` : t.trend < 0 ? `▼ ${-t.trend}` : '—'}
+              </td>
+              <td data-label="Examples">
                 <ul>
                   {t.examples.map((e) => (
                     <li>

@@ -70,7 +70,7 @@ export const WelcomePage: FC<{
 
         <h2>1. Connect a helpdesk</h2>
         <p>Point your helpdesk's webhook at Deskpilot; each sender proves itself with a secret.</p>
-        <table>
+        <table class="data stack-on-phone">
           <thead>
             <tr>
               <th>From</th>
@@ -80,41 +80,41 @@ export const WelcomePage: FC<{
           </thead>
           <tbody>
             <tr>
-              <td>Zendesk</td>
-              <td>
+              <th scope="row">Zendesk</th>
+              <td data-label="Webhook URL">
                 <code>{`${publicUrl}/webhooks/zendesk`}</code>
               </td>
-              <td>
+              <td data-label="Secret">
                 the webhook's signing secret in <code>ZENDESK_WEBHOOK_SECRETS</code>{' '}
                 {state(configured.zendesk, 'ZENDESK_WEBHOOK_SECRETS')}
               </td>
             </tr>
             <tr>
-              <td>Mailgun</td>
-              <td>
+              <th scope="row">Mailgun</th>
+              <td data-label="Webhook URL">
                 <code>{`${publicUrl}/webhooks/email/mailgun`}</code>
               </td>
-              <td>
+              <td data-label="Secret">
                 <code>MAILGUN_SIGNING_KEYS</code>{' '}
                 {state(configured.mailgun, 'MAILGUN_SIGNING_KEYS')}
               </td>
             </tr>
             <tr>
-              <td>SendGrid / Postmark / raw email</td>
-              <td>
+              <th scope="row">SendGrid / Postmark / raw email</th>
+              <td data-label="Webhook URL">
                 <code>{`${publicUrl}/webhooks/email/{sendgrid,postmark,raw}`}</code>
               </td>
-              <td>
+              <td data-label="Secret">
                 <code>user:password</code> in <code>INBOUND_BASIC_AUTH</code>{' '}
                 {state(configured.basicAuth, 'INBOUND_BASIC_AUTH')}
               </td>
             </tr>
             <tr>
-              <td>Anything that posts JSON</td>
-              <td>
+              <th scope="row">Anything that posts JSON</th>
+              <td data-label="Webhook URL">
                 <code>{`${publicUrl}/webhooks/tickets`}</code>
               </td>
-              <td>
+              <td data-label="Secret">
                 an integration key:{' '}
                 <code>npm run -s cli -- keys create --role integration --name "my helpdesk"</code>
               </td>

@@ -9,7 +9,7 @@ import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.j
 import type { CitedSource } from '../../../kb/citations.js';
 import type { Passage } from '../../../kb/search.js';
 import { Layout, NoticeBox, type PageNotice } from '../layout.js';
-import { DraftPanel, kindLabel, MessageText, TriagePanel } from './inbox.js';
+import { DraftPanel, kindLabel, MessageText, requesterLine, TriagePanel } from './inbox.js';
 import { DraftStateBadge } from './tickets.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
 
@@ -330,8 +330,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
           {/* Filled live by app.js: other agents with this ticket open or editing its draft. */}
           <p class="presence" data-presence data-testid="presence" aria-live="polite" hidden />
           <p class="muted">
-            {p.ticket.requesterName ?? ''}{' '}
-            {p.ticket.requesterEmail ? `<${p.ticket.requesterEmail}>` : ''} · {p.ticket.channel}
+            {requesterLine(p.ticket)} · {p.ticket.channel}
             {p.ticket.externalId ? ` #${p.ticket.externalId}` : ''} · {p.ticket.status} ·{' '}
             <DraftStateBadge state={p.ticket.draftState} />
           </p>
