@@ -71,7 +71,7 @@ const toRow = (r: Retrieved, baseline: KbBaseline): Row => {
 type Cache = { rows: Retrieved[]; baseline: KbBaseline };
 
 async function retrieve(dir: string): Promise<Cache> {
-  const cache = path.join(dir, 'retrieved-v2.json');
+  const cache = path.join(dir, 'retrieved-v3.json');
   if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Cache;
   const docs = parseArticlesJsonl(readFileSync(path.join(dir, 'docs.jsonl'), 'utf8'));
   const tickets = parseDraftEvalTickets(readFileSync(path.join(dir, 'tickets.jsonl'), 'utf8'));

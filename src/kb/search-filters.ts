@@ -15,6 +15,12 @@ export interface SearchFilters {
 export interface Candidate {
   chunkId: string;
   score: number;
+  /**
+   * Lexical side only: share of the article title's words (numbers aside) that the query has, in
+   * [0, 1]. An FAQ title names what the article answers: a query with every word of one title
+   * is about that article even when another article's body repeats the query's other words.
+   */
+  titleCover?: number;
 }
 
 export function filterConditions(filters: SearchFilters | undefined): SQL[] {

@@ -73,7 +73,7 @@ export async function lexicalCandidates(
   const bigrams =
     merged.bigramWeight > 0
       ? sql`union all
-        select bt.text_config, bt.lexeme, d.df, ${p.bigramWeight}
+        select bt.text_config, bt.lexeme, d.df, ${p.bigramWeight}, false
         from (
           select distinct b.text_config, b.lexeme || chr(31) || b.next_lexeme lexeme
           from (
@@ -96,7 +96,7 @@ export async function lexicalCandidates(
   const expansionTerms =
     expansions.length > 0
       ? sql`union all
-        select et.text_config, et.lexeme, d.df, ${unigramWeight} * et.w
+        select et.text_config, et.lexeme, d.df, ${unigramWeight} * et.w, false
         from (
           select s.text_config, t.lexeme, max(e.weight) w
           from kb_corpus_stats s,
@@ -116,7 +116,7 @@ export async function lexicalCandidates(
         ) d
         where d.df > 0`
       : sql``;
-  const rows = await queryRows<{ chunk_id: string; score: number }>(
+  const rows = await queryRows<{ chunk_id: string; score: number; title_cover: number }>(
     db,
     sql`
       with qtok as (
@@ -138,7 +138,8 @@ export async function lexicalCandidates(
         where d.df > 0
       ),
       df as (
-        select text_config, lexeme, df, ${unigramWeight} w from udf
+        select text_config, lexeme, df, ${unigramWeight} w,
+          lexeme !~ '[0-9]' own from udf
         ${bigrams}
         ${expansionTerms}
       ),
@@ -149,9 +150,11 @@ export async function lexicalCandidates(
           greatest(body_length_sum::float8 / nullif(chunks, 0), 1) avg_b
         from kb_corpus_stats
       )
-      select x.chunk_id, sum(x.w * x.idf * x.tf * ${k1PlusOne} / (x.tf + ${p.k1}))::float8 score
+      select x.chunk_id, sum(x.w * x.idf * x.tf * ${k1PlusOne} / (x.tf + ${p.k1}))::float8 score,
+        least(1, sum(x.title_tf) filter (where x.own)::float8
+          / greatest(max(x.title_length), 1)) title_cover
       from (
-        select p.chunk_id, df.w,
+        select p.chunk_id, df.w, df.own, p.title_tf, c.title_length,
           ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5)) idf,
           ${p.titleWeight} * p.title_tf / (1 - ${p.titleB} + ${p.titleB} * c.title_length / st.avg_t)
           + ${p.sectionWeight} * p.section_tf
@@ -168,5 +171,9 @@ export async function lexicalCandidates(
       order by score desc, x.chunk_id
       limit ${limit}`,
   );
-  return rows.map((r) => ({ chunkId: r.chunk_id, score: Number(r.score) }));
+  return rows.map((r) => ({
+    chunkId: r.chunk_id,
+    score: Number(r.score),
+    titleCover: Number(r.title_cover ?? 0),
+  }));
 }

@@ -62,6 +62,8 @@ export interface SearchOptions {
   bm25f?: Partial<Bm25fParams>;
   /** Weight of the lexical side in the fused score (the vector side gets 1 − this). */
   lexicalWeight?: number;
+  /** Weight of the title's coverage by the query, added to the fused score. */
+  titleWeight?: number;
   /** Candidates taken from each side before fusion. */
   candidates?: number;
   /**
@@ -78,7 +80,7 @@ export interface SearchOptions {
   expansion?: Partial<ExpansionOptions>;
 }
 
-export const fusionDefaults = { lexicalWeight: 0.5, candidates: 40 } as const;
+export const fusionDefaults = { lexicalWeight: 0.5, titleWeight: 0.2, candidates: 40 } as const;
 
 /**
  * Convex combination of the two sides: BM25 divided by the best BM25 of the query (so the top
@@ -88,11 +90,19 @@ export const fusionDefaults = { lexicalWeight: 0.5, candidates: 40 } as const;
  * raw cosine lets the vector side speak only as loudly as it is sure. Measured against reciprocal
  * rank fusion (k 10–60, weighted or not), z-score and min-max fusion on two unrelated sets (the
  * bitext FAQ and the multilingual ticket answers): the only rule that beat BM25F alone on both.
+ *
+ * On top, `titleWeight` × the share of the article title's words the query has (lexical side:
+ * `titleCover`). BM25F already weighs title words up, but in one sum with the body, where an
+ * incidental word repeated in another article's body ("gold account" in "Edit account") outweighs
+ * the query naming the title ("create gold account" → "Create account"). Titles that name nothing
+ * ("Reply 123") are covered alike for every article and change no order. The sum is divided by
+ * 1 + titleWeight to stay in [0, 1].
  */
 export function fuseScores(
   lexical: Candidate[],
   vector: Candidate[],
   lexicalWeight: number,
+  titleWeight = 0,
 ): Map<string, FusedScore> {
   const fused = new Map<string, FusedScore>();
   const lexMax = Math.max(0, ...lexical.map((c) => c.score));
@@ -110,7 +120,7 @@ export function fuseScores(
     const e = entry(c.chunkId);
     e.lexical = c.score;
     e.lr = i + 1;
-    e.score += wl * (lexMax > 0 ? c.score / lexMax : 0);
+    e.score += wl * (lexMax > 0 ? c.score / lexMax : 0) + titleWeight * (c.titleCover ?? 0);
   });
   vector.forEach((c, i) => {
     const e = entry(c.chunkId);
@@ -118,6 +128,8 @@ export function fuseScores(
     e.vr = i + 1;
     e.score += wv * Math.max(0, c.score);
   });
+  // Back into [0, 1].
+  if (titleWeight > 0) for (const e of fused.values()) e.score /= 1 + titleWeight;
   return fused;
 }
 
@@ -211,7 +223,12 @@ export async function searchKnowledgeBase(
   const vectorMs = vectorResult.ms;
   const modelName = vectorResult.model;
 
-  const fused = fuseScores(lexical, vector, options.lexicalWeight ?? fusionDefaults.lexicalWeight);
+  const fused = fuseScores(
+    lexical,
+    vector,
+    options.lexicalWeight ?? fusionDefaults.lexicalWeight,
+    mode === 'hybrid' ? (options.titleWeight ?? fusionDefaults.titleWeight) : 0,
+  );
   const ranked = [...fused.entries()].sort(
     (a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1),
   );

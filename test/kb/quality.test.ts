@@ -40,8 +40,9 @@ describe('retrieval quality on the bitext dev set', () => {
 
   it('BM25F clears the Xapian BM25 reference (MRR@10 0.685) and keeps its measured level', () => {
     expect(results.lexical!.mrr10).toBeGreaterThan(0.685);
-    // Measured on this subset with ordered-bigram term dependence: lexical 0.717, hybrid 0.736.
+    // Measured on this subset with ordered-bigram term dependence: lexical 0.717, hybrid 0.736;
+    // with the title-coverage term in the fusion, hybrid 0.746.
     expect(results.lexical!.mrr10).toBeGreaterThan(0.71);
-    expect(results.hybrid!.mrr10).toBeGreaterThan(0.73);
+    expect(results.hybrid!.mrr10).toBeGreaterThan(0.74);
   });
 });
