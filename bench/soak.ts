@@ -48,7 +48,6 @@
  * mid-send are `uncertain` (a human is alerted; never resent) and are listed apart.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg, setPriority } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -67,6 +66,7 @@ import { type ServiceProcess, startService } from '../test/faults/support/servic
 import { expireLocksOfDeadWorkers } from '../test/faults/support/stalls.js';
 import { webhook } from '../test/faults/support/traffic.js';
 import { FakeZendesk } from '../test/support/fake-zendesk.js';
+import { cpuSeconds } from '../test/support/proc.js';
 import { freePort } from '../test/support/redis-server.js';
 import { TestSmtpServer } from '../test/support/smtp-server.js';
 
@@ -103,17 +103,6 @@ const log = (msg: string) => {
   if (args.verbose) console.error(`[soak ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;

@@ -50,9 +50,10 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
     .optional(),
   /**
-   * A streaming replica of DATABASE_URL: ticket lists read from it while it is at most
-   * DATABASE_REPLICA_MAX_LAG_MS behind, except for a reader whose own last write it has not
-   * replayed yet (src/db/replica.ts). Writes always go to DATABASE_URL.
+   * A streaming replica of DATABASE_URL: ticket lists, the inbox queue, the manager dashboard and
+   * the metrics API read from it while it is at most DATABASE_REPLICA_MAX_LAG_MS behind, except
+   * for a reader whose own last write it has not replayed yet (src/db/replica.ts). Writes always
+   * go to DATABASE_URL.
    */
   DATABASE_REPLICA_URL: z
     .string()

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { createDatabase, type Database, postgresClient } from '../../src/db/client.js';
+import { procStat } from './proc.js';
 import { freePort } from './redis-server.js';
 
 const run = promisify(execFile);
@@ -19,7 +22,8 @@ export class DisposablePrimaryReplica {
     readonly replicaPort: number,
   ) {}
 
-  static async start(): Promise<DisposablePrimaryReplica> {
+  /** `settings`: extra postgresql.conf lines (the replica copies the primary's configuration). */
+  static async start(options: { settings?: string[] } = {}): Promise<DisposablePrimaryReplica> {
     const dir = mkdtempSync(path.join(tmpdir(), 'deskpilot-pg-replica-'));
     const asRoot = process.getuid?.() === 0;
     if (asRoot) chownSync(dir, ...(await postgresIds()));
@@ -29,7 +33,8 @@ export class DisposablePrimaryReplica {
     await pair.sh(
       `printf '%s\\n' "port = ${pair.primaryPort}" "listen_addresses = '127.0.0.1'" ` +
         `"unix_socket_directories = '${dir}'" "wal_level = replica" "max_wal_senders = 4" ` +
-        `"fsync = off" >> ${primary}/postgresql.conf && ` +
+        `"fsync = off" ${(options.settings ?? []).map((line) => `"${line}"`).join(' ')} ` +
+        `>> ${primary}/postgresql.conf && ` +
         `echo "host replication all 127.0.0.1/32 trust" >> ${primary}/pg_hba.conf`,
     );
     await pair.sh(`${BIN}/pg_ctl -D ${primary} -l ${dir}/primary.log -w start`);
@@ -45,6 +50,53 @@ export class DisposablePrimaryReplica {
   url(which: 'primary' | 'replica', database = 'postgres'): string {
     const port = which === 'primary' ? this.primaryPort : this.replicaPort;
     return `postgres://postgres@127.0.0.1:${port}/${database}`;
+  }
+
+  /**
+   * A new database on the primary with the project's migrations applied (replicated to the
+   * replica like everything else), and `extensions` created first.
+   */
+  async createDatabase(
+    name: string,
+    extensions: string[] = [],
+  ): Promise<Database & { url: string }> {
+    const admin = postgresClient(this.url('primary'), { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    const url = this.url('primary', name);
+    const database = await createDatabase({ url, poolMax: 20 });
+    for (const extension of extensions) {
+      await database.db.execute(sql.raw(`CREATE EXTENSION IF NOT EXISTS ${extension}`));
+    }
+    await database.migrate();
+    return { ...database, url };
+  }
+
+  /**
+   * CPU seconds one server has used so far, its exited backends included: the postmaster's own
+   * time and its reaped children's (cutime, cstime), plus its live children's. Linux only (0
+   * elsewhere).
+   */
+  cpuSeconds(which: 'primary' | 'replica'): number {
+    try {
+      const pid = Number(
+        readFileSync(path.join(this.dir, which, 'postmaster.pid'), 'utf8').split('\n')[0],
+      );
+      let total = 0;
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        const stat = procStat(Number(entry));
+        if (!stat) continue;
+        if (Number(entry) === pid) total += stat.self + stat.children;
+        else if (stat.ppid === pid) total += stat.self;
+      }
+      return total;
+    } catch {
+      return 0;
+    }
   }
 
   async stop(): Promise<void> {

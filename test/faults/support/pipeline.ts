@@ -35,18 +35,23 @@ interface World {
   zendesk: FakeZendesk;
   secrets: TrafficSecrets;
   agentKey: string;
+  managerKey: string;
   runId: string;
   queuePrefix: string;
 }
 
-async function createWorld(): Promise<World> {
+/** `database`: a migrated database to use (closed at the end) instead of a clone of the template. */
+async function createWorld(database?: Database & { url: string }): Promise<World> {
   const smtp = await TestSmtpServer.start();
   const zendesk = await FakeZendesk.start();
-  const testDb = await createTestDatabase();
+  const testDb: TestDatabase = database
+    ? { ...database, destroy: () => database.close() }
+    : await createTestDatabase();
   if (!testDb.url) throw new Error('fault tests need TEST_DATABASE_URL (real Postgres)');
   await seedStarterData(testDb.db);
   await kbImport(testDb.db, samples);
   const agentKey = (await createApiKey(testDb.db, { name: 'agent', role: 'agent' })).key;
+  const managerKey = (await createApiKey(testDb.db, { name: 'manager', role: 'manager' })).key;
   const integrationKey = (await createApiKey(testDb.db, { name: 'hook', role: 'integration' })).key;
   return {
     testDb: testDb as World['testDb'],
@@ -58,6 +63,7 @@ async function createWorld(): Promise<World> {
       integrationKey,
     },
     agentKey,
+    managerKey,
     runId: randomBytes(3).toString('hex'),
     queuePrefix: `dpt-fault-${randomBytes(4).toString('hex')}`,
   };
@@ -92,6 +98,14 @@ function serviceEnv(world: World, redisUrl: string): Record<string, string> {
  */
 abstract class Harness {
   readonly accepted = new Set<string>();
+  /**
+   * Drafts the agent approved that a later listing still showed as pending: a read that missed
+   * the agent's own write (with a read replica, the list must then come from the primary).
+   */
+  staleListings = 0;
+  private readonly approved = new Set<string>();
+  /** The primary's position after the agent's last write, echoed as API clients do. */
+  private lastWriteLsn: string | null = null;
 
   protected constructor(protected readonly world: World) {}
 
@@ -143,28 +157,45 @@ abstract class Harness {
       const res = await this.api('GET', '/api/drafts?limit=100').catch(() => null);
       if (res?.status !== 200) return approved;
       const { drafts } = (await res.json()) as { drafts: { id: string; lockVersion: number }[] };
+      this.staleListings += drafts.filter((d) => this.approved.has(d.id)).length;
       if (drafts.length === 0) return approved;
       let progress = 0;
       for (const draft of drafts) {
+        if (this.approved.has(draft.id)) continue;
         const answer = await this.api('POST', `/api/drafts/${draft.id}/approve`, {
           lockVersion: draft.lockVersion,
         }).catch(() => null);
-        if (answer?.status === 200) progress++;
+        if (answer?.status === 200) {
+          progress++;
+          this.approved.add(draft.id);
+        }
       }
       approved += progress;
       if (progress === 0) return approved;
     }
   }
 
-  api(method: string, url: string, body?: unknown): Promise<Response> {
-    return fetch(`${this.baseUrl}${url}`, {
+  /**
+   * A call to the API as the agent (or the manager), echoing the position its writes answer with
+   * (X-Deskpilot-Lsn) so its reads see its own writes when a read replica serves lists.
+   */
+  async api(
+    method: string,
+    url: string,
+    body?: unknown,
+    as: 'agent' | 'manager' = 'agent',
+  ): Promise<Response> {
+    const res = await fetch(`${this.baseUrl}${url}`, {
       method,
       headers: {
         'content-type': 'application/json',
-        authorization: `Bearer ${this.world.agentKey}`,
+        authorization: `Bearer ${as === 'agent' ? this.world.agentKey : this.world.managerKey}`,
+        ...(this.lastWriteLsn ? { 'x-deskpilot-lsn': this.lastWriteLsn } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    this.lastWriteLsn = res.headers.get('x-deskpilot-lsn') ?? this.lastWriteLsn;
+    return res;
   }
 
   settle(timeoutMs = 60_000): Promise<void> {
@@ -266,6 +297,8 @@ export interface ProcessPipelineOptions {
   env?: Record<string, string>;
   /** The processes connect through this URL instead of the test database's own (a proxy). */
   databaseUrl?: (directUrl: string) => string;
+  /** A migrated database to run on (e.g. a primary with a replica) instead of a template clone. */
+  database?: Database & { url: string };
 }
 
 /**
@@ -287,7 +320,7 @@ export class ProcessPipeline extends Harness {
   }
 
   static async start(options: ProcessPipelineOptions): Promise<ProcessPipeline> {
-    const world = await createWorld();
+    const world = await createWorld(options.database);
     if (options.redisCluster) world.queuePrefix = `{${world.queuePrefix}}`;
     const client = createProducerConnection(
       { url: options.redisUrl, cluster: options.redisCluster ?? false },
