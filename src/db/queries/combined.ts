@@ -36,10 +36,8 @@ export const gateWrote = sql`exists (select 1 from gate)`;
 
 /**
  * `insert into table (...) select ... where condition`: rows written only when `condition` holds
- * (a `writeAllIf` part checking `gateWrote`), which `insert ... values` cannot say. The rows travel
- * as one JSON parameter read back with the table's own row type (`jsonb_populate_recordset`), so
- * every value gets its column's type. A column a row leaves out gets NULL, not its default, unless
- * every row leaves it out; null when there are no rows.
+ * (a `writeAllIf` part checking `gateWrote`), which `insert ... values` cannot say. See
+ * `insertRowsSql`; null when there are no rows.
  */
 export function insertRowsIf<T extends PgTable>(
   table: T,
@@ -47,12 +45,30 @@ export function insertRowsIf<T extends PgTable>(
   condition: SQL,
 ): SQL | null {
   if (rows.length === 0) return null;
-  // A value drizzle would fill in on insert (`$defaultFn`), as `insert ... values` does.
+  return sql`${insertRowsSql(table, rows).statement} where ${condition}`;
+}
+
+/**
+ * `insert into table (...) select ... from jsonb_populate_recordset(...)`: the rows travel as one
+ * JSON parameter read back with the table's own row type, so every value gets its column's type,
+ * and drizzle builds a few chunks instead of a parameter per value (its per-chunk walk was the
+ * largest part of building a triage's or a draft's statement). A column a row leaves out gets
+ * NULL, not its default, unless every row leaves it out. `columns`: the columns written.
+ */
+export function insertRowsSql<T extends PgTable>(
+  table: T,
+  rows: readonly T['$inferInsert'][],
+): { statement: SQL; columns: string[] } {
+  // What drizzle would fill in on insert (`$defaultFn`, else `$onUpdate` for a column without a
+  // default), as `insert ... values` does.
   const insertValue = (
     row: T['$inferInsert'],
     key: string,
     column: PgTable['_']['columns'][string],
-  ) => (row as Record<string, unknown>)[key] ?? column.defaultFn?.();
+  ) =>
+    (row as Record<string, unknown>)[key] ??
+    column.defaultFn?.() ??
+    (column.default === undefined ? column.onUpdateFn?.() : undefined);
   const columns = Object.entries(getTableColumns(table)).filter(([key, column]) =>
     rows.some((row) => insertValue(row, key, column) !== undefined),
   );
@@ -61,17 +77,18 @@ export function insertRowsIf<T extends PgTable>(
       columns.map(([key, column]) => {
         const value = insertValue(row, key, column);
         if (value === undefined || value === null) return [column.name, null];
-        // JSON columns go in as they are (drizzle's mapping would turn them into a JSON string).
-        if (column.dataType === 'json') return [column.name, value];
+        // JSON columns and arrays go in as they are (drizzle's mapping would turn them into a
+        // string); jsonb_populate_recordset makes a JSON array an array column's value.
+        if (column.dataType === 'json' || column.dataType === 'array') return [column.name, value];
         return [column.name, column.mapToDriverValue(value)];
       }),
     ),
   );
-  const names = sql.join(
-    columns.map(([, column]) => sql.identifier(column.name)),
-    sql`, `,
-  );
-  return sql`insert into ${table} (${names})
-    select ${names} from jsonb_populate_recordset(null::${table}, ${JSON.stringify(json)}::jsonb)
-    where ${condition}`;
+  // Column names come from the schema, not from input.
+  const names = sql.raw(columns.map(([, column]) => `"${column.name}"`).join(', '));
+  return {
+    statement: sql`insert into ${table} (${names})
+      select ${names} from jsonb_populate_recordset(null::${table}, ${JSON.stringify(json)}::jsonb)`,
+    columns: columns.map(([, column]) => column.name),
+  };
 }

@@ -15,6 +15,7 @@ import {
   ticketTriage,
   trainingExamples,
 } from '../schema/triage.js';
+import { insertRowsSql } from './combined.js';
 
 /** What a fresh install starts with (the pipeline's starter taxonomy and routing rules). */
 export interface StarterData {
@@ -261,29 +262,29 @@ export async function listClassifierModels(db: Db, limit = 20) {
 export type TriageValues = typeof ticketTriage.$inferInsert;
 
 export async function saveTriage(db: Db, values: TriageValues): Promise<void> {
-  await saveTriageQuery(db, values);
+  await db.execute(saveTriageQuery(values));
 }
 
 /**
- * `saveTriage`, not yet run. With `onceFor`, a triage of that customer message already on the
- * ticket is left alone and nothing is returned: as the gate of a combined write (`writeAllIf`),
- * a re-run of one message's triage writes nothing. Two runs at once take turns on the row (ON
- * CONFLICT waits for the other's commit, then sees its row).
+ * `saveTriage`, not yet run; returns the ticket id when it wrote. With `onceFor`, a triage of that
+ * customer message already on the ticket is left alone and nothing is returned: as the gate of a
+ * combined write (`writeAllIf`), a re-run of one message's triage writes nothing. Two runs at once
+ * take turns on the row (ON CONFLICT waits for the other's commit, then sees its row).
  */
-export function saveTriageQuery(db: Db, values: TriageValues, options: { onceFor?: string } = {}) {
-  const { ticketId: _ticketId, ...update } = values;
-  return db
-    .insert(ticketTriage)
-    .values(values)
-    .onConflictDoUpdate({
-      target: ticketTriage.ticketId,
-      // A re-triage (new customer message) refreshes the prediction but keeps a correction.
-      set: { ...update, updatedAt: sql`now()` },
-      setWhere: options.onceFor
-        ? sql`${ticketTriage.messageId} is distinct from ${options.onceFor}::uuid`
-        : undefined,
-    })
-    .returning({ ticketId: ticketTriage.ticketId });
+export function saveTriageQuery(values: TriageValues, options: { onceFor?: string } = {}): SQL {
+  const { statement, columns } = insertRowsSql(ticketTriage, [values]);
+  // A re-triage (new customer message) refreshes the prediction but keeps a correction: the
+  // columns given, as this insert proposed them.
+  const set = columns
+    .filter((name) => name !== 'ticket_id' && name !== 'updated_at')
+    .map((name) => `"${name}" = excluded."${name}"`)
+    .concat('updated_at = now()')
+    .join(', ');
+  const once = options.onceFor
+    ? sql` where ${ticketTriage.messageId} is distinct from ${options.onceFor}::uuid`
+    : sql``;
+  return sql`${statement} on conflict (ticket_id) do update set ${sql.raw(set)}${once}
+    returning ticket_id`;
 }
 
 export async function getTriage(db: Db, ticketId: string) {

@@ -209,7 +209,6 @@ export async function triageTicket(
   const wrote = await writeAllIf(
     deps.db,
     saveTriageQuery(
-      deps.db,
       {
         ticketId: ticket.id,
         messageId: message?.id ?? null,
