@@ -14,7 +14,6 @@ import {
   scopedQuery,
   ticketListQuerySchema,
 } from '../../ticket-filters.js';
-import { notices } from '../inbox/shared.js';
 import { noticeFor, type PageNotice } from '../layout.js';
 import { TicketListPage } from '../pages/tickets.js';
 import { type TicketsApp, ticketPageNotices } from './shared.js';
@@ -27,14 +26,18 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
     const given = Object.fromEntries(
       Object.entries(raw).filter(([k, v]) => v !== '' && k !== 'notice'),
     );
-    const parsed = ticketListQuerySchema.safeParse(given);
-    const query = parsed.success ? parsed.data : ticketListQuerySchema.parse({});
+    const { query, dropped } = readListQuery(given);
     const user = c.get('user');
     const { limit, cursor, ...filterQuery } = query;
     let resolved: Awaited<ReturnType<typeof resolveTicketFilters>>;
     let page: Awaited<ReturnType<typeof listTicketPage>> = { rows: [], next: null };
     let notice: PageNotice | null = noticeFor(ticketPageNotices, raw.notice);
-    if (!parsed.success) notice = notices.invalid;
+    if (dropped.length) {
+      notice = {
+        kind: 'error',
+        text: `Ignored what could not be read: ${dropped.join(', ')}. The other filters apply.`,
+      };
+    }
     // The replica when fresh enough for this user (src/db/replica.ts).
     const db = readDb(c, deps);
     try {
@@ -50,7 +53,7 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       resolved = { filters: {}, savedViewName: null };
-      notice = notices.invalid;
+      notice = { kind: 'error', text: `${err.message}. Showing all tickets.` };
     }
     const view = resolved.filters.view;
     const title =
@@ -71,4 +74,24 @@ export function registerTicketListPage(app: TicketsApp, deps: Deps) {
       />,
     );
   });
+}
+
+/**
+ * The list's query with what cannot be read dropped, field by field (a stale bookmark with a
+ * status that no longer exists keeps its search), and the names of the fields dropped.
+ */
+function readListQuery(given: Record<string, string>) {
+  let rest = given;
+  const dropped: string[] = [];
+  for (;;) {
+    const parsed = ticketListQuerySchema.safeParse(rest);
+    if (parsed.success) return { query: parsed.data, dropped };
+    const bad = new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '')));
+    // An issue that names no field present cannot be dropped: fall back to no filters at all.
+    if (![...bad].some((k) => Object.hasOwn(rest, k))) {
+      return { query: ticketListQuerySchema.parse({}), dropped: Object.keys(given) };
+    }
+    dropped.push(...[...bad].filter((k) => Object.hasOwn(rest, k)));
+    rest = Object.fromEntries(Object.entries(rest).filter(([k]) => !bad.has(k)));
+  }
 }
