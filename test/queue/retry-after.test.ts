@@ -56,9 +56,7 @@ describe('a write-back job answered 429 with Retry-After: 93', () => {
     zendesk = await FakeZendesk.start();
     zendesk.seedGroup({ name: 'billing' });
     deps = await createTestDeps({
-      ZENDESK_API_URL: zendesk.url,
-      ZENDESK_EMAIL: zendesk.email,
-      ZENDESK_API_TOKEN: zendesk.token,
+      ...zendesk.config(),
     });
     workers = startWorkers(deps, { only: ['zendesk-writeback'] });
   });
@@ -119,9 +117,7 @@ function zendeskDeliveries() {
   beforeAll(async () => {
     const zendesk = await FakeZendesk.start();
     const deps = await createTestDeps({
-      ZENDESK_API_URL: zendesk.url,
-      ZENDESK_EMAIL: zendesk.email,
-      ZENDESK_API_TOKEN: zendesk.token,
+      ...zendesk.config(),
       ZENDESK_WRITEBACK: 'false',
     });
     await importSampleKb(deps);

@@ -143,6 +143,11 @@ export class FakeZendesk {
     return fake;
   }
 
+  /** The settings that point Deskpilot's Zendesk client at this fake. */
+  config(): Record<'ZENDESK_API_URL' | 'ZENDESK_EMAIL' | 'ZENDESK_API_TOKEN', string> {
+    return { ZENDESK_API_URL: this.url, ZENDESK_EMAIL: this.email, ZENDESK_API_TOKEN: this.token };
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -26,6 +26,12 @@ export async function importSampleKb(deps: Pick<TestDeps, 'db'>): Promise<void> 
   await kbImport(deps.db, SAMPLE_KB);
 }
 
+/** A question the sample knowledge base answers (its draft is a grounded reply). */
+export const PASSWORD_QUESTION = {
+  subject: 'Forgot my password',
+  body: 'I cannot log in, how do I reset my password?',
+} as const;
+
 /**
  * An email ticket triaged and drafted by the real pipeline steps (no queue): its pending draft is
  * what an agent reviews. Fails the test when drafting does not produce a draft.

@@ -29,9 +29,7 @@ beforeAll(async () => {
   zendesk = await FakeZendesk.start();
   deps = await createTestDeps({
     SMTP_URL: smtp.url(),
-    ZENDESK_API_URL: zendesk.url,
-    ZENDESK_EMAIL: zendesk.email,
-    ZENDESK_API_TOKEN: zendesk.token,
+    ...zendesk.config(),
     ZENDESK_WRITEBACK: 'false',
   });
   await kbImport(deps.db, samples);

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { createUser } from '../../../src/auth/users.js';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import { getDraft } from '../../../src/db/queries/drafts.js';
 import { listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { rowsOf } from '../../../src/db/rows.js';
-import { triageTicket } from '../../../src/pipeline/triage/triage.js';
-import { processDeliver } from '../../../src/queue/processors/deliver.js';
-import { processDraft } from '../../../src/queue/processors/draft.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import {
+  importSampleKb,
+  PASSWORD_QUESTION,
+  runPendingDeliveries,
+  seedDraftedTicket,
+} from '../../support/fixtures.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
@@ -27,7 +28,6 @@ let smtp: TestSmtpServer;
 let app: ReturnType<typeof createApp>;
 const agents = {} as Record<'ana' | 'ben' | 'boss', { key: string; id: string }>;
 const password = 'correct horse battery staple';
-const job = { attemptsMade: 0, opts: { attempts: 1 }, updateData: async () => {} } as never;
 
 interface ReplyAnswer {
   draft: { id: string; status: string };
@@ -62,15 +62,11 @@ const reply = (
 const errorOf = async (res: Response) =>
   ((await res.json()) as { error: { code: string; message: string } }).error;
 
+/** A password question with a pending Deskpilot draft, written by the real triage and draft steps. */
+const passwordDraft = (from: string) => seedDraftedTicket(deps, { ...PASSWORD_QUESTION, from });
+
 /** What the workers do once every undo window has ended: each pending `deliver` row, once. */
-async function windowsEndAndWorkersRun(): Promise<number> {
-  const rows = rowsOf<{ payload: { deliveryId: string } }>(
-    await deps.db.execute(sql`update outbox set state = 'sent'
-      where job_name = 'deliver' and state = 'pending' returning payload`),
-  );
-  for (const row of rows) await processDeliver(deps, { deliveryId: row.payload.deliveryId }, job);
-  return rows.length;
-}
+const windowsEndAndWorkersRun = () => runPendingDeliveries(deps);
 
 const mailTo = (address: string) =>
   smtp.received.filter((m) => m.envelope.rcptTo.includes(address));
@@ -85,7 +81,7 @@ const manualCount = async (ticketId: string) =>
 beforeAll(async () => {
   smtp = await TestSmtpServer.start();
   deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false`, SEND_DELAY_SECONDS: '30' });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  await importSampleKb(deps);
   app = createApp(deps);
   for (const [name, role] of [
     ['ana', 'agent'],
@@ -154,15 +150,7 @@ describe('agent collision through the API', () => {
   });
 
   it('a Deskpilot draft a colleague approved since: refused naming the approver, not retired', async () => {
-    const { ticketId } = await seedEmailTicket(deps.db, {
-      from: 'collide-ai@example.net',
-      subject: 'Forgot my password',
-      body: 'I cannot log in, how do I reset my password?',
-    });
-    await triageTicket(deps, { ticketId });
-    const { draftId } = (await processDraft(deps, { ticketId }, {} as never)) as {
-      draftId: string;
-    };
+    const { ticketId, draftId } = await passwordDraft('collide-ai@example.net');
     const seenAt = new Date(Date.now() - 1000).toISOString();
     expect((await call('ana', 'POST', `/api/drafts/${draftId}/approve`)).status).toBe(200);
     const refused = await reply('ben', ticketId, { text: 'Ben by hand.', seenAt });
@@ -214,15 +202,7 @@ describe('undo is for the reply’s author or approver (or a manager)', () => {
   });
 
   it("a colleague's approved Deskpilot draft: 403; its approver may undo it (no override recorded)", async () => {
-    const { ticketId } = await seedEmailTicket(deps.db, {
-      from: 'undo-scope-ai@example.net',
-      subject: 'Forgot my password',
-      body: 'I cannot log in, how do I reset my password?',
-    });
-    await triageTicket(deps, { ticketId });
-    const { draftId } = (await processDraft(deps, { ticketId }, {} as never)) as {
-      draftId: string;
-    };
+    const { ticketId, draftId } = await passwordDraft('undo-scope-ai@example.net');
     expect((await call('ana', 'POST', `/api/drafts/${draftId}/approve`)).status).toBe(200);
     const refused = await call('ben', 'POST', `/api/drafts/${draftId}/undo`);
     expect(refused.status).toBe(403);

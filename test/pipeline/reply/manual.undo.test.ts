@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { createApiKey } from '../../../src/auth/api-keys.js';
-import { kbImport } from '../../../src/cli/commands/kb-import.js';
 import {
   getDeliveryForDraft,
   getDraft,
@@ -13,10 +11,14 @@ import {
 } from '../../../src/db/queries/drafts.js';
 import { getTicket } from '../../../src/db/queries/tickets.js';
 import { rowsOf } from '../../../src/db/rows.js';
-import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
-import { processDraft } from '../../../src/queue/processors/draft.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import {
+  importSampleKb,
+  PASSWORD_QUESTION,
+  runPendingDeliveries,
+  seedDraftedTicket,
+} from '../../support/fixtures.js';
 import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
@@ -54,30 +56,11 @@ const reply = (ticketId: string, text: string) =>
 const errorOf = async (res: Response) =>
   ((await res.json()) as { error: { message: string } }).error.message;
 
-/** A ticket with a pending Deskpilot draft, written by the real draft job. */
-async function pendingDraft(from: string) {
-  const { ticketId } = await seedEmailTicket(deps.db, {
-    from,
-    subject: 'Forgot my password',
-    body: 'I cannot log in, how do I reset my password?',
-  });
-  await triageTicket(deps, { ticketId });
-  const { draftId } = (await processDraft(deps, { ticketId }, {} as never)) as { draftId: string };
-  return { ticketId, draftId };
-}
+/** A ticket with a pending Deskpilot draft, written by the real triage and draft steps. */
+const pendingDraft = (from: string) => seedDraftedTicket(deps, { ...PASSWORD_QUESTION, from });
 
-/**
- * What the workers do once every undo window has ended (time passing): each `deliver` outbox row
- * still there is processed once. Returns how many were.
- */
-async function windowsEndAndWorkersRun(): Promise<number> {
-  const rows = rowsOf<{ payload: { deliveryId: string } }>(
-    await deps.db.execute(sql`update outbox set state = 'sent'
-      where job_name = 'deliver' and state = 'pending' returning payload`),
-  );
-  for (const row of rows) await processDeliver(deps, { deliveryId: row.payload.deliveryId }, job);
-  return rows.length;
-}
+/** What the workers do once every undo window has ended: each pending `deliver` row, once. */
+const windowsEndAndWorkersRun = () => runPendingDeliveries(deps);
 
 const mailTo = (address: string) =>
   smtp.received.filter((m) => m.envelope.rcptTo.includes(address));
@@ -85,7 +68,7 @@ const mailTo = (address: string) =>
 beforeAll(async () => {
   smtp = await TestSmtpServer.start();
   deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false`, SEND_DELAY_SECONDS: '30' });
-  await kbImport(deps.db, path.resolve(import.meta.dirname, '../../../samples/kb'));
+  await importSampleKb(deps);
   app = createApp(deps);
   key = (await createApiKey(deps.db, { name: 'agent', role: 'agent' })).key;
 });

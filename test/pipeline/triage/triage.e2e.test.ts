@@ -25,9 +25,7 @@ let app: ReturnType<typeof createApp>;
 beforeAll(async () => {
   zendesk = await FakeZendesk.start();
   deps = await createTestDeps({
-    ZENDESK_API_URL: zendesk.url,
-    ZENDESK_EMAIL: zendesk.email,
-    ZENDESK_API_TOKEN: zendesk.token,
+    ...zendesk.config(),
     RETRAIN_DEBOUNCE_SECONDS: '0',
   });
   relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 50, log: deps.log });

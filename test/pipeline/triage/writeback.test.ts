@@ -28,9 +28,7 @@ beforeAll(async () => {
   zendesk = await FakeZendesk.start();
   zendesk.seedGroup({ name: 'billing' });
   deps = await createTestDeps({
-    ZENDESK_API_URL: zendesk.url,
-    ZENDESK_EMAIL: zendesk.email,
-    ZENDESK_API_TOKEN: zendesk.token,
+    ...zendesk.config(),
   });
   app = createApp(deps);
 });

@@ -38,9 +38,7 @@ let app: ReturnType<typeof createApp>;
 beforeAll(async () => {
   zendesk = await FakeZendesk.start();
   deps = await createTestDeps({
-    ZENDESK_API_URL: zendesk.url,
-    ZENDESK_EMAIL: zendesk.email,
-    ZENDESK_API_TOKEN: zendesk.token,
+    ...zendesk.config(),
     ZENDESK_WRITEBACK: 'false',
   });
   await importSampleKb(deps);
