@@ -33,7 +33,7 @@ import {
   messageReplyDueSql,
   untriagedReplyDueSql,
   untriagedReplySeconds,
-} from '../pipeline/review/sla.js';
+} from '../metrics/reply-due.js';
 import type { InboundDelivery, IntakeResult } from './types.js';
 
 const closedStatuses: ReadonlySet<TicketStatus> = new Set(['solved', 'closed']);
