@@ -61,6 +61,8 @@ export interface LanguageGuess {
    * a one-word or mixed-language text scores near 0.
    */
   margin: number;
+  /** The same lead over each other candidate: how sure the text is not in that language. */
+  leads: Record<string, number>;
 }
 
 /**
@@ -82,6 +84,8 @@ export const LANGUAGE_CLEAR_MARGIN = 0.1;
 /** Fewer letters than this say nothing about a language ("ok?", "refund?", "10-4"). */
 const MIN_LETTERS = 12;
 
+const unsure: LanguageGuess = { language: null, margin: 0, leads: {} };
+
 /**
  * Reads the language of customer text among `only` (ISO 639-1; default: DETECTABLE_LANGUAGES).
  * Restricting the candidates to the languages a deployment replies in is what makes short text
@@ -93,22 +97,26 @@ export async function guessLanguage(
 ): Promise<LanguageGuess> {
   const sample = text.slice(0, 1_000);
   const letters = sample.match(/\p{L}/gu)?.length ?? 0;
-  if (letters < MIN_LETTERS) return { language: null, margin: 0 };
+  if (letters < MIN_LETTERS) return unsure;
   const candidates = only?.length ? only.filter((l) => detectable.has(l)) : DETECTABLE_LANGUAGES;
-  if (candidates.length === 0) return { language: null, margin: 0 };
-  if (candidates.length === 1) return { language: candidates[0]!, margin: 1 };
+  if (candidates.length === 0) return unsure;
+  if (candidates.length === 1) return { language: candidates[0]!, margin: 1, leads: {} };
   const scores = (await detector()).detect(sample).getScores();
   const ranked = candidates
     .map((l) => ({ l, score: Object.hasOwn(scores, l) ? scores[l]! : 0 }))
     .sort((a, b) => b.score - a.score);
   const [first, second] = ranked;
-  if (!first || first.score <= 0) return { language: null, margin: 0 };
+  if (!first || first.score <= 0) return unsure;
   // Scores are averages over the text's n-grams: on a paragraph, close languages (Spanish and
   // Portuguese) stay a few per cent apart even when the reading is certain. The lead is scaled
   // by length so that a 400-letter text's 0.01 counts as much as a one-liner's 0.1.
-  const lead = (first.score - (second?.score ?? 0)) / first.score;
   const scale = Math.min(10, Math.max(1, letters / 40));
-  return { language: first.l, margin: Math.min(1, lead * scale) };
+  const lead = (score: number) => Math.min(1, ((first.score - score) / first.score) * scale);
+  return {
+    language: first.l,
+    margin: lead(second?.score ?? 0),
+    leads: Object.fromEntries(ranked.slice(1).map((r) => [r.l, lead(r.score)])),
+  };
 }
 
 /**

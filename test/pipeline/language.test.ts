@@ -53,7 +53,13 @@ describe('detectLanguage on short support text', () => {
     expect(await guessLanguage('anything at all here', ['de'])).toEqual({
       language: 'de',
       margin: 1,
+      leads: {},
     });
+    // Unsure between two languages is not unsure about a third.
+    const close = await guessLanguage('Problema Urgente no Banco de Dados MySQL 8.0.30', only);
+    expect(close.margin).toBeLessThan(0.02);
+    expect(['pt', 'es']).toContain(close.language);
+    expect(close.leads.en).toBeGreaterThan(LANGUAGE_CLEAR_MARGIN);
     // A language outside the detectable set is no candidate; "constructor" is not a language.
     expect(await detectLanguage('how do i change my billing address', ['xx', 'constructor'])).toBe(
       null,

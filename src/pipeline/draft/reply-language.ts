@@ -40,7 +40,8 @@ export type ReplyLanguageSource = 'ticket' | 'detected' | 'requester' | 'default
  * what detection finds in a customer's message). In order: the ticket's language when it is
  * supported (the helpdesk's field, or triage's confident detection); a clear reading of the text
  * among the supported languages; the requester's language on an earlier ticket; a weaker but
- * still confident reading; DEFAULT_LANGUAGE.
+ * still confident reading; DEFAULT_LANGUAGE, unless the text is clearly not in it (then the best
+ * reading, however close its runner-up).
  */
 export async function resolveReplyLanguage(
   db: Db,
@@ -72,5 +73,10 @@ export async function resolveReplyLanguage(
   const fallback = supported.includes(config.DEFAULT_LANGUAGE)
     ? config.DEFAULT_LANGUAGE
     : (supported[0] ?? config.DEFAULT_LANGUAGE);
+  // Unsure which language, yet clearly not the default one: "Problema urgente no banco de dados"
+  // is Portuguese or Spanish, never English. The better of the two beats the default.
+  if (guess.language && (guess.leads[fallback] ?? 0) >= LANGUAGE_CLEAR_MARGIN) {
+    return { language: guess.language, source: 'detected', supported };
+  }
   return { language: fallback, source: 'default', supported };
 }

@@ -129,6 +129,19 @@ describe("the customer's language", () => {
     expect(
       await resolve('How do I change the billing address on my account?', 'anna@example.de'),
     ).toMatchObject({ language: 'en', source: 'detected' });
+    // Unsure between Portuguese and Spanish, but clearly not English: not the English default.
+    expect(
+      await resolveReplyLanguage(
+        deps.db,
+        { SUPPORTED_LANGUAGES: ['en', 'es', 'pt'], DEFAULT_LANGUAGE: 'en' },
+        {
+          ticketId: randomUUID(),
+          ticketLanguage: null,
+          requesterEmail: 'new@example.net',
+          text: 'Problema Urgente no Banco de Dados MySQL 8.0.30',
+        },
+      ),
+    ).toMatchObject({ language: 'pt', source: 'detected' });
     expect(await resolve('ok?', 'someone@example.net')).toMatchObject({
       language: 'en',
       source: 'default',
