@@ -66,4 +66,15 @@ describe("eval:drafts' wrongLanguageRate (#20: the ticket's language field, else
     expect(html.match(/WRONG LANGUAGE/g)).toHaveLength(2);
     expect(html).toContain('language not counted');
   });
+
+  it('reports llmFallbackRate only with a generator: drafts that fell back to the extractive one', () => {
+    const rows = [
+      row({ fallback: true }),
+      row({}),
+      row({ relevant: [], outcome: 'abstained', cited: [] }),
+      row({ fallback: true, outcome: 'skipped' }),
+    ];
+    expect(scoreDraftEval(rows, 'stories260K').llmFallbackRate).toBe(0.3333);
+    expect(scoreDraftEval(rows, 'extractive')).not.toHaveProperty('llmFallbackRate');
+  });
 });
