@@ -15,6 +15,9 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim
 ENV NODE_ENV=production
+# Two V8 helper threads, as `npm start` runs: each thread's malloc arena keeps what compiling
+# PGlite's WebAssembly freed (docs/architecture.md, Storage).
+ENV NODE_OPTIONS=--v8-pool-size=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -3,10 +3,10 @@
  *
  *   npm run bench:memory [-- --vs 'PGLITE_SHARED_BUFFERS=128MB'] [--settle-seconds 5] [--keep]
  *
- * Runs `npm run demo`'s entry point (the compiled build, as `npm start` runs it: api + workers in
- * one process on the embedded defaults — PGlite in a fresh temporary directory, the extractive
- * generator, the hashed embedder) until the demo's tickets are drafted, lets it settle, then reads
- * the process from outside. Twice on the same directory: `fresh` is the first run (PGlite runs
+ * Runs `npm run demo`'s command line from package.json, Node flags included (the compiled build,
+ * as `npm start` runs it: api + workers in one process on the embedded defaults — PGlite in a
+ * fresh temporary directory, the extractive generator, the hashed embedder) until the demo's
+ * tickets are drafted, lets it settle, then reads the process from outside. Twice on the same directory: `fresh` is the first run (PGlite runs
  * initdb, the classifier is trained), `restart` a second process on that store (every later
  * `npm start`). For each:
  * - `rssMb`/`peakRssMb`: VmRSS and VmHWM from /proc/<pid>/status;
@@ -14,10 +14,14 @@
  *   WebAssembly linear memory: a read-write mapping inside V8's multi-gigabyte guarded
  *   reservation), `wasmCodeMb` (V8's compiled WebAssembly code space), `mallocMb` (the brk heap
  *   and glibc's per-thread arenas: native add-ons, compilers, zones), `fileMb` (the node binary and
- *   shared libraries), `otherAnonMb` (V8's own heap pages, thread stacks, the rest);
+ *   shared libraries; of them `onnxMb` and `llamaMb`, onnxruntime's and node-llama-cpp's native
+ *   libraries, mapped only when a model of theirs is loaded), `otherAnonMb` (V8's own heap pages,
+ *   thread stacks, the rest);
  * - from the service's /metrics: V8 heap used and reserved, and `external` (ArrayBuffers and
  *   Buffers held by JS, which counts PGlite's linear memory too).
  *
+ * Prints one JSON object on stdout and a table on stderr, against the target of issue #18 (one
+ * process ≤ 300 MB RSS after the demo's drafts, `--target-mb`); exits 0 either way.
  * `--vs 'K=V …'` runs both again with those environment variables added (e.g. the old setting as a
  * same-run baseline) and prints both, A first, with the RSS ratios A/B.
  * Redis: REDIS_URL, or the default address, as the demo uses it (a separate process either way).
@@ -35,8 +39,26 @@ const { values } = parseArgs({
     vs: { type: 'string' },
     'settle-seconds': { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
+    'target-mb': { type: 'string', default: '300' },
   },
 });
+const targetMb = Number(values['target-mb']);
+
+/** `npm run demo`'s Node flags and entry, read from package.json: what a user runs is measured. */
+function demoCommand(): string[] {
+  const scripts = (
+    JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+  const [node, ...args] = (scripts.demo ?? '').split(/\s+/);
+  if (node !== 'node' || !args.includes('scripts/run.mjs')) {
+    throw new Error(
+      `package.json's demo script is not \`node … scripts/run.mjs …\`: ${scripts.demo}`,
+    );
+  }
+  return args;
+}
 const settleMs = Number(values['settle-seconds']) * 1000;
 
 interface Sample {
@@ -47,6 +69,8 @@ interface Sample {
   wasmCodeMb: number;
   mallocMb: number;
   fileMb: number;
+  onnxMb: number;
+  llamaMb: number;
   otherAnonMb: number;
   heapUsedMb: number;
   heapTotalMb: number;
@@ -92,7 +116,15 @@ const GiB = 1024 * 1024;
 /** Splits the resident set by kind of mapping (see the header). */
 function breakdown(pid: number) {
   const maps = mappings(pid);
-  const totals = { pgliteMemory: 0, wasmCode: 0, malloc: 0, file: 0, otherAnon: 0 };
+  const totals = {
+    pgliteMemory: 0,
+    wasmCode: 0,
+    malloc: 0,
+    file: 0,
+    onnx: 0,
+    llama: 0,
+    otherAnon: 0,
+  };
   maps.forEach((m, i) => {
     const before = maps[i - 1];
     const after = maps[i + 1];
@@ -118,6 +150,8 @@ function breakdown(pid: number) {
       totals.malloc += m.rssKb;
     } else if (m.name.startsWith('/')) {
       totals.file += m.rssKb;
+      if (/onnxruntime/i.test(m.name)) totals.onnx += m.rssKb;
+      if (/llama/i.test(m.name)) totals.llama += m.rssKb;
     } else {
       totals.otherAnon += m.rssKb;
     }
@@ -147,7 +181,7 @@ function statusKb(pid: number, field: string): number {
 
 async function runDemo(extraEnv: Record<string, string>, dir: string): Promise<Sample> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['scripts/run.mjs', 'cli/demo'], {
+  const child = spawn(process.execPath, demoCommand(), {
     cwd: root,
     env: {
       ...process.env,
@@ -194,6 +228,8 @@ async function runDemo(extraEnv: Record<string, string>, dir: string): Promise<S
       wasmCodeMb: mb(parts.wasmCode),
       mallocMb: mb(parts.malloc),
       fileMb: mb(parts.file),
+      onnxMb: mb(parts.onnx),
+      llamaMb: mb(parts.llama),
       otherAnonMb: mb(parts.otherAnon),
       ...(await metrics(port)),
     };
@@ -230,12 +266,41 @@ function parseEnv(spec: string): Record<string, string> {
 
 const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+
+/** The human-readable split: the JavaScript heap apart from each native part. */
+function table(label: string, run: Awaited<ReturnType<typeof freshAndRestart>>): string {
+  const rows: [string, (s: Sample) => string][] = [
+    ['RSS after the demo (MB)', (s) => `${s.rssMb}`],
+    ['  peak RSS', (s) => `${s.peakRssMb}`],
+    ['  JS heap: V8 pages (used / reserved)', (s) => `${s.heapUsedMb} / ${s.heapTotalMb}`],
+    ['  PGlite WebAssembly memory', (s) => `${s.pgliteMemoryMb}`],
+    ['  WebAssembly compiled code', (s) => `${s.wasmCodeMb}`],
+    ['  malloc (native heap, thread arenas)', (s) => `${s.mallocMb}`],
+    ['  files (node binary, libraries)', (s) => `${s.fileMb}`],
+    ['    of them ONNX runtime / llama', (s) => `${s.onnxMb} / ${s.llamaMb}`],
+    ['  other anonymous (V8 heap pages, stacks)', (s) => `${s.otherAnonMb}`],
+    ['  external (ArrayBuffers, incl. WASM memory)', (s) => `${s.externalMb}`],
+    [`target ≤ ${targetMb} MB`, (s) => (s.rssMb <= targetMb ? 'met' : 'MISSED')],
+  ];
+  const lines = [`${label.padEnd(46)}${'fresh'.padStart(12)}${'restart'.padStart(12)}`];
+  for (const [name, cell] of rows) {
+    lines.push(
+      `${name.padEnd(46)}${cell(run.fresh).padStart(12)}${cell(run.restart).padStart(12)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
 const a = await freshAndRestart({});
+const target = (s: Sample) => s.rssMb <= targetMb;
+console.error(`\nbench:memory, load ${loadavg}, node ${demoCommand().join(' ')}\n${table('A', a)}`);
 if (values.vs) {
   const b = await freshAndRestart(parseEnv(values.vs));
+  console.error(`\n${table(`B: ${values.vs}`, b)}`);
   console.log(
     JSON.stringify({
       loadavg,
+      targetMb,
       a,
       b,
       rssRatioAB: {
@@ -245,6 +310,13 @@ if (values.vs) {
     }),
   );
 } else {
-  console.log(JSON.stringify({ loadavg, ...a }));
+  console.log(
+    JSON.stringify({
+      loadavg,
+      targetMb,
+      targetMet: { fresh: target(a.fresh), restart: target(a.restart) },
+      ...a,
+    }),
+  );
 }
 process.exit(0);
