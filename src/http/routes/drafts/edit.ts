@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { approveDraft } from '../../../pipeline/review/actions.js';
-import type { Router } from '../../openapi.js';
+import { jsonBody, type Router } from '../../openapi.js';
 import { approvedResponse, approvedView, lockBody, params, security } from './schemas.js';
 import { reviewError } from './shared.js';
 
@@ -13,14 +13,7 @@ export const route = createRoute({
   security,
   request: {
     params,
-    body: {
-      content: {
-        'application/json': {
-          schema: lockBody.extend({ text: z.string().trim().min(1).max(20_000) }),
-        },
-      },
-      required: true,
-    },
+    body: jsonBody(lockBody.extend({ text: z.string().trim().min(1).max(20_000) })),
   },
   responses: approvedResponse,
 });

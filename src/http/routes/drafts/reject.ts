@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { rejectDraft } from '../../../pipeline/review/actions.js';
-import type { Router } from '../../openapi.js';
+import { jsonBody, type Router } from '../../openapi.js';
 import { draftResponse, draftView, lockBody, params, security } from './schemas.js';
 import { reviewError } from './shared.js';
 
@@ -13,14 +13,7 @@ export const route = createRoute({
   security,
   request: {
     params,
-    body: {
-      content: {
-        'application/json': {
-          schema: lockBody.extend({ reason: z.string().trim().min(1).max(500) }),
-        },
-      },
-      required: true,
-    },
+    body: jsonBody(lockBody.extend({ reason: z.string().trim().min(1).max(500) })),
   },
   responses: draftResponse,
 });

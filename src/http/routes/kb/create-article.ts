@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
 import { createArticle } from '../../../kb/articles.js';
 import { AppError } from '../../errors.js';
-import type { Router } from '../../openapi.js';
+import { jsonBody, type Router } from '../../openapi.js';
 import type { KbRouteDeps } from './deps.js';
 import { articleInputSchema, articleSchema } from './schemas.js';
 import { articleView, externalIdTaken, json } from './shared.js';
@@ -13,7 +13,7 @@ export const route = createRoute({
   summary: 'Create an article (indexed in the background)',
   security: [{ apiKey: [] }],
   request: {
-    body: { content: { 'application/json': { schema: articleInputSchema } }, required: true },
+    body: jsonBody(articleInputSchema),
   },
   responses: { 201: json(articleSchema, 'Created; `indexed` turns true once kb-index ran') },
 });

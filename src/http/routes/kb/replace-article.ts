@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { replaceArticle } from '../../../kb/articles.js';
 import { AppError } from '../../errors.js';
-import type { Router } from '../../openapi.js';
+import { jsonBody, type Router } from '../../openapi.js';
 import type { KbRouteDeps } from './deps.js';
 import { articleIdParams, articleInputSchema, articleSchema } from './schemas.js';
 import { articleView, externalIdTaken, json } from './shared.js';
@@ -13,7 +13,7 @@ export const route = createRoute({
   security: [{ apiKey: [] }],
   request: {
     params: articleIdParams,
-    body: { content: { 'application/json': { schema: articleInputSchema } }, required: true },
+    body: jsonBody(articleInputSchema),
   },
   responses: { 200: json(articleSchema, 'The stored article') },
 });

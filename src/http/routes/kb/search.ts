@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { searchKnowledgeBase } from '../../../kb/search.js';
-import type { Router } from '../../openapi.js';
+import { jsonBody, type Router } from '../../openapi.js';
 import type { KbRouteDeps } from './deps.js';
 import { searchRequestSchema, searchResponseSchema, toPassageJson } from './schemas.js';
 
@@ -10,7 +10,7 @@ export const route = createRoute({
   summary: 'Hybrid knowledge-base search (BM25F + vectors); passages ready to cite',
   security: [{ apiKey: [] }],
   request: {
-    body: { content: { 'application/json': { schema: searchRequestSchema } }, required: true },
+    body: jsonBody(searchRequestSchema),
   },
   responses: {
     200: {

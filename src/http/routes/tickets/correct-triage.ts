@@ -4,7 +4,7 @@ import type { Deps } from '../../../deps.js';
 import { correctTriage } from '../../../pipeline/triage/correct.js';
 import { FIELD_NAME } from '../../../pipeline/triage/fields.js';
 import { AppError } from '../../errors.js';
-import type { Router } from '../../openapi.js';
+import { jsonBody, type Router } from '../../openapi.js';
 import { params, security } from './schemas.js';
 
 export const route = createRoute({
@@ -15,34 +15,29 @@ export const route = createRoute({
   security,
   request: {
     params,
-    body: {
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              category: z.string().min(1).max(60).optional(),
-              priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
-              queue: z.string().trim().min(1).max(100).optional(),
-              fields: z
-                .record(
-                  z.string().regex(FIELD_NAME, 'a field name: lower case letters, digits, _'),
-                  z.string().trim().min(1).max(100),
-                )
-                .optional()
-                .openapi({ description: 'Custom triage fields, e.g. {"type": "Incident"}' }),
-            })
-            .refine(
-              (body) =>
-                body.category !== undefined ||
-                body.priority !== undefined ||
-                body.queue !== undefined ||
-                Object.keys(body.fields ?? {}).length > 0,
-              { message: 'name at least one of category, priority, queue, fields' },
-            ),
-        },
-      },
-      required: true,
-    },
+    body: jsonBody(
+      z
+        .object({
+          category: z.string().min(1).max(60).optional(),
+          priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
+          queue: z.string().trim().min(1).max(100).optional(),
+          fields: z
+            .record(
+              z.string().regex(FIELD_NAME, 'a field name: lower case letters, digits, _'),
+              z.string().trim().min(1).max(100),
+            )
+            .optional()
+            .openapi({ description: 'Custom triage fields, e.g. {"type": "Incident"}' }),
+        })
+        .refine(
+          (body) =>
+            body.category !== undefined ||
+            body.priority !== undefined ||
+            body.queue !== undefined ||
+            Object.keys(body.fields ?? {}).length > 0,
+          { message: 'name at least one of category, priority, queue, fields' },
+        ),
+    ),
   },
   responses: {
     200: {

@@ -5,7 +5,7 @@ import type { Deps } from '../../../deps.js';
 import { deliveryWording } from '../../../pipeline/deliver/wording.js';
 import { collisionWording, sendManualReply } from '../../../pipeline/reply/manual.js';
 import { AppError } from '../../errors.js';
-import type { Router } from '../../openapi.js';
+import { jsonBody, type Router } from '../../openapi.js';
 import { draftSchema, draftView } from '../drafts/schemas.js';
 import { params, security } from './schemas.js';
 
@@ -54,7 +54,7 @@ export const route = createRoute({
         .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
         .openapi({ description: 'A unique value per reply, e.g. a UUID' }),
     }),
-    body: { content: { 'application/json': { schema: replyBody } }, required: true },
+    body: jsonBody(replyBody),
   },
   responses: {
     201: {

@@ -6,7 +6,7 @@ import { acceptDelivery } from '../../../ingest/intake.js';
 import { parseJsonBody, readRawBody, requireMediaType } from '../../body.js';
 import { AppError, describeIssues } from '../../errors.js';
 import { requireApiKey } from '../../middleware/auth.js';
-import type { Router } from '../../openapi.js';
+import { jsonBody, type Router } from '../../openapi.js';
 import { intakeResponse, intakeResponses } from './respond.js';
 
 export const route = createRoute({
@@ -17,7 +17,7 @@ export const route = createRoute({
     'Generic JSON intake, authenticated with an API key of any role (integration keys are meant for this).',
   security: [{ apiKey: [] }],
   request: {
-    body: { content: { 'application/json': { schema: genericTicketEventSchema } }, required: true },
+    body: jsonBody(genericTicketEventSchema),
   },
   responses: {
     429: {

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { replaceRoutingRules } from '../../../../db/queries/triage.js';
 import type { Deps } from '../../../../deps.js';
 import { requireRole } from '../../../middleware/auth.js';
-import type { Router } from '../../../openapi.js';
+import { jsonBody, type Router } from '../../../openapi.js';
 import { ruleInput, ruleSchema, ruleView } from './schemas.js';
 
 export const route = createRoute({
@@ -11,10 +11,7 @@ export const route = createRoute({
   summary: 'Replace the ordered rule list (admin); the first matching rule decides',
   security: [{ apiKey: [] }],
   request: {
-    body: {
-      content: { 'application/json': { schema: z.object({ rules: z.array(ruleInput).max(500) }) } },
-      required: true,
-    },
+    body: jsonBody(z.object({ rules: z.array(ruleInput).max(500) })),
   },
   responses: {
     200: {

@@ -3,7 +3,7 @@ import { priorities } from '../../../../db/schema/triage.js';
 import type { Deps } from '../../../../deps.js';
 import { categoryNameSchema, saveCategory } from '../../../../pipeline/triage/taxonomy.js';
 import { requireRole } from '../../../middleware/auth.js';
-import type { Router } from '../../../openapi.js';
+import { jsonBody, type Router } from '../../../openapi.js';
 import { categorySchema } from './schemas.js';
 
 export const route = createRoute({
@@ -16,19 +16,14 @@ export const route = createRoute({
     params: z.object({
       name: categoryNameSchema.openapi({ param: { name: 'name', in: 'path' } }),
     }),
-    body: {
-      content: {
-        'application/json': {
-          schema: z.object({
-            description: z.string().max(2_000).optional(),
-            examples: z.array(z.string().trim().min(3).max(2_000)).max(500).optional(),
-            defaultPriority: z.enum(priorities).optional(),
-            active: z.boolean().optional(),
-          }),
-        },
-      },
-      required: true,
-    },
+    body: jsonBody(
+      z.object({
+        description: z.string().max(2_000).optional(),
+        examples: z.array(z.string().trim().min(3).max(2_000)).max(500).optional(),
+        defaultPriority: z.enum(priorities).optional(),
+        active: z.boolean().optional(),
+      }),
+    ),
   },
   responses: {
     200: { description: 'Saved', content: { 'application/json': { schema: categorySchema } } },
