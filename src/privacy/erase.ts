@@ -15,9 +15,10 @@ export interface ErasureReport {
   /** Messages on other customers' tickets that mentioned the address (redacted in place). */
   mentionsRedacted: number;
   /**
-   * Rows derived from other tickets' text that quoted the person (address, name or phone):
-   * model-call records (`ai_interactions`, also those without a ticket), training labels and
-   * drafts. Rewritten in place with `[erased]`.
+   * Rows derived from other tickets' text that quoted the person (address, name, a single word
+   * of their name, or phone): model-call records (`ai_interactions`, also those without a
+   * ticket), training labels and drafts, rewritten in place with `[erased]`, and triage results
+   * whose explanation terms named them (those terms dropped).
    */
   derivedRowsRedacted: number;
 }
@@ -40,67 +41,145 @@ function scrubJson(value: unknown, pattern: RegExp): unknown {
   return value;
 }
 
-// Derived text columns on tickets that stay: what a model or an agent wrote from their messages.
-const DERIVED_TEXT: readonly { table: string; columns: readonly string[] }[] = [
-  { table: 'training_examples', columns: ['text'] },
-  { table: 'drafts', columns: ['body_text', 'final_text', 'edit_diff', 'instructions'] },
+/**
+ * A triage result's fields with every explanation term that names the person dropped (a term
+ * list keeps no `[erased]` entries: they would only say that something was there), and any other
+ * string scrubbed.
+ */
+function scrubTriageFields(value: unknown, pattern: RegExp): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return scrubJson(value, pattern);
+  }
+  return Object.fromEntries(
+    Object.entries(value).map(([field, decision]) => {
+      const scrubbed = scrubJson(decision, pattern);
+      if (scrubbed === null || typeof scrubbed !== 'object' || Array.isArray(scrubbed)) {
+        return [field, scrubbed];
+      }
+      const explanation = (decision as { explanation?: unknown }).explanation;
+      if (!Array.isArray(explanation)) return [field, scrubbed];
+      return [
+        field,
+        {
+          ...scrubbed,
+          explanation: explanation.filter((entry: unknown) => {
+            const term = (entry as { term?: unknown } | null)?.term;
+            return typeof term !== 'string' || term.replace(pattern, ERASED) === term;
+          }),
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * The single words of the person's names worth erasing on their own: "Kowalski" or "Anna" alone
+ * still points at Anna Kowalski in a triage term or a draft. Words shorter than three letters
+ * ("Li" is a name, but also a fragment of every other word) are left out; each word is also kept
+ * without its accents, as the classifier's terms may be folded.
+ */
+function nameWords(names: Iterable<string>): string[] {
+  const words = new Set<string>();
+  for (const name of names) {
+    // "Jean-Pierre" and "O'Brien" whole, and their parts: "Pierre" alone names him too.
+    for (const compound of name.match(/[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu) ?? []) {
+      for (const word of new Set([compound, ...compound.split(/['’-]/)])) {
+        if ([...word].length < 3) continue;
+        words.add(word.toLowerCase());
+        words.add(word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase());
+      }
+    }
+  }
+  return [...words];
+}
+
+// Derived rows on tickets that stay: what a model or an agent wrote from their messages, and the
+// triage terms picked out of them. `json` columns have every string in them rewritten.
+const DERIVED: readonly {
+  table: string;
+  key: string;
+  text?: readonly string[];
+  json?: readonly string[];
+  scrub?: (value: unknown, pattern: RegExp) => unknown;
+}[] = [
+  { table: 'ai_interactions', key: 'id', json: ['input_refs', 'output'] },
+  { table: 'training_examples', key: 'id', text: ['text'] },
+  {
+    table: 'drafts',
+    key: 'id',
+    text: ['body_text', 'final_text', 'edit_diff', 'instructions'],
+  },
+  { table: 'ticket_triage', key: 'ticket_id', json: ['fields'], scrub: scrubTriageFields },
 ];
 
 /**
  * Rewrites what was derived from other tickets' text and quotes the person: the model-call audit
- * rows (inputs and outputs are JSON: every string in them is rewritten, and rows without a ticket
- * are included), training labels and drafts. The person's own tickets took theirs with them
- * (ON DELETE CASCADE). Returns the number of rows changed.
+ * rows (rows without a ticket included), training labels, drafts and triage explanation terms.
+ * Whole identifiers (address, full name, phone) are replaced wherever they occur; single name
+ * words only as whole words ("Ann" in "announcement" stays). Candidate rows are found in SQL by
+ * a plain substring match and rewritten here, where the patterns are Unicode-aware whatever the
+ * database's locale. The person's own tickets took theirs with them (ON DELETE CASCADE).
+ * Returns the number of rows changed.
  */
-async function redactDerivedRows(tx: Db, identifiers: readonly string[]): Promise<number> {
+async function redactDerivedRows(
+  tx: Db,
+  identifiers: readonly string[],
+  words: readonly string[],
+): Promise<number> {
   const values = [...new Set(identifiers.filter((v) => v !== ''))].sort(
     (a, b) => b.length - a.length,
   );
-  if (values.length === 0) return 0;
-  // JSON text escapes quotes and backslashes; search for each value as it is written there.
-  const needles = values.map((v) => JSON.stringify(v.toLowerCase()).slice(1, -1));
-  const pattern = new RegExp(values.map(escapeRegExp).join('|'), 'gi');
-  const calls = rowsOf<{ id: string; input_refs: unknown; output: unknown }>(
-    await tx.execute(sql`
-      select id, input_refs, output from ai_interactions
-       where exists (
-         select 1 from jsonb_array_elements_text(${JSON.stringify(needles)}::jsonb) as n(needle)
-          where position(n.needle in lower(input_refs::text)) > 0
-             or position(n.needle in lower(output::text)) > 0)
-       for update`),
+  if (values.length === 0 && words.length === 0) return 0;
+  // Whole identifiers first, so a full name becomes one `[erased]`, not one per word.
+  const pattern = new RegExp(
+    [
+      ...values.map(escapeRegExp),
+      ...words.map((w) => `(?<![\\p{L}\\p{M}\\p{N}])${escapeRegExp(w)}(?![\\p{L}\\p{M}\\p{N}])`),
+    ].join('|'),
+    'giu',
   );
-  for (const call of calls) {
-    await tx.execute(sql`
-      update ai_interactions
-         set input_refs = ${JSON.stringify(scrubJson(call.input_refs, pattern))}::jsonb,
-             output = ${JSON.stringify(scrubJson(call.output, pattern))}::jsonb
-       where id = ${call.id}`);
-  }
-  let changed = calls.length;
-  const list = JSON.stringify(values.map((v) => v.toLowerCase()));
-  const alternation = values.map(escapeRegExp).join('|');
-  for (const { table, columns } of DERIVED_TEXT) {
-    const sets = sql.join(
-      columns.map(
-        (c) =>
-          sql`${sql.identifier(c)} = regexp_replace(${sql.identifier(c)}, ${alternation}, ${ERASED}, 'gi')`,
-      ),
-      sql`, `,
-    );
+  // JSON text escapes quotes and backslashes; search for each value as it is written there.
+  const needles = [...values, ...words].map((v) => JSON.stringify(v.toLowerCase()).slice(1, -1));
+  const list = JSON.stringify(needles);
+  let changed = 0;
+  for (const { table, key, text = [], json = [], scrub = scrubJson } of DERIVED) {
+    const columns = [...text, ...json];
     const matches = sql.join(
-      columns.map((c) => sql`position(n.needle in lower(coalesce(${sql.identifier(c)}, ''))) > 0`),
+      columns.map(
+        (c) => sql`position(n.needle in lower(coalesce(${sql.identifier(c)}::text, ''))) > 0`,
+      ),
       sql` or `,
     );
-    const [row] = rowsOf<{ n: number }>(
+    const rows = rowsOf<Record<string, unknown>>(
       await tx.execute(sql`
-        with changed as (
-          update ${sql.identifier(table)} set ${sets}
-           where exists (
-             select 1 from jsonb_array_elements_text(${list}::jsonb) as n(needle) where ${matches})
-          returning 1)
-        select count(*)::int as n from changed`),
+        select ${sql.join(
+          [key, ...columns].map((c) => sql.identifier(c)),
+          sql`, `,
+        )}
+          from ${sql.identifier(table)}
+         where exists (
+           select 1 from jsonb_array_elements_text(${list}::jsonb) as n(needle) where ${matches})
+         for update`),
     );
-    changed += row!.n;
+    for (const row of rows) {
+      const sets = [];
+      for (const c of text) {
+        const before = row[c];
+        if (typeof before !== 'string') continue;
+        const after = before.replace(pattern, ERASED);
+        if (after !== before) sets.push(sql`${sql.identifier(c)} = ${after}`);
+      }
+      for (const c of json) {
+        const before = JSON.stringify(row[c]);
+        const after = JSON.stringify(scrub(row[c], pattern));
+        if (after !== before) sets.push(sql`${sql.identifier(c)} = ${after}::jsonb`);
+      }
+      if (sets.length === 0) continue; // a substring, not a word: "ann" in "announcement"
+      await tx.execute(sql`
+        update ${sql.identifier(table)} set ${sql.join(sets, sql`, `)}
+         where ${sql.identifier(key)} = ${row[key]}`);
+      changed += 1;
+    }
   }
   return changed;
 }
@@ -152,8 +231,10 @@ export interface Actor {
  * Right to erasure (GDPR art. 17) for one customer, in one transaction: their tickets go with
  * everything derived from them (see deleteTickets), the address, names and phone numbers are
  * redacted wherever else they were written (messages on other tickets, e.g. a colleague cc'd, and
- * what was derived from those: model-call records, training labels, drafts), and the audit log records that an
- * erasure happened, who asked for it and how much went — never whose it was.
+ * what was derived from those: model-call records, training labels, drafts, triage terms — there
+ * also each single word of their names), and the audit log records that an erasure happened, who
+ * asked for it and how much went — never whose it was. Other customers' own messages keep a lone
+ * first or last name: it may well be someone else's.
  */
 export async function eraseCustomer(
   db: Db,
@@ -213,7 +294,7 @@ export async function eraseCustomer(
             or position(lower(${value}) in lower(coalesce(body_html, ''))) > 0
             or author_name = ${value}`);
     }
-    const derived = await redactDerivedRows(tx, [email, ...names, ...phones]);
+    const derived = await redactDerivedRows(tx, [email, ...names, ...phones], nameWords(names));
     const counts = {
       tickets: ids.length,
       inboxEvents: inbox,

@@ -1,7 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertDraft } from '../../src/db/queries/drafts.js';
-import { insertAiInteraction, upsertCorrectionExample } from '../../src/db/queries/triage.js';
+import {
+  getTriage,
+  insertAiInteraction,
+  saveTriage,
+  upsertCorrectionExample,
+} from '../../src/db/queries/triage.js';
 import { rowsOf } from '../../src/db/rows.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
 import type { InboundDelivery } from '../../src/ingest/types.js';
@@ -194,5 +199,95 @@ describe('erasure of derived rows (model-call audit, training labels, drafts)', 
       )[0]!.n,
     ).toBe(0);
     expect(await occurrences('lead@example.net')).not.toEqual([]);
+  });
+});
+
+describe('erasure of single name words in derived rows', () => {
+  it('drops triage terms and rewrites derived text that name the person by one word of their name', async () => {
+    await acceptDelivery(
+      deps.db,
+      delivery('5', 'anna.kowalski@example.com', 'Anna Kowalski', 'My export fails.'),
+    );
+    const other = await acceptDelivery(
+      deps.db,
+      delivery(
+        '6',
+        'manager@example.com',
+        'Annabelle Brook',
+        'Kowalski from finance says the export fails. Anna tried twice; see the announcement.',
+      ),
+    );
+    const otherId = other.ticketId!;
+    // What triage picked out of the colleague's text: its salient terms, among them the name.
+    const explanation = [
+      { term: 'export', weight: 0.9 },
+      { term: 'kowalski', weight: 0.7 },
+      { term: 'kowalski … finance', weight: 0.5 },
+      { term: 'anna', weight: 0.4 },
+      { term: 'announcement', weight: 0.3 },
+      { term: 'annabelle', weight: 0.2 },
+    ];
+    const decision = {
+      value: 'bug',
+      decidedBy: 'classifier' as const,
+      confidence: 0.8,
+      modelVersion: 1,
+      override: null,
+      reasons: [],
+      explanation,
+    };
+    await saveTriage(deps.db, {
+      ticketId: otherId,
+      category: 'bug',
+      confidence: 0.8,
+      decidedBy: 'classifier',
+      priority: 'normal',
+      sentiment: 'neutral',
+      fields: { category: decision, type: { ...decision, value: 'Incident' } },
+    });
+    await upsertCorrectionExample(deps.db, {
+      ticketId: otherId,
+      text: 'Order\nKowalski from finance says the export fails. ANNA tried twice.',
+      label: 'bug',
+    });
+    await insertDraft(deps.db, {
+      ticketId: otherId,
+      kind: 'llm',
+      bodyText: 'Hi Annabelle, we are looking into the export for Mr. Kowalski.',
+      model: 'test-llm',
+    });
+    await insertAiInteraction(deps.db, {
+      ticketId: otherId,
+      step: 'triage.llm',
+      model: 'test-llm',
+      inputRefs: {},
+      output: { reason: 'kowalski reports a failing export' },
+      latencyMs: 1,
+    });
+
+    const report = await eraseCustomer(deps.db, 'anna.kowalski@example.com', { kind: 'system' });
+    expect(report.tickets).toBe(1);
+    expect(report.derivedRowsRedacted).toBe(4);
+    const kept = [
+      { term: 'export', weight: 0.9 },
+      { term: 'announcement', weight: 0.3 },
+      { term: 'annabelle', weight: 0.2 },
+    ];
+    const triage = await getTriage(deps.db, otherId);
+    expect(triage!.fields.category!.explanation).toEqual(kept);
+    expect(triage!.fields.type).toMatchObject({ value: 'Incident', explanation: kept });
+    const derived = rowsOf<{ text: string; body_text: string; output: unknown }>(
+      await deps.db.execute(sql`
+        select (select text from training_examples where ticket_id = ${otherId}) as text,
+               (select body_text from drafts where ticket_id = ${otherId}) as body_text,
+               (select output from ai_interactions where ticket_id = ${otherId}) as output`),
+    )[0]!;
+    expect(derived).toEqual({
+      text: 'Order\n[erased] from finance says the export fails. [erased] tried twice.',
+      body_text: 'Hi Annabelle, we are looking into the export for Mr. [erased].',
+      output: { reason: '[erased] reports a failing export' },
+    });
+    // The colleague's own message is theirs to keep; only derived rows lose the single words.
+    expect(await occurrences('Kowalski')).toEqual(['messages.body_text', 'messages.stripped_text']);
   });
 });
