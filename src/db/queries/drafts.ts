@@ -566,16 +566,38 @@ export function currentDraft<D extends Pick<Draft, 'status'>>(ordered: D[]): D |
 }
 
 /**
- * The newest reply of the ticket that someone other than `actor` decided after `since` and that
- * went or is going to the customer: approved (waiting out its undo window or being sent) or sent.
- * The agent-collision check of a hand-written reply (pipeline/reply/manual.ts).
+ * A colleague's reply to the customer: a Deskpilot draft someone else approved or wrote by hand
+ * (`deskpilot`, its draft id), or a public comment an agent made in the helpdesk itself
+ * (`helpdesk`, the message id).
+ */
+export interface ColleagueReply {
+  id: string;
+  source: 'deskpilot' | 'helpdesk';
+  /** Who: the deciding agent (null for an auto-sent draft), or the helpdesk comment's author. */
+  by: string | null;
+  at: Date;
+  /** Approved and still waiting out its undo window. */
+  pending: boolean;
+}
+
+/**
+ * The newest reply of the ticket that someone other than `actor` made after `since` and that
+ * went or is going to the customer: a draft decided since (approved, waiting out its undo window
+ * or being sent, or sent), or a public agent comment from the helpdesk that arrived since. The
+ * agent-collision check of a hand-written reply (pipeline/reply/manual.ts).
+ *
+ * A helpdesk comment counts from when it reached Deskpilot (its first webhook delivery), not
+ * when it was written: one written before the agent read the ticket but delivered after could
+ * not have been seen. Our own deliveries (messages with `sent_at`) are the drafts above, and the
+ * helpdesk's echoes of them are never stored (ingest/intake.ts); internal notes are not replies;
+ * a comment by the agent themself (same address) is not a collision.
  */
 export async function latestReplyByOthersSince(
   db: Db,
   ticketId: string,
   f: { since: Date; actor: string },
-): Promise<Draft | null> {
-  const [row] = await db
+): Promise<ColleagueReply | null> {
+  const [draft] = await db
     .select()
     .from(drafts)
     .where(
@@ -588,5 +610,42 @@ export async function latestReplyByOthersSince(
     )
     .orderBy(desc(drafts.decidedAt))
     .limit(1);
-  return row ?? null;
+  const since = f.since.toISOString();
+  const [comment] = await queryRows<{
+    id: string;
+    by: string | null;
+    at: string | Date;
+  }>(
+    db,
+    sql`
+    select m.id, coalesce(m.author_name, m.author_email) as by, m.created_at as at
+      from messages m
+     where m.ticket_id = ${ticketId}
+       and m.author_kind = 'agent' and m.public and m.sent_at is null
+       and (m.author_email is null or lower(m.author_email) <> lower(${f.actor}))
+       and coalesce((select min(e.received_at) from inbox_events e where e.message_id = m.id),
+                    m.created_at) > ${since}::timestamptz
+     order by m.created_at desc
+     limit 1`,
+  );
+  const fromDraft: ColleagueReply | null = draft
+    ? {
+        id: draft.id,
+        source: 'deskpilot',
+        by: draft.decidedBy,
+        at: draft.decidedAt!,
+        pending: draft.status === 'approved',
+      }
+    : null;
+  const fromHelpdesk: ColleagueReply | null = comment
+    ? {
+        id: comment.id,
+        source: 'helpdesk',
+        by: comment.by,
+        at: new Date(comment.at),
+        pending: false,
+      }
+    : null;
+  if (!fromDraft || !fromHelpdesk) return fromDraft ?? fromHelpdesk;
+  return fromHelpdesk.at > fromDraft.at ? fromHelpdesk : fromDraft;
 }

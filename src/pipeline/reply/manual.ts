@@ -1,6 +1,7 @@
 import type { Actor } from '../../auth/actor.js';
 import { canAccessTicket } from '../../auth/team-scope.js';
 import {
+  type ColleagueReply,
   deletePendingDelivery,
   findDraftByIdempotencyKey,
   getDeliveryForDraft,
@@ -36,35 +37,39 @@ export type ManualReplyResult =
    */
   | { ok: false; reason: 'draft_in_flight'; draft: Draft; delivery: Delivery | null }
   /**
-   * Agent collision: another agent's reply (written by hand, or an approved Deskpilot draft) was
-   * decided after the agent read the ticket. Nothing was written; `force` sends anyway.
+   * Agent collision: another agent's reply (written by hand, an approved Deskpilot draft, or a
+   * public comment in the helpdesk) came after the agent read the ticket. Nothing was written;
+   * `force` sends anyway.
    */
-  | { ok: false; reason: 'collision'; reply: Draft };
+  | { ok: false; reason: 'collision'; reply: ColleagueReply };
 
 /** Thrown inside the transaction to roll it back when a colleague replied meanwhile. */
 class Collision extends Error {
-  constructor(readonly reply: Draft) {
+  constructor(readonly reply: ColleagueReply) {
     super('another agent replied to this ticket');
   }
 }
 
 /**
  * What an agent is told when a colleague replied first: who, how long ago, and what to do. The
- * author is recorded by email from the inbox pages, by key id from the API.
+ * author is recorded by email from the inbox pages, by key id from the API; a helpdesk comment by
+ * its author's name there.
  */
-export function collisionWording(reply: Draft, now = new Date()): string {
-  const seconds = Math.max(
-    0,
-    Math.round((now.getTime() - (reply.decidedAt ?? now).getTime()) / 1000),
-  );
+export function collisionWording(reply: ColleagueReply, now = new Date()): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - reply.at.getTime()) / 1000));
   const ago =
     seconds < 90
       ? `${seconds} s`
       : seconds < 90 * 60
         ? `${Math.round(seconds / 60)} min`
         : `${Math.round(seconds / 3600)} h`;
-  const who = reply.decidedBy ?? 'Deskpilot';
-  const what = reply.status === 'approved' ? 'replied (still in its undo window)' : 'replied';
+  const who = reply.by ?? (reply.source === 'helpdesk' ? 'An agent' : 'Deskpilot');
+  const what =
+    reply.source === 'helpdesk'
+      ? 'replied in the helpdesk'
+      : reply.pending
+        ? 'replied (still in its undo window)'
+        : 'replied';
   return `${who} ${what} ${ago} ago — read it, then send anyway or discard`;
 }
 
@@ -148,9 +153,9 @@ async function replay(
  * so a key cannot confirm that the ticket exists).
  *
  * Agent collision: `seenAt` is when the agent read the ticket (the page render, or the API
- * client's read). A reply of another agent decided after it — written by hand, or a Deskpilot
- * draft they approved, sent or still in its undo window — refuses this one (`collision`), unless
- * `force`. The check runs in the transaction after the ticket row is locked, so two agents
+ * client's read). A reply of another agent after it — written by hand, or a Deskpilot draft
+ * they approved, sent or still in its undo window, or a public comment they made in the helpdesk
+ * (Zendesk, arriving through its webhook) — refuses this one (`collision`), unless `force`. The check runs in the transaction after the ticket row is locked, so two agents
  * sending at the same moment take turns and the second sees the first. Without `seenAt` (older
  * API clients) there is no check.
  */
@@ -226,7 +231,7 @@ export async function sendManualReply(
             // What this reply retired; undoing it puts them back (review/undo.ts).
             superseded,
             // Sent anyway over a colleague's reply: which one, for the audit trail.
-            ...(other ? { collidedWith: other.id } : {}),
+            ...(other ? { collidedWith: other.id, collidedWithSource: other.source } : {}),
           },
         });
         // Drafts it retired leave open inbox queues; the reply itself is decided.

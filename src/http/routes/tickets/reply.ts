@@ -18,7 +18,7 @@ export const replyBody = z.object({
     .openapi({ description: 'Knowledge-base passages the reply quotes (ids from /api/kb/search)' }),
   seenAt: z.iso.datetime({ offset: true }).optional().openapi({
     description:
-      "Agent collision: when you read the ticket (e.g. the `Date` header of GET /api/tickets/{id}). If another agent's reply (written by hand, or a Deskpilot draft they approved) was sent or queued after it, the reply is refused with 409 naming them. Optional for backward compatibility: absent, no collision check is made.",
+      "Agent collision: when you read the ticket (e.g. the `Date` header of GET /api/tickets/{id}). If another agent's reply (written by hand, a Deskpilot draft they approved, or a public comment they made in the helpdesk) was sent, queued or arrived after it, the reply is refused with 409 naming them. Optional for backward compatibility: absent, no collision check is made.",
   }),
   force: z.boolean().optional().openapi({
     description:
@@ -41,7 +41,7 @@ export const route = createRoute({
   summary:
     'Send a reply written by hand (agent; team-scoped), through the same exactly-once delivery as an approved draft',
   description:
-    'The `Idempotency-Key` header is required: the same key again answers 200 with the first reply and sends nothing more; the same key with a different text is a 409. Like an approval, the reply waits out the undo window (SEND_DELAY_SECONDS): POST /api/drafts/{draft.id}/undo before `sendAfter` takes it back. A Deskpilot draft of the ticket still pending, or approved and inside its own undo window, is retired by the reply; one already being sent makes this a 409 (the customer would get both). Agent collision: with `seenAt`, a reply another agent sent or queued since then makes this a 409 whose message names them and when ("ana@example.com replied 40 s ago — …"); read it, then repeat it with `force: true` (the same Idempotency-Key may be reused: nothing was stored) to send anyway. Without `seenAt` no collision check is made.',
+    'The `Idempotency-Key` header is required: the same key again answers 200 with the first reply and sends nothing more; the same key with a different text is a 409. Like an approval, the reply waits out the undo window (SEND_DELAY_SECONDS): POST /api/drafts/{draft.id}/undo before `sendAfter` takes it back. A Deskpilot draft of the ticket still pending, or approved and inside its own undo window, is retired by the reply; one already being sent makes this a 409 (the customer would get both). Agent collision: with `seenAt`, a reply another agent sent or queued since then (or a public comment they made in the helpdesk since) makes this a 409 whose message names them and when ("ana@example.com replied 40 s ago — …"); read it, then repeat it with `force: true` (the same Idempotency-Key may be reused: nothing was stored) to send anyway. Without `seenAt` no collision check is made.',
   security,
   request: {
     params,
