@@ -7,7 +7,7 @@ import { rowsOf } from '../../db/rows.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { slaDueSql } from '../../metrics/refresh.js';
-import { replyClockStartSql, type SlaConfig } from '../../metrics/reply-due.js';
+import { messageReplyDueSql, replyClockStartSql, type SlaConfig } from '../../metrics/reply-due.js';
 import { raiseAlert } from '../alerts.js';
 
 /**
@@ -33,6 +33,39 @@ export function draftDueSql(
     sql`${input.policy ?? ''}::text`,
     sql`${input.priority ?? 'normal'}::text`,
   );
+}
+
+/**
+ * Sets the ticket's reply clock again when re-deriving its state from its drafts left it without
+ * one although the customer waits: `syncTicketDraftState` takes the due time from the latest
+ * draft, and a ticket with none (a hand-written reply withdrawn within its undo window on a ticket
+ * never drafted), or whose latest draft answered an earlier message, would otherwise drop out of
+ * "Overdue". The due time is the one intake gave the customer's latest message
+ * (`messageReplyDueSql`: from the oldest unanswered one). Leaves a ticket alone that has a due
+ * time, is solved or closed, or whose latest customer message has a public reply.
+ */
+export async function restoreReplyClock(db: Db, config: SlaConfig, ticketId: string) {
+  const [waiting] = rowsOf<{ ticket_created_at: string | Date; message_created_at: string | Date }>(
+    await db.execute(sql`
+      select t.created_at as ticket_created_at, m.created_at as message_created_at
+        from tickets t
+        join lateral (select c.created_at from messages c
+                       where c.ticket_id = t.id and c.direction = 'inbound'
+                         and c.author_kind = 'customer'
+                       order by c.created_at desc limit 1) m on true
+       where t.id = ${ticketId} and t.reply_due_at is null and not t.automated
+         and t.status not in ('solved', 'closed')
+         and not exists (select 1 from messages r
+               where r.ticket_id = t.id and r.direction = 'outbound' and r.public
+                 and r.author_kind in ('agent', 'ai') and r.created_at >= m.created_at)`),
+  );
+  if (!waiting) return;
+  await db.execute(sql`
+    update tickets set reply_due_at = ${messageReplyDueSql(config, {
+      ticketId,
+      ticketCreatedAt: new Date(waiting.ticket_created_at),
+      messageCreatedAt: new Date(waiting.message_created_at),
+    })} where id = ${ticketId}`);
 }
 
 export async function draftDueAt(

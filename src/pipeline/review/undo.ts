@@ -13,6 +13,7 @@ import { listTicketEvents, recordTicketEvent } from '../../db/queries/tickets.js
 import type { Delivery, Draft } from '../../db/schema/drafts.js';
 import { afterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { restoreReplyClock } from './sla.js';
 
 export type UndoResult =
   | { ok: true; draft: Draft }
@@ -45,13 +46,14 @@ export function mayUndo(actor: Pick<Actor, 'id' | 'role'>, draft: Pick<Draft, 'd
  *
  * A reply written by hand (kind `manual`) has no pending state to return to: it becomes
  * `withdrawn` (its text kept, for the composer to offer again), and the Deskpilot drafts it had
- * retired are pending approval again, so the ticket is where it was before the reply.
+ * retired are pending approval again, so the ticket is where it was before the reply (its reply
+ * clock too: `restoreReplyClock`).
  *
  * Only the approver (the author of a hand-written reply) may undo it, or a manager or admin
  * (`mayUndo`); anyone else is refused with `forbidden`.
  */
 export async function undoApproval(
-  deps: Pick<Deps, 'db' | 'live'>,
+  deps: Pick<Deps, 'db' | 'live' | 'config'>,
   input: { draftId: string; actor: Actor },
 ): Promise<UndoResult> {
   // Another team's draft answers exactly like a missing one.
@@ -121,7 +123,7 @@ export async function undoApproval(
 
 /** The undo of a hand-written reply whose delivery was just deleted (see `undoApproval`). */
 async function withdrawManualReply(
-  deps: Pick<Deps, 'live'>,
+  deps: Pick<Deps, 'live' | 'config'>,
   tx: Deps['db'],
   draft: Draft,
   actor: Actor,
@@ -135,6 +137,9 @@ async function withdrawManualReply(
     ? replied.data.superseded.filter((x): x is string => typeof x === 'string')
     : [];
   const restored = await restoreSupersededDrafts(tx, superseded);
+  // The customer is unanswered again: with no draft to take the due time from, the ticket gets
+  // back the clock intake gave its message, so it is "Overdue" again when it was before.
+  await restoreReplyClock(tx, deps.config, draft.ticketId);
   await recordTicketEvent(tx, {
     ticketId: draft.ticketId,
     type: 'approval_undone',
