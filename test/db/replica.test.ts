@@ -16,7 +16,9 @@ import { waitFor } from '../support/redis-server.js';
 import { seedEmailTicket } from '../support/tickets.js';
 
 const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
-const MAX_LAG_MS = 1_500;
+// Wide enough that seeding a ticket and listing it fit inside the bound on a loaded CI machine
+// (1.5 s failed at load ~33: the list came from the primary); the test waits this long once.
+const MAX_LAG_MS = 6_000;
 
 /**
  * DATABASE_REPLICA_URL on a real streaming replica (initdb + pg_basebackup on private ports):
@@ -85,7 +87,7 @@ describe.skipIf(!existsSync(`${BIN}/initdb`))('reads from a streaming replica', 
           await deps.replica!.poll();
           return (deps.replica!.lagMs() ?? Number.POSITIVE_INFINITY) > MAX_LAG_MS || null;
         },
-        { what: 'the lag to pass the bound', timeoutMs: 10_000, intervalMs: 100 },
+        { what: 'the lag to pass the bound', timeoutMs: 30_000, intervalMs: 100 },
       );
       expect(await listed()).toContain(ticketId);
     } finally {
