@@ -31,8 +31,23 @@ import {
 const REFERENCE_COUNT = 120;
 /** Reference sentences retrieved at once. */
 const CONCURRENCY = 4;
-/** Spread floor: a KB where every reference sentence scores alike must not divide by ~0. */
-const MIN_SD = 0.05;
+/**
+ * Spread floors. A KB where every reference sentence scores alike must not divide by ~0 — and the
+ * word features need more: on a KB of a handful of articles almost no reference sentence shares a
+ * word with it (unknown ≈ 1, matched ≈ 0 for nearly all), so their spread comes out small (0.10
+ * on a 7-article KB) and one generic word a customer question shares with an article ("get",
+ * "order") would read as two or three spreads of evidence: an off-topic question got a confident
+ * draft. Customer questions share such words with any support KB, which WordNet's sentences do
+ * not. 0.15 is below what the 27-article FAQ measures (0.19 / 0.16) and the 1,167-answer KB's
+ * `unknown` (0.25); its `matched` sits just under it, and eval:drafts there is unchanged within
+ * run-to-run noise (abstainedOffTopic 0.89, against 0.885–0.895 before). On a 7-article KB an
+ * off-topic question's confidence went 0.71 → 0.56 and 0.59 → 0.38.
+ */
+const MIN_SD: Record<keyof ConfidenceFeatures, number> = {
+  vector: 0.05,
+  unknown: 0.15,
+  matched: 0.15,
+};
 
 let references: string[] | undefined;
 
@@ -118,7 +133,7 @@ export function summarise(rows: readonly ConfidenceFeatures[]): KbBaseline {
     const values = rows.map((r) => r[key]);
     const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
     const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length);
-    out[key] = { mean, sd: Math.max(MIN_SD, Math.sqrt(variance)) };
+    out[key] = { mean, sd: Math.max(MIN_SD[key], Math.sqrt(variance)) };
   }
   return out;
 }

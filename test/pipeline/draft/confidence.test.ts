@@ -50,6 +50,26 @@ describe('confidence against the knowledge base baseline', () => {
     expect(Number.isFinite(confidenceOf(question, flat))).toBe(true);
   });
 
+  it('on a KB of a handful of articles, one generic shared word is not an answer', () => {
+    // Seven one-line articles: nearly every reference sentence is all unknown words and matches
+    // nothing, so the word features' spread is tiny; its floor keeps "Can I get a refund for the
+    // duplicate payment?" (one word, "get", in the article) from reading as several spreads of
+    // evidence, while a question in the article's own words still passes.
+    const rows: ConfidenceFeatures[] = [];
+    for (let i = 0; i < 120; i++) {
+      rows.push(
+        i % 10 === 0
+          ? { vector: 0.12, unknown: 0.75, matched: 0.25 }
+          : { vector: 0.08 + (i % 3) * 0.02, unknown: 1, matched: 0 },
+      );
+    }
+    const tiny = summarise(rows);
+    const generic: ConfidenceFeatures = { vector: 0.14, unknown: 0.75, matched: 0.25 };
+    const onTopic: ConfidenceFeatures = { vector: 0.4, unknown: 0, matched: 0.5 };
+    expect(confidenceOf(generic, tiny)).toBeLessThan(0.5);
+    expect(confidenceOf(onTopic, tiny)).toBeGreaterThan(0.9);
+  });
+
   it('ignores numbers (order ids, amounts) when counting unknown words, and a NaN cosine', () => {
     const terms = [
       { textConfig: 'english', lexeme: 'refund', df: 3, n: 50, articles: ['a'] },
