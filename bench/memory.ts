@@ -44,20 +44,29 @@ const { values } = parseArgs({
 });
 const targetMb = Number(values['target-mb']);
 
-/** `npm run demo`'s Node flags and entry, read from package.json: what a user runs is measured. */
-function demoCommand(): string[] {
+/**
+ * `npm run demo`'s environment (leading `K=V` words), Node flags and entry, read from
+ * package.json: what a user runs is measured.
+ */
+function demoCommand(): { env: Record<string, string>; args: string[] } {
   const scripts = (
     JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     }
   ).scripts;
-  const [node, ...args] = (scripts.demo ?? '').split(/\s+/);
+  const words = (scripts.demo ?? '').split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words[0] && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [key, ...value] = words.shift()!.split('=');
+    env[key!] = value.join('=');
+  }
+  const [node, ...args] = words;
   if (node !== 'node' || !args.includes('scripts/run.mjs')) {
     throw new Error(
-      `package.json's demo script is not \`node … scripts/run.mjs …\`: ${scripts.demo}`,
+      `package.json's demo script is not \`[K=V …] node … scripts/run.mjs …\`: ${scripts.demo}`,
     );
   }
-  return args;
+  return { env, args };
 }
 const settleMs = Number(values['settle-seconds']) * 1000;
 
@@ -181,10 +190,12 @@ function statusKb(pid: number, field: string): number {
 
 async function runDemo(extraEnv: Record<string, string>, dir: string): Promise<Sample> {
   const started = Date.now();
-  const child = spawn(process.execPath, demoCommand(), {
+  const demo = demoCommand();
+  const child = spawn(process.execPath, demo.args, {
     cwd: root,
     env: {
       ...process.env,
+      ...demo.env,
       PGLITE_DATA_DIR: path.join(dir, 'pglite'),
       PORT: '0',
       QUEUE_PREFIX: `benchmem${process.pid}${path.basename(dir).slice(-6)}`,
@@ -293,7 +304,11 @@ function table(label: string, run: Awaited<ReturnType<typeof freshAndRestart>>):
 
 const a = await freshAndRestart({});
 const target = (s: Sample) => s.rssMb <= targetMb;
-console.error(`\nbench:memory, load ${loadavg}, node ${demoCommand().join(' ')}\n${table('A', a)}`);
+const demo = demoCommand();
+const demoEnv = Object.entries(demo.env).map(([k, v]) => `${k}=${v} `);
+console.error(
+  `\nbench:memory, load ${loadavg}, ${demoEnv.join('')}node ${demo.args.join(' ')}\n${table('A', a)}`,
+);
 if (values.vs) {
   const b = await freshAndRestart(parseEnv(values.vs));
   console.error(`\n${table(`B: ${values.vs}`, b)}`);
