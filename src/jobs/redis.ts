@@ -18,6 +18,9 @@ export function redisTarget(config: { REDIS_URL: string; REDIS_CLUSTER: boolean 
   return { url: config.REDIS_URL, cluster: config.REDIS_CLUSTER };
 }
 
+/** How long a cluster client waits for CLUSTER SLOTS before trying the next node (see connect). */
+const CLUSTER_SLOTS_REFRESH_TIMEOUT_MS = 10_000;
+
 function connect(target: RedisTarget | string, options: RedisOptions): RedisConnection {
   const { url, cluster } = typeof target === 'string' ? { url: target, cluster: false } : target;
   if (!cluster) return new Redis(url, options);
@@ -34,6 +37,14 @@ function connect(target: RedisTarget | string, options: RedisOptions): RedisConn
     enableOfflineQueue: options.enableOfflineQueue ?? true,
     // A master that died is replaced by its replica (or restarted); keep asking for the slots.
     clusterRetryStrategy: (times) => retryStrategy?.(times) ?? Math.min(times * 200, 2_000),
+    // CLUSTER SLOTS (connecting, and after every MOVED/CLUSTERDOWN) opens a fresh connection and
+    // must answer within this. ioredis's 1 s default is shorter than one event-loop stall of a
+    // starved process (load 30-40 on 2 cores, a model loading): bench:scale workers on a healthy
+    // cluster then logged "Failed to refresh slots cache" / "None of startup nodes is available"
+    // for tens of seconds and reconnected over and over (a stale slot map is the likely reason
+    // for their "Too many Cluster redirections ... MOVED"). A reply that is late because this
+    // process was busy is not a dead node; a dead node refuses the connection at once.
+    slotsRefreshTimeout: CLUSTER_SLOTS_REFRESH_TIMEOUT_MS,
     // A slot moving during a failover answers MOVED/TRYAGAIN/CLUSTERDOWN: retried, not failed.
     retryDelayOnClusterDown: 300,
     retryDelayOnTryAgain: 300,
