@@ -101,6 +101,14 @@ const DERIVED: readonly {
   text?: readonly string[];
   json?: readonly string[];
   scrub?: (value: unknown, pattern: RegExp) => unknown;
+  /**
+   * Whether single name words are erased here too, not only whole identifiers. Only triage
+   * explanation terms: a term is dropped, never rewritten, and a term naming the person is
+   * exactly what to lose. Prose (drafts, training labels, model output) keeps its words: a name
+   * made of common words ("Will Price", "Mark Hope") would otherwise rewrite "we will refund the
+   * price" in every other customer's draft, including drafts about to be sent.
+   */
+  singleWords?: boolean;
 }[] = [
   { table: 'ai_interactions', key: 'id', json: ['input_refs', 'output'] },
   { table: 'training_examples', key: 'id', text: ['text'] },
@@ -109,14 +117,21 @@ const DERIVED: readonly {
     key: 'id',
     text: ['body_text', 'final_text', 'edit_diff', 'instructions'],
   },
-  { table: 'ticket_triage', key: 'ticket_id', json: ['fields'], scrub: scrubTriageFields },
+  {
+    table: 'ticket_triage',
+    key: 'ticket_id',
+    json: ['fields'],
+    scrub: scrubTriageFields,
+    singleWords: true,
+  },
 ];
 
 /**
  * Rewrites what was derived from other tickets' text and quotes the person: the model-call audit
  * rows (rows without a ticket included), training labels, drafts and triage explanation terms.
  * Whole identifiers (address, full name, phone) are replaced wherever they occur; single name
- * words only as whole words ("Ann" in "announcement" stays). Candidate rows are found in SQL by
+ * words only in triage terms (see `singleWords`), and only as whole words ("Ann" in
+ * "announcement" stays). Candidate rows are found in SQL by
  * a plain substring match and rewritten here, where the patterns are Unicode-aware whatever the
  * database's locale. The person's own tickets took theirs with them (ON DELETE CASCADE).
  * Returns the number of rows changed.
@@ -131,18 +146,30 @@ async function redactDerivedRows(
   );
   if (values.length === 0 && words.length === 0) return 0;
   // Whole identifiers first, so a full name becomes one `[erased]`, not one per word.
-  const pattern = new RegExp(
-    [
-      ...values.map(escapeRegExp),
-      ...words.map((w) => `(?<![\\p{L}\\p{M}\\p{N}])${escapeRegExp(w)}(?![\\p{L}\\p{M}\\p{N}])`),
-    ].join('|'),
-    'giu',
-  );
+  const patternOf = (withWords: boolean) =>
+    new RegExp(
+      [
+        ...values.map(escapeRegExp),
+        ...(withWords ? words : []).map(
+          (w) => `(?<![\\p{L}\\p{M}\\p{N}])${escapeRegExp(w)}(?![\\p{L}\\p{M}\\p{N}])`,
+        ),
+      ].join('|') || '(?!)',
+      'giu',
+    );
   // JSON text escapes quotes and backslashes; search for each value as it is written there.
-  const needles = [...values, ...words].map((v) => JSON.stringify(v.toLowerCase()).slice(1, -1));
-  const list = JSON.stringify(needles);
+  const listOf = (withWords: boolean) =>
+    JSON.stringify(
+      [...values, ...(withWords ? words : [])].map((v) =>
+        JSON.stringify(v.toLowerCase()).slice(1, -1),
+      ),
+    );
   let changed = 0;
-  for (const { table, key, text = [], json = [], scrub = scrubJson } of DERIVED) {
+  for (const entry of DERIVED) {
+    const { table, key, text = [], json = [], scrub = scrubJson } = entry;
+    const withWords = entry.singleWords === true;
+    if (values.length === 0 && !withWords) continue;
+    const pattern = patternOf(withWords);
+    const list = listOf(withWords);
     const columns = [...text, ...json];
     const matches = sql.join(
       columns.map(
