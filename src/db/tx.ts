@@ -30,8 +30,19 @@ const outboxWakers = new WeakMap<Db, () => void>();
  * runs again (up to three attempts), so `fn` must keep its effects inside the transaction or in
  * after-commit work (which every caller here does).
  */
-export async function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  db: Db,
+  fn: (tx: Db) => Promise<T>,
+  options: {
+    /**
+     * false: `fn` has effects outside the database before it commits (the outbox relay adds jobs
+     * to Redis inside its transaction), so an aborted run is reported, not run again.
+     */
+    retryAborted?: boolean;
+  } = {},
+): Promise<T> {
   const parent = scopes.get(db);
+  const maxAttempts = options.retryAborted === false ? 1 : MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     const hooks: AfterCommit[] = [];
     let result: T;
@@ -46,7 +57,7 @@ export async function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Pr
       // ticket; a helpdesk solve: ticket, then its drafts) can deadlock, and Postgres aborts one
       // of them. The aborted one rolled back entirely and its after-commit work was dropped, so
       // running it again is safe; a savepoint cannot be retried alone (its transaction is aborted).
-      if (parent || attempt >= MAX_ATTEMPTS || !isRetryableAbort(err)) throw err;
+      if (parent || attempt >= maxAttempts || !isRetryableAbort(err)) throw err;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
       continue;
     }

@@ -131,50 +131,59 @@ export function startOutboxRelay(db: Db, queues: Queues, options: OutboxRelayOpt
 
   const drainOnce = async (): Promise<number> => {
     const store = await tag();
-    return withTransaction(db, async (tx) => {
-      const rows = await claimPendingOutbox(tx, batchSize);
-      if (rows.length === 0) return 0;
-      const byQueue = new Map<string, typeof rows>();
-      for (const row of rows) {
-        const list = byQueue.get(row.jobName) ?? [];
-        list.push(row);
-        byQueue.set(row.jobName, list);
-      }
-      const sent: number[] = [];
-      const failed: number[] = [];
-      let lastError = '';
-      for (const [name, list] of byQueue) {
-        if (!isJobName(name)) {
-          // A row written by a newer release that this one does not know: leave it for that release.
-          failed.push(...list.map((r) => r.id));
-          lastError = `unknown job ${name}`;
-          continue;
+    // Jobs go to Redis inside the transaction (the claim is released only once they are there):
+    // an aborted run leaves its rows pending for the next pass instead of being run again here.
+    return withTransaction(
+      db,
+      async (tx) => {
+        const rows = await claimPendingOutbox(tx, batchSize);
+        if (rows.length === 0) return 0;
+        const byQueue = new Map<string, typeof rows>();
+        for (const row of rows) {
+          const list = byQueue.get(row.jobName) ?? [];
+          list.push(row);
+          byQueue.set(row.jobName, list);
         }
-        try {
-          await queues[name].addBulk(
-            list.map((row) => ({
-              name,
-              data: parseJobPayload(name, row.payload),
-              opts: { jobId: outboxJobId(row.id, store), delay: row.delayMs || undefined },
-            })),
+        const sent: number[] = [];
+        const failed: number[] = [];
+        let lastError = '';
+        for (const [name, list] of byQueue) {
+          if (!isJobName(name)) {
+            // A row written by a newer release that this one does not know: leave it for that release.
+            failed.push(...list.map((r) => r.id));
+            lastError = `unknown job ${name}`;
+            continue;
+          }
+          try {
+            await queues[name].addBulk(
+              list.map((row) => ({
+                name,
+                data: parseJobPayload(name, row.payload),
+                opts: { jobId: outboxJobId(row.id, store), delay: row.delayMs || undefined },
+              })),
+            );
+            sent.push(...list.map((r) => r.id));
+          } catch (err) {
+            failed.push(...list.map((r) => r.id));
+            lastError = err instanceof Error ? err.message : String(err);
+          }
+        }
+        await markOutboxSent(tx, sent);
+        if (failed.length > 0) {
+          failures += 1;
+          const backoff = Math.min(500 * 2 ** Math.min(failures, 5), 15_000);
+          await markOutboxRetry(tx, failed, lastError, backoff);
+          options.log.warn(
+            { rows: failed.length, error: lastError },
+            'outbox relay: enqueue failed',
           );
-          sent.push(...list.map((r) => r.id));
-        } catch (err) {
-          failed.push(...list.map((r) => r.id));
-          lastError = err instanceof Error ? err.message : String(err);
+        } else {
+          failures = 0;
         }
-      }
-      await markOutboxSent(tx, sent);
-      if (failed.length > 0) {
-        failures += 1;
-        const backoff = Math.min(500 * 2 ** Math.min(failures, 5), 15_000);
-        await markOutboxRetry(tx, failed, lastError, backoff);
-        options.log.warn({ rows: failed.length, error: lastError }, 'outbox relay: enqueue failed');
-      } else {
-        failures = 0;
-      }
-      return sent.length;
-    });
+        return sent.length;
+      },
+      { retryAborted: false },
+    );
   };
 
   const auditOnce = async (): Promise<OutboxAudit> => {

@@ -623,7 +623,9 @@ export async function latestReplyByOthersSince(
      where m.ticket_id = ${ticketId}
        and m.author_kind = 'agent' and m.public and m.sent_at is null
        and (m.author_email is null or lower(m.author_email) <> lower(${f.actor}))
-       and coalesce((select min(e.received_at) from inbox_events e where e.message_id = m.id),
+       -- The ticket's own inbox events (inbox_events_ticket_idx), not a scan of every webhook.
+       and coalesce((select min(e.received_at) from inbox_events e
+                      where e.ticket_id = m.ticket_id and e.message_id = m.id),
                     m.created_at) > ${since}::timestamptz
      order by m.created_at desc
      limit 1`,
