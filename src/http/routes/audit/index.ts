@@ -1,4 +1,5 @@
 import type { Deps } from '../../../deps.js';
+import { mountOperations } from '../../mount.js';
 import { createRouter } from '../../openapi.js';
 import { registerListAuditActions } from './actions.js';
 import { registerListAiInteractions } from './ai-interactions.js';
@@ -10,8 +11,7 @@ import { registerListAiInteractions } from './ai-interactions.js';
  */
 export function auditRoutes(deps: Deps) {
   const app = createRouter();
-  for (const register of [registerListAiInteractions, registerListAuditActions]) {
-    register(app, deps);
-  }
-  return app;
+  return mountOperations(app, deps, {
+    operations: [registerListAiInteractions, registerListAuditActions],
+  });
 }

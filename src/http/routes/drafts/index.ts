@@ -1,5 +1,6 @@
 import type { Deps } from '../../../deps.js';
 import { requireRole } from '../../middleware/auth.js';
+import { mountOperations } from '../../mount.js';
 import { createRouter } from '../../openapi.js';
 import { registerApproveDraft } from './approve.js';
 import { registerClaimDraft } from './claim.js';
@@ -16,20 +17,20 @@ import { registerUndoApproval } from './undo.js';
  */
 export function draftRoutes(deps: Deps) {
   const app = createRouter();
-  const agent = requireRole(deps, 'agent');
-  app.use('/api/drafts', agent);
-  app.use('/api/drafts/*', agent);
-  for (const register of [
-    registerListDrafts,
-    registerGetDraft,
-    registerClaimDraft,
-    registerApproveDraft,
-    registerEditDraft,
-    registerRejectDraft,
-    registerRegenerateDraft,
-    registerUndoApproval,
-  ]) {
-    register(app, deps);
-  }
-  return app;
+  return mountOperations(app, deps, {
+    guard: {
+      by: requireRole(deps, 'agent'),
+      paths: ['/api/drafts', '/api/drafts/*'],
+    },
+    operations: [
+      registerListDrafts,
+      registerGetDraft,
+      registerClaimDraft,
+      registerApproveDraft,
+      registerEditDraft,
+      registerRejectDraft,
+      registerRegenerateDraft,
+      registerUndoApproval,
+    ],
+  });
 }

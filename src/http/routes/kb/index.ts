@@ -3,6 +3,7 @@ import { type Thesaurus, thesaurusFor } from '../../../kb/synonyms.js';
 import { HashedEmbedder } from '../../../models/embedder/hashed.js';
 import type { Embedder } from '../../../models/embedder/types.js';
 import { requireRole } from '../../middleware/auth.js';
+import { mountOperations } from '../../mount.js';
 import { createRouter } from '../../openapi.js';
 import { registerCreateArticle } from './create-article.js';
 import { registerDeleteArticle } from './delete-article.js';
@@ -34,15 +35,14 @@ export function kbRoutes(
     const write = c.req.method !== 'GET' && !c.req.path.startsWith('/api/kb/search');
     return requireRole(deps, write ? 'manager' : 'agent')(c, next);
   });
-  for (const register of [
-    registerListArticles,
-    registerGetArticle,
-    registerCreateArticle,
-    registerReplaceArticle,
-    registerDeleteArticle,
-    registerSearchRoute,
-  ]) {
-    register(app, routeDeps);
-  }
-  return app;
+  return mountOperations(app, routeDeps, {
+    operations: [
+      registerListArticles,
+      registerGetArticle,
+      registerCreateArticle,
+      registerReplaceArticle,
+      registerDeleteArticle,
+      registerSearchRoute,
+    ],
+  });
 }

@@ -1,4 +1,5 @@
 import type { Deps } from '../../../deps.js';
+import { mountOperations } from '../../mount.js';
 import { createRouter } from '../../openapi.js';
 import { registerMetricsBySlice } from './by-slice.js';
 import { registerClassifierMetrics } from './classifier.js';
@@ -17,13 +18,12 @@ export function metricsRoutes(deps: Deps) {
     ...deps,
     filterOf: freshFilter(deps, createFreshness(deps)),
   };
-  for (const register of [
-    registerMetricsSummary,
-    registerMetricsTimeseries,
-    registerMetricsBySlice,
-    registerClassifierMetrics,
-  ]) {
-    register(app, routeDeps);
-  }
-  return app;
+  return mountOperations(app, routeDeps, {
+    operations: [
+      registerMetricsSummary,
+      registerMetricsTimeseries,
+      registerMetricsBySlice,
+      registerClassifierMetrics,
+    ],
+  });
 }

@@ -1,5 +1,6 @@
 import type { Deps } from '../../../deps.js';
 import { requireRole } from '../../middleware/auth.js';
+import { mountOperations } from '../../mount.js';
 import { createRouter } from '../../openapi.js';
 import { registerCorrectTriage } from './correct-triage.js';
 import { registerListTicketDrafts } from './drafts.js';
@@ -15,21 +16,24 @@ import { registerSolveTicket } from './solve.js';
  */
 export function ticketRoutes(deps: Deps) {
   const app = createRouter();
-  const agent = requireRole(deps, 'agent');
-  app.use('/api/tickets', agent);
-  app.use('/api/tickets/:id/drafts', agent);
-  app.use('/api/tickets/:id/replies', agent);
-  app.use('/api/tickets/:id/solve', agent);
-  app.use('/api/tickets/:id/triage', agent);
-  for (const register of [
-    registerListTickets,
-    registerListTicketDrafts,
-    registerSendReply,
-    registerSolveTicket,
-    registerGetTriage,
-    registerCorrectTriage,
-  ]) {
-    register(app, deps);
-  }
-  return app;
+  return mountOperations(app, deps, {
+    guard: {
+      by: requireRole(deps, 'agent'),
+      paths: [
+        '/api/tickets',
+        '/api/tickets/:id/drafts',
+        '/api/tickets/:id/replies',
+        '/api/tickets/:id/solve',
+        '/api/tickets/:id/triage',
+      ],
+    },
+    operations: [
+      registerListTickets,
+      registerListTicketDrafts,
+      registerSendReply,
+      registerSolveTicket,
+      registerGetTriage,
+      registerCorrectTriage,
+    ],
+  });
 }

@@ -1,4 +1,5 @@
 import type { Deps } from '../../../deps.js';
+import { mountOperations } from '../../mount.js';
 import { createRouter } from '../../openapi.js';
 import { registerMailgunWebhook } from './email/mailgun.js';
 import { registerPostmarkWebhook } from './email/postmark.js';
@@ -15,15 +16,14 @@ import { registerZendeskWebhook } from './zendesk.js';
  */
 export function webhookRoutes(deps: Deps) {
   const app = createRouter();
-  for (const register of [
-    registerZendeskWebhook,
-    registerRawEmailWebhook,
-    registerMailgunWebhook,
-    registerSendGridWebhook,
-    registerPostmarkWebhook,
-    registerGenericTicketWebhook,
-  ]) {
-    register(app, deps);
-  }
-  return app;
+  return mountOperations(app, deps, {
+    operations: [
+      registerZendeskWebhook,
+      registerRawEmailWebhook,
+      registerMailgunWebhook,
+      registerSendGridWebhook,
+      registerPostmarkWebhook,
+      registerGenericTicketWebhook,
+    ],
+  });
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../context.js';
+import { mountOperations } from '../../mount.js';
 import { registerLoginForm } from './login.js';
 import { registerLoginPage } from './login-page.js';
 import { registerLogout } from './logout.js';
@@ -11,8 +12,7 @@ import type { AuthDeps } from './shared.js';
  */
 export function authPages(deps: AuthDeps) {
   const app = new Hono<AppEnv>();
-  for (const register of [registerLoginPage, registerLoginForm, registerLogout]) {
-    register(app, deps);
-  }
-  return app;
+  return mountOperations(app, deps, {
+    operations: [registerLoginPage, registerLoginForm, registerLogout],
+  });
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../../deps.js';
+import { mountOperations } from '../../mount.js';
 import { createFreshness } from '../../routes/metrics/shared.js';
 import { requireUser, type UiEnv } from '../session.js';
 import { registerDashboardCsv } from './csv.js';
@@ -17,16 +18,16 @@ export function dashboardPages(deps: Deps) {
   const app = new Hono<UiEnv>();
   // Like the API: bring the facts table up to date before reading, at most every 15 s.
   const routeDeps: DashboardDeps = { ...deps, fresh: createFreshness(deps) };
-  const manager = requireUser(deps, 'manager');
-  app.use('/app/dashboard', manager);
-  app.use('/app/dashboard/*', manager);
-  for (const register of [
-    registerDashboardPage,
-    registerGapArticlePage,
-    registerGapArticleForm,
-    registerDashboardCsv,
-  ]) {
-    register(app, routeDeps);
-  }
-  return app;
+  return mountOperations(app, routeDeps, {
+    guard: {
+      by: requireUser(deps, 'manager'),
+      paths: ['/app/dashboard', '/app/dashboard/*'],
+    },
+    operations: [
+      registerDashboardPage,
+      registerGapArticlePage,
+      registerGapArticleForm,
+      registerDashboardCsv,
+    ],
+  });
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../../deps.js';
+import { mountOperations } from '../../mount.js';
 import { inboxHref } from '../pages/inbox.js';
 import { requireUser, type UiEnv } from '../session.js';
 import { registerApproveForm } from './approve.js';
@@ -21,31 +22,35 @@ import { registerUndoForm } from './undo.js';
  */
 export function inboxPages(deps: Deps) {
   const app = new Hono<UiEnv>();
-  const agent = requireUser(deps, 'agent');
-  app.use('/app', agent);
-  app.use('/app/queue', agent);
-  app.use('/app/events', agent);
-  app.use('/app/presence', agent);
-  app.use('/app/drafts/*', agent);
-  app.use('/app/tickets/*', agent);
-  app.use('/app/deliveries/*', agent);
-  app.use('/app/kb/*', agent);
-  for (const register of [
-    registerInboxPage,
-    registerQueuePane,
-    registerInboxEvents,
-    registerApproveForm,
-    registerRejectForm,
-    registerRegenerateForm,
-    registerCorrectTriageForm,
-    registerRetryDeliveryForm,
-    registerUndoForm,
-    registerSaveForm,
-    registerPresence,
-    registerArticlePage,
-  ]) {
-    register(app, deps);
-  }
+  mountOperations(app, deps, {
+    guard: {
+      by: requireUser(deps, 'agent'),
+      paths: [
+        '/app',
+        '/app/queue',
+        '/app/events',
+        '/app/presence',
+        '/app/drafts/*',
+        '/app/tickets/*',
+        '/app/deliveries/*',
+        '/app/kb/*',
+      ],
+    },
+    operations: [
+      registerInboxPage,
+      registerQueuePane,
+      registerInboxEvents,
+      registerApproveForm,
+      registerRejectForm,
+      registerRegenerateForm,
+      registerCorrectTriageForm,
+      registerRetryDeliveryForm,
+      registerUndoForm,
+      registerSaveForm,
+      registerPresence,
+      registerArticlePage,
+    ],
+  });
   app.get('/app/', (c) => c.redirect(inboxHref('pending', {}), 301));
   return app;
 }

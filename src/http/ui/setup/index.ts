@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../../deps.js';
+import { mountOperations } from '../../mount.js';
 import { requireUser, type UiEnv } from '../session.js';
 import { registerCreateAdminForm } from './create-admin.js';
 import { registerSetupGate } from './gate.js';
@@ -20,20 +21,20 @@ import { registerWelcomePage } from './welcome.js';
 export function setupPages(deps: Deps) {
   const app = new Hono<UiEnv>();
   const routeDeps: SetupDeps = { ...deps, firstRun: createFirstRunGate(deps) };
-  const admin = requireUser(deps, 'admin');
-  app.use('/app/welcome', admin);
-  app.use('/app/welcome/*', admin);
-  for (const register of [
-    registerSetupGate,
-    registerSetupPage,
-    registerCreateAdminForm,
-    registerWelcomePage,
-    registerKbUploadForm,
-    registerInviteForm,
-    registerTestTicketForm,
-    registerTestTicketPage,
-  ]) {
-    register(app, routeDeps);
-  }
-  return app;
+  return mountOperations(app, routeDeps, {
+    guard: {
+      by: requireUser(deps, 'admin'),
+      paths: ['/app/welcome', '/app/welcome/*'],
+    },
+    operations: [
+      registerSetupGate,
+      registerSetupPage,
+      registerCreateAdminForm,
+      registerWelcomePage,
+      registerKbUploadForm,
+      registerInviteForm,
+      registerTestTicketForm,
+      registerTestTicketPage,
+    ],
+  });
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../../deps.js';
+import { mountOperations } from '../../mount.js';
 import { requireUser, type UiEnv } from '../session.js';
 import { registerTaxonomyPage } from './page.js';
 import { registerRetireStarterForm } from './retire-starter.js';
@@ -15,12 +16,7 @@ export function taxonomyPages(deps: Deps) {
     requireUser(deps, c.req.method === 'GET' ? 'manager' : 'admin')(c, next),
   );
   app.use('/app/admin/taxonomy/*', requireUser(deps, 'admin'));
-  for (const register of [
-    registerTaxonomyPage,
-    registerSaveCategoryForm,
-    registerRetireStarterForm,
-  ]) {
-    register(app, deps);
-  }
-  return app;
+  return mountOperations(app, deps, {
+    operations: [registerTaxonomyPage, registerSaveCategoryForm, registerRetireStarterForm],
+  });
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../../deps.js';
+import { mountOperations } from '../../mount.js';
 import { requireUser, type UiEnv } from '../session.js';
 import { registerTicketListPage } from './list.js';
 import { registerTicketPage } from './page.js';
@@ -15,19 +16,17 @@ import { registerSavedViewForms } from './views.js';
  */
 export function ticketPages(deps: Deps) {
   const app = new Hono<UiEnv>();
-  const agent = requireUser(deps, 'agent');
-  app.use('/app/tickets', agent);
-  app.use('/app/tickets/*', agent);
-  app.use('/app/ticket-views', agent);
-  app.use('/app/ticket-views/*', agent);
-  for (const register of [
-    registerTicketListPage,
-    registerTicketPage,
-    registerReplyForm,
-    registerSolveForm,
-    registerSavedViewForms,
-  ]) {
-    register(app, deps);
-  }
-  return app;
+  return mountOperations(app, deps, {
+    guard: {
+      by: requireUser(deps, 'agent'),
+      paths: ['/app/tickets', '/app/tickets/*', '/app/ticket-views', '/app/ticket-views/*'],
+    },
+    operations: [
+      registerTicketListPage,
+      registerTicketPage,
+      registerReplyForm,
+      registerSolveForm,
+      registerSavedViewForms,
+    ],
+  });
 }
