@@ -82,8 +82,10 @@ export function parseInstructions(text: string | null | undefined): RegenerateOp
   };
   if (!text?.trim()) return options;
   let rest = text;
+  // Each rule reads what the earlier ones left: "don't use source 1" is an exclusion only, not
+  // also a "use source 1".
   for (const rule of RULES) {
-    for (const m of text.matchAll(new RegExp(rule.re.source, 'gi'))) {
+    for (const m of rest.matchAll(new RegExp(rule.re.source, 'gi'))) {
       const label = rule.apply(options, m);
       if (!options.applied.includes(label)) options.applied.push(label);
       rest = rest.replace(m[0], ' ');

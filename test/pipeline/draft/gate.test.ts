@@ -47,3 +47,26 @@ describe('gateArticles', () => {
     expect(gate([candidate('de', 0.9, 'de'), candidate('en', 0.3)])).toEqual([]);
   });
 });
+
+describe('parseInstructions', () => {
+  it('reads use / exclude by number, each phrase once', () => {
+    expect(parseInstructions('use article 2')).toMatchObject({ use: 2, exclude: [] });
+    expect(parseInstructions('quote [3] only')).toMatchObject({
+      use: 3,
+      applied: ['use article 3'],
+    });
+    // "don't use source 1" contains "use source 1": it is an exclusion, not also a pick.
+    expect(parseInstructions("don't use source 1")).toMatchObject({
+      use: null,
+      exclude: [1],
+      applied: ['exclude source 1'],
+    });
+    expect(parseInstructions('exclude source 1 and use article 3, shorter')).toMatchObject({
+      use: 3,
+      exclude: [1],
+      length: 0.55,
+      applied: ['shorter', 'exclude source 1', 'use article 3'],
+      ignored: [],
+    });
+  });
+});

@@ -185,6 +185,46 @@ describe('Regenerate without an LLM', () => {
     expect(versions.filter((v) => v.status === 'pending_approval')).toHaveLength(1);
   });
 
+  it("use article N quotes that article alone (the agent's call, even below the gate); exclude source N drops it", async () => {
+    const first = await draftFor(
+      'I want to cancel my subscription and get a refund for this month',
+    );
+    expect(first.citations.map((c) => c.title)).toEqual(['Cancel your subscription']);
+
+    // N beyond the previous version's citations: the N-th ranked article.
+    const second = await regenerate(first.id, 'please use article 2');
+    expect(second.regeneration).toMatchObject({ applied: ['use article 2'], unchanged: false });
+    expect(second.state).toBe('answered');
+    expect(second.citations.map((c) => c.title)).toEqual(['Refund policy']);
+    expect(second.bodyText).toContain('Request refund');
+    expect(second.bodyText).not.toMatch(/Settings → Billing|cancel/i);
+
+    // N naming a citation of the previous version: that article, so the same draft, said so.
+    const same = await regenerate(second.id, 'use source 1');
+    expect(same.regeneration).toMatchObject({ applied: ['use article 1'], unchanged: true });
+    expect(same.citations.map((c) => c.title)).toEqual(['Refund policy']);
+
+    const excluded = await regenerate(same.id, "don't use source 1");
+    expect(excluded.regeneration).toMatchObject({
+      applied: ['exclude source 1'],
+      unchanged: false,
+    });
+    expect(excluded.citations.map((c) => c.title)).toEqual(['Cancel your subscription']);
+    expect(excluded.bodyText).not.toContain('Request refund');
+
+    // An abstained draft: the agent may still pick an article the gate turned down.
+    const off = await draftFor('tell me a joke about penguins');
+    expect(off.state).toBe('abstained');
+    const picked = await regenerate(off.id, 'use article 2');
+    expect(picked.state).toBe('answered');
+    expect(picked.citations).toHaveLength(1);
+    expect(picked.regeneration).toMatchObject({ applied: ['use article 2'], unchanged: false });
+    // Excluding the only article the gate would consider leaves nothing grounded: abstained.
+    const none = await regenerate(picked.id, 'exclude source 1');
+    expect(none.state).toBe('abstained');
+    expect(none.citations).toEqual([]);
+  });
+
   it('next best: another grounded alternative than the previous version', async () => {
     const first = await draftFor('How long does a refund take to show up on my card?');
     const next = await regenerate(first.id, 'next best');
