@@ -1,4 +1,5 @@
 import type { Delivery, Draft } from '../../db/schema/drafts.js';
+import { NO_SMTP_REASON } from './deliver.js';
 
 /**
  * What happened to a reply, in words that are true: a reply Deskpilot did not send is "held"
@@ -21,6 +22,32 @@ export function deliveryWording(delivery: Pick<Delivery, 'state' | 'lastError'>)
     default:
       return `delivery failed: ${reason}`;
   }
+}
+
+/**
+ * What an agent can do about a held reply, by the reason `deliver` recorded (its `block` calls).
+ * A hold is a guard doing its job (loop protection, the daily cap, missing configuration), not a
+ * failed send: the agent needs the way forward, not an alarm.
+ */
+const heldAdvice: Record<string, string> = {
+  [NO_SMTP_REASON]: 'An admin sets SMTP_URL; then use Send again.',
+  'daily reply cap for this recipient reached':
+    'Loop protection: this address already got the most replies allowed in 24 hours ' +
+    '(MAX_REPLIES_PER_RECIPIENT_PER_DAY). Use Send again once earlier replies are a day old, or ' +
+    'answer the customer another way.',
+  'recipient is missing, a robot, or ourselves':
+    'Loop protection: this address does not take replies. Check the requester address, answer ' +
+    'another way, or solve the ticket.',
+  'ticket is automated mail': 'Deskpilot never replies to automated mail: solve the ticket.',
+  'Zendesk API credentials are not configured':
+    'An admin configures the Zendesk API credentials; then use Send again.',
+  'ticket has no Zendesk id': 'Reply in Zendesk itself; this ticket is not linked to one there.',
+};
+
+/** The way forward for a held reply (`blocked` delivery), from its recorded reason. */
+export function heldAdviceFor(delivery: Pick<Delivery, 'lastError'>): string {
+  const reason = delivery.lastError?.trim() ?? '';
+  return heldAdvice[reason] ?? 'Fix what it names, then use Send again.';
 }
 
 /** One line for a decided draft: who decided, then what became of the reply. */

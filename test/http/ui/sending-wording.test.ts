@@ -14,6 +14,7 @@ import { processDeliver } from '../../../src/queue/processors/deliver.js';
 import { processDraft } from '../../../src/queue/processors/draft.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor } from '../../support/drafts.js';
+import { pageText } from '../../support/page-text.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 import { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
@@ -45,14 +46,7 @@ const page = async (s: Session, url: string) => {
   expect(res.status).toBe(200);
   return res.text();
 };
-/** The page's text with tags dropped and entities that matter here decoded. */
-const text = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;|&apos;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
+const text = pageText;
 
 async function approvedDraft(deps: TestDeps, from: string, subject: string, body: string) {
   const { ticketId } = await seedEmailTicket(deps.db, { from, subject, body });

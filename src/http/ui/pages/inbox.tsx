@@ -11,7 +11,11 @@ import type { Ticket } from '../../../db/schema/tickets.js';
 import type { FieldDecision, TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { CitedSource } from '../../../kb/citations.js';
-import { deliveryWording, draftStatusLine } from '../../../pipeline/deliver/wording.js';
+import {
+  deliveryWording,
+  draftStatusLine,
+  heldAdviceFor,
+} from '../../../pipeline/deliver/wording.js';
 import { describeInstructions } from '../../../pipeline/draft/instructions.js';
 import { Layout, NoticeBox, type PageNotice } from '../layout.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
@@ -149,7 +153,7 @@ export const QueuePane: FC<
         </span>
       </a>
       <a href={inboxHref('problems', {})} aria-current={p.tab === 'problems' ? 'page' : undefined}>
-        Failed deliveries{' '}
+        Held or failed replies{' '}
         <span class={p.counts.problems ? 'count alert' : 'count'}>{p.counts.problems}</span>
       </a>
       <a
@@ -209,9 +213,15 @@ export const QueuePane: FC<
               <a href={inboxHref('problems', {}, { ticket: r.ticket.id })}>
                 <span class="subject">{r.ticket.subject || '(no subject)'}</span>
                 <span class="meta">
-                  <span class="badge danger">
-                    {r.delivery.state === 'blocked' ? 'held' : r.delivery.state}
-                  </span>{' '}
+                  {r.delivery.state === 'blocked' ? (
+                    <span class="badge warn" data-delivery-state="blocked">
+                      held
+                    </span>
+                  ) : (
+                    <span class="badge danger" data-delivery-state={r.delivery.state}>
+                      {r.delivery.state}
+                    </span>
+                  )}{' '}
                   {deliveryWording(r.delivery)}
                 </span>
               </a>
@@ -579,7 +589,13 @@ export const DraftPanel: FC<{
       ) : null}
       {!pending ? (
         <p
-          class={d.status === 'delivery_failed' ? 'error-box' : 'ok-box'}
+          class={
+            d.status !== 'delivery_failed'
+              ? 'ok-box'
+              : view.delivery?.state === 'blocked'
+                ? 'warn-box'
+                : 'error-box'
+          }
           role="status"
           data-testid="draft-status"
         >
@@ -594,8 +610,17 @@ export const DraftPanel: FC<{
         </p>
       ) : null}
       {view.delivery && ['failed', 'uncertain', 'blocked'].includes(view.delivery.state) ? (
-        <form method="post" action={`/app/deliveries/${view.delivery.id}/retry`} class="error-box">
+        <form
+          method="post"
+          action={`/app/deliveries/${view.delivery.id}/retry`}
+          class={view.delivery.state === 'blocked' ? 'warn-box' : 'error-box'}
+          data-testid="delivery-problem"
+        >
           <p>{capitalised(deliveryWording(view.delivery))}</p>
+          {view.delivery.state === 'blocked' ? (
+            // Held by a guard, not a failed send: say what the agent can do about it.
+            <p data-testid="held-advice">{heldAdviceFor(view.delivery)}</p>
+          ) : null}
           <input type="hidden" name="_csrf" value={csrf} />
           <input type="hidden" name="back" value={back} />
           {view.delivery.state === 'uncertain' ? (

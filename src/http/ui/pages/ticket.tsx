@@ -258,6 +258,12 @@ function eventDetail(e: TicketEvent): string {
   return parts.join(' · ');
 }
 
+/** A reply a guard held (`delivery_failed` with `blocked`) was not a failed send: say held. */
+const eventTitle = (e: TicketEvent) =>
+  e.type === 'delivery_failed' && (e.data as Record<string, unknown>).blocked === true
+    ? 'Reply held'
+    : (eventLabel[e.type] ?? e.type.replace(/_/g, ' '));
+
 const Timeline: FC<{ events: TicketEvent[] }> = ({ events }) => (
   <section class="timeline" aria-label="Timeline">
     <h2>Timeline</h2>
@@ -265,7 +271,7 @@ const Timeline: FC<{ events: TicketEvent[] }> = ({ events }) => (
       {events.map((e) => (
         <li data-event={e.type}>
           <time datetime={e.createdAt.toISOString()}>{time(e.createdAt)}</time>{' '}
-          <strong>{eventLabel[e.type] ?? e.type.replace(/_/g, ' ')}</strong>{' '}
+          <strong>{eventTitle(e)}</strong>{' '}
           <span class="muted">
             {e.actorId ? `by ${e.actorId}` : `(${e.actorKind})`}
             {eventDetail(e) ? ` · ${eventDetail(e)}` : ''}
@@ -276,7 +282,19 @@ const Timeline: FC<{ events: TicketEvent[] }> = ({ events }) => (
   </section>
 );
 
-const Versions: FC<{ drafts: Draft[] }> = ({ drafts }) =>
+/**
+ * A version's status in words; a reply that did not go out is the delivery's doing, never the
+ * approver's ("approved by", not "delivery failed by"), and one a guard held says so.
+ */
+function versionStatus(d: Draft, delivery: Delivery | null): string {
+  if (d.status !== 'delivery_failed') {
+    return `${d.status.replace('_', ' ')}${d.decidedBy ? ` by ${d.decidedBy}` : ''}`;
+  }
+  const held = delivery?.draftId === d.id && delivery.state === 'blocked';
+  return `${held ? 'held' : 'delivery failed'}${d.decidedBy ? ` · approved by ${d.decidedBy}` : ''}`;
+}
+
+const Versions: FC<{ drafts: Draft[]; delivery: Delivery | null }> = ({ drafts, delivery }) =>
   drafts.length === 0 ? null : (
     <section class="versions" aria-label="Draft versions">
       <h2>Versions</h2>
@@ -285,14 +303,13 @@ const Versions: FC<{ drafts: Draft[] }> = ({ drafts }) =>
           <li>
             <details>
               <summary>
-                v{d.version} · {kindLabel[d.kind]} · {d.status.replace('_', ' ')}
+                v{d.version} · {kindLabel[d.kind]} · {versionStatus(d, delivery)}
                 {d.provisional
                   ? d.status === 'superseded'
                     ? ' · shown while the model wrote, then replaced'
                     : ' · shown while the model writes'
-                  : ''}
-                {d.decidedBy ? ` by ${d.decidedBy}` : ''} ·{' '}
-                <time datetime={d.createdAt.toISOString()}>{time(d.createdAt)}</time>
+                  : ''}{' '}
+                · <time datetime={d.createdAt.toISOString()}>{time(d.createdAt)}</time>
               </summary>
               <div class="body">{d.finalText ?? d.bodyText}</div>
               {d.rejectReason ? <p class="muted">Rejected: {d.rejectReason}</p> : null}
@@ -332,7 +349,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
           <p class="muted">
             {requesterLine(p.ticket)} · {p.ticket.channel}
             {p.ticket.externalId ? ` #${p.ticket.externalId}` : ''} · {p.ticket.status} ·{' '}
-            <DraftStateBadge state={p.ticket.draftState} />
+            <DraftStateBadge state={p.ticket.draftState} held={p.delivery?.state === 'blocked'} />
           </p>
           <NoticeBox notice={p.notice} />
           {p.undo ? <UndoBar undo={p.undo} csrf={p.user.csrfToken} back={back} /> : null}
@@ -358,7 +375,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
             {view.draft && view.draft.kind !== 'manual' ? (
               <DraftPanel view={view} csrf={p.user.csrfToken} back={back} composerOnPage />
             ) : null}
-            <Versions drafts={p.drafts} />
+            <Versions drafts={p.drafts} delivery={p.delivery} />
             <Timeline events={p.events} />
           </aside>
         </div>

@@ -34,11 +34,20 @@ const draftStateBadge: Record<DraftState, string> = {
   answered: 'badge ok',
   delivery_failed: 'badge danger',
 };
-export const DraftStateBadge: FC<{ state: DraftState }> = ({ state }) => (
-  <span class={draftStateBadge[state]} data-draft-state={state}>
-    {draftStateLabel[state]}
-  </span>
-);
+/**
+ * `held`: the reply of a `delivery_failed` ticket was held by a guard (its delivery is
+ * `blocked`: no SMTP, loop protection, the daily cap), which is not a failed send.
+ */
+export const DraftStateBadge: FC<{ state: DraftState; held?: boolean }> = ({ state, held }) =>
+  state === 'delivery_failed' && held ? (
+    <span class="badge warn" data-draft-state={state} data-delivery-state="blocked">
+      reply held
+    </span>
+  ) : (
+    <span class={draftStateBadge[state]} data-draft-state={state}>
+      {draftStateLabel[state]}
+    </span>
+  );
 
 /** The list's address for a set of filters (empty ones left out). */
 export function ticketsHref(params: Record<string, string | boolean | undefined | null>): string {
