@@ -10,14 +10,15 @@
  * sentences: franc with function-word votes misread 0.31 % / 0.44 % / 24.3 % / 8.7 %; ELD's small
  * profile 0.11 % / 0.24 % / 3.0 % / 0 %.
  *
- * The profiles are about 55 MB of heap and take a moment to load, so they are imported on first
- * use rather than by every process that imports this module (the web server rarely detects).
+ * The profile is read on first use rather than by every process that imports this module (the web
+ * server rarely detects), into a compact copy of the detectable languages only (~5 MB instead of
+ * the ~47 MB of heap `eld/small`'s object literal holds): see language-ngrams.ts.
  */
-type Eld = typeof import('eld/small')['eld'];
+import { loadNgramScorer, type NgramScorer } from './language-ngrams.js';
 
-let loading: Promise<Eld> | null = null;
-function detector(): Promise<Eld> {
-  loading ??= import('eld/small').then((m) => m.eld);
+let loading: Promise<NgramScorer> | null = null;
+function detector(): Promise<NgramScorer> {
+  loading ??= loadNgramScorer(DETECTABLE_LANGUAGES);
   return loading;
 }
 
@@ -101,7 +102,7 @@ export async function guessLanguage(
   const candidates = only?.length ? only.filter((l) => detectable.has(l)) : DETECTABLE_LANGUAGES;
   if (candidates.length === 0) return unsure;
   if (candidates.length === 1) return { language: candidates[0]!, margin: 1, leads: {} };
-  const scores = (await detector()).detect(sample).getScores();
+  const scores = (await detector()).scores(sample);
   const ranked = candidates
     .map((l) => ({ l, score: Object.hasOwn(scores, l) ? scores[l]! : 0 }))
     .sort((a, b) => b.score - a.score);
