@@ -103,6 +103,11 @@ export const configSchema = z.object({
 
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(200),
   /**
+   * A worker that takes no job for this long while jobs wait and it has a free slot is replaced
+   * by a new one on new Redis connections (src/queue/watchdog.ts); 0 = off.
+   */
+  WORKER_WATCHDOG_SECONDS: z.coerce.number().int().min(0).default(60),
+  /**
    * Back-pressure (src/queue/backpressure.ts): the generic webhook answers 429 past this many
    * pending outbox rows (0 = never); drafting pauses while this many triage jobs wait or the event
    * loop's p99 lag passes DRAFT_PAUSE_LAG_MS (0 = that signal off).

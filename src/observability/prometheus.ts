@@ -16,6 +16,7 @@ export interface Observability {
   modelLatency: Histogram<'step' | 'model'>;
   modelTokens: Counter<'step' | 'model' | 'kind'>;
   outboxRequeued: Counter;
+  workerRestarts: Counter<'queue'>;
 }
 
 export function createObservability(db: Db, queues: Queues): Observability {
@@ -51,6 +52,12 @@ export function createObservability(db: Db, queues: Queues): Observability {
   const outboxRequeued = new Counter({
     name: 'deskpilot_outbox_requeued_total',
     help: 'Relayed outbox rows whose job Redis had lost (crash, failover), handed over again',
+    registers: [registry],
+  });
+  const workerRestarts = new Counter({
+    name: 'deskpilot_worker_restarts_total',
+    help: 'Workers the watchdog replaced because they took no job while jobs waited',
+    labelNames: ['queue'] as const,
     registers: [registry],
   });
   new Gauge({
@@ -104,7 +111,15 @@ export function createObservability(db: Db, queues: Queues): Observability {
       this.set(row?.n ?? 0);
     },
   });
-  return { registry, httpDuration, jobDuration, modelLatency, modelTokens, outboxRequeued };
+  return {
+    registry,
+    httpDuration,
+    jobDuration,
+    modelLatency,
+    modelTokens,
+    outboxRequeued,
+    workerRestarts,
+  };
 }
 
 /** Records one model call (the same facts as its ai_interactions row). */

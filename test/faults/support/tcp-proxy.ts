@@ -50,6 +50,18 @@ export class TcpProxy {
     this.server = server;
   }
 
+  /**
+   * Open connections go silent — nothing is forwarded either way and nothing is closed, as when a
+   * NAT drops a flow or a failed-over host vanishes — while new connections work: half-open
+   * sockets, which a client only notices if it times its own requests out.
+   */
+  blackhole(): void {
+    for (const socket of this.sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  }
+
   /** Resets every open connection and refuses new ones until `restore()`. */
   async cut(): Promise<void> {
     const server = this.server;
