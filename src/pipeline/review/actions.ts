@@ -9,7 +9,13 @@ import type { Deps } from '../../deps.js';
 import { scheduleDelivery } from '../deliver/schedule.js';
 import { editDiff, wordCount, wordEditDistance } from './edits.js';
 
-export type ReviewFailure = 'not_found' | 'conflict' | 'claimed_by_other' | 'not_pending';
+export type ReviewFailure =
+  | 'not_found'
+  | 'conflict'
+  | 'claimed_by_other'
+  | 'not_pending'
+  /** An abstained draft's holding text, approved unchanged without `holdingReply`. */
+  | 'holding_reply';
 export type ReviewResult =
   | { ok: true; draft: Draft }
   | { ok: false; reason: ReviewFailure; draft?: Draft };
@@ -80,11 +86,19 @@ export async function claim(
   return { ok: true, draft: row };
 }
 
+/** An abstained draft ("no grounded answer"): its text is a holding reply, not an answer. */
+export const isHoldingDraft = (d: Pick<Draft, 'state' | 'kind'>) =>
+  d.state === 'abstained' || d.kind === 'no_answer';
+
 /**
  * Approve (optionally with an edited text): one transaction moves the draft from pending to
  * approved under its lock version, records the edit metrics, creates the delivery row (unique per
  * draft) and schedules the send. A second click, or a second agent, finds the lock version moved
  * and gets a conflict; nothing is sent twice.
+ *
+ * An abstained draft's text is only a holding reply ("we are looking into it"): sending it
+ * unchanged takes `holdingReply: true`, so nobody sends it thinking it answers the customer
+ * (`holding_reply` otherwise). The approval event records that a holding reply went out.
  */
 export async function approveDraft(
   deps: ReviewDeps,
@@ -94,6 +108,8 @@ export async function approveDraft(
     lockVersion?: number;
     finalText?: string;
     auto?: boolean;
+    /** The agent knows they are sending an abstained draft's holding text as written. */
+    holdingReply?: boolean;
   },
 ): Promise<ReviewResult> {
   const ttl = deps.config.CLAIM_TTL_SECONDS;
@@ -115,6 +131,10 @@ export async function approveDraft(
   const finalText = (input.finalText ?? current.bodyText).trim();
   const edited = finalText !== current.bodyText.trim();
   const distance = edited ? wordEditDistance(current.bodyText, finalText) : 0;
+  const holdingReply = isHoldingDraft(current) && !edited;
+  if (holdingReply && !input.holdingReply && !input.auto) {
+    return { ok: false, reason: 'holding_reply', draft: current };
+  }
 
   return withTransaction(deps.db, async (tx) => {
     const row = await transitionDraft(
@@ -155,6 +175,7 @@ export async function approveDraft(
         editDistance: distance,
         words: row.wordsSent,
         auto: input.auto ?? false,
+        ...(holdingReply ? { holdingReply: true } : {}),
       },
     });
     publishDecision(deps, tx, row);

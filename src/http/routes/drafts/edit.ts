@@ -3,7 +3,14 @@ import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { approveDraft } from '../../../pipeline/review/actions.js';
 import { jsonBody, type Router } from '../../openapi.js';
-import { approvedResponse, approvedView, lockBody, params, security } from './schemas.js';
+import {
+  approvedResponse,
+  approvedView,
+  holdingReplyField,
+  lockBody,
+  params,
+  security,
+} from './schemas.js';
 import { reviewError } from './shared.js';
 
 export const route = createRoute({
@@ -13,7 +20,12 @@ export const route = createRoute({
   security,
   request: {
     params,
-    body: jsonBody(lockBody.extend({ text: z.string().trim().min(1).max(20_000) })),
+    body: jsonBody(
+      lockBody.extend({
+        text: z.string().trim().min(1).max(20_000),
+        holdingReply: holdingReplyField,
+      }),
+    ),
   },
   responses: approvedResponse,
 });
@@ -26,6 +38,7 @@ export function registerEditDraft(app: Router, deps: Deps) {
       actor: actorOf(c.get('principal')!),
       lockVersion: input.lockVersion,
       finalText: input.text,
+      holdingReply: input.holdingReply,
     });
     if (!result.ok) reviewError(result);
     return c.json(await approvedView(deps.db, result.draft, deps.config), 200);

@@ -5,6 +5,7 @@ import { type Draft, draftKinds } from '../../../db/schema/drafts.js';
 import { type CitedSource, describeCitations } from '../../../kb/citations.js';
 import { NO_SMTP_REASON } from '../../../pipeline/deliver/deliver.js';
 import { deliveryWording } from '../../../pipeline/deliver/wording.js';
+import { isHoldingDraft } from '../../../pipeline/review/actions.js';
 
 const citationSchema = z.object({
   index: z.number().openapi({ description: 'The [n] the draft text uses' }),
@@ -124,6 +125,11 @@ export function draftView(d: Draft, sources?: CitedSource[]) {
 
 export const params = z.object({ id: z.uuid() });
 export const lockBody = z.object({ lockVersion: z.number().int().min(0).optional() });
+/** The explicit yes an abstained draft's holding text needs before it goes out unchanged. */
+export const holdingReplyField = z.boolean().optional().openapi({
+  description:
+    'Required (true) to send an abstained draft (`state: abstained`, "no grounded answer") with its text unchanged: that text is a holding reply, not an answer. Without it such an approval is a 409 and nothing is sent; the approval event records `holdingReply: true`.',
+});
 export const security = [{ apiKey: [] }];
 export const draftResponse = {
   200: {
@@ -136,11 +142,15 @@ export const draftResponse = {
 export const approvedResponse = {
   200: {
     description:
-      'Approved. The reply waits out the undo window (SEND_DELAY_SECONDS) before delivery starts; POST /api/drafts/{id}/undo before `sendAfter` takes it back',
+      'Approved. The reply waits out the undo window (SEND_DELAY_SECONDS) before delivery starts; POST /api/drafts/{id}/undo before `sendAfter` takes it back. 409 when the draft changed, is claimed or decided, or is an abstained draft sent with its holding text unchanged and without `holdingReply: true` (nothing is sent)',
     content: {
       'application/json': {
         schema: z.object({
           draft: draftSchema,
+          holdingReply: z.boolean().openapi({
+            description:
+              'The reply sent is the holding text of an abstained draft (no grounded answer), not an answer',
+          }),
           delivery: z
             .object({
               state: z.string(),
@@ -161,6 +171,7 @@ export async function approvedView(db: Db, d: Draft, config: { SMTP_URL?: string
   const delivery = await getDeliveryForDraft(db, d.id);
   return {
     draft: draftView(d),
+    holdingReply: isHoldingDraft(d) && d.finalText?.trim() === d.bodyText.trim(),
     delivery: delivery
       ? {
           state: delivery.state,

@@ -18,6 +18,11 @@ export function reviewError(result: Extract<ReviewResult, { ok: false }>): never
       );
     case 'not_pending':
       throw new AppError('conflict', `Draft is already ${result.draft?.status ?? 'decided'}`);
+    case 'holding_reply':
+      throw new AppError(
+        'conflict',
+        'Not sent: this draft found no grounded answer, so its text is only a holding reply. Repeat with {"holdingReply": true} to send it as written, or send your answer with POST /api/drafts/{id}/edit',
+      );
     default:
       throw new AppError('conflict', 'Draft changed since you loaded it (reload and try again)');
   }

@@ -12,6 +12,8 @@ const approveForm = z.object({
     .transform((t) => t.replace(/\r\n?/g, '\n').trim())
     .pipe(z.string().min(1).max(20_000)),
   lockVersion: lockField,
+  /** The agent ticked "send this holding reply as written" (an abstained draft). */
+  holdingReply: z.literal('yes').optional().catch(undefined),
 });
 
 async function isEmailTicket(deps: Pick<Deps, 'db'>, ticketId: string): Promise<boolean> {
@@ -31,6 +33,7 @@ export function registerApproveForm(app: InboxApp, deps: Deps) {
       actor: userActor(c.get('user')),
       lockVersion: input.lockVersion,
       finalText: input.text,
+      holdingReply: input.holdingReply === 'yes',
     });
     if (!result.ok) {
       // A draft that is missing or another team's names no ticket back.

@@ -45,6 +45,10 @@ export const notices = {
   invalid: { kind: 'error', text: 'The form was incomplete; nothing was changed.' },
   confirm: { kind: 'error', text: 'Confirm the customer did not receive the reply first.' },
   not_retryable: { kind: 'error', text: 'This delivery cannot be retried.' },
+  holding_reply: {
+    kind: 'error',
+    text: 'Not sent: this draft found no grounded answer, so its text is only a holding reply. Write the answer, or tick “Send this holding reply as written” to send it anyway.',
+  },
 } as const;
 export type NoticeCode = keyof typeof notices;
 
@@ -77,6 +81,8 @@ export function reviewNotice(result: Extract<ReviewResult, { ok: false }>): Noti
       return 'claimed';
     case 'not_pending':
       return 'decided';
+    case 'holding_reply':
+      return 'holding_reply';
     default:
       return 'conflict';
   }

@@ -649,10 +649,21 @@ export const DraftPanel: FC<{
           >
             {d.finalText ?? d.bodyText}
           </textarea>
+          {pending && abstained ? (
+            // The text is a holding reply: sending it unchanged takes this explicit yes (the
+            // server refuses it otherwise); an edited text is the agent's own answer.
+            <label class="warn-box" data-testid="holding-reply-confirm">
+              <input type="checkbox" name="holdingReply" value="yes" /> Send this holding reply as
+              written: it tells the customer we are looking into it, and does not answer the
+              question
+            </label>
+          ) : null}
           {pending ? (
             <div class="actions">
               <button type="submit" class="primary" data-shortcut="a" aria-keyshortcuts="a">
-                <span class="when-unchanged">Approve &amp; send</span>
+                <span class="when-unchanged">
+                  {abstained ? 'Send holding reply' : <>Approve &amp; send</>}
+                </span>
                 <span class="when-edited">Send edited reply</span> <kbd>a</kbd>
               </button>
               <button type="submit" formaction={`/app/drafts/${d.id}/save`} class="save">
