@@ -23,8 +23,16 @@ import type { Queues } from '../jobs/queues.js';
  *    endpoints that fail), which is why only the generic webhook sheds.
  *
  * Both are exported as Prometheus gauges, with a counter of shed requests.
+ *
+ * **A triage backlog Redis cannot tell** is not an empty one: a failed count keeps the last value
+ * read for `backlogGraceMs` (a Redis restart or failover is over in seconds, and reading 0 then
+ * would resume drafting into the outage). Past that, the backlog is unknown: it no longer holds
+ * drafting paused (a pause with no end in sight would stop drafting for the whole outage on a
+ * number nobody can check), and `deskpilot_backpressure_backlog_unknown` reads 1 with a warning.
  */
 const LAG_SAMPLES = 5;
+/** How long a triage backlog read before a Redis error still counts: a failover's length. */
+const BACKLOG_GRACE_MS = 10_000;
 
 export interface BackpressureSettings {
   maxOutboxDepth: number;
@@ -32,6 +40,8 @@ export interface BackpressureSettings {
   draftPauseLagMs: number;
   /** Sampling period. */
   intervalMs?: number;
+  /** How long the last triage backlog read stands in when Redis cannot be read (tests shorten it). */
+  backlogGraceMs?: number;
 }
 
 export function createBackpressure(
@@ -45,6 +55,9 @@ export function createBackpressure(
   let lagStreak = 0;
   const listeners: ((paused: boolean) => void)[] = [];
   const signals = { outboxPending: 0, triageWaiting: 0, lagP99Ms: 0 };
+  /** When the triage backlog was last read; past the grace with no read, it is unknown. */
+  let backlogReadAt = Date.now();
+  let backlogUnknown = false;
 
   // Registered for their collect() hooks; nothing else holds them.
   new Gauge({
@@ -68,6 +81,14 @@ export function createBackpressure(
       this.set({ input: 'event_loop_lag_p99_ms' }, signals.lagP99Ms);
     },
   });
+  new Gauge({
+    name: 'deskpilot_backpressure_backlog_unknown',
+    help: 'The triage backlog could not be read from Redis for longer than the grace (1): drafting is not paused on it',
+    registers: [deps.registry],
+    collect() {
+      this.set(backlogUnknown ? 1 : 0);
+    },
+  });
   const shed = new Counter({
     name: 'deskpilot_intake_shed_total',
     help: 'Generic-webhook requests answered 429 because the outbox was past INTAKE_MAX_OUTBOX_DEPTH',
@@ -82,6 +103,38 @@ export function createBackpressure(
       paused ? 'drafting paused: overload' : 'drafting resumed',
     );
     for (const listener of listeners) listener(paused);
+  };
+
+  /**
+   * The triage backlog to decide on: read now, or the last read while within the grace, or null
+   * (unknown) past it.
+   */
+  const readTriageBacklog = async (): Promise<number | null> => {
+    try {
+      signals.triageWaiting = await deps.queues.triage.getWaitingCount();
+      backlogReadAt = Date.now();
+      if (backlogUnknown) {
+        backlogUnknown = false;
+        deps.log.info({ triageWaiting: signals.triageWaiting }, 'triage backlog readable again');
+      }
+      return signals.triageWaiting;
+    } catch (err) {
+      if (Date.now() - backlogReadAt <= (settings.backlogGraceMs ?? BACKLOG_GRACE_MS)) {
+        return signals.triageWaiting;
+      }
+      if (!backlogUnknown) {
+        backlogUnknown = true;
+        deps.log.warn(
+          {
+            err: err instanceof Error ? err.message : err,
+            lastKnown: signals.triageWaiting,
+            since: new Date(backlogReadAt).toISOString(),
+          },
+          'triage backlog unknown (Redis unreadable): drafting is not paused on it',
+        );
+      }
+      return null;
+    }
   };
 
   const sample = async () => {
@@ -101,18 +154,19 @@ export function createBackpressure(
         );
       }
     }
-    signals.triageWaiting = await deps.queues.triage.getWaitingCount().catch(() => 0);
+    const backlog = await readTriageBacklog();
     if (lag) {
       signals.lagP99Ms = Math.round(lag.percentile(99) / 1e6);
       lag.reset();
     }
-    const { draftPauseBacklog: backlog, draftPauseLagMs: lagMs } = settings;
+    const { draftPauseBacklog: limit, draftPauseLagMs: lagMs } = settings;
     // One slow second (a GC pause, a neighbour on a shared machine) is not overload: the lag
     // signal counts only when it holds for LAG_SAMPLES samples in a row.
     lagStreak = lagMs > 0 && signals.lagP99Ms > lagMs ? lagStreak + 1 : 0;
-    const over = (backlog > 0 && signals.triageWaiting > backlog) || lagStreak >= LAG_SAMPLES;
+    // An unknown backlog neither pauses drafting nor keeps it paused (see the top of the file).
+    const over = (limit > 0 && backlog !== null && backlog > limit) || lagStreak >= LAG_SAMPLES;
     const under =
-      (backlog <= 0 || signals.triageWaiting <= backlog / 2) &&
+      (limit <= 0 || backlog === null || backlog <= limit / 2) &&
       (lagMs <= 0 || signals.lagP99Ms <= lagMs / 2);
     if (over) setPaused(true);
     else if (under) setPaused(false);
