@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/auth/secrets.js';
 import { authenticate, createUser } from '../../src/auth/users.js';
 import { findUserByEmail, updateUserPassword } from '../../src/db/queries/users.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 
 /** Issue 16 "Passwords": Argon2id for new hashes; old scrypt N = 2^15 hashes upgraded at sign-in. */
-let deps: TestDeps;
+const deps = await fileTestDeps();
 const password = 'a long enough password';
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
 
 describe('password hashes', () => {
   it('new users get Argon2id with the OWASP setting (m=19 MiB, t=2, p=1)', async () => {

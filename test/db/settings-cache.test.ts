@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listEmbeddingModels } from '../../src/db/queries/kb.js';
 import { readPipelineSettings } from '../../src/db/queries/settings.js';
 import { loadTicketContext } from '../../src/db/queries/ticket-context.js';
@@ -14,17 +14,10 @@ import { autoSendPolicies } from '../../src/db/schema/drafts.js';
 import { kbEmbeddingModels } from '../../src/db/schema/kb-embeddings.js';
 import { createSettingsCache } from '../../src/db/settings-cache.js';
 import { triageTicket } from '../../src/pipeline/triage/triage.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 import { seedEmailTicket } from '../support/tickets.js';
 
-let deps: TestDeps;
-
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(async () => {
-  await deps.cleanup();
-});
+const deps = await fileTestDeps();
 
 async function currentVersion(): Promise<number> {
   const [row] = rowsOf<{ version: string | number }>(

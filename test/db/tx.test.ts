@@ -1,15 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enqueueOutbox } from '../../src/db/queries/outbox.js';
 import { afterCommit, withTransaction } from '../../src/db/tx.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 
 /** The after-commit hook of the transaction helper, on real Postgres. */
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 const outboxRows = async () =>
   Number(

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { listMessages } from '../../src/db/queries/tickets.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestApp } from '../support/fixtures.js';
 import { countRows } from '../support/rows.js';
 import { warmThreads } from '../support/threads.js';
 import {
@@ -26,8 +25,7 @@ import { basicAuth, measured } from './support.js';
  * clear 4xx envelope, never a 5xx or a partial write, within a time and memory bound. The bounds
  * are generous for a loaded CI machine; each input is a few MB at most.
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 let key: string;
 const TIME_MS = 5_000;
 // Different characters, so that Postgres cannot compress the value below its index row limit.
@@ -36,12 +34,9 @@ const WIDE_ID = Array.from({ length: 990 }, (_, i) => String.fromCharCode(0x4e00
 const RSS_MB = 300;
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   key = (await createApiKey(deps.db, { name: 'hostile', role: 'integration' })).key;
   await warmThreads();
 });
-afterAll(() => deps.cleanup());
 
 async function expectBoundedOutcome(send: () => Promise<Response>) {
   const before = await countRows(deps.db);

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { mapZendeskStatus } from '../../src/ingest/zendesk/status.js';
 import { knownTextConfigs, textConfigFor } from '../../src/kb/language.js';
 import { phrasesFor } from '../../src/pipeline/draft/i18n.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestApp } from '../support/fixtures.js';
 
 /** Finding 16: names that exist on every object's prototype are not keys of our lookup tables. */
 const NAMES = [
@@ -15,13 +14,7 @@ const NAMES = [
   '__defineGetter__',
 ];
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
-beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
-});
-afterAll(() => deps.cleanup());
+const { app } = await fileTestApp();
 
 describe('prototype names', () => {
   it.each(NAMES)('/app/assets/%s answers 404, not 500', async (name) => {

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listMessages } from '../../src/db/queries/tickets.js';
 import { processTriage } from '../../src/queue/processors/triage.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestApp } from '../support/fixtures.js';
 import { warmThreads } from '../support/threads.js';
 import { quotedThreadEmail } from './corpus.js';
 import { basicAuth, measured } from './support.js';
@@ -13,15 +12,11 @@ import { basicAuth, measured } from './support.js';
  * now see a bounded head, and the full original is stored. `npm run bench:hostile` prints the
  * numbers for the same message without HTTP; the bounds here leave room for a loaded machine.
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp({ MAX_EMAIL_BYTES: String(20 * 1024 * 1024) });
 
 beforeAll(async () => {
-  deps = await createTestDeps({ MAX_EMAIL_BYTES: String(20 * 1024 * 1024) });
-  app = createApp(deps);
   await warmThreads();
 });
-afterAll(() => deps.cleanup());
 
 describe.each([
   ['a reply on top of the thread', true],

@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import type { Role } from '../../src/db/schema/api-keys.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestApp } from '../support/fixtures.js';
 import { insertHistory } from './support.js';
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 const keys = {} as Record<Role, string>;
 const range = 'from=2026-03-01&to=2026-04-01';
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   for (const role of ['agent', 'manager'] as const) {
     keys[role] = (await createApiKey(deps.db, { name: role, role })).key;
   }
@@ -28,7 +24,6 @@ beforeAll(async () => {
     triage: { category: 'billing', corrected: 'refunds, "partial"' },
   });
 });
-afterAll(() => deps.cleanup());
 
 const get = (role: Role | null, url: string, headers: Record<string, string> = {}) =>
   app.request(url, {

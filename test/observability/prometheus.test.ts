@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { triageTicket } from '../../src/pipeline/triage/triage.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../support/zendesk.js';
 
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 describe('GET /metrics (Prometheus)', () => {
   it('exposes HTTP, queue, outbox, draft and model metrics, without customer text', async () => {

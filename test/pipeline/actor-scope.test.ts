@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/auth/actor.js';
 import {
   getDelivery,
@@ -14,19 +14,15 @@ import { retryDelivery } from '../../src/pipeline/deliver/retry.js';
 import { addInternalNote, sendManualReply } from '../../src/pipeline/reply/manual.js';
 import { solveTicket } from '../../src/pipeline/review/sla-solve.js';
 import { correctTriage } from '../../src/pipeline/triage/correct.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
 import { agentActor, seedPendingDraft } from '../support/drafts.js';
+import { fileTestDeps } from '../support/fixtures.js';
 
 /**
  * Delivery retry, triage correction, hand-written replies, notes and solving check the actor's team scope
  * themselves (as the review actions do, `review/actor-scope.test.ts`): called directly, with no
  * route in front, another team's ticket is "not found" and nothing changes.
  */
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 const billing = agentActor('ana@example.com', 'billing');
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertDraft } from '../../src/db/queries/drafts.js';
 import {
   getTriage,
@@ -11,17 +11,13 @@ import { rowsOf } from '../../src/db/rows.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
 import type { InboundDelivery } from '../../src/ingest/types.js';
 import { eraseCustomer } from '../../src/privacy/erase.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 
 /**
  * Finding 9: erasure removes everything keyed by the person (address, name, phone), on other
  * tickets too; checked by searching every text column of the whole database afterwards.
  */
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 const delivery = (id: string, email: string, name: string, body: string): InboundDelivery => ({
   source: 'email',

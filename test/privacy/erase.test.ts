@@ -1,19 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enqueueOutbox } from '../../src/db/queries/outbox.js';
 import { getTicket, listMessages } from '../../src/db/queries/tickets.js';
 import { rowsOf } from '../../src/db/rows.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
 import { triageTicket } from '../../src/pipeline/triage/triage.js';
 import { eraseCustomer } from '../../src/privacy/erase.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 import { seedEmailTicket } from '../support/tickets.js';
 
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 const count = async (query: ReturnType<typeof sql>) =>
   rowsOf<{ n: number }>(await deps.db.execute(query))[0]!.n;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { enqueueOutbox } from '../../src/db/queries/outbox.js';
 import { recordTicketEvent } from '../../src/db/queries/tickets.js';
 import { rowsOf } from '../../src/db/rows.js';
@@ -10,14 +10,10 @@ import {
   type RetentionReport,
   runRetention,
 } from '../../src/privacy/retention.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 import { seedEmailTicket } from '../support/tickets.js';
 
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 const DAY = 86_400_000;
 const now = new Date();

@@ -1,17 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/rows.js';
 import { parseJobPayload } from '../../src/jobs/payloads.js';
 import { AUTO_SOLVE_SCHEDULER_ID, scheduleAutoSolve } from '../../src/queue/schedules.js';
 import { startWorkers } from '../../src/queue/workers.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 import { seedEmailTicket } from '../support/tickets.js';
 
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps({ AUTO_SOLVE_DAYS: '3' });
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps({ AUTO_SOLVE_DAYS: '3' });
 
 describe('auto-solve job (AUTO_SOLVE_DAYS)', () => {
   it('is one hourly repeatable job while AUTO_SOLVE_DAYS is above 0, removed at 0', async () => {

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { countPendingOutbox, enqueueOutbox } from '../../src/db/queries/outbox.js';
 import { startOutboxRelay } from '../../src/queue/outbox-relay.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 import { waitFor } from '../support/redis-server.js';
 
-let deps: TestDeps;
-
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 describe('outbox relay under sustained intake', () => {
   it('relays a lone delivery at once, and batches what arrives within the pass interval', async () => {

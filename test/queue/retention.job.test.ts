@@ -1,17 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/rows.js';
 import { parseJobPayload } from '../../src/jobs/payloads.js';
 import { RETENTION_SCHEDULER_ID, scheduleRetention } from '../../src/queue/schedules.js';
 import { startWorkers } from '../../src/queue/workers.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
+import { fileTestDeps } from '../support/fixtures.js';
 import { seedEmailTicket } from '../support/tickets.js';
 
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps({ RETENTION_TICKETS_DAYS: '30', RETENTION_SCHEDULE: '15 4 * * *' });
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps({ RETENTION_TICKETS_DAYS: '30', RETENTION_SCHEDULE: '15 4 * * *' });
 
 describe('retention job', () => {
   it('is a repeatable job on the configured schedule, removed again when retention is off', async () => {

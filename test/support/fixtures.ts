@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { kbImport } from '../../src/cli/commands/kb-import.js';
 import { rowsOf } from '../../src/db/rows.js';
 import { triageTicket } from '../../src/pipeline/triage/triage.js';
@@ -18,6 +19,26 @@ import { seedEmailTicket } from './tickets.js';
  * deliveries run as a worker would, and the real app served to a real browser. The pieces they
  * are made of (`seedEmailTicket`, `createTestDeps`, `serveApp`…) stay in their own modules.
  */
+
+/**
+ * The test file's own TestDeps (a fresh database and queue prefix), made while the file loads —
+ * `const deps = await fileTestDeps();` at its top — and cleaned up after its last test.
+ */
+export async function fileTestDeps(overrides: Record<string, string> = {}): Promise<TestDeps> {
+  const deps = await createTestDeps(overrides);
+  afterAll(() => deps.cleanup());
+  return deps;
+}
+
+type TestApp = ReturnType<typeof createApp>;
+
+/** `fileTestDeps` and the real app over them (same factory as production), driven in-process. */
+export async function fileTestApp(
+  overrides: Record<string, string> = {},
+): Promise<{ deps: TestDeps; app: TestApp }> {
+  const deps = await fileTestDeps(overrides);
+  return { deps, app: createApp(deps) };
+}
 
 /** The knowledge base shipped in `samples/kb` (the demo's and most drafting tests'). */
 export const SAMPLE_KB = path.resolve(import.meta.dirname, '../../samples/kb');

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import type { Role } from '../../../src/db/schema/api-keys.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { fileTestApp } from '../../support/fixtures.js';
 
 /**
  * Every API route states its minimum role. This table is the contract: a route that appears in
@@ -51,16 +50,12 @@ const notKeyAuthenticated = /^(GET \/(healthz|readyz)|POST \/webhooks\/(zendesk|
 const order: Role[] = ['integration', 'agent', 'manager', 'admin'];
 const uuid = '00000000-0000-4000-8000-000000000000';
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 const keys = {} as Record<Role, string>;
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   for (const role of order) keys[role] = (await createApiKey(deps.db, { name: role, role })).key;
 });
-afterAll(() => deps.cleanup());
 
 function concrete(path: string): string {
   return path

@@ -1,26 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { authenticate, createUser, startSession } from '../../../src/auth/users.js';
 import type { UserRole } from '../../../src/db/schema/users.js';
 import { kpiText } from '../../../src/http/ui/pages/dashboard.js';
 import { metricsSummary } from '../../../src/metrics/index.js';
 import { insertHistory } from '../../metrics/support.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { fileTestApp } from '../../support/fixtures.js';
 
 /**
  * The manager dashboard and Bull Board over HTTP, without a browser: who may open them, what the
  * page and its CSV exports contain, and the security headers.
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 const cookies = {} as Record<UserRole, string>;
 const password = 'a long enough password';
 const range = 'from=2026-03-01&to=2026-03-31';
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   for (const role of ['agent', 'manager', 'admin'] as const) {
     await createUser(deps.db, { email: `${role}@example.com`, name: role, role, password });
     const user = await authenticate(deps.db, `${role}@example.com`, password);
@@ -52,7 +48,6 @@ beforeAll(async () => {
     drafts: [{ status: 'sent', autoSent: true, editDistance: 0, words: 12 }],
   });
 });
-afterAll(() => deps.cleanup());
 
 const get = (url: string, role: UserRole | null, headers: Record<string, string> = {}) =>
   app.request(url, { headers: { ...headers, ...(role ? { cookie: cookies[role] } : {}) } });

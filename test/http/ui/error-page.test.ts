@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { fileTestApp } from '../../support/fixtures.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 let cookie = '';
 const page = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   const password = 'correct horse battery staple';
   await createUser(deps.db, {
     email: 'err@example.com',
@@ -22,7 +18,6 @@ beforeAll(async () => {
   });
   ({ cookie } = await signInOverHttp(app, deps.db, 'err@example.com', password));
 });
-afterAll(() => deps.cleanup());
 
 describe('errors under /app, in a browser', () => {
   it('an unknown page is an HTML page with a way back, not the JSON envelope', async () => {

@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { seedPendingDraft } from '../../support/drafts.js';
+import { fileTestApp } from '../../support/fixtures.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 
 /** Finding 15: the live event stream tells a team agent about its own team's tickets only. */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 const password = 'a long enough password';
-
-beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
-});
-afterAll(() => deps.cleanup());
 
 /** Opens /app/events and collects what it sends until `until` is seen or 8 s pass. */
 async function listen(cookie: string, publish: () => Promise<void>, until: string) {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
 import {
   getDelivery,
@@ -12,16 +11,15 @@ import {
 import { listMessages } from '../../../src/db/queries/tickets.js';
 import { getTriage } from '../../../src/db/queries/triage.js';
 import type { UserRole } from '../../../src/db/schema/users.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { seedPendingDraft } from '../../support/drafts.js';
+import { fileTestApp } from '../../support/fixtures.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 
 /**
  * The inbox applies the same team scoping as the API: a team agent's queue holds its team's and
  * unrouted tickets, and another team's ticket opened by id is a 404 like a missing one.
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 const password = 'a long enough password';
 const sessions: Record<string, { cookie: string; csrf: string }> = {};
 const seeded = {} as Record<
@@ -35,8 +33,6 @@ async function signIn(email: string, role: UserRole, teamId: string | null) {
 }
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   await signIn('ana@example.com', 'agent', 'billing');
   await signIn('lead@example.com', 'manager', null);
   for (const [name, team] of [
@@ -51,7 +47,6 @@ beforeAll(async () => {
     seeded[name] = { ticketId, draftId: draft.id };
   }
 });
-afterAll(() => deps.cleanup());
 
 const get = (email: string, url: string) =>
   app.request(url, { headers: { cookie: sessions[email]!.cookie } });

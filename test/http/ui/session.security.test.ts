@@ -1,23 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/auth/secrets.js';
 import { createUser } from '../../../src/auth/users.js';
 import { safeNext } from '../../../src/http/ui/session.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { fileTestApp } from '../../support/fixtures.js';
 import { postLogin } from '../../support/sign-in.js';
 
 /** Security findings on sign-in: open redirect (#1), throttling (#2), login CSRF (#8). */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp({
+  TRUST_PROXY: '1',
+  PUBLIC_URL: 'https://support.example.com',
+});
 const password = 'a long enough password';
 
 beforeAll(async () => {
-  deps = await createTestDeps({ TRUST_PROXY: '1', PUBLIC_URL: 'https://support.example.com' });
-  app = createApp(deps);
   for (const email of ['ada@example.com', 'bo@example.com', 'cy@example.com'])
     await createUser(deps.db, { email, name: email, role: 'agent', password });
 });
-afterAll(() => deps.cleanup());
 
 const from = (address: string) => ({ 'x-forwarded-for': address });
 

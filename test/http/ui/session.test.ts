@@ -1,22 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
 import { authenticate, createUser, resolveSession } from '../../../src/auth/users.js';
 import { disableUser } from '../../../src/db/queries/users.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { createTestDeps } from '../../support/deps.js';
+import { fileTestApp } from '../../support/fixtures.js';
 import { postLogin } from '../../support/sign-in.js';
 
 /** Sign-in, cookies, CSRF and roles for the web UI, over HTTP without a browser. */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 const password = 'a long enough password';
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   await createUser(deps.db, { email: 'Agent@Example.com', name: 'Ada', role: 'agent', password });
   await createUser(deps.db, { email: 'boss@example.com', name: 'Bo', role: 'manager', password });
 });
-afterAll(() => deps.cleanup());
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 

@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { listApiKeys } from '../../../src/db/queries/api-keys.js';
 import { findUserByEmail } from '../../../src/db/queries/users.js';
 import { searchKnowledgeBase } from '../../../src/kb/search.js';
 import { setupToken } from '../../../src/pipeline/first-run.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { fileTestApp } from '../../support/fixtures.js';
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
-beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
-});
-afterAll(() => deps.cleanup());
+const { deps, app } = await fileTestApp();
 
 describe('first run', () => {
   let cookie = '';

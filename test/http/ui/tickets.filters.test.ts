@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { seedPendingDraft } from '../../support/drafts.js';
+import { fileTestApp } from '../../support/fixtures.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 let cookie = '';
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   const password = 'a long enough password';
   await createUser(deps.db, {
     email: 'lists@example.com',
@@ -24,7 +20,6 @@ beforeAll(async () => {
   await seedPendingDraft(deps.db, { subject: 'Where is my parcel' });
   await seedPendingDraft(deps.db, { subject: 'Refund for a double charge' });
 });
-afterAll(() => deps.cleanup());
 
 describe('ticket list filters from a URL', () => {
   it('drops only the value it cannot read, names it, and applies the rest (the search stays)', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemActor } from '../../../src/auth/actor.js';
 import { getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
 import {
@@ -7,18 +7,14 @@ import {
   regenerateDraft,
   rejectDraft,
 } from '../../../src/pipeline/review/actions.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor, seedPendingDraft } from '../../support/drafts.js';
+import { fileTestDeps } from '../../support/fixtures.js';
 
 /**
  * Review functions check the actor's team scope themselves: called directly, with no route in
  * front, another team's draft is "not found" and nothing changes.
  */
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 describe('review actions take a typed actor and check its scope', () => {
   it("refuses another team's draft like a missing one, for every action", async () => {

@@ -1,26 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { getTicket } from '../../../src/db/queries/tickets.js';
 import { acceptDelivery } from '../../../src/ingest/intake.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { fileTestApp } from '../../support/fixtures.js';
 
 /**
  * Undoing a hand-written reply on a ticket that was never drafted: the customer waits again, so
  * the ticket gets back the reply clock intake gave their message and is "Overdue" again.
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp({ SEND_DELAY_SECONDS: '30' });
 let key: string;
 
 beforeAll(async () => {
-  deps = await createTestDeps({ SEND_DELAY_SECONDS: '30' });
-  app = createApp(deps);
   ({ key } = await createApiKey(deps.db, { name: 'ana', role: 'agent' }));
 });
-afterAll(() => deps.cleanup());
 
 const api = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
   app.request(url, {

@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertMessage, listMessages, upsertTicket } from '../../../src/db/queries/tickets.js';
 import { getTriage, listAiInteractions } from '../../../src/db/queries/triage.js';
 import { rowsOf } from '../../../src/db/rows.js';
@@ -10,14 +10,10 @@ import {
 } from '../../../src/pipeline/triage/classifier-input.js';
 import { correctTriage } from '../../../src/pipeline/triage/correct.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor } from '../../support/drafts.js';
+import { fileTestDeps } from '../../support/fixtures.js';
 
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 /** A ticket whose first and latest customer messages are about different things. */
 async function twoMessageTicket() {

@@ -1,24 +1,19 @@
 import path from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getClassifierModel } from '../../../src/db/queries/triage.js';
 import { createTransformersEmbedder } from '../../../src/models/embedder/transformers.js';
 import {
   createClassifierStore,
   predictCategory,
 } from '../../../src/pipeline/triage/classifier-store.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { fileTestDeps } from '../../support/fixtures.js';
 
 const onnx = path.resolve(
   import.meta.dirname,
   '../../../../shared/models/onnx-tiny-distilbert-plumbing',
 );
-let deps: TestDeps;
-
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 describe('classifier store', () => {
   it('trains the first version from the starter taxonomy, with a held-out evaluation', async () => {

@@ -1,22 +1,17 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getTriage, listAiInteractions, listCategories } from '../../../src/db/queries/triage.js';
 import { acceptDelivery } from '../../../src/ingest/intake.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { fileTestDeps } from '../../support/fixtures.js';
 
 const model = path.resolve(import.meta.dirname, '../../../../shared/models/stories260K.gguf');
-let deps: TestDeps;
-
-beforeAll(async () => {
-  deps = await createTestDeps({
-    CLASSIFIER_LLM: model,
-    LLM_CONTEXT_SIZE: '1024',
-    // Treat the install as a cold start so the LLM tier is always consulted.
-    TRIAGE_COLD_START_EXAMPLES: '100000',
-  });
+const deps = await fileTestDeps({
+  CLASSIFIER_LLM: model,
+  LLM_CONTEXT_SIZE: '1024',
+  // Treat the install as a cold start so the LLM tier is always consulted.
+  TRIAGE_COLD_START_EXAMPLES: '100000',
 });
-afterAll(() => deps.cleanup());
 
 describe('triage LLM tier (real node-llama-cpp on stories260K)', () => {
   it('asks the local model under a JSON schema, records both answers, and keeps a valid category', async () => {

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertMessage, listTicketEvents, upsertTicket } from '../../../src/db/queries/tickets.js';
 import { getTriage, listAiInteractions } from '../../../src/db/queries/triage.js';
 import { rowsOf } from '../../../src/db/rows.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { fileTestDeps } from '../../support/fixtures.js';
 
 /*
  * One triage per customer message: the triage row gates everything else the step writes (one
@@ -12,11 +12,7 @@ import { createTestDeps, type TestDeps } from '../../support/deps.js';
  * second `triaged` event, audit row or draft job, and answers with the first run's decision.
  */
 
-let deps: TestDeps;
-beforeAll(async () => {
-  deps = await createTestDeps();
-});
-afterAll(() => deps.cleanup());
+const deps = await fileTestDeps();
 
 async function ticketWith(text: string) {
   const { ticket } = await upsertTicket(deps.db, {

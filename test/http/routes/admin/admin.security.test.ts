@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import type { Role } from '../../../../src/db/schema/api-keys.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 const keys = {} as Record<Role, string>;
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   for (const role of ['integration', 'agent', 'manager', 'admin'] as const) {
     keys[role] = (await createApiKey(deps.db, { name: role, role })).key;
   }
 });
-afterAll(() => deps.cleanup());
 
 const call = (role: Role | null, method: string, url: string, body?: unknown) =>
   app.request(url, {

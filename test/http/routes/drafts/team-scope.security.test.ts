@@ -1,13 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import { getDeliveryForDraft, getDraft } from '../../../../src/db/queries/drafts.js';
 import { rowsOf } from '../../../../src/db/rows.js';
 import type { Role } from '../../../../src/db/schema/api-keys.js';
 import type { Draft } from '../../../../src/db/schema/drafts.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
 import { seedPendingDraft } from '../../../support/drafts.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import { countRows } from '../../../support/rows.js';
 
 /**
@@ -15,8 +14,7 @@ import { countRows } from '../../../support/rows.js';
  * and unrouted ones only; another team's draft answers exactly like a missing one (404) and
  * nothing is written. Agents without a team and managers are unrestricted.
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 const keys: Record<string, string> = {};
 let billing: Draft;
 let fulfilment: Draft;
@@ -28,8 +26,6 @@ async function key(name: string, role: Role, teamId: string | null) {
 }
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   await key('billingAgent', 'agent', 'billing');
   await key('teamlessAgent', 'agent', null);
   await key('manager', 'manager', null);
@@ -40,7 +36,6 @@ beforeAll(async () => {
   unrouted = (await seedPendingDraft(deps.db, { team: null })).draft;
   untriaged = (await seedPendingDraft(deps.db)).draft;
 });
-afterAll(() => deps.cleanup());
 
 const call = (who: string, method: string, path: string, body?: unknown) =>
   app.request(path, {

@@ -1,19 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import { insertDraft, transitionDraft } from '../../../../src/db/queries/drafts.js';
 import { setTicketStatus } from '../../../../src/db/queries/tickets.js';
 import { saveTriage } from '../../../../src/db/queries/triage.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import { seedEmailTicket } from '../../../support/tickets.js';
 
 /**
  * GET /api/tickets: filters, full-text search, keyset pagination, built-in views and team scoping,
  * against real Postgres (or PGlite) through the HTTP router.
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 const keys: Record<string, string> = {};
 const ids: Record<string, string> = {};
 
@@ -88,8 +86,6 @@ async function ticket(
 }
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   for (const [name, role, team] of [
     ['manager', 'manager', null],
     ['billingAgent', 'agent', 'billing'],
@@ -156,7 +152,6 @@ beforeAll(async () => {
   });
   await setTicketStatus(deps.db, ids.solved!, 'solved');
 });
-afterAll(() => deps.cleanup());
 
 async function list(
   who: string,

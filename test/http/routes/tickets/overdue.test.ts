@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import { insertDraft, transitionDraft } from '../../../../src/db/queries/drafts.js';
 import { getTicket, listMessages } from '../../../../src/db/queries/tickets.js';
 import { draftDueAt } from '../../../../src/pipeline/review/sla.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import {
   signedZendeskRequest,
   zendeskCommentAdded,
@@ -17,18 +16,14 @@ import {
  * Through the real intake (generic webhook, Zendesk webhook) and GET /api/tickets?view=overdue,
  * on real Postgres.
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 let integrationKey: string;
 let managerKey: string;
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   integrationKey = (await createApiKey(deps.db, { name: 'helpdesk', role: 'integration' })).key;
   managerKey = (await createApiKey(deps.db, { name: 'manager', role: 'manager' })).key;
 });
-afterAll(() => deps.cleanup());
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 

@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import { getTriage } from '../../../../src/db/queries/triage.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
 import { seedPendingDraft } from '../../../support/drafts.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 
 /** The ticket triage view and correction follow the same team scoping as drafts. */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 let billingAgent: string;
 let manager: string;
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   billingAgent = (await createApiKey(deps.db, { name: 'a', role: 'agent', teamId: 'billing' })).key;
   manager = (await createApiKey(deps.db, { name: 'm', role: 'manager' })).key;
 });
-afterAll(() => deps.cleanup());
 
 const call = (key: string, ticketId: string, body?: unknown) =>
   app.request(`/api/tickets/${ticketId}/triage`, {

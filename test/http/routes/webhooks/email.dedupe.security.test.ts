@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { getTicket, listMessages } from '../../../../src/db/queries/tickets.js';
 import { basicAuth } from '../../../hostile/support.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 
 /** Finding 18: a Message-ID cannot be squatted by another sender; finding 11: threading. */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
-beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
-});
-afterAll(() => deps.cleanup());
+const { deps, app } = await fileTestApp();
 
 const mail = (from: string, body: string) =>
   [

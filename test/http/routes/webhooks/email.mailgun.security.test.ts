@@ -1,22 +1,16 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
-import { createTestDeps, MAILGUN_KEY, type TestDeps } from '../../../support/deps.js';
+import { createTestDeps, MAILGUN_KEY } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import { countRows } from '../../../support/rows.js';
 
 /**
  * Finding 4: Mailgun posts are authenticated before the body is parsed. A large unsigned post is
  * refused without materialising it (it used to be parsed whole first, ≈ 870 MB for 25 MB).
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp({ MAX_EMAIL_BYTES: String(25 * 1024 * 1024) });
 const BOUNDARY = 'mgboundary';
-
-beforeAll(async () => {
-  deps = await createTestDeps({ MAX_EMAIL_BYTES: String(25 * 1024 * 1024) });
-  app = createApp(deps);
-});
-afterAll(() => deps.cleanup());
 
 function part(name: string, value: string, filename?: string): string {
   const disposition = filename

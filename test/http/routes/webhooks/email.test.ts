@@ -1,23 +1,17 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
 import { getTicket, listMessages, listTicketEvents } from '../../../../src/db/queries/tickets.js';
-import { createTestDeps, MAILGUN_KEY, type TestDeps } from '../../../support/deps.js';
+import { createTestDeps, MAILGUN_KEY } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import { countRows } from '../../../support/rows.js';
 
 const shared = path.resolve(import.meta.dirname, '../../../../../shared/data');
 const auth = { authorization: `Basic ${Buffer.from('inbound:s3cret-pass').toString('base64')}` };
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
-
-beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
-});
-afterAll(() => deps.cleanup());
+const { deps, app } = await fileTestApp();
 
 const postRaw = (body: Buffer | string, headers: Record<string, string> = {}) =>
   app.request('/webhooks/email/raw', {

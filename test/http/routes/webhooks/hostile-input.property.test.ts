@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
-import { createTestDeps, MAILGUN_KEY, type TestDeps } from '../../../support/deps.js';
+import { MAILGUN_KEY } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import { countRows } from '../../../support/rows.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../../../support/zendesk.js';
 
@@ -11,17 +11,13 @@ import { signedZendeskRequest, zendeskTicketCreated } from '../../../support/zen
  * Property: whatever arrives, every webhook answers below 500, and a refused request writes
  * nothing (no partial ticket, message or outbox row).
  */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 let apiKey: string;
 const basic = { authorization: `Basic ${Buffer.from('inbound:s3cret-pass').toString('base64')}` };
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   apiKey = (await createApiKey(deps.db, { name: 'prop', role: 'integration' })).key;
 });
-afterAll(() => deps.cleanup());
 
 async function check(init: () => [string, RequestInit]) {
   const before = await countRows(deps.db);

@@ -1,27 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import { getTicket, listMessages } from '../../../../src/db/queries/tickets.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import { countRows } from '../../../support/rows.js';
 
 /** Finding 3: one integration key cannot write to a ticket another key created. */
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 let owner: string;
 let other: string;
 let scopedOther: string;
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   owner = (await createApiKey(deps.db, { name: 'helpdesk A', role: 'integration' })).key;
   other = (await createApiKey(deps.db, { name: 'helpdesk B', role: 'integration' })).key;
   scopedOther = (
     await createApiKey(deps.db, { name: 'team key', role: 'integration', teamId: 'billing' })
   ).key;
 });
-afterAll(() => deps.cleanup());
 
 const post = (key: string, body: unknown) =>
   app.request('/webhooks/tickets', {

@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import { getTicket, listMessages } from '../../../../src/db/queries/tickets.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import { countRows } from '../../../support/rows.js';
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app } = await fileTestApp();
 let key: string;
 
 beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
   key = (await createApiKey(deps.db, { name: 'test helpdesk', role: 'integration' })).key;
 });
-afterAll(() => deps.cleanup());
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   app.request('/webhooks/tickets', {

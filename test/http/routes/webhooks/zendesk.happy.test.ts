@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { getTicket, listMessages, listTicketEvents } from '../../../../src/db/queries/tickets.js';
 import { zendeskTriggerTemplate } from '../../../../src/ingest/zendesk/payload.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import { countRows } from '../../../support/rows.js';
 import {
   signedZendeskRequest,
@@ -11,14 +10,7 @@ import {
   zendeskTicketCreated,
 } from '../../../support/zendesk.js';
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
-
-beforeAll(async () => {
-  deps = await createTestDeps();
-  app = createApp(deps);
-});
-afterAll(() => deps.cleanup());
+const { deps, app } = await fileTestApp();
 
 describe('POST /webhooks/zendesk (happy paths)', () => {
   it('creates a ticket, its first message, events and a triage outbox row', async () => {

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { getTicket, listMessages, listTicketEvents } from '../../../../src/db/queries/tickets.js';
 import { zendeskTriggerTemplate } from '../../../../src/ingest/zendesk/payload.js';
 import { metricsSummary, refreshTicketMetrics } from '../../../../src/metrics/index.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import {
   signedZendeskRequest,
   zendeskCommentAdded,
@@ -19,14 +18,7 @@ import {
  */
 
 const OWN_EMAIL = 'deskpilot-bot@acme.example';
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
-
-beforeAll(async () => {
-  deps = await createTestDeps({ ZENDESK_EMAIL: OWN_EMAIL });
-  app = createApp(deps);
-});
-afterAll(() => deps.cleanup());
+const { deps, app } = await fileTestApp({ ZENDESK_EMAIL: OWN_EMAIL });
 
 type Trigger = ReturnType<typeof structuredClone<typeof zendeskTriggerTemplate>>;
 

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
-import { createTestDeps, type TestDeps, ZENDESK_SECRET_OLD } from '../../../support/deps.js';
+import { describe, expect, it } from 'vitest';
+import { ZENDESK_SECRET_OLD } from '../../../support/deps.js';
+import { fileTestApp } from '../../../support/fixtures.js';
 import { countRows } from '../../../support/rows.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../../../support/zendesk.js';
 
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
-
-beforeAll(async () => {
-  deps = await createTestDeps({ MAX_JSON_BYTES: '4kb' });
-  app = createApp(deps);
-});
-afterAll(() => deps.cleanup());
+const { deps, app } = await fileTestApp({ MAX_JSON_BYTES: '4kb' });
 
 async function expectRejected(init: RequestInit, status: number, code: string) {
   const before = await countRows(deps.db);
