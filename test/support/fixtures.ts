@@ -10,6 +10,7 @@ import { processDeliver } from '../../src/queue/processors/deliver.js';
 import { processDraft } from '../../src/queue/processors/draft.js';
 import { launchBrowser, serveApp } from './browser.js';
 import { createTestDeps, type TestDeps } from './deps.js';
+import { FakeZendesk } from './fake-zendesk.js';
 import { TestSmtpServer } from './smtp-server.js';
 import { seedEmailTicket } from './tickets.js';
 
@@ -38,6 +39,56 @@ export async function fileTestApp(
 ): Promise<{ deps: TestDeps; app: TestApp }> {
   const deps = await fileTestDeps(overrides);
   return { deps, app: createApp(deps) };
+}
+
+/**
+ * `fileTestApp` with an SMTP sink the app's mail goes to (`SMTP_URL`, unpooled: each message is
+ * sent at once), and the sample knowledge base when asked; the sink closes after the database.
+ */
+export async function fileTestMailApp(
+  overrides: Record<string, string> = {},
+  opts: { sampleKb?: boolean } = {},
+): Promise<{ deps: TestDeps; app: TestApp; smtp: TestSmtpServer }> {
+  const smtp = await TestSmtpServer.start();
+  afterAll(() => smtp.close());
+  const { deps, app } = await fileTestApp({ SMTP_URL: `${smtp.url()}?pool=false`, ...overrides });
+  if (opts.sampleKb) await importSampleKb(deps);
+  return { deps, app, smtp };
+}
+
+/**
+ * `fileTestApp` connected to a fake Zendesk (its API URL and credentials in the config), and the
+ * sample knowledge base when asked; the fake closes after the database.
+ */
+export async function fileTestZendeskApp(
+  overrides: Record<string, string> = {},
+  opts: { sampleKb?: boolean } = {},
+): Promise<{ deps: TestDeps; app: TestApp; zendesk: FakeZendesk }> {
+  const zendesk = await FakeZendesk.start();
+  afterAll(() => zendesk.close());
+  const { deps, app } = await fileTestApp({ ...zendesk.config(), ...overrides });
+  if (opts.sampleKb) await importSampleKb(deps);
+  return { deps, app, zendesk };
+}
+
+/** A request as an API client sends it: its bearer key, a JSON body when given, extra headers. */
+export async function apiRequest(
+  app: TestApp,
+  key: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return app.request(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
 }
 
 /** The knowledge base shipped in `samples/kb` (the demo's and most drafting tests'). */

@@ -12,9 +12,8 @@ import { deliver } from '../../../src/pipeline/deliver/deliver.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDraft } from '../../../src/queue/processors/draft.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor } from '../../support/drafts.js';
-import { TestSmtpServer } from '../../support/smtp-server.js';
+import { fileTestMailApp } from '../../support/fixtures.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
 /**
@@ -22,8 +21,7 @@ import { seedEmailTicket } from '../../support/tickets.js';
  * ids the team imported them with (here a JSONL export of their help center), as citations do —
  * not by Deskpilot's internal row ids.
  */
-let deps: TestDeps;
-let smtp: TestSmtpServer;
+const { deps } = await fileTestMailApp();
 const dir = mkdtempSync(path.join(tmpdir(), 'deskpilot-finetune-'));
 
 const articles = [
@@ -42,15 +40,11 @@ const articles = [
 ];
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false` });
   const file = path.join(dir, 'help-center.jsonl');
   writeFileSync(file, `${articles.map((a) => JSON.stringify(a)).join('\n')}\n`);
   await kbImport(deps.db, file);
 });
 afterAll(async () => {
-  await deps.cleanup();
-  await smtp.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

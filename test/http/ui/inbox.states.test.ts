@@ -1,38 +1,25 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
 import { getDelivery, getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
 import { processDraft } from '../../../src/queue/processors/draft.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor } from '../../support/drafts.js';
-import { importSampleKb } from '../../support/fixtures.js';
+import { fileTestMailApp } from '../../support/fixtures.js';
 import { signInOverHttp } from '../../support/sign-in.js';
-import { TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
 /** The inbox's special states: automated mail, failed and uncertain deliveries, extractive drafts. */
-let deps: TestDeps;
-let smtp: TestSmtpServer;
-let app: ReturnType<typeof createApp>;
+const { deps, app, smtp } = await fileTestMailApp({}, { sampleKb: true });
 let cookie: string;
 let csrf: string;
 const password = 'a long enough password';
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false` });
-  await importSampleKb(deps);
-  app = createApp(deps);
   await createUser(deps.db, { email: 'ana@example.com', name: 'Ana', role: 'agent', password });
   ({ cookie, csrf } = await signInOverHttp(app, deps.db, 'ana@example.com', password));
-});
-afterAll(async () => {
-  await deps.cleanup();
-  await smtp.close();
 });
 
 const page = async (url: string) => {

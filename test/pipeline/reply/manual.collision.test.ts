@@ -1,21 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { createUser } from '../../../src/auth/users.js';
 import { getDraft } from '../../../src/db/queries/drafts.js';
 import { listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { rowsOf } from '../../../src/db/rows.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import {
-  importSampleKb,
+  apiRequest,
+  fileTestMailApp,
   PASSWORD_QUESTION,
   runPendingDeliveries,
   seedDraftedTicket,
 } from '../../support/fixtures.js';
 import { signInOverHttp } from '../../support/sign-in.js';
-import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
+import { parseReceived } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
 /**
@@ -23,9 +22,7 @@ import { seedEmailTicket } from '../../support/tickets.js';
  * may send anyway) and the scope of Undo (only the reply's author or approver, or a manager) —
  * through the API and the ticket page, against real Postgres and an SMTP server.
  */
-let deps: TestDeps;
-let smtp: TestSmtpServer;
-let app: ReturnType<typeof createApp>;
+const { deps, app, smtp } = await fileTestMailApp({ SEND_DELAY_SECONDS: '30' }, { sampleKb: true });
 const agents = {} as Record<'ana' | 'ben' | 'boss', { key: string; id: string }>;
 const password = 'correct horse battery staple';
 
@@ -39,16 +36,7 @@ const call = (
   url: string,
   body?: unknown,
   headers: Record<string, string> = {},
-) =>
-  app.request(url, {
-    method,
-    headers: {
-      authorization: `Bearer ${agents[who].key}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
+) => apiRequest(app, agents[who].key, method, url, body, headers);
 
 const reply = (
   who: keyof typeof agents,
@@ -79,10 +67,6 @@ const manualCount = async (ticketId: string) =>
   )[0]!.n;
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false`, SEND_DELAY_SECONDS: '30' });
-  await importSampleKb(deps);
-  app = createApp(deps);
   for (const [name, role] of [
     ['ana', 'agent'],
     ['ben', 'agent'],
@@ -91,10 +75,6 @@ beforeAll(async () => {
     const { key, record } = await createApiKey(deps.db, { name, role });
     agents[name] = { key, id: record.id };
   }
-});
-afterAll(async () => {
-  await deps.cleanup();
-  await smtp.close();
 });
 
 describe('agent collision through the API', () => {

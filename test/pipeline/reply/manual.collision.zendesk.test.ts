@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { getDeliveryForDraft } from '../../../src/db/queries/drafts.js';
 import { listMessages, listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { deliver } from '../../../src/pipeline/deliver/deliver.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
-import { FakeZendesk } from '../../support/fake-zendesk.js';
+import { fileTestZendeskApp } from '../../support/fixtures.js';
 import {
   signedZendeskRequest,
   zendeskCommentAdded,
@@ -19,27 +17,17 @@ import {
  * like a colleague's Deskpilot reply would. Internal notes, customer comments and the helpdesk's
  * echoes of our own delivered replies do not.
  */
-let zendesk: FakeZendesk;
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app, zendesk } = await fileTestZendeskApp({
+  ZENDESK_WRITEBACK: 'false',
+  SEND_DELAY_SECONDS: '30',
+});
 const agents = {} as Record<'ana' | 'ben', { key: string; id: string }>;
 
 beforeAll(async () => {
-  zendesk = await FakeZendesk.start();
-  deps = await createTestDeps({
-    ...zendesk.config(),
-    ZENDESK_WRITEBACK: 'false',
-    SEND_DELAY_SECONDS: '30',
-  });
-  app = createApp(deps);
   for (const name of ['ana', 'ben'] as const) {
     const { key, record } = await createApiKey(deps.db, { name, role: 'agent' });
     agents[name] = { key, id: record.id };
   }
-});
-afterAll(async () => {
-  await deps.cleanup();
-  await zendesk.close();
 });
 
 async function webhook(body: unknown) {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import {
   getDeliveryForDraft,
@@ -12,14 +11,14 @@ import {
 import { getTicket } from '../../../src/db/queries/tickets.js';
 import { rowsOf } from '../../../src/db/rows.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import {
-  importSampleKb,
+  apiRequest,
+  fileTestMailApp,
   PASSWORD_QUESTION,
   runPendingDeliveries,
   seedDraftedTicket,
 } from '../../support/fixtures.js';
-import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
+import { parseReceived } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
 /**
@@ -27,9 +26,7 @@ import { seedEmailTicket } from '../../support/tickets.js';
  * held in the outbox in Postgres), the same Undo API, and retires the ticket's Deskpilot draft so
  * the customer never gets both — against real Postgres and an SMTP server.
  */
-let deps: TestDeps;
-let smtp: TestSmtpServer;
-let app: ReturnType<typeof createApp>;
+const { deps, app, smtp } = await fileTestMailApp({ SEND_DELAY_SECONDS: '30' }, { sampleKb: true });
 let key: string;
 const job = { attemptsMade: 0, opts: { attempts: 1 }, updateData: async () => {} } as never;
 
@@ -40,15 +37,7 @@ interface ReplyAnswer {
 }
 
 const call = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
-  app.request(url, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
+  apiRequest(app, key, method, url, body, headers);
 
 const reply = (ticketId: string, text: string) =>
   call('POST', `/api/tickets/${ticketId}/replies`, { text }, { 'idempotency-key': randomUUID() });
@@ -66,15 +55,7 @@ const mailTo = (address: string) =>
   smtp.received.filter((m) => m.envelope.rcptTo.includes(address));
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false`, SEND_DELAY_SECONDS: '30' });
-  await importSampleKb(deps);
-  app = createApp(deps);
   key = (await createApiKey(deps.db, { name: 'agent', role: 'agent' })).key;
-});
-afterAll(async () => {
-  await deps.cleanup();
-  await smtp.close();
 });
 
 describe('a reply written by hand: undo window', () => {

@@ -1,29 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getDraft } from '../../../src/db/queries/drafts.js';
 import { listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { draftReply } from '../../../src/pipeline/draft/draft.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processSla } from '../../../src/queue/processors/sla.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
-import { importSampleKb } from '../../support/fixtures.js';
-import { parseReceived, TestSmtpServer } from '../../support/smtp-server.js';
+import { fileTestMailApp } from '../../support/fixtures.js';
+import { parseReceived } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
-let smtp: TestSmtpServer;
-let deps: TestDeps;
-beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({
-    SMTP_URL: `${smtp.url()}?pool=false`,
-    SLA_NOTIFY: 'leads@deskpilot.test,oncall@deskpilot.test',
-  });
-  await importSampleKb(deps);
-});
-afterAll(async () => {
-  await deps.cleanup();
-  await smtp.close();
-});
+const { deps, smtp } = await fileTestMailApp(
+  { SLA_NOTIFY: 'leads@deskpilot.test,oncall@deskpilot.test' },
+  { sampleKb: true },
+);
 
 describe('SLA escalation', () => {
   it('marks a draft still pending at its due time overdue and emails the team once', async () => {

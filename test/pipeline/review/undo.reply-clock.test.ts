@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { getTicket } from '../../../src/db/queries/tickets.js';
 import { acceptDelivery } from '../../../src/ingest/intake.js';
-import { fileTestApp } from '../../support/fixtures.js';
+import { apiRequest, fileTestApp } from '../../support/fixtures.js';
 
 /**
  * Undoing a hand-written reply on a ticket that was never drafted: the customer waits again, so
@@ -18,15 +18,7 @@ beforeAll(async () => {
 });
 
 const api = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
-  app.request(url, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
+  apiRequest(app, key, method, url, body, headers);
 
 async function overdue(): Promise<{ id: string; replyDueAt: string | null }[]> {
   const res = await api('GET', '/api/tickets?view=overdue');

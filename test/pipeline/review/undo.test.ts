@@ -1,6 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
 import { claimPendingOutbox } from '../../../src/db/queries/outbox.js';
@@ -8,9 +7,7 @@ import { outbox } from '../../../src/db/schema/outbox.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
 import { processDraft } from '../../../src/queue/processors/draft.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
-import { importSampleKb } from '../../support/fixtures.js';
-import { TestSmtpServer } from '../../support/smtp-server.js';
+import { apiRequest, fileTestMailApp } from '../../support/fixtures.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
 /**
@@ -19,14 +16,11 @@ import { seedEmailTicket } from '../../support/tickets.js';
  * changes nothing), Undo wins while the delivery is pending and loses — saying so — once the
  * worker has started or finished the send.
  */
-let deps: TestDeps;
-let smtp: TestSmtpServer;
-let app: ReturnType<typeof createApp>;
+const { deps, app, smtp } = await fileTestMailApp({ SEND_DELAY_SECONDS: '30' }, { sampleKb: true });
 let key: string;
 const job = { attemptsMade: 0, opts: { attempts: 1 } } as never;
 
-const call = (method: string, url: string) =>
-  app.request(url, { method, headers: { authorization: `Bearer ${key}` } });
+const call = (method: string, url: string) => apiRequest(app, key, method, url);
 
 async function pendingDraft(from: string): Promise<string> {
   const { ticketId } = await seedEmailTicket(deps.db, {
@@ -39,15 +33,7 @@ async function pendingDraft(from: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false`, SEND_DELAY_SECONDS: '30' });
-  await importSampleKb(deps);
-  app = createApp(deps);
   key = (await createApiKey(deps.db, { name: 'agent', role: 'agent' })).key;
-});
-afterAll(async () => {
-  await deps.cleanup();
-  await smtp.close();
 });
 
 describe('undo window (API)', () => {

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { getTicket, listTicketEvents } from '../../../src/db/queries/tickets.js';
 import {
@@ -11,33 +10,22 @@ import {
 import { rowsOf } from '../../../src/db/rows.js';
 import { type OutboxRelay, startOutboxRelay } from '../../../src/queue/outbox-relay.js';
 import { startWorkers, type WorkerPool } from '../../../src/queue/workers.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
-import { FakeZendesk } from '../../support/fake-zendesk.js';
+import { fileTestZendeskApp } from '../../support/fixtures.js';
 import { waitFor } from '../../support/redis-server.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../../support/zendesk.js';
 
-let zendesk: FakeZendesk;
-let deps: TestDeps;
+const { deps, app, zendesk } = await fileTestZendeskApp({ RETRAIN_DEBOUNCE_SECONDS: '0' });
 let relay: OutboxRelay;
 let workers: WorkerPool;
-let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  zendesk = await FakeZendesk.start();
-  deps = await createTestDeps({
-    ...zendesk.config(),
-    RETRAIN_DEBOUNCE_SECONDS: '0',
-  });
   relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 50, log: deps.log });
   deps.notifyOutbox = () => relay.kick();
   workers = startWorkers(deps);
-  app = createApp(deps);
 });
 afterAll(async () => {
   await workers.close();
   await relay.stop();
-  await deps.cleanup();
-  await zendesk.close();
 });
 
 describe('triage end to end (webhook → worker → Zendesk write-back)', () => {

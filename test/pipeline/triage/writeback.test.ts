@@ -1,13 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { getTriage } from '../../../src/db/queries/triage.js';
 import { ticketTriage } from '../../../src/db/schema/triage.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { loadWritebackState, writeBackTriage } from '../../../src/pipeline/triage/writeback.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
-import { FakeZendesk } from '../../support/fake-zendesk.js';
+import { fileTestZendeskApp } from '../../support/fixtures.js';
 import {
   signedZendeskRequest,
   zendeskCommentAdded,
@@ -20,21 +18,10 @@ import {
  * Zendesk (audits, safe updates, 409s).
  */
 
-let zendesk: FakeZendesk;
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
+const { deps, app, zendesk } = await fileTestZendeskApp();
 
 beforeAll(async () => {
-  zendesk = await FakeZendesk.start();
   zendesk.seedGroup({ name: 'billing' });
-  deps = await createTestDeps({
-    ...zendesk.config(),
-  });
-  app = createApp(deps);
-});
-afterAll(async () => {
-  await deps.cleanup();
-  await zendesk.close();
 });
 
 const BILLING_TEXT =

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
 import { insertDraft, transitionDraft } from '../../../../src/db/queries/drafts.js';
 import { getTicket, listMessages, listTicketEvents } from '../../../../src/db/queries/tickets.js';
 import { saveTriage } from '../../../../src/db/queries/triage.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
-import { importSampleKb, runPendingDeliveries } from '../../../support/fixtures.js';
-import { parseReceived, TestSmtpServer } from '../../../support/smtp-server.js';
+import { fileTestMailApp, runPendingDeliveries } from '../../../support/fixtures.js';
+import { parseReceived } from '../../../support/smtp-server.js';
 import { seedEmailTicket } from '../../../support/tickets.js';
 
 /**
@@ -15,23 +13,13 @@ import { seedEmailTicket } from '../../../support/tickets.js';
  * delivery as an approved draft. The same request twice (same Idempotency-Key) sends once; the
  * reply is threaded under the customer's mail; the ticket leaves "Needs a human reply".
  */
-let deps: TestDeps;
-let smtp: TestSmtpServer;
-let app: ReturnType<typeof createApp>;
+const { deps, app, smtp } = await fileTestMailApp({}, { sampleKb: true });
 let agentKey: string;
 let billingKey: string;
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({ SMTP_URL: `${smtp.url()}?pool=false` });
-  await importSampleKb(deps);
-  app = createApp(deps);
   agentKey = (await createApiKey(deps.db, { name: 'agent', role: 'agent' })).key;
   billingKey = (await createApiKey(deps.db, { name: 'b', role: 'agent', teamId: 'billing' })).key;
-});
-afterAll(async () => {
-  await deps.cleanup();
-  await smtp.close();
 });
 
 const runDeliveries = () => runPendingDeliveries(deps);

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import {
   getDeliveryForDraft,
   getDraft,
@@ -14,10 +13,8 @@ import { deliver } from '../../../../src/pipeline/deliver/deliver.js';
 import { draftReply } from '../../../../src/pipeline/draft/draft.js';
 import { approveDraft } from '../../../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../../../src/pipeline/triage/triage.js';
-import { createTestDeps, type TestDeps } from '../../../support/deps.js';
 import { agentActor } from '../../../support/drafts.js';
-import { FakeZendesk } from '../../../support/fake-zendesk.js';
-import { importSampleKb } from '../../../support/fixtures.js';
+import { fileTestZendeskApp } from '../../../support/fixtures.js';
 import {
   signedZendeskRequest,
   zendeskCommentAdded,
@@ -31,23 +28,10 @@ import {
  * reply, and never a human agent's reply when the AI sent it.
  */
 
-let zendesk: FakeZendesk;
-let deps: TestDeps;
-let app: ReturnType<typeof createApp>;
-
-beforeAll(async () => {
-  zendesk = await FakeZendesk.start();
-  deps = await createTestDeps({
-    ...zendesk.config(),
-    ZENDESK_WRITEBACK: 'false',
-  });
-  await importSampleKb(deps);
-  app = createApp(deps);
-});
-afterAll(async () => {
-  await deps.cleanup();
-  await zendesk.close();
-});
+const { deps, app, zendesk } = await fileTestZendeskApp(
+  { ZENDESK_WRITEBACK: 'false' },
+  { sampleKb: true },
+);
 
 async function post(body: unknown) {
   const res = await app.request('/webhooks/zendesk', signedZendeskRequest(body));
