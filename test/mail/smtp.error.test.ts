@@ -1,31 +1,17 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createSmtpMailer,
-  type Mailer,
-  MailSendError,
-  newMessageId,
-  type OutboundEmail,
-  replyAddress,
-} from '../../src/mail/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSmtpMailer, type Mailer, MailSendError } from '../../src/mail/index.js';
 import { freePort } from '../support/redis-server.js';
-import { TestSmtpServer } from '../support/smtp-server.js';
+import {
+  fileSmtpServerAndMailer,
+  outboundReply,
+  SUPPORT_SENDER,
+  TestSmtpServer,
+} from '../support/smtp-server.js';
 
-const SUPPORT = { address: 'support@acme.test', name: 'Acme Support' };
+const { server, mailer } = await fileSmtpServerAndMailer();
 
-function reply(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
-  return {
-    to: { address: 'bob@example.com', name: 'Bob' },
-    subject: 'Re: help',
-    text: 'Hello',
-    html: '<p>Hello</p>',
-    messageId: newMessageId('acme.test'),
-    replyTo: replyAddress(SUPPORT.address, 'tkt_1'),
-    ...overrides,
-  };
-}
-
-async function sendError(mailer: Mailer, mail = reply()): Promise<MailSendError> {
+async function sendError(mailer: Mailer, mail = outboundReply()): Promise<MailSendError> {
   const error = await mailer.send(mail).then(
     () => null,
     (e: unknown) => e,
@@ -35,21 +21,6 @@ async function sendError(mailer: Mailer, mail = reply()): Promise<MailSendError>
 }
 
 describe('SMTP failures are classified as transient or permanent', () => {
-  let server: TestSmtpServer;
-  let mailer: Mailer;
-
-  beforeAll(async () => {
-    server = await TestSmtpServer.start();
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
-  });
-  afterAll(async () => {
-    await mailer.close();
-    await server.close();
-  });
-  afterEach(() => {
-    server.received.length = 0;
-  });
-
   it.each([
     ['data', 450, false],
     ['data', 451, false],
@@ -72,7 +43,9 @@ describe('SMTP failures are classified as transient or permanent', () => {
     expect(error.response).toMatch(new RegExp(`^${code}`));
     expect(server.received).toHaveLength(0);
     // The pooled mailer carries on: the next message goes through.
-    await expect(mailer.send(reply())).resolves.toMatchObject({ accepted: ['bob@example.com'] });
+    await expect(mailer.send(outboundReply())).resolves.toMatchObject({
+      accepted: ['bob@example.com'],
+    });
     expect(server.received).toHaveLength(1);
   });
 
@@ -83,7 +56,9 @@ describe('SMTP failures are classified as transient or permanent', () => {
       const error = await sendError(mailer);
       expect(error.permanent).toBe(false);
       expect(server.received).toHaveLength(0);
-      await expect(mailer.send(reply())).resolves.toMatchObject({ accepted: ['bob@example.com'] });
+      await expect(mailer.send(outboundReply())).resolves.toMatchObject({
+        accepted: ['bob@example.com'],
+      });
     },
   );
 
@@ -95,13 +70,13 @@ describe('SMTP failures are classified as transient or permanent', () => {
     expect(error.code).toBe('ECONNECTION');
     expect(server.received).toHaveLength(0);
     // The deliver job's retry sends the same message (same Message-ID) once.
-    const mail = reply();
+    const mail = outboundReply();
     await expect(mailer.send(mail)).resolves.toMatchObject({ messageId: mail.messageId });
     expect(server.received).toHaveLength(1);
   });
 
   it('reports a cut connection as transient without a pool (no hidden retry)', async () => {
-    const single = createSmtpMailer({ url: server.url(), from: SUPPORT, pool: false });
+    const single = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER, pool: false });
     try {
       server.dropNext(1);
       const error = await sendError(single);
@@ -115,7 +90,7 @@ describe('SMTP failures are classified as transient or permanent', () => {
   it('reports a DATA reply that never comes as a transient timeout', async () => {
     const impatient = createSmtpMailer({
       url: server.url(),
-      from: SUPPORT,
+      from: SUPPORT_SENDER,
       timeouts: { socketMs: 300 },
     });
     try {
@@ -131,7 +106,7 @@ describe('SMTP failures are classified as transient or permanent', () => {
   it('gives up on the whole send after sendMs', async () => {
     const impatient = createSmtpMailer({
       url: server.url(),
-      from: SUPPORT,
+      from: SUPPORT_SENDER,
       timeouts: { socketMs: 30_000, sendMs: 300 },
     });
     try {
@@ -149,7 +124,7 @@ describe('SMTP failures are classified as transient or permanent', () => {
 describe('connection-level failures are transient', () => {
   it('connection refused', async () => {
     const port = await freePort();
-    const mailer = createSmtpMailer({ url: `smtp://127.0.0.1:${port}`, from: SUPPORT });
+    const mailer = createSmtpMailer({ url: `smtp://127.0.0.1:${port}`, from: SUPPORT_SENDER });
     try {
       const error = await sendError(mailer);
       expect(error.permanent).toBe(false);
@@ -179,7 +154,7 @@ describe('connection-level failures are transient', () => {
       const port = (silent.address() as { port: number }).port;
       const mailer = createSmtpMailer({
         url: `smtp://127.0.0.1:${port}`,
-        from: SUPPORT,
+        from: SUPPORT_SENDER,
         timeouts: { greetingMs: 300 },
       });
       try {
@@ -204,7 +179,7 @@ describe('connection-level failures are transient', () => {
     it('are transient (an operator fixes SMTP_URL; the replies must not be dropped)', async () => {
       const mailer = createSmtpMailer({
         url: server.url({ user: 'app', pass: 'wrong' }),
-        from: SUPPORT,
+        from: SUPPORT_SENDER,
       });
       try {
         const error = await sendError(mailer);
@@ -218,7 +193,7 @@ describe('connection-level failures are transient', () => {
     });
 
     it('missing credentials where the server requires them are transient', async () => {
-      const mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+      const mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
       try {
         const error = await sendError(mailer);
         expect(error.permanent).toBe(false);

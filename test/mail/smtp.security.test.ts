@@ -1,31 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { createSmtpMailer } from '../../src/mail/index.js';
 import {
-  createSmtpMailer,
-  type Mailer,
-  newMessageId,
-  type OutboundEmail,
-  replyAddress,
-} from '../../src/mail/index.js';
-import {
+  fileSmtpServerAndMailer,
+  outboundReply,
   parseReceived,
   rawHeaders,
   rawHeaderValues,
-  TestSmtpServer,
 } from '../support/smtp-server.js';
 
-const SUPPORT = { address: 'support@acme.test', name: 'Acme Support' };
-
-function reply(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
-  return {
-    to: { address: 'bob@example.com', name: 'Bob' },
-    subject: 'Re: help',
-    text: 'Hello',
-    html: '<p>Hello</p>',
-    messageId: newMessageId('acme.test'),
-    replyTo: replyAddress(SUPPORT.address, 'tkt_1'),
-    ...overrides,
-  };
-}
+const { server, mailer } = await fileSmtpServerAndMailer();
 
 /** Header names a successful injection would add. */
 const INJECTED = ['bcc', 'cc', 'x-injected'];
@@ -43,21 +26,6 @@ function expectNoInjectedHeaders(raw: Buffer) {
 }
 
 describe('header injection over a real SMTP server', () => {
-  let server: TestSmtpServer;
-  let mailer: Mailer;
-
-  beforeAll(async () => {
-    server = await TestSmtpServer.start();
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
-  });
-  afterAll(async () => {
-    await mailer.close();
-    await server.close();
-  });
-  afterEach(() => {
-    server.received.length = 0;
-  });
-
   it.each([
     ['CRLF', 'Hi\r\nBcc: victim@x.test'],
     ['bare LF', 'Hi\nBcc: victim@x.test'],
@@ -69,7 +37,7 @@ describe('header injection over a real SMTP server', () => {
   ])(
     'a subject with %s arrives as one Subject header and adds no recipient',
     async (_, subject) => {
-      await mailer.send(reply({ subject }));
+      await mailer.send(outboundReply({ subject }));
       const [received] = await server.waitForMessages(1);
       expect(received?.envelope.rcptTo).toEqual(['bob@example.com']);
       expectNoInjectedHeaders(received!.raw);
@@ -88,7 +56,7 @@ describe('header injection over a real SMTP server', () => {
     'Bob <victim@x.test>',
     'a\r\n\r\nforged body',
   ])('a recipient display name %j cannot add recipients or headers', async (name) => {
-    await mailer.send(reply({ to: { address: 'bob@example.com', name } }));
+    await mailer.send(outboundReply({ to: { address: 'bob@example.com', name } }));
     const [received] = await server.waitForMessages(1);
     expect(received?.envelope.rcptTo).toEqual(['bob@example.com']);
     expectNoInjectedHeaders(received!.raw);
@@ -108,7 +76,7 @@ describe('header injection over a real SMTP server', () => {
       from: { address: 'support@acme.test', name: 'Acme\r\nBcc: victim@x.test' },
     });
     try {
-      await sneaky.send(reply());
+      await sneaky.send(outboundReply());
       const [received] = await server.waitForMessages(1);
       expectNoInjectedHeaders(received!.raw);
       const parsed = await parseReceived(received!);
@@ -131,7 +99,7 @@ describe('header injection over a real SMTP server', () => {
     'not-an-address',
   ])('a recipient address %j is refused before anything is sent', async (address) => {
     const before = server.connections;
-    await expect(mailer.send(reply({ to: { address } }))).rejects.toMatchObject({
+    await expect(mailer.send(outboundReply({ to: { address } }))).rejects.toMatchObject({
       name: 'MailSendError',
       permanent: true,
       code: 'EINVALID',
@@ -142,7 +110,7 @@ describe('header injection over a real SMTP server', () => {
 
   it('a Reply-To with a line break is refused', async () => {
     await expect(
-      mailer.send(reply({ replyTo: 'support+t@acme.test\r\nBcc: victim@x.test' })),
+      mailer.send(outboundReply({ replyTo: 'support+t@acme.test\r\nBcc: victim@x.test' })),
     ).rejects.toMatchObject({ permanent: true, code: 'EINVALID' });
   });
 
@@ -156,7 +124,7 @@ describe('header injection over a real SMTP server', () => {
     [{ 'Content-Type': 'text/html' }, 'a structural header'],
     [{ 'X-Auto-Response-Suppress': 'None' }, 'a header the mailer owns'],
   ])('custom headers %j (%s) are refused', async (headers) => {
-    await expect(mailer.send(reply({ headers }))).rejects.toMatchObject({
+    await expect(mailer.send(outboundReply({ headers }))).rejects.toMatchObject({
       name: 'MailSendError',
       permanent: true,
       code: 'EINVALID',
@@ -166,7 +134,7 @@ describe('header injection over a real SMTP server', () => {
 
   it('threading ids with line breaks or brackets are dropped, never written into headers', async () => {
     await mailer.send(
-      reply({
+      outboundReply({
         inReplyTo: 'parent@mail.test>\r\nBcc: victim@x.test',
         references: ['ok.1@mail.test', 'x@y>\r\nX-Injected: 1', '<ok.2@mail.test>', 'no-at-sign'],
       }),
@@ -180,7 +148,7 @@ describe('header injection over a real SMTP server', () => {
 
   it('an invalid own Message-ID is refused', async () => {
     await expect(
-      mailer.send(reply({ messageId: 'abc@acme.test>\r\nBcc: victim@x.test' })),
+      mailer.send(outboundReply({ messageId: 'abc@acme.test>\r\nBcc: victim@x.test' })),
     ).rejects.toMatchObject({ permanent: true, code: 'EINVALID' });
   });
 });

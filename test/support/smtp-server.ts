@@ -1,6 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { afterAll, afterEach } from 'vitest';
+import {
+  createSmtpMailer,
+  type Mailer,
+  newMessageId,
+  type OutboundEmail,
+  replyAddress,
+} from '../../src/mail/index.js';
 
 export interface ReceivedMessage {
   /** The DATA bytes exactly as the client sent them (dot-unstuffed by smtp-server). */
@@ -238,4 +246,41 @@ export function rawHeaderValues(raw: Buffer, name: string): string[] {
   return rawHeaders(raw)
     .filter((header) => header.name.toLowerCase() === name.toLowerCase())
     .map((header) => header.value);
+}
+
+/** The sender of the mail tests' outbound mail. */
+export const SUPPORT_SENDER = { address: 'support@acme.test', name: 'Acme Support' };
+
+/** A reply as the deliver step hands it to a mailer; a test overrides what it is about. */
+export function outboundReply(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
+  return {
+    to: { address: 'bob@example.com', name: 'Bob' },
+    subject: 'Re: help',
+    text: 'Hello',
+    html: '<p>Hello</p>',
+    messageId: newMessageId('acme.test'),
+    replyTo: replyAddress(SUPPORT_SENDER.address, 'tkt_1'),
+    ...overrides,
+  };
+}
+
+/**
+ * A TestSmtpServer and a pooled SMTP mailer sending to it from SUPPORT_SENDER, for a whole test
+ * file: started while the file loads, closed after its last test; what the server received is
+ * cleared after each test.
+ */
+export async function fileSmtpServerAndMailer(): Promise<{
+  server: TestSmtpServer;
+  mailer: Mailer;
+}> {
+  const server = await TestSmtpServer.start();
+  const mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
+  afterAll(async () => {
+    await mailer.close();
+    await server.close();
+  });
+  afterEach(() => {
+    server.received.length = 0;
+  });
+  return { server, mailer };
 }
