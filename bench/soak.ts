@@ -36,16 +36,29 @@
  * (deletes the dead worker's locks and marks its jobs stalled) unless --natural-stalls is given.
  *
  * After the load, the agent keeps approving until every ticket is drafted and decided and the
- * pipeline is idle, then the invariants are read from Postgres, Redis, the SMTP sink and the fake
- * Zendesk (see test/faults/support/invariants.ts).
+ * pipeline is idle, or the settle window ends. Then the worker is stopped gracefully (SIGTERM: its
+ * running jobs finish, the relay flushes the outbox once more) and the invariants are read at rest
+ * from Postgres, Redis, the SMTP sink and the fake Zendesk (see test/faults/support/invariants.ts).
+ *
+ * Headline: `sustainableRatePerSec`, the intake rate the pipeline keeps up with. The backlog (jobs
+ * of triage, draft and deliver waiting, running or delayed, plus outbox rows not yet relayed) is
+ * sampled every 5 s; flat over the load (after its first quarter) means the offered rate is
+ * sustainable (a lower bound), rising means the slowest stage's completion rate is the limit
+ * (`limitedBy`, `stageRatesPerSec`). `backlogAtLoadEnd` and `drainSeconds` (load end until nothing
+ * was queued and no draft waited for the agent) say how long a spike of that size takes to clear.
  *
  * Numbers: p50Ms/p99Ms are webhook HTTP response times (every attempt); acceptP99Ms is first
  * attempt to acceptance (retries included); ticketToSentP99Ms is ticket creation to reply sent
- * (includes the agent's approval loop). `lost` counts accepted tickets that are missing, never
- * triaged or drafted, and approved replies never delivered; `duplicates` counts second tickets,
- * triages, drafts or deliveries; `emailsDuplicated` counts Message-IDs received twice, emails no
- * delivery row accounts for, and Zendesk tickets with two replies. Deliveries a SIGKILL caught
- * mid-send are `uncertain` (a human is alerted; never resent) and are listed apart.
+ * (includes the agent's approval loop and any backlog). `unfinished` counts work still queued when
+ * the settle window ended (an untriaged or undrafted ticket, or an approved reply not yet sent,
+ * with a pending outbox row or a job Redis will still run): a backlog, not a failure. `lost`
+ * counts accepted tickets that are missing and work nothing will ever do (no pending outbox row,
+ * no live job); `jobsLost` outbox rows handed to Redis whose job is gone. `duplicates` counts
+ * second tickets, triages, drafts or deliveries; `emailsDuplicated` counts Message-IDs received
+ * twice, emails whose row says they were not sent, emails no delivery row accounts for, and
+ * Zendesk tickets with two replies. Deliveries a SIGKILL caught mid-send are `uncertain` (a human
+ * is alerted; never resent) and are listed apart. The exit code is 1 if anything was lost or
+ * duplicated, not for a backlog.
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg, setPriority } from 'node:os';
@@ -337,6 +350,68 @@ const faultLoop = (async () => {
   }
 })();
 
+// ── Backlog samples ───────────────────────────────────────────────────────────────────────────
+/** The stages a ticket goes through, in order; each is one queue. */
+const stages = ['triage', 'draft', 'deliver'] as const;
+type Stage = (typeof stages)[number];
+interface Sample {
+  atSeconds: number;
+  /** Jobs finished so far, per stage (BullMQ's completed set). */
+  completed: Record<Stage, number>;
+  /** Per stage: jobs waiting, running or delayed, plus its outbox rows not yet relayed. */
+  queued: Record<Stage, number>;
+  /** The three stages' `queued` together. */
+  backlog: number;
+  /** Drafts waiting for the agent (a person's backlog, not the service's; reported apart). */
+  pendingApproval: number;
+}
+const samples: Sample[] = [];
+let sampling = true;
+
+async function takeSample(): Promise<Sample> {
+  const completed = { triage: 0, draft: 0, deliver: 0 };
+  const queued = { triage: 0, draft: 0, deliver: 0 };
+  const outbox = rowsOf<{ job_name: string; n: number }>(
+    await database.db.execute(sql`select job_name, count(*)::int as n from outbox
+      where state = 'pending' and job_name in ('triage', 'draft', 'deliver') group by job_name`),
+  );
+  for (const row of outbox) queued[row.job_name as Stage] += row.n;
+  for (const stage of stages) {
+    const counts = await queues[stage].getJobCounts(
+      'completed',
+      'wait',
+      'active',
+      'prioritized',
+      'delayed',
+    );
+    completed[stage] = counts.completed ?? 0;
+    queued[stage] +=
+      (counts.wait ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+  }
+  const [approval] = rowsOf<{ n: number }>(
+    await database.db.execute(
+      sql`select count(*)::int as n from drafts where status = 'pending_approval'`,
+    ),
+  );
+  return {
+    atSeconds: (Date.now() - loadStarted) / 1000,
+    completed,
+    queued,
+    backlog: queued.triage + queued.draft + queued.deliver,
+    pendingApproval: approval!.n,
+  };
+}
+
+/** Every 5 s from the start of the load to the end of the settle phase. */
+const sampler = (async () => {
+  while (sampling) {
+    // A sample during a Redis restart waits for it (offline queue) or fails; either is fine.
+    const sample = await takeSample().catch(() => null);
+    if (sample) samples.push(sample);
+    await sleep(5_000);
+  }
+})();
+
 // ── Load ──────────────────────────────────────────────────────────────────────────────────────
 const loadAvgBefore = loadavg()[0];
 const inflight = new Set<Promise<void>>();
@@ -396,12 +471,23 @@ while (Date.now() < settleDeadline) {
   }
 }
 const settleSeconds = Math.round((Date.now() - settleStarted) / 1000);
+sampling = false;
+await sampler;
 const apiCpu = cpuSeconds(api.pid);
 const workerCpu = deadWorkersCpuSeconds + cpuSeconds(worker.pid);
 agentRunning = false;
 await agent;
 
 // ── Report ────────────────────────────────────────────────────────────────────────────────────
+// The final account is taken at rest: the worker stops gracefully (SIGTERM: its jobs finish, the
+// relay flushes the outbox once more), so no job, row or email moves while it is read. Read
+// while the worker still delivered a backlog, emails arriving between the reads looked like
+// duplicates and jobs moving between Redis lists looked lost. The API process stays up; nothing
+// calls it any more and it relays nothing.
+const workerStopped = Date.now();
+const workerExit = await Promise.race([worker.kill('SIGTERM'), sleep(60_000).then(() => null)]);
+if (!workerExit) await worker.kill('SIGKILL');
+const workerStopMs = Date.now() - workerStopped;
 report = await pipelineReport({
   db: database.db,
   queues,
@@ -409,6 +495,7 @@ report = await pipelineReport({
   emails: smtp.received,
   acceptedTicketIds: accepted,
   teamAddresses: [TEAM],
+  backlog: true,
 });
 const replies = zendeskReplies(zendesk);
 const [sentLatency] = rowsOf<{ p50: number | null; p99: number | null }>(
@@ -421,13 +508,17 @@ const [sentLatency] = rowsOf<{ p50: number | null; p99: number | null }>(
 latencies.sort((a, b) => a - b);
 acceptLatencies.sort((a, b) => a - b);
 approvalLatencies.sort((a, b) => a - b);
-const undelivered = (report.deliveries.pending ?? 0) + (report.deliveries.sending ?? 0);
-const lost = report.lostTickets + report.untriaged + report.undrafted + undelivered;
+const backlog = report.backlog!;
+const lost = report.lostTickets + backlog.lost.triage + backlog.lost.draft + backlog.lost.deliver;
+const unfinished =
+  backlog.unfinished.triage + backlog.unfinished.draft + backlog.unfinished.deliver;
 const duplicates =
   report.duplicateTickets + report.triagedTwice + report.draftedTwice + report.duplicateDeliveries;
 const emailsDuplicated =
   report.emailsDuplicated + report.emailsUnaccounted + replies.zendeskDuplicated;
+const throughput = sustainableRate(samples, sendSeconds, total / sendSeconds);
 const result = {
+  ...throughput,
   minutes,
   rps,
   achievedRps: Math.round((total / sendSeconds) * 10) / 10,
@@ -439,6 +530,8 @@ const result = {
   retries,
   statusCounts,
   lost,
+  /** Work still queued when the settle window ended (a backlog, not a loss). */
+  unfinished,
   duplicates,
   emailsSent: report.emailsSent,
   emailsDuplicated,
@@ -457,11 +550,13 @@ const result = {
   alertEmails: report.alertEmails,
   lostDetail: {
     acceptedButMissing: report.lostTickets,
-    untriaged: report.untriaged,
-    undrafted: report.undrafted,
-    approvedButUndelivered: undelivered,
+    untriaged: backlog.lost.triage,
+    undrafted: backlog.lost.draft,
+    approvedButUndelivered: backlog.lost.deliver,
     jobsLost: report.jobsLost,
   },
+  unfinishedDetail: backlog.unfinished,
+  emailsInFlight: report.emailsInFlight,
   duplicateDetail: {
     tickets: report.duplicateTickets,
     triages: report.triagedTwice,
@@ -480,6 +575,7 @@ const result = {
   lockExpiry: args['natural-stalls'] ? 'natural' : 'fast-forwarded after each worker kill',
   workerNice,
   settleSeconds,
+  workerStopMs,
   maxInflightWebhooks: maxInflight,
   /** CPU the service used for the whole run, per accepted ticket (2 cores on the bench box). */
   apiCpuMsPerTicket: Math.round((apiCpu * 1000) / Math.max(1, accepted.size)),
@@ -492,6 +588,71 @@ const result = {
 console.log(JSON.stringify(result, null, 2));
 
 // ── Teardown ──────────────────────────────────────────────────────────────────────────────────
-await Promise.all([api.kill('SIGTERM'), worker.kill('SIGTERM')]);
+await api.kill('SIGTERM');
 await tearDown();
-process.exit(lost === 0 && duplicates === 0 && emailsDuplicated === 0 ? 0 : 1);
+const clean = lost === 0 && report.jobsLost === 0 && duplicates === 0 && emailsDuplicated === 0;
+process.exit(clean ? 0 : 1);
+
+/**
+ * The headline: the highest intake rate the service keeps up with. The backlog (jobs of the three
+ * stages waiting, running or delayed, plus outbox rows not yet relayed) is sampled every 5 s; its
+ * slope over the load, after the first quarter (the pipeline filling up), is intake minus what
+ * the pipeline finishes. Flat (under 1% of the intake rate, or 0.5/s): the intake rate is
+ * sustainable, and the true limit is somewhere above it. Rising: the last stage's completion rate
+ * over the same window (what comes out of the pipeline; every earlier stage finishes at least as
+ * much) is the sustainable rate, and the stage whose own queue grows fastest is the one that
+ * limits it (a stage behind it can only go as fast as it is fed).
+ */
+function sustainableRate(all: Sample[], loadSeconds: number, intakePerSec: number) {
+  const during = all.filter((s) => s.atSeconds >= loadSeconds / 4 && s.atSeconds <= loadSeconds);
+  const first = during[0];
+  const last = during.at(-1);
+  const round = (v: number) => Math.round(v * 10) / 10;
+  const span = first && last ? last.atSeconds - first.atSeconds : 0;
+  const perStage = (value: (s: Sample, stage: Stage) => number) =>
+    Object.fromEntries(
+      stages.map((stage) => [
+        stage,
+        span > 0 ? round(slopeOf(during, (s) => value(s, stage))) : null,
+      ]),
+    ) as Record<Stage, number | null>;
+  const stageRates = perStage((s, stage) => s.completed[stage]);
+  const queueSlopes = perStage((s, stage) => s.queued[stage]);
+  const slope = span > 0 ? slopeOf(during, (s) => s.backlog) : Number.NaN;
+  const flat = slope <= Math.max(0.5, intakePerSec / 100);
+  const growing = stages
+    .map((stage) => [stage, queueSlopes[stage] ?? 0] as const)
+    .sort((a, b) => b[1] - a[1])[0];
+  const atLoadEnd = all.filter((s) => s.atSeconds <= loadSeconds).at(-1);
+  // Drained: nothing queued and no draft waiting for the agent (whose approval queues a delivery).
+  const drained = all.find(
+    (s) => s.atSeconds > loadSeconds && s.backlog === 0 && s.pendingApproval === 0,
+  );
+  return {
+    /** Intake per second the pipeline keeps up with (a lower bound when `backlogFlat`). */
+    sustainableRatePerSec: flat ? round(intakePerSec) : stageRates.deliver,
+    backlogFlat: flat,
+    limitedBy: flat ? null : (growing?.[0] ?? null),
+    backlogSlopePerSec: Number.isNaN(slope) ? null : round(slope),
+    /** Completions per second of each stage over the same window (least squares). */
+    stageRatesPerSec: stageRates,
+    /** How fast each stage's own queue grew over the same window. */
+    stageQueueSlopesPerSec: queueSlopes,
+    backlogAtLoadEnd: atLoadEnd?.backlog ?? null,
+    backlogAtLoadEndByStage: atLoadEnd?.queued ?? null,
+    pendingApprovalAtLoadEnd: atLoadEnd?.pendingApproval ?? null,
+    /** Seconds from the end of the load until everything was drained (null: not within settle). */
+    drainSeconds: drained ? Math.round(drained.atSeconds - loadSeconds) : null,
+  };
+}
+
+/** Least squares slope of `value` over the samples' time, per second. */
+function slopeOf(points: Sample[], value: (s: Sample) => number): number {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const ts = points.map((s) => s.atSeconds);
+  const vs = points.map(value);
+  const mt = mean(ts);
+  const mv = mean(vs);
+  const varT = ts.reduce((a, t) => a + (t - mt) ** 2, 0);
+  return varT > 0 ? ts.reduce((a, t, i) => a + (t - mt) * (vs[i]! - mv), 0) / varT : Number.NaN;
+}

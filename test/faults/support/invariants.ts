@@ -42,8 +42,16 @@ export interface PipelineReport {
   /** SMTP messages the sink received for customers (alerts to the team are counted apart). */
   emailsSent: number;
   alertEmails: number;
-  /** Message-IDs the sink received more than once, and deliveries with more than one email. */
+  /**
+   * Message-IDs the sink received more than once, and emails whose delivery row says they did not
+   * go out (`pending`, `failed`, `blocked`): a retry or a person could send those again.
+   */
   emailsDuplicated: number;
+  /**
+   * Emails received whose row is still `sending`: the send is in flight (the worker records it
+   * next) or a killed worker left it (its retry marks it uncertain). Not a duplicate.
+   */
+  emailsInFlight: number;
   /** `sent` deliveries whose email never arrived. */
   emailsMissing: number;
   /** Customer emails no delivery row accounts for (a resend under a fresh Message-ID). */
@@ -55,6 +63,19 @@ export interface PipelineReport {
   /** Outbox rows handed to BullMQ whose job no longer exists in Redis (in any state). */
   jobsLost: number;
   deadLettered: number;
+  /** With `backlog: true` only: the work still to do, per stage, and whether anything will do it. */
+  backlog?: BacklogAccount;
+}
+
+/**
+ * Work accepted but not finished, per stage: tickets not yet triaged, triaged tickets routing
+ * wants drafted that have no draft, approved deliveries not yet sent. `unfinished` ones have a
+ * pending outbox row or a job Redis will still run (waiting, active, delayed: a backlog); `lost`
+ * ones have neither, so nothing will ever do them (a dead-lettered job is counted there too).
+ */
+export interface BacklogAccount {
+  unfinished: { triage: number; draft: number; deliver: number };
+  lost: { triage: number; draft: number; deliver: number };
 }
 
 const n = (v: unknown) => Number(v ?? 0);
@@ -70,8 +91,18 @@ export async function pipelineReport(input: {
   acceptedTicketIds?: Iterable<string>;
   /** Addresses alerts go to (SLA_NOTIFY): their mail is not customer mail. */
   teamAddresses?: string[];
+  /**
+   * Also split the work left to do into unfinished and lost (`backlog`). Meant for a pipeline at
+   * rest (workers and relays stopped): while they run, work moves between the reads.
+   */
+  backlog?: boolean;
 }): Promise<PipelineReport> {
   const { db } = input;
+  // The sink's messages first, the delivery rows after: a row is `sending`, with its Message-ID,
+  // before its email goes out, so every email in this copy finds its row in that state or later.
+  // (Read the other way round, an email arriving between the two reads looked like a duplicate or
+  // like mail no row accounts for.)
+  const emails = [...(input.emails ?? [])];
   const one = async <T>(query: ReturnType<typeof sql>) => rowsOf<T>(await db.execute(query))[0]!;
 
   const accepted = [...new Set(input.acceptedTicketIds ?? [])];
@@ -116,7 +147,7 @@ export async function pipelineReport(input: {
   const byMessageId = new Map<string, number>();
   let alertEmails = 0;
   let emailsSent = 0;
-  for (const mail of input.emails ?? []) {
+  for (const mail of emails) {
     if (mail.envelope.rcptTo.every((to) => team.has(to.toLowerCase()))) {
       alertEmails++;
       continue;
@@ -127,14 +158,17 @@ export async function pipelineReport(input: {
   }
   let emailsDuplicated = [...byMessageId.values()].filter((count) => count > 1).length;
   let emailsMissing = 0;
+  let emailsInFlight = 0;
   const known = new Set<string>();
   for (const row of deliveryRows) {
     if (!row.email_message_id) continue;
     known.add(row.email_message_id);
     const count = byMessageId.get(row.email_message_id) ?? 0;
     if (row.state === 'sent' && count === 0 && input.emails) emailsMissing++;
-    // Only `sent` and `uncertain` (accepted, then the worker died) may have reached the customer.
-    if (count > 0 && row.state !== 'sent' && row.state !== 'uncertain') emailsDuplicated++;
+    if (count > 0 && row.state === 'sending') emailsInFlight++;
+    // Only `sent`, `uncertain` (accepted, then the worker died) and `sending` (accepted, not yet
+    // recorded) may have reached the customer.
+    else if (count > 0 && row.state !== 'sent' && row.state !== 'uncertain') emailsDuplicated++;
   }
   const emailsUnaccounted = [...byMessageId.keys()].filter((id) => !known.has(id)).length;
 
@@ -152,21 +186,39 @@ export async function pipelineReport(input: {
   );
   let jobsLost = 0;
   const jobIds = new Map<string, Set<string>>();
+  /** Jobs BullMQ will still run: waiting, active or delayed. */
+  const liveJobIds = new Map<string, Set<string>>();
   for (const [name, queue] of Object.entries(input.queues)) {
-    const client = input.redis;
+    // One MULTI per queue (its keys share a slot on a cluster): read state by state, a job moving
+    // from `wait` to `active` between the two reads was in neither, and counted lost.
+    const sorted = ['completed', 'failed', 'delayed', 'prioritized', 'waiting-children'];
+    const lists = ['active', 'wait', 'paused'];
+    const multi = input.redis.multi();
+    for (const state of sorted) multi.zrange(queue.toKey(state), 0, -1);
+    for (const state of lists) multi.lrange(queue.toKey(state), 0, -1);
+    const replies = (await multi.exec()) ?? [];
     const ids = new Set<string>();
-    for (const state of ['completed', 'failed', 'delayed', 'prioritized', 'waiting-children']) {
-      for (const id of await client.zrange(queue.toKey(state), 0, -1)) ids.add(id);
-    }
-    for (const state of ['active', 'wait', 'paused']) {
-      for (const id of await client.lrange(queue.toKey(state), 0, -1)) ids.add(id);
-    }
+    const live = new Set<string>();
+    [...sorted, ...lists].forEach((state, i) => {
+      const [err, found] = replies[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      for (const id of found as string[]) {
+        ids.add(id);
+        if (state !== 'completed' && state !== 'failed') live.add(id);
+      }
+    });
     jobIds.set(name, ids);
+    liveJobIds.set(name, live);
   }
   const store = await outboxStoreTag(db);
   for (const row of handedOver) {
     if (!jobIds.get(row.job_name)?.has(outboxJobId(row.id, store))) jobsLost++;
   }
+  const backlog = input.backlog
+    ? await backlogAccount(db, (name, rowId) =>
+        liveJobIds.get(name)?.has(outboxJobId(rowId, store)),
+      )
+    : undefined;
   for (const [name, queue] of Object.entries(input.queues)) {
     const counts = await queue.getJobCounts('completed', 'failed', 'delayed', ...unfinished);
     const waiting = unfinished.reduce((sum, state) => sum + n(counts[state]), 0);
@@ -195,13 +247,66 @@ export async function pipelineReport(input: {
     emailsDuplicated,
     emailsMissing,
     emailsUnaccounted,
+    emailsInFlight,
     outboxPending: n(outboxPending.n),
     jobs,
     stuckJobs,
     jobsLost,
     deadLettered,
+    backlog,
   };
 }
+
+/**
+ * Each unfinished item with the outbox rows that name it (payload `ticketId` for triage and
+ * draft, `deliveryId` for deliver): it is unfinished while one of them is pending or its job is
+ * still to run (`jobLive`), lost otherwise.
+ */
+async function backlogAccount(
+  db: Db,
+  jobLive: (jobName: string, rowId: number) => boolean | undefined,
+): Promise<BacklogAccount> {
+  const rows = rowsOf<{ stage: Stage; item: string; row_id: number | null; state: string | null }>(
+    await db.execute(sql`
+      with todo as (
+        select 'triage' as stage, t.id::text as item, 'ticketId' as key from tickets t
+          where not t.automated
+            and not exists (select 1 from ticket_events e
+                            where e.ticket_id = t.id and e.type = 'triaged')
+        union all
+        select 'draft', t.id::text, 'ticketId' from tickets t
+          join ticket_triage tt on tt.ticket_id = t.id
+          where tt.should_draft and not t.automated
+            and not exists (select 1 from drafts d where d.ticket_id = t.id)
+        union all
+        select 'deliver', d.id::text, 'deliveryId' from deliveries d
+          where d.state in ('pending', 'sending'))
+      select todo.stage, todo.item, o.id::int as row_id, o.state
+      from todo left join outbox o on o.job_name = todo.stage
+        and o.payload ->> todo.key = todo.item`),
+  );
+  const live = new Map<string, boolean>();
+  for (const row of rows) {
+    const key = `${row.stage}:${row.item}`;
+    const doing =
+      row.state === 'pending' ||
+      (row.row_id !== null &&
+        (row.state === 'sent' || row.state === 'verified') &&
+        jobLive(row.stage, row.row_id) === true);
+    live.set(key, (live.get(key) ?? false) || doing);
+  }
+  const account: BacklogAccount = {
+    unfinished: { triage: 0, draft: 0, deliver: 0 },
+    lost: { triage: 0, draft: 0, deliver: 0 },
+  };
+  for (const [key, doing] of live) {
+    const stage = key.slice(0, key.indexOf(':')) as Stage;
+    account[doing ? 'unfinished' : 'lost'][stage]++;
+  }
+  return account;
+}
+
+type Stage = 'triage' | 'draft' | 'deliver';
 
 /**
  * Waits until the pipeline has nothing left to do: outbox drained and no job running, waiting or
