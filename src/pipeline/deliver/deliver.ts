@@ -1,20 +1,15 @@
 import { UnrecoverableError } from 'bullmq';
-import { eq } from 'drizzle-orm';
 import {
   countRecentSendsTo,
   getDelivery,
-  getDraft,
+  getDeliveryWithDraftAndTicket,
+  recordDeliverySent,
   transitionDelivery,
   transitionDraft,
 } from '../../db/queries/drafts.js';
-import {
-  getTicket,
-  insertMessage,
-  listMessages,
-  recordTicketEvent,
-} from '../../db/queries/tickets.js';
+import { latestInboundMailIds, recordTicketEvent } from '../../db/queries/tickets.js';
 import type { Delivery, Draft } from '../../db/schema/drafts.js';
-import { type Ticket, tickets } from '../../db/schema/tickets.js';
+import type { Ticket } from '../../db/schema/tickets.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { ZendeskError } from '../../integrations/zendesk/errors.js';
@@ -113,16 +108,12 @@ async function markSent(
     references?: string[];
   },
 ): Promise<void> {
-  await withTransaction(deps.db, async (tx) => {
-    const row = await transitionDelivery(tx, delivery.id, ['sending'], {
-      state: 'sent',
-      sentAt: new Date(),
-      externalId: sent.externalId ?? null,
-      lastError: null,
-    });
-    if (!row) return;
-    await transitionDraft(tx, draft.id, { status: 'approved' }, { status: 'sent' });
-    await insertMessage(tx, {
+  await recordDeliverySent(deps.db, {
+    deliveryId: delivery.id,
+    draftId: draft.id,
+    ticketId: ticket.id,
+    externalId: sent.externalId ?? null,
+    message: {
       ticketId: ticket.id,
       direction: 'outbound',
       // An approved AI draft is an agent's reply for first-response metrics; auto-sent is the AI's.
@@ -137,10 +128,8 @@ async function markSent(
       emailInReplyTo: sent.inReplyTo ?? null,
       emailReferences: sent.references ?? [],
       sentAt: new Date(),
-    });
-    await recordTicketEvent(tx, {
-      ticketId: ticket.id,
-      type: 'sent',
+    },
+    event: {
       actorKind: draft.autoSent ? 'ai' : 'agent',
       actorId: draft.decidedBy,
       data: {
@@ -149,13 +138,10 @@ async function markSent(
         channel: delivery.channel,
         public: delivery.public,
         auto: draft.autoSent,
-        attempts: row.attempts,
       },
-    });
-    if (delivery.public && (ticket.status === 'new' || ticket.status === 'open')) {
-      // Answered: waiting on the customer (Zendesk's "pending").
-      await tx.update(tickets).set({ status: 'pending' }).where(eq(tickets.id, ticket.id));
-    }
+    },
+    // Answered: waiting on the customer (Zendesk's "pending").
+    ticketAnswered: delivery.public,
   });
 }
 
@@ -209,15 +195,14 @@ async function deliverOnce(
   deliveryId: string,
   job: DeliverJob,
 ): Promise<DeliverOutcome> {
-  const delivery = await getDelivery(deps.db, deliveryId);
+  const loaded = await getDeliveryWithDraftAndTicket(deps.db, deliveryId);
   // An undone approval deletes its delivery; a job relayed before the undo finds nothing to do.
-  if (!delivery) {
+  if (!loaded) {
     deps.log.info({ deliveryId }, 'delivery no longer exists (approval undone): nothing sent');
     return 'undone';
   }
+  const { delivery, draft, ticket } = loaded;
   if (['sent', 'failed', 'blocked', 'uncertain'].includes(delivery.state)) return delivery.state;
-  const draft = await getDraft(deps.db, delivery.draftId);
-  const ticket = await getTicket(deps.db, delivery.ticketId);
   if (!draft || !ticket)
     throw new UnrecoverableError(`delivery ${deliveryId} lost its draft or ticket`);
 
@@ -325,10 +310,7 @@ async function deliverEmail(
 
 /** In-Reply-To and References for a reply: threaded under the customer's latest mail. */
 async function threading(deps: DeliverDeps, ticket: Ticket, messageId: string) {
-  const messages = await listMessages(deps.db, ticket.id);
-  const lastInbound = [...messages]
-    .reverse()
-    .find((m) => m.direction === 'inbound' && m.emailMessageId);
+  const lastInbound = await latestInboundMailIds(deps.db, ticket.id);
   return threadIds(
     lastInbound?.emailReferences ?? [],
     lastInbound?.emailMessageId ?? null,
