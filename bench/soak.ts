@@ -196,7 +196,10 @@ const nodeArgs = args['profile-dir']
   : [];
 const api = await startService('api', env, { nodeArgs });
 teardown.push(() => api.kill('SIGKILL'));
-const startWorker = () => startService('worker', env, { nice: workerNice || undefined, nodeArgs });
+// A niced worker on a machine busy with other work has taken over a minute to load (tsx compiles
+// the sources on start); 3 minutes before the bench gives up on it.
+const startWorker = () =>
+  startService('worker', env, { nice: workerNice || undefined, nodeArgs, timeoutMs: 180_000 });
 let worker: ServiceProcess = await startWorker();
 teardown.push(() => worker.kill('SIGKILL'));
 const client = createProducerConnection(redis.url, { enableOfflineQueue: true });
