@@ -1,13 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseMarkdown } from '../../src/kb/parse/markdown.js';
-import { filled, HOSTILE_MARKDOWN, pathologicalMarkdown, plainMarkdown } from './corpus.js';
-
-const cpuMs = (run: () => void) => {
-  const started = process.cpuUsage();
-  run();
-  const used = process.cpuUsage(started);
-  return (used.user + used.system) / 1000;
-};
+import {
+  baselineCpuMs,
+  CPU_RATIO,
+  cpuMs,
+  filled,
+  HOSTILE_MARKDOWN,
+  pathologicalMarkdown,
+  plainMarkdown,
+} from './corpus.js';
 
 /**
  * Finding 12: Markdown parsing is linear. Each input is a known quadratic case of some Markdown
@@ -18,14 +19,10 @@ const cpuMs = (run: () => void) => {
  * Measured at load average ≈ 20 on 2 cores: the worst shapes take ≈ 2.5× the article, a
  * quadratic one hundreds of times (1 MB of lazy quote continuations: minutes).
  */
-const RATIO = 10;
 let articleMsPerChar = 0;
 
 beforeAll(() => {
-  const article = plainMarkdown(1_000_000);
-  parseMarkdown(article.slice(0, 100_000));
-  // The fastest of three: a run slowed by a neighbour must not make the bound stricter.
-  articleMsPerChar = Math.min(...[0, 1, 2].map(() => cpuMs(() => parseMarkdown(article)))) / 1e6;
+  articleMsPerChar = baselineCpuMs(parseMarkdown, plainMarkdown(1_000_000)) / 1e6;
 });
 
 describe('hostile Markdown', () => {
@@ -40,7 +37,7 @@ describe('hostile Markdown', () => {
     const used = cpuMs(() => {
       blocks = parseMarkdown(markdown);
     });
-    expect(used).toBeLessThan(Math.max(RATIO * articleMsPerChar * markdown.length, 50));
+    expect(used).toBeLessThan(Math.max(CPU_RATIO * articleMsPerChar * markdown.length, 50));
     expect(Array.isArray(blocks)).toBe(true);
   });
 });
