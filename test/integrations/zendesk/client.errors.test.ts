@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ZendeskApiError,
   ZendeskConflictError,
@@ -7,16 +7,9 @@ import {
 } from '../../../src/integrations/zendesk/errors.js';
 import { parseRetryAfter } from '../../../src/integrations/zendesk/http.js';
 import { FakeZendesk } from '../../support/fake-zendesk.js';
-import { clientFor } from './helpers.js';
+import { clientFor, fileFakeZendesk } from './helpers.js';
 
-let fake: FakeZendesk;
-beforeAll(async () => {
-  fake = await FakeZendesk.start();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.clearRequests());
+const fake = await fileFakeZendesk();
 
 const PUT = { method: 'PUT' };
 

@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeZendesk } from '../../support/fake-zendesk.js';
-import { clientFor } from './helpers.js';
+import { clientFor, fileFakeZendesk } from './helpers.js';
 
-let fake: FakeZendesk;
-beforeAll(async () => {
-  fake = await FakeZendesk.start();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.clearRequests());
+const fake = await fileFakeZendesk();
 
 describe('Zendesk client against the fake Zendesk', () => {
   it('reads a ticket with its fields mapped to the domain shape', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createZendeskClientFromConfig,
   HttpZendeskClient,
@@ -6,20 +6,13 @@ import {
 import { ZendeskApiError } from '../../../src/integrations/zendesk/errors.js';
 import { zendeskAuthorizationHeader } from '../../../src/integrations/zendesk/http.js';
 import { FakeZendesk } from '../../support/fake-zendesk.js';
-import { clientFor } from './helpers.js';
+import { clientFor, fileFakeZendesk } from './helpers.js';
 
-let fake: FakeZendesk;
-beforeAll(async () => {
-  fake = await FakeZendesk.start({
-    email: 'ops@acme.test',
-    token: 'tok123',
-    oauthToken: 'oauth-xyz',
-  });
+const fake = await fileFakeZendesk({
+  email: 'ops@acme.test',
+  token: 'tok123',
+  oauthToken: 'oauth-xyz',
 });
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.clearRequests());
 
 describe('authentication', () => {
   it('sends {email}/token:{token} as basic auth', async () => {

@@ -1,8 +1,9 @@
+import { afterAll, beforeEach } from 'vitest';
 import {
   HttpZendeskClient,
   type HttpZendeskClientOptions,
 } from '../../../src/integrations/zendesk/client.js';
-import type { FakeZendesk } from '../../support/fake-zendesk.js';
+import { FakeZendesk } from '../../support/fake-zendesk.js';
 
 export interface ClientUnderTest {
   client: HttpZendeskClient;
@@ -30,4 +31,17 @@ export function clientFor(
     ...overrides,
   });
   return { client, sleeps, warnings };
+}
+
+/**
+ * The fake Zendesk of a whole test file: started while the file loads, closed after its last
+ * test, its request log cleared before each test.
+ */
+export async function fileFakeZendesk(
+  options?: Parameters<typeof FakeZendesk.start>[0],
+): Promise<FakeZendesk> {
+  const fake = await FakeZendesk.start(options);
+  afterAll(() => fake.close());
+  beforeEach(() => fake.clearRequests());
+  return fake;
 }
