@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/auth/actor.js';
-import {
-  getDelivery,
-  insertDelivery,
-  listDraftsForTicket,
-  transitionDraft,
-} from '../../src/db/queries/drafts.js';
+import { getDelivery, listDraftsForTicket } from '../../src/db/queries/drafts.js';
 import { getTicket, listMessages } from '../../src/db/queries/tickets.js';
 import { getTriage } from '../../src/db/queries/triage.js';
 import type { Draft } from '../../src/db/schema/drafts.js';
@@ -14,7 +9,7 @@ import { retryDelivery } from '../../src/pipeline/deliver/retry.js';
 import { addInternalNote, sendManualReply } from '../../src/pipeline/reply/manual.js';
 import { solveTicket } from '../../src/pipeline/review/sla-solve.js';
 import { correctTriage } from '../../src/pipeline/triage/correct.js';
-import { agentActor, seedPendingDraft } from '../support/drafts.js';
+import { agentActor, seedFailedDelivery, seedPendingDraft } from '../support/drafts.js';
 import { fileTestDeps } from '../support/fixtures.js';
 
 /**
@@ -26,33 +21,14 @@ const deps = await fileTestDeps();
 
 const billing = agentActor('ana@example.com', 'billing');
 
-/** A ticket of `team` whose approved draft's delivery failed. */
-async function failedDelivery(team: string) {
-  const { ticketId, draft } = await seedPendingDraft(deps.db, { team });
-  await transitionDraft(
-    deps.db,
-    draft.id,
-    { status: 'pending_approval' },
-    { status: 'delivery_failed' },
-  );
-  const delivery = await insertDelivery(deps.db, {
-    draftId: draft.id,
-    ticketId,
-    channel: 'email',
-    state: 'failed',
-    lastError: 'mailbox full',
-  });
-  return { ticketId, draft, delivery };
-}
-
 describe('actions on a ticket take a typed actor and check its scope', () => {
   it("refuses to retry another team's delivery like a missing one", async () => {
-    const { delivery } = await failedDelivery('fulfilment');
+    const { delivery } = await seedFailedDelivery(deps.db, 'fulfilment');
     const result = await retryDelivery(deps, { deliveryId: delivery.id, actor: billing });
     expect(result).toEqual({ ok: false, reason: 'not_found' });
     expect(await getDelivery(deps.db, delivery.id)).toMatchObject({ state: 'failed' });
 
-    const own = await failedDelivery('billing');
+    const own = await seedFailedDelivery(deps.db, 'billing');
     expect(await retryDelivery(deps, { deliveryId: own.delivery.id, actor: billing })).toEqual({
       ok: true,
     });

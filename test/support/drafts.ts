@@ -1,6 +1,6 @@
 import type { Actor } from '../../src/auth/actor.js';
 import type { Db } from '../../src/db/client.js';
-import { insertDraft } from '../../src/db/queries/drafts.js';
+import { insertDelivery, insertDraft, transitionDraft } from '../../src/db/queries/drafts.js';
 import { saveTriage } from '../../src/db/queries/triage.js';
 import { seedEmailTicket } from './tickets.js';
 
@@ -34,6 +34,25 @@ export async function seedPendingDraft(
     model: 'test',
   });
   return { ticketId, draft };
+}
+
+/** A ticket routed to `team` whose approved draft's email delivery failed (`mailbox full`). */
+export async function seedFailedDelivery(db: Db, team: string) {
+  const { ticketId, draft } = await seedPendingDraft(db, { team });
+  await transitionDraft(
+    db,
+    draft.id,
+    { status: 'pending_approval' },
+    { status: 'delivery_failed' },
+  );
+  const delivery = await insertDelivery(db, {
+    draftId: draft.id,
+    ticketId,
+    channel: 'email',
+    state: 'failed',
+    lastError: 'mailbox full',
+  });
+  return { ticketId, draft, delivery };
 }
 
 /** An agent acting in tests (a signed-in user by that name), unrestricted unless given a team. */

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
-import {
-  getDelivery,
-  getDraft,
-  insertDelivery,
-  listDraftsForTicket,
-  transitionDraft,
-} from '../../../src/db/queries/drafts.js';
+import { getDelivery, getDraft, listDraftsForTicket } from '../../../src/db/queries/drafts.js';
 import { listMessages } from '../../../src/db/queries/tickets.js';
 import { getTriage } from '../../../src/db/queries/triage.js';
 import type { UserRole } from '../../../src/db/schema/users.js';
-import { seedPendingDraft } from '../../support/drafts.js';
+import { seedFailedDelivery, seedPendingDraft } from '../../support/drafts.js';
 import { fileTestApp } from '../../support/fixtures.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 
@@ -106,19 +100,7 @@ describe('inbox, team scoping', () => {
   });
 
   it("does not retry, correct, reply to or note another team's ticket from a form post", async () => {
-    const { ticketId, draft } = await seedPendingDraft(deps.db, { team: 'fulfilment' });
-    await transitionDraft(
-      deps.db,
-      draft.id,
-      { status: 'pending_approval' },
-      { status: 'delivery_failed' },
-    );
-    const delivery = await insertDelivery(deps.db, {
-      draftId: draft.id,
-      ticketId,
-      channel: 'email',
-      state: 'failed',
-    });
+    const { ticketId, delivery } = await seedFailedDelivery(deps.db, 'fulfilment');
     const retried = await post('ana@example.com', `/app/deliveries/${delivery.id}/retry`, {
       back: '/app',
     });
