@@ -1,13 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kbImport } from '../../src/cli/commands/kb-import.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/rows.js';
 import { triageTicket } from '../../src/pipeline/triage/triage.js';
-import { type OutboxRelay, startOutboxRelay } from '../../src/queue/outbox-relay.js';
-import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';
 import { FakeLlmServer } from '../faults/support/fake-llm.js';
-import { createTestDeps, type TestDeps } from '../support/deps.js';
-import { SAMPLE_KB } from '../support/fixtures.js';
+import { fileTestDeps, fileWorkers, importSampleKb } from '../support/fixtures.js';
 import { waitFor } from '../support/redis-server.js';
 import { seedEmailTicket } from '../support/tickets.js';
 
@@ -15,31 +11,17 @@ import { seedEmailTicket } from '../support/tickets.js';
  * DRAFT_LLM_CONCURRENCY: the draft workers keep exactly that many model calls in flight (the
  * server's slots), through the real configuration, queue, worker and OpenAI-compatible adapter.
  */
-let llm: FakeLlmServer;
-let deps: TestDeps;
-let relay: OutboxRelay;
-let workers: WorkerPool;
-
-beforeAll(async () => {
-  llm = await FakeLlmServer.start();
-  llm.streamDelayMs = 40; // ~13 words: about half a second per draft
-  deps = await createTestDeps({
-    DRAFT_LLM: llm.url,
-    DRAFT_LLM_MODEL: 'slotted-model',
-    DRAFT_LLM_CONCURRENCY: '3',
-    ZENDESK_WRITEBACK: 'false',
-  });
-  await kbImport(deps.db, SAMPLE_KB);
-  relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 50, log: deps.log });
-  deps.notifyOutbox = () => relay.kick();
-  workers = startWorkers(deps);
+const llm = await FakeLlmServer.start();
+afterAll(() => llm.close());
+llm.streamDelayMs = 40; // ~13 words: about half a second per draft
+const deps = await fileTestDeps({
+  DRAFT_LLM: llm.url,
+  DRAFT_LLM_MODEL: 'slotted-model',
+  DRAFT_LLM_CONCURRENCY: '3',
+  ZENDESK_WRITEBACK: 'false',
 });
-afterAll(async () => {
-  await workers.close();
-  await relay.stop();
-  await deps.cleanup();
-  await llm.close();
-});
+await importSampleKb(deps);
+fileWorkers(deps);
 
 describe('DRAFT_LLM_CONCURRENCY', () => {
   it('runs that many model drafts at once, and every ticket ends with the model draft', async () => {

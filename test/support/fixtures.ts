@@ -6,8 +6,10 @@ import { createApp } from '../../src/app.js';
 import { kbImport } from '../../src/cli/commands/kb-import.js';
 import { rowsOf } from '../../src/db/rows.js';
 import { triageTicket } from '../../src/pipeline/triage/triage.js';
+import { startOutboxRelay } from '../../src/queue/outbox-relay.js';
 import { processDeliver } from '../../src/queue/processors/deliver.js';
 import { processDraft } from '../../src/queue/processors/draft.js';
+import { startWorkers } from '../../src/queue/workers.js';
 import { launchBrowser, serveApp } from './browser.js';
 import { createTestDeps, type TestDeps } from './deps.js';
 import { FakeZendesk } from './fake-zendesk.js';
@@ -69,6 +71,21 @@ export async function fileTestZendeskApp(
   const { deps, app } = await fileTestApp({ ...zendesk.config(), ...overrides });
   if (opts.sampleKb) await importSampleKb(deps);
   return { deps, app, zendesk };
+}
+
+/**
+ * The outbox relay (woken by every commit, and polling every 50 ms) and all the workers, as the
+ * worker process runs them, for the rest of the test file; stopped after its last test, before
+ * the deps close.
+ */
+export function fileWorkers(deps: TestDeps): void {
+  const relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 50, log: deps.log });
+  deps.notifyOutbox = () => relay.kick();
+  const workers = startWorkers(deps);
+  afterAll(async () => {
+    await workers.close();
+    await relay.stop();
+  });
 }
 
 /** A request as an API client sends it: its bearer key, a JSON body when given, extra headers. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { getTicket, listTicketEvents } from '../../../src/db/queries/tickets.js';
 import {
@@ -8,25 +8,12 @@ import {
   listAiInteractions,
 } from '../../../src/db/queries/triage.js';
 import { rowsOf } from '../../../src/db/rows.js';
-import { type OutboxRelay, startOutboxRelay } from '../../../src/queue/outbox-relay.js';
-import { startWorkers, type WorkerPool } from '../../../src/queue/workers.js';
-import { fileTestZendeskApp } from '../../support/fixtures.js';
+import { fileTestZendeskApp, fileWorkers } from '../../support/fixtures.js';
 import { waitFor } from '../../support/redis-server.js';
 import { signedZendeskRequest, zendeskTicketCreated } from '../../support/zendesk.js';
 
 const { deps, app, zendesk } = await fileTestZendeskApp({ RETRAIN_DEBOUNCE_SECONDS: '0' });
-let relay: OutboxRelay;
-let workers: WorkerPool;
-
-beforeAll(async () => {
-  relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 50, log: deps.log });
-  deps.notifyOutbox = () => relay.kick();
-  workers = startWorkers(deps);
-});
-afterAll(async () => {
-  await workers.close();
-  await relay.stop();
-});
+fileWorkers(deps);
 
 describe('triage end to end (webhook → worker → Zendesk write-back)', () => {
   it('classifies, routes, audits and writes back without clobbering existing tags', async () => {
