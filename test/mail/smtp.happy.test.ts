@@ -2,25 +2,27 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSmtpMailer,
   type Mailer,
-  newMessageId,
   type OutboundEmail,
   replyAddress,
 } from '../../src/mail/index.js';
-import { parseReceived, rawHeaderValues, TestSmtpServer } from '../support/smtp-server.js';
+import {
+  outboundReply,
+  parseReceived,
+  rawHeaderValues,
+  SUPPORT_SENDER,
+  TestSmtpServer,
+} from '../support/smtp-server.js';
 
-const SUPPORT = { address: 'support@acme.test', name: 'Acme Support' };
-
-function reply(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
-  return {
+/** A reply about a damaged order: what the assertions below read back. */
+const reply = (overrides: Partial<OutboundEmail> = {}): OutboundEmail =>
+  outboundReply({
     to: { address: 'bob@example.com', name: 'Bob Customer' },
     subject: 'Re: Order 4411 arrived damaged',
     text: 'Hi Bob,\n\nSorry about that. See https://acme.test/returns for the label.\n\nAcme',
     html: '<p>Hi Bob,</p><p>Sorry about that.</p>',
-    messageId: newMessageId('acme.test'),
-    replyTo: replyAddress(SUPPORT.address, 'tkt_4411'),
+    replyTo: replyAddress(SUPPORT_SENDER.address, 'tkt_4411'),
     ...overrides,
-  };
-}
+  });
 
 describe('SMTP mailer against a real SMTP server', () => {
   let server: TestSmtpServer;
@@ -38,7 +40,7 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('sends From, To, Reply-To with the ticket token, our Message-ID and the loop headers', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     const mail = reply({ headers: { 'X-Deskpilot-Ticket': 'tkt_4411' } });
     const result = await mailer.send(mail);
 
@@ -70,7 +72,7 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('marks a reply sent without human approval Auto-Submitted: auto-replied', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     await mailer.send(reply({ autoSubmitted: true }));
     await mailer.send(reply({ autoSubmitted: false }));
     const [auto, approved] = await server.waitForMessages(2);
@@ -80,7 +82,7 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('sends multipart/alternative with the text and the HTML part', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     await mailer.send(reply());
     const [received] = await server.waitForMessages(1);
     const parsed = await parseReceived(received!);
@@ -90,7 +92,7 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('renders the HTML part from the text when the draft has none', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     await mailer.send(
       reply({ html: '', text: 'Use <b>this</b> link: https://acme.test/a?b=1&c=2.' }),
     );
@@ -127,7 +129,7 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('threads the reply: In-Reply-To is the customer message, References the thread plus it', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     const thread = ['first.mail@mail.example.com', 'CAF=x+y@mail.gmail.com'];
     const mail = reply({ inReplyTo: 'latest.42@mail.example.com', references: thread });
     await mailer.send(mail);
@@ -143,7 +145,7 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('keeps References bounded to the thread root and the newest ids', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     const thread = Array.from({ length: 60 }, (_, i) => `m${i}@mail.example.com`);
     await mailer.send(reply({ inReplyTo: 'm60@mail.example.com', references: thread }));
     const [received] = await server.waitForMessages(1);
@@ -157,7 +159,7 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('sends a first message (no thread) without In-Reply-To or References', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     await mailer.send(reply());
     const [received] = await server.waitForMessages(1);
     expect(rawHeaderValues(received!.raw, 'In-Reply-To')).toEqual([]);
@@ -165,7 +167,7 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('delivers concurrent sends through a small pool exactly once each, reusing connections', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT, maxConnections: 3 });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER, maxConnections: 3 });
     const before = server.connections;
     const mails = Array.from({ length: 40 }, (_, i) =>
       reply({ to: { address: `customer${i}@example.com` }, subject: `Ticket ${i}` }),
@@ -185,18 +187,18 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('sends without a pool too', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT, pool: false });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER, pool: false });
     await Promise.all([mailer.send(reply()), mailer.send(reply())]);
     expect(await server.waitForMessages(2)).toHaveLength(2);
   });
 
   it('verify() connects to the server', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     await expect(mailer.verify()).resolves.toBeUndefined();
   });
 
   it('refuses sends after close()', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     await mailer.close();
     await expect(mailer.send(reply())).rejects.toMatchObject({
       name: 'MailSendError',
@@ -206,7 +208,7 @@ describe('SMTP mailer against a real SMTP server', () => {
   });
 
   it('close() lets sends in flight finish', async () => {
-    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT });
+    mailer = createSmtpMailer({ url: server.url(), from: SUPPORT_SENDER });
     const sending = Promise.all([mailer.send(reply()), mailer.send(reply())]);
     await mailer.close();
     await expect(sending).resolves.toHaveLength(2);
@@ -226,7 +228,7 @@ describe('SMTP mailer with authentication', () => {
   });
 
   it('logs in with the (percent-encoded) credentials from the URL', async () => {
-    const mailer = createSmtpMailer({ url: server.url(credentials), from: SUPPORT });
+    const mailer = createSmtpMailer({ url: server.url(credentials), from: SUPPORT_SENDER });
     try {
       await mailer.send(reply());
       const [received] = await server.waitForMessages(1);
