@@ -20,6 +20,12 @@ const cli = (...args: string[]) =>
     env,
     timeout: 120_000,
   });
+const evalClassify = (args: string[], timeout: number) =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli/eval-classify.ts', ...args], {
+    cwd: root,
+    env,
+    timeout,
+  });
 const lastJson = (stdout: string) =>
   JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
@@ -126,12 +132,8 @@ describe('cli', () => {
     }
     writeFileSync(data, `${out.join('\n')}\n`);
     const html = path.join(dir, 'report.html');
-    const { stdout } = await run(
-      process.execPath,
+    const { stdout } = await evalClassify(
       [
-        '--import',
-        'tsx',
-        'src/cli/eval-classify.ts',
         '--train',
         data,
         '--split',
@@ -143,7 +145,7 @@ describe('cli', () => {
         '--out',
         html,
       ],
-      { cwd: root, env, timeout: 120_000 },
+      120_000,
     );
     const report = lastJson(stdout) as Record<string, unknown> & {
       perClass: Record<string, { recall: number }>;
@@ -178,12 +180,8 @@ describe('cli', () => {
     };
     writeFileSync(train, rows(10));
     writeFileSync(test, rows(3, 100));
-    const { stdout } = await run(
-      process.execPath,
+    const { stdout } = await evalClassify(
       [
-        '--import',
-        'tsx',
-        'src/cli/eval-classify.ts',
         '--train',
         train,
         '--test',
@@ -195,7 +193,7 @@ describe('cli', () => {
         '--llm-limit',
         '1',
       ],
-      { cwd: root, env, timeout: 170_000 },
+      170_000,
     );
     const out = lastJson(stdout);
     expect(Object.keys(out)).toEqual(

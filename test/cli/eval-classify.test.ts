@@ -9,6 +9,11 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'deskpilot-eval-classify-'));
 const GGUF = path.resolve(root, '../shared/models/stories260K.gguf');
+const evalClassify = (args: string[], timeout: number) =>
+  run(process.execPath, ['--import', 'tsx', 'src/cli/eval-classify.ts', ...args], {
+    cwd: root,
+    timeout,
+  });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function rows(n: number, offset = 0, labelled = true): string {
@@ -32,12 +37,8 @@ describe('eval:classify --variant', () => {
       writeFileSync(train, rows(10));
       writeFileSync(test, rows(4, 100));
       writeFileSync(unlabelled, rows(10, 200, false));
-      const { stdout } = await run(
-        process.execPath,
+      const { stdout } = await evalClassify(
         [
-          '--import',
-          'tsx',
-          'src/cli/eval-classify.ts',
           ...['--train', train, '--test', test, '--unlabelled', unlabelled],
           ...[
             '--variant',
@@ -46,7 +47,7 @@ describe('eval:classify --variant', () => {
             GGUF,
           ],
         ],
-        { cwd: root, timeout: 170_000 },
+        170_000,
       );
       const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
         accuracy: number;
@@ -70,21 +71,7 @@ describe('eval:classify --variant', () => {
       // All 30 unlabelled texts are as easy as the training texts: every one is pseudo-labelled.
       expect(report.variants['self-train']!.pseudoLabelled).toBe(30);
       await expect(
-        run(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            'src/cli/eval-classify.ts',
-            '--train',
-            train,
-            '--test',
-            test,
-            '--variant',
-            'bogus',
-          ],
-          { cwd: root, timeout: 60_000 },
-        ),
+        evalClassify(['--train', train, '--test', test, '--variant', 'bogus'], 60_000),
       ).rejects.toMatchObject({ stderr: expect.stringContaining('unknown variant bogus') });
     },
     180_000,
