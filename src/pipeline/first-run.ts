@@ -91,6 +91,19 @@ export async function inviteTeammate(
   return { user, password };
 }
 
+/**
+ * An integration key for a helpdesk posting to the generic JSON webhook, created from the
+ * checklist by the same code as `cli keys create --role integration`; the plain key is returned
+ * once and stored only as a hash.
+ */
+export async function createIntegrationKey(db: Db, input: { name?: string }) {
+  const { key, record } = await createApiKey(db, {
+    name: input.name || 'helpdesk integration',
+    role: 'integration',
+  });
+  return { id: record.id, name: record.name, key };
+}
+
 export interface UploadedFile {
   name: string;
   bytes: Uint8Array;

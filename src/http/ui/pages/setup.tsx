@@ -2,6 +2,11 @@ import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import { Layout } from '../layout.js';
 import { kindLabel } from './inbox.js';
+import {
+  type CreatedIntegrationKey,
+  type HelpdeskSecrets,
+  HelpdeskSection,
+} from './setup-helpdesks.js';
 
 export const SetupPage: FC<{ token: string; email?: string; error?: string }> = ({
   token,
@@ -51,13 +56,13 @@ export interface WelcomeNotice {
 export const WelcomePage: FC<{
   user: SessionPrincipal;
   publicUrl: string;
-  configured: { zendesk: boolean; mailgun: boolean; basicAuth: boolean };
+  secrets: HelpdeskSecrets;
+  suggestedBasicAuth: string;
   /** Team names in use, offered for the invite's team field. */
   teams: string[];
   notice?: WelcomeNotice;
-}> = ({ user, publicUrl, configured, teams, notice }) => {
-  const state = (ok: boolean, variable: string) =>
-    ok ? <span class="badge">set</span> : <span class="badge warn">{`set ${variable}`}</span>;
+  createdKey?: CreatedIntegrationKey;
+}> = ({ user, publicUrl, secrets, suggestedBasicAuth, teams, notice, createdKey }) => {
   return (
     <Layout title="Get started" user={user}>
       <section class="welcome">
@@ -68,59 +73,13 @@ export const WelcomePage: FC<{
           </p>
         ) : null}
 
-        <h2>1. Connect a helpdesk</h2>
-        <p>Point your helpdesk's webhook at Deskpilot; each sender proves itself with a secret.</p>
-        <table class="data stack-on-phone">
-          <thead>
-            <tr>
-              <th>From</th>
-              <th>Webhook URL</th>
-              <th>Secret</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <th scope="row">Zendesk</th>
-              <td data-label="Webhook URL">
-                <code>{`${publicUrl}/webhooks/zendesk`}</code>
-              </td>
-              <td data-label="Secret">
-                the webhook's signing secret in <code>ZENDESK_WEBHOOK_SECRETS</code>{' '}
-                {state(configured.zendesk, 'ZENDESK_WEBHOOK_SECRETS')}
-              </td>
-            </tr>
-            <tr>
-              <th scope="row">Mailgun</th>
-              <td data-label="Webhook URL">
-                <code>{`${publicUrl}/webhooks/email/mailgun`}</code>
-              </td>
-              <td data-label="Secret">
-                <code>MAILGUN_SIGNING_KEYS</code>{' '}
-                {state(configured.mailgun, 'MAILGUN_SIGNING_KEYS')}
-              </td>
-            </tr>
-            <tr>
-              <th scope="row">SendGrid / Postmark / raw email</th>
-              <td data-label="Webhook URL">
-                <code>{`${publicUrl}/webhooks/email/{sendgrid,postmark,raw}`}</code>
-              </td>
-              <td data-label="Secret">
-                <code>user:password</code> in <code>INBOUND_BASIC_AUTH</code>{' '}
-                {state(configured.basicAuth, 'INBOUND_BASIC_AUTH')}
-              </td>
-            </tr>
-            <tr>
-              <th scope="row">Anything that posts JSON</th>
-              <td data-label="Webhook URL">
-                <code>{`${publicUrl}/webhooks/tickets`}</code>
-              </td>
-              <td data-label="Secret">
-                an integration key:{' '}
-                <code>npm run -s cli -- keys create --role integration --name "my helpdesk"</code>
-              </td>
-            </tr>
-          </tbody>
-        </table>
+        <HelpdeskSection
+          publicUrl={publicUrl}
+          csrfToken={user.csrfToken}
+          secrets={secrets}
+          suggestedBasicAuth={suggestedBasicAuth}
+          createdKey={createdKey}
+        />
 
         <h2>2. Import your knowledge base</h2>
         <p>

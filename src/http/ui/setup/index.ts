@@ -4,6 +4,7 @@ import { mountOperations } from '../../mount.js';
 import { requireUser, type UiEnv } from '../session.js';
 import { registerCreateAdminForm } from './create-admin.js';
 import { registerSetupGate } from './gate.js';
+import { registerIntegrationKeyForm } from './integration-key.js';
 import { registerInviteForm } from './invite.js';
 import { registerKbUploadForm } from './kb-upload.js';
 import { registerSetupPage } from './page.js';
@@ -33,6 +34,7 @@ export function setupPages(deps: Deps) {
       registerWelcomePage,
       registerKbUploadForm,
       registerInviteForm,
+      registerIntegrationKeyForm,
       registerTestTicketForm,
       registerTestTicketPage,
     ],

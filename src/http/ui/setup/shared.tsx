@@ -1,8 +1,10 @@
 import type { Context, Hono } from 'hono';
+import { randomToken } from '../../../auth/secrets.js';
 import { knownTeams } from '../../../db/queries/teams.js';
 import type { Deps } from '../../../deps.js';
 import { hasUsers } from '../../../pipeline/first-run.js';
 import { type WelcomeNotice, WelcomePage } from '../pages/setup.js';
+import type { CreatedIntegrationKey } from '../pages/setup-helpdesks.js';
 import type { UiEnv } from '../session.js';
 
 /** The router the setup and welcome pages register themselves on. */
@@ -34,24 +36,31 @@ export interface SetupDeps extends Deps {
   firstRun: FirstRunGate;
 }
 
-/** The admin's checklist, with the outcome of the form just posted, if any. */
+/**
+ * The admin's checklist, with the outcome of the form just posted, if any, and the integration
+ * key it created (shown this once).
+ */
 export async function renderWelcome(
   deps: Pick<Deps, 'db' | 'config'>,
   c: Context<UiEnv>,
   notice?: WelcomeNotice,
   status: 200 | 400 = 200,
+  createdKey?: CreatedIntegrationKey,
 ) {
   return c.html(
     <WelcomePage
       user={c.get('user')}
       publicUrl={deps.config.PUBLIC_URL}
       teams={await knownTeams(deps.db)}
-      configured={{
-        zendesk: deps.config.ZENDESK_WEBHOOK_SECRETS.length > 0,
-        mailgun: deps.config.MAILGUN_SIGNING_KEYS.length > 0,
-        basicAuth: deps.config.INBOUND_BASIC_AUTH.length > 0,
+      secrets={{
+        zendesk: deps.config.ZENDESK_WEBHOOK_SECRETS.length,
+        mailgun: deps.config.MAILGUN_SIGNING_KEYS.length,
+        basicAuth: deps.config.INBOUND_BASIC_AUTH.length,
       }}
+      // A new pair each time, offered when none is set; never one already configured.
+      suggestedBasicAuth={`inbound:${randomToken(18)}`}
       notice={notice}
+      createdKey={createdKey}
     />,
     status,
   );
