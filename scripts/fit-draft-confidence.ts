@@ -50,9 +50,11 @@ type Retrieved = {
   relevant: string[];
   passages: Passage[];
   terms: QueryTerm[];
+  /** The query's cosines to its nearest chunks (`SearchResult.vectorScores`). */
+  vectorScores: number[];
 };
 
-const empty: ConfidenceFeatures = { vector: 0, unknown: 1, matched: 0 };
+const empty: ConfidenceFeatures = { vector: 0, vectorSpread: 0, unknown: 1, matched: 0 };
 const toRow = (r: Retrieved, baseline: KbBaseline): Row => {
   const first = r.passages[0];
   return {
@@ -63,6 +65,7 @@ const toRow = (r: Retrieved, baseline: KbBaseline): Row => {
       ? rawArticleFeatures(
           r.passages.filter((p) => p.articleId === first.articleId),
           r.terms,
+          r.vectorScores,
         )
       : empty,
   };
@@ -71,7 +74,7 @@ const toRow = (r: Retrieved, baseline: KbBaseline): Row => {
 type Cache = { rows: Retrieved[]; baseline: KbBaseline };
 
 async function retrieve(dir: string): Promise<Cache> {
-  const cache = path.join(dir, 'retrieved-v3.json');
+  const cache = path.join(dir, 'retrieved-v4.json');
   if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Cache;
   const docs = parseArticlesJsonl(readFileSync(path.join(dir, 'docs.jsonl'), 'utf8'));
   const tickets = parseDraftEvalTickets(readFileSync(path.join(dir, 'tickets.jsonl'), 'utf8'));
@@ -98,6 +101,7 @@ async function retrieve(dir: string): Promise<Cache> {
         relevant: t.relevant,
         passages: search.passages.map((p) => ({ ...p, text: '' })),
         terms,
+        vectorScores: search.vectorScores,
       });
     }
     return { rows, baseline };
@@ -111,14 +115,14 @@ async function retrieve(dir: string): Promise<Cache> {
 const standardised = (r: Row) => standardise(r.x, r.baseline);
 
 function fitLogistic(rows: Row[]) {
-  const w = { bias: 0, vector: 0, unknown: 0, matched: 0 };
+  const w = { bias: 0, vector: 0, vectorSpread: 0, unknown: 0, matched: 0 };
   // Each set weighs the same, whatever its size, and each class within it.
   const weightOf = new Map<string, number>();
   for (const r of rows) weightOf.set(`${r.set}/${r.y}`, (weightOf.get(`${r.set}/${r.y}`) ?? 0) + 1);
   const lr = 1;
   const l2 = 1e-3;
   for (let epoch = 0; epoch < 5000; epoch++) {
-    const g = { bias: 0, vector: 0, unknown: 0, matched: 0 };
+    const g = { bias: 0, vector: 0, vectorSpread: 0, unknown: 0, matched: 0 };
     let total = 0;
     for (const r of rows) {
       const sw = 1 / weightOf.get(`${r.set}/${r.y}`)!;
@@ -155,7 +159,7 @@ const evalRows = await load(evalDirs);
 const round = (n: number) => Number(n.toFixed(3));
 const sets = dirs.map((d) => path.basename(d));
 for (const k of keys) {
-  const one = { bias: 0, vector: 0, unknown: 0, matched: 0, [k]: 1 };
+  const one = { bias: 0, vector: 0, vectorSpread: 0, unknown: 0, matched: 0, [k]: 1 };
   console.log(
     JSON.stringify({
       feature: k,

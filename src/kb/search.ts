@@ -48,6 +48,12 @@ export interface SearchResult {
   passages: Passage[];
   /** Embedding model used for the vector side; null when search ran lexical only. */
   model: string | null;
+  /**
+   * The vector side's cosines, best first: the query's nearest chunks, whichever article. What
+   * a cosine is worth depends on the query (a short text's cosines are high by chance), and this
+   * is its own reference: the draft confidence reads how spread out they are.
+   */
+  vectorScores: number[];
   timings: { lexicalMs: number; vectorMs: number; totalMs: number };
 }
 
@@ -170,6 +176,7 @@ export async function searchKnowledgeBase(
   const empty: SearchResult = {
     passages: [],
     model: null,
+    vectorScores: [],
     timings: { lexicalMs: 0, vectorMs: 0, totalMs: 0 },
   };
   if (!query) return empty;
@@ -269,6 +276,7 @@ export async function searchKnowledgeBase(
   return {
     passages,
     model: modelName,
+    vectorScores: vector.map((c) => c.score).sort((a, b) => b - a),
     timings: { lexicalMs, vectorMs, totalMs: performance.now() - started },
   };
 }

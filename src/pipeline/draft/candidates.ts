@@ -32,5 +32,5 @@ export async function findCandidates(
   const articleIds = [...new Set(search.passages.map((p) => p.articleId))];
   const configs = [...new Set(search.passages.map((p) => textConfigFor(p.language)))];
   const terms = await queryTerms(db, query, articleIds, configs);
-  return { search, articles: rankArticles(search.passages, terms, baseline, model) };
+  return { search, articles: rankArticles(search, terms, baseline, model) };
 }

@@ -6,7 +6,7 @@ import { parseInstructions } from '../../../src/pipeline/draft/instructions.js';
 const candidate = (articleId: string, confidence: number, language = 'en'): ArticleCandidate => ({
   articleId,
   confidence,
-  features: { vector: 0, unknown: 0, matched: 0 },
+  features: { vector: 0, vectorSpread: 0, unknown: 0, matched: 0 },
   passages: [
     {
       chunkId: `${articleId}-1`,
