@@ -101,6 +101,14 @@ export const NoticeBox: FC<{ notice: PageNotice | null | undefined }> = ({ notic
     </p>
   ) : null;
 
+/** What went wrong with a form or a page's parameters, read out as an alert; nothing when fine. */
+export const ErrorAlert: FC<{ error: string | null | undefined }> = ({ error }) =>
+  error ? (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  ) : null;
+
 /** A small status page (403, 404) in the inbox's look. */
 export const Message: FC<{ title: string; user?: SessionPrincipal | null; children?: Child }> = ({
   title,

@@ -13,7 +13,7 @@ import {
   dashboardDimensions,
   dashboardSearch,
 } from '../dashboard-data.js';
-import { Layout } from '../layout.js';
+import { ErrorAlert, Layout } from '../layout.js';
 import { Charts, chartJson, seriesChartSpecs } from './dashboard-charts.js';
 import { type Format, formatCount, formatters } from './dashboard-format.js';
 import {
@@ -302,11 +302,7 @@ export const DashboardPage: FC<{
         <p class="muted">
           {data.params.from} to {data.params.to} (calendar days in {data.timeZone})
         </p>
-        {error ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorAlert error={error} />
         <FilterForm data={data} />
         <KpiCards data={data} search={search} />
         <script

@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import { Layout } from '../layout.js';
+import { ErrorAlert, Layout } from '../layout.js';
 
 export const LoginPage: FC<{ next: string; csrf: string; error?: string; email?: string }> = ({
   next,
@@ -10,11 +10,7 @@ export const LoginPage: FC<{ next: string; csrf: string; error?: string; email?:
   <Layout title="Sign in">
     <section class="login">
       <h1>Sign in</h1>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} />
       <form method="post" action="/app/login">
         <input type="hidden" name="next" value={next} />
         <input type="hidden" name="_csrf" value={csrf} />

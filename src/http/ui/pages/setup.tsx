@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
-import { Layout } from '../layout.js';
+import { ErrorAlert, Layout } from '../layout.js';
 import { kindLabel } from './inbox.js';
 import {
   type CreatedIntegrationKey,
@@ -19,11 +19,7 @@ export const SetupPage: FC<{ token: string; email?: string; error?: string }> = 
       <p>
         Create the first admin. This page works once, with the token <code>npm start</code> printed.
       </p>
-      {error ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert error={error} />
       <form method="post" action="/app/setup">
         <label for="token">Setup token</label>
         <input id="token" name="token" required value={token} autocomplete="off" />
