@@ -42,10 +42,22 @@ export const draftStateOfD = mapping;
  * rejected, failed or never decided. A later customer message gets its own draft, due by the same
  * rule, which sets it again.
  */
-export async function syncTicketDraftState(db: Db, ticketId: string): Promise<void> {
+export async function syncTicketDraftState(
+  db: Db,
+  ticketId: string,
+  options: { repliedAt?: Date | null } = {},
+): Promise<void> {
+  // A reply just recorded as sent (`recordDeliverySent`), dated at its approval: a customer message
+  // after that is a follow-up it does not answer. The ticket then needs a human reply ("none", as
+  // intake made it) and keeps the reply clock intake gave the follow-up, instead of the "answered"
+  // and stopped clock its sent draft would give.
+  const followUp = options.repliedAt
+    ? sql`(${customerWroteAfter(ticketId, options.repliedAt)} and s.state = 'answered')`
+    : sql`false`;
   await db.execute(sql`
     update tickets t set
       draft_state = (select case
+          when ${followUp} then 'none'
           when s.state in ('none', 'abstained', 'rejected', 'delivery_failed')
             and ${answeredSince(sql`(select max(c.created_at) from messages c
               where c.ticket_id = t.id and c.direction = 'inbound' and c.author_kind = 'customer')`)}
@@ -53,12 +65,21 @@ export async function syncTicketDraftState(db: Db, ticketId: string): Promise<vo
         from (select coalesce((select ${mapping} from drafts d
                                where d.ticket_id = t.id and d.status <> 'withdrawn'
                                order by d.version desc limit 1), 'none') as state) s),
-      reply_due_at = (select case when ${answeredSince(sql`coalesce(q.created_at, d.created_at)`)}
+      reply_due_at = (select case when ${followUp} then t.reply_due_at
+                        when ${answeredSince(sql`coalesce(q.created_at, d.created_at)`)}
                         then null else d.sla_due_at end
                       from drafts d left join messages q on q.id = d.message_id
+                      cross join lateral (select ${mapping} as state) s
                       where d.ticket_id = t.id and d.status <> 'withdrawn'
                       order by d.version desc limit 1)
     where t.id = ${ticketId}`);
+}
+
+/** Whether the customer wrote on the ticket after `at` (SQL, for a statement about it). */
+export function customerWroteAfter(ticketId: string, at: Date): SQL {
+  return sql`exists (select 1 from messages c where c.ticket_id = ${ticketId}
+    and c.direction = 'inbound' and c.author_kind = 'customer'
+    and c.created_at > ${at.toISOString()}::timestamptz)`;
 }
 
 /** Whether ticket `t` got a public reply (an agent's or the AI's) at or after `since`. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gt, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, ne, not, or, type SQL, sql } from 'drizzle-orm';
 import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import { parseJobPayload } from '../../jobs/payloads.js';
 import type { Db } from '../client.js';
@@ -17,7 +17,7 @@ import { type Ticket, tickets } from '../schema/tickets.js';
 import { ticketTriage } from '../schema/triage.js';
 import { withTransaction } from '../tx.js';
 import { gateWrote, insertRowsIf, writeAllIf } from './combined.js';
-import { draftStateOfD, syncTicketDraftState } from './draft-state.js';
+import { customerWroteAfter, draftStateOfD, syncTicketDraftState } from './draft-state.js';
 import { queryRows } from './kb.js';
 import { fromJson } from './ticket-context.js';
 import { aiInteractionsInsert, type NewAiInteraction, visibleToTeam } from './triage.js';
@@ -371,6 +371,9 @@ export async function recordDeliverySent(
     ticketAnswered: boolean;
   },
 ): Promise<boolean> {
+  // The customer wrote after the reply was approved (during its undo window): that follow-up is
+  // not answered by it, so the ticket is not left waiting on the customer (see syncTicketDraftState).
+  const approvedAt = sent.message.createdAt;
   return withTransaction(db, async (tx) => {
     const wrote = await writeAllIf(
       tx,
@@ -408,12 +411,13 @@ export async function recordDeliverySent(
                   eq(tickets.id, sent.ticketId),
                   inArray(tickets.status, ['new', 'open']),
                   gateWrote,
+                  approvedAt ? not(customerWroteAfter(sent.ticketId, approvedAt)) : undefined,
                 ),
               )
           : null,
       ],
     );
-    if (wrote) await syncTicketDraftState(tx, sent.ticketId);
+    if (wrote) await syncTicketDraftState(tx, sent.ticketId, { repliedAt: approvedAt ?? null });
     return wrote;
   });
 }

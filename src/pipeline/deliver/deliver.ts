@@ -128,6 +128,9 @@ async function markSent(
       emailInReplyTo: sent.inReplyTo ?? null,
       emailReferences: sent.references ?? [],
       sentAt: new Date(),
+      // Dated when it was approved: it answers what the customer had written by then, not a
+      // follow-up that arrived during the undo window (that one still needs a reply).
+      ...(draft.decidedAt ? { createdAt: draft.decidedAt } : {}),
     },
     event: {
       actorKind: draft.autoSent ? 'ai' : 'agent',
