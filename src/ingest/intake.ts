@@ -24,6 +24,7 @@ import {
   setTicketStatus,
   upsertTicket,
 } from '../db/queries/tickets.js';
+import { rowsOf } from '../db/rows.js';
 import type { NewMessage } from '../db/schema/messages.js';
 import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { wakeOutboxAfterCommit, withTransaction } from '../db/tx.js';
@@ -138,6 +139,14 @@ async function acceptNewTicket(
     }
   }
   if (importedClosed) events.push(importedSolveEvent(ticketId, inbound));
+  let replyDueSeconds = replyClock && options.sla ? untriagedReplySeconds(options.sla) : null;
+  if (replyClock && options.sla && replyDueSeconds === null) {
+    // A first-reply target in business hours: Postgres walks the calendar first, and the one
+    // statement writes the answer with the ticket, so no ticket ever exists without its clock.
+    const clock = await businessHoursFirstReply(db, options.sla, ticket.createdAt ?? null);
+    ticket.createdAt = clock.createdAt;
+    replyDueSeconds = clock.seconds;
+  }
   const written = await insertNewTicketDelivery(db, {
     inboxEvent: {
       source: inbound.source,
@@ -150,23 +159,37 @@ async function acceptNewTicket(
     ticket: {
       ...ticket,
       externalId: inbound.ticket.externalId ?? null,
-      replyDueSeconds: replyClock && options.sla ? untriagedReplySeconds(options.sla) : null,
+      replyDueSeconds,
     },
     message: m && messageId ? { id: messageId, ...newMessageValues(ticketId, m) } : null,
     events: events.map(({ ticketId: _, ...event }) => event),
     outbox,
   });
   if (!written) return null;
-  if (replyClock && options.sla && untriagedReplySeconds(options.sla) === null) {
-    // A first-reply target in business hours: Postgres walks the calendar (rare; one more statement).
-    await db.execute(
-      sql`update tickets t set reply_due_at = ${untriagedReplyDueSql(options.sla, sql`t.created_at`)}
-        where t.id = ${ticketId} and t.reply_due_at is null`,
-    );
-  }
   // One statement outside any transaction: it has committed, so the relay can look now.
   if (outbox.length > 0) wakeOutboxAfterCommit(db);
   return { outcome: 'accepted', ticketId, messageId, ticketCreated: true };
+}
+
+/**
+ * A new ticket's creation time (the sender's, else now, to the millisecond so that it survives the
+ * round trip through a JS Date exactly) and its first-reply target in business hours as seconds
+ * from it, for the one-statement path to write with the ticket. Reads only: if it fails, nothing
+ * was written.
+ */
+async function businessHoursFirstReply(
+  db: Db,
+  sla: NonNullable<IntakeOptions['sla']>,
+  createdAt: Date | null,
+): Promise<{ createdAt: Date; seconds: number }> {
+  const [row] = rowsOf<{ at: string | Date; seconds: number }>(
+    await db.execute(sql`select s.at,
+        extract(epoch from ${untriagedReplyDueSql(sla, sql`s.at`)} - s.at)::float8 as seconds
+      from (select date_trunc('milliseconds',
+        coalesce(${createdAt?.toISOString() ?? null}::timestamptz, now())) as at) s`),
+  );
+  if (!row) throw new Error('no answer computing the first-reply target');
+  return { createdAt: new Date(row.at), seconds: Number(row.seconds) };
 }
 
 async function acceptInTransaction(

@@ -68,7 +68,7 @@ export function messageReplyDueSql(
  * A new ticket's first-reply target before triage, in calendar seconds from its creation — the
  * same target `messageReplyDueSql` computes (no policy, priority `normal`) — so intake's
  * one-statement path can write `reply_due_at` with the ticket. Null when that target counts
- * business hours: the caller then sets it with `messageReplyDueSql`.
+ * business hours: intake then computes it first (`untriagedReplyDueSql`) and writes it the same way.
  */
 export function untriagedReplySeconds(config: SlaConfig): number | null {
   const minutes = config.SLA_MINUTES as Record<string, number | undefined>;

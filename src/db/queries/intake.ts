@@ -21,9 +21,9 @@ export interface NewTicketWrite {
   };
   /**
    * No helpdesk id: a new mail thread, which no other delivery can create (see the claim).
-   * `replyDueSeconds`: the first reply's SLA target in calendar seconds from the ticket's
-   * creation, written as its `reply_due_at` (null: no reply clock, or one in business hours that
-   * the caller sets afterwards).
+   * `replyDueSeconds`: the first reply's SLA target in seconds from the ticket's creation,
+   * written as its `reply_due_at` (null: no reply clock). A target in business hours is computed
+   * by the caller beforehand, with the creation time it counts from.
    */
   ticket: NewTicket & { id: string; externalId: string | null; replyDueSeconds: number | null };
   message: (NewMessage & { id: string }) | null;
