@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import { afterCommit } from '../db/tx.js';
 import { createWorkerConnection, type RedisConnection, type RedisTarget } from '../jobs/redis.js';
 
 /**
@@ -26,6 +28,19 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     ticketId: z.uuid(),
     status: z.string(),
   }),
+  /** A pending draft changed without leaving the queue: claimed, or its text saved. */
+  z.object({
+    type: z.literal('draft.changed'),
+    draftId: z.uuid(),
+    ticketId: z.uuid(),
+    change: z.enum(['claimed', 'saved']),
+  }),
+  /** The ticket itself changed: triaged (by the job), its triage corrected, or solved. */
+  z.object({
+    type: z.literal('ticket.changed'),
+    ticketId: z.uuid(),
+    change: z.enum(['triaged', 'triage_corrected', 'solved']),
+  }),
   z.object({
     type: z.literal('delivery.changed'),
     deliveryId: z.uuid(),
@@ -51,6 +66,24 @@ export interface LiveEvents {
   subscribe(listener: (event: LiveEvent) => void): () => void;
   close(): Promise<void>;
 }
+
+/**
+ * Publishes `events` once the transaction `db` belongs to has committed (at once outside a
+ * transaction; dropped if it rolls back): how a pipeline step tells open pages about its change,
+ * whichever door (inbox form, API, job) called it.
+ */
+export function publishAfterCommit(live: LiveEvents, db: Db, ...events: LiveEvent[]): void {
+  if (events.length === 0) return;
+  afterCommit(db, async () => {
+    for (const event of events) await live.publish(event);
+  });
+}
+
+/** A pending draft claimed or saved (`draft.changed`). */
+export const draftChanged = (
+  draft: { id: string; ticketId: string },
+  change: 'claimed' | 'saved',
+): LiveEvent => ({ type: 'draft.changed', draftId: draft.id, ticketId: draft.ticketId, change });
 
 export function createLiveEvents(opts: {
   publisher: RedisConnection;

@@ -78,6 +78,12 @@ let march: MetricsFilter;
 let summary: MetricsSummary;
 const ids: Record<string, string> = {};
 let eventNo = 0;
+// Review steps also publish live events; nobody listens in this scenario.
+const live: LiveEvents = {
+  publish: async () => {},
+  subscribe: () => () => {},
+  close: async () => {},
+};
 
 async function post(event: Record<string, unknown>): Promise<string> {
   const parsed = genericTicketEventSchema.parse({ eventId: `e${++eventNo}`, ...event });
@@ -152,12 +158,6 @@ beforeAll(async () => {
     SLA_BUSINESS_HOURS: 'normal',
     SOLVE_KEYWORDS: 'resolved,solved',
   });
-  // Review steps also publish live events; nobody listens in this scenario.
-  const live: LiveEvents = {
-    publish: async () => {},
-    subscribe: () => () => {},
-    close: async () => {},
-  };
   const deps = { db, config, live };
 
   await open('A', '2026-03-02T08:00:00Z', { category: 'billing' });
@@ -512,11 +512,15 @@ describe('solving tickets without a helpdesk (email-only setups)', () => {
   it('an agent solves a ticket; its waiting draft is retired', async () => {
     await open('R', '2026-04-07T09:00:00Z', { category: 'billing' });
     const pending = await draft('R');
-    expect(await solveTicket(db, { ticketId: ids.R!, actor: agentActor('agent-2') })).toEqual({
+    expect(
+      await solveTicket({ db, live }, { ticketId: ids.R!, actor: agentActor('agent-2') }),
+    ).toEqual({
       ok: true,
       alreadySolved: false,
     });
-    expect(await solveTicket(db, { ticketId: ids.R!, actor: agentActor('agent-2') })).toEqual({
+    expect(
+      await solveTicket({ db, live }, { ticketId: ids.R!, actor: agentActor('agent-2') }),
+    ).toEqual({
       ok: true,
       alreadySolved: true,
     });

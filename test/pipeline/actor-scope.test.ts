@@ -88,7 +88,7 @@ describe('actions on a ticket take a typed actor and check its scope', () => {
 
   it("refuses to solve another team's ticket like a missing one", async () => {
     const { ticketId, draft } = await seedPendingDraft(deps.db, { team: 'fulfilment' });
-    expect(await solveTicket(deps.db, { ticketId, actor: billing })).toEqual({
+    expect(await solveTicket(deps, { ticketId, actor: billing })).toEqual({
       ok: false,
       reason: 'not_found',
     });
@@ -97,7 +97,7 @@ describe('actions on a ticket take a typed actor and check its scope', () => {
     expect(drafts.map((d: Draft) => [d.id, d.status])).toEqual([[draft.id, 'pending_approval']]);
 
     const fay = agentActor('fay@example.com', 'fulfilment');
-    expect(await solveTicket(deps.db, { ticketId, actor: fay })).toEqual({
+    expect(await solveTicket(deps, { ticketId, actor: fay })).toEqual({
       ok: true,
       alreadySolved: false,
     });

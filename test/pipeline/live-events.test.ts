@@ -5,8 +5,11 @@ import { createApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { createUser } from '../../src/auth/users.js';
 import { getDeliveryForDraft } from '../../src/db/queries/drafts.js';
+import { autoSendPolicies } from '../../src/db/schema/drafts.js';
 import type { LiveEvent } from '../../src/live/events.js';
+import { maybeAutoSend } from '../../src/pipeline/review/auto-send.js';
 import { type OutboxRelay, startOutboxRelay } from '../../src/queue/outbox-relay.js';
+import { processTriage } from '../../src/queue/processors/triage.js';
 import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';
 import { createTestDeps, type TestDeps } from '../support/deps.js';
 import { seedPendingDraft } from '../support/drafts.js';
@@ -14,6 +17,7 @@ import { importSampleKb } from '../support/fixtures.js';
 import { waitFor } from '../support/redis-server.js';
 import { signInOverHttp } from '../support/sign-in.js';
 import { TestSmtpServer } from '../support/smtp-server.js';
+import { seedEmailTicket } from '../support/tickets.js';
 
 /**
  * Every state change reaches the live event stream (what open inbox pages listen to), whichever
@@ -75,10 +79,14 @@ beforeEach(() => {
   events.length = 0;
 });
 
-const api = (method: string, url: string, body?: unknown) =>
+const api = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
   app.request(url, {
     method,
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      'content-type': 'application/json',
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 const form = (url: string, fields: Record<string, string>) =>
@@ -116,6 +124,23 @@ const regenerate = (door: Door, draftId: string) =>
     ? api('POST', `/api/drafts/${draftId}/regenerate`, { instructions: 'shorter' })
     : form(`/app/drafts/${draftId}/regenerate`, { instructions: 'shorter' });
 
+const undo = (door: Door, draftId: string) =>
+  door === 'api'
+    ? api('POST', `/api/drafts/${draftId}/undo`)
+    : form(`/app/drafts/${draftId}/undo`, {});
+const reply = (door: Door, ticketId: string, text: string) =>
+  door === 'api'
+    ? api('POST', `/api/tickets/${ticketId}/replies`, { text }, { 'idempotency-key': randomUUID() })
+    : form(`/app/tickets/${ticketId}/replies`, { text, idempotencyKey: randomUUID() });
+const solve = (door: Door, ticketId: string) =>
+  door === 'api'
+    ? api('POST', `/api/tickets/${ticketId}/solve`)
+    : form(`/app/tickets/${ticketId}/solve`, {});
+const correctTriage = (door: Door, ticketId: string) =>
+  door === 'api'
+    ? api('POST', `/api/tickets/${ticketId}/triage`, { priority: 'high' })
+    : form(`/app/tickets/${ticketId}/triage`, { category: 'billing', priority: 'high' });
+
 describe.each(['api', 'ui'] as const)('live events through the %s', (door) => {
   it('approving publishes the decision, wakes the relay, and the deliver job publishes the send', async () => {
     const { ticketId, draft } = await seedPendingDraft(deps.db, { team: null });
@@ -151,6 +176,90 @@ describe.each(['api', 'ui'] as const)('live events through the %s', (door) => {
     await seen({ type: 'draft.decided', draftId: draft.id, status: 'superseded' }, 'superseded');
     const created = await seen({ type: 'draft.created', ticketId }, 'draft.created');
     expect(created.type === 'draft.created' && created.draftId).not.toBe(draft.id);
+  });
+
+  it('undoing an approval publishes the draft back in the queue', async () => {
+    const { ticketId, draft } = await seedPendingDraft(deps.db, { team: null });
+    // Approved through the same door with an undo window, so the deliver job does not send it
+    // first (the approver is the one who may undo).
+    const delay = deps.config.SEND_DELAY_SECONDS;
+    deps.config.SEND_DELAY_SECONDS = 600;
+    try {
+      expect((await approve(door, draft.id)).status).toBeLessThan(400);
+    } finally {
+      deps.config.SEND_DELAY_SECONDS = delay;
+    }
+    events.length = 0;
+    expect((await undo(door, draft.id)).status).toBeLessThan(400);
+    await seen(
+      { type: 'draft.decided', draftId: draft.id, ticketId, status: 'pending_approval' },
+      'undone',
+    );
+  });
+
+  it('a reply written by hand publishes the drafts it retired, itself, then the send', async () => {
+    const { ticketId, draft } = await seedPendingDraft(deps.db, { team: null });
+    expect((await reply(door, ticketId, 'Written by hand.')).status).toBeLessThan(400);
+    await seen({ type: 'draft.decided', draftId: draft.id, status: 'superseded' }, 'retired');
+    const decided = await seen({ type: 'draft.decided', ticketId, status: 'approved' }, 'reply');
+    const delivery = await getDeliveryForDraft(deps.db, (decided as { draftId: string }).draftId);
+    await seen({ type: 'delivery.changed', deliveryId: delivery!.id, state: 'sent' }, 'sent');
+  });
+
+  it('solving publishes the ticket change', async () => {
+    const { ticketId } = await seedPendingDraft(deps.db, { team: null });
+    expect((await solve(door, ticketId)).status).toBeLessThan(400);
+    await seen({ type: 'ticket.changed', ticketId, change: 'solved' }, 'solved');
+  });
+
+  it('correcting the triage publishes the ticket change', async () => {
+    const { ticketId } = await seedPendingDraft(deps.db, { team: null });
+    expect((await correctTriage(door, ticketId)).status).toBeLessThan(400);
+    await seen({ type: 'ticket.changed', ticketId, change: 'triage_corrected' }, 'corrected');
+  });
+});
+
+describe('live events of steps with one door', () => {
+  it('claiming (API) publishes the change', async () => {
+    const { ticketId, draft } = await seedPendingDraft(deps.db, { team: null });
+    expect((await api('POST', `/api/drafts/${draft.id}/claim`)).status).toBe(200);
+    await seen({ type: 'draft.changed', draftId: draft.id, ticketId, change: 'claimed' }, 'claim');
+  });
+
+  it('saving an edit without sending it (inbox) publishes the change', async () => {
+    const { ticketId, draft } = await seedPendingDraft(deps.db, { team: null });
+    const res = await form(`/app/drafts/${draft.id}/save`, {
+      text: 'A better answer.',
+      lockVersion: String(draft.lockVersion),
+    });
+    expect(res.headers.get('location')).toContain('notice=saved');
+    await seen({ type: 'draft.changed', draftId: draft.id, ticketId, change: 'saved' }, 'save');
+  });
+
+  it('auto-send (the draft job’s policy step) publishes the decision, then the send', async () => {
+    const { ticketId, draft } = await seedPendingDraft(deps.db, { team: null });
+    await deps.db.insert(autoSendPolicies).values({
+      category: 'billing',
+      enabled: true,
+      minConfidence: 0,
+      minUnchangedRate: 0,
+      minSample: 0,
+    });
+    try {
+      expect(await maybeAutoSend(deps, { ...draft, confidence: 1 })).toBe(true);
+    } finally {
+      await deps.db.delete(autoSendPolicies);
+    }
+    await seen({ type: 'draft.decided', draftId: draft.id, ticketId, status: 'approved' }, 'auto');
+    const delivery = await getDeliveryForDraft(deps.db, draft.id);
+    await seen({ type: 'delivery.changed', deliveryId: delivery!.id, state: 'sent' }, 'sent');
+  });
+
+  it('the triage job publishes the ticket change', async () => {
+    const { ticketId } = await seedEmailTicket(deps.db, { subject: 'Where is my refund?' });
+    // The job's processor as the triage worker calls it (no triage worker runs here: see above).
+    expect(await processTriage(deps, { ticketId }, {} as never)).toBeTruthy();
+    await seen({ type: 'ticket.changed', ticketId, change: 'triaged' }, 'triaged');
   });
 });
 

@@ -20,8 +20,9 @@ import {
 } from '../../db/queries/tickets.js';
 import type { Citation, Delivery, Draft } from '../../db/schema/drafts.js';
 import type { Message } from '../../db/schema/messages.js';
-import { afterCommit, withTransaction } from '../../db/tx.js';
+import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { publishAfterCommit } from '../../live/events.js';
 import { scheduleDelivery } from '../deliver/schedule.js';
 import { wordCount } from '../review/edits.js';
 
@@ -235,22 +236,17 @@ export async function sendManualReply(
           },
         });
         // Drafts it retired leave open inbox queues; the reply itself is decided.
-        afterCommit(tx, async () => {
-          for (const draftId of superseded) {
-            await deps.live.publish({
-              type: 'draft.decided',
-              draftId,
-              ticketId: ticket.id,
-              status: 'superseded',
-            });
-          }
-          await deps.live.publish({
-            type: 'draft.decided',
-            draftId: draft.id,
+        publishAfterCommit(
+          deps.live,
+          tx,
+          ...superseded.map((draftId) => ({
+            type: 'draft.decided' as const,
+            draftId,
             ticketId: ticket.id,
-            status: draft.status,
-          });
-        });
+            status: 'superseded',
+          })),
+          { type: 'draft.decided', draftId: draft.id, ticketId: ticket.id, status: draft.status },
+        );
         return { ok: true as const, draft, delivery, replayed: false };
       });
     } catch (err) {

@@ -4,8 +4,9 @@ import { claimDraft, getDraft, transitionDraft } from '../../db/queries/drafts.j
 import { enqueueOutbox } from '../../db/queries/outbox.js';
 import { getTicket, recordTicketEvent } from '../../db/queries/tickets.js';
 import type { Draft } from '../../db/schema/drafts.js';
-import { afterCommit, withTransaction } from '../../db/tx.js';
+import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { draftChanged, publishAfterCommit } from '../../live/events.js';
 import { scheduleDelivery } from '../deliver/schedule.js';
 import { editDiff, wordCount, wordEditDistance } from './edits.js';
 
@@ -27,14 +28,12 @@ type ReviewDeps = Pick<Deps, 'db' | 'config' | 'live'>;
  * (inbox form, API, auto-send) goes through here, so none can forget it.
  */
 function publishDecision(deps: ReviewDeps, tx: ReviewDeps['db'], draft: Draft): void {
-  afterCommit(tx, () =>
-    deps.live.publish({
-      type: 'draft.decided',
-      draftId: draft.id,
-      ticketId: draft.ticketId,
-      status: draft.status,
-    }),
-  );
+  publishAfterCommit(deps.live, tx, {
+    type: 'draft.decided',
+    draftId: draft.id,
+    ticketId: draft.ticketId,
+    status: draft.status,
+  });
 }
 
 /** Why a compare-and-set failed, for a precise 404/409 answer. */
@@ -74,16 +73,20 @@ export async function claim(
     return { ok: false, reason: 'not_found' };
   }
   const actorId = input.actor.id;
-  const row = await claimDraft(deps.db, input.draftId, actorId, ttl);
-  if (!row) return explain(deps.db, input.draftId, actorId, ttl);
-  await recordTicketEvent(deps.db, {
-    ticketId: row.ticketId,
-    type: 'claimed',
-    actorKind: 'agent',
-    actorId,
-    data: { draftId: row.id },
+  return withTransaction(deps.db, async (tx) => {
+    const row = await claimDraft(tx, input.draftId, actorId, ttl);
+    if (!row) return explain(tx, input.draftId, actorId, ttl);
+    await recordTicketEvent(tx, {
+      ticketId: row.ticketId,
+      type: 'claimed',
+      actorKind: 'agent',
+      actorId,
+      data: { draftId: row.id },
+    });
+    // Other agents' queues show who holds the draft.
+    publishAfterCommit(deps.live, tx, draftChanged(row, 'claimed'));
+    return { ok: true as const, draft: row };
   });
-  return { ok: true, draft: row };
 }
 
 /** An abstained draft ("no grounded answer"): its text is a holding reply, not an answer. */

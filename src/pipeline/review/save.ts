@@ -5,6 +5,7 @@ import { recordTicketEvent } from '../../db/queries/tickets.js';
 import type { Draft } from '../../db/schema/drafts.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { draftChanged, publishAfterCommit } from '../../live/events.js';
 
 export type SaveResult =
   | { ok: true; draft: Draft }
@@ -22,7 +23,7 @@ export type SaveResult =
  * when anyone saved, approved, rejected or regenerated since, and nothing is overwritten.
  */
 export async function saveDraftText(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'live'>,
   input: { draftId: string; actor: Actor; lockVersion: number; text: string },
 ): Promise<SaveResult> {
   // Another team's draft answers exactly like a missing one.
@@ -51,6 +52,8 @@ export async function saveDraftText(
       actorId: input.actor.id,
       data: { draftId: row.id, version: row.version, lockVersion: row.lockVersion },
     });
+    // Other agents' pages hold the old text and lock version: they reload it.
+    publishAfterCommit(deps.live, tx, draftChanged(row, 'saved'));
     return { ok: true as const, draft: row };
   });
 }

@@ -6,6 +6,8 @@ import { retirePendingDrafts } from '../../db/queries/draft-state.js';
 import { getTicket, recordTicketEvent, setTicketStatus } from '../../db/queries/tickets.js';
 import { rowsOf } from '../../db/rows.js';
 import { withTransaction } from '../../db/tx.js';
+import type { Deps } from '../../deps.js';
+import { publishAfterCommit } from '../../live/events.js';
 
 /**
  * Ways to solve a ticket when no helpdesk reports solves (email-only setups): without them,
@@ -24,9 +26,10 @@ export type SolveResult =
  * a missing one.
  */
 export async function solveTicket(
-  db: Db,
+  deps: Pick<Deps, 'db' | 'live'>,
   input: { ticketId: string; actor: Actor },
 ): Promise<SolveResult> {
+  const { db } = deps;
   if (!(await canAccessTicket(db, input.actor, input.ticketId))) {
     return { ok: false, reason: 'not_found' };
   }
@@ -54,6 +57,12 @@ export async function solveTicket(
       data: { from: ticket.status, to: 'solved' },
     });
     await retirePendingDrafts(tx, ticket.id);
+    // Its retired drafts leave open queues; the ticket page shows the new status.
+    publishAfterCommit(deps.live, tx, {
+      type: 'ticket.changed',
+      ticketId: ticket.id,
+      change: 'solved',
+    });
     return { ok: true as const, alreadySolved: false };
   });
 }

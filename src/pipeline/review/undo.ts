@@ -11,8 +11,9 @@ import {
 import { cancelPendingDeliverJob } from '../../db/queries/outbox.js';
 import { listTicketEvents, recordTicketEvent } from '../../db/queries/tickets.js';
 import type { Delivery, Draft } from '../../db/schema/drafts.js';
-import { afterCommit, withTransaction } from '../../db/tx.js';
+import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { publishAfterCommit } from '../../live/events.js';
 import { restoreReplyClock } from './sla.js';
 
 export type UndoResult =
@@ -109,14 +110,12 @@ export async function undoApproval(
       },
     });
     // Open inbox pages put the draft back in the queue.
-    afterCommit(tx, () =>
-      deps.live.publish({
-        type: 'draft.decided',
-        draftId: row.id,
-        ticketId: row.ticketId,
-        status: row.status,
-      }),
-    );
+    publishAfterCommit(deps.live, tx, {
+      type: 'draft.decided',
+      draftId: row.id,
+      ticketId: row.ticketId,
+      status: row.status,
+    });
     return { ok: true as const, draft: row };
   });
 }
@@ -153,16 +152,16 @@ async function withdrawManualReply(
       ...overrideOf(actor, draft),
     },
   });
-  afterCommit(tx, async () => {
-    for (const d of [row, ...restored]) {
-      await deps.live.publish({
-        type: 'draft.decided',
-        draftId: d.id,
-        ticketId: d.ticketId,
-        status: d.status,
-      });
-    }
-  });
+  publishAfterCommit(
+    deps.live,
+    tx,
+    ...[row, ...restored].map((d) => ({
+      type: 'draft.decided' as const,
+      draftId: d.id,
+      ticketId: d.ticketId,
+      status: d.status,
+    })),
+  );
   return { ok: true, draft: row };
 }
 

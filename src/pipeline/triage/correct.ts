@@ -11,6 +11,7 @@ import {
 } from '../../db/queries/triage.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { publishAfterCommit } from '../../live/events.js';
 import { classifierInput } from './classifier-input.js';
 import {
   CATEGORY_FIELD,
@@ -41,7 +42,7 @@ export type CorrectionResult =
  * retrain is scheduled. Another team's ticket answers exactly like a missing one.
  */
 export async function correctTriage(
-  deps: Pick<Deps, 'db' | 'config'>,
+  deps: Pick<Deps, 'db' | 'config' | 'live'>,
   input: {
     ticketId: string;
     actor: Actor;
@@ -121,6 +122,11 @@ export async function correctTriage(
         delayMs: deps.config.RETRAIN_DEBOUNCE_SECONDS * 1000,
       },
     );
+    publishAfterCommit(deps.live, tx, {
+      type: 'ticket.changed',
+      ticketId: ticket.id,
+      change: 'triage_corrected',
+    });
   });
   return {
     ok: true,

@@ -8,6 +8,7 @@ import { ticketEvents } from '../../db/schema/ticket-events.js';
 import { aiInteractions, type FieldDecision, type Priority } from '../../db/schema/triage.js';
 import { wakeOutboxAfterCommit } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { publishAfterCommit } from '../../live/events.js';
 import { observeModelCall } from '../../observability/prometheus.js';
 import { detectLanguage, LANGUAGE_CLEAR_MARGIN } from '../language.js';
 import { classifierInput, inputFingerprint } from './classifier-input.js';
@@ -38,6 +39,7 @@ export type TriageDeps = Pick<
   | 'embedders'
   | 'zendesk'
   | 'observability'
+  | 'live'
 >;
 
 export interface TriageOutcome {
@@ -284,6 +286,12 @@ export async function triageTicket(
   if (wrote) {
     if (writeback || draft) wakeOutboxAfterCommit(deps.db);
     for (const row of interactions) observeModelCall(deps.observability, row);
+    // Category, priority and team show in open queues.
+    publishAfterCommit(deps.live, deps.db, {
+      type: 'ticket.changed',
+      ticketId: ticket.id,
+      change: 'triaged',
+    });
   }
   const earlier = wrote ? null : await getTriage(deps.db, ticket.id);
   if (earlier) {

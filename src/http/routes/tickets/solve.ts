@@ -31,11 +31,11 @@ export const route = createRoute({
   },
 });
 
-export function registerSolveTicket(app: Router, deps: Pick<Deps, 'db'>) {
+export function registerSolveTicket(app: Router, deps: Pick<Deps, 'db' | 'live'>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const actor = actorOf(c.get('principal')!);
-    const result = await solveTicket(deps.db, { ticketId: id, actor });
+    const result = await solveTicket(deps, { ticketId: id, actor });
     if (!result.ok) {
       if (result.reason === 'not_found') throw new AppError('not_found', `No ticket ${id}`);
       throw new AppError('conflict', 'This is a Zendesk ticket: solve it in Zendesk');

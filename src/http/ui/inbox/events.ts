@@ -7,7 +7,8 @@ import type { LiveEvent } from '../../../live/events.js';
 import type { InboxApp } from './shared.js';
 
 /**
- * GET /app/events: server-sent events: new drafts, decisions and delivery changes (ids only),
+ * GET /app/events: server-sent events: new drafts, decisions, claims and saves, ticket changes
+ * (triaged, corrected, solved) and delivery changes (ids only),
  * about the tickets this user may see, and the model's draft as it streams (`draft.progress`,
  * with the text so far, read here from Postgres: the Redis event carries ids only).
  * The page reacts by refreshing its queue column; a comment every 25 s keeps proxies from

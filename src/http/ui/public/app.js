@@ -63,6 +63,9 @@
       if (text) text.textContent = event.text;
     });
     source.addEventListener('draft.decided', refresh);
+    // Claimed or saved by someone else, triaged, triage corrected, solved: the queue shows it.
+    source.addEventListener('draft.changed', refresh);
+    source.addEventListener('ticket.changed', refresh);
     source.addEventListener('delivery.changed', refresh);
     source.addEventListener('presence.changed', (e) => showPresence(JSON.parse(e.data)));
   }

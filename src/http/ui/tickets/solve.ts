@@ -8,11 +8,11 @@ import type { TicketsApp } from './shared.js';
  * POST /app/tickets/:id/solve — the ticket page's "Solve" button for email and API tickets (no
  * helpdesk reports their solves): `solveTicket`, the function behind POST /api/tickets/{id}/solve.
  */
-export function registerSolveForm(app: TicketsApp, deps: Pick<Deps, 'db'>) {
+export function registerSolveForm(app: TicketsApp, deps: Pick<Deps, 'db' | 'live'>) {
   app.post('/app/tickets/:id/solve', async (c) => {
     const id = uuidParam.safeParse(c.req.param('id'));
     if (!id.success) return c.redirect('/app/tickets?notice=missing', 303);
-    const result = await solveTicket(deps.db, {
+    const result = await solveTicket(deps, {
       ticketId: id.data,
       actor: userActor(c.get('user')),
     });
