@@ -7,7 +7,8 @@ import { defineConfig } from 'vitest/config';
  * - browser: Chromium through playwright-core (`*.browser.test.ts`)
  * - faults: process kills, outages (`test/faults/`); real Postgres required
  * - integration: anything using the shared fixtures of real services (Postgres or PGlite, Redis,
- *   SMTP sink, fake Zendesk) from test/support, or child processes (the CLI)
+ *   a disposable Redis Cluster or Postgres replica, SMTP sink, fake Zendesk) from test/support, or
+ *   child processes (the CLI)
  * - unit: the rest (pure functions; no services)
  * A file's kind is read from the file itself, so a new test lands in the right project.
  */
@@ -16,7 +17,7 @@ const testFiles = readdirSync(path.join(root, 'test'), { recursive: true, withFi
   .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
   .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
 const usesServices =
-  /support\/(deps|fixtures|db|redis-server|smtp-server|fake-zendesk|browser|sign-in|drafts|tickets|rows)\.js|src\/(deps|build-deps|app|runtime|boot)\.js|createDatabase|TEST_DATABASE_URL|TEST_REDIS_URL|node:child_process/;
+  /support\/(deps|fixtures|db|redis-server|redis-cluster|pg-replica|smtp-server|fake-zendesk|browser|sign-in|drafts|tickets|rows)\.js|src\/(deps|build-deps|app|runtime|boot)\.js|createDatabase|TEST_DATABASE_URL|TEST_REDIS_URL|node:child_process/;
 
 const kind = (file: string) => {
   if (file.endsWith('.browser.test.ts')) return 'browser';
