@@ -108,6 +108,11 @@ export const configSchema = z.object({
    */
   WORKER_WATCHDOG_SECONDS: z.coerce.number().int().min(0).default(60),
   /**
+   * `start:worker` writes the time into this file every 10 s, for a container health check that
+   * reads its age (docker-compose.yml); unset = no file.
+   */
+  HEARTBEAT_FILE: z.string().optional(),
+  /**
    * Back-pressure (src/queue/backpressure.ts): the generic webhook answers 429 past this many
    * pending outbox rows (0 = never); drafting pauses while this many triage jobs wait or the event
    * loop's p99 lag passes DRAFT_PAUSE_LAG_MS (0 = that signal off).

@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -9,7 +11,7 @@ interface Service {
   command?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test?: string[]; disable?: boolean };
+  healthcheck?: { test?: string[]; disable?: boolean; interval?: string; start_period?: string };
   volumes?: string[];
   profiles?: string[];
   restart?: string;
@@ -23,6 +25,16 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true 
 };
 const { services } = compose;
 const dockerfile = readFileSync('Dockerfile', 'utf8');
+
+/** Whether a Docker daemon answers here (the CLI alone cannot build). */
+function dockerRuns(): boolean {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function hasDocker(): boolean {
   try {
@@ -56,6 +68,49 @@ describe('docker-compose.yml', () => {
         redis: { condition: 'service_healthy' },
       });
       expect(services[name]!.environment!.RUN_MIGRATIONS).toBe('false');
+    }
+  });
+
+  it('every long-running service has a health check (only one-shot services go without)', () => {
+    const longRunning = Object.entries(services).filter(
+      ([, service]) => service.restart !== 'no' && !service.profiles,
+    );
+    expect(longRunning.map(([name]) => name).sort()).toEqual([
+      'api',
+      'mailpit',
+      'postgres',
+      'redis',
+      'worker',
+    ]);
+    for (const [name, service] of longRunning) {
+      expect(service.healthcheck?.disable, name).not.toBe(true);
+      expect(service.healthcheck?.test?.length, name).toBeGreaterThan(1);
+    }
+  });
+
+  it("the worker's check, run as written, passes on a fresh heartbeat and fails on a stale or missing one", () => {
+    const worker = services.worker!;
+    const file = worker.environment!.HEARTBEAT_FILE!;
+    expect(file).toMatch(/^\/tmp\//); // writable by the image's non-root user
+    const [cmd, node, flag, script] = worker.healthcheck!.test!;
+    expect([cmd, node, flag]).toEqual(['CMD', 'node', '-e']);
+    const dir = mkdtempSync(path.join(tmpdir(), 'heartbeat-'));
+    try {
+      const heartbeat = path.join(dir, 'worker.heartbeat');
+      // The check runs with the container's environment, which names the file.
+      const check = () =>
+        spawnSync(process.execPath, ['-e', script!], {
+          env: { ...process.env, HEARTBEAT_FILE: heartbeat },
+          stdio: 'ignore',
+        }).status;
+      expect(check()).not.toBe(0); // not written yet: the worker has not started
+      writeFileSync(heartbeat, new Date().toISOString());
+      expect(check()).toBe(0);
+      const stale = (Date.now() - 45_000) / 1000;
+      utimesSync(heartbeat, stale, stale);
+      expect(check()).toBe(1); // three 10 s beats missed
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -98,6 +153,14 @@ describe('Dockerfile', () => {
     // The Node version the image runs is the one .nvmrc names.
     expect(froms[0]).toContain(`node:${readFileSync('.nvmrc', 'utf8').trim()}-`);
   });
+
+  it('builds with docker build', (ctx) => {
+    ctx.skip(!dockerRuns(), 'no Docker daemon here (`docker info` fails): the image is not built');
+    execFileSync('docker', ['build', '--quiet', '--tag', 'deskpilot:compose-test', '.'], {
+      stdio: 'pipe',
+      timeout: 900_000,
+    });
+  }, 960_000);
 
   it('.dockerignore keeps node_modules, data, builds and secrets out of the build context', () => {
     const ignored = readFileSync('.dockerignore', 'utf8').split('\n');
