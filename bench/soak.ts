@@ -12,10 +12,12 @@
  *   (HTTP, rate limiter, intake) and `src/worker.ts` (every BullMQ worker, the outbox relay).
  *   On one small machine they share the cores (in production they run on separate replicas), so
  *   the worker runs under `nice -n 19` (--worker-nice, 0 to switch off): intake, which senders
- *   wait on, comes first and the worker's backlog drains behind it. Measured here at 100 rps:
- *   niced, every webhook accepted at once (p99 446 ms); not niced, api and worker together need
- *   ~33 ms of CPU per ticket, more than two cores have, and webhooks queue past the senders'
- *   timeouts. Under heavy load from other programs a niced worker can take minutes to restart.
+ *   wait on, comes first and the worker's backlog drains behind it. Measured here at 100 rps
+ *   (7 Dec 2026, 2 minutes, load average 13-24 from other work): every webhook accepted (p99
+ *   2.7 s), api 7 ms and worker 9 ms of CPU per ticket; the worker drafted 4.9/s during the load
+ *   (drafting pauses while triage is behind) and replies came out at 3.5/s. Beside ~20 runnable
+ *   programs of other people a niced worker gets next to nothing (weight 15 against 1024) and can
+ *   take minutes to restart; --worker-nice 0 then measures Deskpilot rather than the neighbours.
  *   When the load ends the worker is set back to niceness 0 for the settle phase;
  * - a throwaway Postgres database (created from BENCH_DATABASE_URL, the admin URL; dropped at the
  *   end unless --keep), migrated and loaded with the sample knowledge base;
@@ -40,12 +42,14 @@
  * running jobs finish, the relay flushes the outbox once more) and the invariants are read at rest
  * from Postgres, Redis, the SMTP sink and the fake Zendesk (see test/faults/support/invariants.ts).
  *
- * Headline: `sustainableRatePerSec`, the intake rate the pipeline keeps up with. The backlog (jobs
- * of triage, draft and deliver waiting, running or delayed, plus outbox rows not yet relayed) is
- * sampled every 5 s; flat over the load (after its first quarter) means the offered rate is
- * sustainable (a lower bound), rising means the slowest stage's completion rate is the limit
- * (`limitedBy`, `stageRatesPerSec`). `backlogAtLoadEnd` and `drainSeconds` (load end until nothing
- * was queued and no draft waited for the agent) say how long a spike of that size takes to clear.
+ * Headline: `sustainableRatePerSec`, the intake rate the pipeline keeps up with. The backlog
+ * (webhooks the senders still wait on; jobs of triage, draft and deliver waiting, running or
+ * delayed, and their outbox rows not yet relayed) is sampled every 5 s. Flat over the load (after
+ * its first quarter) means the offered rate is sustainable (a lower bound); rising means the rate
+ * replies come out at (deliver's completions) is the limit, and `limitedBy` names the stage whose
+ * own queue grows fastest (`stageRatesPerSec`, `stageQueueSlopesPerSec`). `backlogAtLoadEnd` and
+ * `drainSeconds` (load end until nothing was queued and no draft waited for the agent) say how
+ * long a spike of that size takes to clear.
  *
  * Numbers: p50Ms/p99Ms are webhook HTTP response times (every attempt); acceptP99Ms is first
  * attempt to acceptance (retries included); ticketToSentP99Ms is ticket creation to reply sent
@@ -354,16 +358,22 @@ const faultLoop = (async () => {
 })();
 
 // ── Backlog samples ───────────────────────────────────────────────────────────────────────────
-/** The stages a ticket goes through, in order; each is one queue. */
-const stages = ['triage', 'draft', 'deliver'] as const;
+/** Webhooks sent and not yet answered 202/200 (retries included): intake's own queue. */
+const inflight = new Set<Promise<void>>();
+let maxInflight = 0;
+/** The stages a ticket goes through, in order: intake (HTTP), then one queue each. */
+const stages = ['intake', 'triage', 'draft', 'deliver'] as const;
 type Stage = (typeof stages)[number];
 interface Sample {
   atSeconds: number;
-  /** Jobs finished so far, per stage (BullMQ's completed set). */
+  /** Work finished so far, per stage: webhooks accepted, jobs in BullMQ's completed set. */
   completed: Record<Stage, number>;
-  /** Per stage: jobs waiting, running or delayed, plus its outbox rows not yet relayed. */
+  /**
+   * Per stage: webhooks the senders still wait on (intake); jobs waiting, running or delayed plus
+   * the stage's outbox rows not yet relayed (the queues).
+   */
   queued: Record<Stage, number>;
-  /** The three stages' `queued` together. */
+  /** The stages' `queued` together. */
   backlog: number;
   /** Drafts waiting for the agent (a person's backlog, not the service's; reported apart). */
   pendingApproval: number;
@@ -372,14 +382,14 @@ const samples: Sample[] = [];
 let sampling = true;
 
 async function takeSample(): Promise<Sample> {
-  const completed = { triage: 0, draft: 0, deliver: 0 };
-  const queued = { triage: 0, draft: 0, deliver: 0 };
+  const completed = { intake: accepted.size, triage: 0, draft: 0, deliver: 0 };
+  const queued = { intake: inflight.size, triage: 0, draft: 0, deliver: 0 };
   const outbox = rowsOf<{ job_name: string; n: number }>(
     await database.db.execute(sql`select job_name, count(*)::int as n from outbox
       where state = 'pending' and job_name in ('triage', 'draft', 'deliver') group by job_name`),
   );
   for (const row of outbox) queued[row.job_name as Stage] += row.n;
-  for (const stage of stages) {
+  for (const stage of ['triage', 'draft', 'deliver'] as const) {
     const counts = await queues[stage].getJobCounts(
       'completed',
       'wait',
@@ -400,7 +410,7 @@ async function takeSample(): Promise<Sample> {
     atSeconds: (Date.now() - loadStarted) / 1000,
     completed,
     queued,
-    backlog: queued.triage + queued.draft + queued.deliver,
+    backlog: queued.intake + queued.triage + queued.draft + queued.deliver,
     pendingApproval: approval!.n,
   };
 }
@@ -417,8 +427,6 @@ const sampler = (async () => {
 
 // ── Load ──────────────────────────────────────────────────────────────────────────────────────
 const loadAvgBefore = loadavg()[0];
-const inflight = new Set<Promise<void>>();
-let maxInflight = 0;
 for (let i = 0; i < total; i++) {
   const due = loadStarted + (i * 1000) / rps;
   const wait = due - Date.now();
@@ -535,6 +543,8 @@ const result = {
   lost,
   /** Work still queued when the settle window ended (a backlog, not a loss). */
   unfinished,
+  /** Drafts still waiting for the agent then (the person's backlog; their deliveries follow). */
+  pendingApprovalAtEnd: samples.at(-1)?.pendingApproval ?? null,
   duplicates,
   emailsSent: report.emailsSent,
   emailsDuplicated,
@@ -597,8 +607,9 @@ const clean = lost === 0 && report.jobsLost === 0 && duplicates === 0 && emailsD
 process.exit(clean ? 0 : 1);
 
 /**
- * The headline: the highest intake rate the service keeps up with. The backlog (jobs of the three
- * stages waiting, running or delayed, plus outbox rows not yet relayed) is sampled every 5 s; its
+ * The headline: the highest intake rate the service keeps up with. The backlog (webhooks the
+ * senders still wait on, jobs of triage, draft and deliver waiting, running or delayed, and their
+ * outbox rows not yet relayed) is sampled every 5 s; its
  * slope over the load, after the first quarter (the pipeline filling up), is intake minus what
  * the pipeline finishes. Flat (under 1% of the intake rate, or 0.5/s): the intake rate is
  * sustainable, and the true limit is somewhere above it. Rising: the last stage's completion rate
