@@ -2,7 +2,14 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { getDeliveryForDraft } from '../../../db/queries/drafts.js';
 import type { Deps } from '../../../deps.js';
 import type { Router } from '../../openapi.js';
-import { draftSchema, draftViewWithSources, params, security } from './schemas.js';
+import {
+  deliverySummary,
+  deliverySummarySchema,
+  draftSchema,
+  draftViewWithSources,
+  params,
+  security,
+} from './schemas.js';
 import { draftInScope } from './shared.js';
 
 export const route = createRoute({
@@ -18,14 +25,7 @@ export const route = createRoute({
         'application/json': {
           schema: z.object({
             draft: draftSchema,
-            delivery: z
-              .object({
-                state: z.string(),
-                channel: z.string(),
-                attempts: z.number(),
-                lastError: z.string().nullable(),
-              })
-              .nullable(),
+            delivery: deliverySummarySchema.nullable(),
           }),
         },
       },
@@ -40,14 +40,7 @@ export function registerGetDraft(app: Router, deps: Deps) {
     return c.json(
       {
         draft: await draftViewWithSources(deps.db, draft),
-        delivery: delivery
-          ? {
-              state: delivery.state,
-              channel: delivery.channel,
-              attempts: delivery.attempts,
-              lastError: delivery.lastError,
-            }
-          : null,
+        delivery: delivery ? deliverySummary(delivery) : null,
       },
       200,
     );

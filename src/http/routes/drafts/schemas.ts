@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Db } from '../../../db/client.js';
 import { getDeliveryForDraft } from '../../../db/queries/drafts.js';
-import { type Draft, draftKinds } from '../../../db/schema/drafts.js';
+import { type Delivery, type Draft, draftKinds } from '../../../db/schema/drafts.js';
 import { type CitedSource, describeCitations } from '../../../kb/citations.js';
 import { NO_SMTP_REASON } from '../../../pipeline/deliver/deliver.js';
 import { deliveryWording } from '../../../pipeline/deliver/wording.js';
@@ -120,6 +120,23 @@ export function draftView(d: Draft, sources?: CitedSource[]) {
     slaDueAt: d.slaDueAt?.toISOString() ?? null,
     overdue: d.overdue,
     createdAt: d.createdAt.toISOString(),
+  };
+}
+
+/** A draft's delivery as the API shows it beside the draft: where it stands, and its last error. */
+export const deliverySummarySchema = z.object({
+  state: z.string(),
+  channel: z.string(),
+  attempts: z.number(),
+  lastError: z.string().nullable(),
+});
+
+export function deliverySummary(delivery: Delivery): z.infer<typeof deliverySummarySchema> {
+  return {
+    state: delivery.state,
+    channel: delivery.channel,
+    attempts: delivery.attempts,
+    lastError: delivery.lastError,
   };
 }
 

@@ -5,18 +5,15 @@ import { getTicket } from '../../../db/queries/tickets.js';
 import type { Deps } from '../../../deps.js';
 import { AppError } from '../../errors.js';
 import type { Router } from '../../openapi.js';
-import { draftSchema, draftView } from '../drafts/schemas.js';
+import {
+  deliverySummary,
+  deliverySummarySchema,
+  draftSchema,
+  draftView,
+} from '../drafts/schemas.js';
 import { params, security } from './schemas.js';
 
-const deliverySchema = z
-  .object({
-    state: z.string(),
-    channel: z.string(),
-    attempts: z.number(),
-    lastError: z.string().nullable(),
-    sentAt: z.string().nullable(),
-  })
-  .nullable();
+const deliverySchema = deliverySummarySchema.extend({ sentAt: z.string().nullable() }).nullable();
 
 export const route = createRoute({
   method: 'get',
@@ -56,13 +53,7 @@ export function registerListTicketDrafts(app: Router, deps: Pick<Deps, 'db'>) {
           return {
             ...draftView(d),
             delivery: delivery
-              ? {
-                  state: delivery.state,
-                  channel: delivery.channel,
-                  attempts: delivery.attempts,
-                  lastError: delivery.lastError,
-                  sentAt: delivery.sentAt?.toISOString() ?? null,
-                }
+              ? { ...deliverySummary(delivery), sentAt: delivery.sentAt?.toISOString() ?? null }
               : null,
           };
         }),
