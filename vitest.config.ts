@@ -5,7 +5,9 @@ import { defineConfig } from 'vitest/config';
 /**
  * Tests by kind, each project runnable alone (`npm test -- --project unit`); `npm test` runs all.
  * - browser: Chromium through playwright-core (`*.browser.test.ts`)
- * - faults: process kills, outages (`test/faults/`); real Postgres required
+ * - faults: process kills, outages, failing models and jobs (`test/faults/`); the ones that need real
+ *   Postgres gate on faultTestsCanRun() (skipped locally without it, failing in CI), the others
+ *   run on either database
  * - integration: anything using the shared fixtures of real services (Postgres or PGlite, Redis,
  *   a disposable Redis Cluster or Postgres replica, SMTP sink, fake Zendesk) from test/support, or
  *   child processes (the CLI)

@@ -11,7 +11,13 @@ const run = (kind: string) =>
     timeout: 150_000,
   });
 
-/** The handlers src/main.ts and src/worker.ts install (see installCrashHandlers). */
+/**
+ * The handlers src/main.ts and src/worker.ts install (see installCrashHandlers).
+ *
+ * Not gated on faultTestsCanRun() like the other fault tests: no database is involved (each
+ * child installs the handlers and raises the error itself, postgres.js's errors included, as
+ * objects), so this runs — and can fail — everywhere, with or without Postgres.
+ */
 describe('crashes in a service process', { timeout: 320_000 }, () => {
   it('a connection error nobody awaited is logged and the process keeps running', () => {
     const child = run('connection');

@@ -18,6 +18,12 @@ import { FakeLlmServer } from './support/fake-llm.js';
 const STORIES = path.resolve(import.meta.dirname, '../../../shared/models/stories260K.gguf');
 const samples = SAMPLE_KB;
 
+/*
+ * Not gated on faultTestsCanRun() like the other fault tests: the faults here are the model's (a
+ * file that cannot load, an HTTP endpoint that errors or hangs), in this process, and the database
+ * only stores the outcome, so it runs — and can fail — on PGlite too (createTestDeps picks PGlite
+ * without TEST_DATABASE_URL) instead of being skipped.
+ */
 let deps: TestDeps;
 let llm: FakeLlmServer;
 let dir: string;

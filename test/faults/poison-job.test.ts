@@ -22,6 +22,12 @@ import { webhook } from './support/traffic.js';
 const TEAM = 'team@deskpilot.test';
 const POISON_SUBJECT = 'Poison pill';
 
+/*
+ * Not gated on faultTestsCanRun() like the other fault tests: nothing is killed or cut off; retries,
+ * backoff and dead-lettering are BullMQ's, in Redis, with the relay and workers in this process, so
+ * it runs — and can fail — on PGlite too (createTestDeps picks PGlite without TEST_DATABASE_URL)
+ * instead of being skipped.
+ */
 let smtp: TestSmtpServer;
 let deps: TestDeps;
 let relay: OutboxRelay;
