@@ -1,26 +1,13 @@
 import type { Deps } from '../../../deps.js';
+import { mountOperations } from '../../mount.js';
 import { createRouter } from '../../openapi.js';
+import { registerHealthz } from './healthz.js';
+import { registerReadyz } from './readyz.js';
 
-/** /healthz: the process is up. /readyz: it can do work (database and Redis answer). */
+/**
+ * /healthz: the process is up. /readyz: it can do work (database and Redis answer). Open to
+ * anyone (probes carry no credentials), so no guard.
+ */
 export function healthRoutes(deps: Pick<Deps, 'database' | 'redis'>) {
-  const app = createRouter();
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    const timeout = <T>(p: Promise<T>) =>
-      Promise.race([
-        p,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2_000)),
-      ]);
-    const [db, redis] = await Promise.allSettled([
-      timeout(deps.database.ping()),
-      timeout(deps.redis.ping()),
-    ]);
-    const checks = {
-      database: db.status === 'fulfilled' ? 'ok' : 'unavailable',
-      redis: redis.status === 'fulfilled' ? 'ok' : 'unavailable',
-    };
-    const ready = checks.database === 'ok' && checks.redis === 'ok';
-    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
-  });
-  return app;
+  return mountOperations(createRouter(), deps, { operations: [registerHealthz, registerReadyz] });
 }

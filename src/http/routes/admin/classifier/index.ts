@@ -1,4 +1,5 @@
 import type { Deps } from '../../../../deps.js';
+import { mountOperations } from '../../../mount.js';
 import { createRouter } from '../../../openapi.js';
 import { registerRetrainClassifier } from './retrain.js';
 import { registerListClassifierVersions } from './versions.js';
@@ -8,8 +9,7 @@ import { registerListClassifierVersions } from './versions.js';
  * `register…(app, deps)` that applies its role (managers read, admins retrain).
  */
 export function classifierRoutes(deps: Deps) {
-  const app = createRouter();
-  registerListClassifierVersions(app, deps);
-  registerRetrainClassifier(app, deps);
-  return app;
+  return mountOperations(createRouter(), deps, {
+    operations: [registerListClassifierVersions, registerRetrainClassifier],
+  });
 }

@@ -1,4 +1,5 @@
 import type { Deps } from '../../../../deps.js';
+import { mountOperations } from '../../../mount.js';
 import { createRouter } from '../../../openapi.js';
 import { registerEraseCustomer } from './erase.js';
 
@@ -7,7 +8,7 @@ import { registerEraseCustomer } from './erase.js';
  * exporting its OpenAPI `route` and a `register…(app, deps)` that applies the admin role.
  */
 export function customerRoutes(deps: Deps) {
-  const app = createRouter();
-  registerEraseCustomer(app, deps);
-  return app;
+  return mountOperations(createRouter(), deps, {
+    operations: [registerEraseCustomer],
+  });
 }

@@ -1,4 +1,5 @@
 import type { Deps } from '../../../../deps.js';
+import { mountOperations } from '../../../mount.js';
 import { createRouter } from '../../../openapi.js';
 import { registerListRoutingRules } from './list.js';
 import { registerReplaceRoutingRules } from './replace.js';
@@ -8,8 +9,7 @@ import { registerReplaceRoutingRules } from './replace.js';
  * `register…(app, deps)` that applies its role (managers read, admins replace the list).
  */
 export function routingRuleRoutes(deps: Deps) {
-  const app = createRouter();
-  registerListRoutingRules(app, deps);
-  registerReplaceRoutingRules(app, deps);
-  return app;
+  return mountOperations(createRouter(), deps, {
+    operations: [registerListRoutingRules, registerReplaceRoutingRules],
+  });
 }

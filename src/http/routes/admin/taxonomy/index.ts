@@ -1,4 +1,5 @@
 import type { Deps } from '../../../../deps.js';
+import { mountOperations } from '../../../mount.js';
 import { createRouter } from '../../../openapi.js';
 import { registerListTaxonomy } from './list.js';
 import { registerRetireStarterCategories } from './retire-starter.js';
@@ -9,9 +10,11 @@ import { registerSaveTaxonomyCategory } from './save.js';
  * `register…(app, deps)` that applies its role (managers read, admins change).
  */
 export function taxonomyRoutes(deps: Deps) {
-  const app = createRouter();
-  registerListTaxonomy(app, deps);
-  registerRetireStarterCategories(app, deps);
-  registerSaveTaxonomyCategory(app, deps);
-  return app;
+  return mountOperations(createRouter(), deps, {
+    operations: [
+      registerListTaxonomy,
+      registerRetireStarterCategories,
+      registerSaveTaxonomyCategory,
+    ],
+  });
 }
