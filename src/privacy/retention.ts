@@ -23,7 +23,8 @@ import { type Actor, deleteTickets, uuidList } from './erase.js';
  * - `inboxEvents`: webhook dedupe records older than the period (at least 7 days, so a late
  *   redelivery is still recognised).
  * - `outbox`: relayed and failed outbox rows older than the period (pending rows never).
- * Expired webhook nonces are always removed.
+ * Expired webhook nonces are always removed. The rows of `retentionRules` below say which table,
+ * by which age column, gets which action.
  *
  * Everything runs in batches (one short transaction each), so a first run over years of data
  * neither holds long locks nor grows one huge transaction; a run that stops halfway is simply
@@ -305,13 +306,17 @@ async function anonymiseDormantTickets(
   return report;
 }
 
+type AgedTable = 'ai_interactions' | 'inbox_events' | 'outbox' | 'webhook_nonces';
+
 /**
- * Deletes (or counts) rows of a table matching `where`, a batch at a time. `order`, when given,
- * must follow an index, so that each batch finds its rows without sorting the table.
+ * Deletes (or counts) rows of a table matching `where`, a batch at a time, each row found by
+ * `key` (its primary key's columns). `order`, when given, must follow an index, so that each batch
+ * finds its rows without sorting the table.
  */
 async function deleteInBatches(
   db: Db,
-  table: 'ai_interactions' | 'inbox_events' | 'outbox',
+  table: AgedTable,
+  key: string,
   where: ReturnType<typeof sql>,
   order: string | null,
   opts: RetentionOptions & { batchSize: number },
@@ -322,12 +327,13 @@ async function deleteInBatches(
       await db.execute(sql`select count(*)::int as n from ${name} where ${where}`),
     )[0]!.n;
   }
+  const keys = sql.raw(key);
   let total = 0;
   for (;;) {
     const n = rowsOf<{ n: number }>(
       await db.execute(sql`with gone as (
-          delete from ${name} where id in (
-            select id from ${name} where ${where}
+          delete from ${name} where (${keys}) in (
+            select ${keys} from ${name} where ${where}
             ${order ? sql.raw(`order by ${order}`) : sql``} limit ${opts.batchSize})
           returning 1)
         select count(*)::int as n from gone`),
@@ -339,32 +345,56 @@ async function deleteInBatches(
 }
 
 /**
- * Tables whose rows simply age out: (table, age column, action = delete in batches). Rows of
- * tickets the same run deletes are left out of a dry run's count (`withTickets`); `order` must
- * follow an index (null: the table's natural order, see deleteInBatches).
+ * What is kept how long, one row per (table, age column, action), run in this order. Two kinds of
+ * row, because the logic differs:
+ * - `tickets`: a ticket's age is its last activity (`updated_at`, and no message or event since:
+ *   `dormantClosed`), and its action reaches every table derived from it — `delete` removes the
+ *   ticket with all of it (deleteDormantTickets), `anonymise` blanks what the customer wrote in
+ *   each (anonymiseDormantTickets). Deletion runs first: anonymisation need not touch what goes.
+ * - every other table: rows older than the period by their own age column are deleted in batches
+ *   (deleteInBatches). Rows of tickets the same run deletes are left out of a dry run's count
+ *   (`withTickets`); `order` must follow an index (null: the table's natural order). `days` null:
+ *   the age column is an expiry, so the row goes when it has passed.
  */
-const ageRules: readonly {
-  table: 'ai_interactions' | 'inbox_events' | 'outbox';
-  report: 'aiInteractions' | 'inboxEvents' | 'outbox';
-  days: 'aiInteractionsDays' | 'inboxEventsDays' | 'outboxDays';
-  ageColumn: string;
-  onlyWhen?: string;
-  withTickets: boolean;
-  order: string | null;
-}[] = [
+type RetentionRule =
+  | {
+      table: 'tickets';
+      ageColumn: 'updated_at';
+      action: 'delete' | 'anonymise';
+      days: 'ticketsDays' | 'ticketContentDays';
+    }
+  | {
+      table: AgedTable;
+      ageColumn: string;
+      action: 'delete';
+      days: 'aiInteractionsDays' | 'inboxEventsDays' | 'outboxDays' | null;
+      report: 'aiInteractions' | 'inboxEvents' | 'outbox' | 'webhookNonces';
+      key: string;
+      onlyWhen?: string;
+      withTickets: boolean;
+      order: string | null;
+    };
+
+const retentionRules: readonly RetentionRule[] = [
+  { table: 'tickets', ageColumn: 'updated_at', action: 'delete', days: 'ticketsDays' },
+  { table: 'tickets', ageColumn: 'updated_at', action: 'anonymise', days: 'ticketContentDays' },
   {
     table: 'ai_interactions',
-    report: 'aiInteractions',
-    days: 'aiInteractionsDays',
     ageColumn: 'created_at',
+    action: 'delete',
+    days: 'aiInteractionsDays',
+    report: 'aiInteractions',
+    key: 'id',
     withTickets: true,
     order: 'created_at, id',
   },
   {
     table: 'inbox_events',
-    report: 'inboxEvents',
-    days: 'inboxEventsDays',
     ageColumn: 'received_at',
+    action: 'delete',
+    days: 'inboxEventsDays',
+    report: 'inboxEvents',
+    key: 'id',
     withTickets: true,
     // Not indexed; without an order a batch stops at the first rows it finds, which in this
     // append-mostly table are the old ones.
@@ -372,13 +402,26 @@ const ageRules: readonly {
   },
   {
     table: 'outbox',
-    report: 'outbox',
-    days: 'outboxDays',
     ageColumn: 'created_at',
+    action: 'delete',
+    days: 'outboxDays',
+    report: 'outbox',
+    key: 'id',
     // Only rows whose job has left the outbox.
     onlyWhen: "state in ('sent', 'verified', 'failed')",
     withTickets: false,
     order: 'id',
+  },
+  {
+    // Expired webhook nonces are always removed.
+    table: 'webhook_nonces',
+    ageColumn: 'expires_at',
+    action: 'delete',
+    days: null,
+    report: 'webhookNonces',
+    key: 'source, nonce',
+    withTickets: false,
+    order: 'expires_at',
   },
 ];
 
@@ -407,47 +450,36 @@ export async function runRetention(
       ? sql`and not exists (select 1 from tickets t where t.id = ${sql.raw(alias)}.ticket_id
                              and ${dormantClosed(before(policy.ticketsDays))})`
       : sql``;
-  // Deletion first: content anonymisation need not touch what is about to go.
-  if (policy.ticketsDays > 0) {
-    report.tickets = await deleteDormantTickets(db, before(policy.ticketsDays), o);
-  }
-  if (policy.ticketContentDays > 0) {
-    report.ticketContent = await anonymiseDormantTickets(
+  for (const rule of retentionRules) {
+    const days = rule.days === null ? 0 : policy[rule.days];
+    if (rule.days !== null && days <= 0) continue;
+    if (rule.table === 'tickets') {
+      if (rule.action === 'delete') {
+        report.tickets = await deleteDormantTickets(db, before(days), o);
+      } else {
+        report.ticketContent = await anonymiseDormantTickets(
+          db,
+          before(days),
+          policy.ticketsDays > 0 ? before(policy.ticketsDays) : null,
+          o,
+        );
+      }
+      continue;
+    }
+    const where = sql`${sql.raw(rule.ageColumn)} < ${at(days)}`;
+    const deleted = await deleteInBatches(
       db,
-      before(policy.ticketContentDays),
-      policy.ticketsDays > 0 ? before(policy.ticketsDays) : null,
+      rule.table,
+      rule.key,
+      rule.onlyWhen
+        ? sql`${sql.raw(rule.onlyWhen)} and ${where}`
+        : sql`${where} ${rule.withTickets ? goingWithTickets(rule.table) : sql``}`,
+      rule.order,
       o,
     );
+    if (rule.report === 'webhookNonces') report.webhookNonces = { deleted };
+    else report[rule.report] = { before: before(days).toISOString(), deleted };
   }
-  for (const rule of ageRules) {
-    const days = policy[rule.days];
-    if (days <= 0) continue;
-    const where = sql`${sql.raw(rule.ageColumn)} < ${at(days)}`;
-    report[rule.report] = {
-      before: before(days).toISOString(),
-      deleted: await deleteInBatches(
-        db,
-        rule.table,
-        rule.onlyWhen
-          ? sql`${sql.raw(rule.onlyWhen)} and ${where}`
-          : sql`${where} ${rule.withTickets ? goingWithTickets(rule.table) : sql``}`,
-        rule.order,
-        o,
-      ),
-    };
-  }
-  report.webhookNonces.deleted = opts.dryRun
-    ? rowsOf<{ n: number }>(
-        await db.execute(
-          sql`select count(*)::int as n from webhook_nonces where expires_at < ${opts.now.toISOString()}::timestamptz`,
-        ),
-      )[0]!.n
-    : rowsOf<{ n: number }>(
-        await db.execute(sql`with gone as (
-            delete from webhook_nonces where expires_at < ${opts.now.toISOString()}::timestamptz
-            returning 1)
-          select count(*)::int as n from gone`),
-      )[0]!.n;
   if (!opts.dryRun && retentionEnabled(policy)) {
     await insertAuditEntry(db, {
       action: 'retention_run',
