@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 import { isUnavailableError } from './http/errors.js';
 import { redisDurabilityProblem } from './jobs/redis.js';
 import { prepareEmbedder } from './kb/jobs.js';
+import { collectWhenIdle } from './observability/idle-collection.js';
 import { closeThreadPool } from './offload/pool.js';
 import { type OutboxRelay, startOutboxRelay } from './queue/outbox-relay.js';
 import { scheduleAutoSolve, scheduleRetention } from './queue/schedules.js';
@@ -86,6 +87,8 @@ export async function startRuntime(
       throw err;
     }
   }
+  // Garbage a burst of work promoted is otherwise kept while the process idles (see the module).
+  const idleCollection = collectWhenIdle({ log: deps.log });
   let stopping: Promise<void> | undefined;
   const runtime: Runtime = {
     deps,
@@ -95,6 +98,7 @@ export async function startRuntime(
     relay,
     stop() {
       stopping ??= (async () => {
+        idleCollection.stop();
         // Order matters: stop accepting requests, let workers finish their jobs, flush the
         // outbox one last time, then close connections.
         if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
