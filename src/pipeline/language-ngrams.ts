@@ -10,10 +10,10 @@
  * A module cannot be unloaded, so the object tree could not be converted and dropped either.
  *
  * Here the same file is read as text and parsed into one Map (n-gram → offset) and one byte
- * array of (language, score) pairs, for the wanted languages only (~5 MB). A language's score
- * depends only on its own entries and the number of distinct n-grams in the text, so the scores
- * of the kept languages are exactly ELD's (test/pipeline/language-ngrams.test.ts compares them
- * with `eld/small` on every kept language). ELD's text preparation (its separator expression and
+ * array of (language, score) pairs, for the wanted languages only (~3 MB of heap). A language's
+ * score depends only on its own entries and the number of distinct n-grams in the text, so the
+ * scores of the kept languages are exactly ELD's (test/pipeline/language-ngrams.test.ts compares
+ * them with `eld/small` on every kept language). ELD's text preparation (its separator expression and
  * byte dictionary) is imported from the package; the steps below follow its `detect()` and
  * `getScores()` (eld 2.1.0, src/languageDetector.js and src/LanguageResult.js).
  */

@@ -11,7 +11,7 @@
  * profile 0.11 % / 0.24 % / 3.0 % / 0 %.
  *
  * The profile is read on first use rather than by every process that imports this module (the web
- * server rarely detects), into a compact copy of the detectable languages only (~5 MB instead of
+ * server rarely detects), into a compact copy of the detectable languages only (~3 MB instead of
  * the ~47 MB of heap `eld/small`'s object literal holds): see language-ngrams.ts.
  */
 import { loadNgramScorer, type NgramScorer } from './language-ngrams.js';
