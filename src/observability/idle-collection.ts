@@ -17,10 +17,12 @@ import type { Logger } from 'pino';
  * idle notification, so this samples the event loop's utilisation instead.
  *
  * Every `intervalMs` (2 s; a timer that keeps nothing alive): when the loop was busy less than
- * `maxUtilization` of the interval and the old generation grew `minGrowthBytes` since the last
- * major collection (V8's or ours: what was live then), collect. The collection is two blocking
- * full GCs (~100–250 ms at ~60 MB live, 680 ms at a load average of 22 on two cores), which is why
- * it waits for a quiet loop; under sustained load it never runs and V8's own schedule applies.
+ * `maxUtilization` of the interval and the old generation grew `minGrowthBytes` above the least it
+ * held after a collection (ours, or one of V8's that left less: one V8 runs in the middle of a
+ * burst finds much of the burst's data still live, and would hide the garbage), collect. The
+ * collection is two blocking full GCs (~100–250 ms at ~60 MB live, 680 ms at a load average of
+ * 22 on two cores), which is why it waits for a quiet loop; under sustained load it never runs
+ * and V8's own schedule applies.
  */
 export interface IdleCollectionOptions {
   intervalMs?: number;
@@ -37,7 +39,7 @@ export interface IdleCollectionOptions {
   onMajorCollection?: (listener: () => void) => () => void;
 }
 
-/** The process's `gc()`: `--expose-gc` only for the moment it takes to get it from a new context. */
+/** The process's `gc()`: `--expose-gc` only while a new context hands it over. */
 function exposedGc(): () => void {
   const global = globalThis as { gc?: () => void };
   if (typeof global.gc === 'function') return global.gc;
@@ -96,10 +98,11 @@ export function collectWhenIdle(options: IdleCollectionOptions = {}): { stop(): 
   const usedHeap = options.usedHeap ?? oldGenerationUsed;
   const utilization = options.utilization ?? loopUtilization();
   let gc = options.gc;
-  // The old generation's used size just after the last major collection: about what is live.
+  // About what is live: the old generation's used size after our last collection, or after one of
+  // V8's that left less.
   let live = usedHeap();
   const unsubscribe = (options.onMajorCollection ?? majorCollections)(() => {
-    live = usedHeap();
+    live = Math.min(live, usedHeap());
   });
   const timer = setInterval(() => {
     const busy = utilization();

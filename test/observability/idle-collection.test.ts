@@ -56,18 +56,19 @@ describe('collectWhenIdle', () => {
     idle.stop();
   });
 
-  it('leaves small growth to V8, and counts from the heap its own last major collection left', () => {
+  it('leaves small growth to V8, and counts from the least a collection left', () => {
     vi.useFakeTimers();
     const { state, options, majorCollection } = fakeProcess();
     const idle = collectWhenIdle(options);
     state.used = 52 * MB;
     vi.advanceTimersByTime(5_000);
     expect(state.gcCalls).toBe(0);
-    majorCollection(48 * MB);
-    state.used = 62 * MB; // 14 MB above what was live then
+    majorCollection(30 * MB); // V8 collected on its own, below where we started
+    state.used = 44 * MB; // 14 MB above that
     vi.advanceTimersByTime(5_000);
     expect(state.gcCalls).toBe(0);
-    state.used = 66 * MB;
+    majorCollection(70 * MB); // one in the middle of a burst: much of it still live
+    state.used = 80 * MB; // the burst is over: 50 MB above what is live
     vi.advanceTimersByTime(1_000);
     expect(state.gcCalls).toBe(2);
     idle.stop();
