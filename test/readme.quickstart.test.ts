@@ -66,10 +66,23 @@ function freshCopy(): string {
 const dir = freshCopy();
 let server: ChildProcess | undefined;
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
+  // The whole process group: bash, npm, and the node server npm starts (npm does not pass the
+  // signal on to it, and a server left behind keeps its port and Redis connections).
+  const group = server?.pid;
+  if (group !== undefined) {
+    const alive = () => {
+      try {
+        process.kill(-group, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (alive()) process.kill(-group, 'SIGTERM');
+    for (let waited = 0; alive() && waited < 15_000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (alive()) process.kill(-group, 'SIGKILL');
   }
   rmSync(path.dirname(dir), { recursive: true, force: true });
 });
@@ -100,7 +113,11 @@ describe('README quick start', () => {
     };
 
     // `npm start`, as written (after `npm ci`, see above): builds dist/ and starts.
-    server = spawn('bash', ['-c', first![0]!.replace(/^npm ci && /, '')], { cwd: dir, env });
+    server = spawn('bash', ['-c', first![0]!.replace(/^npm ci && /, '')], {
+      cwd: dir,
+      env,
+      detached: true,
+    });
     let output = '';
     server.stdout!.on('data', (d) => (output += d));
     server.stderr!.on('data', (d) => (output += d));
