@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { approveDraft } from '../../../pipeline/review/actions.js';

@@ -12,7 +12,7 @@ import type { Ticket } from '../../../db/schema/tickets.js';
 import type { Deps } from '../../../deps.js';
 import { describeCitations } from '../../../kb/citations.js';
 import { searchKnowledgeBase } from '../../../kb/search.js';
-import { notices, uuidParam } from '../inbox/shared.js';
+import { uuidParam } from '../inbox/shared.js';
 import { pendingUndo } from '../inbox/undo.js';
 import { Message, noticeFor } from '../layout.js';
 import { KbResults, TicketPage } from '../pages/ticket.js';

@@ -28,7 +28,6 @@ function signature(timestamp: string, token: string, key = MAILGUN_KEY) {
 /** A streamed multipart body: `head` parts, `filler` MB of attachment, `tail` parts. */
 function streamedBody(head: string, fillerMb: number, tail: string) {
   const chunk = Buffer.alloc(1024 * 1024, 0x61);
-  let sent = 0;
   let i = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -40,7 +39,6 @@ function streamedBody(head: string, fillerMb: number, tail: string) {
         );
       else if (i <= fillerMb) {
         controller.enqueue(chunk);
-        sent += chunk.length;
       } else {
         controller.enqueue(Buffer.from(`\r\n${tail}--${BOUNDARY}--\r\n`));
         controller.close();
