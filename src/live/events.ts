@@ -28,12 +28,12 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     ticketId: z.uuid(),
     status: z.string(),
   }),
-  /** A pending draft changed without leaving the queue: claimed, or its text saved. */
+  /** A pending draft changed without leaving the queue: claimed, its text saved, or overdue. */
   z.object({
     type: z.literal('draft.changed'),
     draftId: z.uuid(),
     ticketId: z.uuid(),
-    change: z.enum(['claimed', 'saved']),
+    change: z.enum(['claimed', 'saved', 'overdue']),
   }),
   /** The ticket itself changed: triaged (by the job), its triage corrected, or solved. */
   z.object({
@@ -79,10 +79,10 @@ export function publishAfterCommit(live: LiveEvents, db: Db, ...events: LiveEven
   });
 }
 
-/** A pending draft claimed or saved (`draft.changed`). */
+/** A pending draft claimed, saved or past its SLA (`draft.changed`). */
 export const draftChanged = (
   draft: { id: string; ticketId: string },
-  change: 'claimed' | 'saved',
+  change: 'claimed' | 'saved' | 'overdue',
 ): LiveEvent => ({ type: 'draft.changed', draftId: draft.id, ticketId: draft.ticketId, change });
 
 export function createLiveEvents(opts: {

@@ -538,7 +538,7 @@ describe('solving tickets without a helpdesk (email-only setups)', () => {
     await db.execute(sql`insert into messages (ticket_id, direction, author_kind, body_text, public,
         created_at) values (${ids.S}, 'outbound', 'agent', 'Answered by hand', true,
         '2026-04-07T10:00:00Z')`);
-    const deps = { db, config, log: pino({ level: 'silent' }), mailer: null as never };
+    const deps = { db, config, live, log: pino({ level: 'silent' }), mailer: null as never };
     expect(await checkDraftSla(deps, waiting)).toEqual({ overdue: false, retired: true });
     const events = rowsOf<{ n: number }>(
       await db.execute(sql`select count(*)::int as n from ticket_events

@@ -8,6 +8,8 @@ import { getDeliveryForDraft } from '../../src/db/queries/drafts.js';
 import { autoSendPolicies } from '../../src/db/schema/drafts.js';
 import type { LiveEvent } from '../../src/live/events.js';
 import { maybeAutoSend } from '../../src/pipeline/review/auto-send.js';
+import { checkDraftSla } from '../../src/pipeline/review/sla.js';
+import { autoSolveWaitingTickets } from '../../src/pipeline/review/sla-solve.js';
 import { type OutboxRelay, startOutboxRelay } from '../../src/queue/outbox-relay.js';
 import { processTriage } from '../../src/queue/processors/triage.js';
 import { startWorkers, type WorkerPool } from '../../src/queue/workers.js';
@@ -253,6 +255,42 @@ describe('live events of steps with one door', () => {
     await seen({ type: 'draft.decided', draftId: draft.id, ticketId, status: 'approved' }, 'auto');
     const delivery = await getDeliveryForDraft(deps.db, draft.id);
     await seen({ type: 'delivery.changed', deliveryId: delivery!.id, state: 'sent' }, 'sent');
+  });
+
+  it('the SLA job publishes a draft past its due time, and a draft it retires', async () => {
+    const late = await seedPendingDraft(deps.db, { team: null });
+    await deps.db.execute(
+      sql`update drafts set sla_due_at = now() - interval '1 minute' where id = ${late.draft.id}`,
+    );
+    expect((await checkDraftSla(deps, late.draft.id)).overdue).toBe(true);
+    await seen({ type: 'draft.changed', draftId: late.draft.id, change: 'overdue' }, 'overdue');
+
+    // Answered another way (here: solved without the solve step): retired, not overdue.
+    const answered = await seedPendingDraft(deps.db, { team: null });
+    await deps.db.execute(
+      sql`update tickets set status = 'solved' where id = ${answered.ticketId}`,
+    );
+    await deps.db.execute(
+      sql`update drafts set sla_due_at = now() - interval '1 minute' where id = ${answered.draft.id}`,
+    );
+    expect(await checkDraftSla(deps, answered.draft.id)).toEqual({ overdue: false, retired: true });
+    await seen(
+      { type: 'draft.decided', draftId: answered.draft.id, status: 'retired' },
+      'retired by the SLA job',
+    );
+  });
+
+  it('the auto-solve job publishes each ticket it solves', async () => {
+    const { ticketId } = await seedEmailTicket(deps.db, { subject: 'Thanks, all good' });
+    // The customer wrote 20 days ago, our reply went out 10 days ago, nothing since.
+    await deps.db.execute(sql`update messages set created_at = now() - interval '20 days'
+      where ticket_id = ${ticketId}`);
+    await deps.db.execute(sql`insert into messages (ticket_id, direction, author_kind, body_text,
+        public, created_at) values (${ticketId}, 'outbound', 'agent', 'Here you go.', true,
+        now() - interval '10 days')`);
+    await deps.db.execute(sql`update tickets set status = 'pending' where id = ${ticketId}`);
+    expect(await autoSolveWaitingTickets(deps.db, { days: 3, live: deps.live })).toBeGreaterThan(0);
+    await seen({ type: 'ticket.changed', ticketId, change: 'solved' }, 'auto-solved');
   });
 
   it('the triage job publishes the ticket change', async () => {

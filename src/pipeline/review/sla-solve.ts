@@ -7,7 +7,7 @@ import { getTicket, recordTicketEvent, setTicketStatus } from '../../db/queries/
 import { rowsOf } from '../../db/rows.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
-import { publishAfterCommit } from '../../live/events.js';
+import { type LiveEvents, publishAfterCommit } from '../../live/events.js';
 
 /**
  * Ways to solve a ticket when no helpdesk reports solves (email-only setups): without them,
@@ -74,15 +74,16 @@ export async function solveTicket(
  * Zendesk's "close pending tickets after N days" automation does. The solve is dated when the wait
  * ran out (last reply + days), so when the hourly job happens to run does not change resolution
  * times. Zendesk tickets are left to Zendesk. At most `limit` tickets per call; returns how many.
+ * With `live`, each solved ticket is published (`ticket.changed`) once the statement committed.
  */
 export async function autoSolveWaitingTickets(
   db: Db,
-  input: { days: number; now?: Date; limit?: number },
+  input: { days: number; now?: Date; limit?: number; live?: LiveEvents },
 ): Promise<number> {
   if (input.days <= 0) return 0;
   const now = (input.now ?? new Date()).toISOString();
   const limit = input.limit ?? 500;
-  const [row] = rowsOf<{ n: number }>(
+  const [row] = rowsOf<{ ids: string[] }>(
     await db.execute(sql`
       with due as (
         select t.id, t.status, lr.at + make_interval(secs => ${input.days * 86_400}) as solve_at
@@ -116,7 +117,20 @@ export async function autoSolveWaitingTickets(
         update drafts d set status = 'retired', lock_version = d.lock_version + 1, updated_at = now()
         from solved s where d.ticket_id = s.id and d.status = 'pending_approval'
       )
-      select count(*)::int as n from solved`),
+      select coalesce(array_agg(id), '{}') as ids from solved`),
   );
-  return Number(row?.n ?? 0);
+  const ids = row?.ids ?? [];
+  if (input.live) {
+    const { live } = input;
+    publishAfterCommit(
+      live,
+      db,
+      ...ids.map((ticketId) => ({
+        type: 'ticket.changed' as const,
+        ticketId,
+        change: 'solved' as const,
+      })),
+    );
+  }
+  return ids.length;
 }

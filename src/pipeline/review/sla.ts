@@ -6,6 +6,7 @@ import { recordTicketEvent } from '../../db/queries/tickets.js';
 import { rowsOf } from '../../db/rows.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
+import { draftChanged, publishAfterCommit } from '../../live/events.js';
 import { slaDueSql } from '../../metrics/refresh.js';
 import { messageReplyDueSql, replyClockStartSql, type SlaConfig } from '../../metrics/reply-due.js';
 import { raiseAlert } from '../alerts.js';
@@ -105,7 +106,7 @@ export type SlaCheck = { overdue: boolean; retired?: boolean };
  * `overdue` event is written (metrics count it as a breach) and the team is told.
  */
 export async function checkDraftSla(
-  deps: Pick<Deps, 'db' | 'config' | 'log' | 'mailer'>,
+  deps: Pick<Deps, 'db' | 'config' | 'log' | 'mailer' | 'live'>,
   draftId: string,
 ): Promise<SlaCheck> {
   const draft = await getDraft(deps.db, draftId);
@@ -115,7 +116,15 @@ export async function checkDraftSla(
     throw new Error(`draft ${draft.id} is not due until ${draft.slaDueAt.toISOString()}`);
   }
   if (await draftObsolete(deps.db, draft.id)) {
-    await retirePendingDrafts(deps.db, draft.ticketId);
+    await withTransaction(deps.db, async (tx) => {
+      if ((await retirePendingDrafts(tx, draft.ticketId)) === 0) return;
+      publishAfterCommit(deps.live, tx, {
+        type: 'draft.decided',
+        draftId: draft.id,
+        ticketId: draft.ticketId,
+        status: 'retired',
+      });
+    });
     return { overdue: false, retired: true };
   }
   const marked = await withTransaction(deps.db, async (tx) => {
@@ -126,6 +135,7 @@ export async function checkDraftSla(
       actorKind: 'system',
       data: { draftId: draft.id, dueAt: draft.slaDueAt?.toISOString() ?? null },
     });
+    publishAfterCommit(deps.live, tx, draftChanged(draft, 'overdue'));
     return true;
   });
   if (marked) {

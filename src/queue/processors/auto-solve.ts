@@ -7,7 +7,7 @@ export const processAutoSolve: Processor<'auto-solve'> = async (deps) => {
   if (days <= 0) return { skipped: 'AUTO_SOLVE_DAYS is 0' };
   let solved = 0;
   for (;;) {
-    const n = await autoSolveWaitingTickets(deps.db, { days, limit: 500 });
+    const n = await autoSolveWaitingTickets(deps.db, { days, limit: 500, live: deps.live });
     solved += n;
     if (n < 500) break;
   }
