@@ -30,6 +30,7 @@ import type { NewTicket, Ticket, TicketStatus } from '../db/schema/tickets.js';
 import { wakeOutboxAfterCommit, withTransaction } from '../db/tx.js';
 import { AppError } from '../errors.js';
 import { parseJobPayload } from '../jobs/payloads.js';
+import { type LiveEvents, publishAfterCommit } from '../live/events.js';
 import {
   messageReplyDueSql,
   untriagedReplyDueSql,
@@ -59,6 +60,8 @@ export interface IntakeOptions {
    * time (`reply_due_at`, the "Overdue" view) at once, by the next-reply rule.
    */
   sla?: Parameters<typeof messageReplyDueSql>[0];
+  /** Open pages are told when a delivery retires drafts (answered or solved in the helpdesk). */
+  live?: LiveEvents;
 }
 
 export async function acceptDelivery(
@@ -337,6 +340,12 @@ async function acceptInTransaction(
       // answer stops the reply clock, so the ticket leaves the "Overdue" view.
       if ((await retirePendingDrafts(tx, ticket.id)) === 0) {
         await syncTicketDraftState(tx, ticket.id);
+      } else if (options.live) {
+        publishAfterCommit(options.live, tx, {
+          type: 'ticket.changed',
+          ticketId: ticket.id,
+          change: solvedNow ? 'solved' : 'answered',
+        });
       }
     }
     if (inbound.helpdeskStatus) {

@@ -35,11 +35,14 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     ticketId: z.uuid(),
     change: z.enum(['claimed', 'saved', 'overdue']),
   }),
-  /** The ticket itself changed: triaged (by the job), its triage corrected, or solved. */
+  /**
+   * The ticket itself changed: triaged (by the job), its triage corrected, solved, or answered in
+   * the helpdesk (its waiting drafts retired).
+   */
   z.object({
     type: z.literal('ticket.changed'),
     ticketId: z.uuid(),
-    change: z.enum(['triaged', 'triage_corrected', 'solved']),
+    change: z.enum(['triaged', 'triage_corrected', 'solved', 'answered']),
   }),
   z.object({
     type: z.literal('delivery.changed'),

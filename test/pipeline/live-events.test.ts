@@ -4,8 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import { createUser } from '../../src/auth/users.js';
-import { getDeliveryForDraft } from '../../src/db/queries/drafts.js';
+import { getDeliveryForDraft, insertDraft } from '../../src/db/queries/drafts.js';
 import { autoSendPolicies } from '../../src/db/schema/drafts.js';
+import { acceptDelivery } from '../../src/ingest/intake.js';
+import type { InboundDelivery } from '../../src/ingest/types.js';
 import type { LiveEvent } from '../../src/live/events.js';
 import { maybeAutoSend } from '../../src/pipeline/review/auto-send.js';
 import { checkDraftSla } from '../../src/pipeline/review/sla.js';
@@ -291,6 +293,44 @@ describe('live events of steps with one door', () => {
     await deps.db.execute(sql`update tickets set status = 'pending' where id = ${ticketId}`);
     expect(await autoSolveWaitingTickets(deps.db, { days: 3, live: deps.live })).toBeGreaterThan(0);
     await seen({ type: 'ticket.changed', ticketId, change: 'solved' }, 'auto-solved');
+  });
+
+  it('intake publishes the drafts a helpdesk answer or solve retired', async () => {
+    const zendesk = (externalId: string, over: Partial<InboundDelivery>): InboundDelivery => ({
+      source: 'zendesk',
+      dedupeKey: randomUUID(),
+      eventType: 'zendesk.test',
+      signature: { scheme: 'zendesk-hmac' },
+      ticket: { externalId, subject: 'Where is my refund?', channel: 'web' },
+      ...over,
+    });
+    for (const [how, over] of [
+      [
+        'answered',
+        {
+          message: {
+            authorKind: 'agent',
+            authorEmail: 'agent@example.com',
+            bodyText: 'Refunded in Zendesk.',
+            public: true,
+          },
+        },
+      ],
+      ['solved', { statusChange: { status: 'solved' } }],
+    ] as const) {
+      const externalId = `Z-${randomUUID()}`;
+      const created = await acceptDelivery(
+        deps.db,
+        zendesk(externalId, {
+          message: { authorKind: 'customer', authorEmail: 'c@example.net', bodyText: 'Refund?' },
+        }),
+        { live: deps.live },
+      );
+      const ticketId = (created as { ticketId: string }).ticketId;
+      await insertDraft(deps.db, { ticketId, kind: 'extractive', bodyText: 'x', model: 'test' });
+      await acceptDelivery(deps.db, zendesk(externalId, over), { live: deps.live });
+      await seen({ type: 'ticket.changed', ticketId, change: how }, `${how} in the helpdesk`);
+    }
   });
 
   it('the triage job publishes the ticket change', async () => {

@@ -51,7 +51,7 @@ export function registerGenericTicketWebhook(app: Router, deps: Deps) {
     const result = await acceptDelivery(
       deps.db,
       normalizeGenericEvent(parsed.data, c.get('principal')!),
-      { sla: deps.config },
+      { sla: deps.config, live: deps.live },
     );
     return intakeResponse(c, result);
   });

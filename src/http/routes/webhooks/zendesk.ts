@@ -96,7 +96,7 @@ export function registerZendeskWebhook(app: Router, deps: Deps) {
         'zendesk sent a status Deskpilot does not know; kept as-is, ticket status unchanged',
       );
     }
-    const result = await acceptDelivery(deps.db, delivery, { sla: deps.config });
+    const result = await acceptDelivery(deps.db, delivery, { sla: deps.config, live: deps.live });
     return intakeResponse(c, result);
   });
 }

@@ -43,13 +43,14 @@ export function toHttpError(err: unknown): never {
 
 /** Stores the delivery (one transaction, see ingest/intake.ts) and answers 202 or 200. */
 export async function acceptEmail(
-  deps: Pick<Deps, 'db' | 'config'>,
+  deps: Pick<Deps, 'db' | 'config' | 'live'>,
   c: Context,
   delivery: InboundDelivery,
 ) {
   const result = await acceptDelivery(deps.db, delivery, {
     solveKeywords: deps.config.SOLVE_KEYWORDS,
     sla: deps.config,
+    live: deps.live,
   });
   return intakeResponse(c, result);
 }
