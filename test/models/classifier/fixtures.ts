@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { LabelledText } from '../../../src/models/classifier/index.js';
 
-const CLINC_DIR = '/work/shared/data/classification/clinc150';
+// ../shared beside the checkout, as CI lays it out (not an absolute path of one machine).
+const CLINC_DIR = path.resolve(
+  import.meta.dirname,
+  '../../../../shared/data/classification/clinc150',
+);
 
 function readCsv(path: string): LabelledText[] {
   const rows: { text: string; label: string }[] = parse(readFileSync(path), { columns: true });
