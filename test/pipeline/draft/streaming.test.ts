@@ -116,7 +116,10 @@ describe('LLM drafts stream onto the extractive draft shown meanwhile', () => {
           events.some((e) => e.type === 'draft.created' && e.draftId === outcome.draft.id) || null,
         { what: 'the replacement event', timeoutMs: 5_000 },
       );
-      const mine = events.filter((e) => 'ticketId' in e && e.ticketId === ticketId);
+      // The draft's events (the triage step publishes its own `ticket.changed` before them).
+      const mine = events.filter(
+        (e) => 'draftId' in e && 'ticketId' in e && e.ticketId === ticketId,
+      );
       expect(mine[0]).toMatchObject({ type: 'draft.created', draftId: standIn.id });
       const progress = mine.filter((e) => e.type === 'draft.progress');
       expect(progress.length).toBeGreaterThanOrEqual(2);
