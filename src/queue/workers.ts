@@ -75,21 +75,17 @@ export function startWorkers(
   const current = new Map<JobName, Running>();
 
   function startWorker(name: JobName, connection: RedisConnection): Running {
-    const entry: Running = {
-      worker: undefined as unknown as Worker,
-      running: 0,
-      started: 0,
-      stuckSince: null,
-    };
+    // What the processor counts for the watchdog; the worker joins it once built.
+    const counts: Omit<Running, 'worker'> = { running: 0, started: 0, stuckSince: null };
     const worker = new Worker(
       name,
       async (job: Job, token?: string) => {
-        entry.running++;
-        entry.started++;
+        counts.running++;
+        counts.started++;
         try {
           return await processJob(job, token);
         } finally {
-          entry.running--;
+          counts.running--;
         }
       },
       {
@@ -101,7 +97,6 @@ export function startWorkers(
         }),
       },
     );
-    entry.worker = worker;
 
     async function processJob(job: Job, token?: string) {
       // Parse again on the way out: a payload written by an older release fails loudly here.
@@ -154,7 +149,7 @@ export function startWorkers(
       );
       if (final) void alertDeadLetter(deps, name, job);
     });
-    return entry;
+    return Object.assign(counts, { worker });
   }
 
   for (const name of names) current.set(name, startWorker(name, shared));
