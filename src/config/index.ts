@@ -232,6 +232,11 @@ export const configSchema = z.object({
    * metric (API and dashboard alike) and calendar-date filters. BUSINESS_TIMEZONE is read as an
    * older name for it.
    */
+  /**
+   * Dashboards and /api/metrics bring the facts table up to date at most once per this many
+   * seconds per process (concurrent viewers share one refresh); 0 = on every request.
+   */
+  METRICS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
   TIME_ZONE: z
     .string()
     .default('UTC')
