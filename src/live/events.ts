@@ -36,13 +36,13 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     change: z.enum(['claimed', 'saved', 'overdue']),
   }),
   /**
-   * The ticket itself changed: triaged (by the job), its triage corrected, solved, or answered in
-   * the helpdesk (its waiting drafts retired).
+   * The ticket itself changed: triaged (by the job), its triage corrected, solved, answered in
+   * the helpdesk (its waiting drafts retired), or an agent added an internal note.
    */
   z.object({
     type: z.literal('ticket.changed'),
     ticketId: z.uuid(),
-    change: z.enum(['triaged', 'triage_corrected', 'solved', 'answered']),
+    change: z.enum(['triaged', 'triage_corrected', 'solved', 'answered', 'noted']),
   }),
   z.object({
     type: z.literal('delivery.changed'),

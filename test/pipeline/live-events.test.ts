@@ -240,6 +240,15 @@ describe('live events of steps with one door', () => {
     await seen({ type: 'draft.changed', draftId: draft.id, ticketId, change: 'saved' }, 'save');
   });
 
+  it('an internal note (ticket page) publishes the ticket change', async () => {
+    const { ticketId } = await seedPendingDraft(deps.db, { team: null });
+    const res = await form(`/app/tickets/${ticketId}/notes`, {
+      text: 'Called them; refund agreed.',
+    });
+    expect(res.headers.get('location')).toContain('notice=noted');
+    await seen({ type: 'ticket.changed', ticketId, change: 'noted' }, 'noted');
+  });
+
   it('auto-send (the draft job’s policy step) publishes the decision, then the send', async () => {
     const { ticketId, draft } = await seedPendingDraft(deps.db, { team: null });
     await deps.db.insert(autoSendPolicies).values({

@@ -263,10 +263,10 @@ export async function sendManualReply(
 
 /**
  * An internal note: kept on the ticket for the team, never sent to the customer. Another team's
- * ticket answers like a missing one.
+ * ticket answers like a missing one. Open pages of the ticket are told once it has committed.
  */
 export async function addInternalNote(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'live'>,
   input: { ticketId: string; actor: Actor; actorEmail?: string | null; text: string },
 ): Promise<{ ok: true; message: Message } | { ok: false; reason: 'not_found' }> {
   const text = input.text.replace(/\r\n?/g, '\n').trim();
@@ -292,6 +292,11 @@ export async function addInternalNote(
       actorKind: 'agent',
       actorId: input.actor.id,
       data: { messageId: message.id },
+    });
+    publishAfterCommit(deps.live, tx, {
+      type: 'ticket.changed',
+      ticketId: ticket.id,
+      change: 'noted',
     });
     return { ok: true as const, message };
   });
