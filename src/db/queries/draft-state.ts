@@ -10,7 +10,9 @@ import { drafts } from '../schema/drafts.js';
  *
  * A new draft outcome is one line here (and, for existing rows, one backfill statement in a
  * migration). An abstained draft (`drafts.state`, or a `no_answer` one written before that column)
- * is the drafter declining: there was nothing to ground a reply on.
+ * is the drafter declining: there was nothing to ground a reply on. A `delivery_failed` draft
+ * whose delivery a guard `blocked` is `held` — what the ticket page shows from the same delivery
+ * row; `deliver` moves the delivery before the draft, so the draft's change sees it.
  */
 const mapping = sql`case
     when (d.state = 'abstained' or d.kind = 'no_answer') and d.status = 'pending_approval' then 'abstained'
@@ -19,6 +21,8 @@ const mapping = sql`case
     when d.status = 'rejected' then 'rejected'
     when d.status = 'approved' then 'sending'
     when d.status = 'sent' then 'answered'
+    when d.status = 'delivery_failed' and exists (select 1 from deliveries h
+      where h.draft_id = d.id and h.state = 'blocked') then 'held'
     when d.status = 'delivery_failed' then 'delivery_failed'
     else 'none' end`;
 
@@ -58,7 +62,7 @@ export async function syncTicketDraftState(
     update tickets t set
       draft_state = (select case
           when ${followUp} then 'none'
-          when s.state in ('none', 'abstained', 'rejected', 'delivery_failed')
+          when s.state in ('none', 'abstained', 'rejected', 'delivery_failed', 'held')
             and ${answeredSince(sql`(select max(c.created_at) from messages c
               where c.ticket_id = t.id and c.direction = 'inbound' and c.author_kind = 'customer')`)}
           then 'answered' else s.state end

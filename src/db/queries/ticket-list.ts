@@ -35,7 +35,7 @@ export const builtInViews = {
   overdue: {
     label: 'Overdue',
     where: sql.raw(
-      `"tickets"."draft_state" in ('none', 'pending', 'abstained', 'rejected', 'delivery_failed') and "tickets"."status" not in ('solved', 'closed') and "tickets"."reply_due_at" is not null and "tickets"."reply_due_at" < now()`,
+      `"tickets"."draft_state" in ('none', 'pending', 'abstained', 'rejected', 'delivery_failed', 'held') and "tickets"."status" not in ('solved', 'closed') and "tickets"."reply_due_at" is not null and "tickets"."reply_due_at" < now()`,
     ),
   },
 } as const;

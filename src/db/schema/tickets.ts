@@ -12,7 +12,9 @@ export type TicketStatus = (typeof ticketStatuses)[number];
  * Where the ticket's reply stands, from its latest draft (`src/db/queries/draft-state.ts` keeps it
  * current): none = no draft, pending = waiting for approval (or being regenerated), abstained =
  * the drafter found nothing to say, rejected = an agent rejected it, sending = approved and not
- * delivered yet, answered = delivered, delivery_failed = failed, blocked or uncertain.
+ * delivered yet, answered = delivered, held = a guard kept it from going out (its delivery is
+ * `blocked`: no SMTP configured, loop protection, the daily cap), delivery_failed = the send
+ * failed or its outcome is uncertain.
  */
 export const draftStates = [
   'none',
@@ -22,6 +24,7 @@ export const draftStates = [
   'sending',
   'answered',
   'delivery_failed',
+  'held',
 ] as const;
 export type DraftState = (typeof draftStates)[number];
 
@@ -77,7 +80,7 @@ export const tickets = pgTable(
     index('tickets_overdue_idx')
       .on(t.createdAt, t.id)
       .where(
-        sql`${t.draftState} in ('none', 'pending', 'abstained', 'rejected', 'delivery_failed') and ${t.status} not in ('solved', 'closed') and ${t.replyDueAt} is not null`,
+        sql`${t.draftState} in ('none', 'pending', 'abstained', 'rejected', 'delivery_failed', 'held') and ${t.status} not in ('solved', 'closed') and ${t.replyDueAt} is not null`,
       ),
   ],
 );

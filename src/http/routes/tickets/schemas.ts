@@ -14,7 +14,7 @@ export const ticketListItemSchema = z
     status: z.enum(ticketStatuses),
     draftState: z.enum(draftStates).openapi({
       description:
-        'none | pending | abstained | rejected | sending (approved, not delivered yet) | answered | delivery_failed',
+        'none | pending | abstained | rejected | sending (approved, not delivered yet) | answered | delivery_failed (the send failed, or may have) | held (kept from going out by a guard: no outbound mail configured, loop protection, the daily cap; Send again once fixed)',
     }),
     channel: z.enum(ticketChannels),
     requester: z.object({ email: z.string().nullable(), name: z.string().nullable() }),

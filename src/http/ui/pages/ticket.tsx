@@ -349,7 +349,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
           <p class="muted">
             {requesterLine(p.ticket)} · {p.ticket.channel}
             {p.ticket.externalId ? ` #${p.ticket.externalId}` : ''} · {p.ticket.status} ·{' '}
-            <DraftStateBadge state={p.ticket.draftState} held={p.delivery?.state === 'blocked'} />
+            <DraftStateBadge state={p.ticket.draftState} />
           </p>
           <NoticeBox notice={p.notice} />
           {p.undo ? <UndoBar undo={p.undo} csrf={p.user.csrfToken} back={back} /> : null}

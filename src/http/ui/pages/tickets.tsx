@@ -24,6 +24,7 @@ export const draftStateLabel: Record<DraftState, string> = {
   sending: 'waiting on delivery',
   answered: 'answered',
   delivery_failed: 'delivery failed',
+  held: 'reply held',
 };
 const draftStateBadge: Record<DraftState, string> = {
   none: 'badge warn',
@@ -33,21 +34,15 @@ const draftStateBadge: Record<DraftState, string> = {
   sending: 'badge',
   answered: 'badge ok',
   delivery_failed: 'badge danger',
+  // A guard kept the reply (no SMTP, loop protection, the daily cap): a warning, not a failure.
+  held: 'badge warn',
 };
-/**
- * `held`: the reply of a `delivery_failed` ticket was held by a guard (its delivery is
- * `blocked`: no SMTP, loop protection, the daily cap), which is not a failed send.
- */
-export const DraftStateBadge: FC<{ state: DraftState; held?: boolean }> = ({ state, held }) =>
-  state === 'delivery_failed' && held ? (
-    <span class="badge warn" data-draft-state={state} data-delivery-state="blocked">
-      reply held
-    </span>
-  ) : (
-    <span class={draftStateBadge[state]} data-draft-state={state}>
-      {draftStateLabel[state]}
-    </span>
-  );
+/** The ticket's draft state (`tickets.draft_state`), on the list and the ticket page alike. */
+export const DraftStateBadge: FC<{ state: DraftState }> = ({ state }) => (
+  <span class={draftStateBadge[state]} data-draft-state={state}>
+    {draftStateLabel[state]}
+  </span>
+);
 
 /** The list's address for a set of filters (empty ones left out). */
 export function ticketsHref(params: Record<string, string | boolean | undefined | null>): string {
