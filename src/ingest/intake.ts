@@ -239,6 +239,8 @@ async function acceptInTransaction(
     }
 
     let messageId: string | null = null;
+    /** A new message row on the ticket (not a redelivery, not our own reply coming back). */
+    let stored = false;
     const repeated =
       inbound.message && !created
         ? await findRepeatedMessage(tx, ticket.id, {
@@ -265,6 +267,7 @@ async function acceptInTransaction(
       const m = inbound.message;
       const message = await insertMessage(tx, newMessageValues(ticket.id, m));
       messageId = message.id;
+      stored = true;
       events.push(messageReceivedEvent(ticket.id, messageId, m));
       const fromPerson = isFromPerson(m);
       const solves =
@@ -335,18 +338,16 @@ async function acceptInTransaction(
     }
     // Solved or deleted in the helpdesk: nothing left to answer either way.
     const solvedNow = events.some((e) => e.type === 'solved' || e.type === 'deleted');
+    let retired = 0;
     if (!created && (answered || solvedNow)) {
       // Re-derived even when nothing was pending (the latest draft rejected or failed): the
       // answer stops the reply clock, so the ticket leaves the "Overdue" view.
-      if ((await retirePendingDrafts(tx, ticket.id)) === 0) {
-        await syncTicketDraftState(tx, ticket.id);
-      } else if (options.live) {
-        publishAfterCommit(options.live, tx, {
-          type: 'ticket.changed',
-          ticketId: ticket.id,
-          change: solvedNow ? 'solved' : 'answered',
-        });
-      }
+      retired = await retirePendingDrafts(tx, ticket.id);
+      if (retired === 0) await syncTicketDraftState(tx, ticket.id);
+    }
+    const change = created ? null : ticketChange({ retired, solvedNow, stored, events });
+    if (change && options.live) {
+      publishAfterCommit(options.live, tx, { type: 'ticket.changed', ticketId: ticket.id, change });
     }
     if (inbound.helpdeskStatus) {
       events.push({
@@ -537,6 +538,24 @@ function notFuture(at: Date | undefined): Date | undefined {
 function notBefore(at: Date | undefined, created: Date | undefined): Date | undefined {
   if (!created) return at;
   return (at ?? new Date()).getTime() < created.getTime() ? created : at;
+}
+
+const statusEvents = new Set(['solved', 'reopened', 'status_changed', 'deleted']);
+
+/**
+ * What pages with an existing ticket open are told a delivery changed (`ticket.changed`): drafts
+ * retired (answered or solved in the helpdesk), else a new message (a customer's follow-up, a
+ * helpdesk comment), else a status the customer or the helpdesk set; null for nothing they show.
+ */
+function ticketChange(d: {
+  retired: number;
+  solvedNow: boolean;
+  stored: boolean;
+  events: NewTicketEvent[];
+}): 'solved' | 'answered' | 'message' | 'status' | null {
+  if (d.retired > 0) return d.solvedNow ? 'solved' : 'answered';
+  if (d.stored) return 'message';
+  return d.events.some((e) => statusEvents.has(e.type)) ? 'status' : null;
 }
 
 async function changeStatus(

@@ -37,12 +37,22 @@ export const liveEventSchema = z.discriminatedUnion('type', [
   }),
   /**
    * The ticket itself changed: triaged (by the job), its triage corrected, solved, answered in
-   * the helpdesk (its waiting drafts retired), or an agent added an internal note.
+   * the helpdesk (its waiting drafts retired), an agent added an internal note, a message came in
+   * on it (a customer's follow-up, a helpdesk comment), or the customer or the helpdesk set its
+   * status.
    */
   z.object({
     type: z.literal('ticket.changed'),
     ticketId: z.uuid(),
-    change: z.enum(['triaged', 'triage_corrected', 'solved', 'answered', 'noted']),
+    change: z.enum([
+      'triaged',
+      'triage_corrected',
+      'solved',
+      'answered',
+      'noted',
+      'message',
+      'status',
+    ]),
   }),
   z.object({
     type: z.literal('delivery.changed'),

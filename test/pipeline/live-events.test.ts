@@ -110,6 +110,16 @@ function seen(match: Partial<Record<string, string>>, what: string) {
   );
 }
 
+/** A Zendesk webhook delivery about the ticket `externalId`. */
+const zendesk = (externalId: string, over: Partial<InboundDelivery>): InboundDelivery => ({
+  source: 'zendesk',
+  dedupeKey: randomUUID(),
+  eventType: 'zendesk.test',
+  signature: { scheme: 'zendesk-hmac' },
+  ticket: { externalId, subject: 'Where is my refund?', channel: 'web' },
+  ...over,
+});
+
 type Door = 'api' | 'ui';
 const approve = (door: Door, draftId: string, text?: string) =>
   door === 'api'
@@ -305,14 +315,6 @@ describe('live events of steps with one door', () => {
   });
 
   it('intake publishes the drafts a helpdesk answer or solve retired', async () => {
-    const zendesk = (externalId: string, over: Partial<InboundDelivery>): InboundDelivery => ({
-      source: 'zendesk',
-      dedupeKey: randomUUID(),
-      eventType: 'zendesk.test',
-      signature: { scheme: 'zendesk-hmac' },
-      ticket: { externalId, subject: 'Where is my refund?', channel: 'web' },
-      ...over,
-    });
     for (const [how, over] of [
       [
         'answered',
@@ -340,6 +342,23 @@ describe('live events of steps with one door', () => {
       await acceptDelivery(deps.db, zendesk(externalId, over), { live: deps.live });
       await seen({ type: 'ticket.changed', ticketId, change: how }, `${how} in the helpdesk`);
     }
+  });
+
+  it('intake publishes a new message on an existing ticket, and a status the helpdesk set', async () => {
+    const externalId = `Z-${randomUUID()}`;
+    const customer = (bodyText: string) =>
+      zendesk(externalId, {
+        message: { authorKind: 'customer', authorEmail: 'c@example.net', bodyText },
+      });
+    const created = await acceptDelivery(deps.db, customer('Refund?'), { live: deps.live });
+    const ticketId = (created as { ticketId: string }).ticketId;
+    // Pages with the ticket open show the customer's follow-up.
+    await acceptDelivery(deps.db, customer('Any news?'), { live: deps.live });
+    await seen({ type: 'ticket.changed', ticketId, change: 'message' }, 'follow-up');
+    await acceptDelivery(deps.db, zendesk(externalId, { statusChange: { status: 'hold' } }), {
+      live: deps.live,
+    });
+    await seen({ type: 'ticket.changed', ticketId, change: 'status' }, 'status in the helpdesk');
   });
 
   it('the triage job publishes the ticket change', async () => {

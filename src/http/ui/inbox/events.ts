@@ -8,11 +8,12 @@ import type { InboxApp } from './shared.js';
 
 /**
  * GET /app/events: server-sent events: new drafts, decisions, claims and saves, ticket changes
- * (triaged, corrected, solved) and delivery changes (ids only),
- * about the tickets this user may see, and the model's draft as it streams (`draft.progress`,
- * with the text so far, read here from Postgres: the Redis event carries ids only).
- * The page reacts by refreshing its queue column; a comment every 25 s keeps proxies from
- * closing the stream.
+ * (triaged, corrected, solved, answered, noted, a new message, a status change) and delivery
+ * changes (ids only), about the tickets this user may see, and the model's draft as it streams
+ * (`draft.progress`, with the text so far, read here from Postgres: the Redis event carries ids
+ * only). Every event sent names its ticket (`ticketId`, looked up here for a delivery's), so a
+ * ticket page can tell its own from the rest. The inbox refreshes its queue column; the ticket
+ * page re-reads its changed parts. A comment every 25 s keeps proxies from closing the stream.
  */
 export function registerInboxEvents(app: InboxApp, deps: Deps) {
   app.get('/app/events', (c) => {
@@ -26,12 +27,15 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
         // A team agent hears only about tickets it may open (ids of other teams' tickets are not
         // confirmed to it either); unrestricted users cost no query (canAccessTicket).
         const user = c.get('user');
-        const visible = async (event: LiveEvent): Promise<boolean> => {
+        /** The event's ticket when this user may see it, else null. */
+        const visibleTicket = async (event: LiveEvent): Promise<string | null> => {
           const ticketId =
             'ticketId' in event
               ? event.ticketId
               : (await getDelivery(deps.db, event.deliveryId))?.ticketId;
-          return ticketId !== undefined && canAccessTicket(deps.db, user, ticketId);
+          return ticketId !== undefined && (await canAccessTicket(deps.db, user, ticketId))
+            ? ticketId
+            : null;
         };
         const pending: LiveEvent[] = [];
         let wake: (() => void) | null = null;
@@ -63,7 +67,7 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
               const later = batch
                 .slice(index + 1)
                 .some((e) => e.type === 'draft.progress' && e.draftId === event.draftId);
-              if (later || !(await visible(event))) continue;
+              if (later || !(await visibleTicket(event))) continue;
               const preview = await getDraftPreview(deps.db, event.draftId);
               if (!preview) continue;
               await stream.writeSSE({
@@ -72,8 +76,12 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
               });
               continue;
             }
-            if (!(await visible(event))) continue;
-            await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
+            const ticketId = await visibleTicket(event);
+            if (!ticketId) continue;
+            await stream.writeSSE({
+              event: event.type,
+              data: JSON.stringify({ ...event, ticketId }),
+            });
           }
         }
         unsubscribe();

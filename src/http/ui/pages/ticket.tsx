@@ -346,37 +346,57 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
           <h1>{p.ticket.subject || '(no subject)'}</h1>
           {/* Filled live by app.js: other agents with this ticket open or editing its draft. */}
           <p class="presence" data-presence data-testid="presence" aria-live="polite" hidden />
-          <p class="muted">
+          {/*
+            The parts marked data-live-region follow the ticket while the page is open: on a live
+            event about it, app.js reads this page again and swaps each changed part in — except
+            one the agent is editing, which stays as it is while this notice says to reload. The
+            composer is never swapped.
+          */}
+          <p class="warn-box" data-live-stale data-testid="live-stale" role="status" hidden>
+            This ticket changed while you were editing. <a href={back}>Reload</a> to see it — what
+            you typed and have not sent will be lost.
+          </p>
+          <p class="muted" data-live-region="status">
             {requesterLine(p.ticket)} · {p.ticket.channel}
             {p.ticket.externalId ? ` #${p.ticket.externalId}` : ''} · {p.ticket.status} ·{' '}
             <DraftStateBadge state={p.ticket.draftState} />
           </p>
           <NoticeBox notice={p.notice} />
           {p.undo ? <UndoBar undo={p.undo} csrf={p.user.csrfToken} back={back} /> : null}
-          {/* Email and API tickets have no helpdesk to report a solve: an agent solves them here. */}
-          {p.ticket.source !== 'zendesk' &&
-          p.ticket.status !== 'solved' &&
-          p.ticket.status !== 'closed' ? (
-            <form method="post" action={`/app/tickets/${p.ticket.id}/solve`} class="inline">
-              <input type="hidden" name="_csrf" value={p.user.csrfToken} />
-              <button type="submit" data-testid="solve">
-                Solve ticket
-              </button>
-            </form>
-          ) : null}
+          <div data-live-region="solve">
+            {/* Email and API tickets have no helpdesk to report a solve: an agent solves them here. */}
+            {p.ticket.source !== 'zendesk' &&
+            p.ticket.status !== 'solved' &&
+            p.ticket.status !== 'closed' ? (
+              <form method="post" action={`/app/tickets/${p.ticket.id}/solve`} class="inline">
+                <input type="hidden" name="_csrf" value={p.user.csrfToken} />
+                <button type="submit" data-testid="solve">
+                  Solve ticket
+                </button>
+              </form>
+            ) : null}
+          </div>
         </header>
         <div class="ticket-columns">
           <div class="ticket-main">
-            <Thread messages={p.messages} />
+            <div data-live-region="thread">
+              <Thread messages={p.messages} />
+            </div>
             <Composer p={p} />
           </div>
           <aside class="ticket-side">
-            <TriagePanel view={view} csrf={p.user.csrfToken} back={back} />
-            {view.draft && view.draft.kind !== 'manual' ? (
-              <DraftPanel view={view} csrf={p.user.csrfToken} back={back} composerOnPage />
-            ) : null}
-            <Versions drafts={p.drafts} delivery={p.delivery} />
-            <Timeline events={p.events} />
+            <div data-live-region="triage">
+              <TriagePanel view={view} csrf={p.user.csrfToken} back={back} />
+            </div>
+            <div data-live-region="draft">
+              {view.draft && view.draft.kind !== 'manual' ? (
+                <DraftPanel view={view} csrf={p.user.csrfToken} back={back} composerOnPage />
+              ) : null}
+            </div>
+            <div data-live-region="history">
+              <Versions drafts={p.drafts} delivery={p.delivery} />
+              <Timeline events={p.events} />
+            </div>
           </aside>
         </div>
       </div>

@@ -2,6 +2,13 @@
 // Plain script, no build step: it is small enough that a bundler would cost more than it saves.
 (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content');
+  // The ticket page's live parts as the server sent them, taken before anything below changes
+  // the page: a part whose fresh copy is the same has nothing new, even while it is being edited.
+  const ticketPage = document.querySelector('.ticket-page[data-ticket-id]');
+  const served = new Map();
+  for (const part of ticketPage?.querySelectorAll('[data-live-region]') ?? []) {
+    served.set(part.getAttribute('data-live-region'), part.innerHTML);
+  }
 
   document.body.addEventListener('htmx:configRequest', (e) => {
     if (csrf) e.detail.headers['X-CSRF-Token'] = csrf;
@@ -22,10 +29,17 @@
   if (live && 'EventSource' in window) {
     const source = new EventSource(live.getAttribute('data-live'));
     let pending = null;
-    const refresh = () => {
+    let ours = false;
+    // Every event names its ticket (the server adds it to a delivery's): the inbox refreshes its
+    // queue on any, the ticket page re-reads itself on those about its own ticket.
+    const refresh = (e) => {
+      const ticketId = e?.data ? JSON.parse(e.data).ticketId : null;
+      if (ticketPage && ticketId === ticketPage.getAttribute('data-ticket-id')) ours = true;
       clearTimeout(pending);
       pending = setTimeout(() => {
         if (window.htmx) window.htmx.trigger(document.body, 'live-refresh');
+        if (ours) followTicket();
+        ours = false;
       }, 250);
     };
     source.addEventListener('ready', () => document.body.setAttribute('data-live-ready', 'true'));
@@ -51,7 +65,7 @@
         }
         say("The model's draft is ready");
       } else say('New draft waiting');
-      refresh();
+      refresh(e);
     });
     // The model's draft streaming onto the extractive stand-in shown meanwhile.
     source.addEventListener('draft.progress', (e) => {
@@ -68,6 +82,62 @@
     source.addEventListener('ticket.changed', refresh);
     source.addEventListener('delivery.changed', refresh);
     source.addEventListener('presence.changed', (e) => showPresence(JSON.parse(e.data)));
+  }
+
+  // ---- the ticket page follows its ticket -----------------------------------------------------
+  // On a live event about the open ticket the page is read again (same address, the same server
+  // rendering) and each changed live part swapped in. A part the agent is editing is left as it
+  // is and a notice says the ticket changed; the composer is never a live part, so a reply being
+  // typed is never touched.
+  const fieldChanged = (f) => {
+    if (f.readOnly || f.disabled || ['hidden', 'submit', 'button', 'reset'].includes(f.type)) {
+      return false;
+    }
+    if (f.tagName === 'SELECT') {
+      const initial = [...f.options].findIndex((o) => o.defaultSelected);
+      return f.selectedIndex !== (initial === -1 ? 0 : initial);
+    }
+    if (f.type === 'checkbox' || f.type === 'radio') return f.checked !== f.defaultChecked;
+    return f.value !== f.defaultValue;
+  };
+  const beingEdited = (part) => {
+    const active = document.activeElement;
+    if (active && part.contains(active) && active.matches('textarea, select, input')) return true;
+    return [...part.querySelectorAll('textarea, select, input')].some(fieldChanged);
+  };
+  let reading = 0;
+  async function followTicket() {
+    const mine = ++reading;
+    const stale = document.querySelector('[data-live-stale]');
+    let fresh;
+    try {
+      const res = await fetch(window.location.pathname, { credentials: 'same-origin' });
+      // Gone, or out of this agent's scope now: the reload says so.
+      if (!res.ok) throw new Error(String(res.status));
+      fresh = new DOMParser().parseFromString(await res.text(), 'text/html');
+    } catch {
+      if (stale) stale.hidden = false;
+      return;
+    }
+    if (mine !== reading) return; // a later read is on its way
+    let kept = false;
+    for (const part of ticketPage.querySelectorAll('[data-live-region]')) {
+      const name = part.getAttribute('data-live-region');
+      const next = fresh.querySelector(`[data-live-region="${name}"]`);
+      if (!next || next.innerHTML === served.get(name)) continue;
+      if (beingEdited(part)) {
+        kept = true;
+        continue;
+      }
+      served.set(name, next.innerHTML);
+      part.replaceWith(next);
+      if (window.htmx) window.htmx.process(next);
+    }
+    // Said once where the agent is (the notice sits at the top, far from a box on a phone).
+    if (kept && stale?.hidden) say('This ticket changed — reload to see it');
+    // Nothing held back: the page is current again.
+    if (stale) stale.hidden = !kept;
+    markEdited();
   }
 
   // ---- presence: who else has this ticket open, or is editing its draft ---------------------
@@ -113,18 +183,21 @@
     tell('viewing');
     setInterval(() => tell(state), 15000);
     // The draft's text box, and on the ticket page the reply composer: both are a reply being
-    // written that another agent should know about before writing their own.
-    const boxes = ['draft-text', 'reply-text']
-      .map((id) => document.getElementById(id))
-      .filter((box) => box && !box.readOnly);
-    for (const box of boxes) {
-      box.addEventListener('focus', () => state !== 'editing' && tell('editing'));
-      box.addEventListener('input', () => state !== 'editing' && tell('editing'));
-      box.addEventListener('blur', () => {
-        const edited = boxes.some((b) => b.value.trim() !== (b.dataset.original || '').trim());
-        if (!edited && state !== 'viewing') tell('viewing');
-      });
-    }
+    // written that another agent should know about before writing their own. Listened for on the
+    // document: the ticket page swaps in a new draft box when the draft changes.
+    const boxes = () =>
+      ['draft-text', 'reply-text']
+        .map((id) => document.getElementById(id))
+        .filter((box) => box && !box.readOnly);
+    const isBox = (t) => boxes().includes(t);
+    const editingNow = (e) => isBox(e.target) && state !== 'editing' && tell('editing');
+    document.addEventListener('focusin', editingNow);
+    document.addEventListener('input', editingNow);
+    document.addEventListener('focusout', (e) => {
+      if (!isBox(e.target)) return;
+      const edited = boxes().some((b) => b.value.trim() !== (b.dataset.original || '').trim());
+      if (!edited && state !== 'viewing') tell('viewing');
+    });
     window.addEventListener('pagehide', () => {
       const leave = new FormData();
       leave.set('_csrf', csrf);
@@ -135,34 +208,35 @@
   }
 
   // ---- the sticky send bar on narrow screens never covers the draft being written -----------
-  const draftBox = document.getElementById('draft-text');
-  const sendBar = document.querySelector('#approve-form .actions');
-  if (draftBox && sendBar && !draftBox.readOnly) {
-    const clear = () => {
-      if (getComputedStyle(sendBar).position !== 'sticky') return;
-      const box = draftBox.getBoundingClientRect();
-      const bar = sendBar.getBoundingClientRect();
-      // Covered: the box's end is under the bar. The box fits above it (CSS max-height), so
-      // scrolling by the overlap shows all of it.
-      if (box.bottom > bar.top && box.top < bar.top) window.scrollBy(0, box.bottom - bar.top + 8);
-    };
-    draftBox.addEventListener('focus', () => requestAnimationFrame(clear));
-    draftBox.addEventListener('input', clear);
-  }
+  // (On the document: the ticket page may swap in a new draft box.)
+  const clearSendBar = () => {
+    const draftBox = document.getElementById('draft-text');
+    const sendBar = document.querySelector('#approve-form .actions');
+    if (!draftBox || !sendBar || draftBox.readOnly) return;
+    if (getComputedStyle(sendBar).position !== 'sticky') return;
+    const box = draftBox.getBoundingClientRect();
+    const bar = sendBar.getBoundingClientRect();
+    // Covered: the box's end is under the bar. The box fits above it (CSS max-height), so
+    // scrolling by the overlap shows all of it.
+    if (box.bottom > bar.top && box.top < bar.top) window.scrollBy(0, box.bottom - bar.top + 8);
+  };
+  document.addEventListener('focusin', (e) => {
+    if (e.target.id === 'draft-text') requestAnimationFrame(clearSendBar);
+  });
 
   // ---- draft editing state ------------------------------------------------------------------
-  const text = document.getElementById('draft-text');
-  const approve = document.getElementById('approve-form');
-  if (text && approve) {
-    const update = () => {
-      approve.classList.toggle(
-        'edited',
-        text.value.trim() !== (text.dataset.original || '').trim(),
-      );
-    };
-    text.addEventListener('input', update);
-    update();
+  function markEdited() {
+    const text = document.getElementById('draft-text');
+    const approve = document.getElementById('approve-form');
+    if (!text || !approve) return;
+    approve.classList.toggle('edited', text.value.trim() !== (text.dataset.original || '').trim());
   }
+  document.addEventListener('input', (e) => {
+    if (e.target.id !== 'draft-text') return;
+    clearSendBar();
+    markEdited();
+  });
+  markEdited();
   // One click, one submission: a double click must not post twice (the server would also refuse).
   document.addEventListener('submit', (e) => {
     const form = e.target;
@@ -254,7 +328,7 @@
       if (e.key === 'Escape') target.blur();
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && target.id === 'draft-text') {
         e.preventDefault();
-        approve?.requestSubmit();
+        document.getElementById('approve-form')?.requestSubmit();
       }
       return;
     }
@@ -269,12 +343,14 @@
       case 'e':
         if (focus('#draft-text:not([readonly])')) e.preventDefault();
         break;
-      case 'a':
+      case 'a': {
+        const approve = document.getElementById('approve-form');
         if (approve?.querySelector('button[type=submit]')) {
           e.preventDefault();
           approve.requestSubmit();
         }
         break;
+      }
       case 'u': {
         const undo = document.querySelector('.undo-bar[data-remaining-ms]');
         if (undo?.querySelector('button')) {

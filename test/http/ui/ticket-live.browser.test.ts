@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../../src/auth/api-keys.js';
+import { getTicket } from '../../../src/db/queries/tickets.js';
+import { acceptDelivery } from '../../../src/ingest/intake.js';
+import { createUserWithRole, screenshot, signIn } from '../../support/browser.js';
+import type { TestDeps } from '../../support/deps.js';
+import {
+  type BrowserStack,
+  runPendingDeliveries,
+  seedDraftedTicket,
+  startBrowserStack,
+} from '../../support/fixtures.js';
+
+/**
+ * The ticket page follows its ticket while it is open (Debian's Chromium against the real app,
+ * real Redis pub/sub): changes made elsewhere — a colleague's internal note, the customer's
+ * follow-up, a draft approved through the API, its reply held (no SMTP_URL here) — appear without
+ * a reload, and what the agent is typing survives: the composer is never replaced, and a draft
+ * being edited is kept while a notice says the ticket changed.
+ */
+let stack: BrowserStack;
+let deps: TestDeps;
+let server: { url: string; close(): Promise<void> };
+let apiKey: string;
+let ana: string;
+let ben: string;
+
+const desktop = { width: 1280, height: 900 };
+const phone = { width: 390, height: 844 };
+
+async function openTicket(email: string, ticketId: string, viewport = desktop): Promise<Page> {
+  const context = await stack.browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await signIn(page, server.url, email, `/app/tickets/${ticketId}`);
+  await page.locator('#reply-text').waitFor();
+  // The event stream is open: what happens from now on reaches the page.
+  await page.locator('body[data-live-ready="true"]').waitFor();
+  return page;
+}
+
+const api = (path: string, body?: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+/** The customer writes again, by email, threaded onto the ticket by its reply token. */
+async function customerWrites(ticketId: string, text: string) {
+  const ticket = (await getTicket(deps.db, ticketId))!;
+  const messageId = `${randomUUID()}@example.net`;
+  await acceptDelivery(
+    deps.db,
+    {
+      source: 'email',
+      dedupeKey: `mid:${messageId}`,
+      eventType: 'email.raw',
+      signature: { scheme: 'none' },
+      ticket: {
+        subject: `Re: ${ticket.subject}`,
+        requesterEmail: ticket.requesterEmail,
+        channel: 'email',
+      },
+      thread: { replyToken: ticket.replyToken },
+      message: {
+        authorKind: 'customer',
+        authorEmail: ticket.requesterEmail,
+        bodyText: text,
+        emailMessageId: messageId,
+      },
+    },
+    { live: deps.live },
+  );
+}
+
+beforeAll(async () => {
+  // No SMTP: an approved reply is held, and the page has to say so.
+  stack = await startBrowserStack({ sampleKb: true });
+  ({ deps, server } = stack);
+  apiKey = (await createApiKey(deps.db, { name: 'outside', role: 'agent', teamId: null })).key;
+  ana = await createUserWithRole(deps, 'agent');
+  ben = await createUserWithRole(deps, 'agent');
+}, 180_000);
+
+afterAll(() => stack?.close());
+
+describe('the open ticket page', () => {
+  it.each([
+    ['desktop', desktop],
+    ['phone', phone],
+  ] as const)(
+    'shows changes made elsewhere and keeps the reply being typed (%s)',
+    async (name, viewport) => {
+      const { ticketId, draftId } = await seedDraftedTicket(deps, {
+        subject: `Password reset link expired (${name})`,
+        body: 'I forgot my password and the reset link has expired. How do I reset it?',
+      });
+      const page = await openTicket(ana, ticketId, viewport);
+      const typed = 'Hi Robin, thanks for waiting — I am checking';
+      await page.locator('#reply-text').fill(typed);
+      const thread = page.getByRole('region', { name: 'Conversation' });
+
+      // A colleague adds an internal note in their own session.
+      const colleague = await openTicket(ben, ticketId);
+      await colleague.getByText('Add an internal note').click();
+      await colleague.locator('#note-text').fill('Called Robin: the link went to spam.');
+      await colleague.getByRole('button', { name: 'Add note' }).click();
+      await colleague.getByTestId('notice').filter({ hasText: 'Internal note added' }).waitFor();
+      await colleague.context().close();
+      await thread.getByText('Called Robin: the link went to spam.').waitFor();
+
+      // The customer writes again.
+      await customerWrites(ticketId, 'Also, the second link I got expired too.');
+      await thread.getByText('the second link I got expired too').waitFor();
+
+      // The draft is approved through the API; its reply is held (no SMTP configured).
+      expect((await api(`/api/drafts/${draftId}/approve`)).status).toBe(200);
+      await page
+        .getByTestId('draft-status')
+        .filter({ hasText: /Approved/ })
+        .waitFor();
+      await page.locator('[data-event="approved"]').waitFor();
+      expect(await runPendingDeliveries(deps)).toBe(1);
+      await page.locator('[data-draft-state="held"]').filter({ hasText: 'reply held' }).waitFor();
+      await page.getByTestId('draft-status').filter({ hasText: /Held/ }).waitFor();
+
+      // Through all of it, the reply being written stayed as typed, and nothing asked to reload.
+      expect(await page.locator('#reply-text').inputValue()).toBe(typed);
+      expect(await page.getByTestId('live-stale').isHidden()).toBe(true);
+      expect(
+        await page.evaluate(
+          'document.documentElement.scrollWidth <= document.documentElement.clientWidth',
+        ),
+      ).toBe(true);
+      await screenshot(page, `ticket-live-${name}`);
+      await page.context().close();
+    },
+    120_000,
+  );
+
+  it('keeps a draft being edited, says the ticket changed, and updates the rest', async () => {
+    const { ticketId, draftId } = await seedDraftedTicket(deps, {
+      subject: 'Cannot reset my password',
+    });
+    const page = await openTicket(ana, ticketId, phone);
+    const edit = 'Hi Robin, use the "Forgot password" link on the sign-in page. — Ana';
+    await page.locator('#draft-text').fill(edit);
+
+    // Someone else approves the draft meanwhile.
+    expect((await api(`/api/drafts/${draftId}/approve`)).status).toBe(200);
+    await page.getByTestId('live-stale').waitFor();
+    expect(await page.getByTestId('live-stale').textContent()).toContain(
+      'This ticket changed while you were editing',
+    );
+    // The editor was not replaced: the agent's text is there, in the same box.
+    expect(await page.locator('#draft-text').inputValue()).toBe(edit);
+    // The parts nobody was editing did follow.
+    await page.locator('[data-draft-state="sending"]').waitFor();
+    await page.locator('[data-event="approved"]').waitFor();
+    await screenshot(page, 'ticket-live-stale-phone');
+
+    // Reload shows what changed.
+    await page.getByTestId('live-stale').getByRole('link', { name: 'Reload' }).click();
+    await page
+      .getByTestId('draft-status')
+      .filter({ hasText: /Approved/ })
+      .waitFor();
+    expect(await page.getByTestId('live-stale').isHidden()).toBe(true);
+    await page.context().close();
+  }, 60_000);
+
+  it('swaps in a changed draft that works like the one served (edited state, approve)', async () => {
+    const { ticketId } = await seedDraftedTicket(deps, { subject: 'Reset password please' });
+    const page = await openTicket(ana, ticketId);
+    const served = await page.locator('#approve-form input[name="lockVersion"]').inputValue();
+
+    // A colleague saves an edit of the draft in the inbox; this page, not editing it, shows it.
+    const context = await stack.browser.newContext();
+    const inbox = await context.newPage();
+    await signIn(inbox, server.url, ben, `/app?ticket=${ticketId}`);
+    const saved = 'Saved elsewhere: reset it from the sign-in page.';
+    await inbox.locator('#draft-text').fill(saved);
+    await inbox.getByRole('button', { name: 'Save draft' }).click();
+    await inbox.getByTestId('notice').filter({ hasText: 'Draft saved' }).waitFor();
+    await context.close();
+    await expect
+      .poll(() => page.locator('#draft-text').inputValue(), { timeout: 10_000 })
+      .toBe(saved);
+    const swapped = await page.locator('#approve-form input[name="lockVersion"]').inputValue();
+    expect(Number(swapped)).toBeGreaterThan(Number(served));
+
+    // The swapped-in box is wired like the served one: typing marks the form edited, and the
+    // approval carries the lock version the swap brought (the served one would be refused).
+    await page.locator('#draft-text').fill(`${saved} Thanks, Ana`);
+    expect(await page.locator('#approve-form.edited').count()).toBe(1);
+    await page.locator('#approve-form button[type="submit"].primary').click();
+    await page.getByTestId('notice').waitFor();
+    expect(await page.getByTestId('notice').textContent()).toMatch(/approved|sent/i);
+    await page.context().close();
+  }, 60_000);
+});
