@@ -1,17 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
-import { getTicket } from '../../../src/db/queries/tickets.js';
-import { acceptDelivery } from '../../../src/ingest/intake.js';
 import { createUserWithRole, screenshot, signIn } from '../../support/browser.js';
-import type { TestDeps } from '../../support/deps.js';
-import {
-  type BrowserStack,
-  runPendingDeliveries,
-  seedDraftedTicket,
-  startBrowserStack,
-} from '../../support/fixtures.js';
+import * as fixtures from '../../support/fixtures.js';
+import { seedCustomerFollowUp } from '../../support/tickets.js';
 
 /**
  * The ticket page follows its ticket while it is open (Debian's Chromium against the real app,
@@ -20,9 +12,7 @@ import {
  * a reload, and what the agent is typing survives: the composer is never replaced, and a draft
  * being edited is kept while a notice says the ticket changed.
  */
-let stack: BrowserStack;
-let deps: TestDeps;
-let server: { url: string; close(): Promise<void> };
+let stack: fixtures.BrowserStack;
 let apiKey: string;
 let ana: string;
 let ben: string;
@@ -34,7 +24,7 @@ async function openTicket(email: string, ticketId: string, viewport = desktop): 
   const context = await stack.browser.newContext({ viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  await signIn(page, server.url, email, `/app/tickets/${ticketId}`);
+  await signIn(page, stack.server.url, email, `/app/tickets/${ticketId}`);
   await page.locator('#reply-text').waitFor();
   // The event stream is open: what happens from now on reaches the page.
   await page.locator('body[data-live-ready="true"]').waitFor();
@@ -42,44 +32,16 @@ async function openTicket(email: string, ticketId: string, viewport = desktop): 
 }
 
 const api = (path: string, body?: unknown) =>
-  fetch(`${server.url}${path}`, {
+  fetch(`${stack.server.url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
-/** The customer writes again, by email, threaded onto the ticket by its reply token. */
-async function customerWrites(ticketId: string, text: string) {
-  const ticket = (await getTicket(deps.db, ticketId))!;
-  const messageId = `${randomUUID()}@example.net`;
-  await acceptDelivery(
-    deps.db,
-    {
-      source: 'email',
-      dedupeKey: `mid:${messageId}`,
-      eventType: 'email.raw',
-      signature: { scheme: 'none' },
-      ticket: {
-        subject: `Re: ${ticket.subject}`,
-        requesterEmail: ticket.requesterEmail,
-        channel: 'email',
-      },
-      thread: { replyToken: ticket.replyToken },
-      message: {
-        authorKind: 'customer',
-        authorEmail: ticket.requesterEmail,
-        bodyText: text,
-        emailMessageId: messageId,
-      },
-    },
-    { live: deps.live },
-  );
-}
-
 beforeAll(async () => {
   // No SMTP: an approved reply is held, and the page has to say so.
-  stack = await startBrowserStack({ sampleKb: true });
-  ({ deps, server } = stack);
+  stack = await fixtures.startBrowserStack({ sampleKb: true });
+  const { deps } = stack;
   apiKey = (await createApiKey(deps.db, { name: 'outside', role: 'agent', teamId: null })).key;
   ana = await createUserWithRole(deps, 'agent');
   ben = await createUserWithRole(deps, 'agent');
@@ -94,7 +56,7 @@ describe('the open ticket page', () => {
   ] as const)(
     'shows changes made elsewhere and keeps the reply being typed (%s)',
     async (name, viewport) => {
-      const { ticketId, draftId } = await seedDraftedTicket(deps, {
+      const { ticketId, draftId } = await fixtures.seedDraftedTicket(stack.deps, {
         subject: `Password reset link expired (${name})`,
         body: 'I forgot my password and the reset link has expired. How do I reset it?',
       });
@@ -113,7 +75,14 @@ describe('the open ticket page', () => {
       await thread.getByText('Called Robin: the link went to spam.').waitFor();
 
       // The customer writes again.
-      await customerWrites(ticketId, 'Also, the second link I got expired too.');
+      await seedCustomerFollowUp(
+        stack.deps.db,
+        ticketId,
+        'Also, the second link I got expired too.',
+        {
+          live: stack.deps.live,
+        },
+      );
       await thread.getByText('the second link I got expired too').waitFor();
 
       // The draft is approved through the API; its reply is held (no SMTP configured).
@@ -123,7 +92,7 @@ describe('the open ticket page', () => {
         .filter({ hasText: /Approved/ })
         .waitFor();
       await page.locator('[data-event="approved"]').waitFor();
-      expect(await runPendingDeliveries(deps)).toBe(1);
+      expect(await fixtures.runPendingDeliveries(stack.deps)).toBe(1);
       await page.locator('[data-draft-state="held"]').filter({ hasText: 'reply held' }).waitFor();
       await page.getByTestId('draft-status').filter({ hasText: /Held/ }).waitFor();
 
@@ -142,7 +111,7 @@ describe('the open ticket page', () => {
   );
 
   it('keeps a draft being edited, says the ticket changed, and updates the rest', async () => {
-    const { ticketId, draftId } = await seedDraftedTicket(deps, {
+    const { ticketId, draftId } = await fixtures.seedDraftedTicket(stack.deps, {
       subject: 'Cannot reset my password',
     });
     const page = await openTicket(ana, ticketId, phone);
@@ -173,14 +142,16 @@ describe('the open ticket page', () => {
   }, 60_000);
 
   it('swaps in a changed draft that works like the one served (edited state, approve)', async () => {
-    const { ticketId } = await seedDraftedTicket(deps, { subject: 'Reset password please' });
+    const { ticketId } = await fixtures.seedDraftedTicket(stack.deps, {
+      subject: 'Reset password please',
+    });
     const page = await openTicket(ana, ticketId);
     const served = await page.locator('#approve-form input[name="lockVersion"]').inputValue();
 
     // A colleague saves an edit of the draft in the inbox; this page, not editing it, shows it.
     const context = await stack.browser.newContext();
     const inbox = await context.newPage();
-    await signIn(inbox, server.url, ben, `/app?ticket=${ticketId}`);
+    await signIn(inbox, stack.server.url, ben, `/app?ticket=${ticketId}`);
     const saved = 'Saved elsewhere: reset it from the sign-in page.';
     await inbox.locator('#draft-text').fill(saved);
     await inbox.getByRole('button', { name: 'Save draft' }).click();
