@@ -97,22 +97,14 @@ export function gateArticles(
   },
 ): ArticleCandidate[] {
   const cited = input.previous?.citations ?? [];
-  const excluded = new Set(
-    input.options.exclude.map((n) => cited.find((c) => c.index === n)?.articleId).filter(Boolean),
-  );
-  const pool = articles.filter((a) => !excluded.has(a.articleId));
+  const pool = withoutExcluded(articles, input.options, cited);
   const inLanguage = (a: ArticleCandidate) =>
     normalizeLanguage(a.passages[0]!.language) === input.language ? 0 : 1;
   // Rank order, articles in the draft's language first (the sort is stable).
   const ordered = [...pool].sort((a, b) => inLanguage(a) - inLanguage(b));
   let passing = ordered.filter((a) => a.confidence >= input.minConfidence);
-  if (input.options.use !== null) {
-    const wanted =
-      cited.find((c) => c.index === input.options.use)?.articleId ??
-      pool[input.options.use - 1]?.articleId;
-    const chosen = pool.find((a) => a.articleId === wanted);
-    if (chosen) return [chosen];
-  }
+  const chosen = requestedArticle(pool, input.options, cited);
+  if (chosen) return [chosen];
   if (input.options.nextBest && input.previous) {
     const used = new Set(cited.map((c) => c.articleId));
     const fresh = passing.filter((a) => !used.has(a.articleId));
@@ -131,6 +123,56 @@ export function gateArticles(
   const second = passing[1];
   const secondBar = 1 - (1 - input.minConfidence) / 5;
   return second && second.confidence >= secondBar ? [passing[0]!, second] : passing.slice(0, 1);
+}
+
+type Cited = readonly { index: number; articleId: string }[];
+
+/** The candidates less those "exclude source N" names (N: the previous version's citation). */
+function withoutExcluded(
+  articles: readonly ArticleCandidate[],
+  options: RegenerateOptions,
+  cited: Cited,
+): ArticleCandidate[] {
+  const excluded = new Set(
+    options.exclude.map((n) => cited.find((c) => c.index === n)?.articleId).filter(Boolean),
+  );
+  return articles.filter((a) => !excluded.has(a.articleId));
+}
+
+/**
+ * The article "use article N" names: the previous version's citation N, else the N-th ranked
+ * candidate; null when nothing was asked or there is no such article (an excluded one included).
+ */
+function requestedArticle(
+  pool: readonly ArticleCandidate[],
+  options: RegenerateOptions,
+  cited: Cited,
+): ArticleCandidate | null {
+  if (options.use === null) return null;
+  const wanted =
+    cited.find((c) => c.index === options.use)?.articleId ?? pool[options.use - 1]?.articleId;
+  return pool.find((a) => a.articleId === wanted) ?? null;
+}
+
+/**
+ * "use article N" when there is no article N: said back to the agent as not applied (the draft is
+ * then the ordinary one), instead of being reported as applied.
+ */
+export function withUnavailableUse(
+  articles: readonly ArticleCandidate[],
+  options: RegenerateOptions,
+  previous: Draft | null,
+): RegenerateOptions {
+  if (options.use === null) return options;
+  const cited = previous?.citations ?? [];
+  if (requestedArticle(withoutExcluded(articles, options, cited), options, cited)) return options;
+  const label = `use article ${options.use}`;
+  return {
+    ...options,
+    use: null,
+    applied: options.applied.filter((a) => a !== label),
+    ignored: [...options.ignored, `${label}: there is no article ${options.use} to use`],
+  };
 }
 
 /** Everything a draft of this ticket is written from, read once per job. */
@@ -206,7 +248,7 @@ export async function draftReply(
     if (!waitingForModel) return { status: 'skipped', reason: 'already_drafted' };
     resumed = newest;
   }
-  const options = parseInstructions(instructions);
+  const asked = parseInstructions(instructions);
 
   // Retrieval sees redacted text only: the query goes to the KB, never personal data.
   const latestText = latest.strippedText || latest.bodyText;
@@ -240,6 +282,7 @@ export async function draftReply(
     requesterEmail: ticket.requesterEmail,
     text: `${ticket.subject ?? ''}\n${latestText}`,
   });
+  const options = withUnavailableUse(candidates.articles, asked, previousDraft);
   const chosen = gateArticles(candidates.articles, {
     minConfidence: deps.config.DRAFT_MIN_CONFIDENCE,
     language,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ArticleCandidate } from '../../../src/pipeline/draft/confidence.js';
-import { gateArticles } from '../../../src/pipeline/draft/draft.js';
+import { gateArticles, withUnavailableUse } from '../../../src/pipeline/draft/draft.js';
 import { parseInstructions } from '../../../src/pipeline/draft/instructions.js';
 
 const candidate = (articleId: string, confidence: number, language = 'en'): ArticleCandidate => ({
@@ -68,5 +68,34 @@ describe('parseInstructions', () => {
       applied: ['shorter', 'exclude source 1', 'use article 3'],
       ignored: [],
     });
+  });
+});
+
+describe('withUnavailableUse', () => {
+  const articles = [candidate('a', 0.7), candidate('b', 0.6)];
+
+  it('keeps "use article N" when there is an article N', () => {
+    const options = parseInstructions('use article 2, shorter');
+    expect(withUnavailableUse(articles, options, null)).toBe(options);
+    expect(
+      gateArticles(articles, { minConfidence: 0.5, language: 'en', options, previous: null }).map(
+        (a) => a.articleId,
+      ),
+    ).toEqual(['b']);
+  });
+
+  it('reports "use article N" as not applied when there is no article N', () => {
+    const options = withUnavailableUse(articles, parseInstructions('use article 7, shorter'), null);
+    expect(options).toMatchObject({
+      use: null,
+      applied: ['shorter'],
+      ignored: ['use article 7: there is no article 7 to use'],
+    });
+    // The draft is then the ordinary one.
+    expect(
+      gateArticles(articles, { minConfidence: 0.5, language: 'en', options, previous: null }).map(
+        (a) => a.articleId,
+      ),
+    ).toEqual(['a']);
   });
 });
