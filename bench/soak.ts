@@ -65,8 +65,10 @@
  * duplicated, not for a backlog.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg, setPriority } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { pino } from 'pino';
@@ -195,9 +197,12 @@ const env: Record<string, string> = {
 };
 // --profile-dir: V8 CPU profiles of both processes (written when they exit), for a look at
 // where the time goes.
-const nodeArgs = args['profile-dir']
-  ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['profile-dir'])}`]
-  : [];
+const nodeArgs = [
+  ...(args['profile-dir']
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['profile-dir'])}`]
+    : []),
+  ...(process.env.SOAK_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+];
 const api = await startService('api', env, { nodeArgs });
 teardown.push(() => api.kill('SIGKILL'));
 // A niced worker on a machine busy with other work has taken over a minute to load (tsx compiles
@@ -377,6 +382,8 @@ interface Sample {
   backlog: number;
   /** Drafts waiting for the agent (a person's backlog, not the service's; reported apart). */
   pendingApproval: number;
+  /** Approvals the agent made so far. */
+  approvals: number;
 }
 const samples: Sample[] = [];
 let sampling = true;
@@ -412,6 +419,7 @@ async function takeSample(): Promise<Sample> {
     queued,
     backlog: queued.intake + queued.triage + queued.draft + queued.deliver,
     pendingApproval: approval!.n,
+    approvals,
   };
 }
 
@@ -421,12 +429,21 @@ const sampler = (async () => {
     // A sample during a Redis restart waits for it (offline queue) or fails; either is fine.
     const sample = await takeSample().catch(() => null);
     if (sample) samples.push(sample);
+    if (sample) log(`sample ${JSON.stringify(sample)}`);
     await sleep(5_000);
   }
 })();
 
 // ── Load ──────────────────────────────────────────────────────────────────────────────────────
 const loadAvgBefore = loadavg()[0];
+// The bench's own event loop (load generator, SMTP sink, fake Zendesk, agent): if it lags, the
+// sinks answer late and the service looks slower than it is.
+const benchLag = monitorEventLoopDelay({ resolution: 20 });
+benchLag.enable();
+const benchCpuAtLoadStart = process.cpuUsage();
+const machineAtLoadStart = machineCpu();
+const xactsAtLoadStart = await committedTransactions();
+const serviceCpuAtLoadStart = { api: cpuSeconds(api.pid), worker: cpuSeconds(worker.pid) };
 for (let i = 0; i < total; i++) {
   const due = loadStarted + (i * 1000) / rps;
   const wait = due - Date.now();
@@ -437,6 +454,16 @@ for (let i = 0; i < total; i++) {
   if (i % (rps * 10) === 0) log(`sent ${i}/${total}, in flight ${inflight.size}`);
 }
 const sendSeconds = (Date.now() - loadStarted) / 1000;
+benchLag.disable();
+const benchCpuDuringLoad = process.cpuUsage(benchCpuAtLoadStart);
+const machineAtLoadEnd = machineCpu();
+const serviceCoresDuringLoad = {
+  api: Math.round(((cpuSeconds(api.pid) - serviceCpuAtLoadStart.api) / sendSeconds) * 100) / 100,
+  // A worker killed by a fault took its CPU time with it; with faults this is a lower bound.
+  worker:
+    Math.round(((cpuSeconds(worker.pid) - serviceCpuAtLoadStart.worker) / sendSeconds) * 100) / 100,
+};
+const xactsDuringLoad = (await committedTransactions()) - xactsAtLoadStart;
 faultsRunning = false;
 await faultLoop;
 sendersGiveUpAt = Date.now() + settleMinutes * 60_000;
@@ -458,8 +485,20 @@ const settleDeadline = settleStarted + settleMinutes * 60_000;
 let quiet = 0;
 let report = await pipelineReport({ db: database.db, queues, redis: client });
 while (Date.now() < settleDeadline) {
-  // The report scans every ticket; once every few seconds is enough and spares Postgres.
   await sleep(3_000);
+  // The cheap counts first (queue counts, pending outbox rows, drafts waiting for the agent). The
+  // full report reads every delivery row, outbox row and job id; run every 3 s over a 60,000-ticket
+  // backlog it competed with the drain it was waiting for, so it only confirms a quiet sample.
+  const sample = await takeSample().catch(() => null);
+  if (!sample || sample.backlog > 0 || sample.pendingApproval > 0) {
+    quiet = 0;
+    if (sample && (Date.now() - settleStarted) % 30_000 < 3_000) {
+      log(
+        `settling: backlog ${JSON.stringify(sample.queued)}, pending drafts ${sample.pendingApproval}`,
+      );
+    }
+    continue;
+  }
   report = await pipelineReport({ db: database.db, queues, redis: client }).catch(() => report);
   const [pending] = rowsOf<{ n: number }>(
     await database.db.execute(
@@ -475,11 +514,9 @@ while (Date.now() < settleDeadline) {
     !(report.deliveries.pending || report.deliveries.sending);
   quiet = idle ? quiet + 1 : 0;
   if (quiet >= 3) break;
-  if ((Date.now() - settleStarted) % 30_000 < 3_000) {
-    log(
-      `settling: outbox ${report.outboxPending}, stuck jobs ${report.stuckJobs}, pending drafts ${pending!.n}, deliveries ${JSON.stringify(report.deliveries)}`,
-    );
-  }
+  log(
+    `settling: outbox ${report.outboxPending}, stuck jobs ${report.stuckJobs}, pending drafts ${pending!.n}, deliveries ${JSON.stringify(report.deliveries)}`,
+  );
 }
 const settleSeconds = Math.round((Date.now() - settleStarted) / 1000);
 sampling = false;
@@ -591,8 +628,31 @@ const result = {
   workerStopMs,
   maxInflightWebhooks: maxInflight,
   /** CPU the service used for the whole run, per accepted ticket (2 cores on the bench box). */
-  apiCpuMsPerTicket: Math.round((apiCpu * 1000) / Math.max(1, accepted.size)),
-  workerCpuMsPerTicket: Math.round((workerCpu * 1000) / Math.max(1, accepted.size)),
+  apiCpuMsPerTicket: Math.round((apiCpu * 10_000) / Math.max(1, accepted.size)) / 10,
+  workerCpuMsPerTicket: Math.round((workerCpu * 10_000) / Math.max(1, accepted.size)) / 10,
+  /**
+   * Postgres transactions committed in the soak's database while the load ran, per webhook sent
+   * (a statement outside a transaction is one): the service's round trips, the bench's few samples
+   * included.
+   */
+  postgresTransactionsPerTicketDuringLoad:
+    Math.round((xactsDuringLoad / Math.max(1, total)) * 10) / 10,
+  /** Cores each process used while the load ran (what 100 tickets/s cost them then). */
+  apiCoresDuringLoad: serviceCoresDuringLoad.api,
+  workerCoresDuringLoad: serviceCoresDuringLoad.worker,
+  /** The bench process itself during the load: its share of one core and its event-loop lag. */
+  benchCpuShareDuringLoad:
+    Math.round(((benchCpuDuringLoad.user + benchCpuDuringLoad.system) / 1e6 / sendSeconds) * 100) /
+    100,
+  /**
+   * The whole machine during the load, in cores: busy, and the part Postgres and Redis used (all
+   * of them on the machine, the bench's own and anyone else's).
+   */
+  machineCoresBusyDuringLoad: coresOver(machineAtLoadStart, machineAtLoadEnd, 'busy', sendSeconds),
+  postgresCoresDuringLoad: coresOver(machineAtLoadStart, machineAtLoadEnd, 'postgres', sendSeconds),
+  redisCoresDuringLoad: coresOver(machineAtLoadStart, machineAtLoadEnd, 'redis', sendSeconds),
+  benchLoopLagP99Ms: Math.round(benchLag.percentile(99) / 1e6),
+  benchLoopLagMaxMs: Math.round(benchLag.max / 1e6),
   loadAvg1mBefore: Math.round((loadAvgBefore ?? 0) * 100) / 100,
   loadAvg1mAfter: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   apiAlive: api.alive,
@@ -631,6 +691,7 @@ function sustainableRate(all: Sample[], loadSeconds: number, intakePerSec: numbe
       ]),
     ) as Record<Stage, number | null>;
   const stageRates = perStage((s, stage) => s.completed[stage]);
+  const approvalRate = span > 0 ? round(slopeOf(during, (s) => s.approvals)) : null;
   const queueSlopes = perStage((s, stage) => s.queued[stage]);
   const slope = span > 0 ? slopeOf(during, (s) => s.backlog) : Number.NaN;
   const flat = slope <= Math.max(0.5, intakePerSec / 100);
@@ -650,6 +711,8 @@ function sustainableRate(all: Sample[], loadSeconds: number, intakePerSec: numbe
     backlogSlopePerSec: Number.isNaN(slope) ? null : round(slope),
     /** Completions per second of each stage over the same window (least squares). */
     stageRatesPerSec: stageRates,
+    /** The agent's approvals per second over the same window (deliver can go no faster). */
+    approvalsPerSec: approvalRate,
     /** How fast each stage's own queue grew over the same window. */
     stageQueueSlopesPerSec: queueSlopes,
     backlogAtLoadEnd: atLoadEnd?.backlog ?? null,
@@ -658,6 +721,50 @@ function sustainableRate(all: Sample[], loadSeconds: number, intakePerSec: numbe
     /** Seconds from the end of the load until everything was drained (null: not within settle). */
     drainSeconds: drained ? Math.round(drained.atSeconds - loadSeconds) : null,
   };
+}
+
+/** Transactions committed in the soak's database so far (the statistics lag by up to ~1 s). */
+async function committedTransactions(): Promise<number> {
+  const [row] = rowsOf<{ n: string }>(
+    await database.db.execute(
+      sql`select xact_commit::text as n from pg_stat_database where datname = current_database()`,
+    ),
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** CPU seconds so far: the machine's busy time (/proc/stat), and Postgres's and Redis's processes. */
+function machineCpu(): { busy: number; postgres: number; redis: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1);
+  const ticks = fields.map(Number);
+  // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+  const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3]! - ticks[4]!;
+  const byName = { postgres: 0, redis: 0 };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    const name = comm.startsWith('postgres')
+      ? 'postgres'
+      : comm.startsWith('redis')
+        ? 'redis'
+        : null;
+    if (name) byName[name] += cpuSeconds(Number(entry));
+  }
+  return { busy: busy / 100, ...byName };
+}
+
+function coresOver(
+  from: ReturnType<typeof machineCpu>,
+  to: ReturnType<typeof machineCpu>,
+  key: keyof ReturnType<typeof machineCpu>,
+  seconds: number,
+): number {
+  return Math.round(((to[key] - from[key]) / seconds) * 100) / 100;
 }
 
 /** Least squares slope of `value` over the samples' time, per second. */
