@@ -51,6 +51,27 @@
  * `drainSeconds` (load end until nothing was queued and no draft waited for the agent) say how
  * long a spike of that size takes to clear.
  *
+ * What limits it is measured, not assumed: `approvalsPerSec` (the agent's rate over the same window;
+ * deliver can go no faster), the bench process's own share of a core and event-loop lag
+ * (`benchCpuShareDuringLoad`, `benchLoopLagP99Ms`: a starved bench answers SMTP and Zendesk late
+ * and makes the service look slow), the machine's busy cores and Postgres's and Redis's part of
+ * them, each service process's cores during the load, and Postgres transactions per ticket. On
+ * 7 Dec 2026 (15:29-15:56 UTC, 1.5-2 minute runs at 100 rps, no faults, worker nice 19, load
+ * average 2.4-9.8) the limit was the machine's CPU: busy 1.95-1.99 of 2 cores during the load (api
+ * ~0.5, Postgres ~0.5, the bench 0.15-0.17, Redis 0.06, the niced worker what was left). The bench
+ * was not it (a sixth of a core; its loop lag, p99 40-46 ms, came from sharing the cores), nor the
+ * agent (approvals per second equal drafts per second, 36-53/s), nor the SMTP sink (deliveries ran
+ * at ~200/s once drafting was done, against ~20/s while it ran: a deliver job makes the most round
+ * trips, SQL and SMTP, and each waits on a CPU-starved event loop). The sinks therefore stay in
+ * this process. Postgres over its Unix socket (BENCH_DATABASE_URL with `?host=/var/run/postgresql`)
+ * made no difference that showed through the noise. SOAK_NODE_FLAGS adds node flags to both
+ * service processes (experiments such as GC settings).
+ *
+ * The settle phase waits on the cheap counts of the samples (queues, pending outbox rows, drafts
+ * waiting for the agent) and runs the full report only to confirm a quiet one: run every 3 s over a
+ * backlog of 60,000 tickets, the report (every delivery row, outbox row and job id) competed with
+ * the drain it was waiting for.
+ *
  * Numbers: p50Ms/p99Ms are webhook HTTP response times (every attempt); acceptP99Ms is first
  * attempt to acceptance (retries included); ticketToSentP99Ms is ticket creation to reply sent
  * (includes the agent's approval loop and any backlog). `unfinished` counts work still queued when
