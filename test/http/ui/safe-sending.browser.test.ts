@@ -175,12 +175,18 @@ describe('two agents on one draft', () => {
       .filter({ hasText: 'Ana Lima is editing this draft' })
       .waitFor();
     await screenshot(ben, 'presence-editing');
-    await ana.getByRole('button', { name: 'Save draft' }).click();
-    await ana.getByTestId('notice').filter({ hasText: 'Draft saved' }).waitFor();
 
-    // Ben, still on the version he loaded, saves his own edit: refused, his text kept, hers kept.
+    // Ben starts his own edit of the version he loaded; Ana saves hers meanwhile. His pane keeps
+    // the draft he is editing (it follows the ticket live, but not under his hands) and says the
+    // ticket changed.
     const benText = 'Hello! I have cancelled your plan; you will not be charged again. — Ben';
     await ben.locator('#draft-text').fill(benText);
+    await ana.getByRole('button', { name: 'Save draft' }).click();
+    await ana.getByTestId('notice').filter({ hasText: 'Draft saved' }).waitFor();
+    await ben.getByTestId('live-stale').waitFor();
+    expect(await ben.locator('#draft-text').inputValue()).toBe(benText);
+
+    // Ben saves anyway: refused, his text kept, hers kept.
     await ben.getByRole('button', { name: 'Save draft' }).click();
     const notice = ben.getByTestId('notice');
     await notice.waitFor();

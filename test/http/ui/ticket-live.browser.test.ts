@@ -1,9 +1,17 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../../src/auth/api-keys.js';
-import { createUserWithRole, screenshot, signIn } from '../../support/browser.js';
+import { screenshot, signIn } from '../../support/browser.js';
 import * as fixtures from '../../support/fixtures.js';
-import { seedCustomerFollowUp } from '../../support/tickets.js';
+import {
+  addNoteAs,
+  apiPost,
+  desktop,
+  expectSettled,
+  followUpApproveHold,
+  openLive,
+  phone,
+  startLiveStack,
+} from '../../support/live.js';
 
 /**
  * The ticket page follows its ticket while it is open (Debian's Chromium against the real app,
@@ -17,34 +25,12 @@ let apiKey: string;
 let ana: string;
 let ben: string;
 
-const desktop = { width: 1280, height: 900 };
-const phone = { width: 390, height: 844 };
-
-async function openTicket(email: string, ticketId: string, viewport = desktop): Promise<Page> {
-  const context = await stack.browser.newContext({ viewport });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  await signIn(page, stack.server.url, email, `/app/tickets/${ticketId}`);
-  await page.locator('#reply-text').waitFor();
-  // The event stream is open: what happens from now on reaches the page.
-  await page.locator('body[data-live-ready="true"]').waitFor();
-  return page;
-}
-
-const api = (path: string, body?: unknown) =>
-  fetch(`${stack.server.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+const openTicket = (email: string, ticketId: string, viewport = desktop): Promise<Page> =>
+  openLive(stack, email, `/app/tickets/${ticketId}`, '#reply-text', viewport);
+const api = (path: string, body?: unknown) => apiPost(stack, apiKey, path, body);
 
 beforeAll(async () => {
-  // No SMTP: an approved reply is held, and the page has to say so.
-  stack = await fixtures.startBrowserStack({ sampleKb: true });
-  const { deps } = stack;
-  apiKey = (await createApiKey(deps.db, { name: 'outside', role: 'agent', teamId: null })).key;
-  ana = await createUserWithRole(deps, 'agent');
-  ben = await createUserWithRole(deps, 'agent');
+  ({ stack, apiKey, ana, ben } = await startLiveStack('outside'));
 }, 180_000);
 
 afterAll(() => stack?.close());
@@ -66,46 +52,22 @@ describe('the open ticket page', () => {
       const thread = page.getByRole('region', { name: 'Conversation' });
 
       // A colleague adds an internal note in their own session.
-      const colleague = await openTicket(ben, ticketId);
-      await colleague.getByText('Add an internal note').click();
-      await colleague.locator('#note-text').fill('Called Robin: the link went to spam.');
-      await colleague.getByRole('button', { name: 'Add note' }).click();
-      await colleague.getByTestId('notice').filter({ hasText: 'Internal note added' }).waitFor();
-      await colleague.context().close();
+      await addNoteAs(stack, ben, ticketId, 'Called Robin: the link went to spam.');
       await thread.getByText('Called Robin: the link went to spam.').waitFor();
 
-      // The customer writes again.
-      await seedCustomerFollowUp(
-        stack.deps.db,
+      // The customer writes again; the draft is approved through the API; its reply is held (no
+      // SMTP configured).
+      await followUpApproveHold(stack, apiKey, page, {
         ticketId,
-        'Also, the second link I got expired too.',
-        {
-          live: stack.deps.live,
-        },
-      );
-      await thread.getByText('the second link I got expired too').waitFor();
-
-      // The draft is approved through the API; its reply is held (no SMTP configured).
-      expect((await api(`/api/drafts/${draftId}/approve`)).status).toBe(200);
-      await page
-        .getByTestId('draft-status')
-        .filter({ hasText: /Approved/ })
-        .waitFor();
+        draftId,
+        followUp: 'Also, the second link I got expired too.',
+      });
       await page.locator('[data-event="approved"]').waitFor();
-      expect(await fixtures.runPendingDeliveries(stack.deps)).toBe(1);
       await page.locator('[data-draft-state="held"]').filter({ hasText: 'reply held' }).waitFor();
-      await page.getByTestId('draft-status').filter({ hasText: /Held/ }).waitFor();
 
       // Through all of it, the reply being written stayed as typed, and nothing asked to reload.
       expect(await page.locator('#reply-text').inputValue()).toBe(typed);
-      expect(await page.getByTestId('live-stale').isHidden()).toBe(true);
-      expect(
-        await page.evaluate(
-          'document.documentElement.scrollWidth <= document.documentElement.clientWidth',
-        ),
-      ).toBe(true);
-      await screenshot(page, `ticket-live-${name}`);
-      await page.context().close();
+      await expectSettled(page, `ticket-live-${name}`);
     },
     120_000,
   );

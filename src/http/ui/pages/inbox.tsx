@@ -18,6 +18,7 @@ import {
 } from '../../../pipeline/deliver/wording.js';
 import { describeInstructions } from '../../../pipeline/draft/instructions.js';
 import { Layout, NoticeBox, type PageNotice } from '../layout.js';
+import { LiveStaleNotice } from './live-stale.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
 
 const capitalised = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
@@ -726,17 +727,27 @@ export const DraftPanel: FC<{
   );
 };
 
-export const TicketPane: FC<{ view: TicketView; csrf: string; back: string }> = ({
-  view,
-  csrf,
-  back,
-}) => (
-  <section id="detail" class="detail" aria-label="Ticket" data-ticket-id={view.ticket.id}>
+export const TicketPane: FC<{
+  view: TicketView;
+  csrf: string;
+  back: string;
+  /** This pane's own address (the inbox with this ticket selected): read again to follow it. */
+  self: string;
+}> = ({ view, csrf, back, self }) => (
+  <section
+    id="detail"
+    class="detail"
+    aria-label="Ticket"
+    data-ticket-id={view.ticket.id}
+    data-follow={self}
+  >
     <header class="ticket-head">
       <h1>{view.ticket.subject || '(no subject)'}</h1>
       {/* Filled live by app.js: other agents with this ticket open or editing its draft. */}
       <p class="presence" data-presence data-testid="presence" aria-live="polite" hidden />
-      <p class="muted">
+      {/* The pane follows its ticket like the ticket page (see LiveStaleNotice). */}
+      <LiveStaleNotice reload={self} />
+      <p class="muted" data-live-region="status">
         {requesterLine(view.ticket)} · {view.ticket.channel} · {view.ticket.status}
       </p>
       {view.ticket.automated ? (
@@ -748,11 +759,17 @@ export const TicketPane: FC<{ view: TicketView; csrf: string; back: string }> = 
     </header>
     <div class="columns">
       <div>
-        <DraftPanel view={view} csrf={csrf} back={back} />
+        <div data-live-region="draft">
+          <DraftPanel view={view} csrf={csrf} back={back} />
+        </div>
       </div>
       <div>
-        <TriagePanel view={view} csrf={csrf} back={back} />
-        <Conversation messages={view.messages} />
+        <div data-live-region="triage">
+          <TriagePanel view={view} csrf={csrf} back={back} />
+        </div>
+        <div data-live-region="thread">
+          <Conversation messages={view.messages} />
+        </div>
       </div>
     </div>
   </section>
@@ -820,6 +837,7 @@ export const InboxPage: FC<InboxProps & { now: Date }> = (p) => {
               view={p.unsaved ? { ...p.selected, unsaved: p.unsaved } : p.selected}
               csrf={p.user.csrfToken}
               back={back}
+              self={inboxHref(p.tab, p.filters, { ticket: p.selected.ticket.id })}
             />
           ) : (
             <section id="detail" class="detail empty">

@@ -10,6 +10,7 @@ import type { CitedSource } from '../../../kb/citations.js';
 import type { Passage } from '../../../kb/search.js';
 import { Layout, NoticeBox, type PageNotice } from '../layout.js';
 import { DraftPanel, kindLabel, MessageText, requesterLine, TriagePanel } from './inbox.js';
+import { LiveStaleNotice } from './live-stale.js';
 import { DraftStateBadge } from './tickets.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
 
@@ -336,6 +337,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
       <div
         class="ticket-page"
         data-ticket-id={p.ticket.id}
+        data-follow={back}
         data-live={`/app/events?${new URLSearchParams({ ticket: p.ticket.id }).toString()}`}
         data-me={p.user.id}
       >
@@ -346,16 +348,8 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
           <h1>{p.ticket.subject || '(no subject)'}</h1>
           {/* Filled live by app.js: other agents with this ticket open or editing its draft. */}
           <p class="presence" data-presence data-testid="presence" aria-live="polite" hidden />
-          {/*
-            The parts marked data-live-region follow the ticket while the page is open: on a live
-            event about it, app.js reads this page again and swaps each changed part in — except
-            one the agent is editing, which stays as it is while this notice says to reload. The
-            composer is never swapped.
-          */}
-          <p class="warn-box" data-live-stale data-testid="live-stale" role="status" hidden>
-            This ticket changed while you were editing. <a href={back}>Reload</a> to see it — what
-            you typed and have not sent will be lost.
-          </p>
+          {/* The page follows its ticket (see LiveStaleNotice); the composer is never swapped. */}
+          <LiveStaleNotice reload={back} />
           <p class="muted" data-live-region="status">
             {requesterLine(p.ticket)} · {p.ticket.channel}
             {p.ticket.externalId ? ` #${p.ticket.externalId}` : ''} · {p.ticket.status} ·{' '}

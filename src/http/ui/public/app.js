@@ -2,11 +2,12 @@
 // Plain script, no build step: it is small enough that a bundler would cost more than it saves.
 (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content');
-  // The ticket page's live parts as the server sent them, taken before anything below changes
-  // the page: a part whose fresh copy is the same has nothing new, even while it is being edited.
-  const ticketPage = document.querySelector('.ticket-page[data-ticket-id]');
+  // The open ticket that follows itself live (the ticket page, or the inbox's ticket pane), and
+  // its live parts as the server sent them, taken before anything below changes the page: a part
+  // whose fresh copy is the same has nothing new, even while it is being edited.
+  const followed = document.querySelector('[data-follow][data-ticket-id]');
   const served = new Map();
-  for (const part of ticketPage?.querySelectorAll('[data-live-region]') ?? []) {
+  for (const part of followed?.querySelectorAll('[data-live-region]') ?? []) {
     served.set(part.getAttribute('data-live-region'), part.innerHTML);
   }
 
@@ -31,10 +32,10 @@
     let pending = null;
     let ours = false;
     // Every event names its ticket (the server adds it to a delivery's): the inbox refreshes its
-    // queue on any, the ticket page re-reads itself on those about its own ticket.
+    // queue on any; the open ticket (page or inbox pane) re-reads itself on those about it.
     const refresh = (e) => {
       const ticketId = e?.data ? JSON.parse(e.data).ticketId : null;
-      if (ticketPage && ticketId === ticketPage.getAttribute('data-ticket-id')) ours = true;
+      if (followed && ticketId === followed.getAttribute('data-ticket-id')) ours = true;
       clearTimeout(pending);
       pending = setTimeout(() => {
         if (window.htmx) window.htmx.trigger(document.body, 'live-refresh');
@@ -84,11 +85,11 @@
     source.addEventListener('presence.changed', (e) => showPresence(JSON.parse(e.data)));
   }
 
-  // ---- the ticket page follows its ticket -----------------------------------------------------
-  // On a live event about the open ticket the page is read again (same address, the same server
-  // rendering) and each changed live part swapped in. A part the agent is editing is left as it
-  // is and a notice says the ticket changed; the composer is never a live part, so a reply being
-  // typed is never touched.
+  // ---- the open ticket follows itself ---------------------------------------------------------
+  // On a live event about the open ticket (the ticket page, or the inbox's pane) its own address
+  // (data-follow: the same server rendering) is read again and each changed live part swapped in.
+  // A part the agent is editing is left as it is and a notice says the ticket changed; the reply
+  // composer and note box are never live parts, so a reply being typed is never touched.
   const fieldChanged = (f) => {
     if (f.readOnly || f.disabled || ['hidden', 'submit', 'button', 'reset'].includes(f.type)) {
       return false;
@@ -111,7 +112,7 @@
     const stale = document.querySelector('[data-live-stale]');
     let fresh;
     try {
-      const res = await fetch(window.location.pathname, { credentials: 'same-origin' });
+      const res = await fetch(followed.getAttribute('data-follow'), { credentials: 'same-origin' });
       // Gone, or out of this agent's scope now: the reload says so.
       if (!res.ok) throw new Error(String(res.status));
       fresh = new DOMParser().parseFromString(await res.text(), 'text/html');
@@ -120,8 +121,15 @@
       return;
     }
     if (mine !== reading) return; // a later read is on its way
+    // The same ticket, or nothing to take from it (the inbox answers a ticket it no longer may
+    // show with its queue and another ticket).
+    const id = followed.getAttribute('data-ticket-id');
+    if (!fresh.querySelector(`[data-follow][data-ticket-id="${id}"]`)) {
+      if (stale) stale.hidden = false;
+      return;
+    }
     let kept = false;
-    for (const part of ticketPage.querySelectorAll('[data-live-region]')) {
+    for (const part of followed.querySelectorAll('[data-live-region]')) {
       const name = part.getAttribute('data-live-region');
       const next = fresh.querySelector(`[data-live-region="${name}"]`);
       if (!next || next.innerHTML === served.get(name)) continue;
