@@ -19,7 +19,7 @@ const testFiles = readdirSync(path.join(root, 'test'), { recursive: true, withFi
   .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
   .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
 const usesServices =
-  /support\/(deps|fixtures|db|redis-server|redis-cluster|pg-replica|smtp-server|fake-zendesk|browser|sign-in|drafts|tickets|rows)\.js|src\/(deps|build-deps|app|runtime|boot)\.js|createDatabase|TEST_DATABASE_URL|TEST_REDIS_URL|node:child_process/;
+  /support\/(deps|fixtures|db|redis-server|redis-cluster|pg-replica|smtp-server|fake-zendesk|browser|sign-in|drafts|tickets|rows|fresh-copy|process-group)\.js|src\/(deps|build-deps|app|runtime|boot)\.js|createDatabase|TEST_DATABASE_URL|TEST_REDIS_URL|node:child_process/;
 
 const kind = (file: string) => {
   if (file.endsWith('.browser.test.ts')) return 'browser';

@@ -1,17 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL } from './support/deps.js';
+import { freshCopy, removeFreshCopy, repoRoot as root } from './support/fresh-copy.js';
+import { stopProcessGroup } from './support/process-group.js';
 import { freePort } from './support/redis-server.js';
 import { postLogin } from './support/sign-in.js';
 
@@ -23,7 +16,6 @@ import { postLogin } from './support/sign-in.js';
  * test command must be the one .ci/run calls, which is checked).
  */
 
-const root = path.resolve(import.meta.dirname, '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 
 /** Commands of the README's `sh` blocks: comments dropped, `\` continuations joined. */
@@ -40,51 +32,12 @@ function shBlocks(): string[][] {
   return blocks;
 }
 
-function freshCopy(): string {
-  // A clone has ../shared beside it (the data and tiny models the README's eval commands read).
-  const base = mkdtempSync(path.join(tmpdir(), 'deskpilot-readme-'));
-  const dir = path.join(base, 'deskpilot');
-  mkdirSync(dir);
-  const shared = path.resolve(root, '../shared');
-  if (existsSync(shared)) symlinkSync(shared, path.join(base, 'shared'));
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
-    .split('\0')
-    .filter(Boolean);
-  for (const file of files) {
-    if (file === 'node_modules') continue;
-    mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
-    try {
-      copyFileSync(path.join(root, file), path.join(dir, file));
-    } catch {
-      // A file deleted in the working tree but still in the index: not part of a fresh clone.
-    }
-  }
-  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
-  return dir;
-}
-
-const dir = freshCopy();
+const dir = freshCopy('deskpilot-readme-');
 let server: ChildProcess | undefined;
 afterAll(async () => {
-  // The whole process group: bash, npm, and the node server npm starts (npm does not pass the
-  // signal on to it, and a server left behind keeps its port and Redis connections).
-  const group = server?.pid;
-  if (group !== undefined) {
-    const alive = () => {
-      try {
-        process.kill(-group, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    if (alive()) process.kill(-group, 'SIGTERM');
-    for (let waited = 0; alive() && waited < 15_000; waited += 100) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (alive()) process.kill(-group, 'SIGKILL');
-  }
-  rmSync(path.dirname(dir), { recursive: true, force: true });
+  // bash, npm and the node server npm starts (npm does not pass the signal on to it).
+  await stopProcessGroup(server?.pid);
+  removeFreshCopy(dir);
 });
 
 describe('README quick start', () => {

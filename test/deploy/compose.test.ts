@@ -3,26 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { loadCompose } from '../support/compose.js';
 
-interface Service {
-  image?: string;
-  build?: unknown;
-  command?: string[];
-  environment?: Record<string, string>;
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test?: string[]; disable?: boolean; interval?: string; start_period?: string };
-  volumes?: string[];
-  profiles?: string[];
-  restart?: string;
-}
-
-// `merge: true` resolves `<<:` the way Docker Compose does.
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, Service>;
-  volumes: Record<string, unknown>;
-  'x-env': Record<string, string>;
-};
+const { compose } = loadCompose();
 const { services } = compose;
 const dockerfile = readFileSync('Dockerfile', 'utf8');
 

@@ -19,27 +19,48 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await db.migrate();
     return { ...db, destroy: () => db.close() };
   }
-  const name = `deskpilot_t_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(withDatabase(templateUrl, 'postgres'), { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(
-      `CREATE DATABASE ${name} TEMPLATE ${new URL(templateUrl).pathname.slice(1)}`,
-    );
-  } finally {
-    await admin.end();
-  }
-  const url = withDatabase(templateUrl, name);
+  const { url, drop } = await createServerDatabase(
+    templateUrl,
+    new URL(templateUrl).pathname.slice(1),
+  );
   const db = await createDatabase({ url, poolMax: 20 });
   return {
     ...db,
     url,
     async destroy() {
       await db.close();
-      const drop = postgres(withDatabase(templateUrl, 'postgres'), { max: 1, onnotice: () => {} });
+      await drop();
+    },
+  };
+}
+
+/**
+ * An empty database on the test server (no tables, no extension: nothing migrated), for a test of
+ * what migrates a database from nothing; `drop` removes it. Real Postgres only.
+ */
+export function createEmptyTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const templateUrl = inject('templateDatabaseUrl');
+  if (!templateUrl) throw new Error('an empty server database needs TEST_DATABASE_URL');
+  return createServerDatabase(templateUrl);
+}
+
+/** A new database beside the template's, a copy of `template` if given; `drop` removes it. */
+async function createServerDatabase(serverUrl: string, template?: string) {
+  const name = `deskpilot_t_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: withDatabase(serverUrl, name),
+    async drop() {
+      const dropper = postgres(withDatabase(serverUrl, 'postgres'), { max: 1, onnotice: () => {} });
       try {
-        await drop.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropper.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
-        await drop.end();
+        await dropper.end();
       }
     },
   };
@@ -48,13 +69,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export const usingPostgres = () => Boolean(inject('templateDatabaseUrl'));
 
 /**
- * Whether the fault tests (real Postgres only) can run here. Locally without TEST_DATABASE_URL
- * they are skipped; in CI (CI=true) a missing Postgres fails them instead of hiding them.
+ * Whether a test that needs real Postgres (`who`) can run here. Locally without TEST_DATABASE_URL
+ * it is skipped; in CI (CI=true) a missing Postgres fails it instead of hiding it.
  */
-export function faultTestsCanRun(): boolean {
+export function realPostgresOrSkip(who: string): boolean {
   if (usingPostgres()) return true;
   if (process.env.CI === 'true') {
-    throw new Error('CI=true but TEST_DATABASE_URL is unset: the fault tests need real Postgres');
+    throw new Error(`CI=true but TEST_DATABASE_URL is unset: ${who} need real Postgres`);
   }
   return false;
+}
+
+/** Whether the fault tests (real Postgres only) can run here (see realPostgresOrSkip). */
+export function faultTestsCanRun(): boolean {
+  return realPostgresOrSkip('the fault tests');
 }
