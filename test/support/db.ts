@@ -75,7 +75,7 @@ export const usingPostgres = () => Boolean(inject('templateDatabaseUrl'));
 export function realPostgresOrSkip(who: string): boolean {
   if (usingPostgres()) return true;
   if (process.env.CI === 'true') {
-    throw new Error(`CI=true but TEST_DATABASE_URL is unset: ${who} need real Postgres`);
+    throw new Error(`CI=true but TEST_DATABASE_URL is unset (${who}: real Postgres only)`);
   }
   return false;
 }
