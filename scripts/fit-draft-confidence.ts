@@ -10,7 +10,13 @@
  *
  * It also prints how the model carries over: fitted on all knowledge bases but one and scored on
  * the one left out (`transfer`), and a 5-fold cross-validation of the pooled fit (`cv`). With
- * `--eval <dir>…` (the eval sets, same order) the pooled fit is also scored there.
+ * `--eval <dir>…` (the eval sets, same order) the pooled fit is also scored there; with
+ * `--without <feature,…>` it is fitted without those features (an ablation).
+ *
+ * Each set's retrievals — its questions' and the baseline's reference sentences' — are cached in
+ * the set's directory (`retrieved-v5.json`) and the features computed from them at load: a
+ * reworked feature in `rawArticleFeatures` is measured in seconds, baseline included, without
+ * retrieving again (delete the cache after changing retrieval).
  *
  * Logistic regression by batch gradient descent with a little L2: four features, a few hundred
  * rows each; a library would add nothing here.
@@ -27,7 +33,7 @@ import { type Passage, searchKnowledgeBase } from '../src/kb/search.js';
 import { parseArticlesJsonl } from '../src/kb/sources/jsonl.js';
 import { thesaurusFor } from '../src/kb/synonyms.js';
 import { HashedEmbedder } from '../src/models/embedder/hashed.js';
-import { computeKbBaseline } from '../src/pipeline/draft/baseline.js';
+import { referenceSentences, summarise } from '../src/pipeline/draft/baseline.js';
 import {
   type ConfidenceFeatures,
   type ConfidenceModel,
@@ -39,7 +45,11 @@ import {
 } from '../src/pipeline/draft/confidence.js';
 import { parseDraftEvalTickets } from '../src/pipeline/draft/evaluate.js';
 
-const keys = confidenceFeatureKeys;
+const args = process.argv.slice(2);
+/** `--without a,b`: fit with these features left out (weight 0), to measure what each adds. */
+const withoutAt = args.indexOf('--without');
+const without = withoutAt >= 0 ? args.splice(withoutAt, 2)[1]!.split(',') : [];
+const keys = confidenceFeatureKeys.filter((k) => !without.includes(k));
 /** `x`: raw features; `baseline`: the KB's, so `confidenceOf(x, baseline, w)` scores the row. */
 type Row = { set: string; x: ConfidenceFeatures; baseline: KbBaseline; y: number };
 /** What retrieval returned for one question: kept in a cache file so features can be reworked. */
@@ -55,26 +65,36 @@ type Retrieved = {
 };
 
 const empty: ConfidenceFeatures = { vector: 0, vectorSpread: 0, unknown: 1, matched: 0 };
-const toRow = (r: Retrieved, baseline: KbBaseline): Row => {
+/** Weights of zero: the bias and every feature. */
+const zero = (): ConfidenceModel =>
+  ({ bias: 0, ...Object.fromEntries(confidenceFeatureKeys.map((k) => [k, 0])) }) as ConfidenceModel;
+/** The top article's raw features, as the draft gate reads them. */
+const featuresOf = (r: Pick<Retrieved, 'passages' | 'terms' | 'vectorScores'>) => {
   const first = r.passages[0];
-  return {
-    set: r.set,
-    y: r.y,
-    baseline,
-    x: first
-      ? rawArticleFeatures(
-          r.passages.filter((p) => p.articleId === first.articleId),
-          r.terms,
-          r.vectorScores,
-        )
-      : empty,
-  };
+  return first
+    ? rawArticleFeatures(
+        r.passages.filter((p) => p.articleId === first.articleId),
+        r.terms,
+        r.vectorScores,
+      )
+    : empty;
 };
+const toRow = (r: Retrieved, baseline: KbBaseline): Row => ({
+  set: r.set,
+  y: r.y,
+  baseline,
+  x: featuresOf(r),
+});
 
-type Cache = { rows: Retrieved[]; baseline: KbBaseline };
+/**
+ * The questions' retrievals and the baseline's (one per reference sentence, as
+ * `computeKbBaseline` retrieves): features are computed from both at load, so a reworked feature
+ * is measured without retrieving again.
+ */
+type Cache = { rows: Retrieved[]; references: Omit<Retrieved, 'set' | 'y' | 'relevant'>[] };
 
 async function retrieve(dir: string): Promise<Cache> {
-  const cache = path.join(dir, 'retrieved-v4.json');
+  const cache = path.join(dir, 'retrieved-v5.json');
   if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Cache;
   const docs = parseArticlesJsonl(readFileSync(path.join(dir, 'docs.jsonl'), 'utf8'));
   const tickets = parseDraftEvalTickets(readFileSync(path.join(dir, 'tickets.jsonl'), 'utf8'));
@@ -82,29 +102,38 @@ async function retrieve(dir: string): Promise<Cache> {
     const embedder = new HashedEmbedder();
     await indexEvalCorpus(database.db, docs, embedder);
     const options = { embedders: [embedder], synonyms: thesaurusFor('wordnet') };
-    const baseline = await computeKbBaseline(database.db, options);
-    const rows: Retrieved[] = [];
-    for (const t of tickets) {
-      // As the draft step retrieves (candidates.ts).
+    // As the draft step retrieves (candidates.ts); the baseline's sentences as baseline.ts does
+    // (its terms in the top article's language only).
+    const one = async (query: string, topLanguageOnly: boolean) => {
       const search = await searchKnowledgeBase(
         database.db,
-        { query: t.query, limit: 8, perArticle: 2 },
+        { query, limit: 8, perArticle: 2 },
         options,
       );
       const ids = [...new Set(search.passages.map((p) => p.articleId))];
-      const configs = [...new Set(search.passages.map((p) => textConfigFor(p.language)))];
-      const terms = await queryTerms(database.db, t.query, ids, configs);
-      rows.push({
-        set: path.basename(dir),
-        y: t.relevant.length > 0 ? 1 : 0,
-        query: t.query,
-        relevant: t.relevant,
+      const configs = topLanguageOnly
+        ? search.passages.slice(0, 1).map((p) => textConfigFor(p.language))
+        : [...new Set(search.passages.map((p) => textConfigFor(p.language)))];
+      const terms = await queryTerms(database.db, query, ids, configs);
+      return {
+        query,
         passages: search.passages.map((p) => ({ ...p, text: '' })),
         terms,
         vectorScores: search.vectorScores,
+      };
+    };
+    const references = [];
+    for (const sentence of referenceSentences()) references.push(await one(sentence, true));
+    const rows: Retrieved[] = [];
+    for (const t of tickets) {
+      rows.push({
+        ...(await one(t.query, false)),
+        set: path.basename(dir),
+        y: t.relevant.length > 0 ? 1 : 0,
+        relevant: t.relevant,
       });
     }
-    return { rows, baseline };
+    return { rows, references };
   };
   const url = process.env.DATABASE_URL;
   const result = url ? await withFreshPostgres(url, run) : await withFreshPglite(run);
@@ -115,14 +144,14 @@ async function retrieve(dir: string): Promise<Cache> {
 const standardised = (r: Row) => standardise(r.x, r.baseline);
 
 function fitLogistic(rows: Row[]) {
-  const w = { bias: 0, vector: 0, vectorSpread: 0, unknown: 0, matched: 0 };
+  const w = zero();
   // Each set weighs the same, whatever its size, and each class within it.
   const weightOf = new Map<string, number>();
   for (const r of rows) weightOf.set(`${r.set}/${r.y}`, (weightOf.get(`${r.set}/${r.y}`) ?? 0) + 1);
   const lr = 1;
   const l2 = 1e-3;
   for (let epoch = 0; epoch < 5000; epoch++) {
-    const g = { bias: 0, vector: 0, vectorSpread: 0, unknown: 0, matched: 0 };
+    const g = zero();
     let total = 0;
     for (const r of rows) {
       const sw = 1 / weightOf.get(`${r.set}/${r.y}`)!;
@@ -148,18 +177,20 @@ function auc(rows: Row[], w: ConfidenceModel) {
   return wins / Math.max(1, pos.length * neg.length);
 }
 
-const args = process.argv.slice(2);
 const split = args.indexOf('--eval');
 const dirs = split >= 0 ? args.slice(0, split) : args;
 const evalDirs = split >= 0 ? args.slice(split + 1) : [];
 const load = async (list: string[]) =>
-  (await Promise.all(list.map(retrieve))).flatMap((c) => c.rows.map((r) => toRow(r, c.baseline)));
+  (await Promise.all(list.map(retrieve))).flatMap((c) => {
+    const baseline = summarise(c.references.map(featuresOf));
+    return c.rows.map((r) => toRow(r, baseline));
+  });
 const rows = await load(dirs);
 const evalRows = await load(evalDirs);
 const round = (n: number) => Number(n.toFixed(3));
 const sets = dirs.map((d) => path.basename(d));
 for (const k of keys) {
-  const one = { bias: 0, vector: 0, vectorSpread: 0, unknown: 0, matched: 0, [k]: 1 };
+  const one = { ...zero(), [k]: 1 };
   console.log(
     JSON.stringify({
       feature: k,
