@@ -50,12 +50,16 @@ export function heldAdviceFor(delivery: Pick<Delivery, 'lastError'>): string {
   return heldAdvice[reason] ?? 'Fix what it names, then use Send again.';
 }
 
-/** One line for a decided draft: who decided, then what became of the reply. */
+/**
+ * One line for a decided draft: who decided (`who` turns the recorded author into what people
+ * read, e.g. an API key's name), then what became of the reply.
+ */
 export function draftStatusLine(
   draft: Pick<Draft, 'status' | 'decidedBy' | 'rejectReason' | 'autoSent' | 'regenerationRequest'>,
   delivery: Pick<Delivery, 'state' | 'lastError'> | null,
+  who: (id: string) => string = (id) => id,
 ): string {
-  const by = draft.decidedBy ? ` by ${draft.decidedBy}` : '';
+  const by = draft.decidedBy ? ` by ${who(draft.decidedBy)}` : '';
   switch (draft.status) {
     case 'rejected':
       return `Rejected${by}${draft.rejectReason ? ` — ${draft.rejectReason}` : ''}`;

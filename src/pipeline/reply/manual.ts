@@ -1,4 +1,5 @@
 import type { Actor } from '../../auth/actor.js';
+import { actorLabel, actorNames } from '../../auth/actor-names.js';
 import { canAccessTicket } from '../../auth/team-scope.js';
 import {
   type ColleagueReply,
@@ -53,8 +54,8 @@ class Collision extends Error {
 
 /**
  * What an agent is told when a colleague replied first: who, how long ago, and what to do. The
- * author is recorded by email from the inbox pages, by key id from the API; a helpdesk comment by
- * its author's name there.
+ * author is recorded by email from the inbox pages, by key id from the API (`sendManualReply`
+ * turns that into the key's name); a helpdesk comment by its author's name there.
  */
 export function collisionWording(reply: ColleagueReply, now = new Date()): string {
   const seconds = Math.max(0, Math.round((now.getTime() - reply.at.getTime()) / 1000));
@@ -250,7 +251,13 @@ export async function sendManualReply(
         return { ok: true as const, draft, delivery, replayed: false };
       });
     } catch (err) {
-      if (err instanceof Collision) return { ok: false, reason: 'collision', reply: err.reply };
+      if (err instanceof Collision) {
+        // Who replied as people know them: an API key by its name, not the id it is recorded by.
+        const { by } = err.reply;
+        const names = await actorNames(deps.db, [by]);
+        const reply = { ...err.reply, by: by && actorLabel(by, names) };
+        return { ok: false, reason: 'collision', reply };
+      }
       if (err instanceof DraftInFlight) {
         return { ok: false, reason: 'draft_in_flight', draft: err.draft, delivery: err.delivery };
       }

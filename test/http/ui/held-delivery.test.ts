@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../src/app.js';
 import { createApiKey } from '../../../src/auth/api-keys.js';
-import { createUser } from '../../../src/auth/users.js';
 import { getDeliveryForDraft, listDraftsForTicket } from '../../../src/db/queries/drafts.js';
 import { getTicket } from '../../../src/db/queries/tickets.js';
 import { NO_SMTP_REASON } from '../../../src/pipeline/deliver/deliver.js';
@@ -11,29 +9,23 @@ import { retryDelivery } from '../../../src/pipeline/deliver/retry.js';
 import { heldAdviceFor } from '../../../src/pipeline/deliver/wording.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
-import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { type AgentApp, oneAttempt, startAgentApp } from '../../support/agent-app.js';
+import type { TestDeps } from '../../support/deps.js';
 import { agentActor, seedPendingDraft } from '../../support/drafts.js';
 import { pageText } from '../../support/page-text.js';
-import { signInOverHttp } from '../../support/sign-in.js';
-import { TestSmtpServer } from '../../support/smtp-server.js';
+import type { TestSmtpServer } from '../../support/smtp-server.js';
 
 /**
  * A reply a guard held (the per-recipient daily cap, loop protection, no SMTP) was not a failed
  * send: the ticket page and the inbox say "held", why, and what the agent can do — never a red
  * "delivery failed".
  */
-const password = 'a long enough password';
-const job = { attemptsMade: 0, opts: { attempts: 1 } } as never;
+const job = oneAttempt;
 let deps: TestDeps;
 let smtp: TestSmtpServer;
-let app: ReturnType<typeof createApp>;
-let cookie: string;
-
-const page = async (url: string) => {
-  const res = await app.request(url, { headers: { cookie } });
-  expect(res.status).toBe(200);
-  return res.text();
-};
+let app: AgentApp['app'];
+let page: AgentApp['page'];
+let close: AgentApp['close'] | undefined;
 const text = pageText;
 
 /**
@@ -49,19 +41,11 @@ async function approveAndDeliver(subject: string, mailer: TestDeps['mailer'] = d
 }
 
 beforeAll(async () => {
-  smtp = await TestSmtpServer.start();
-  deps = await createTestDeps({
-    SMTP_URL: `${smtp.url()}?pool=false`,
+  ({ deps, smtp, app, page, close } = await startAgentApp({
     MAX_REPLIES_PER_RECIPIENT_PER_DAY: '1',
-  });
-  app = createApp(deps);
-  await createUser(deps.db, { email: 'ana@example.com', name: 'Ana', role: 'agent', password });
-  ({ cookie } = await signInOverHttp(app, deps.db, 'ana@example.com', password));
+  }));
 });
-afterAll(async () => {
-  await deps?.cleanup();
-  await smtp?.close();
-});
+afterAll(() => close?.());
 
 describe('a held reply', () => {
   it('reads as held, with its reason and what to do, on the ticket page and in the inbox', async () => {

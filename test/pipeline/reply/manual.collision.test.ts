@@ -88,7 +88,7 @@ describe('agent collision through the API', () => {
     const error = await errorOf(refused);
     expect(error.code).toBe('conflict');
     expect(error.message).toMatch(
-      new RegExp(`^Not sent: ${agents.ana.id} replied \\(still in its undo window\\) \\d+ s ago`),
+      /^Not sent: API key “ana” replied \(still in its undo window\) \d+ s ago/,
     );
     expect(error.message).toContain('"force": true');
     expect(await manualCount(ticketId)).toBe(1);
@@ -135,7 +135,8 @@ describe('agent collision through the API', () => {
     expect((await call('ana', 'POST', `/api/drafts/${draftId}/approve`)).status).toBe(200);
     const refused = await reply('ben', ticketId, { text: 'Ben by hand.', seenAt });
     expect(refused.status).toBe(409);
-    expect((await errorOf(refused)).message).toContain(`${agents.ana.id} replied`);
+    // The approver as people know it: the key's name, not its id.
+    expect((await errorOf(refused)).message).toContain('API key “ana” replied');
     expect((await getDraft(deps.db, draftId))?.status).toBe('approved');
     expect(await windowsEndAndWorkersRun()).toBe(1);
     expect(mailTo('collide-ai@example.net')).toHaveLength(1);
@@ -167,7 +168,7 @@ describe('undo is for the reply’s author or approver (or a manager)', () => {
     const refused = await call('ben', 'POST', `/api/drafts/${draftId}/undo`);
     expect(refused.status).toBe(403);
     expect((await errorOf(refused)).message).toBe(
-      `Only ${agents.ana.id}, who wrote this reply, or a manager can undo it`,
+      'Only API key “ana”, who wrote this reply, or a manager can undo it',
     );
     expect((await getDraft(deps.db, draftId))?.status).toBe('approved');
 

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../../../auth/actor.js';
+import { actorLabel, actorNames } from '../../../auth/actor-names.js';
 import type { Deps } from '../../../deps.js';
 import { tooLateWording } from '../../../pipeline/deliver/wording.js';
 import { undoApproval } from '../../../pipeline/review/undo.js';
@@ -31,9 +32,11 @@ export function registerUndoApproval(app: Router, deps: Deps) {
     if (!result.ok) {
       if (result.reason === 'not_found') throw new AppError('not_found', 'No such draft');
       if (result.reason === 'forbidden') {
+        const { decidedBy } = result.draft;
+        const names = await actorNames(deps.db, [decidedBy]);
         throw new AppError(
           'forbidden',
-          `Only ${result.draft.decidedBy ?? 'its approver'}, who ${
+          `Only ${decidedBy ? actorLabel(decidedBy, names) : 'its approver'}, who ${
             result.draft.kind === 'manual' ? 'wrote' : 'approved'
           } this reply, or a manager can undo it`,
         );

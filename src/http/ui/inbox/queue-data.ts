@@ -1,3 +1,4 @@
+import { ticketActorNames } from '../../../auth/actor-names.js';
 import { canAccessTicket, teamScope } from '../../../auth/team-scope.js';
 import {
   inboxCounts,
@@ -36,11 +37,12 @@ export async function ticketView(
     listDraftsForTicket(deps.db, ticket.id),
   ]);
   const draft = currentDraft(drafts);
-  const [delivery, sources] = await Promise.all([
+  const [delivery, sources, actors] = await Promise.all([
     draft ? getDeliveryForDraft(deps.db, draft.id) : null,
     draft ? describeCitations(deps.db, draft.citations) : undefined,
+    ticketActorNames(deps.db, { drafts, messages }),
   ]);
-  return { ticket, messages, triage: triage ?? null, draft, delivery, categories, sources };
+  return { ticket, messages, triage: triage ?? null, draft, delivery, categories, sources, actors };
 }
 
 export async function queueData(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { userActor } from '../../../auth/actor.js';
+import { actorLabel, actorNames } from '../../../auth/actor-names.js';
 import { getDraftInScope } from '../../../auth/team-scope.js';
 import type { Deps } from '../../../deps.js';
 import { saveDraftText } from '../../../pipeline/review/save.js';
@@ -42,10 +43,10 @@ export function registerSaveForm(app: InboxApp, deps: Deps) {
       return c.redirect(withParams(back, { ticket: draft.ticketId, notice: 'decided' }), 303);
     }
     const newer = result.draft;
-    const who =
-      newer.savedBy && newer.savedBy !== c.get('user').email
-        ? `${newer.savedBy} saved a newer version at ${at(newer.savedAt)}`
-        : 'The draft changed since you opened it';
+    const savedBy = newer.savedBy !== c.get('user').email ? newer.savedBy : null;
+    const who = savedBy
+      ? `${actorLabel(savedBy, await actorNames(deps.db, [savedBy]))} saved a newer version at ${at(newer.savedAt)}`
+      : 'The draft changed since you opened it';
     const query = Object.fromEntries(new URL(back, 'http://x').searchParams);
     return renderInbox(c, deps, {
       status: 409,

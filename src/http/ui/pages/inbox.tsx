@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { type ActorNames, actorLabel } from '../../../auth/actor-names.js';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import type {
   listAutomatedTickets,
@@ -44,6 +45,8 @@ export interface TicketView {
   sources?: CitedSource[];
   /** An agent's text whose save was refused (someone saved a newer version): shown beside it. */
   unsaved?: { draftId: string; text: string };
+  /** How the authors it names read to people (an API key by its name). */
+  actors?: ActorNames;
 }
 
 export interface InboxProps {
@@ -267,6 +270,14 @@ export function requesterLine(t: { requesterName: string | null; requesterEmail:
   return t.requesterName ?? t.requesterEmail ?? 'unknown requester';
 }
 
+/** Who wrote a message: a sent reply's author is its approver as recorded (an API key's id). */
+export const MessageAuthor: FC<{
+  message: Pick<Message, 'authorName' | 'authorEmail'>;
+  actors: ActorNames | undefined;
+}> = ({ message: m, actors }) => (
+  <>{m.authorName ? actorLabel(m.authorName, actors) : (m.authorEmail ?? '')}</>
+);
+
 export const MessageText: FC<{ message: Pick<Message, 'strippedText' | 'bodyText'> }> = ({
   message: m,
 }) => (
@@ -281,13 +292,16 @@ export const MessageText: FC<{ message: Pick<Message, 'strippedText' | 'bodyText
   </>
 );
 
-export const Conversation: FC<{ messages: Message[] }> = ({ messages }) => (
+export const Conversation: FC<{ messages: Message[]; actors?: ActorNames }> = ({
+  messages,
+  actors,
+}) => (
   <section class="conversation" aria-label="Conversation">
     <h2>Conversation</h2>
     {messages.map((m) => (
       <article class={`msg ${m.authorKind}`} aria-label={`${authorLabel[m.authorKind]} message`}>
         <header>
-          <strong>{authorLabel[m.authorKind]}</strong> {m.authorName ?? m.authorEmail ?? ''}{' '}
+          <strong>{authorLabel[m.authorKind]}</strong> <MessageAuthor message={m} actors={actors} />{' '}
           <time datetime={m.createdAt.toISOString()}>
             {m.createdAt.toISOString().slice(0, 16).replace('T', ' ')}
           </time>
@@ -600,7 +614,7 @@ export const DraftPanel: FC<{
           role="status"
           data-testid="draft-status"
         >
-          {draftStatusLine(d, view.delivery)}
+          {draftStatusLine(d, view.delivery, (id) => actorLabel(id, view.actors))}
         </p>
       ) : null}
       {d.status === 'superseded' && d.regenerationRequest ? (
@@ -768,7 +782,7 @@ export const TicketPane: FC<{
           <TriagePanel view={view} csrf={csrf} back={back} />
         </div>
         <div data-live-region="thread">
-          <Conversation messages={view.messages} />
+          <Conversation messages={view.messages} actors={view.actors} />
         </div>
       </div>
     </div>

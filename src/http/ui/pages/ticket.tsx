@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { type ActorNames, actorLabel } from '../../../auth/actor-names.js';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import { currentDraft } from '../../../db/queries/drafts.js';
 import type { Delivery, Draft } from '../../../db/schema/drafts.js';
@@ -9,7 +10,14 @@ import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.j
 import type { CitedSource } from '../../../kb/citations.js';
 import type { Passage } from '../../../kb/search.js';
 import { Layout, NoticeBox, type PageNotice } from '../layout.js';
-import { DraftPanel, kindLabel, MessageText, requesterLine, TriagePanel } from './inbox.js';
+import {
+  DraftPanel,
+  kindLabel,
+  MessageAuthor,
+  MessageText,
+  requesterLine,
+  TriagePanel,
+} from './inbox.js';
 import { LiveStaleNotice } from './live-stale.js';
 import { DraftStateBadge } from './tickets.js';
 import { type PendingUndo, UndoBar } from './undo-bar.js';
@@ -25,6 +33,8 @@ export interface TicketPageProps {
   sources?: CitedSource[];
   categories: TaxonomyCategory[];
   events: TicketEvent[];
+  /** How the authors the page names read to people (an API key by its name). */
+  actors: ActorNames;
   kb: { query: string; passages: Passage[] | null };
   /** A fresh key per render of the composer: resubmitting the same form sends once. */
   idempotencyKey: string;
@@ -58,7 +68,7 @@ function size(bytes: number): string {
 }
 
 /** Every message, inbound and outbound, internal notes included, with its attachments. */
-const Thread: FC<{ messages: Message[] }> = ({ messages }) => (
+const Thread: FC<{ messages: Message[]; actors: ActorNames }> = ({ messages, actors }) => (
   <section class="conversation thread" aria-label="Conversation">
     <h2>Conversation</h2>
     {messages.length === 0 ? <p class="muted">No messages.</p> : null}
@@ -71,7 +81,7 @@ const Thread: FC<{ messages: Message[] }> = ({ messages }) => (
           data-message-id={m.id}
         >
           <header>
-            <strong>{authorLabel(m)}</strong> {m.authorName ?? m.authorEmail ?? ''}{' '}
+            <strong>{authorLabel(m)}</strong> <MessageAuthor message={m} actors={actors} />{' '}
             <span class="muted">{m.direction === 'inbound' ? 'received' : 'sent'}</span>{' '}
             <time datetime={(m.sentAt ?? m.createdAt).toISOString()}>
               {time(m.sentAt ?? m.createdAt)}
@@ -265,7 +275,7 @@ const eventTitle = (e: TicketEvent) =>
     ? 'Reply held'
     : (eventLabel[e.type] ?? e.type.replace(/_/g, ' '));
 
-const Timeline: FC<{ events: TicketEvent[] }> = ({ events }) => (
+const Timeline: FC<{ events: TicketEvent[]; actors: ActorNames }> = ({ events, actors }) => (
   <section class="timeline" aria-label="Timeline">
     <h2>Timeline</h2>
     <ol>
@@ -274,7 +284,7 @@ const Timeline: FC<{ events: TicketEvent[] }> = ({ events }) => (
           <time datetime={e.createdAt.toISOString()}>{time(e.createdAt)}</time>{' '}
           <strong>{eventTitle(e)}</strong>{' '}
           <span class="muted">
-            {e.actorId ? `by ${e.actorId}` : `(${e.actorKind})`}
+            {e.actorId ? `by ${actorLabel(e.actorId, actors)}` : `(${e.actorKind})`}
             {eventDetail(e) ? ` · ${eventDetail(e)}` : ''}
           </span>
         </li>
@@ -287,15 +297,19 @@ const Timeline: FC<{ events: TicketEvent[] }> = ({ events }) => (
  * A version's status in words; a reply that did not go out is the delivery's doing, never the
  * approver's ("approved by", not "delivery failed by"), and one a guard held says so.
  */
-function versionStatus(d: Draft, delivery: Delivery | null): string {
-  if (d.status !== 'delivery_failed') {
-    return `${d.status.replace('_', ' ')}${d.decidedBy ? ` by ${d.decidedBy}` : ''}`;
-  }
+function versionStatus(d: Draft, delivery: Delivery | null, actors: ActorNames): string {
+  const by = d.decidedBy ? actorLabel(d.decidedBy, actors) : null;
+  if (d.status !== 'delivery_failed')
+    return `${d.status.replace('_', ' ')}${by ? ` by ${by}` : ''}`;
   const held = delivery?.draftId === d.id && delivery.state === 'blocked';
-  return `${held ? 'held' : 'delivery failed'}${d.decidedBy ? ` · approved by ${d.decidedBy}` : ''}`;
+  return `${held ? 'held' : 'delivery failed'}${by ? ` · approved by ${by}` : ''}`;
 }
 
-const Versions: FC<{ drafts: Draft[]; delivery: Delivery | null }> = ({ drafts, delivery }) =>
+const Versions: FC<{ drafts: Draft[]; delivery: Delivery | null; actors: ActorNames }> = ({
+  drafts,
+  delivery,
+  actors,
+}) =>
   drafts.length === 0 ? null : (
     <section class="versions" aria-label="Draft versions">
       <h2>Versions</h2>
@@ -304,7 +318,7 @@ const Versions: FC<{ drafts: Draft[]; delivery: Delivery | null }> = ({ drafts, 
           <li>
             <details>
               <summary>
-                v{d.version} · {kindLabel[d.kind]} · {versionStatus(d, delivery)}
+                v{d.version} · {kindLabel[d.kind]} · {versionStatus(d, delivery, actors)}
                 {d.provisional
                   ? d.status === 'superseded'
                     ? ' · shown while the model wrote, then replaced'
@@ -331,6 +345,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
     delivery: p.delivery,
     categories: p.categories,
     sources: p.sources,
+    actors: p.actors,
   };
   return (
     <Layout title={p.ticket.subject || 'Ticket'} user={p.user} active="tickets">
@@ -374,7 +389,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
         <div class="ticket-columns">
           <div class="ticket-main">
             <div data-live-region="thread">
-              <Thread messages={p.messages} />
+              <Thread messages={p.messages} actors={p.actors} />
             </div>
             <Composer p={p} />
           </div>
@@ -388,8 +403,8 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
               ) : null}
             </div>
             <div data-live-region="history">
-              <Versions drafts={p.drafts} delivery={p.delivery} />
-              <Timeline events={p.events} />
+              <Versions drafts={p.drafts} delivery={p.delivery} actors={p.actors} />
+              <Timeline events={p.events} actors={p.actors} />
             </div>
           </aside>
         </div>

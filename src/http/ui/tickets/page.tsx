@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
+import { ticketActorNames } from '../../../auth/actor-names.js';
 import { canAccessTicket } from '../../../auth/team-scope.js';
 import {
   currentDraft,
@@ -95,9 +96,10 @@ export async function renderTicketPage(
     kbPassages(deps, kbq),
   ]);
   const latest = currentDraft(drafts);
-  const [delivery, sources] = await Promise.all([
+  const [delivery, sources, actors] = await Promise.all([
     latest ? getDeliveryForDraft(deps.db, latest.id) : null,
     latest ? describeCitations(deps.db, latest.citations) : undefined,
+    ticketActorNames(deps.db, { drafts, messages, events }),
   ]);
   const notice = c.req.query('notice');
   const undoOf = uuidParam.safeParse(c.req.query('undo'));
@@ -120,6 +122,7 @@ export async function renderTicketPage(
       sources={sources}
       categories={categories}
       events={events}
+      actors={actors}
       kb={{ query: kbq ?? ticket.subject, passages }}
       idempotencyKey={randomUUID()}
       notice={noticeFor(ticketPageNotices, notice)}

@@ -1,0 +1,93 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actorNames } from '../../../src/auth/actor-names.js';
+import { createApiKey } from '../../../src/auth/api-keys.js';
+import { revokeApiKey } from '../../../src/db/queries/api-keys.js';
+import { getDeliveryForDraft } from '../../../src/db/queries/drafts.js';
+import { processDeliver } from '../../../src/queue/processors/deliver.js';
+import { type AgentApp, oneAttempt, startAgentApp } from '../../support/agent-app.js';
+import { seedPendingDraft } from '../../support/drafts.js';
+import { pageText } from '../../support/page-text.js';
+
+/**
+ * An API key records its actions by its id (`actorOf`); the pages show the key by its name —
+ * `API key “zendesk-bot”` — wherever they name who acted: the draft's status line, the versions,
+ * the timeline and the sent reply in the conversation, on the ticket page and in the inbox. A key
+ * deleted since shows as the first characters of its id. Real Postgres and a real SMTP sink.
+ */
+let agentApp: AgentApp;
+const page = (url: string) => agentApp.page(url);
+
+/** A pending draft approved through the API with `key`, and its reply sent. */
+async function approvedByKey(key: string, subject: string) {
+  const { deps } = agentApp;
+  const { ticketId, draft } = await seedPendingDraft(deps.db, { subject });
+  const res = await agentApp.app.request(`/api/drafts/${draft.id}/approve`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(res.status).toBe(200);
+  const delivery = await getDeliveryForDraft(deps.db, draft.id);
+  await processDeliver(deps, { deliveryId: delivery!.id }, oneAttempt);
+  expect((await getDeliveryForDraft(deps.db, draft.id))?.state).toBe('sent');
+  return ticketId;
+}
+
+beforeAll(async () => {
+  agentApp = await startAgentApp();
+});
+afterAll(() => agentApp?.close());
+
+describe('an API key as the actor', () => {
+  it('is shown by its name on the ticket page and in the inbox, never by its id', async () => {
+    const { key, record } = await createApiKey(agentApp.deps.db, {
+      name: 'zendesk-bot',
+      role: 'agent',
+    });
+    const ticketId = await approvedByKey(key, 'Where is my invoice?');
+    const label = 'API key “zendesk-bot”';
+
+    const ticketHtml = await page(`/app/tickets/${ticketId}`);
+    const ticket = pageText(ticketHtml);
+    expect(ticket).toContain(`Approved by ${label}`); // the draft's status line
+    expect(ticket).toMatch(/v1 · [^·]+ · sent by API key “zendesk-bot”/); // versions
+    expect(ticket).toContain(`Draft approved by ${label}`); // timeline
+    expect(ticket).toContain(`Reply delivered by ${label}`);
+    expect(ticket).toContain(`Agent ${label}`); // the sent reply in the conversation
+    expect(ticketHtml).not.toContain(record.id);
+
+    const inboxHtml = await page(`/app?ticket=${ticketId}`);
+    const inbox = pageText(inboxHtml);
+    expect(inbox).toContain(`Approved by ${label}`);
+    expect(inbox).toContain(`Agent ${label}`);
+    expect(inboxHtml).not.toContain(record.id);
+  });
+
+  it('keeps its name once revoked, and reads as a short id once deleted', async () => {
+    const { key, record } = await createApiKey(agentApp.deps.db, {
+      name: 'old-bot',
+      role: 'agent',
+    });
+    const ticketId = await approvedByKey(key, 'Cancel my plan');
+    await revokeApiKey(agentApp.deps.db, record.id);
+    expect(pageText(await page(`/app/tickets/${ticketId}`))).toContain(
+      'Approved by API key “old-bot”',
+    );
+
+    await agentApp.deps.db.execute(sql`delete from api_keys where id = ${record.id}`);
+    const html = await page(`/app/tickets/${ticketId}`);
+    expect(pageText(html)).toContain(`Approved by API key ${record.id.slice(0, 8)} (deleted)`);
+    expect(html).not.toContain(record.id);
+  });
+
+  it('leaves people (by email) and Deskpilot (auto-send) as they are recorded', async () => {
+    const names = await actorNames(agentApp.deps.db, [
+      'ana@example.com',
+      'auto-send',
+      null,
+      undefined,
+    ]);
+    expect(names.size).toBe(0);
+  });
+});
