@@ -81,6 +81,24 @@ describe('an API key as the actor', () => {
     expect(html).not.toContain(record.id);
   });
 
+  it("is named by its name in the API's conflicts too (a draft another key claimed)", async () => {
+    const { db } = agentApp.deps;
+    const claimer = await createApiKey(db, { name: 'triage-bot', role: 'agent' });
+    const other = await createApiKey(db, { name: 'zendesk-sync', role: 'agent' });
+    const { draft } = await seedPendingDraft(db, { subject: 'Claimed by a key' });
+    const post = (key: string, action: string) =>
+      agentApp.app.request(`/api/drafts/${draft.id}/${action}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+    expect((await post(claimer.key, 'claim')).status).toBe(200);
+    const refused = await post(other.key, 'approve');
+    expect(refused.status).toBe(409);
+    const { error } = (await refused.json()) as { error: { message: string } };
+    expect(error.message).toBe('Draft is claimed by API key “triage-bot”');
+  });
+
   it('leaves people (by email) and Deskpilot (auto-send) as they are recorded', async () => {
     const names = await actorNames(agentApp.deps.db, [
       'ana@example.com',

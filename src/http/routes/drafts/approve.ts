@@ -43,7 +43,7 @@ export function registerApproveDraft(app: Router, deps: Deps) {
       lockVersion,
       holdingReply,
     });
-    if (!result.ok) reviewError(result);
+    if (!result.ok) throw await reviewError(deps.db, result);
     return c.json(await approvedView(deps.db, result.draft, deps.config), 200);
   });
 }

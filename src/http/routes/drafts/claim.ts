@@ -21,7 +21,7 @@ export function registerClaimDraft(app: Router, deps: Deps) {
       draftId: c.req.valid('param').id,
       actor: actorOf(c.get('principal')!),
     });
-    if (!result.ok) reviewError(result);
+    if (!result.ok) throw await reviewError(deps.db, result);
     return c.json({ draft: draftView(result.draft) }, 200);
   });
 }

@@ -40,7 +40,7 @@ export function registerEditDraft(app: Router, deps: Deps) {
       finalText: input.text,
       holdingReply: input.holdingReply,
     });
-    if (!result.ok) reviewError(result);
+    if (!result.ok) throw await reviewError(deps.db, result);
     return c.json(await approvedView(deps.db, result.draft, deps.config), 200);
   });
 }

@@ -35,7 +35,7 @@ export function registerRegenerateDraft(app: Router, deps: Deps) {
       lockVersion: input.lockVersion,
       instructions: input.instructions ?? null,
     });
-    if (!result.ok) reviewError(result);
+    if (!result.ok) throw await reviewError(deps.db, result);
     return c.json(
       { draft: draftView(result.draft), willDo: describeInstructions(input.instructions) },
       202,

@@ -27,7 +27,7 @@ export function registerRejectDraft(app: Router, deps: Deps) {
       lockVersion: input.lockVersion,
       reason: input.reason,
     });
-    if (!result.ok) reviewError(result);
+    if (!result.ok) throw await reviewError(deps.db, result);
     return c.json({ draft: draftView(result.draft) }, 200);
   });
 }

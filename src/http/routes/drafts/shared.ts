@@ -1,30 +1,38 @@
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { actorLabel, actorNames } from '../../../auth/actor-names.js';
 import { getDraftInScope } from '../../../auth/team-scope.js';
+import type { Db } from '../../../db/client.js';
 import type { Deps } from '../../../deps.js';
 import type { ReviewResult } from '../../../pipeline/review/actions.js';
 import type { AppEnv } from '../../context.js';
 import { AppError, describeIssues } from '../../errors.js';
 
-/** Maps a review failure onto the envelope: 404 gone, 409 someone else was first. */
-export function reviewError(result: Extract<ReviewResult, { ok: false }>): never {
+/**
+ * A review failure as the envelope's error (throw it): 404 gone, 409 someone else was first —
+ * named as people know them (a key by its name, see actorNames).
+ */
+export async function reviewError(
+  db: Db,
+  result: Extract<ReviewResult, { ok: false }>,
+): Promise<AppError> {
   switch (result.reason) {
     case 'not_found':
-      throw new AppError('not_found', 'No such draft');
-    case 'claimed_by_other':
-      throw new AppError(
-        'conflict',
-        `Draft is claimed by ${result.draft?.claimedBy ?? 'another agent'}`,
-      );
+      return new AppError('not_found', 'No such draft');
+    case 'claimed_by_other': {
+      const by = result.draft?.claimedBy;
+      const who = by ? actorLabel(by, await actorNames(db, [by])) : 'another agent';
+      return new AppError('conflict', `Draft is claimed by ${who}`);
+    }
     case 'not_pending':
-      throw new AppError('conflict', `Draft is already ${result.draft?.status ?? 'decided'}`);
+      return new AppError('conflict', `Draft is already ${result.draft?.status ?? 'decided'}`);
     case 'holding_reply':
-      throw new AppError(
+      return new AppError(
         'conflict',
         'Not sent: this draft found no grounded answer, so its text is only a holding reply. Repeat with {"holdingReply": true} to send it as written, or send your answer with POST /api/drafts/{id}/edit',
       );
     default:
-      throw new AppError('conflict', 'Draft changed since you loaded it (reload and try again)');
+      return new AppError('conflict', 'Draft changed since you loaded it (reload and try again)');
   }
 }
 
