@@ -145,8 +145,9 @@ export async function listActions(db: Db, f: ActionFilter): Promise<ActionRow[]>
       names.filter((n) => !f.actions || f.actions.includes(n)).map((n) => sql`${n}`),
       sql`, `,
     )})`;
+  // People are recorded by email (as agents know each other), keys by id (see auth/actor.ts).
   const actorName = (actorId: SQL) => sql`coalesce(
-      (select u.name from users u where u.id::text = ${actorId}),
+      (select u.name from users u where u.email = ${actorId} or u.id::text = ${actorId} limit 1),
       (select k.name from api_keys k where k.id::text = ${actorId}))`;
   const limit = f.limit;
   const branches: SQL[] = [];
