@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../../src/app.js';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
-import { createUser } from '../../../../src/auth/users.js';
 import { recordTicketEvent } from '../../../../src/db/queries/tickets.js';
+import { createUserWithRole } from '../../../support/browser.js';
 import { createTestDeps, type TestDeps } from '../../../support/deps.js';
 import { seedEmailTicket } from '../../../support/tickets.js';
 
@@ -23,31 +23,25 @@ afterAll(() => deps?.cleanup());
 
 describe('GET /api/audit/actions: the actor', () => {
   it('is named for a person recorded by email', async () => {
-    await createUser(deps.db, {
-      email: 'ana.lima@example.com',
-      name: 'Ana Lima',
-      role: 'agent',
-      password: 'a long enough password',
-    });
+    const email = await createUserWithRole(deps, 'agent'); // named 'Agent Tester'
     const { ticketId } = await seedEmailTicket(deps.db, { subject: 'Refund' });
     await recordTicketEvent(deps.db, {
       ticketId,
       type: 'rejected',
       actorKind: 'agent',
-      actorId: 'ana.lima@example.com',
+      actorId: email,
       data: { version: 1, reason: 'Wrong answer' },
     });
-    const res = await app.request(
-      `/api/audit/actions?actor=${encodeURIComponent('ana.lima@example.com')}`,
-      { headers: { authorization: `Bearer ${managerKey}` } },
-    );
+    const res = await app.request(`/api/audit/actions?actor=${encodeURIComponent(email)}`, {
+      headers: { authorization: `Bearer ${managerKey}` },
+    });
     expect(res.status).toBe(200);
     const page = (await res.json()) as { items: { actor: unknown }[] };
     expect(page.items).toHaveLength(1);
     expect(page.items[0]!.actor).toEqual({
       kind: 'agent',
-      id: 'ana.lima@example.com',
-      name: 'Ana Lima',
+      id: email,
+      name: 'Agent Tester',
     });
   });
 });
