@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
+import { databaseRoundTrips } from '../../src/db/client.js';
 import { countPendingOutbox, enqueueOutbox } from '../../src/db/queries/outbox.js';
+import { rowsOf } from '../../src/db/rows.js';
 import { startOutboxRelay } from '../../src/queue/outbox-relay.js';
 import { fileTestDeps } from '../support/fixtures.js';
 import { waitFor } from '../support/redis-server.js';
@@ -49,4 +52,39 @@ describe('outbox relay under sustained intake', () => {
       vi.restoreAllMocks();
     }
   }, 30_000);
+
+  it('a pass is three statements: BEGIN, one claim that marks the rows sent, COMMIT', async () => {
+    const relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 60_000, log: deps.log });
+    try {
+      // The boot pass (and its store-tag read) first, so only the measured pass counts.
+      await relay.drainOnce();
+      for (let i = 0; i < 3; i++) await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() });
+      const before = databaseRoundTrips();
+      expect(await relay.drainOnce()).toBe(3);
+      expect(databaseRoundTrips() - before).toBe(3);
+      expect(await countPendingOutbox(deps.db)).toBe(0);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('rows Redis refused go back to pending, due again after a backoff, tried once', async () => {
+    const relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 60_000, log: deps.log });
+    vi.spyOn(deps.queues.triage, 'addBulk').mockRejectedValue(new Error('redis is down'));
+    try {
+      await relay.drainOnce();
+      await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() });
+      expect(await relay.drainOnce()).toBe(0);
+      const rows = rowsOf<{ state: string; attempts: number; sent_at: Date | null; due: boolean }>(
+        await deps.db.execute(sql`select state, attempts, sent_at, available_at <= now() as due
+          from outbox order by id desc limit 1`),
+      );
+      expect(rows).toEqual([{ state: 'pending', attempts: 1, sent_at: null, due: false }]);
+      // Not due yet: the next pass claims nothing.
+      expect(await relay.drainOnce()).toBe(0);
+    } finally {
+      vi.restoreAllMocks();
+      await relay.stop();
+    }
+  });
 });

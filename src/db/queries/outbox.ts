@@ -55,12 +55,30 @@ export async function claimPendingOutbox(db: Db, limit: number): Promise<OutboxR
     .for('update', { skipLocked: true });
 }
 
-export async function markOutboxSent(db: Db, ids: number[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db
+/**
+ * The relay's claim: due rows, marked `sent` in the same statement that locks them (one round trip
+ * where a SELECT … FOR UPDATE and an UPDATE were two). The caller's transaction must stay open until
+ * their jobs are in Redis: until it commits, every other connection still sees them `pending` and
+ * locked (SKIP LOCKED passes them by), and a crash or rollback leaves them `pending` as they were.
+ * Rows a pass could not hand to Redis go back with `releaseOutboxForRetry` before it commits.
+ * In id order (RETURNING has none of its own).
+ */
+export async function claimDueOutboxAsSent(db: Db, limit: number): Promise<OutboxRow[]> {
+  const due = db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(and(eq(outbox.state, 'pending'), lte(outbox.availableAt, sql`now()`)))
+    .orderBy(asc(outbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  const rows = await db
     .update(outbox)
     .set({ state: 'sent', sentAt: sql`now()`, attempts: sql`${outbox.attempts} + 1` })
-    .where(inArray(outbox.id, ids));
+    // `= any(array(…))`: the claim runs once, as an init plan; a plain `in (…)` may be planned as
+    // a join that scans the locking subquery again.
+    .where(sql`${outbox.id} = any(array(${due}))`)
+    .returning();
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 /**
@@ -105,7 +123,11 @@ export async function requeueOutbox(db: Db, ids: number[], reason: string): Prom
     .where(inArray(outbox.id, ids));
 }
 
-export async function markOutboxRetry(
+/**
+ * Puts rows claimed by `claimDueOutboxAsSent` back to `pending`, due again in `retryInMs` (their
+ * attempt was counted by the claim), in the claiming transaction.
+ */
+export async function releaseOutboxForRetry(
   db: Db,
   ids: number[],
   error: string,
@@ -115,7 +137,8 @@ export async function markOutboxRetry(
   await db
     .update(outbox)
     .set({
-      attempts: sql`${outbox.attempts} + 1`,
+      state: 'pending',
+      sentAt: null,
       lastError: error.slice(0, 500),
       availableAt: sql`now() + make_interval(secs => ${retryInMs / 1000})`,
     })
