@@ -58,7 +58,8 @@ describe('outbox relay under sustained intake', () => {
     try {
       // The boot pass (and its store-tag read) first, so only the measured pass counts.
       await relay.drainOnce();
-      for (let i = 0; i < 3; i++) await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() });
+      for (let i = 0; i < 3; i++)
+        await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() });
       const before = databaseRoundTrips();
       expect(await relay.drainOnce()).toBe(3);
       expect(databaseRoundTrips() - before).toBe(3);
