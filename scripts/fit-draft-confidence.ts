@@ -14,7 +14,7 @@
  * `--without <feature,…>` it is fitted without those features (an ablation).
  *
  * Each set's retrievals — its questions' and the baseline's reference sentences' — are cached in
- * the set's directory (`retrieved-v5.json`) and the features computed from them at load: a
+ * the set's directory (`retrieved-v6.json`) and the features computed from them at load: a
  * reworked feature in `rawArticleFeatures` is measured in seconds, baseline included, without
  * retrieving again (delete the cache after changing retrieval).
  *
@@ -31,6 +31,7 @@ import { queryTerms } from '../src/kb/evidence.js';
 import { textConfigFor } from '../src/kb/language.js';
 import { type Passage, searchKnowledgeBase } from '../src/kb/search.js';
 import { parseArticlesJsonl } from '../src/kb/sources/jsonl.js';
+import { englishWords } from '../src/kb/spelling.js';
 import { thesaurusFor } from '../src/kb/synonyms.js';
 import { HashedEmbedder } from '../src/models/embedder/hashed.js';
 import { referenceSentences, summarise } from '../src/pipeline/draft/baseline.js';
@@ -94,14 +95,16 @@ const toRow = (r: Retrieved, baseline: KbBaseline): Row => ({
 type Cache = { rows: Retrieved[]; references: Omit<Retrieved, 'set' | 'y' | 'relevant'>[] };
 
 async function retrieve(dir: string): Promise<Cache> {
-  const cache = path.join(dir, 'retrieved-v5.json');
+  const cache = path.join(dir, 'retrieved-v6.json');
   if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Cache;
   const docs = parseArticlesJsonl(readFileSync(path.join(dir, 'docs.jsonl'), 'utf8'));
   const tickets = parseDraftEvalTickets(readFileSync(path.join(dir, 'tickets.jsonl'), 'utf8'));
   const run = async (database: Database) => {
     const embedder = new HashedEmbedder();
     await indexEvalCorpus(database.db, docs, embedder);
-    const options = { embedders: [embedder], synonyms: thesaurusFor('wordnet') };
+    const wordnet = thesaurusFor('wordnet')!;
+    // Spelling corrected, as the draft step searches (v6 of the cache; v5 searched as written).
+    const options = { embedders: [embedder], synonyms: wordnet, spelling: englishWords(wordnet) };
     // As the draft step retrieves (candidates.ts); the baseline's sentences as baseline.ts does
     // (its terms in the top article's language only).
     const one = async (query: string, topLanguageOnly: boolean) => {
@@ -114,7 +117,7 @@ async function retrieve(dir: string): Promise<Cache> {
       const configs = topLanguageOnly
         ? search.passages.slice(0, 1).map((p) => textConfigFor(p.language))
         : [...new Set(search.passages.map((p) => textConfigFor(p.language)))];
-      const terms = await queryTerms(database.db, query, ids, configs);
+      const terms = await queryTerms(database.db, search.query, ids, configs);
       return {
         query,
         passages: search.passages.map((p) => ({ ...p, text: '' })),

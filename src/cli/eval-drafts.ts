@@ -10,6 +10,7 @@ import type { Queues } from '../jobs/queues.js';
 import { indexEvalCorpus } from '../kb/eval.js';
 import { normalizeLanguage } from '../kb/language.js';
 import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
+import { englishWords } from '../kb/spelling.js';
 import { thesaurusFor } from '../kb/synonyms.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
 import { createObservability } from '../observability/prometheus.js';
@@ -86,7 +87,11 @@ async function main(argv: string[]): Promise<void> {
     // The classifier trains on first use, and the KB's confidence baseline is computed once per
     // KB state (baseline.ts): both outside the measured latencies, as a running service has them.
     await deps.classifierStore.current();
-    await kbBaseline(database.db, { embedders: deps.embedders, synonyms: deps.thesaurus });
+    await kbBaseline(database.db, {
+      embedders: deps.embedders,
+      synonyms: deps.thesaurus,
+      spelling: deps.thesaurus ? englishWords(deps.thesaurus) : null,
+    });
     const { metrics, rows } = await runDraftEval(deps, tickets, { kbLanguage });
     if (values.out) await writeFile(values.out, draftEvalReport(metrics, rows));
     console.log(JSON.stringify(metrics));

@@ -5,19 +5,21 @@ import { synonymsSettings } from '../config/settings.js';
 import type { Database } from '../db/client.js';
 import { type EvalMode, evaluateQueries, indexEvalCorpus, parseEvalQueries } from '../kb/eval.js';
 import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
-import { thesaurusFor } from '../kb/synonyms.js';
+import { englishWords } from '../kb/spelling.js';
+import { thesaurusFor, WordNet } from '../kb/synonyms.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
 import { withFreshPglite, withFreshPostgres } from './fresh-store.js';
 
 const usage = `Usage: npm run -s eval:retrieval -- --docs <docs.jsonl> --queries <queries.jsonl>
     [--mode hybrid|lexical|vector|tsrank|all] [--lexical-weight 0.5] [--k1 1.2]
-    [--synonyms wordnet|off]
+    [--synonyms wordnet|off] [--spelling on|off]
 
 Indexes the docs into a fresh store (PGlite in memory, or a new database on DATABASE_URL's server,
 dropped afterwards) through the real import and index path, runs every query through the real
 search and prints one JSON line of metrics (the last line). --mode all prints ts_rank (baseline),
 lexical and vector lines first, then hybrid. --synonyms defaults to KB_SYNONYMS (else wordnet), as
-in the service.`;
+in the service. --spelling (default on, as the draft step searches) corrects query
+words misspelt against the KB's own words (src/kb/spelling.ts).`;
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -29,6 +31,7 @@ async function main(argv: string[]): Promise<void> {
       'lexical-weight': { type: 'string' },
       k1: { type: 'string' },
       synonyms: { type: 'string' },
+      spelling: { type: 'string', default: 'on' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
         search: {
           embedders: [embedder],
           synonyms: thesaurusFor(synonyms),
+          spelling: values.spelling === 'off' ? null : englishWords(new WordNet()),
           lexicalWeight,
           bm25f: values.k1 ? { k1: Number(values.k1) } : undefined,
         },

@@ -6,6 +6,7 @@ import type { Embedder } from '../models/embedder/types.js';
 import type { Candidate, SearchFilters } from './search-filters.js';
 import { type Bm25fParams, lexicalCandidates } from './search-lexical.js';
 import { PGVECTOR_DEFAULT_EF_SEARCH, pickQueryModel, vectorCandidates } from './search-vector.js';
+import { correctQuery, type EnglishWords } from './spelling.js';
 import { type ExpansionOptions, expandQuery, type Thesaurus } from './synonyms.js';
 
 /**
@@ -45,6 +46,8 @@ export interface Passage {
 }
 
 export interface SearchResult {
+  /** The query as searched: spelling-corrected when `SearchOptions.spelling` is set. */
+  query: string;
   passages: Passage[];
   /** Embedding model used for the vector side; null when search ran lexical only. */
   model: string | null;
@@ -84,6 +87,14 @@ export interface SearchOptions {
   synonyms?: Thesaurus | null;
   /** Expansion weights and sense limits; `expansionDefaults` when unset. */
   expansion?: Partial<ExpansionOptions>;
+  /**
+   * English words for spelling correction (`englishWords` in `spelling.ts`): query words the KB never uses
+   * that are one edit from a KB word and not in the dictionary are read as that KB word, on both
+   * sides. Unset or null: the query as written.
+   */
+  spelling?: EnglishWords | null;
+  /** The KB's signature (`kbSignatureSql`) if the caller read it: spares the spelling's read. */
+  kbSignature?: string;
 }
 
 export const fusionDefaults = { lexicalWeight: 0.5, titleWeight: 0.2, candidates: 40 } as const;
@@ -172,8 +183,13 @@ export async function searchKnowledgeBase(
   const limit = Math.max(1, Math.min(request.limit ?? 10, 100));
   const mode = request.mode ?? 'hybrid';
   const candidates = Math.max(options.candidates ?? fusionDefaults.candidates, limit * 3);
-  const query = request.query.trim();
+  const asked = request.query.trim();
+  const query =
+    asked && options.spelling
+      ? await correctQuery(db, asked, options.spelling, options.kbSignature)
+      : asked;
   const empty: SearchResult = {
+    query,
     passages: [],
     model: null,
     vectorScores: [],
@@ -274,6 +290,7 @@ export async function searchKnowledgeBase(
     });
   }
   return {
+    query,
     passages,
     model: modelName,
     vectorScores: vector.map((c) => c.score).sort((a, b) => b - a),

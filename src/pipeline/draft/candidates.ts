@@ -27,10 +27,15 @@ export async function findCandidates(
   // The baseline's freshness check (one small read) runs beside the search, not before it.
   const [baseline, search] = await Promise.all([
     kbBaseline(db, options, known.kbSignature),
-    searchKnowledgeBase(db, { query, limit: 8, perArticle: 2 }, options),
+    searchKnowledgeBase(
+      db,
+      { query, limit: 8, perArticle: 2 },
+      { ...options, kbSignature: known.kbSignature ?? options.kbSignature },
+    ),
   ]);
   const articleIds = [...new Set(search.passages.map((p) => p.articleId))];
   const configs = [...new Set(search.passages.map((p) => textConfigFor(p.language)))];
-  const terms = await queryTerms(db, query, articleIds, configs);
+  // The query as searched (spelling corrected): the features read the words retrieval matched.
+  const terms = await queryTerms(db, search.query, articleIds, configs);
   return { search, articles: rankArticles(search, terms, baseline, model) };
 }

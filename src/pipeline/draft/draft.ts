@@ -14,6 +14,7 @@ import type { Draft, RegenerationResult } from '../../db/schema/drafts.js';
 import { afterCommit, wakeOutboxAfterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { normalizeLanguage } from '../../kb/language.js';
+import { englishWords } from '../../kb/spelling.js';
 import { observeModelCall } from '../../observability/prometheus.js';
 import { redactText } from '../../privacy/redact.js';
 import { maybeAutoSend } from '../review/auto-send.js';
@@ -273,6 +274,9 @@ export async function draftReply(
       embedders: deps.embedders,
       embeddingModels: settings.embeddingModels,
       synonyms: deps.thesaurus,
+      // WordNet tells a misspelling from an English word the KB lacks; with KB_SYNONYMS=off
+      // there is no WordNet, and queries are searched as written.
+      spelling: deps.thesaurus ? englishWords(deps.thesaurus) : null,
     },
     { kbSignature: context.kbSignature },
   );

@@ -77,6 +77,14 @@ describe('calibrated abstention', () => {
     expect(draft.language).toBe('en');
   });
 
+  it('reads a misspelt question as the KB words it misspells, and answers from their article', async () => {
+    // "refnud" and "purchse" are no words the KB or English has; each is one edit from the
+    // refund article's words. Searched as written, the question matches nothing of it.
+    const draft = await draftFor('Can I get a refnud for my purchse?');
+    expect(draft.state).toBe('answered');
+    expect(draft.citations.map((c) => c.title)).toEqual(['Refund policy']);
+  });
+
   it("keeps inline code from article HTML and strips the article's forum chatter", async () => {
     const api = await draftFor('Where do I create an API key for my scripts?');
     expect(api.bodyText).toContain('`Authorization` header');
