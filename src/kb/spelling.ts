@@ -11,21 +11,23 @@ import { baseForms, type Thesaurus, unlistedEnglishWords } from './synonyms.js';
  * question. Over the bitext and ticket sets, 687 of 4,925 unknown words of answerable questions
  * are one edit from a KB word and not English words, against 64 of 2,682 of off-topic ones.
  *
- * A query word is replaced when (a) the KB never uses it, (b) it is not an English word (WordNet,
- * any inflection: a real word the KB lacks is a word the KB lacks, not a typo of one) and (c) one
- * KB word is the best within one edit (Damerau: a transposition is one edit), the most frequent on
- * ties, and none when the most frequent are tied. Words under `MIN_LENGTH` letters are left alone:
+ * A query word is replaced when (a) the KB never uses it, in any language, (b) it is not an English
+ * word (WordNet, any inflection: a real word the KB lacks is a word the KB lacks, not a typo of one)
+ * and (c) one of the KB's English words is the best within one edit (Damerau: a transposition is
+ * one edit) — the one in most chunks when several are, none when those tie. Words under `MIN_LENGTH` letters are left alone:
  * at three letters most words are one edit from several others.
  *
  * Candidates are generated at lookup (every word one edit away, over the vocabulary's own
  * letters: a few hundred set lookups for a word, microseconds) rather than by a symmetric-delete
  * index (SymSpell), which would hold every deletion of every KB word — several hundred thousand
- * strings on a multilingual KB of a thousand articles — for the same one-edit answer. The npm
- * spelling packages are either dictionary-file (Hunspell) checkers that do not take a vocabulary
- * of our own or unmaintained SymSpell ports; this is forty lines.
+ * strings on a multilingual KB of a thousand articles — for the same one-edit answer. No library:
+ * Hunspell-style checkers bring a dictionary of their own rather than the KB's words, and a
+ * SymSpell port would be the index this does without; the lookup is twenty lines.
  */
 
 const MIN_LENGTH = 4;
+/** Letters of fewer KB words than this are not tried in edits (a stray letter in one ticket). */
+const MIN_LETTER_WORDS = 3;
 
 /** What tells a misspelling from a real English word the KB does not use. */
 export interface EnglishWords {
@@ -50,7 +52,6 @@ export function englishWords(thesaurus: Thesaurus): EnglishWords {
   }
   return words;
 }
-const MIN_LETTER_WORDS = 3;
 
 export class KbSpelling {
   private readonly alphabet: string[];
@@ -64,8 +65,6 @@ export class KbSpelling {
     private readonly words: ReadonlyMap<string, number>,
     private readonly known: ReadonlySet<string> = new Set(words.keys()),
   ) {
-    // Letters of at least a few words: one stray character in a ticket must not double the
-    // candidates of every lookup.
     const letters = new Map<string, number>();
     for (const word of words.keys())
       for (const ch of new Set(word)) letters.set(ch, (letters.get(ch) ?? 0) + 1);
