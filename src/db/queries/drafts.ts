@@ -68,8 +68,8 @@ export async function insertDraft(
  * BEGIN/COMMIT): pending drafts superseded, the draft (due at `slaDueAt`, an SQL expression), the
  * ticket's draft state from it, the audit rows, the `drafted` event (`eventData` plus the draft's
  * id, version, kind, state, confidence, model, citation count and guard flags, as stored) and the
- * outbox row of its `sla` job, delayed to the due time. Seven statements in one round trip; the
- * caller wakes the outbox relay (`wakeOutboxAfterCommit`).
+ * outbox row of its `sla` job, delayed to the due time. Seven statements in one round trip. The
+ * relay is not woken for the `sla` row (a job hours away): its next pass takes it along.
  */
 export async function insertDraftWithBookkeeping(
   db: Db,

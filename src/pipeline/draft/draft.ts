@@ -11,7 +11,7 @@ import {
 import { loadTicketContext } from '../../db/queries/ticket-context.js';
 import { aiInteractionsInsert, type NewAiInteraction } from '../../db/queries/triage.js';
 import type { Draft, RegenerationResult } from '../../db/schema/drafts.js';
-import { afterCommit, wakeOutboxAfterCommit, withTransaction } from '../../db/tx.js';
+import { afterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { normalizeLanguage } from '../../kb/language.js';
 import { englishWords } from '../../kb/spelling.js';
@@ -760,7 +760,9 @@ async function storeDraft(
         },
       },
     );
-    wakeOutboxAfterCommit(db);
+    // The SLA job is the statement's only outbox row and is delayed until the draft is due, so
+    // it does not wake the relay: the next pass (the next commit's kick, at the latest the relay's
+    // poll, OUTBOX_POLL_MS) takes it along. A pass of its own per draft was three statements.
     afterCommit(db, () =>
       deps.live.publish({ type: 'draft.created', draftId: row.id, ticketId: row.ticketId }),
     );
