@@ -53,6 +53,37 @@ export async function lexicalCandidates(
   params: Partial<Bm25fParams> = {},
   expansions: readonly ExpansionTerm[] = [],
 ): Promise<Candidate[]> {
+  return lexicalRowsToCandidates(
+    await queryRows<LexicalRow>(
+      db,
+      lexicalCandidatesQuery(query, limit, filters, params, expansions),
+    ),
+  );
+}
+
+/** A row of `lexicalCandidatesQuery`, best first. */
+export interface LexicalRow {
+  chunk_id: string;
+  score: number;
+  title_cover: number | null;
+}
+
+export function lexicalRowsToCandidates(rows: LexicalRow[]): Candidate[] {
+  return rows.map((r) => ({
+    chunkId: r.chunk_id,
+    score: Number(r.score),
+    titleCover: Number(r.title_cover ?? 0),
+  }));
+}
+
+/** The BM25F statement of `lexicalCandidates` (also run beside the vector side's, see search.ts). */
+export function lexicalCandidatesQuery(
+  query: string,
+  limit: number,
+  filters?: SearchFilters,
+  params: Partial<Bm25fParams> = {},
+  expansions: readonly ExpansionTerm[] = [],
+): SQL {
   const merged = { ...bm25fDefaults, ...params };
   // Inlined as float literals: as bind parameters Postgres would infer integer from `1 - $n`.
   const p = Object.fromEntries(
@@ -116,9 +147,7 @@ export async function lexicalCandidates(
         ) d
         where d.df > 0`
       : sql``;
-  const rows = await queryRows<{ chunk_id: string; score: number; title_cover: number }>(
-    db,
-    sql`
+  return sql`
       with qtok as (
         select s.text_config, t.lexeme, p.pos
         from kb_corpus_stats s, unnest(to_tsvector(s.text_config::regconfig, ${query})) t,
@@ -169,11 +198,5 @@ export async function lexicalCandidates(
       ) x
       group by x.chunk_id
       order by score desc, x.chunk_id
-      limit ${limit}`,
-  );
-  return rows.map((r) => ({
-    chunkId: r.chunk_id,
-    score: Number(r.score),
-    titleCover: Number(r.title_cover ?? 0),
-  }));
+      limit ${limit}`;
 }

@@ -1,17 +1,29 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { listEmbeddingModels, queryRows } from '../db/queries/kb.js';
 import type { KbEmbeddingModel } from '../db/schema/kb-embeddings.js';
 import type { Embedder } from '../models/embedder/types.js';
-import type { Candidate, SearchFilters } from './search-filters.js';
-import { type Bm25fParams, lexicalCandidates } from './search-lexical.js';
-import { PGVECTOR_DEFAULT_EF_SEARCH, pickQueryModel, vectorCandidates } from './search-vector.js';
+import { type Candidate, hasFilters, type SearchFilters } from './search-filters.js';
+import {
+  type Bm25fParams,
+  type LexicalRow,
+  lexicalCandidates,
+  lexicalCandidatesQuery,
+  lexicalRowsToCandidates,
+} from './search-lexical.js';
+import {
+  PGVECTOR_DEFAULT_EF_SEARCH,
+  pickQueryModel,
+  vectorCandidates,
+  vectorCandidatesQuery,
+} from './search-vector.js';
 import { correctQuery, type EnglishWords } from './spelling.js';
 import { type ExpansionOptions, expandQuery, type Thesaurus } from './synonyms.js';
 
 /**
  * Knowledge-base search: the lexical side (`search-lexical.ts`) and the vector side
- * (`search-vector.ts`) run concurrently and are fused here into passages.
+ * (`search-vector.ts`), fused here into passages. Unfiltered hybrid search at the server's
+ * ef_search sends both sides' statements as one; otherwise they run concurrently.
  */
 
 export type SearchMode = 'hybrid' | 'lexical' | 'vector';
@@ -197,49 +209,82 @@ export async function searchKnowledgeBase(
   };
   if (!query) return empty;
 
+  const expansions = () =>
+    options.synonyms ? expandQuery(options.synonyms, query, options.expansion) : [];
+  // The index returns at most ef_search rows: raise it when more candidates are wanted.
+  const efSearch =
+    options.efSearch ?? (candidates > PGVECTOR_DEFAULT_EF_SEARCH ? candidates : undefined);
+  // The query's embedding (null: no usable model, or a query of function words only, which
+  // embeds as the zero vector: no direction, so the vector side has nothing to say; NaN cosines
+  // made the fused ranking arbitrary and the draft confidence NaN).
+  const embedQuery = async () => {
+    if (mode === 'lexical') return null;
+    const model = pickQueryModel(
+      options.embeddingModels ?? (await listEmbeddingModels(db)),
+      options.embedders ?? [],
+    );
+    if (!model) return null;
+    const t = performance.now();
+    const [queryVector] = await model.embedder.embed([query]);
+    const ms = performance.now() - t;
+    return queryVector?.some((x) => x !== 0) ? { model, queryVector, ms } : { model: null, ms };
+  };
+
   // The two sides are independent: on a connection pool they run concurrently.
   const lexicalSide = async () => {
     if (mode === 'vector') return { candidates: [] as Candidate[], ms: 0 };
     const t = performance.now();
-    const expansions = options.synonyms
-      ? expandQuery(options.synonyms, query, options.expansion)
-      : [];
     const found = await lexicalCandidates(
       db,
       query,
       candidates,
       request.filters,
       options.bm25f,
-      expansions,
+      expansions(),
     );
     return { candidates: found, ms: performance.now() - t };
   };
-  const vectorSide = async () => {
-    const none = { candidates: [] as Candidate[], ms: 0, model: null as string | null };
-    if (mode === 'lexical') return none;
-    const model = pickQueryModel(
-      options.embeddingModels ?? (await listEmbeddingModels(db)),
-      options.embedders ?? [],
-    );
-    if (!model) return none;
+  const vectorSide = async (
+    embedded:
+      | Awaited<ReturnType<typeof embedQuery>>
+      | Promise<Awaited<ReturnType<typeof embedQuery>>>,
+  ) => {
+    const e = await embedded;
+    if (!e?.model) return { candidates: [] as Candidate[], ms: e?.ms ?? 0, model: null };
     const t = performance.now();
-    const [queryVector] = await model.embedder.embed([query]);
-    // A query of function words only ("what do we have here?") embeds as the zero vector, whose
-    // cosine with anything is NaN: it has no direction, so the vector side has nothing to say
-    // (NaN scores made the fused ranking arbitrary and the draft confidence NaN).
-    if (!queryVector?.some((x) => x !== 0)) return { ...none, ms: performance.now() - t };
     const found = await vectorCandidates(
       db,
-      model,
-      queryVector!,
+      e.model,
+      e.queryVector,
       candidates,
       request.filters,
-      // The index returns at most ef_search rows: raise it when more candidates are wanted.
-      options.efSearch ?? (candidates > PGVECTOR_DEFAULT_EF_SEARCH ? candidates : undefined),
+      efSearch,
     );
-    return { candidates: found, ms: performance.now() - t, model: model.name };
+    return { candidates: found, ms: e.ms + performance.now() - t, model: e.model.name };
   };
-  const [lexicalResult, vectorResult] = await Promise.all([lexicalSide(), vectorSide()]);
+  const [lexicalResult, vectorResult] = await (async () => {
+    // Hybrid with a vector side of one plain statement (no filters, the server's ef_search): both
+    // sides in one statement, one round trip where there were two (issue #18). The embedding is
+    // computed first, so the lexical side no longer overlaps it.
+    if (mode === 'hybrid' && efSearch === undefined && !hasFilters(request.filters)) {
+      const embedded = await embedQuery();
+      if (embedded?.model) {
+        const t = performance.now();
+        const both = await lexicalAndVectorCandidates(
+          db,
+          lexicalCandidatesQuery(query, candidates, request.filters, options.bm25f, expansions()),
+          vectorCandidatesQuery(embedded.model, embedded.queryVector, candidates),
+        );
+        const ms = performance.now() - t;
+        return [
+          { candidates: both.lexical, ms },
+          { candidates: both.vector, ms: embedded.ms + ms, model: embedded.model.name },
+        ] as const;
+      }
+      return Promise.all([lexicalSide(), vectorSide(embedded)]);
+    }
+    return Promise.all([lexicalSide(), vectorSide(embedQuery())]);
+  })();
   const lexical = lexicalResult.candidates;
   const vector = vectorResult.candidates;
   const lexicalMs = lexicalResult.ms;
@@ -295,6 +340,35 @@ export async function searchKnowledgeBase(
     model: modelName,
     vectorScores: vector.map((c) => c.score).sort((a, b) => b - a),
     timings: { lexicalMs, vectorMs, totalMs: performance.now() - started },
+  };
+}
+
+/**
+ * Both sides' candidates from one statement: each side's own statement, unchanged, as a branch
+ * of a UNION ALL.
+ */
+async function lexicalAndVectorCandidates(
+  db: Db,
+  lexicalQuery: SQL,
+  vectorQuery: SQL,
+): Promise<{ lexical: Candidate[]; vector: Candidate[] }> {
+  const rows = await queryRows<LexicalRow & { side: 'l' | 'v'; n: number }>(
+    db,
+    // Each branch numbered by its statement's own ORDER BY (a union keeps no order); the vector
+    // side's `score` column carries its distance.
+    sql`select 'l' side, row_number() over (order by l.score desc, l.chunk_id) n,
+          l.chunk_id, l.score, l.title_cover
+        from (${lexicalQuery}) l
+      union all
+      select 'v', row_number() over (order by v.distance, v.chunk_id), v.chunk_id, v.distance,
+          null::float8
+        from (${vectorQuery}) v`,
+  );
+  const side = (tag: 'l' | 'v') =>
+    rows.filter((r) => r.side === tag).sort((a, b) => Number(a.n) - Number(b.n));
+  return {
+    lexical: lexicalRowsToCandidates(side('l')),
+    vector: side('v').map((r) => ({ chunkId: r.chunk_id, score: 1 - Number(r.score) })),
   };
 }
 
