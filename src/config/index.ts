@@ -228,15 +228,15 @@ export const configSchema = z.object({
       return parsed;
     }),
   /**
-   * The team's IANA time zone, e.g. Europe/Berlin: business hours, the days and weeks of every
-   * metric (API and dashboard alike) and calendar-date filters. BUSINESS_TIMEZONE is read as an
-   * older name for it.
-   */
-  /**
    * Dashboards and /api/metrics bring the facts table up to date at most once per this many
    * seconds per process (concurrent viewers share one refresh); 0 = on every request.
    */
   METRICS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
+  /**
+   * The team's IANA time zone, e.g. Europe/Berlin: business hours, the days and weeks of every
+   * metric (API and dashboard alike) and calendar-date filters. BUSINESS_TIMEZONE is read as an
+   * older name for it.
+   */
   TIME_ZONE: z
     .string()
     .default('UTC')

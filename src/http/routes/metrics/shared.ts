@@ -142,9 +142,10 @@ export type Freshness = () => Promise<string | null>;
 
 /**
  * Dashboards read `ticket_metrics`; before answering, bring it up to date incrementally, at most
- * once per METRICS_REFRESH_SECONDS (15 s) per process (a dashboard does not need fresher numbers, and concurrent viewers
- * should not each rescan the recent writes). The refresh writes to the primary; the facts may be
- * read from a replica that has replayed it (readDb), never from one still before it.
+ * once per METRICS_REFRESH_SECONDS (15 s) per process (a dashboard does not need fresher numbers,
+ * and concurrent viewers should not each rescan the recent writes). The refresh writes to the
+ * primary; the facts may be read from a replica that has replayed it (readDb), never from one
+ * still before it.
  */
 export function createFreshness(
   deps: Pick<Deps, 'db' | 'config' | 'replica'>,
