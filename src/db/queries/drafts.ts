@@ -317,12 +317,46 @@ export async function getDelivery(db: Db, id: string): Promise<Delivery | null> 
  * A delivery with its draft and ticket, in one statement: the deliver step needs all three, and
  * three lookups were three round trips per reply sent.
  */
+/** What a deliver job reads before it sends, in one statement (see `getDeliveryWithDraftAndTicket`). */
+export interface DeliveryContext {
+  delivery: Delivery;
+  draft: Draft | null;
+  ticket: Ticket | null;
+  /** Emails sent (or in flight) to the delivery's recipient in the last 24 hours: the daily cap. */
+  sentToday: number;
+  /** The customer's latest mail on the ticket, which the reply threads under. */
+  lastInbound: { emailMessageId: string; emailReferences: string[] } | null;
+}
+
+/**
+ * The delivery with its draft and ticket, the recipient's sends of the last 24 hours and the
+ * ticket's latest inbound mail ids: one round trip instead of three, since a deliver job is the
+ * pipeline stage that waits on the most of them (docs/scaling.md).
+ */
 export async function getDeliveryWithDraftAndTicket(
   db: Db,
   id: string,
-): Promise<{ delivery: Delivery; draft: Draft | null; ticket: Ticket | null } | null> {
+): Promise<DeliveryContext | null> {
   const [row] = await db
-    .select({ delivery: deliveries, draft: drafts, ticket: tickets })
+    .select({
+      delivery: deliveries,
+      draft: drafts,
+      ticket: tickets,
+      sentToday: sql<number>`(select count(*)::int from ${deliveries} s
+        where ${deliveries.recipient} is not null and s.recipient = lower(${deliveries.recipient})
+          and s.state in ('sent', 'sending', 'uncertain')
+          and coalesce(s.sent_at, s.updated_at) > now() - interval '24 hours')`.mapWith(Number),
+      lastInbound: sql<{ emailMessageId: string; emailReferences: string[] } | null>`(
+        select json_build_object('emailMessageId', m.email_message_id,
+                                 'emailReferences', m.email_references)
+        from ${messages} m
+        where m.ticket_id = ${deliveries.ticketId} and m.direction = 'inbound'
+          and m.email_message_id is not null
+        order by m.created_at desc limit 1)`.mapWith((v: unknown) =>
+        // postgres.js hands json over parsed, PGlite as text.
+        typeof v === 'string' ? JSON.parse(v) : v,
+      ),
+    })
     .from(deliveries)
     .leftJoin(drafts, eq(drafts.id, deliveries.draftId))
     .leftJoin(tickets, eq(tickets.id, deliveries.ticketId))
@@ -447,21 +481,6 @@ export async function listZendeskRepliesSent(
         inArray(deliveries.state, ['sending', 'sent']),
       ),
     );
-}
-
-/** Emails sent (or in flight) to one address in the last 24 hours: the per-recipient cap. */
-export async function countRecentSendsTo(db: Db, recipient: string): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(deliveries)
-    .where(
-      and(
-        eq(deliveries.recipient, recipient.toLowerCase()),
-        inArray(deliveries.state, ['sent', 'sending', 'uncertain']),
-        sql`coalesce(${deliveries.sentAt}, ${deliveries.updatedAt}) > now() - interval '24 hours'`,
-      ),
-    );
-  return row?.n ?? 0;
 }
 
 /** Recent decided drafts of a category, for the auto-send policy's track record. */

@@ -125,30 +125,6 @@ export async function listMessages(db: Db, ticketId: string) {
     .orderBy(messages.createdAt);
 }
 
-/**
- * The threading headers of the ticket's latest inbound mail (the one a reply answers), or null:
- * two columns of one row, where reading every message with its body cost the deliver step as
- * much as the rest of its reads together on a long thread.
- */
-export async function latestInboundMailIds(
-  db: Db,
-  ticketId: string,
-): Promise<{ emailMessageId: string; emailReferences: string[] } | null> {
-  const [row] = await db
-    .select({ emailMessageId: messages.emailMessageId, emailReferences: messages.emailReferences })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.ticketId, ticketId),
-        eq(messages.direction, 'inbound'),
-        sql`${messages.emailMessageId} is not null`,
-      ),
-    )
-    .orderBy(desc(messages.createdAt))
-    .limit(1);
-  return row?.emailMessageId ? { ...row, emailMessageId: row.emailMessageId } : null;
-}
-
 export async function recordTicketEvent(
   db: Db,
   event: {

@@ -1,13 +1,13 @@
 import { UnrecoverableError } from 'bullmq';
 import {
-  countRecentSendsTo,
+  type DeliveryContext,
   getDelivery,
   getDeliveryWithDraftAndTicket,
   recordDeliverySent,
   transitionDelivery,
   transitionDraft,
 } from '../../db/queries/drafts.js';
-import { latestInboundMailIds, recordTicketEvent } from '../../db/queries/tickets.js';
+import { recordTicketEvent } from '../../db/queries/tickets.js';
 import type { Delivery, Draft } from '../../db/schema/drafts.js';
 import type { Ticket } from '../../db/schema/tickets.js';
 import { withTransaction } from '../../db/tx.js';
@@ -210,7 +210,9 @@ async function deliverOnce(
     throw new UnrecoverableError(`delivery ${deliveryId} lost its draft or ticket`);
 
   if (ticket.automated) return block(deps, delivery, draft, 'ticket is automated mail');
-  if (delivery.channel === 'email') return deliverEmail(deps, delivery, draft, ticket, job);
+  if (delivery.channel === 'email') {
+    return deliverEmail(deps, delivery, draft, ticket, job, loaded);
+  }
   return deliverZendesk(deps, delivery, draft, ticket, job);
 }
 
@@ -220,11 +222,12 @@ async function deliverEmail(
   draft: Draft,
   ticket: Ticket,
   job: DeliverJob,
+  context: Pick<DeliveryContext, 'sentToday' | 'lastInbound'>,
 ): Promise<DeliverOutcome> {
   if (delivery.state === 'sending') {
     if (job.acceptedMessageId && job.acceptedMessageId === delivery.emailMessageId) {
       // The server took it; only the record was missing (the database was away).
-      const { inReplyTo, references } = await threading(deps, ticket, job.acceptedMessageId);
+      const { inReplyTo, references } = threading(context.lastInbound, job.acceptedMessageId);
       await markSent(deps, delivery, draft, ticket, {
         emailMessageId: job.acceptedMessageId,
         inReplyTo,
@@ -242,13 +245,12 @@ async function deliverEmail(
   if (!recipient || shouldNeverSendTo(recipient, [deps.config.SUPPORT_ADDRESS])) {
     return block(deps, delivery, draft, 'recipient is missing, a robot, or ourselves');
   }
-  const sentToday = await countRecentSendsTo(deps.db, recipient);
-  if (!checkDailyCap(sentToday, deps.config.MAX_REPLIES_PER_RECIPIENT_PER_DAY).allowed) {
+  if (!checkDailyCap(context.sentToday, deps.config.MAX_REPLIES_PER_RECIPIENT_PER_DAY).allowed) {
     return block(deps, delivery, draft, 'daily reply cap for this recipient reached');
   }
   const domain = deps.config.SUPPORT_ADDRESS.split('@')[1] ?? 'localhost';
   const messageId = delivery.emailMessageId ?? newMessageId(domain);
-  const { inReplyTo, references } = await threading(deps, ticket, messageId);
+  const { inReplyTo, references } = threading(context.lastInbound, messageId);
   const claimed = await transitionDelivery(deps.db, delivery.id, ['pending'], {
     state: 'sending',
     attempts: delivery.attempts + 1,
@@ -312,8 +314,7 @@ async function deliverEmail(
 }
 
 /** In-Reply-To and References for a reply: threaded under the customer's latest mail. */
-async function threading(deps: DeliverDeps, ticket: Ticket, messageId: string) {
-  const lastInbound = await latestInboundMailIds(deps.db, ticket.id);
+function threading(lastInbound: DeliveryContext['lastInbound'], messageId: string) {
   return threadIds(
     lastInbound?.emailReferences ?? [],
     lastInbound?.emailMessageId ?? null,

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { databaseRoundTrips } from '../../../src/db/client.js';
 import { getDelivery, getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
 import { listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { autoSendPolicies } from '../../../src/db/schema/drafts.js';
@@ -10,7 +11,7 @@ import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor } from '../../support/drafts.js';
 import { importSampleKb } from '../../support/fixtures.js';
-import { TestSmtpServer } from '../../support/smtp-server.js';
+import { rawHeaders, TestSmtpServer } from '../../support/smtp-server.js';
 import { seedEmailTicket } from '../../support/tickets.js';
 
 let smtp: TestSmtpServer;
@@ -35,7 +36,7 @@ beforeEach(() => {
 
 /** Ticket → triage → draft → approve, by direct calls (no workers): returns the delivery id. */
 async function approvedDelivery(over: Parameters<typeof seedEmailTicket>[1] = {}) {
-  const { ticketId } = await seedEmailTicket(deps.db, over);
+  const { ticketId, messageId } = await seedEmailTicket(deps.db, over);
   await triageTicket(deps, { ticketId });
   const outcome = await draftReply(deps, { ticketId });
   if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
@@ -45,13 +46,26 @@ async function approvedDelivery(over: Parameters<typeof seedEmailTicket>[1] = {}
   });
   expect(approved.ok).toBe(true);
   const delivery = await getDeliveryForDraft(deps.db, outcome.draft.id);
-  return { ticketId, draftId: outcome.draft.id, deliveryId: delivery!.id };
+  return { ticketId, messageId, draftId: outcome.draft.id, deliveryId: delivery!.id };
 }
 
 const customerMail = () =>
   smtp.received.filter((m) => m.envelope.rcptTo.some((r) => !r.includes('leads@')));
 
 describe('deliver (email, exactly once)', () => {
+  it('sends an email reply in 6 statements, threaded under the latest inbound mail', async () => {
+    // The read (delivery, draft, ticket, the recipient's sends today, the latest inbound mail's
+    // ids) is one statement; then the claim, and the record (BEGIN, the combined write, the
+    // ticket's draft state, COMMIT). Each statement is a round trip a busy worker waits on.
+    const { deliveryId, messageId } = await approvedDelivery({ from: 'statements@example.net' });
+    const before = databaseRoundTrips();
+    expect(await deliver(deps, deliveryId, { finalAttempt: false })).toBe('sent');
+    expect(databaseRoundTrips() - before).toBe(6);
+    const [mail] = customerMail();
+    const inReplyTo = rawHeaders(mail!.raw).find((h) => h.name.toLowerCase() === 'in-reply-to');
+    expect(inReplyTo?.value).toBe(`<${messageId}>`);
+  });
+
   it('a worker that died between sending and recording never sends again: uncertain + alert', async () => {
     const { deliveryId, ticketId } = await approvedDelivery({ from: 'crash@example.net' });
     // First attempt: the email really goes out…
