@@ -1,14 +1,17 @@
 import type { Db } from '../db/client.js';
-import { apiKeyNames } from '../db/queries/api-keys.js';
+import { actorRecordNames } from '../db/queries/actors.js';
 import type { Draft } from '../db/schema/drafts.js';
 import type { Message } from '../db/schema/messages.js';
 import type { TicketEvent } from '../db/schema/ticket-events.js';
 
 /**
- * How the authors recorded on drafts and ticket events (`decidedBy`, `actorId`, …) read to people.
- * A user is recorded by email and Deskpilot by a name ("auto-send"): both read as they are. An API
- * key is recorded by its id (see `actorOf`), which nobody recognises: it reads as the key's name,
- * `API key “zendesk-bot”`, or — the key deleted since — its id's first 8 characters.
+ * How the authors recorded on drafts, messages and ticket events (`decidedBy`, `claimedBy`,
+ * `savedBy`, `authorName`, `actorId`, …) read to people, on the pages and in the API's `…Name`
+ * fields alike. A person is recorded by email (see `actorOf`) and reads as their name, as the
+ * inbox's header and presence show it; an API key is recorded by its id, which nobody recognises,
+ * and reads as `API key “zendesk-bot”`, or — the key deleted since — its id's first 8
+ * characters. Deskpilot itself is recorded by a name ("auto-send") and reads as it is, as does a
+ * person whose account was deleted (their email).
  */
 export type ActorNames = ReadonlyMap<string, string>;
 
@@ -19,14 +22,22 @@ export async function actorNames(
   db: Db,
   ids: Iterable<string | null | undefined>,
 ): Promise<ActorNames> {
-  const keyIds = [...new Set([...ids].filter((id): id is string => !!id && UUID.test(id)))];
-  const names = await apiKeyNames(db, keyIds);
-  return new Map(
-    keyIds.map((id) => {
-      const name = names.get(id);
+  const recorded = [...new Set([...ids].filter((id): id is string => !!id))];
+  const keyIds = recorded.filter((id) => UUID.test(id));
+  const emails = recorded.filter((id) => id.includes('@'));
+  const { people, keys } = await actorRecordNames(db, { emails, keyIds });
+  return new Map([
+    ...people,
+    ...keyIds.map((id): [string, string] => {
+      const name = keys.get(id);
       return [id, name ? `API key “${name}”` : `API key ${id.slice(0, 8)} (deleted)`];
     }),
-  );
+  ]);
+}
+
+/** `actorLabel` of an author that may be absent (null stays null): the API's `…Name` fields. */
+export function actorLabelOrNull(id: string | null | undefined, names: ActorNames): string | null {
+  return id ? actorLabel(id, names) : null;
 }
 
 /** The author as people read it (`names` from `actorNames`; without it, as recorded). */

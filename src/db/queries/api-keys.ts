@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { type ApiKey, apiKeys, type Role } from '../schema/api-keys.js';
 
@@ -46,14 +46,4 @@ export async function listApiKeys(db: Db) {
     })
     .from(apiKeys)
     .orderBy(apiKeys.createdAt);
-}
-
-/** The names of the keys with these ids (revoked ones included; deleted ones are absent). */
-export async function apiKeyNames(db: Db, ids: string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .select({ id: apiKeys.id, name: apiKeys.name })
-    .from(apiKeys)
-    .where(inArray(apiKeys.id, ids));
-  return new Map(rows.map((r) => [r.id, r.name]));
 }

@@ -4,9 +4,11 @@ import { actorNames } from '../../../src/auth/actor-names.js';
 import { createApiKey } from '../../../src/auth/api-keys.js';
 import { revokeApiKey } from '../../../src/db/queries/api-keys.js';
 import { getDeliveryForDraft } from '../../../src/db/queries/drafts.js';
+import { listMessages } from '../../../src/db/queries/tickets.js';
+import { sendManualReply } from '../../../src/pipeline/reply/manual.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
 import { type AgentApp, oneAttempt, startAgentApp } from '../../support/agent-app.js';
-import { seedPendingDraft } from '../../support/drafts.js';
+import { agentActor, seedPendingDraft } from '../../support/drafts.js';
 import { pageText } from '../../support/page-text.js';
 
 /**
@@ -99,13 +101,69 @@ describe('an API key as the actor', () => {
     expect(error.message).toBe('Draft is claimed by API key “triage-bot”');
   });
 
-  it('leaves people (by email) and Deskpilot (auto-send) as they are recorded', async () => {
+  it('a reply written through a key reads as the key; one written by a person, as their name', async () => {
+    const { deps, app } = agentApp;
+    const { key, record } = await createApiKey(deps.db, { name: 'helpdesk-sync', role: 'agent' });
+    const { ticketId } = await seedPendingDraft(deps.db, { subject: 'Written by hand' });
+    let sent = 0;
+    /** A reply through the API with `key`, or by a person through the inbox's pipeline; sent. */
+    const send = async (text: string, by: { key: string } | { person: string }) => {
+      const idempotencyKey = `reply-${ticketId}-${++sent}`;
+      let draftId: string;
+      if ('key' in by) {
+        const res = await app.request(`/api/tickets/${ticketId}/replies`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${by.key}`,
+            'content-type': 'application/json',
+            'idempotency-key': idempotencyKey,
+          },
+          body: JSON.stringify({ text }),
+        });
+        expect(res.status).toBe(201);
+        draftId = ((await res.json()) as { draft: { id: string } }).draft.id;
+      } else {
+        const result = await sendManualReply(deps, {
+          ticketId,
+          actor: agentActor(by.person),
+          text,
+          idempotencyKey,
+        });
+        if (!result.ok) throw new Error(result.reason);
+        draftId = result.draft.id;
+      }
+      const delivery = await getDeliveryForDraft(deps.db, draftId);
+      await processDeliver(deps, { deliveryId: delivery!.id }, oneAttempt);
+    };
+    await send('Your refund went out today.', { key });
+    await send('Following up: the refund should reach your card within 5 days.', {
+      person: 'ana@example.com',
+    });
+
+    for (const url of [`/app/tickets/${ticketId}`, `/app?ticket=${ticketId}`]) {
+      const html = await page(url);
+      const text = pageText(html);
+      expect(text).toContain('Agent API key “helpdesk-sync” ');
+      expect(text).toContain('Agent Ana ');
+      expect(html).not.toContain(record.id);
+      expect(text).not.toContain('Agent ana@example.com');
+    }
+    const messages = await listMessages(deps.db, ticketId);
+    // Recorded as ids, shown as names: the store keeps what identifies the author.
+    expect(messages.filter((m) => m.direction === 'outbound').map((m) => m.authorName)).toEqual([
+      record.id,
+      'ana@example.com',
+    ]);
+  });
+
+  it('reads a person as their name, Deskpilot (auto-send) and a deleted account as recorded', async () => {
     const names = await actorNames(agentApp.deps.db, [
       'ana@example.com',
+      'gone@example.com',
       'auto-send',
       null,
       undefined,
     ]);
-    expect(names.size).toBe(0);
+    expect([...names]).toEqual([['ana@example.com', 'Ana']]);
   });
 });

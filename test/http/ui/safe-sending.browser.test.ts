@@ -190,9 +190,7 @@ describe('two agents on one draft', () => {
     await ben.getByRole('button', { name: 'Save draft' }).click();
     const notice = ben.getByTestId('notice');
     await notice.waitFor();
-    expect(await notice.textContent()).toContain(
-      'Not saved: ana@deskpilot.test saved a newer version',
-    );
+    expect(await notice.textContent()).toContain('Not saved: Ana Lima saved a newer version');
     expect(await ben.locator('#unsaved-text').inputValue()).toBe(benText);
     // The page now shows Ana's version to compare with.
     expect(await ben.locator('#draft-text').inputValue()).toBe(anaText);

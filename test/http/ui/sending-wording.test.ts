@@ -102,7 +102,7 @@ describe('sending wording', () => {
     expect((await getDeliveryForDraft(held.deps.db, draftId))?.state).toBe('blocked');
     const shown = text(await page(held, `/app?tab=problems&ticket=${ticketId}`));
     expect(shown).toContain('Held — no outbound mail is configured (SMTP_URL)');
-    expect(shown).toContain('Approved by ana@example.com · Held — no outbound mail');
+    expect(shown).toContain('Approved by Ana · Held — no outbound mail');
     expect(shown).not.toMatch(/failed by/i);
     expect(shown).not.toContain('being sent');
   });
@@ -120,7 +120,7 @@ describe('sending wording', () => {
     expect((await getDraft(sending.deps.db, draftId))?.status).toBe('delivery_failed');
     const shown = text(await page(sending, `/app?tab=problems&ticket=${ticketId}`));
     expect(shown).toMatch(/Delivery failed: .*mailbox unavailable/);
-    expect(shown).toContain('Approved by ana@example.com · Delivery failed:');
+    expect(shown).toContain('Approved by Ana · Delivery failed:');
     expect(shown).not.toMatch(/failed by/i);
   });
 });

@@ -3,7 +3,7 @@ import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { claim } from '../../../pipeline/review/actions.js';
 import type { Router } from '../../openapi.js';
-import { draftResponse, draftView, params, security } from './schemas.js';
+import { draftResponse, draftViewOf, params, security } from './schemas.js';
 import { reviewError } from './shared.js';
 
 export const route = createRoute({
@@ -22,6 +22,6 @@ export function registerClaimDraft(app: Router, deps: Deps) {
       actor: actorOf(c.get('principal')!),
     });
     if (!result.ok) throw await reviewError(deps.db, result);
-    return c.json({ draft: draftView(result.draft) }, 200);
+    return c.json({ draft: await draftViewOf(deps.db, result.draft) }, 200);
   });
 }

@@ -8,7 +8,7 @@ import { describeDraftSources } from '../../../kb/citations.js';
 import { AppError } from '../../errors.js';
 import type { Router } from '../../openapi.js';
 import { readDb } from '../../read-db.js';
-import { draftSchema, draftView, security } from './schemas.js';
+import { draftActorNames, draftSchema, draftView, security } from './schemas.js';
 
 export const route = createRoute({
   method: 'get',
@@ -85,14 +85,15 @@ export function registerListDrafts(app: Router, deps: Deps) {
       after: decodeCursor(q.cursor),
     });
     const last = rows.at(-1);
-    const sources = await describeDraftSources(
-      db,
-      rows.map((r) => r.draft),
-    );
+    const drafts = rows.map((r) => r.draft);
+    const [sources, names] = await Promise.all([
+      describeDraftSources(db, drafts),
+      draftActorNames(db, drafts),
+    ]);
     return c.json(
       {
         drafts: rows.map((r) => ({
-          ...draftView(r.draft, sources.get(r.draft.id)),
+          ...draftView(r.draft, names, sources.get(r.draft.id)),
           ticket: {
             id: r.ticket.id,
             subject: r.ticket.subject,

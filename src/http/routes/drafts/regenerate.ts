@@ -4,7 +4,7 @@ import type { Deps } from '../../../deps.js';
 import { describeInstructions } from '../../../pipeline/draft/instructions.js';
 import { regenerateDraft } from '../../../pipeline/review/actions.js';
 import type { Router } from '../../openapi.js';
-import { draftSchema, draftView, lockBody, params, security } from './schemas.js';
+import { draftSchema, draftViewOf, lockBody, params, security } from './schemas.js';
 import { optionalBody, reviewError } from './shared.js';
 
 export const route = createRoute({
@@ -37,7 +37,10 @@ export function registerRegenerateDraft(app: Router, deps: Deps) {
     });
     if (!result.ok) throw await reviewError(deps.db, result);
     return c.json(
-      { draft: draftView(result.draft), willDo: describeInstructions(input.instructions) },
+      {
+        draft: await draftViewOf(deps.db, result.draft),
+        willDo: describeInstructions(input.instructions),
+      },
       202,
     );
   });

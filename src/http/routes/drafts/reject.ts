@@ -3,7 +3,7 @@ import { actorOf } from '../../../auth/actor.js';
 import type { Deps } from '../../../deps.js';
 import { rejectDraft } from '../../../pipeline/review/actions.js';
 import { jsonBody, type Router } from '../../openapi.js';
-import { draftResponse, draftView, lockBody, params, security } from './schemas.js';
+import { draftResponse, draftViewOf, lockBody, params, security } from './schemas.js';
 import { reviewError } from './shared.js';
 
 export const route = createRoute({
@@ -28,6 +28,6 @@ export function registerRejectDraft(app: Router, deps: Deps) {
       reason: input.reason,
     });
     if (!result.ok) throw await reviewError(deps.db, result);
-    return c.json({ draft: draftView(result.draft) }, 200);
+    return c.json({ draft: await draftViewOf(deps.db, result.draft) }, 200);
   });
 }

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { type ActorNames, actorLabelOrNull, actorNames } from '../../../auth/actor-names.js';
 import type { Db } from '../../../db/client.js';
 import { getDeliveryForDraft } from '../../../db/queries/drafts.js';
 import { type Delivery, type Draft, draftKinds } from '../../../db/schema/drafts.js';
@@ -22,6 +23,16 @@ const citationSchema = z.object({
       'live: the passage is still in the knowledge base; changed: its article was edited since; removed: the article was deleted since',
   }),
 });
+
+/** The readable twin of an author field (see auth/actor-names.ts). */
+function actorNameField(field: string) {
+  return z
+    .string()
+    .nullable()
+    .openapi({
+      description: `\`${field}\` as people read it: a person's name, \`API key “<name>”\` for a key (\`API key <id prefix> (deleted)\` once deleted), Deskpilot's own name as it is; null when \`${field}\` is`,
+    });
+}
 
 export const draftSchema = z
   .object({
@@ -64,7 +75,20 @@ export const draftSchema = z
     lockVersion: z
       .number()
       .openapi({ description: 'Send back on approve/reject/regenerate (optimistic locking)' }),
-    claimedBy: z.string().nullable(),
+    claimedBy: z.string().nullable().openapi({
+      description: 'Who holds the claim, as recorded: a person by email, an API key by its id',
+    }),
+    claimedByName: actorNameField('claimedBy'),
+    decidedBy: z.string().nullable().openapi({
+      description:
+        'Who approved, rejected or withdrew it, as recorded: a person by email, an API key by its id, Deskpilot by a name (auto-send)',
+    }),
+    decidedByName: actorNameField('decidedBy'),
+    savedBy: z.string().nullable().openapi({
+      description:
+        'Who last saved an edit of its text, as recorded (a person by email, a key by id)',
+    }),
+    savedByName: actorNameField('savedBy'),
     slaDueAt: z.string().nullable(),
     overdue: z.boolean(),
     createdAt: z.string(),
@@ -93,10 +117,28 @@ function citationsView(d: Draft, sources?: CitedSource[]) {
 
 /** draftView with every citation checked against the knowledge base as it is now. */
 export async function draftViewWithSources(db: Db, d: Draft) {
-  return draftView(d, await describeCitations(db, d.citations));
+  const [names, sources] = await Promise.all([
+    draftActorNames(db, [d]),
+    describeCitations(db, d.citations),
+  ]);
+  return draftView(d, names, sources);
 }
 
-export function draftView(d: Draft, sources?: CitedSource[]) {
+/** One draft as the API shows it, its authors named (an action's answer). */
+export async function draftViewOf(db: Db, d: Draft) {
+  return draftView(d, await draftActorNames(db, [d]));
+}
+
+/** The readable names of everyone the drafts' views name (one query for them all). */
+export function draftActorNames(db: Db, drafts: Draft[]): Promise<ActorNames> {
+  return actorNames(
+    db,
+    drafts.flatMap((d) => [d.claimedBy, d.decidedBy, d.savedBy]),
+  );
+}
+
+/** A draft as the API shows it; `names` from draftActorNames over the drafts of the response. */
+export function draftView(d: Draft, names: ActorNames, sources?: CitedSource[]) {
   return {
     id: d.id,
     ticketId: d.ticketId,
@@ -117,6 +159,11 @@ export function draftView(d: Draft, sources?: CitedSource[]) {
     needsHuman: d.needsHuman,
     lockVersion: d.lockVersion,
     claimedBy: d.claimedBy,
+    claimedByName: actorLabelOrNull(d.claimedBy, names),
+    decidedBy: d.decidedBy,
+    decidedByName: actorLabelOrNull(d.decidedBy, names),
+    savedBy: d.savedBy,
+    savedByName: actorLabelOrNull(d.savedBy, names),
     slaDueAt: d.slaDueAt?.toISOString() ?? null,
     overdue: d.overdue,
     createdAt: d.createdAt.toISOString(),
@@ -185,9 +232,9 @@ export const approvedResponse = {
 };
 
 export async function approvedView(db: Db, d: Draft, config: { SMTP_URL?: string }) {
-  const delivery = await getDeliveryForDraft(db, d.id);
+  const [delivery, draft] = await Promise.all([getDeliveryForDraft(db, d.id), draftViewOf(db, d)]);
   return {
-    draft: draftView(d),
+    draft,
     holdingReply: isHoldingDraft(d) && d.finalText?.trim() === d.bodyText.trim(),
     delivery: delivery
       ? {

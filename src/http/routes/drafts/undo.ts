@@ -6,7 +6,7 @@ import { tooLateWording } from '../../../pipeline/deliver/wording.js';
 import { undoApproval } from '../../../pipeline/review/undo.js';
 import { AppError } from '../../errors.js';
 import type { Router } from '../../openapi.js';
-import { draftSchema, draftView, params, security } from './schemas.js';
+import { draftSchema, draftViewOf, params, security } from './schemas.js';
 
 export const route = createRoute({
   method: 'post',
@@ -46,6 +46,6 @@ export function registerUndoApproval(app: Router, deps: Deps) {
       }
       throw new AppError('conflict', tooLateWording(result.delivery));
     }
-    return c.json({ draft: draftView(result.draft) }, 200);
+    return c.json({ draft: await draftViewOf(deps.db, result.draft) }, 200);
   });
 }

@@ -8,6 +8,7 @@ import type { Router } from '../../openapi.js';
 import {
   deliverySummary,
   deliverySummarySchema,
+  draftActorNames,
   draftSchema,
   draftView,
 } from '../drafts/schemas.js';
@@ -45,13 +46,16 @@ export function registerListTicketDrafts(app: Router, deps: Pick<Deps, 'db'>) {
       : null;
     if (!ticket) throw new AppError('not_found', `No ticket ${id}`);
     const drafts = await listDraftsForTicket(deps.db, ticket.id);
-    const deliveries = await Promise.all(drafts.map((d) => getDeliveryForDraft(deps.db, d.id)));
+    const [deliveries, names] = await Promise.all([
+      Promise.all(drafts.map((d) => getDeliveryForDraft(deps.db, d.id))),
+      draftActorNames(deps.db, drafts),
+    ]);
     return c.json(
       {
         drafts: drafts.map((d, i) => {
           const delivery = deliveries[i];
           return {
-            ...draftView(d),
+            ...draftView(d, names),
             delivery: delivery
               ? { ...deliverySummary(delivery), sentAt: delivery.sentAt?.toISOString() ?? null }
               : null,

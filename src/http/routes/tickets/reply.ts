@@ -6,7 +6,7 @@ import { deliveryWording } from '../../../pipeline/deliver/wording.js';
 import { collisionWording, sendManualReply } from '../../../pipeline/reply/manual.js';
 import { AppError } from '../../errors.js';
 import { jsonBody, type Router } from '../../openapi.js';
-import { draftSchema, draftView } from '../drafts/schemas.js';
+import { draftSchema, draftViewOf } from '../drafts/schemas.js';
 import { params, security } from './schemas.js';
 
 export const replyBody = z.object({
@@ -41,7 +41,7 @@ export const route = createRoute({
   summary:
     'Send a reply written by hand (agent; team-scoped), through the same exactly-once delivery as an approved draft',
   description:
-    'The `Idempotency-Key` header is required: the same key again answers 200 with the first reply and sends nothing more; the same key with a different text is a 409. Like an approval, the reply waits out the undo window (SEND_DELAY_SECONDS): POST /api/drafts/{draft.id}/undo before `sendAfter` takes it back. A Deskpilot draft of the ticket still pending, or approved and inside its own undo window, is retired by the reply; one already being sent makes this a 409 (the customer would get both). Agent collision: with `seenAt`, a reply another agent sent or queued since then (or a public comment they made in the helpdesk since) makes this a 409 whose message names them and when ("ana@example.com replied 40 s ago — …"); read it, then repeat it with `force: true` (the same Idempotency-Key may be reused: nothing was stored) to send anyway. Without `seenAt` no collision check is made.',
+    'The `Idempotency-Key` header is required: the same key again answers 200 with the first reply and sends nothing more; the same key with a different text is a 409. Like an approval, the reply waits out the undo window (SEND_DELAY_SECONDS): POST /api/drafts/{draft.id}/undo before `sendAfter` takes it back. A Deskpilot draft of the ticket still pending, or approved and inside its own undo window, is retired by the reply; one already being sent makes this a 409 (the customer would get both). Agent collision: with `seenAt`, a reply another agent sent or queued since then (or a public comment they made in the helpdesk since) makes this a 409 whose message names them and when ("Ana Lima replied 40 s ago — …"); read it, then repeat it with `force: true` (the same Idempotency-Key may be reused: nothing was stored) to send anyway. Without `seenAt` no collision check is made.',
   security,
   request: {
     params,
@@ -121,7 +121,7 @@ export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' 
       }
     }
     const payload = {
-      draft: draftView(result.draft),
+      draft: await draftViewOf(deps.db, result.draft),
       deliveryState: result.delivery?.state ?? null,
       sendAfter:
         result.delivery?.state === 'pending'
