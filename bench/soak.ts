@@ -5,7 +5,7 @@
  *
  *   npm run bench:soak -- --minutes 2 --rps 100 [--fault-every 20] [--settle-minutes 5]
  *                         [--worker-nice 19] [--natural-stalls] [--keep] [--verbose]
- *                         [--profile-dir DIR]
+ *                         [--profile-dir DIR] [--single]
  *
  * What runs, all real and local:
  * - the service as two processes from the production entry points: `src/main.ts --role api`
@@ -18,7 +18,9 @@
  *   (drafting pauses while triage is behind) and replies came out at 3.5/s. Beside ~20 runnable
  *   programs of other people a niced worker gets next to nothing (weight 15 against 1024) and can
  *   take minutes to restart; --worker-nice 0 then measures Deskpilot rather than the neighbours.
- *   When the load ends the worker is set back to niceness 0 for the settle phase;
+ *   When the load ends the worker is set back to niceness 0 for the settle phase. With --single,
+ *   one process runs both roles as `npm start` does (`src/main.ts`, its flags and allocator
+ *   settings), not niced; a worker fault then kills and restarts that process, intake included;
  * - a throwaway Postgres database (created from BENCH_DATABASE_URL, the admin URL; dropped at the
  *   end unless --keep), migrated and loaded with the sample knowledge base;
  * - a redis-server of its own with an append-only file (BullMQ's production setting), which the
@@ -121,6 +123,7 @@ const { values: args } = parseArgs({
     'fault-every': { type: 'string', default: '20' },
     'settle-minutes': { type: 'string', default: '5' },
     'worker-nice': { type: 'string', default: '19' },
+    single: { type: 'boolean', default: false },
     'profile-dir': { type: 'string' },
     'natural-stalls': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
@@ -131,7 +134,9 @@ const minutes = Number(args.minutes);
 const rps = Number(args.rps);
 const faultEverySeconds = Number(args['fault-every']);
 const settleMinutes = Number(args['settle-minutes']);
-const workerNice = Number(args['worker-nice']);
+const single = args.single;
+// One process has no worker to nice: intake and pipeline share its event loop, as with `npm start`.
+const workerNice = single ? 0 : Number(args['worker-nice']);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TEAM = 'team@deskpilot.test';
 const ZENDESK_SECRET = 'soak-zendesk-secret';
@@ -228,12 +233,31 @@ const nodeArgs = [
     : []),
   ...(process.env.SOAK_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
 ];
-const api = await startService('api', env, { nodeArgs });
+// --single: api and worker in one process with `npm start`'s flags and allocator settings
+// (package.json), the deployment README's quick start runs.
+const singleEnv = { ...env, MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '65536' };
+const singleNodeArgs = ['--v8-pool-size=2', '--max-semi-space-size=4', ...nodeArgs];
+const startSingle = () =>
+  startService('both', singleEnv, { nodeArgs: singleNodeArgs, timeoutMs: 180_000 });
+let api: ServiceProcess = single
+  ? await startSingle()
+  : await startService('api', env, { nodeArgs });
 teardown.push(() => api.kill('SIGKILL'));
 // A niced worker on a machine busy with other work has taken over a minute to load (tsx compiles
-// the sources on start); 3 minutes before the bench gives up on it.
-const startWorker = () =>
-  startService('worker', env, { nice: workerNice || undefined, nodeArgs, timeoutMs: 180_000 });
+// the sources on start); 3 minutes before the bench gives up on it. With --single the worker is
+// the api's process: a worker fault kills and restarts that one process.
+const startWorker = async () => {
+  if (!single) {
+    return startService('worker', env, {
+      nice: workerNice || undefined,
+      nodeArgs,
+      timeoutMs: 180_000,
+    });
+  }
+  if (api.alive) return api;
+  api = await startSingle();
+  return api;
+};
 let worker: ServiceProcess = await startWorker();
 teardown.push(() => worker.kill('SIGKILL'));
 const client = createProducerConnection(redis.url, { enableOfflineQueue: true });
@@ -469,6 +493,7 @@ const benchCpuAtLoadStart = process.cpuUsage();
 const machineAtLoadStart = machineCpu();
 const xactsAtLoadStart = await committedTransactions();
 const serviceCpuAtLoadStart = { api: cpuSeconds(api.pid), worker: cpuSeconds(worker.pid) };
+const deadCpuAtLoadStart = deadWorkersCpuSeconds;
 for (let i = 0; i < total; i++) {
   const due = loadStarted + (i * 1000) / rps;
   const wait = due - Date.now();
@@ -482,11 +507,17 @@ const sendSeconds = (Date.now() - loadStarted) / 1000;
 benchLag.disable();
 const benchCpuDuringLoad = process.cpuUsage(benchCpuAtLoadStart);
 const machineAtLoadEnd = machineCpu();
+// A process killed by a fault took its CPU time with it into deadWorkersCpuSeconds (its total,
+// from which its reading at the load's start is taken off); with --single the one process, killed
+// or not, is reported as the api's.
+const deadDuringLoad = deadWorkersCpuSeconds - deadCpuAtLoadStart;
+const coresOf = (now: number, atStart: number) =>
+  Math.round(((now - atStart) / sendSeconds) * 100) / 100;
 const serviceCoresDuringLoad = {
-  api: Math.round(((cpuSeconds(api.pid) - serviceCpuAtLoadStart.api) / sendSeconds) * 100) / 100,
-  // A worker killed by a fault took its CPU time with it; with faults this is a lower bound.
-  worker:
-    Math.round(((cpuSeconds(worker.pid) - serviceCpuAtLoadStart.worker) / sendSeconds) * 100) / 100,
+  api: coresOf(cpuSeconds(api.pid) + (single ? deadDuringLoad : 0), serviceCpuAtLoadStart.api),
+  worker: single
+    ? null
+    : coresOf(cpuSeconds(worker.pid) + deadDuringLoad, serviceCpuAtLoadStart.worker),
 };
 const xactsDuringLoad = (await committedTransactions()) - xactsAtLoadStart;
 faultsRunning = false;
@@ -546,8 +577,8 @@ while (Date.now() < settleDeadline) {
 const settleSeconds = Math.round((Date.now() - settleStarted) / 1000);
 sampling = false;
 await sampler;
-const apiCpu = cpuSeconds(api.pid);
-const workerCpu = deadWorkersCpuSeconds + cpuSeconds(worker.pid);
+const apiCpu = cpuSeconds(api.pid) + (single ? deadWorkersCpuSeconds : 0);
+const workerCpu = single ? null : deadWorkersCpuSeconds + cpuSeconds(worker.pid);
 agentRunning = false;
 await agent;
 
@@ -648,13 +679,19 @@ const result = {
   jobs: report.jobs,
   faults,
   lockExpiry: args['natural-stalls'] ? 'natural' : 'fast-forwarded after each worker kill',
+  /** `single`: api and worker in one process (`npm start`); `split`: two processes. */
+  roles: single ? 'single' : 'split',
   workerNice,
   settleSeconds,
   workerStopMs,
   maxInflightWebhooks: maxInflight,
-  /** CPU the service used for the whole run, per accepted ticket (2 cores on the bench box). */
+  /**
+   * CPU the service used for the whole run, per accepted ticket (2 cores on the bench box); with
+   * --single the one process's is `apiCpuMsPerTicket`.
+   */
   apiCpuMsPerTicket: Math.round((apiCpu * 10_000) / Math.max(1, accepted.size)) / 10,
-  workerCpuMsPerTicket: Math.round((workerCpu * 10_000) / Math.max(1, accepted.size)) / 10,
+  workerCpuMsPerTicket:
+    workerCpu === null ? null : Math.round((workerCpu * 10_000) / Math.max(1, accepted.size)) / 10,
   /**
    * Postgres transactions committed in the soak's database while the load ran, per webhook sent
    * (a statement outside a transaction is one): the service's round trips, the bench's few samples
@@ -680,7 +717,8 @@ const result = {
   benchLoopLagMaxMs: Math.round(benchLag.max / 1e6),
   loadAvg1mBefore: Math.round((loadAvgBefore ?? 0) * 100) / 100,
   loadAvg1mAfter: Math.round((loadavg()[0] ?? 0) * 100) / 100,
-  apiAlive: api.alive,
+  // With --single the process was stopped for the final account, as the worker is otherwise.
+  apiAlive: single ? undefined : api.alive,
   database: args.keep ? dbName : undefined,
 };
 console.log(JSON.stringify(result, null, 2));
