@@ -116,4 +116,51 @@ describe("the inbox's open ticket", () => {
     expect(await page.getByTestId('live-stale').isHidden()).toBe(true);
     await page.context().close();
   }, 60_000);
+
+  it('a failed re-read says the check failed and offers to retry, not that the ticket changed', async () => {
+    const { ticketId } = await fixtures.seedDraftedTicket(setup.stack.deps, {
+      subject: 'Refund for the double charge (inbox, re-read fails)',
+    });
+    const page = await openInbox(setup.ana, ticketId, live.desktop);
+    const pane = page.locator('#detail');
+    const conversation = pane.getByRole('region', { name: 'Conversation' });
+    const edit = 'Hi Robin, the second charge is refunded today. — Ana';
+    await page.locator('#draft-text').fill(edit);
+    const stale = page.getByTestId('live-stale');
+    const unchecked = page.getByTestId('live-unchecked');
+    const followUp = (text: string) =>
+      seedCustomerFollowUp(setup.stack.deps.db, ticketId, text, { live: setup.stack.deps.live });
+
+    // The pane's re-read of itself (a fetch of its own address, not a navigation) fails: first
+    // with a server error, then with no connection at all.
+    const rereads = (url: URL) =>
+      url.pathname === '/app' && url.searchParams.get('ticket') === ticketId;
+    let failure: 'server' | 'network' = 'server';
+    await page.route(rereads, (route) => {
+      if (route.request().resourceType() !== 'fetch') return route.continue();
+      return failure === 'server'
+        ? route.fulfill({ status: 502, body: 'Bad gateway' })
+        : route.abort('internetdisconnected');
+    });
+
+    await followUp('Is the refund done?');
+    await unchecked.filter({ hasText: 'Deskpilot answered with an error (502)' }).waitFor();
+    expect(await stale.isHidden()).toBe(true);
+    expect(await page.locator('#draft-text').inputValue()).toBe(edit);
+    await screenshot(page, 'inbox-live-unchecked');
+
+    failure = 'network';
+    await followUp('Hello? Anyone there?');
+    await unchecked.filter({ hasText: 'the connection to Deskpilot failed' }).waitFor();
+    expect(await stale.isHidden()).toBe(true);
+    expect(await conversation.getByText('Hello? Anyone there?').count()).toBe(0);
+
+    // Back online: Retry reads the ticket again and the parts nobody is editing follow.
+    await page.unroute(rereads);
+    await unchecked.getByRole('button', { name: 'Retry' }).click();
+    await conversation.getByText('Hello? Anyone there?').waitFor();
+    await unchecked.waitFor({ state: 'hidden' });
+    expect(await page.locator('#draft-text').inputValue()).toBe(edit);
+    await page.context().close();
+  }, 60_000);
 });

@@ -107,20 +107,52 @@
     return [...part.querySelectorAll('textarea, select, input')].some(fieldChanged);
   };
   let reading = 0;
+  // A read that failed (no connection, a server error) says nothing about the ticket: the page
+  // says the check failed and offers it again, and leaves the "changed" notice as it was.
+  const couldNotCheck = (reason) => {
+    const unchecked = document.querySelector('[data-live-unchecked]');
+    if (!unchecked) return;
+    const why = unchecked.querySelector('[data-live-unchecked-reason]');
+    if (why) why.textContent = reason;
+    unchecked.hidden = false;
+  };
+  document.addEventListener('click', (e) => {
+    if (!followed || !(e.target instanceof Element) || !e.target.closest('[data-live-retry]')) {
+      return;
+    }
+    const unchecked = document.querySelector('[data-live-unchecked]');
+    if (unchecked) unchecked.hidden = true;
+    followTicket();
+  });
   async function followTicket() {
     const mine = ++reading;
     const stale = document.querySelector('[data-live-stale]');
     let fresh;
     try {
       const res = await fetch(followed.getAttribute('data-follow'), { credentials: 'same-origin' });
-      // Gone, or out of this agent's scope now: the reload says so.
-      if (!res.ok) throw new Error(String(res.status));
+      if (mine !== reading) return; // a later read is on its way
+      // Gone, or out of this agent's scope now: a change, which the reload shows.
+      if ([403, 404, 410].includes(res.status)) {
+        if (stale) stale.hidden = false;
+        return;
+      }
+      if (!res.ok) {
+        couldNotCheck(`Deskpilot answered with an error (${res.status})`);
+        return;
+      }
+      // Signed out meanwhile (the session ended): the sign-in page is no news about the ticket.
+      if (res.redirected && new URL(res.url).pathname.startsWith('/app/login')) {
+        couldNotCheck('you are signed out; sign in again in another tab');
+        return;
+      }
       fresh = new DOMParser().parseFromString(await res.text(), 'text/html');
     } catch {
-      if (stale) stale.hidden = false;
+      if (mine === reading) couldNotCheck('the connection to Deskpilot failed');
       return;
     }
     if (mine !== reading) return; // a later read is on its way
+    const unchecked = document.querySelector('[data-live-unchecked]');
+    if (unchecked) unchecked.hidden = true;
     // The same ticket, or nothing to take from it (the inbox answers a ticket it no longer may
     // show with its queue and another ticket).
     const id = followed.getAttribute('data-ticket-id');
