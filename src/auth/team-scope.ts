@@ -1,7 +1,8 @@
 import type { Db } from '../db/client.js';
-import { getDraft } from '../db/queries/drafts.js';
+import { getDraft, getDraftWithTicket } from '../db/queries/drafts.js';
 import { isRoutedElsewhere } from '../db/queries/triage.js';
 import type { Draft } from '../db/schema/drafts.js';
+import type { Ticket } from '../db/schema/tickets.js';
 import type { Principal } from './api-keys.js';
 
 /**
@@ -45,4 +46,15 @@ export async function getDraftInScope(
   const draft = await getDraft(db, draftId);
   if (!draft || !(await canAccessTicket(db, principal, draft.ticketId))) return null;
   return draft;
+}
+
+/** `getDraftInScope` with the draft's ticket, read in the same statement. */
+export async function getDraftWithTicketInScope(
+  db: Db,
+  principal: Pick<Principal, 'role' | 'teamId'>,
+  draftId: string,
+): Promise<{ draft: Draft; ticket: Ticket } | null> {
+  const found = await getDraftWithTicket(db, draftId);
+  if (!found || !(await canAccessTicket(db, principal, found.draft.ticketId))) return null;
+  return found;
 }

@@ -278,6 +278,34 @@ export function preparedStatements<T extends Sql | postgres.TransactionSql>(clie
 }
 
 /**
+ * The embedded store's client as drizzle sees it, counting statements like `preparedStatements`
+ * (each `query`, a transaction's BEGIN and COMMIT), so `deskpilot_db_statements_total` and the
+ * tests that count round trips mean the same on both stores. Methods are bound to the client
+ * itself: PGlite keeps its state in private fields a proxy could not reach.
+ */
+function countedPglite<T extends object>(client: T): T {
+  return new Proxy(client, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      if (key === 'query') {
+        return (...args: unknown[]) => {
+          roundTrips++;
+          return value.apply(target, args);
+        };
+      }
+      if (key === 'transaction') {
+        return (fn: (tx: object) => unknown) => {
+          roundTrips += 2;
+          return value.call(target, (tx: object) => fn(countedPglite(tx)));
+        };
+      }
+      return value.bind(target);
+    },
+  });
+}
+
+/**
  * The embedded store. Postgres' shared memory lives in PGlite's WebAssembly memory, and PGlite's
  * mmap() zero-fills every byte of it at boot: with Postgres' default `shared_buffers` of 128MB
  * (145 MB of shared memory) that is ~2 s of CPU at every open (profiled: `memset` under `mmap`,
@@ -310,7 +338,7 @@ async function createPglite(
     extensions: { vector },
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
   });
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(countedPglite(client), { schema }) as unknown as Db;
   return {
     db,
     client,

@@ -12,10 +12,10 @@ import {
   drafts,
 } from '../schema/drafts.js';
 import { messages, type NewMessage } from '../schema/messages.js';
-import { type ActorKind, ticketEvents } from '../schema/ticket-events.js';
+import { type ActorKind, type TicketEventType, ticketEvents } from '../schema/ticket-events.js';
 import { type Ticket, tickets } from '../schema/tickets.js';
 import { ticketTriage } from '../schema/triage.js';
-import { withTransaction } from '../tx.js';
+import { wakeOutboxAfterCommit, withTransaction } from '../tx.js';
 import { gateWrote, insertRowsIf, writeAllIf } from './combined.js';
 import { customerWroteAfter, draftStateOfD, syncTicketDraftState } from './draft-state.js';
 import { queryRows } from './kb.js';
@@ -121,6 +121,96 @@ export async function insertDraftWithBookkeeping(
       select row_to_json(d) as draft from d`),
   );
   return fromJson(drafts, row!.draft)!;
+}
+
+/** The draft with its ticket, in one statement (an approval reads both before it decides). */
+export async function getDraftWithTicket(
+  db: Db,
+  id: string,
+): Promise<{ draft: Draft; ticket: Ticket } | null> {
+  const [row] = await db
+    .select({ draft: drafts, ticket: tickets })
+    .from(drafts)
+    .innerJoin(tickets, eq(tickets.id, drafts.ticketId))
+    .where(eq(drafts.id, id))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * An approval (an agent's, or an auto-send) as ONE statement, no BEGIN/COMMIT: the draft's
+ * compare-and-set from pending (under its lock version) is the gate; when it wrote, the delivery
+ * row (unique per draft: a row already there is kept and no second job is queued), the outbox row
+ * of its `deliver` job (available when the undo window ends), the ticket event, and the ticket's
+ * draft state. An approval was eleven round trips from the API with its reads (docs/scaling.md);
+ * this is the one write that decides.
+ *
+ * The draft state is `sending` (draftStateOfD of an approved draft) when the approved draft is the
+ * ticket's latest, as a pending one always is (a new draft supersedes the pending ones); a later
+ * draft, were there one, decides instead, so the ticket is then left as it is. Its reply clock does
+ * not move: an approval changes neither the draft's due time nor the messages that stop it.
+ * Null when the gate wrote nothing (decided, changed or claimed meanwhile).
+ */
+export async function recordApproval(
+  db: Db,
+  input: {
+    draftId: string;
+    lockVersion: number;
+    set: Partial<typeof drafts.$inferInsert>;
+    delivery: { channel: Delivery['channel']; recipient: string | null; public: boolean };
+    /** The undo window: the send waits this long (0: at once, no `sendAfter`). */
+    sendAfterSeconds: number;
+    event: {
+      type: TicketEventType;
+      actorKind: ActorKind;
+      actorId: string;
+      data: Record<string, unknown>;
+    };
+  },
+): Promise<{ draft: Draft; delivery: Delivery | null } | null> {
+  const gate = db
+    .update(drafts)
+    .set({ ...input.set, lockVersion: sql`${drafts.lockVersion} + 1`, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(drafts.id, input.draftId),
+        eq(drafts.status, 'pending_approval'),
+        eq(drafts.lockVersion, input.lockVersion),
+      ),
+    );
+  const deliveryId = randomUUID();
+  const wait = Math.max(0, input.sendAfterSeconds);
+  const sendAfter = wait > 0 ? sql`now() + make_interval(secs => ${wait})` : sql`null::timestamptz`;
+  const payload = JSON.stringify(parseJobPayload('deliver', { deliveryId }));
+  const [row] = rowsOf<{ draft: unknown; delivery: unknown }>(
+    await db.execute(sql`
+      with gate as (${gate.getSQL()} returning *),
+      delivery as (
+        insert into deliveries (id, draft_id, ticket_id, channel, recipient, public, send_after)
+        select ${deliveryId}::uuid, gate.id, gate.ticket_id, ${input.delivery.channel},
+               ${input.delivery.recipient}, ${input.delivery.public}, ${sendAfter}
+        from gate
+        on conflict (draft_id) do nothing
+        returning *),
+      job as (
+        insert into outbox (job_name, payload, available_at)
+        select 'deliver', ${payload}::jsonb, coalesce(delivery.send_after, now()) from delivery),
+      event as (
+        insert into ticket_events (ticket_id, type, actor_kind, actor_id, data)
+        select gate.ticket_id, ${input.event.type}, ${input.event.actorKind},
+               ${input.event.actorId}, ${JSON.stringify(input.event.data)}::jsonb
+        from gate),
+      state as (
+        update tickets t set draft_state = ${draftStateOfD}
+        from gate d
+        where t.id = d.ticket_id and not exists (select 1 from drafts x
+          where x.ticket_id = d.ticket_id and x.version > d.version and x.status <> 'withdrawn'))
+      select row_to_json(gate) as draft, (select row_to_json(delivery) from delivery) as delivery
+      from gate`),
+  );
+  if (!row) return null;
+  wakeOutboxAfterCommit(db);
+  return { draft: fromJson(drafts, row.draft)!, delivery: fromJson(deliveries, row.delivery) };
 }
 
 /**

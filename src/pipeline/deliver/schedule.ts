@@ -20,18 +20,32 @@ export async function scheduleDelivery(
   draft: Pick<Draft, 'id'>,
   options: { sendAfterSeconds?: number } = {},
 ): Promise<Delivery> {
-  const channel = ticket.source === 'zendesk' ? 'zendesk' : 'email';
   const wait = options.sendAfterSeconds ?? 0;
   const delivery = await insertDelivery(tx, {
     draftId: draft.id,
     ticketId: ticket.id,
-    channel,
-    recipient: channel === 'email' ? (ticket.requesterEmail?.toLowerCase() ?? null) : null,
-    public: channel === 'zendesk' ? config.ZENDESK_REPLY_MODE === 'public' : true,
+    ...deliveryTarget(config, ticket),
     ...(wait > 0 ? { sendAfter: sql`now() + make_interval(secs => ${wait})` } : {}),
   });
   // The undo window lives in Postgres: the outbox row becomes available when it ends, so it
   // survives a restart of any process, and an undo deletes the row before any worker sees it.
   await enqueueOutbox(tx, 'deliver', { deliveryId: delivery.id }, { availableInSeconds: wait });
   return delivery;
+}
+
+/**
+ * Where a reply to this ticket goes: its channel, the email recipient, and whether a Zendesk
+ * comment is public. The approval's combined write (`recordApproval`) and `scheduleDelivery` both
+ * take it from here.
+ */
+export function deliveryTarget(
+  config: Pick<Deps['config'], 'ZENDESK_REPLY_MODE'>,
+  ticket: Pick<Ticket, 'source' | 'requesterEmail'>,
+): { channel: Delivery['channel']; recipient: string | null; public: boolean } {
+  const channel = ticket.source === 'zendesk' ? 'zendesk' : 'email';
+  return {
+    channel,
+    recipient: channel === 'email' ? (ticket.requesterEmail?.toLowerCase() ?? null) : null,
+    public: channel === 'zendesk' ? config.ZENDESK_REPLY_MODE === 'public' : true,
+  };
 }

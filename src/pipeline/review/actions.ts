@@ -1,13 +1,13 @@
 import type { Actor } from '../../auth/actor.js';
-import { getDraftInScope } from '../../auth/team-scope.js';
-import { claimDraft, getDraft, transitionDraft } from '../../db/queries/drafts.js';
+import { getDraftInScope, getDraftWithTicketInScope } from '../../auth/team-scope.js';
+import { claimDraft, getDraft, recordApproval, transitionDraft } from '../../db/queries/drafts.js';
 import { enqueueOutbox } from '../../db/queries/outbox.js';
-import { getTicket, recordTicketEvent } from '../../db/queries/tickets.js';
-import type { Draft } from '../../db/schema/drafts.js';
+import { recordTicketEvent } from '../../db/queries/tickets.js';
+import type { Delivery, Draft } from '../../db/schema/drafts.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { draftChanged, publishAfterCommit } from '../../live/events.js';
-import { scheduleDelivery } from '../deliver/schedule.js';
+import { deliveryTarget } from '../deliver/schedule.js';
 import { editDiff, wordCount, wordEditDistance } from './edits.js';
 
 export type ReviewFailure =
@@ -18,7 +18,8 @@ export type ReviewFailure =
   /** An abstained draft's holding text, approved unchanged without `holdingReply`. */
   | 'holding_reply';
 export type ReviewResult =
-  | { ok: true; draft: Draft }
+  /** `delivery`: the delivery an approval just scheduled, when the action returns it. */
+  | { ok: true; draft: Draft; delivery?: Delivery | null }
   | { ok: false; reason: ReviewFailure; draft?: Draft };
 
 type ReviewDeps = Pick<Deps, 'db' | 'config' | 'live'>;
@@ -118,8 +119,9 @@ export async function approveDraft(
   const ttl = deps.config.CLAIM_TTL_SECONDS;
   const actorId = input.actor.id;
   // Another team's draft answers exactly like a missing one.
-  const current = await getDraftInScope(deps.db, input.actor, input.draftId);
-  if (!current) return { ok: false, reason: 'not_found' };
+  const found = await getDraftWithTicketInScope(deps.db, input.actor, input.draftId);
+  if (!found) return { ok: false, reason: 'not_found' };
+  const { draft: current, ticket } = found;
   // Idempotent repeat of the same approval (a double click that raced the first response).
   if (current.status !== 'pending_approval') {
     const same = current.decidedBy === actorId && ['approved', 'sent'].includes(current.status);
@@ -129,8 +131,6 @@ export async function approveDraft(
   }
   if (!claimGuard(ttl, actorId)(current))
     return { ok: false, reason: 'claimed_by_other', draft: current };
-  const ticket = await getTicket(deps.db, current.ticketId);
-  if (!ticket) return { ok: false, reason: 'not_found' };
   const finalText = (input.finalText ?? current.bodyText).trim();
   const edited = finalText !== current.bodyText.trim();
   const distance = edited ? wordEditDistance(current.bodyText, finalText) : 0;
@@ -139,51 +139,48 @@ export async function approveDraft(
     return { ok: false, reason: 'holding_reply', draft: current };
   }
 
-  return withTransaction(deps.db, async (tx) => {
-    const row = await transitionDraft(
-      tx,
-      current.id,
-      { status: 'pending_approval', lockVersion: input.lockVersion ?? current.lockVersion },
-      {
-        status: 'approved',
-        decidedBy: actorId,
-        decidedAt: new Date(),
-        finalText,
-        editDistance: distance,
-        editDiff: edited ? editDiff(current.bodyText, finalText) : null,
-        wordsSent: wordCount(finalText),
-        autoSent: input.auto ?? false,
-      },
-    );
-    if (!row) {
-      // Lost the race: if the winner was this same agent's other click, this one succeeds too.
-      const now = await getDraft(tx, current.id);
-      if (now && now.decidedBy === actorId && ['approved', 'sent'].includes(now.status)) {
-        return { ok: true as const, draft: now };
-      }
-      return explain(tx, current.id, actorId, ttl);
-    }
-    // A human approval gets the undo window; an auto-send has nobody to take it back.
-    await scheduleDelivery(tx, deps.config, ticket, row, {
-      sendAfterSeconds: input.auto ? 0 : deps.config.SEND_DELAY_SECONDS,
-    });
-    await recordTicketEvent(tx, {
-      ticketId: ticket.id,
+  const words = wordCount(finalText);
+  // One statement decides and records it all (recordApproval); a human approval gets the undo
+  // window, an auto-send has nobody to take it back.
+  const approved = await recordApproval(deps.db, {
+    draftId: current.id,
+    lockVersion: input.lockVersion ?? current.lockVersion,
+    set: {
+      status: 'approved',
+      decidedBy: actorId,
+      decidedAt: new Date(),
+      finalText,
+      editDistance: distance,
+      editDiff: edited ? editDiff(current.bodyText, finalText) : null,
+      wordsSent: words,
+      autoSent: input.auto ?? false,
+    },
+    delivery: deliveryTarget(deps.config, ticket),
+    sendAfterSeconds: input.auto ? 0 : deps.config.SEND_DELAY_SECONDS,
+    event: {
       type: edited ? 'edited' : 'approved',
       actorKind: input.auto ? 'system' : 'agent',
       actorId,
       data: {
-        draftId: row.id,
-        version: row.version,
+        draftId: current.id,
+        version: current.version,
         editDistance: distance,
-        words: row.wordsSent,
+        words,
         auto: input.auto ?? false,
         ...(holdingReply ? { holdingReply: true } : {}),
       },
-    });
-    publishDecision(deps, tx, row);
-    return { ok: true as const, draft: row };
+    },
   });
+  if (!approved) {
+    // Lost the race: if the winner was this same agent's other click, this one succeeds too.
+    const now = await getDraft(deps.db, current.id);
+    if (now && now.decidedBy === actorId && ['approved', 'sent'].includes(now.status)) {
+      return { ok: true, draft: now };
+    }
+    return explain(deps.db, current.id, actorId, ttl);
+  }
+  publishDecision(deps, deps.db, approved.draft);
+  return { ok: true, draft: approved.draft, delivery: approved.delivery };
 }
 
 /**

@@ -44,6 +44,6 @@ export function registerApproveDraft(app: Router, deps: Deps) {
       holdingReply,
     });
     if (!result.ok) throw await reviewError(deps.db, result);
-    return c.json(await approvedView(deps.db, result.draft, deps.config), 200);
+    return c.json(await approvedView(deps.db, result.draft, deps.config, result.delivery), 200);
   });
 }

@@ -41,6 +41,6 @@ export function registerEditDraft(app: Router, deps: Deps) {
       holdingReply: input.holdingReply,
     });
     if (!result.ok) throw await reviewError(deps.db, result);
-    return c.json(await approvedView(deps.db, result.draft, deps.config), 200);
+    return c.json(await approvedView(deps.db, result.draft, deps.config, result.delivery), 200);
   });
 }

@@ -231,8 +231,17 @@ export const approvedResponse = {
   },
 };
 
-export async function approvedView(db: Db, d: Draft, config: { SMTP_URL?: string }) {
-  const [delivery, draft] = await Promise.all([getDeliveryForDraft(db, d.id), draftViewOf(db, d)]);
+/** `known`: the delivery the approval just wrote, when it returned it (read otherwise). */
+export async function approvedView(
+  db: Db,
+  d: Draft,
+  config: { SMTP_URL?: string },
+  known?: Delivery | null,
+) {
+  const [delivery, draft] = await Promise.all([
+    known !== undefined ? known : getDeliveryForDraft(db, d.id),
+    draftViewOf(db, d),
+  ]);
   return {
     draft,
     holdingReply: isHoldingDraft(d) && d.finalText?.trim() === d.bodyText.trim(),
