@@ -110,8 +110,6 @@ function canTryNewTicketStatement(db: Db, inbound: InboundDelivery): boolean {
     (announced || unthreaded) &&
     !inbound.nonce &&
     !inbound.helpdeskStatus &&
-    // Its statement does not write the owning key (only generic-webhook tickets have one).
-    !inbound.ticket.integrationKeyId &&
     !(db instanceof PgTransaction)
   );
 }

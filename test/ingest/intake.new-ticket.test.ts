@@ -8,6 +8,8 @@ import { getTicket, listMessages, listTicketEvents } from '../../src/db/queries/
 import { rowsOf } from '../../src/db/rows.js';
 import { tickets } from '../../src/db/schema/tickets.js';
 import { withTransaction } from '../../src/db/tx.js';
+import { normalizeGenericEvent } from '../../src/ingest/generic/normalize.js';
+import { genericTicketEventSchema } from '../../src/ingest/generic/schema.js';
 import { acceptDelivery } from '../../src/ingest/intake.js';
 import type { InboundDelivery } from '../../src/ingest/types.js';
 import { normalizeZendeskEvent } from '../../src/ingest/zendesk/normalize.js';
@@ -432,4 +434,73 @@ describe('intake of a mail that names no thread in one statement', () => {
       messageId: accepted[0]!.messageId,
     });
   });
+});
+
+describe("an integration's new ticket in one statement", () => {
+  const key = (id: string) => ({
+    kind: 'api_key' as const,
+    id,
+    role: 'integration' as const,
+    teamId: null,
+  });
+  const generic = (
+    keyId: string,
+    externalId: string,
+    eventId: string,
+    body = 'Where is my order?',
+  ) =>
+    normalizeGenericEvent(
+      genericTicketEventSchema.parse({
+        eventId,
+        ticket: { externalId, subject: 'Order status' },
+        requester: { email: 'buyer@example.net', name: 'Buyer' },
+        message: { body },
+      }),
+      key(keyId),
+    );
+
+  it('writes exactly what the general transaction writes, with the owning key', async () => {
+    const fast = generic('key-a', `ext-${randomUUID()}`, randomUUID());
+    const general = generic('key-a', `ext-${randomUUID()}`, randomUUID());
+    const a = await acceptDelivery(db, fast);
+    const b = await withTransaction(db, (tx) => acceptDelivery(tx, general));
+    expect(a).toMatchObject({ outcome: 'accepted', ticketCreated: true });
+    expect(b).toMatchObject({ outcome: 'accepted', ticketCreated: true });
+    const fastRows = await snapshot(a.ticketId!, fast.dedupeKey, 'api');
+    const generalRows = await snapshot(b.ticketId!, general.dedupeKey, 'api');
+    const strip = (rows: Awaited<ReturnType<typeof snapshot>>) => ({
+      ...rows,
+      ticket: { ...rows.ticket, createdAt: null, replyDueAt: null },
+      messages: rows.messages.map((m) => ({ ...m, createdAt: null })),
+      events: rows.events.map((e) => ({ ...e, createdAt: null })),
+    });
+    expect(strip(fastRows)).toEqual(strip(generalRows));
+    expect(fastRows.ticket.integrationKeyId).toBe('key-a');
+    expect(fastRows.outbox).toEqual([{ job: 'triage', message: 'message0' }]);
+  });
+
+  it.runIf(usingPostgres())(
+    "is one statement; a follow-up threads on through the general path, another key's is refused",
+    async () => {
+      const externalId = `ext-${randomUUID()}`;
+      let before = databaseRoundTrips();
+      const first = await acceptDelivery(db, generic('key-a', externalId, randomUUID()));
+      expect(databaseRoundTrips() - before).toBe(1);
+      expect(first).toMatchObject({ outcome: 'accepted', ticketCreated: true });
+
+      before = databaseRoundTrips();
+      const followUp = await acceptDelivery(
+        db,
+        generic('key-a', externalId, randomUUID(), 'Any news?'),
+      );
+      expect(databaseRoundTrips() - before).toBeGreaterThan(1);
+      expect(followUp).toMatchObject({ ticketId: first.ticketId, ticketCreated: false });
+      expect(await listMessages(db, first.ticketId!)).toHaveLength(2);
+
+      const otherKey = generic('key-b', externalId, randomUUID(), 'Not yours');
+      await expect(acceptDelivery(db, otherKey)).rejects.toMatchObject({ code: 'not_found' });
+      expect(await findInboxEvent(db, 'api', otherKey.dedupeKey)).toBeFalsy();
+      expect(await listMessages(db, first.ticketId!)).toHaveLength(2);
+    },
+  );
 });

@@ -64,14 +64,16 @@ with claim as (
   returning id
 ), ticket as (
   insert into tickets (id, source, external_id, subject, requester_email, requester_name, channel,
-    status, tags, language, automated, automated_reason, created_at, reply_due_at)
+    status, tags, language, automated, automated_reason, integration_key_id, created_at,
+    reply_due_at)
   select r.id, r.source, r."externalId", r.subject, r."requesterEmail", r."requesterName", r.channel,
-    r.status, r.tags, r.language, r.automated, r."automatedReason", coalesce(r."createdAt", now()),
+    r.status, r.tags, r.language, r.automated, r."automatedReason", r."integrationKeyId",
+    coalesce(r."createdAt", now()),
     coalesce(r."createdAt", now()) + make_interval(secs => r."replyDueSeconds")
   from jsonb_to_record($1::jsonb -> 'ticket') as r(
     id uuid, source text, "externalId" text, subject text, "requesterEmail" text,
     "requesterName" text, channel text, status text, tags text[], language text,
-    automated boolean, "automatedReason" text, "createdAt" timestamptz,
+    automated boolean, "automatedReason" text, "integrationKeyId" text, "createdAt" timestamptz,
     "replyDueSeconds" float8)
   where exists (select 1 from claim)
   on conflict (source, external_id) do nothing
