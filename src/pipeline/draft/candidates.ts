@@ -16,21 +16,25 @@ export interface Candidates {
  * scored with the calibrated confidence against the knowledge base's baseline (computed once per
  * KB state). One extra query (the query's word statistics) on top of the search, and one for the
  * baseline's freshness unless the caller read the KB's signature already (`kbSignatureSql`).
+ * `known.spelling`, when given, replaces `options.spelling` for this question's search only (null:
+ * as written, the question is not English): the baseline's English sentences are read with the
+ * configured correction whichever question computes it first.
  */
 export async function findCandidates(
   db: Db,
   query: string,
   options: SearchOptions,
-  known: { kbSignature?: string } = {},
+  known: { kbSignature?: string; spelling?: SearchOptions['spelling'] } = {},
   model = confidenceModel,
 ): Promise<Candidates> {
+  const spelling = known.spelling === undefined ? options.spelling : known.spelling;
   // The baseline's freshness check (one small read) runs beside the search, not before it.
   const [baseline, search] = await Promise.all([
     kbBaseline(db, options, known.kbSignature),
     searchKnowledgeBase(
       db,
       { query, limit: 8, perArticle: 2 },
-      { ...options, kbSignature: known.kbSignature ?? options.kbSignature },
+      { ...options, spelling, kbSignature: known.kbSignature ?? options.kbSignature },
     ),
   ]);
   const articleIds = [...new Set(search.passages.map((p) => p.articleId))];

@@ -14,9 +14,10 @@ import type { Draft, RegenerationResult } from '../../db/schema/drafts.js';
 import { afterCommit, withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { normalizeLanguage } from '../../kb/language.js';
-import { englishWords } from '../../kb/spelling.js';
+import { spellingFor } from '../../kb/spelling.js';
 import { observeModelCall } from '../../observability/prometheus.js';
 import { redactText } from '../../privacy/redact.js';
+import { querySpelling } from '../query-spelling.js';
 import { maybeAutoSend } from '../review/auto-send.js';
 import { draftDueSql } from '../review/sla.js';
 import { unitsOfArticle } from './article-units.js';
@@ -267,6 +268,13 @@ export async function draftReply(
   );
   // Cached while settings_version, read with the ticket, is unchanged.
   const settings = await deps.settings.at(context.settingsVersion);
+  const languageText = `${ticket.subject ?? ''}\n${latestText}`;
+  const { language } = await resolveReplyLanguage(deps.db, deps.config, {
+    ticketId: ticket.id,
+    ticketLanguage: ticket.language,
+    requesterEmail: ticket.requesterEmail,
+    text: languageText,
+  });
   const candidates = await findCandidates(
     deps.db,
     query,
@@ -274,18 +282,15 @@ export async function draftReply(
       embedders: deps.embedders,
       embeddingModels: settings.embeddingModels,
       synonyms: deps.thesaurus,
-      // WordNet tells a misspelling from an English word the KB lacks; with KB_SYNONYMS=off
-      // there is no WordNet, and queries are searched as written.
-      spelling: deps.thesaurus ? englishWords(deps.thesaurus) : null,
+      // KB_SPELLING: what the baseline's (English) sentences are read with.
+      spelling: spellingFor(deps.config.KB_SPELLING),
     },
-    { kbSignature: context.kbSignature },
+    {
+      kbSignature: context.kbSignature,
+      // This question's words are corrected only when it is English (query-spelling.ts).
+      spelling: await querySpelling(deps.config, languageText, language),
+    },
   );
-  const { language } = await resolveReplyLanguage(deps.db, deps.config, {
-    ticketId: ticket.id,
-    ticketLanguage: ticket.language,
-    requesterEmail: ticket.requesterEmail,
-    text: `${ticket.subject ?? ''}\n${latestText}`,
-  });
   const options = withUnavailableUse(candidates.articles, asked, previousDraft);
   const chosen = gateArticles(candidates.articles, {
     minConfidence: deps.config.DRAFT_MIN_CONFIDENCE,

@@ -29,14 +29,18 @@ afterAll(async () => {
   await deps.cleanup();
 });
 
-async function draftFor(body: string, over: { from?: string; subject?: string } = {}) {
+async function draftFor(
+  body: string,
+  over: { from?: string; subject?: string } = {},
+  using: TestDeps = deps,
+) {
   const { ticketId } = await seedEmailTicket(deps.db, {
     subject: over.subject ?? '',
     body,
     from: over.from,
   });
-  await triageTicket(deps, { ticketId });
-  const outcome = await draftReply(deps, { ticketId });
+  await triageTicket(using, { ticketId });
+  const outcome = await draftReply(using, { ticketId });
   if (outcome.status !== 'drafted') throw new Error(`not drafted: ${outcome.reason}`);
   return outcome.draft;
 }
@@ -83,6 +87,35 @@ describe('calibrated abstention', () => {
     const draft = await draftFor('Can I get a refnud for my purchse?');
     expect(draft.state).toBe('answered');
     expect(draft.citations.map((c) => c.title)).toEqual(['Refund policy']);
+  });
+
+  it('corrects spelling by KB_SPELLING alone: with KB_SYNONYMS=off too, and not when off', async () => {
+    const question = 'Can I get a refnud for my purchse?';
+    const noSynonyms = await draftFor(question, {}, { ...deps, thesaurus: null });
+    expect(noSynonyms.state).toBe('answered');
+    expect(noSynonyms.citations.map((c) => c.title)).toEqual(['Refund policy']);
+    const off = await draftFor(
+      question,
+      {},
+      { ...deps, config: { ...deps.config, KB_SPELLING: 'off' } },
+    );
+    expect(off.citations.map((c) => c.title)).not.toEqual(['Refund policy']);
+  });
+
+  it('does not correct a question in another language', async () => {
+    // Spelt right, the German question is answered from the English article; its slips
+    // ("pasword", "resett") are not read as the KB's words: German is no misspelt English.
+    const right = await draftFor(
+      'Wie kann ich mein password reset? Ich habe es vergessen und komme nicht rein.',
+    );
+    expect(right.citations.map((c) => c.title)).toEqual(['Reset your password']);
+    const misspelt = await draftFor(
+      'Wie kann ich mein pasword resett? Ich habe es vergessen und komme nicht rein.',
+    );
+    expect(misspelt.state).toBe('abstained');
+    // The same slips in an English question are read as the KB's words.
+    const english = await draftFor('How can I resett my pasword? I forgot it and cannot sign in.');
+    expect(english.citations.map((c) => c.title)).toEqual(['Reset your password']);
   });
 
   it("keeps inline code from article HTML and strips the article's forum chatter", async () => {

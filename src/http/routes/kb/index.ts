@@ -20,7 +20,7 @@ import { registerSearchRoute } from './search.js';
  * thesaurus setting, queries are expanded with WordNet (the `KB_SYNONYMS` default).
  */
 export function kbRoutes(
-  deps: Pick<Deps, 'db' | 'apiKeys' | 'now'> & {
+  deps: Pick<Deps, 'db' | 'apiKeys' | 'now' | 'config'> & {
     embedders?: readonly Embedder[];
     thesaurus?: Thesaurus | null;
   },

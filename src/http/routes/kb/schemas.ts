@@ -86,6 +86,10 @@ export const searchRequestSchema = z
         product: z.string().min(1).max(200).optional(),
       })
       .optional(),
+    spelling: z.boolean().default(true).openapi({
+      description:
+        'Read misspelt English words as the knowledge base\'s words (KB_SPELLING); false searches the query as written ("search instead for").',
+    }),
   })
   .openapi('KbSearchRequest');
 
@@ -112,6 +116,11 @@ export const passageSchema = z
 
 export const searchResponseSchema = z
   .object({
+    query: z.string().openapi({ description: 'The query as asked' }),
+    correctedQuery: z.string().nullable().openapi({
+      description:
+        'The query as searched when spelling correction changed it ("Showing results for …"); null when searched as asked',
+    }),
     passages: z.array(passageSchema),
     model: z.string().nullable().openapi({ description: 'Embedding model of the vector side' }),
     tookMs: z.number(),

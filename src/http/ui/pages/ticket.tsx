@@ -35,7 +35,7 @@ export interface TicketPageProps {
   events: TicketEvent[];
   /** How the authors the page names read to people (an API key by its name). */
   actors: ActorNames;
-  kb: { query: string; passages: Passage[] | null };
+  kb: { query: string; passages: Passage[] | null; correctedQuery?: string | null };
   /** A fresh key per render of the composer: resubmitting the same form sends once. */
   idempotencyKey: string;
   /**
@@ -114,11 +114,33 @@ export function citationLine(p: Pick<Passage, 'title' | 'section' | 'url'>): str
   return `(Source: ${where}${p.url ? ` — ${p.url}` : ''})`;
 }
 
-export const KbResults: FC<{ passages: Passage[] | null; query: string }> = ({
-  passages,
-  query,
-}) => (
+/** A KB search's results: passages, and the query as searched when spelling correction changed it. */
+export interface KbPanel {
+  passages: Passage[];
+  correctedQuery: string | null;
+}
+
+export const KbResults: FC<{
+  ticketId: string;
+  passages: Passage[] | null;
+  query: string;
+  correctedQuery?: string | null;
+}> = ({ ticketId, passages, query, correctedQuery }) => (
   <div id="kb-results" aria-live="polite">
+    {correctedQuery ? (
+      <p class="muted kb-corrected" data-testid="kb-corrected">
+        Showing results for “{correctedQuery}”. Search instead for{' '}
+        <a
+          href={`/app/tickets/${ticketId}?kbq=${encodeURIComponent(query)}&kbspell=off`}
+          hx-get={`/app/tickets/${ticketId}/kb?kbq=${encodeURIComponent(query)}&kbspell=off`}
+          hx-target="#kb-results"
+          hx-swap="outerHTML"
+        >
+          “{query}”
+        </a>
+        .
+      </p>
+    ) : null}
     {passages === null ? null : passages.length === 0 ? (
       <p class="muted">Nothing found for “{query}”.</p>
     ) : (
@@ -229,7 +251,12 @@ const Composer: FC<{ p: TicketPageProps }> = ({ p }) => {
           />
           <button type="submit">Search</button>
         </form>
-        <KbResults passages={p.kb.passages} query={p.kb.query} />
+        <KbResults
+          ticketId={p.ticket.id}
+          passages={p.kb.passages}
+          query={p.kb.query}
+          correctedQuery={p.kb.correctedQuery}
+        />
       </section>
     </section>
   );

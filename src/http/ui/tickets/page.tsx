@@ -13,25 +13,38 @@ import type { Ticket } from '../../../db/schema/tickets.js';
 import type { Deps } from '../../../deps.js';
 import { describeCitations } from '../../../kb/citations.js';
 import { searchKnowledgeBase } from '../../../kb/search.js';
+import { querySpelling } from '../../../pipeline/query-spelling.js';
 import { uuidParam } from '../inbox/shared.js';
 import { pendingUndo } from '../inbox/undo.js';
 import { Message, noticeFor } from '../layout.js';
-import { KbResults, TicketPage } from '../pages/ticket.js';
+import { type KbPanel, KbResults, TicketPage } from '../pages/ticket.js';
 import type { UiEnv } from '../session.js';
 import { type TicketsApp, ticketPageNotices } from './shared.js';
 
-type KbDeps = Pick<Deps, 'db' | 'embedders' | 'thesaurus'>;
+type KbDeps = Pick<Deps, 'db' | 'embedders' | 'thesaurus' | 'config'>;
 
-/** Knowledge-base passages for the composer's search panel (null: nothing asked yet). */
-export async function kbPassages(deps: KbDeps, query: string | undefined) {
+/**
+ * Knowledge-base passages for the composer's search panel (null: nothing asked yet), with the
+ * query as searched when spelling correction changed it (`asWritten`: the agent's "search instead
+ * for" the query as typed).
+ */
+export async function kbPassages(
+  deps: KbDeps,
+  query: string | undefined,
+  asWritten = false,
+): Promise<KbPanel | null> {
   const q = (query ?? '').trim().slice(0, 500);
   if (!q) return null;
   const result = await searchKnowledgeBase(
     deps.db,
     { query: q, limit: 5 },
-    { embedders: deps.embedders, synonyms: deps.thesaurus },
+    {
+      embedders: deps.embedders,
+      synonyms: deps.thesaurus,
+      spelling: asWritten ? null : await querySpelling(deps.config, q),
+    },
   );
-  return result.passages;
+  return { passages: result.passages, correctedQuery: result.query !== q ? result.query : null };
 }
 
 /**
@@ -68,7 +81,15 @@ export function registerTicketPage(app: TicketsApp, deps: Deps) {
       return c.text('Not found', 404);
     }
     const kbq = c.req.query('kbq') ?? '';
-    return c.html(<KbResults passages={(await kbPassages(deps, kbq)) ?? []} query={kbq} />);
+    const found = await kbPassages(deps, kbq, c.req.query('kbspell') === 'off');
+    return c.html(
+      <KbResults
+        ticketId={id.data}
+        query={kbq}
+        passages={found?.passages ?? []}
+        correctedQuery={found?.correctedQuery}
+      />,
+    );
   });
 }
 
@@ -87,13 +108,13 @@ export async function renderTicketPage(
   // Taken before anything is read: a reply committed while the page is assembled is newer.
   const seenAt = new Date().toISOString();
   const kbq = c.req.query('kbq');
-  const [messages, triage, drafts, categories, events, passages] = await Promise.all([
+  const [messages, triage, drafts, categories, events, found] = await Promise.all([
     listMessages(deps.db, ticket.id),
     getTriage(deps.db, ticket.id),
     listDraftsForTicket(deps.db, ticket.id),
     listCategories(deps.db, { activeOnly: true }),
     listTicketEvents(deps.db, ticket.id),
-    kbPassages(deps, kbq),
+    kbPassages(deps, kbq, c.req.query('kbspell') === 'off'),
   ]);
   const latest = currentDraft(drafts);
   const [delivery, sources, actors] = await Promise.all([
@@ -123,7 +144,11 @@ export async function renderTicketPage(
       categories={categories}
       events={events}
       actors={actors}
-      kb={{ query: kbq ?? ticket.subject, passages }}
+      kb={{
+        query: kbq ?? ticket.subject,
+        passages: found?.passages ?? null,
+        correctedQuery: found?.correctedQuery,
+      }}
       idempotencyKey={randomUUID()}
       notice={noticeFor(ticketPageNotices, notice)}
       undo={undo}
