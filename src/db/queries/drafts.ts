@@ -403,10 +403,6 @@ export async function getDelivery(db: Db, id: string): Promise<Delivery | null> 
   return row ?? null;
 }
 
-/**
- * A delivery with its draft and ticket, in one statement: the deliver step needs all three, and
- * three lookups were three round trips per reply sent.
- */
 /** What a deliver job reads before it sends, in one statement (see `getDeliveryWithDraftAndTicket`). */
 export interface DeliveryContext {
   delivery: Delivery;
@@ -420,8 +416,9 @@ export interface DeliveryContext {
 
 /**
  * The delivery with its draft and ticket, the recipient's sends of the last 24 hours and the
- * ticket's latest inbound mail ids: one round trip instead of three, since a deliver job is the
- * pipeline stage that waits on the most of them (docs/scaling.md).
+ * ticket's latest inbound mail ids, in one statement: five lookups were five round trips per
+ * reply sent, and a deliver job is the pipeline stage that waits on the most of them
+ * (docs/scaling.md).
  */
 export async function getDeliveryWithDraftAndTicket(
   db: Db,
