@@ -67,6 +67,23 @@ export async function withTransaction<T>(
   }
 }
 
+/**
+ * Runs `statement`, one statement that is atomic on its own, again when Postgres aborted it as a
+ * deadlock victim or a serialization failure, as `withTransaction` does for a transaction: an
+ * aborted statement wrote nothing. Inside a caller's transaction it runs once (the transaction is
+ * aborted with it; its owner decides).
+ */
+export async function retryingAborts<T>(db: Db, statement: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await statement();
+    } catch (err) {
+      if (scopes.has(db) || attempt >= MAX_ATTEMPTS || !isRetryableAbort(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
 const MAX_ATTEMPTS = 3;
 /** deadlock_detected, serialization_failure: the transaction was aborted and can run again. */
 const retryableCodes = new Set(['40P01', '40001']);

@@ -51,6 +51,29 @@ export async function syncTicketDraftState(
   ticketId: string,
   options: { repliedAt?: Date | null } = {},
 ): Promise<void> {
+  await db.execute(
+    sql`update tickets t set ${ticketDraftStateSet(ticketId, options)} where t.id = ${ticketId}`,
+  );
+}
+
+/**
+ * The SET list (`draft_state = ..., reply_due_at = ...`) of `syncTicketDraftState` for the ticket
+ * aliased `t`, for a statement that also writes the rows it derives from: `drafts` and `replies`
+ * then name what the statement will have written (its CTEs' RETURNING rows joined to the tables),
+ * since no part of one statement sees another part's writes.
+ */
+export function ticketDraftStateSet(
+  ticketId: string,
+  options: {
+    repliedAt?: Date | null;
+    /** The drafts, as a relation with every column of `drafts` (default: the table). */
+    drafts?: SQL;
+    /** The messages a public reply is looked for in (default: the table). */
+    replies?: SQL;
+  } = {},
+): SQL {
+  const draftRows = options.drafts ?? sql`drafts`;
+  const replies = options.replies ?? sql`messages`;
   // A reply just recorded as sent (`recordDeliverySent`), dated at its approval: a customer message
   // after that is a follow-up it does not answer. The ticket then needs a human reply ("none", as
   // intake made it) and keeps the reply clock intake gave the follow-up, instead of the "answered"
@@ -58,25 +81,26 @@ export async function syncTicketDraftState(
   const followUp = options.repliedAt
     ? sql`(${customerWroteAfter(ticketId, options.repliedAt)} and s.state = 'answered')`
     : sql`false`;
-  await db.execute(sql`
-    update tickets t set
+  return sql`
       draft_state = (select case
           when ${followUp} then 'none'
           when s.state in ('none', 'abstained', 'rejected', 'delivery_failed', 'held')
-            and ${answeredSince(sql`(select max(c.created_at) from messages c
-              where c.ticket_id = t.id and c.direction = 'inbound' and c.author_kind = 'customer')`)}
+            and ${answeredSince(
+              replies,
+              sql`(select max(c.created_at) from messages c
+              where c.ticket_id = t.id and c.direction = 'inbound' and c.author_kind = 'customer')`,
+            )}
           then 'answered' else s.state end
-        from (select coalesce((select ${mapping} from drafts d
+        from (select coalesce((select ${mapping} from ${draftRows} d
                                where d.ticket_id = t.id and d.status <> 'withdrawn'
                                order by d.version desc limit 1), 'none') as state) s),
       reply_due_at = (select case when ${followUp} then t.reply_due_at
-                        when ${answeredSince(sql`coalesce(q.created_at, d.created_at)`)}
+                        when ${answeredSince(replies, sql`coalesce(q.created_at, d.created_at)`)}
                         then null else d.sla_due_at end
-                      from drafts d left join messages q on q.id = d.message_id
+                      from ${draftRows} d left join messages q on q.id = d.message_id
                       cross join lateral (select ${mapping} as state) s
                       where d.ticket_id = t.id and d.status <> 'withdrawn'
-                      order by d.version desc limit 1)
-    where t.id = ${ticketId}`);
+                      order by d.version desc limit 1)`;
 }
 
 /** Whether the customer wrote on the ticket after `at` (SQL, for a statement about it). */
@@ -86,9 +110,12 @@ export function customerWroteAfter(ticketId: string, at: Date): SQL {
     and c.created_at > ${at.toISOString()}::timestamptz)`;
 }
 
-/** Whether ticket `t` got a public reply (an agent's or the AI's) at or after `since`. */
-function answeredSince(since: SQL): SQL {
-  return sql`exists (select 1 from messages r
+/**
+ * Whether ticket `t` got a public reply (an agent's or the AI's) at or after `since`, among
+ * `replies` (the messages table, or a relation with its columns).
+ */
+function answeredSince(replies: SQL, since: SQL): SQL {
+  return sql`exists (select 1 from ${replies} r
     where r.ticket_id = t.id and r.direction = 'outbound' and r.public
       and r.author_kind in ('agent', 'ai') and r.created_at >= ${since})`;
 }

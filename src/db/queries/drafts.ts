@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gt, inArray, isNull, ne, not, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { PgInsertValue } from 'drizzle-orm/pg-core';
 import { parseJobPayload } from '../../jobs/payloads.js';
 import type { Db } from '../client.js';
@@ -15,9 +15,14 @@ import { messages, type NewMessage } from '../schema/messages.js';
 import { type ActorKind, type TicketEventType, ticketEvents } from '../schema/ticket-events.js';
 import { type Ticket, tickets } from '../schema/tickets.js';
 import { ticketTriage } from '../schema/triage.js';
-import { wakeOutboxAfterCommit, withTransaction } from '../tx.js';
-import { gateWrote, insertRowsIf, writeAllIf } from './combined.js';
-import { customerWroteAfter, draftStateOfD, syncTicketDraftState } from './draft-state.js';
+import { retryingAborts, wakeOutboxAfterCommit } from '../tx.js';
+import { gateWrote, insertRowsIf } from './combined.js';
+import {
+  customerWroteAfter,
+  draftStateOfD,
+  syncTicketDraftState,
+  ticketDraftStateSet,
+} from './draft-state.js';
 import { queryRows } from './kb.js';
 import { fromJson } from './ticket-context.js';
 import { aiInteractionsInsert, type NewAiInteraction, visibleToTeam } from './triage.js';
@@ -473,12 +478,15 @@ export async function transitionDelivery(
 }
 
 /**
- * Records a reply that went out, once: the delivery `sending` → `sent` decides (a row another
- * attempt already moved on writes nothing and returns false); with it, in ONE statement, the draft
- * approved → sent, the outbound message, the `sent` event (`event.data` plus the row's
- * `attempts`) and, for a public reply to a new or open ticket, the ticket waiting on the customer
- * (`pending`). Then the ticket's draft state, which reads the draft and the message just written,
- * in the same transaction. Four round trips where one statement per write took eight.
+ * Records a reply that went out, once, in ONE statement (atomic on its own, so no BEGIN/COMMIT):
+ * the delivery `sending` → `sent` decides (a row another attempt already moved on writes nothing
+ * and returns false); with it the draft approved → sent, the outbound message, the `sent` event
+ * (`event.data` plus the row's `attempts`) and the ticket: waiting on the customer (`pending`) for
+ * a public reply to a new or open ticket, and its draft state and reply clock, derived as
+ * `syncTicketDraftState` does from the drafts and messages as this statement leaves them (its own
+ * RETURNING rows stand in for the draft it changes and the message it adds, which no part of the
+ * statement could read back). One round trip where a transaction took four and one statement per
+ * write took eight.
  */
 export async function recordDeliverySent(
   db: Db,
@@ -495,52 +503,58 @@ export async function recordDeliverySent(
   // The customer wrote after the reply was approved (during its undo window): that follow-up is
   // not answered by it, so the ticket is not left waiting on the customer (see syncTicketDraftState).
   const approvedAt = sent.message.createdAt;
-  return withTransaction(db, async (tx) => {
-    const wrote = await writeAllIf(
-      tx,
-      tx
-        .update(deliveries)
-        .set({
-          state: 'sent',
-          sentAt: sent.message.sentAt ?? new Date(),
-          externalId: sent.externalId,
-          lastError: null,
-          updatedAt: sql`now()`,
-        })
-        .where(and(eq(deliveries.id, sent.deliveryId), eq(deliveries.state, 'sending')))
-        .returning({ attempts: deliveries.attempts }),
-      [
-        tx
-          .update(drafts)
-          .set({
-            status: 'sent',
-            lockVersion: sql`${drafts.lockVersion} + 1`,
-            updatedAt: sql`now()`,
-          })
-          .where(and(eq(drafts.id, sent.draftId), eq(drafts.status, 'approved'), gateWrote)),
-        insertRowsIf(messages, [sent.message], gateWrote),
-        sql`insert into ${ticketEvents} (ticket_id, type, actor_kind, actor_id, data)
-          select ${sent.ticketId}::uuid, 'sent', ${sent.event.actorKind}, ${sent.event.actorId},
-            ${JSON.stringify(sent.event.data)}::jsonb || jsonb_build_object('attempts', gate.attempts)
-          from gate`,
-        sent.ticketAnswered
-          ? tx
-              .update(tickets)
-              .set({ status: 'pending' })
-              .where(
-                and(
-                  eq(tickets.id, sent.ticketId),
-                  inArray(tickets.status, ['new', 'open']),
-                  gateWrote,
-                  approvedAt ? not(customerWroteAfter(sent.ticketId, approvedAt)) : undefined,
-                ),
-              )
-          : null,
-      ],
-    );
-    if (wrote) await syncTicketDraftState(tx, sent.ticketId, { repliedAt: approvedAt ?? null });
-    return wrote;
+  const gate = db
+    .update(deliveries)
+    .set({
+      state: 'sent',
+      sentAt: sent.message.sentAt ?? new Date(),
+      externalId: sent.externalId,
+      lastError: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(deliveries.id, sent.deliveryId), eq(deliveries.state, 'sending')))
+    .returning({ attempts: deliveries.attempts });
+  const draft = db
+    .update(drafts)
+    .set({ status: 'sent', lockVersion: sql`${drafts.lockVersion} + 1`, updatedAt: sql`now()` })
+    .where(and(eq(drafts.id, sent.draftId), eq(drafts.status, 'approved'), gateWrote));
+  const answered = sent.ticketAnswered
+    ? sql`t.status in ('new', 'open')${
+        approvedAt ? sql` and not ${customerWroteAfter(sent.ticketId, approvedAt)}` : sql``
+      }`
+    : sql`false`;
+  // This ticket's rows only, so each side reads by its ticket index.
+  const draftState = ticketDraftStateSet(sent.ticketId, {
+    repliedAt: approvedAt ?? null,
+    drafts: sql`(select * from drafts where ticket_id = ${sent.ticketId}
+                   and id not in (select id from sent_draft)
+                 union all select * from sent_draft)`,
+    replies: sql`(select ticket_id, direction, public, author_kind, created_at from messages
+                    where ticket_id = ${sent.ticketId}
+                  union all
+                  select ticket_id, direction, public, author_kind, created_at from sent_message)`,
   });
+  // The rows the transaction it replaces changed (delivery, draft, ticket); a deadlock victim
+  // wrote nothing and runs again, as withTransaction ran that transaction again.
+  const result = await retryingAborts(db, () =>
+    db.execute(sql`
+      with gate as (${gate.getSQL()}),
+      sent_draft as (${draft.getSQL()} returning *),
+      sent_message as (${insertRowsIf(messages, [sent.message], gateWrote)} returning *),
+      event as (
+        insert into ${ticketEvents} (ticket_id, type, actor_kind, actor_id, data)
+        select ${sent.ticketId}::uuid, 'sent', ${sent.event.actorKind}, ${sent.event.actorId},
+          ${JSON.stringify(sent.event.data)}::jsonb || jsonb_build_object('attempts', gate.attempts)
+        from gate),
+      ticket as (
+        update tickets t set
+          status = case when ${answered} then 'pending' else t.status end,
+          updated_at = case when ${answered} then now() else t.updated_at end,
+          ${draftState}
+        where t.id = ${sent.ticketId} and ${gateWrote})
+      select ${gateWrote} as wrote`),
+  );
+  return rowsOf<{ wrote: boolean }>(result)[0]!.wrote === true;
 }
 
 /**
