@@ -122,7 +122,8 @@ describe('README quick start', () => {
     expect(login.status).toBe(303);
     const cookie = /dp_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
     const welcome = await (await fetch(`${base}/app/welcome`, { headers: { cookie } })).text();
-    expect(welcome).toContain(`${'http://localhost:3000'}/webhooks/zendesk`);
+    // PUBLIC_URL unset: the webhook URLs name the port the server was started on.
+    expect(welcome).toContain(`http://localhost:${port}/webhooks/zendesk`);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(welcome)![1]!;
     const sent = await fetch(`${base}/app/welcome/test-ticket`, {
       method: 'POST',

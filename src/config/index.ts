@@ -432,6 +432,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (cleaned.TIME_ZONE === undefined && cleaned.BUSINESS_TIMEZONE !== undefined) {
     cleaned.TIME_ZONE = cleaned.BUSINESS_TIMEZONE;
   }
+  // Unset, the address people and helpdesks use is this machine on the port it listens on: the
+  // setup page's webhook URLs and curl, and links in emails, must reach the server as started.
+  if (cleaned.PUBLIC_URL === undefined && /^[1-9]\d*$/.test(cleaned.PORT ?? '')) {
+    cleaned.PUBLIC_URL = `http://localhost:${cleaned.PORT}`;
+  }
   const parsed = checkedConfigSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
   throw new ConfigError(

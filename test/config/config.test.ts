@@ -23,6 +23,16 @@ describe('loadConfig', () => {
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
+  it('defaults PUBLIC_URL to localhost on the port the server listens on', () => {
+    expect(loadConfig({}).PUBLIC_URL).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '3300' }).PUBLIC_URL).toBe('http://localhost:3300');
+    // Port 0 (an ephemeral port, as tests use) is not an address anyone can be given.
+    expect(loadConfig({ PORT: '0' }).PUBLIC_URL).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '3300', PUBLIC_URL: 'https://help.example.com' }).PUBLIC_URL).toBe(
+      'https://help.example.com',
+    );
+  });
+
   it('names every bad variable and the expected form', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://db', MAX_EMAIL_BYTES: 'huge' });
