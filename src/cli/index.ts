@@ -75,7 +75,9 @@ async function main(argv: string[]): Promise<number> {
       if (plan && !(await confirmDestructive(plan, parsed.values.yes === true))) return 2;
     }
     await command.run(parsed.values, parsed.positionals);
-    return 0;
+    // A command that ran to the end may still have failed in part (replay: a webhook refused a
+    // file) and said so in process.exitCode, which the caller below would otherwise overwrite.
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CliUsageError) {
       console.error(err.message);

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -210,6 +212,29 @@ describe('cli', () => {
     expect(out.accuracy).toBeGreaterThan(0.6);
     expect(out.llmAsked).toBe(1);
   }, 180_000);
+
+  it('replay exits 1 when a webhook refuses a file, after printing its answer', async () => {
+    // A server that refuses everything, as Deskpilot does without INBOUND_BASIC_AUTH.
+    const refusing = createServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"error":{"code":"unauthorized"}}');
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = refusing.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}`;
+      const failed = await cli('replay', 'samples/tickets/01-password.eml', '--url', url).catch(
+        (err: unknown) => err,
+      );
+      expect(failed).toMatchObject({ code: 1 });
+      expect(lastJson((failed as { stdout: string }).stdout)).toMatchObject({
+        webhook: '/webhooks/email/raw',
+        status: 401,
+      });
+    } finally {
+      refusing.close();
+    }
+  }, 60_000);
 
   it('rejects unknown commands with usage and exit code 2', async () => {
     await expect(cli('frobnicate')).rejects.toMatchObject({ code: 2 });
