@@ -162,6 +162,9 @@ describe('articles written from a knowledge-base gap', () => {
     expect(location).toMatch(/^\/app\/kb\/[0-9a-f-]{36}$/);
     const article = await (await app.request(location, { headers: { cookie } })).text();
     expect(article).toContain('Written for 2 unanswered tickets');
+    // Not indexed yet (no worker here): the page shows the text as written, not an empty page.
+    expect(article).toContain('Every order can be gift wrapped at checkout.');
+    expect(article).toContain('Being indexed');
     expect(article).toContain(`/app/tickets/${t1}`);
     expect(article).toContain(`/app/tickets/${t2}`);
     const gaps = await knowledgeGaps(deps.db, { sinceMs: 30 * day });

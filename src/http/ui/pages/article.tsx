@@ -6,7 +6,8 @@ import { Layout } from '../layout.js';
 
 /**
  * A knowledge-base article split as retrieval sees it (citations link to #chunk-<id>), with the
- * gap tickets it was written for.
+ * gap tickets it was written for. Before its first indexing (a job after the save) it has no
+ * chunks: the body is shown as written.
  */
 export const ArticlePage: FC<{
   user: SessionPrincipal;
@@ -38,6 +39,13 @@ export const ArticlePage: FC<{
             ))}
           </ul>
         </details>
+      ) : null}
+      {chunks.length === 0 ? (
+        // Indexing runs in a job after the article is saved: until it has, show what was written.
+        <section class="chunk" data-testid="article-unindexed">
+          <p class="muted">Being indexed: drafts and search quote it in a moment.</p>
+          <div class="body">{article.body}</div>
+        </section>
       ) : null}
       {chunks.map((chunk) => (
         <section id={`chunk-${chunk.id}`} class="chunk" tabindex={-1}>
