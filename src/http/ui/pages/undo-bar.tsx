@@ -13,7 +13,8 @@ export interface PendingUndo {
 /**
  * The undo window after an approval: a countdown (app.js ticks it from the server's remaining
  * time, so client clocks do not matter) and the Undo button (or `u`). When it reaches zero the
- * button goes: delivery has started.
+ * button goes: delivery has started, or, for a reply that will be held, the line says it is held
+ * (`data-done-text`), not "sending now".
  */
 export const UndoBar: FC<{ undo: PendingUndo; csrf: string; back: string }> = ({
   undo,
@@ -28,11 +29,16 @@ export const UndoBar: FC<{ undo: PendingUndo; csrf: string; back: string }> = ({
       class="undo-bar"
       data-testid="undo-bar"
       data-remaining-ms={String(undo.remainingMs)}
+      data-done-text={
+        undo.held
+          ? `Reply to “${undo.subject || '(no subject)'}” held — no outbound mail is configured (SMTP_URL), so nothing was sent.`
+          : undefined
+      }
       role="status"
     >
       <input type="hidden" name="_csrf" value={csrf} />
       <input type="hidden" name="back" value={back} />
-      <span>
+      <span class="undo-text">
         Reply to “{undo.subject || '(no subject)'}”{' '}
         {undo.held ? 'will be held — no outbound mail is configured (SMTP_URL) — ' : ''}
         <span class="undo-when">

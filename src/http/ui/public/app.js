@@ -323,7 +323,7 @@
 
   // ---- undo window --------------------------------------------------------------------------
   // Counts down from the server's remaining time (no client clock involved); at zero the send
-  // has started, so the Undo button goes.
+  // has started (or the reply is held: the bar's data-done-text says so), so the Undo button goes.
   const undoBar = document.querySelector('[data-remaining-ms]');
   if (undoBar) {
     const endsAt = performance.now() + Number(undoBar.getAttribute('data-remaining-ms'));
@@ -336,8 +336,9 @@
         return;
       }
       undoBar.querySelector('button')?.remove();
-      const when = undoBar.querySelector('.undo-when');
-      if (when) when.textContent = 'sending now';
+      const done = undoBar.getAttribute('data-done-text');
+      const line = done ? undoBar.querySelector('.undo-text') : undoBar.querySelector('.undo-when');
+      if (line) line.textContent = done || 'sending now';
       undoBar.removeAttribute('data-remaining-ms');
     };
     tick();
