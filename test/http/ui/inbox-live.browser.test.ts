@@ -70,7 +70,7 @@ describe("the inbox's open ticket", () => {
         '#reply-text',
       );
       await colleague.getByTestId('solve').click();
-      await colleague.waitForURL(/notice=/);
+      await colleague.getByTestId('notice').waitFor();
       await colleague.context().close();
       await pane.locator('[data-live-region="status"]').filter({ hasText: 'solved' }).waitFor();
 

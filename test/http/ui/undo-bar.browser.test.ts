@@ -6,7 +6,8 @@ import { type BrowserStack, seedDraftedTicket, startBrowserStack } from '../../s
 
 /**
  * The undo bar of a reply that will be held (no SMTP_URL): when its countdown ends it says the
- * reply is held and nothing was sent, not "will be held … sending now".
+ * reply is held and nothing was sent, not "will be held … sending now". The approval's notice is
+ * said once: a reload after the window does not repeat it.
  */
 let stack: BrowserStack;
 let deps: TestDeps;
@@ -47,6 +48,12 @@ describe('undo bar without SMTP', () => {
     expect(done).not.toContain('sending now');
     expect(done).not.toContain('will be held');
     await screenshot(page, 'undo-bar-held-done');
+
+    // The outcome was said once: it left the address, and a reload does not say it again.
+    expect(new URL(page.url()).searchParams.has('notice')).toBe(false);
+    await page.reload();
+    await page.locator('#queue').waitFor();
+    expect(await page.getByTestId('notice').count()).toBe(0);
     await context.close();
   }, 60_000);
 });

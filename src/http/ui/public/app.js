@@ -11,6 +11,18 @@
     served.set(part.getAttribute('data-live-region'), part.innerHTML);
   }
 
+  // An outcome notice (`?notice=`, set by the redirect after a form) is said once: it leaves the
+  // address, so a reload or a bookmark does not repeat "Undo before the countdown ends" later.
+  const address = new URL(window.location.href);
+  if (address.searchParams.has('notice')) {
+    address.searchParams.delete('notice');
+    window.history.replaceState(
+      window.history.state,
+      '',
+      address.pathname + address.search + address.hash,
+    );
+  }
+
   document.body.addEventListener('htmx:configRequest', (e) => {
     if (csrf) e.detail.headers['X-CSRF-Token'] = csrf;
   });
