@@ -37,6 +37,21 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * hnsw.ef_search on every connection this process opens (pgvector's default is 40). The HNSW
+ * graph is built with random levels, so an index scan that returns 40 rows at ef_search 40 misses
+ * some of the true 40 nearest passages, and which ones depends on the build: two stores imported
+ * from the same articles gave different draft confidences for 71 of 475 eval questions (and a
+ * different verdict for a dozen). The draft's confidence reads the spread of the 40 nearest
+ * cosines, so it needs them all. Four times the candidates a draft asks for: on the ticket-answer
+ * KB (1,167 articles) 5 of 475 confidences still differ between two imports (23 at 100, 1 at 400),
+ * by 0.01 at most; search latency is unchanged within noise (eval:drafts p50 21 → 26 ms). Sent as
+ * a startup parameter, so it holds on a database cloned from a template or restored from a dump,
+ * where ALTER DATABASE … SET would be lost; a search asking for more candidates raises it for its
+ * own statement (src/kb/search-vector.ts).
+ */
+export const HNSW_EF_SEARCH = 160;
+
 export interface DatabaseOptions {
   /** postgres:// URL; when absent the embedded PGlite store is used. */
   url?: string;
@@ -169,6 +184,7 @@ function createPostgres(url: string, poolMax: number): Database {
     // Fail fast when the server is down so webhooks answer 503 and the sender retries.
     connect_timeout: 5,
     idle_timeout: 60,
+    connection: { 'hnsw.ef_search': String(HNSW_EF_SEARCH) },
     // postgres.js waits up to 20 s (3^n/100 s, shared across the pool) before reconnecting after
     // failures: during an outage every request then hangs that long before its 503, and after the
     // server is back the service stays down until the wait ends (13 s measured in
@@ -336,7 +352,14 @@ async function createPglite(
   }
   const client = await PGlite.create(dataDir, {
     extensions: { vector },
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
+    startParams: [
+      ...PGlite.defaultStartParams,
+      '-c',
+      `shared_buffers=${sharedBuffers}`,
+      // One backend serves this process and, through the socket, every local client.
+      '-c',
+      `hnsw.ef_search=${HNSW_EF_SEARCH}`,
+    ],
   });
   const db = drizzlePglite(countedPglite(client), { schema }) as unknown as Db;
   return {

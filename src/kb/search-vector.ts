@@ -15,15 +15,13 @@ import { INDEX_VECTOR_TYPE, modelLiteral } from './vector-index.js';
 
 /** The vector side of knowledge-base search: nearest chunks by cosine under the HNSW index. */
 
-export const PGVECTOR_DEFAULT_EF_SEARCH = 40;
-
 /**
  * Nearest chunks by cosine similarity through the model's partial HNSW index. With filters,
  * pgvector's iterative scan keeps walking the graph until enough rows pass the filter (relaxed
  * order, so rows are re-sorted here); without it a selective filter would starve the result.
- * Those settings need a transaction (SET LOCAL); an unfiltered search at the server's ef_search
- * (pgvector's 40, or whatever the operator set with ALTER DATABASE … SET hnsw.ef_search) is a
- * single statement, which is most of its latency budget saved on a loaded server.
+ * Those settings need a transaction (SET LOCAL); an unfiltered search at the connection's ef_search
+ * (`HNSW_EF_SEARCH`, set when the connection opens) is a single statement, which is most of its
+ * latency budget saved on a loaded server.
  */
 export async function vectorCandidates(
   db: Db,

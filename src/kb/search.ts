@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { type Db, HNSW_EF_SEARCH } from '../db/client.js';
 import { listEmbeddingModels, queryRows } from '../db/queries/kb.js';
 import type { KbEmbeddingModel } from '../db/schema/kb-embeddings.js';
 import type { Embedder } from '../models/embedder/types.js';
@@ -11,12 +11,7 @@ import {
   lexicalCandidatesQuery,
   lexicalRowsToCandidates,
 } from './search-lexical.js';
-import {
-  PGVECTOR_DEFAULT_EF_SEARCH,
-  pickQueryModel,
-  vectorCandidates,
-  vectorCandidatesQuery,
-} from './search-vector.js';
+import { pickQueryModel, vectorCandidates, vectorCandidatesQuery } from './search-vector.js';
 import { correctQuery, type EnglishWords } from './spelling.js';
 import { type ExpansionOptions, expandQuery, type Thesaurus } from './synonyms.js';
 
@@ -212,8 +207,7 @@ export async function searchKnowledgeBase(
   const expansions = () =>
     options.synonyms ? expandQuery(options.synonyms, query, options.expansion) : [];
   // The index returns at most ef_search rows: raise it when more candidates are wanted.
-  const efSearch =
-    options.efSearch ?? (candidates > PGVECTOR_DEFAULT_EF_SEARCH ? candidates : undefined);
+  const efSearch = options.efSearch ?? (candidates > HNSW_EF_SEARCH ? candidates : undefined);
   // The query's embedding (null: no usable model, or a query of function words only, which
   // embeds as the zero vector: no direction, so the vector side has nothing to say; NaN cosines
   // made the fused ranking arbitrary and the draft confidence NaN).
