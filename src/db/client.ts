@@ -45,7 +45,7 @@ export interface Database {
  * different verdict for a dozen). The draft's confidence reads the spread of the 40 nearest
  * cosines, so it needs them all. Four times the candidates a draft asks for: on the ticket-answer
  * KB (1,167 articles) 5 of 475 confidences still differ between two imports (23 at 100, 1 at 400),
- * by 0.01 at most; search latency is unchanged within noise (eval:drafts p50 21 → 26 ms). Sent as
+ * by 0.01 at most; the nearest-passage statement there costs 0.6–0.8 ms more (1.0 → 1.5–2.0). Sent as
  * a startup parameter, so it holds on a database cloned from a template or restored from a dump,
  * where ALTER DATABASE … SET would be lost; a search asking for more candidates raises it for its
  * own statement (src/kb/search-vector.ts).
