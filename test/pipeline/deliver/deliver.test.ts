@@ -1,9 +1,16 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseRoundTrips } from '../../../src/db/client.js';
-import { getDelivery, getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
+import { syncTicketDraftState } from '../../../src/db/queries/draft-state.js';
+import {
+  getDelivery,
+  getDeliveryForDraft,
+  getDraft,
+  insertDraft,
+} from '../../../src/db/queries/drafts.js';
 import { getTicket, listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { autoSendPolicies } from '../../../src/db/schema/drafts.js';
+import { messages } from '../../../src/db/schema/messages.js';
 import { deliver, RetryableDeliveryError } from '../../../src/pipeline/deliver/deliver.js';
 import { draftReply } from '../../../src/pipeline/draft/draft.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
@@ -75,6 +82,61 @@ describe('deliver (email, exactly once)', () => {
     const [mail] = customerMail();
     const inReplyTo = rawHeaders(mail!.raw).find((h) => h.name.toLowerCase() === 'in-reply-to');
     expect(inReplyTo?.value).toBe(`<${messageId}>`);
+  });
+
+  it('leaves the ticket as syncTicketDraftState derives it, also when a newer draft waits', async () => {
+    // The record derives the ticket's draft state inside its one statement, from its own
+    // RETURNING rows; deriving it again afterwards, from the tables, must change nothing.
+    const ticketState = async (ticketId: string) => {
+      const t = (await getTicket(deps.db, ticketId))!;
+      return { status: t.status, draftState: t.draftState, replyDueAt: t.replyDueAt };
+    };
+    const derivedAgain = async (ticketId: string, draftId: string) => {
+      const stored = await ticketState(ticketId);
+      const repliedAt = (await getDraft(deps.db, draftId))?.decidedAt ?? null;
+      await syncTicketDraftState(deps.db, ticketId, { repliedAt });
+      expect(await ticketState(ticketId)).toEqual(stored);
+      return stored;
+    };
+
+    const plain = await approvedDelivery({ from: 'derived-1@example.net' });
+    expect(await deliver(deps, plain.deliveryId, { finalAttempt: false })).toBe('sent');
+    expect(await derivedAgain(plain.ticketId, plain.draftId)).toEqual({
+      status: 'pending',
+      draftState: 'answered',
+      replyDueAt: null,
+    });
+
+    // The customer wrote again after the approval and that message has its own draft: the sent
+    // reply answers neither, so the newer draft's state and reply clock stay.
+    const older = await approvedDelivery({ from: 'derived-2@example.net' });
+    const [followUp] = await deps.db
+      .insert(messages)
+      .values({
+        ticketId: older.ticketId,
+        direction: 'inbound',
+        authorKind: 'customer',
+        bodyText: 'And can I change the delivery address?',
+        strippedText: 'And can I change the delivery address?',
+      })
+      .returning();
+    const due = new Date(Date.now() + 7_200_000);
+    await insertDraft(deps.db, {
+      ticketId: older.ticketId,
+      messageId: followUp!.id,
+      kind: 'extractive',
+      bodyText: 'You can change the address until the parcel ships.',
+      model: 'test',
+      slaDueAt: due,
+    });
+    const waiting = await ticketState(older.ticketId);
+    expect(await deliver(deps, older.deliveryId, { finalAttempt: false })).toBe('sent');
+    expect((await getDraft(deps.db, older.draftId))?.status).toBe('sent');
+    expect(await derivedAgain(older.ticketId, older.draftId)).toEqual({
+      status: waiting.status,
+      draftState: 'pending',
+      replyDueAt: due,
+    });
   });
 
   it('a worker that died between sending and recording never sends again: uncertain + alert', async () => {
