@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/auth/api-keys.js';
+import { databaseRoundTrips } from '../../../src/db/client.js';
 import { getDeliveryForDraft } from '../../../src/db/queries/drafts.js';
 import { listMessages, listTicketEvents } from '../../../src/db/queries/tickets.js';
 import { deliver } from '../../../src/pipeline/deliver/deliver.js';
@@ -135,7 +136,10 @@ describe('agent collision with a reply made in Zendesk', () => {
     expect(first.status).toBe(201);
     const draftId = ((await first.json()) as { draft: { id: string } }).draft.id;
     const delivery = (await getDeliveryForDraft(deps.db, draftId))!;
+    const before = databaseRoundTrips();
     expect(await deliver(deps, delivery.id, { finalAttempt: false })).toBe('sent');
+    // The read, the claim, the record (one statement, as for email).
+    expect(databaseRoundTrips() - before).toBe(3);
     const posted = zendesk.ticket('7103').comments.at(-1)!;
     await webhook(comment('7103', posted.id, posted.body, { staff: true }));
     expect((await listMessages(deps.db, ticketId)).map((m) => m.authorKind)).toEqual([
