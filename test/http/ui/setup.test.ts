@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { listApiKeys } from '../../../src/db/queries/api-keys.js';
+import { insertDraft } from '../../../src/db/queries/drafts.js';
 import { findUserByEmail } from '../../../src/db/queries/users.js';
 import { searchKnowledgeBase } from '../../../src/kb/search.js';
 import { setupToken } from '../../../src/pipeline/first-run.js';
@@ -119,6 +120,27 @@ describe('first run', () => {
     // The key that owns the test ticket is not left behind as a live credential.
     const keys = await listApiKeys(deps.db);
     expect(keys.filter((k) => k.name === 'first-run test ticket' && !k.revokedAt)).toEqual([]);
+
+    // With no article that answers it (no knowledge base yet), the draft abstains: the page says
+    // why and where the ticket waits, and does not call the holding reply "the draft".
+    const ticketId = sent.headers.get('location')!.split('/').at(-1)!;
+    await insertDraft(deps.db, {
+      ticketId,
+      kind: 'no_answer',
+      state: 'abstained',
+      bodyText: 'Hi Test,\n\nA member of our team will look into this.',
+      reason: 'No knowledge-base article answers this with enough confidence',
+      model: 'extractive-v2',
+    });
+    const abstained = await (
+      await app.request(sent.headers.get('location')!, { headers: { cookie } })
+    ).text();
+    expect(abstained).toContain(
+      'Drafted ✓ — no answer found: No knowledge-base article answers this with enough confidence',
+    );
+    expect(abstained).not.toContain('pending approval');
+    expect(abstained).toContain('href="/app/tickets?view=needs_human"');
+    expect(abstained).toContain('The holding reply (it does not answer the question)');
   });
 
   it('invite refuses a team nobody uses (a typo) unless it is marked new, naming the known ones', async () => {

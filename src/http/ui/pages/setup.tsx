@@ -144,9 +144,11 @@ export const TestTicketPage: FC<{
   user: SessionPrincipal;
   ticket: { id: string; subject: string };
   triage: { category: string; priority: string; team: string | null; shouldDraft: boolean } | null;
-  draft: { id: string; kind: string; status: string; text: string } | null;
+  draft: { id: string; kind: string; status: string; text: string; reason: string | null } | null;
 }> = ({ user, ticket, triage, draft }) => {
   const done = triage !== null && (draft !== null || !triage.shouldDraft);
+  // An abstained draft has nothing to approve: say why, and where the ticket waits.
+  const abstained = draft?.kind === 'no_answer';
   return (
     <Layout title="Test ticket" user={user}>
       {/* No script: the page reloads itself until the draft is there. */}
@@ -161,16 +163,27 @@ export const TestTicketPage: FC<{
               : 'Triage… (waiting for the worker)'}
           </li>
           <li data-step="drafted">
-            {draft
-              ? `Drafted ✓ — ${kindLabel[draft.kind as keyof typeof kindLabel] ?? draft.kind}, ${draft.status.replaceAll('_', ' ')}`
-              : triage && !triage.shouldDraft
-                ? 'No draft: the routing rules say a person answers this one'
-                : 'Drafting…'}
+            {draft && abstained
+              ? `Drafted ✓ — no answer found: ${draft.reason ?? 'nothing relevant was found in the knowledge base.'}`
+              : draft
+                ? `Drafted ✓ — ${kindLabel[draft.kind as keyof typeof kindLabel] ?? draft.kind}, ${draft.status.replaceAll('_', ' ')}`
+                : triage && !triage.shouldDraft
+                  ? 'No draft: the routing rules say a person answers this one'
+                  : 'Drafting…'}
           </li>
         </ol>
+        {draft && abstained ? (
+          <p data-testid="test-ticket-abstained">
+            The ticket waits in <a href="/app/tickets?view=needs_human">Needs a human reply</a>.
+            Drafts quote your knowledge base: import it (step 2 of the{' '}
+            <a href="/app/welcome">checklist</a>) and send another test ticket to see one answered.
+          </p>
+        ) : null}
         {draft ? (
           <>
-            <h2>The draft</h2>
+            <h2>
+              {abstained ? 'The holding reply (it does not answer the question)' : 'The draft'}
+            </h2>
             <pre class="msg">{draft.text}</pre>
             <p>
               <a href={`/app/tickets/${ticket.id}`}>Open the ticket</a> · review it in the{' '}

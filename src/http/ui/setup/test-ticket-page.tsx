@@ -30,7 +30,13 @@ export function registerTestTicketPage(app: SetupApp, deps: SetupDeps) {
         }
         draft={
           draft
-            ? { id: draft.id, kind: draft.kind, status: draft.status, text: draft.bodyText }
+            ? {
+                id: draft.id,
+                kind: draft.kind,
+                status: draft.status,
+                text: draft.bodyText,
+                reason: draft.reason,
+              }
             : null
         }
       />,
