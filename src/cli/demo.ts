@@ -103,7 +103,7 @@ Agent API key (shown once): ${key}
   curl -s -X POST ${base}/api/drafts/<draft id>/approve -H 'authorization: Bearer ${key}'
   curl -s ${base}/openapi.json
 
-Approved replies go out through SMTP_URL when it is set (otherwise they are held and shown as blocked).`);
+Approved replies go out through SMTP_URL when it is set (otherwise they are held: the inbox lists them under "Held or failed replies").`);
 } catch (err) {
   console.error(explainStartupError(err, config));
   process.exit(1);
