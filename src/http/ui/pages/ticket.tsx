@@ -82,7 +82,9 @@ const Thread: FC<{ messages: Message[]; actors: ActorNames }> = ({ messages, act
         >
           <header>
             <strong>{authorLabel(m)}</strong> <MessageAuthor message={m} actors={actors} />{' '}
-            <span class="muted">{m.direction === 'inbound' ? 'received' : 'sent'}</span>{' '}
+            <span class="muted">
+              {note ? 'added' : m.direction === 'inbound' ? 'received' : 'sent'}
+            </span>{' '}
             <time datetime={(m.sentAt ?? m.createdAt).toISOString()}>
               {time(m.sentAt ?? m.createdAt)}
             </time>
