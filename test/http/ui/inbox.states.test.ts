@@ -69,6 +69,20 @@ describe('inbox states', () => {
     expect(html).not.toContain('Not triaged yet.');
   });
 
+  it('a ticket with no requester address offers no reply form, says why, and keeps notes', async () => {
+    const { ticketId } = await seedEmailTicket(deps.db, { subject: 'Sent without a From' });
+    await deps.db.execute(sql`update tickets set requester_email = null where id = ${ticketId}`);
+    const html = await page(`/app/tickets/${ticketId}`);
+    expect(html).toContain('data-testid="no-recipient"');
+    expect(html).toContain('No address to reply to');
+    expect(html).not.toContain('id="reply-form"');
+    // Internal notes still can be added.
+    expect(html).toContain('id="note-text"');
+    // With an address, the composer is there.
+    const { ticketId: addressed } = await seedEmailTicket(deps.db, { subject: 'With a From' });
+    expect(await page(`/app/tickets/${addressed}`)).toContain('id="reply-form"');
+  });
+
   it('labels extractive drafts so the agent knows no model wrote them', async () => {
     const { ticketId } = await seedEmailTicket(deps.db, { from: 'ext@example.net' });
     await triageTicket(deps, { ticketId });

@@ -183,42 +183,54 @@ const Composer: FC<{ p: TicketPageProps }> = ({ p }) => {
       </section>
     );
   }
+  // Email and API tickets are answered by email to the requester (deliveryTarget): one that came
+  // without an address (a message with no From) has nowhere to go, and delivery would hold it.
+  // Internal notes and the knowledge base stay.
+  const noRecipient = p.ticket.source !== 'zendesk' && !p.ticket.requesterEmail;
   return (
     <section class="composer" aria-label="Write a reply">
       <h2>Write a reply</h2>
-      <form method="post" action={`/app/tickets/${p.ticket.id}/replies`} id="reply-form">
-        <input type="hidden" name="_csrf" value={p.user.csrfToken} />
-        <input type="hidden" name="idempotencyKey" value={p.idempotencyKey} />
-        <input type="hidden" name="seenAt" value={p.seenAt} />
-        <input type="hidden" name="back" value={back} />
-        {p.collision ? (
-          <div class="notice error" role="alert" data-testid="collision">
-            <p>Not sent: {p.collision.message}.</p>
-            {p.collision.citations.map((id) => (
-              <input type="hidden" name="citation" value={id} />
-            ))}
-            <div class="actions">
-              <button type="submit" name="force" value="1" data-testid="send-anyway">
-                Send anyway
-              </button>
-              <a href={back}>Discard my reply</a>
+      {noRecipient ? (
+        <p class="warn-box" role="note" data-testid="no-recipient">
+          No address to reply to: this ticket came without the customer's email address. Answer them
+          where they wrote from, then solve the ticket.
+        </p>
+      ) : null}
+      {noRecipient ? null : (
+        <form method="post" action={`/app/tickets/${p.ticket.id}/replies`} id="reply-form">
+          <input type="hidden" name="_csrf" value={p.user.csrfToken} />
+          <input type="hidden" name="idempotencyKey" value={p.idempotencyKey} />
+          <input type="hidden" name="seenAt" value={p.seenAt} />
+          <input type="hidden" name="back" value={back} />
+          {p.collision ? (
+            <div class="notice error" role="alert" data-testid="collision">
+              <p>Not sent: {p.collision.message}.</p>
+              {p.collision.citations.map((id) => (
+                <input type="hidden" name="citation" value={id} />
+              ))}
+              <div class="actions">
+                <button type="submit" name="force" value="1" data-testid="send-anyway">
+                  Send anyway
+                </button>
+                <a href={back}>Discard my reply</a>
+              </div>
             </div>
+          ) : null}
+          <label for="reply-text">
+            Your reply to {p.ticket.requesterName ?? p.ticket.requesterEmail ?? 'the customer'}
+          </label>
+          <textarea id="reply-text" name="text" rows={10} required maxlength={20000}>
+            {p.draftText ?? ''}
+          </textarea>
+          <ul class="reply-citations" id="reply-citations" aria-label="Cited passages" />
+          <div class="actions">
+            <button type="submit" class="primary">
+              Send reply
+            </button>
+            <span class="muted">Sent by the same path as an approved draft, once.</span>
           </div>
-        ) : null}
-        <label for="reply-text">
-          Your reply to {p.ticket.requesterName ?? p.ticket.requesterEmail ?? 'the customer'}
-        </label>
-        <textarea id="reply-text" name="text" rows={10} required maxlength={20000}>
-          {p.draftText ?? ''}
-        </textarea>
-        <ul class="reply-citations" id="reply-citations" aria-label="Cited passages" />
-        <div class="actions">
-          <button type="submit" class="primary">
-            Send reply
-          </button>
-          <span class="muted">Sent by the same path as an approved draft, once.</span>
-        </div>
-      </form>
+        </form>
+      )}
       <details class="note-box">
         <summary>Add an internal note</summary>
         <form method="post" action={`/app/tickets/${p.ticket.id}/notes`}>
