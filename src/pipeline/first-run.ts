@@ -110,6 +110,19 @@ export interface UploadedFile {
 }
 
 /**
+ * The files of a form's file field (`parseBody({ all: true })[field]`: one, several or none),
+ * empty ones left out, read into memory; knowledge-base files are small and imported at once.
+ */
+export async function uploadedFilesOf(field: unknown): Promise<UploadedFile[]> {
+  const files = (Array.isArray(field) ? field : field ? [field] : []).filter(
+    (f): f is File => typeof f === 'object' && f !== null && (f as File).size > 0,
+  );
+  return Promise.all(
+    files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+  );
+}
+
+/**
  * Knowledge-base files uploaded in the browser, imported by the same code as `cli kb import`:
  * Markdown / HTML / text files as one folder, `.jsonl`, a Help Center `.json` export, and `.csv`
  * (columns title and body, optional id and url).

@@ -55,6 +55,74 @@ export async function getArticleByExternalId(
   return row;
 }
 
+export interface ArticleTableFilter {
+  /** Words the title or body contains (case-insensitive, as typed: not the drafts' search). */
+  q?: string;
+  source?: string;
+  limit: number;
+  offset: number;
+}
+
+export type ArticleTableRow = Pick<
+  KbArticle,
+  'id' | 'title' | 'source' | 'language' | 'url' | 'updatedAt'
+> & { indexed: boolean };
+
+/**
+ * The knowledge-base page's table: articles by title, optionally those whose title or body
+ * contains `q` (a substring, so a manager finds the article they remember a phrase of), with the
+ * total for the pager. One statement.
+ */
+export async function listArticleTable(
+  db: Db,
+  filter: ArticleTableFilter,
+): Promise<{ rows: ArticleTableRow[]; total: number }> {
+  const pattern = filter.q ? `%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
+  const conditions = [
+    pattern
+      ? sql`(${kbArticles.title} ilike ${pattern} or ${kbArticles.body} ilike ${pattern})`
+      : undefined,
+    filter.source ? eq(kbArticles.source, filter.source) : undefined,
+  ].filter((c): c is SQL => c !== undefined);
+  const rows = await db
+    .select({
+      id: kbArticles.id,
+      title: kbArticles.title,
+      source: kbArticles.source,
+      language: kbArticles.language,
+      url: kbArticles.url,
+      updatedAt: kbArticles.updatedAt,
+      indexed: sql<boolean>`${kbArticles.indexedHash} is not distinct from ${kbArticles.contentHash}`,
+      total: sql<number>`(count(*) over ())::int`,
+    })
+    .from(kbArticles)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(sql`lower(${kbArticles.title})`, asc(kbArticles.id))
+    .limit(filter.limit)
+    .offset(filter.offset);
+  return {
+    rows: rows.map(({ total: _, ...row }) => row),
+    total: rows[0]?.total ?? (filter.offset > 0 ? await countArticles(db, conditions) : 0),
+  };
+}
+
+async function countArticles(db: Db, conditions: SQL[]): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(kbArticles)
+    .where(conditions.length ? and(...conditions) : undefined);
+  return row?.n ?? 0;
+}
+
+/** The collections articles came from (`api`, an import's folder or file), with their sizes. */
+export async function listArticleSources(db: Db): Promise<{ source: string; articles: number }[]> {
+  return db
+    .select({ source: kbArticles.source, articles: sql<number>`count(*)::int` })
+    .from(kbArticles)
+    .groupBy(kbArticles.source)
+    .orderBy(kbArticles.source);
+}
+
 /** Keyset-paginated listing, ordered by id. */
 export async function listArticles(
   db: Db,

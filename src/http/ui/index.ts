@@ -5,6 +5,7 @@ import { assetRoutes } from './assets.js';
 import { authPages } from './auth/index.js';
 import { dashboardPages } from './dashboard/index.js';
 import { inboxPages } from './inbox/index.js';
+import { kbPages } from './kb/index.js';
 import { queueBoardRoutes } from './queue-board.js';
 import { setupPages } from './setup/index.js';
 import { taxonomyPages } from './taxonomy/index.js';
@@ -35,6 +36,7 @@ export function uiRoutes(deps: Deps) {
   app.route('/', authPages(deps));
   app.route('/', inboxPages(deps));
   app.route('/', ticketPages(deps));
+  app.route('/', kbPages(deps));
   app.route('/', dashboardPages(deps));
   app.route('/', taxonomyPages(deps));
   // Bull Board sets its own headers (its page needs inline styles); /app's CSP does not reach it.

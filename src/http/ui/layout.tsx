@@ -4,7 +4,7 @@ import type { SessionPrincipal } from '../../auth/users.js';
 export const Layout: FC<{
   title: string;
   user?: SessionPrincipal | null;
-  active?: 'inbox' | 'tickets' | 'dashboard' | 'taxonomy';
+  active?: 'inbox' | 'tickets' | 'kb' | 'dashboard' | 'taxonomy';
   scripts?: string[];
   children?: Child;
 }> = ({ title, user, active, scripts = [], children }) => (
@@ -37,6 +37,9 @@ export const Layout: FC<{
             </a>
             <a href="/app/tickets" aria-current={active === 'tickets' ? 'page' : undefined}>
               Tickets
+            </a>
+            <a href="/app/kb" aria-current={active === 'kb' ? 'page' : undefined}>
+              Knowledge base
             </a>
             {user.role === 'manager' || user.role === 'admin' ? (
               <a href="/app/dashboard" aria-current={active === 'dashboard' ? 'page' : undefined}>

@@ -6,7 +6,7 @@ import { type BrowserStack, seedDraftedTicket, startBrowserStack } from '../../s
 
 /**
  * The UI on a phone (390 × 844, the size of a current iPhone) in Chromium: no page (inbox, ticket
- * page, ticket list, dashboard, taxonomy admin) scrolls sideways, the conversation comes before
+ * page, ticket list, knowledge base, dashboard, taxonomy admin) scrolls sideways, the conversation comes before
  * the draft, and the send button stays on screen.
  * Screenshots go to test-artifacts/screenshots/phone-*.png.
  */
@@ -121,6 +121,20 @@ describe('at 390 × 844', () => {
     await page.goto(`${server.url}/app/tickets`);
     await page.locator('.ticket-row').first().waitFor();
     await expectNoSidewaysScroll(page, 'phone-tickets');
+    await page.close();
+  });
+
+  it('the knowledge base: the list, an article, its edit form', async () => {
+    const page = await phone.newPage();
+    await page.goto(`${server.url}/app/kb`);
+    await page.locator('[data-testid="article-list"] .ticket-row').first().waitFor();
+    await expectNoSidewaysScroll(page, 'phone-kb');
+    await page.locator('[data-testid="article-list"] .ticket-row a').first().click();
+    await page.locator('[data-testid="edit-article"]').waitFor();
+    await expectNoSidewaysScroll(page, 'phone-kb-article');
+    await page.locator('[data-testid="edit-article"]').click();
+    await page.locator('textarea[name="body"]').waitFor();
+    await expectNoSidewaysScroll(page, 'phone-kb-edit');
     await page.close();
   });
 

@@ -4,7 +4,6 @@ import { mountOperations } from '../../mount.js';
 import { inboxHref } from '../pages/inbox.js';
 import { requireUser, type UiEnv } from '../session.js';
 import { registerApproveForm } from './approve.js';
-import { registerArticlePage } from './article.js';
 import { registerCorrectTriageForm } from './correct-triage.js';
 import { registerInboxEvents } from './events.js';
 import { registerInboxPage } from './page.js';
@@ -33,7 +32,6 @@ export function inboxPages(deps: Deps) {
         '/app/drafts/*',
         '/app/tickets/*',
         '/app/deliveries/*',
-        '/app/kb/*',
       ],
     },
     operations: [
@@ -48,7 +46,6 @@ export function inboxPages(deps: Deps) {
       registerUndoForm,
       registerSaveForm,
       registerPresence,
-      registerArticlePage,
     ],
   });
   app.get('/app/', (c) => c.redirect(inboxHref('pending', {}), 301));

@@ -2,7 +2,8 @@ import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import type { KbArticle } from '../../../db/schema/kb-articles.js';
 import { webUrl } from '../../../kb/url.js';
-import { Layout } from '../layout.js';
+import { Layout, NoticeBox, type PageNotice } from '../layout.js';
+import { canEditKb, sourceLabel } from './kb.js';
 
 /**
  * A knowledge-base article split as retrieval sees it (citations link to #chunk-<id>), with the
@@ -15,10 +16,37 @@ export const ArticlePage: FC<{
   chunks: { id: string; section: string; text: string }[];
   /** The knowledge-base gap tickets the article was written for. */
   gapTickets?: readonly { ticketId: string; subject: string }[];
-}> = ({ user, article, chunks, gapTickets = [] }) => (
-  <Layout title={article.title} user={user}>
+  notice?: PageNotice | null;
+}> = ({ user, article, chunks, gapTickets = [], notice = null }) => (
+  <Layout title={article.title} user={user} active="kb">
     <article class="kb-article">
+      <p class="crumbs">
+        <a href="/app/kb">Knowledge base</a>
+      </p>
+      <NoticeBox notice={notice} />
       <h1>{article.title}</h1>
+      <p class="muted">
+        {article.language} · {sourceLabel(article.source)} · updated{' '}
+        {article.updatedAt.toISOString().slice(0, 10)}
+      </p>
+      {canEditKb(user) ? (
+        <div class="article-actions">
+          <a href={`/app/kb/${article.id}/edit`} class="button" data-testid="edit-article">
+            Edit
+          </a>
+          <form
+            method="post"
+            action={`/app/kb/${article.id}/delete`}
+            class="inline"
+            data-confirm="Delete this article? Drafts stop quoting it at once."
+          >
+            <input type="hidden" name="_csrf" value={user.csrfToken} />
+            <button type="submit" data-testid="delete-article">
+              Delete
+            </button>
+          </form>
+        </div>
+      ) : null}
       {webUrl(article.url) ? (
         <p>
           <a href={webUrl(article.url) ?? undefined} rel="noopener noreferrer">

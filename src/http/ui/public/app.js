@@ -23,6 +23,12 @@
     );
   }
 
+  // A form that destroys something (deleting an article) asks first; without script it just posts.
+  document.body.addEventListener('submit', (e) => {
+    const message = e.target instanceof HTMLFormElement && e.target.dataset.confirm;
+    if (message && !window.confirm(message)) e.preventDefault();
+  });
+
   document.body.addEventListener('htmx:configRequest', (e) => {
     if (csrf) e.detail.headers['X-CSRF-Token'] = csrf;
   });

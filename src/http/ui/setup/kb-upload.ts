@@ -1,14 +1,10 @@
-import { importUploadedKb } from '../../../pipeline/first-run.js';
+import { importUploadedKb, uploadedFilesOf } from '../../../pipeline/first-run.js';
 import { renderWelcome, type SetupApp, type SetupDeps } from './shared.js';
 
 /** POST /app/welcome/kb: imports uploaded knowledge-base files, indexed at once. */
 export function registerKbUploadForm(app: SetupApp, deps: SetupDeps) {
   app.post('/app/welcome/kb', async (c) => {
-    const body = await c.req.parseBody({ all: true });
-    const raw = body.files;
-    const files = (Array.isArray(raw) ? raw : raw ? [raw] : []).filter(
-      (f): f is File => typeof f !== 'string' && f.size > 0,
-    );
+    const files = await uploadedFilesOf((await c.req.parseBody({ all: true })).files);
     if (files.length === 0) {
       return renderWelcome(
         deps,
@@ -18,10 +14,7 @@ export function registerKbUploadForm(app: SetupApp, deps: SetupDeps) {
       );
     }
     try {
-      const uploaded = await Promise.all(
-        files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
-      );
-      const reports = await importUploadedKb(deps, uploaded);
+      const reports = await importUploadedKb(deps, files);
       const created = reports.reduce((n, r) => n + r.created, 0);
       const updated = reports.reduce((n, r) => n + r.updated, 0);
       const indexed = reports.reduce((n, r) => n + r.indexed, 0);

@@ -1,12 +1,13 @@
 import { getArticle, listArticleChunks } from '../../../db/queries/kb.js';
 import { listArticleGapTickets } from '../../../db/queries/kb-gap-links.js';
 import type { Deps } from '../../../deps.js';
-import { Message } from '../layout.js';
+import { Message, noticeFor } from '../layout.js';
 import { ArticlePage } from '../pages/article.js';
-import { type InboxApp, uuidParam } from './shared.js';
+import { kbNotices } from '../pages/kb.js';
+import { type KbApp, uuidParam } from './shared.js';
 
 /** GET /app/kb/:id: a knowledge-base article as the draft's citations link to it (chunk anchors). */
-export function registerArticlePage(app: InboxApp, deps: Deps) {
+export function registerArticlePage(app: KbApp, deps: Deps) {
   app.get('/app/kb/:id', async (c) => {
     const id = uuidParam.safeParse(c.req.param('id'));
     const article = id.success ? await getArticle(deps.db, id.data) : undefined;
@@ -26,6 +27,7 @@ export function registerArticlePage(app: InboxApp, deps: Deps) {
         article={article}
         chunks={chunks}
         gapTickets={gapTickets}
+        notice={noticeFor(kbNotices, c.req.query('notice'))}
       />,
     );
   });
