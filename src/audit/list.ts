@@ -158,6 +158,10 @@ const detailFields: Record<ActionName, readonly string[]> = {
   api_key_revoked: ['keyId', 'name', 'role'],
   user_created: ['userId', 'name', 'role'],
   user_disabled: ['userId', 'name', 'role'],
+  user_enabled: ['userId', 'role'],
+  user_password_reset: ['userId', 'role', 'sessionsEnded'],
+  user_role_changed: ['userId', 'from', 'to'],
+  user_password_changed: ['userId', 'sessionsEnded'],
 };
 /** Written by agents; shown, with personal data redacted. */
 const agentText = new Set(['reason', 'instructions']);

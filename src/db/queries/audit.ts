@@ -1,7 +1,12 @@
 import { and, desc, eq, like, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { rowsOf } from '../rows.js';
-import { type AuditAction, type AuditActorKind, auditLog } from '../schema/audit-log.js';
+import {
+  type AuditAction,
+  type AuditActorKind,
+  auditLog,
+  listedAuditActions,
+} from '../schema/audit-log.js';
 import type { TicketEventType } from '../schema/ticket-events.js';
 import { aiInteractions } from '../schema/triage.js';
 
@@ -88,8 +93,7 @@ export const ticketActionTypes = [
 
 export const actionNames = [
   ...ticketActionTypes,
-  'customer_erased',
-  'retention_run',
+  ...listedAuditActions,
   'api_key_created',
   'api_key_revoked',
   'user_created',
@@ -165,13 +169,16 @@ export async function listActions(db: Db, f: ActionFilter): Promise<ActionRow[]>
       order by e.created_at desc, e.id desc limit ${limit})`);
   }
   // The remaining sources have no ticket: a ticket filter leaves only ticket events.
-  if (!f.ticketId && wanted(['customer_erased', 'retention_run'])) {
+  // Invites and disables are in the audit log too (with who did them), but listed from the users
+  // table below, which also holds those made before the log recorded them.
+  const logged = listedAuditActions;
+  if (!f.ticketId && wanted(logged)) {
     const key = sql`'a:' || lpad(a.id::text, 19, '0')`;
     branches.push(sql`(select ${key} as key, a.created_at as at, a.action,
         a.actor_kind, a.actor_id, ${actorName(sql`a.actor_id`)} as actor_name,
         null::text as ticket_id, a.data
       from audit_log a
-      where ${oneOf(sql`a.action`, ['customer_erased', 'retention_run'])}
+      where ${oneOf(sql`a.action`, logged)}
         and ${f.actorId ? sql`a.actor_id = ${f.actorId}` : sql`true`}
         and ${window(sql`a.created_at`, key)}
       order by a.created_at desc, a.id desc limit ${limit})`);

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { type Session, sessions, type User, type UserRole, users } from '../schema/users.js';
 
@@ -22,6 +22,11 @@ export async function insertUser(
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | null> {
   const [row] = await db.select().from(users).where(eq(users.email, email.toLowerCase())).limit(1);
+  return row ?? null;
+}
+
+export async function findUserById(db: Db, id: string): Promise<User | null> {
+  const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return row ?? null;
 }
 
@@ -54,6 +59,49 @@ export async function disableUser(db: Db, email: string): Promise<boolean> {
     .returning({ id: users.id });
   if (rows[0]) await db.delete(sessions).where(eq(sessions.userId, rows[0].id));
   return rows.length > 0;
+}
+
+/** Re-enables a disabled user; false when they were not disabled. */
+export async function enableUser(db: Db, id: string): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ disabledAt: null })
+    .where(and(eq(users.id, id), isNotNull(users.disabledAt)))
+    .returning({ id: users.id });
+  return rows.length > 0;
+}
+
+export async function updateUserRole(db: Db, id: string, role: UserRole): Promise<void> {
+  await db.update(users).set({ role }).where(eq(users.id, id));
+}
+
+/**
+ * The ids of the enabled admins, their rows locked until the transaction ends: two admins demoting
+ * each other at once cannot both see the other still there.
+ */
+export async function lockActiveAdmins(db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)))
+    .orderBy(users.id)
+    .for('update');
+  return rows.map((r) => r.id);
+}
+
+/** Ends the user's sessions, all of them or all but `keepSessionId` (the one changing it). */
+export async function deleteUserSessions(
+  db: Db,
+  userId: string,
+  keepSessionId?: string,
+): Promise<number> {
+  const rows = await db
+    .delete(sessions)
+    .where(
+      and(eq(sessions.userId, userId), keepSessionId ? ne(sessions.id, keepSessionId) : undefined),
+    )
+    .returning({ id: sessions.id });
+  return rows.length;
 }
 
 export async function recordLogin(db: Db, userId: string): Promise<void> {

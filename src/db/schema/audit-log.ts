@@ -7,7 +7,18 @@ import { createdAt } from './columns.js';
  * (approvals, edits, corrections) live in ticket_events; key creation in api_keys.
  * Rows hold ids and counts only, never the personal data the action was about.
  */
-export const auditActions = ['customer_erased', 'retention_run'] as const;
+/** Actions the audit listing reads from this table (the others it reads from where they live). */
+export const listedAuditActions = [
+  'customer_erased',
+  'retention_run',
+  // People, managed on /app/people or with `cli users`: ids and roles, never passwords.
+  'user_enabled',
+  'user_password_reset',
+  'user_role_changed',
+  'user_password_changed',
+] as const;
+/** Invites and disables are recorded here with who did them; the listing reads the users table. */
+export const auditActions = [...listedAuditActions, 'user_invited', 'user_disabled'] as const;
 export type AuditAction = (typeof auditActions)[number];
 export const auditActorKinds = ['api_key', 'user', 'system', 'cli'] as const;
 export type AuditActorKind = (typeof auditActorKinds)[number];

@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import type { Deps } from '../../deps.js';
 import type { AppEnv } from '../context.js';
+import { accountPages } from './account/index.js';
 import { assetRoutes } from './assets.js';
 import { authPages } from './auth/index.js';
 import { dashboardPages } from './dashboard/index.js';
 import { inboxPages } from './inbox/index.js';
 import { kbPages } from './kb/index.js';
+import { peoplePages } from './people/index.js';
 import { queueBoardRoutes } from './queue-board.js';
 import { setupPages } from './setup/index.js';
 import { taxonomyPages } from './taxonomy/index.js';
@@ -39,6 +41,8 @@ export function uiRoutes(deps: Deps) {
   app.route('/', kbPages(deps));
   app.route('/', dashboardPages(deps));
   app.route('/', taxonomyPages(deps));
+  app.route('/', peoplePages(deps));
+  app.route('/', accountPages(deps));
   // Bull Board sets its own headers (its page needs inline styles); /app's CSP does not reach it.
   app.route('/', queueBoardRoutes(deps));
   return app;

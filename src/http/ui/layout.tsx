@@ -4,7 +4,7 @@ import type { SessionPrincipal } from '../../auth/users.js';
 export const Layout: FC<{
   title: string;
   user?: SessionPrincipal | null;
-  active?: 'inbox' | 'tickets' | 'kb' | 'dashboard' | 'taxonomy';
+  active?: 'inbox' | 'tickets' | 'kb' | 'dashboard' | 'taxonomy' | 'people';
   scripts?: string[];
   children?: Child;
 }> = ({ title, user, active, scripts = [], children }) => (
@@ -54,14 +54,19 @@ export const Layout: FC<{
                 Taxonomy
               </a>
             ) : null}
+            {user.role === 'admin' ? (
+              <a href="/app/people" aria-current={active === 'people' ? 'page' : undefined}>
+                People
+              </a>
+            ) : null}
             {user.role === 'admin' ? <a href="/admin/queues">Queues</a> : null}
           </nav>
         ) : null}
         {user ? (
           <form method="post" action="/app/logout" class="whoami">
-            <span>
+            <a href="/app/account" title="Your account and password">
               {user.name} <span class="muted">({user.role})</span>
-            </span>
+            </a>
             <input type="hidden" name="_csrf" value={user.csrfToken} />
             <button type="submit" class="link">
               Sign out

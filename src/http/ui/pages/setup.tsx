@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
+import { userRoles } from '../../../db/schema/users.js';
 import { ErrorAlert, Layout } from '../layout.js';
 import { kindLabel } from './inbox.js';
 import {
@@ -42,6 +43,33 @@ export const SetupPage: FC<{ token: string; email?: string; error?: string }> = 
       </form>
     </section>
   </Layout>
+);
+
+/** An invitation's fields, on the welcome checklist and the People page. */
+export const InviteFields: FC<{ teams: string[] }> = ({ teams }) => (
+  <>
+    <label for="invite-email">Email</label>
+    <input id="invite-email" name="email" type="email" required autocomplete="off" />
+    <label for="invite-name">Name</label>
+    <input id="invite-name" name="name" autocomplete="off" />
+    <label for="invite-role">Role</label>
+    <select id="invite-role" name="role">
+      {userRoles.map((r) => (
+        <option value={r}>{r}</option>
+      ))}
+    </select>
+    <label for="invite-team">Team (optional)</label>
+    <input id="invite-team" name="team" list="known-teams" autocomplete="off" />
+    <datalist id="known-teams">
+      {teams.map((t) => (
+        <option value={t} />
+      ))}
+    </datalist>
+    <label class="check">
+      <input type="checkbox" name="newTeam" value="yes" /> new team (not one of{' '}
+      {teams.length ? teams.join(', ') : 'none yet'})
+    </label>
+  </>
 );
 
 export interface WelcomeNotice {
@@ -98,27 +126,7 @@ export const WelcomePage: FC<{
         <h2>3. Invite teammates</h2>
         <form method="post" action="/app/welcome/invite">
           <input type="hidden" name="_csrf" value={user.csrfToken} />
-          <label for="invite-email">Email</label>
-          <input id="invite-email" name="email" type="email" required />
-          <label for="invite-name">Name</label>
-          <input id="invite-name" name="name" />
-          <label for="invite-role">Role</label>
-          <select id="invite-role" name="role">
-            <option value="agent">agent</option>
-            <option value="manager">manager</option>
-            <option value="admin">admin</option>
-          </select>
-          <label for="invite-team">Team (optional)</label>
-          <input id="invite-team" name="team" list="known-teams" autocomplete="off" />
-          <datalist id="known-teams">
-            {teams.map((t) => (
-              <option value={t} />
-            ))}
-          </datalist>
-          <label class="check">
-            <input type="checkbox" name="newTeam" value="yes" /> new team (not one of{' '}
-            {teams.length ? teams.join(', ') : 'none yet'})
-          </label>
+          <InviteFields teams={teams} />
           <button type="submit">Create account</button>
         </form>
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { userRoles } from '../../../db/schema/users.js';
-import { inviteTeammate } from '../../../pipeline/first-run.js';
+import { invitePerson } from '../../../pipeline/people.js';
 import { firstIssue, renderWelcome, type SetupApp, type SetupDeps } from './shared.js';
 
-const inviteForm = z.object({
+/** The invite form, here and on the People page. */
+export const inviteForm = z.object({
   email: z.email().max(320),
   name: z.string().trim().max(200).default(''),
   role: z.enum(userRoles),
@@ -19,7 +20,9 @@ export function registerInviteForm(app: SetupApp, deps: SetupDeps) {
       return renderWelcome(deps, c, { kind: 'error', text: firstIssue(form.error) }, 400);
     }
     try {
-      const { user, password } = await inviteTeammate(deps.db, {
+      const admin = c.get('user');
+      const actor = { kind: 'user', userId: admin.id, email: admin.email } as const;
+      const { user, password } = await invitePerson(deps.db, actor, {
         ...form.data,
         newTeam: form.data.newTeam === 'yes',
       });

@@ -1,0 +1,173 @@
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { randomToken } from '../auth/secrets.js';
+import { newUserSchema } from '../auth/users.js';
+import type { Db } from '../db/client.js';
+import { insertAuditEntry } from '../db/queries/audit.js';
+import {
+  deleteUserSessions,
+  disableUser,
+  enableUser,
+  findUserById,
+  lockActiveAdmins,
+  updateUserPassword,
+  updateUserRole,
+} from '../db/queries/users.js';
+import type { AuditAction } from '../db/schema/audit-log.js';
+import type { User, UserRole } from '../db/schema/users.js';
+import { withTransaction } from '../db/tx.js';
+import { inviteTeammate } from './first-run.js';
+
+/**
+ * Managing people after first run: the admins' People page and `cli users`. Each change is one
+ * transaction with its audit entry (ids and roles, never a password). Two guard rails keep the
+ * installation administrable: nobody disables or demotes themselves, and the last enabled admin
+ * stays an enabled admin.
+ */
+
+/** Who manages: a signed-in admin (recorded by email, as on every page) or the command line. */
+export type PeopleActor = { kind: 'user'; userId: string; email: string } | { kind: 'cli' };
+
+export type PeopleErrorCode = 'not_found' | 'self' | 'last_admin' | 'wrong_password';
+
+export class PeopleError extends Error {
+  constructor(
+    readonly code: PeopleErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The password rule `createUser` enforces (at least 12 characters). */
+export const passwordSchema = newUserSchema.shape.password;
+
+async function audit(
+  db: Db,
+  actor: PeopleActor,
+  action: AuditAction,
+  data: Record<string, unknown>,
+) {
+  await insertAuditEntry(db, {
+    action,
+    actorKind: actor.kind,
+    actorId: actor.kind === 'user' ? actor.email : null,
+    data,
+  });
+}
+
+async function existing(db: Db, userId: string): Promise<User> {
+  const user = await findUserById(db, userId);
+  if (!user) throw new PeopleError('not_found', 'No such user (they may have been removed).');
+  return user;
+}
+
+/** Refuses to take `user` out of the enabled admins when it is the actor or the last one. */
+async function keepAnAdmin(db: Db, actor: PeopleActor, user: User, change: string) {
+  if (actor.kind === 'user' && actor.userId === user.id) {
+    throw new PeopleError(
+      'self',
+      `You cannot ${change} yourself: ask another admin (or use the command line).`,
+    );
+  }
+  if (user.role !== 'admin' || user.disabledAt) return;
+  const admins = await lockActiveAdmins(db);
+  if (admins.length <= 1 && admins.includes(user.id)) {
+    throw new PeopleError(
+      'last_admin',
+      `${user.email} is the last active admin: make someone else an admin first.`,
+    );
+  }
+}
+
+/** A teammate with a generated password (returned once), as on the welcome checklist. */
+export async function invitePerson(
+  db: Db,
+  actor: PeopleActor,
+  input: Parameters<typeof inviteTeammate>[1],
+) {
+  return withTransaction(db, async (tx) => {
+    const invited = await inviteTeammate(tx, input);
+    await audit(tx, actor, 'user_invited', { userId: invited.user.id, role: invited.user.role });
+    return invited;
+  });
+}
+
+/** Disables a user and ends their sessions; false when they already were disabled. */
+export async function disablePerson(db: Db, actor: PeopleActor, userId: string) {
+  return withTransaction(db, async (tx) => {
+    const user = await existing(tx, userId);
+    await keepAnAdmin(tx, actor, user, 'disable');
+    const changed = await disableUser(tx, user.email);
+    if (changed) await audit(tx, actor, 'user_disabled', { userId, role: user.role });
+    return { user, changed };
+  });
+}
+
+/** Lets a disabled user sign in again (with their old password); false when they were enabled. */
+export async function enablePerson(db: Db, actor: PeopleActor, userId: string) {
+  return withTransaction(db, async (tx) => {
+    const user = await existing(tx, userId);
+    const changed = await enableUser(tx, userId);
+    if (changed) await audit(tx, actor, 'user_enabled', { userId, role: user.role });
+    return { user, changed };
+  });
+}
+
+/**
+ * A new password for someone who lost theirs: generated (or given, from the command line), its
+ * hash stored, every session of theirs ended. The password is returned to be shown once.
+ */
+export async function resetPersonPassword(
+  db: Db,
+  actor: PeopleActor,
+  userId: string,
+  given?: string,
+) {
+  const password = passwordSchema.parse(given ?? randomToken(15));
+  const passwordHash = await hashPassword(password);
+  return withTransaction(db, async (tx) => {
+    const user = await existing(tx, userId);
+    await updateUserPassword(tx, userId, passwordHash);
+    const sessionsEnded = await deleteUserSessions(tx, userId);
+    await audit(tx, actor, 'user_password_reset', { userId, role: user.role, sessionsEnded });
+    return { user, password };
+  });
+}
+
+/** Changes a user's role; demoting oneself or the last enabled admin is refused. */
+export async function changePersonRole(db: Db, actor: PeopleActor, userId: string, role: UserRole) {
+  return withTransaction(db, async (tx) => {
+    const user = await existing(tx, userId);
+    if (user.role === role) return { user, changed: false };
+    if (user.role === 'admin') await keepAnAdmin(tx, actor, user, 'demote');
+    await updateUserRole(tx, userId, role);
+    await audit(tx, actor, 'user_role_changed', { userId, from: user.role, to: role });
+    return { user: { ...user, role }, changed: true };
+  });
+}
+
+/**
+ * A signed-in user's own new password: the current one must match; their other sessions end (a
+ * password changed because it leaked must shut out whoever used it), the current one stays.
+ */
+export async function changeOwnPassword(
+  db: Db,
+  self: { userId: string; email: string; sessionId: string },
+  input: { current: string; next: string },
+) {
+  const next = passwordSchema.parse(input.next);
+  const user = await existing(db, self.userId);
+  if (!(await verifyPassword(input.current, user.passwordHash))) {
+    throw new PeopleError('wrong_password', 'The current password is wrong; nothing was changed.');
+  }
+  const passwordHash = await hashPassword(next);
+  return withTransaction(db, async (tx) => {
+    await updateUserPassword(tx, self.userId, passwordHash);
+    const sessionsEnded = await deleteUserSessions(tx, self.userId, self.sessionId);
+    await audit(tx, { kind: 'user', ...self }, 'user_password_changed', {
+      userId: self.userId,
+      sessionsEnded,
+    });
+    return { sessionsEnded };
+  });
+}
