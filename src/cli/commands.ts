@@ -181,7 +181,40 @@ export const commands: Record<string, Command> = {
     positionals: [1, 1],
     run: async (_v, [email]) => {
       const users = await import('./commands/users.js');
-      await withDb((db) => users.usersDisable(db, email));
+      await withDb((db) => users.usersDisable(db, email!));
+    },
+  },
+  'users enable': {
+    usage: 'users enable <email>',
+    help: 'Re-enable a disabled user (they sign in with their old password).',
+    positionals: [1, 1],
+    run: async (_v, [email]) => {
+      const users = await import('./commands/users.js');
+      await withDb((db) => users.usersEnable(db, email!));
+    },
+  },
+  'users reset-password': {
+    usage: 'users reset-password <email>',
+    help: "Set a new password and end the user's sessions. Without DESKPILOT_PASSWORD a strong one is generated and printed once.",
+    positionals: [1, 1],
+    run: async (_v, [email]) => {
+      const users = await import('./commands/users.js');
+      await withDb((db) => users.usersResetPassword(db, email!, process.env.DESKPILOT_PASSWORD));
+    },
+  },
+  'users set-role': {
+    usage: 'users set-role <email> --role agent|manager|admin',
+    help: "Change a user's role (the last active admin cannot be demoted).",
+    options: { role: { type: 'string' } },
+    positionals: [1, 1],
+    run: async (v, [email]) => {
+      const { userRoles } = await import('../db/schema/users.js');
+      const role = str(v.role);
+      if (!role || !(userRoles as readonly string[]).includes(role)) {
+        throw new CliUsageError(`users set-role: --role must be one of ${userRoles.join(', ')}`);
+      }
+      const users = await import('./commands/users.js');
+      await withDb((db) => users.usersSetRole(db, email!, role as (typeof userRoles)[number]));
     },
   },
   'email inspect': {

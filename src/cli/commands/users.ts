@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { randomToken } from '../../auth/secrets.js';
 import { createUser, UserExistsError } from '../../auth/users.js';
 import type { Db } from '../../db/client.js';
-import { disableUser, listUsers } from '../../db/queries/users.js';
+import { findUserByEmail, listUsers } from '../../db/queries/users.js';
+import type { UserRole } from '../../db/schema/users.js';
+import {
+  changePersonRole,
+  disablePerson,
+  enablePerson,
+  PeopleError,
+  resetPersonPassword,
+} from '../../pipeline/people.js';
 import { CliUsageError } from '../errors.js';
 
 /**
@@ -48,9 +56,56 @@ export async function usersList(db: Db) {
   for (const u of await listUsers(db)) console.log(JSON.stringify(u));
 }
 
-export async function usersDisable(db: Db, email: string | undefined) {
-  if (!email) throw new CliUsageError('usage: users disable <email>');
-  const disabled = await disableUser(db, email);
-  if (!disabled) throw new CliUsageError(`No active user with email ${email} (see users list)`);
-  console.log(JSON.stringify({ email, disabled }));
+const cli = { kind: 'cli' } as const;
+
+/** The user an email names, or a usage error pointing at `users list`. */
+async function userByEmail(db: Db, email: string) {
+  const user = await findUserByEmail(db, email);
+  if (!user) throw new CliUsageError(`No user with email ${email} (see users list)`);
+  return user;
+}
+
+/** Guard-rail refusals (last active admin) and password rules, as usage errors (exit code 2). */
+async function refusalsAsUsage<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof PeopleError) throw new CliUsageError(err.message);
+    if (err instanceof z.ZodError) {
+      throw new CliUsageError(err.issues.map((i) => i.message).join('; '));
+    }
+    throw err;
+  }
+}
+
+/** Disables a user and ends their sessions; the last active admin stays. */
+export async function usersDisable(db: Db, email: string) {
+  const user = await userByEmail(db, email);
+  const { changed } = await refusalsAsUsage(() => disablePerson(db, cli, user.id));
+  if (!changed) throw new CliUsageError(`No active user with email ${email} (see users list)`);
+  console.log(JSON.stringify({ email: user.email, disabled: true }));
+}
+
+/** Lets a disabled user sign in again with their old password. */
+export async function usersEnable(db: Db, email: string) {
+  const user = await userByEmail(db, email);
+  const { changed } = await enablePerson(db, cli, user.id);
+  console.log(JSON.stringify({ email: user.email, enabled: true, changed }));
+}
+
+/**
+ * A new password (given, from DESKPILOT_PASSWORD, or generated and printed once); every session of
+ * the user ends.
+ */
+export async function usersResetPassword(db: Db, email: string, given: string | undefined) {
+  const user = await userByEmail(db, email);
+  const { password } = await refusalsAsUsage(() => resetPersonPassword(db, cli, user.id, given));
+  console.log(JSON.stringify({ email: user.email, ...(given ? {} : { password }) }));
+}
+
+/** Changes a user's role; demoting the last active admin is refused. */
+export async function usersSetRole(db: Db, email: string, role: UserRole) {
+  const user = await userByEmail(db, email);
+  const { changed } = await refusalsAsUsage(() => changePersonRole(db, cli, user.id, role));
+  console.log(JSON.stringify({ email: user.email, role, changed }));
 }
