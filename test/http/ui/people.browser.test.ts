@@ -67,6 +67,11 @@ describe.each([
     await expect
       .poll(() => page.getByTestId('shown-password').textContent())
       .toContain(`New password for ${email}`);
+
+    await page.getByRole('link', { name: /Admin Tester/ }).click();
+    await page.getByRole('heading', { name: 'Change your password' }).waitFor();
+    await screenshot(page, `account-${name}`);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await context.close();
   });
 });

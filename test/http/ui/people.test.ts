@@ -301,6 +301,23 @@ describe('Your account: change your own password', () => {
     expect(JSON.stringify(await auditRows())).not.toContain(next);
   });
 
+  it('guesses at the current password count with sign-in attempts: the 11th is refused (429)', async () => {
+    await createUser(deps.db, { email: 'guess@example.com', name: 'G', role: 'agent', password });
+    const s = await signIn('guess@example.com');
+    const next = 'a brand new passphrase';
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const res = await post(s, '/app/account/password', {
+        current: `wrong guess number ${i}`,
+        next,
+        again: next,
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([...Array(10).fill(400), 429]);
+    expect(await authenticate(deps.db, 'guess@example.com', password)).not.toBeNull();
+  });
+
   it('signed out, the page leads to sign in and the form is refused', async () => {
     const page = await app.request('/app/account');
     expect(page.status).toBe(303);
@@ -309,5 +326,36 @@ describe('Your account: change your own password', () => {
       body: new URLSearchParams({}),
     });
     expect(form.status).toBe(401);
+  });
+});
+
+describe('the audit listing', () => {
+  it('shows who changed whom, with ids and roles only', async () => {
+    const admin = await signIn('root@example.com');
+    const res = await app.request(
+      '/api/audit/actions?action=user_enabled,user_password_reset,user_role_changed,user_password_changed',
+      { headers: { cookie: admin.cookie } },
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      items: { action: string; actor: { id: string | null }; details: Record<string, unknown> }[];
+    };
+    const moId = await idOf('mo@example.com');
+    expect(body.items).toContainEqual(
+      expect.objectContaining({
+        action: 'user_role_changed',
+        actor: expect.objectContaining({ kind: 'user', id: 'root@example.com', name: 'Rita' }),
+        details: { userId: moId, from: 'manager', to: 'admin' },
+      }),
+    );
+    expect(new Set(body.items.map((i) => i.action))).toEqual(
+      new Set([
+        'user_enabled',
+        'user_password_reset',
+        'user_role_changed',
+        'user_password_changed',
+      ]),
+    );
+    expect(JSON.stringify(body)).not.toMatch(/password"|passphrase|argon2/);
   });
 });

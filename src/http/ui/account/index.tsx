@@ -1,7 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { createLoginThrottle } from '../../../auth/login-throttle.js';
 import type { Deps } from '../../../deps.js';
 import { changeOwnPassword, PeopleError, passwordSchema } from '../../../pipeline/people.js';
+import { clientIp } from '../../middleware/rate-limit.js';
 import { mountOperations } from '../../mount.js';
 import { noticeFor } from '../layout.js';
 import { AccountPage } from '../pages/people.js';
@@ -29,12 +32,17 @@ function registerAccountPage(app: AccountApp) {
   );
 }
 
-/** POST /app/account/password: current + new twice; the user's other sessions end. */
+/**
+ * POST /app/account/password: current + new twice; the user's other sessions end. A session left
+ * open is not the password: guesses at the current one count with the sign-in form's (same
+ * throttle, same keys), so this form is no way around its limits.
+ */
 function registerChangePasswordForm(app: AccountApp, deps: Deps) {
+  const throttle = createLoginThrottle(deps.redis, deps.config.QUEUE_PREFIX);
   app.post('/app/account/password', async (c) => {
     const user = c.get('user');
-    const refuse = (text: string) =>
-      c.html(<AccountPage user={user} notice={{ kind: 'error', text }} />, 400);
+    const refuse = (text: string, status: 400 | 429 = 400) =>
+      c.html(<AccountPage user={user} notice={{ kind: 'error', text }} />, status);
     const form = passwordForm.safeParse(await c.req.parseBody());
     if (!form.success) {
       const issue = form.error.issues[0]!;
@@ -42,6 +50,12 @@ function registerChangePasswordForm(app: AccountApp, deps: Deps) {
         `${issue.path[0] === 'current' ? 'current password' : 'new password'}: ${issue.message}`,
       );
     }
+    const attempt = await throttle.begin(user.email, clientIp(c, deps.config.TRUST_PROXY));
+    if (!attempt.allowed) {
+      c.header('Retry-After', String(attempt.retryAfterSeconds));
+      return refuse('Too many wrong passwords from this address; try again later.', 429);
+    }
+    if (attempt.delayMs > 0) await sleep(attempt.delayMs);
     try {
       await changeOwnPassword(
         deps.db,
@@ -49,9 +63,13 @@ function registerChangePasswordForm(app: AccountApp, deps: Deps) {
         { current: form.data.current, next: form.data.next },
       );
     } catch (err) {
-      if (err instanceof PeopleError) return refuse(err.message);
+      if (err instanceof PeopleError) {
+        await throttle.failed(attempt.keys);
+        return refuse(err.message);
+      }
       throw err;
     }
+    await throttle.succeeded(attempt.keys);
     return c.redirect('/app/account?notice=changed', 303);
   });
 }
