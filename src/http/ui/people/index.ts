@@ -2,13 +2,11 @@ import { Hono } from 'hono';
 import type { Deps } from '../../../deps.js';
 import { mountOperations } from '../../mount.js';
 import { requireUser, type UiEnv } from '../session.js';
+import { registerDisableEnableForms } from './disable-enable.js';
 import { registerPeopleInviteForm } from './invite.js';
 import { registerPeoplePage } from './page.js';
-import {
-  registerChangeRoleForm,
-  registerDisableEnableForms,
-  registerResetPasswordForm,
-} from './person.js';
+import { registerResetPasswordForm } from './reset-password.js';
+import { registerChangeRoleForm } from './role.js';
 
 /**
  * /app/people: admins list, invite, disable / re-enable, reset passwords and change roles. Every

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { z } from 'zod';
 import { knownTeams } from '../../../db/queries/teams.js';
 import { listUsers } from '../../../db/queries/users.js';
 import type { Deps } from '../../../deps.js';
@@ -18,6 +19,19 @@ export const peopleNotices = {
   role: { kind: 'ok', text: 'Role changed; it applies from their next page.' },
   unchanged: { kind: 'ok', text: 'Nothing to change.' },
 } as const satisfies Record<string, PageNotice>;
+
+const personId = z.uuid();
+
+/** The id in a person's form address, or null for a mangled or stale link (the page's 404). */
+export function personIdOf(raw: string): string | null {
+  const id = personId.safeParse(raw);
+  return id.success ? id.data : null;
+}
+
+export const unknownPerson = {
+  kind: 'error',
+  text: 'No such user (they may have been removed).',
+} as const satisfies PageNotice;
 
 /** The signed-in admin, as the people functions record them. */
 export function actorFrom(c: Context<UiEnv>): PeopleActor {
