@@ -158,8 +158,8 @@ export function lexicalCandidatesQuery(
       -- say: without them (right after a bulk import) a join was planned as a scan of the whole
       -- postings index.
       udf as (
-        select ut.text_config, ut.lexeme, d.df
-        from (select distinct text_config, lexeme from qtok) ut
+        select ut.text_config, ut.lexeme, ut.qtf, d.df
+        from (select text_config, lexeme, count(*)::float8 qtf from qtok group by 1, 2) ut
         cross join lateral (
           select count(*)::float8 df from kb_postings p
           where p.text_config = ut.text_config and p.lexeme = ut.lexeme
@@ -167,7 +167,11 @@ export function lexicalCandidatesQuery(
         where d.df > 0
       ),
       df as (
-        select text_config, lexeme, df, ${unigramWeight} w,
+        -- A word the query repeats weighs more, saturating as BM25's own term frequency does
+        -- (k3 = 1.2, Robertson's query-term factor): the draft query counts the ticket's subject
+        -- twice (src/pipeline/draft/draft.ts, leadLine), and a question about cancelling that
+        -- says "cancel" twice is about cancelling more than about the order it mentions once.
+        select text_config, lexeme, df, ${unigramWeight} * 2.2 * qtf / (1.2 + qtf) w,
           lexeme !~ '[0-9]' own from udf
         ${bigrams}
         ${expansionTerms}

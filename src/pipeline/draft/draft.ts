@@ -83,6 +83,20 @@ type DraftValues = Omit<Parameters<typeof insertDraft>[1], 'ticketId'>;
 type Interaction = NewAiInteraction;
 
 /**
+ * The line that states the problem, counted twice in the retrieval query: the subject, or a
+ * message's first line when more follows it (a ticket's opening line is usually the question,
+ * what follows the context: "How do I cancel my order? I placed it yesterday…" is about
+ * cancelling, not placing). Empty for a one-line message without a subject, which is all lead.
+ * On the ticket-answers eval set (subject and body as one message) top-1 citation 0.7215 →
+ * 0.7315; the one-line bitext questions are unchanged.
+ */
+export function leadLine(subject: string | null | undefined, text: string): string {
+  if (subject?.trim()) return subject;
+  const lines = text.trim().split(/\n+/);
+  return lines.length > 1 ? (lines[0] ?? '') : '';
+}
+
+/**
  * Which articles a draft may quote: the best-ranked candidate (articles in the draft's language
  * ahead of others) when its calibrated confidence reaches DRAFT_MIN_CONFIDENCE; the agent's
  * Regenerate instructions can exclude a source, ask for a specific one (the agent's call, even
@@ -258,6 +272,7 @@ export async function draftReply(
   const query = redactText(
     [
       ticket.subject,
+      leadLine(ticket.subject, latestText),
       latestText,
       previousMessage
         ? (previousMessage.strippedText || previousMessage.bodyText).slice(0, 300)
