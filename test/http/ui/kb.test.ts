@@ -98,6 +98,10 @@ describe('the knowledge-base pages', () => {
     expect(await (await page('/app/kb?q=nothing-like-this')).text()).toContain(
       'No article matches',
     );
+    // A page past the last (an old link after deletions) says so, not "no articles yet".
+    expect(await (await page('/app/kb?page=9')).text()).toContain(
+      'No articles on this page: the list has 1 page.',
+    );
   });
 
   it('a manager edits an article: saved, re-indexed, the new text found', async () => {

@@ -122,11 +122,13 @@ export const KbListPage: FC<{
         </form>
         {rows.length === 0 ? (
           <p class="empty" data-testid="no-articles">
-            {filtered
-              ? 'No article matches.'
-              : canEditKb(user)
-                ? 'No articles yet: write one, or import Markdown, HTML, CSV, JSONL or a Help Center export above.'
-                : 'No articles yet: a manager adds them here.'}
+            {total > 0
+              ? `No articles on this page: the list has ${pages} page${pages === 1 ? '' : 's'}.`
+              : filtered
+                ? 'No article matches.'
+                : canEditKb(user)
+                  ? 'No articles yet: write one, or import Markdown, HTML, CSV, JSONL or a Help Center export above.'
+                  : 'No articles yet: a manager adds them here.'}
           </p>
         ) : (
           <ol class="ticket-list" data-testid="article-list">
