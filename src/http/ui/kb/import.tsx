@@ -1,8 +1,7 @@
-import { listArticleSources, listArticleTable } from '../../../db/queries/kb.js';
 import type { Deps } from '../../../deps.js';
 import { importUploadedKb, uploadedFilesOf } from '../../../pipeline/first-run.js';
 import type { PageNotice } from '../layout.js';
-import { KbListPage } from '../pages/kb.js';
+import { renderKbList } from './list.js';
 import type { KbApp } from './shared.js';
 
 /**
@@ -32,21 +31,7 @@ export function registerKbImportForm(app: KbApp, deps: Deps) {
         status = 400;
       }
     }
-    const [{ rows, total }, sources] = await Promise.all([
-      listArticleTable(deps.db, { limit: 50, offset: 0 }),
-      listArticleSources(deps.db),
-    ]);
-    return c.html(
-      <KbListPage
-        user={c.get('user')}
-        query={{ page: 1 }}
-        rows={rows}
-        total={total}
-        pageSize={50}
-        sources={sources}
-        notice={notice}
-      />,
-      status,
-    );
+    // The primary: the list must show what was just imported.
+    return renderKbList(c, deps.db, { page: 1 }, notice, status);
   });
 }
