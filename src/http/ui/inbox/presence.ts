@@ -8,6 +8,11 @@ import { form, type InboxApp } from './shared.js';
 const presenceForm = z.object({
   ticketId: z.uuid(),
   state: z.enum(['viewing', 'editing', 'left']),
+  /** The open page's own id (app.js picks one per load), so its late requests can't outlive it. */
+  pageId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/, 'pageId: 8–64 letters, digits, - or _')
+    .optional(),
 });
 
 /**
@@ -26,7 +31,7 @@ export function registerPresence(app: InboxApp, deps: Deps) {
     const viewers = await markPresence(
       deps,
       input.data.ticketId,
-      { userId: user.id, name: user.name || user.email },
+      { userId: user.id, name: user.name || user.email, pageId: input.data.pageId },
       input.data.state,
     );
     return c.json({ viewers, me: user.id });

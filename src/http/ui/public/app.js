@@ -225,9 +225,19 @@
   if (openTicket && csrf) {
     const ticketId = openTicket.getAttribute('data-ticket-id');
     let state = 'viewing';
+    // This page's own id: the server ignores its requests that arrive after its "left" beacon
+    // (which can overtake them), and tells two tabs of one agent apart.
+    // (randomUUID needs a secure context: plain-http deployments get the fallback.)
+    const newPageId = () =>
+      crypto.randomUUID
+        ? crypto.randomUUID()
+        : Math.random().toString(36).slice(2) + Date.now().toString(36);
+    let pageId = newPageId();
+    let left = false;
     const tell = (next) => {
+      if (left) return;
       state = next;
-      const body = new URLSearchParams({ ticketId, state });
+      const body = new URLSearchParams({ ticketId, state, pageId });
       fetch('/app/presence', {
         method: 'POST',
         headers: { 'X-CSRF-Token': csrf },
@@ -257,11 +267,20 @@
       if (!edited && state !== 'viewing') tell('viewing');
     });
     window.addEventListener('pagehide', () => {
+      left = true;
       const leave = new FormData();
       leave.set('_csrf', csrf);
       leave.set('ticketId', ticketId);
       leave.set('state', 'left');
+      leave.set('pageId', pageId);
       navigator.sendBeacon('/app/presence', leave);
+    });
+    // Back from the back-forward cache: the page is open again, under a new id.
+    window.addEventListener('pageshow', (e) => {
+      if (!e.persisted) return;
+      pageId = newPageId();
+      left = false;
+      tell(state);
     });
   }
 
