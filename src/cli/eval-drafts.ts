@@ -25,7 +25,8 @@ import { createClassifierStore } from '../pipeline/triage/classifier-store.js';
 import { seedStarterData } from '../pipeline/triage/starter-taxonomy.js';
 import { withFreshPglite, withFreshPostgres } from './fresh-store.js';
 
-const usage = `Usage: npm run -s eval:drafts -- --docs <docs.jsonl> --tickets <tickets.jsonl> [--out report.html]
+const usage = `Usage: npm run -s eval:drafts -- --docs <docs.jsonl> --tickets <tickets.jsonl>
+       [--out report.html] [--rows rows.jsonl] [--learn]
 
 Imports the docs into a fresh store (PGlite in memory, or a new database on DATABASE_URL's server,
 dropped afterwards) through the real import path, runs every ticket through intake, triage and the
@@ -34,7 +35,11 @@ configured DRAFT_* settings, and prints one JSON line of metrics (the last line)
 
 docs.jsonl:    {"id","title","body","url"?,"language"?} per line (the eval:retrieval format)
 tickets.jsonl: {"query","relevant":[doc ids],"language"?,"reference"?} per line;
-               "relevant": [] marks a question the knowledge base cannot answer.`;
+               "relevant": [] marks a question the knowledge base cannot answer.
+
+--rows:  one JSON line per ticket (its draft, citations, confidence), to compare runs.
+--learn: replay as a team works: after each on-topic ticket, its agent sends the relevant
+         article, and drafting learns the question (DRAFT_LEARN) before the next ticket.`;
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -43,6 +48,8 @@ async function main(argv: string[]): Promise<void> {
       docs: { type: 'string' },
       tickets: { type: 'string' },
       out: { type: 'string' },
+      rows: { type: 'string' },
+      learn: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -92,8 +99,14 @@ async function main(argv: string[]): Promise<void> {
       synonyms: deps.thesaurus,
       spelling: spellingFor(config.KB_SPELLING),
     });
-    const { metrics, rows } = await runDraftEval(deps, tickets, { kbLanguage });
+    const { metrics, rows } = await runDraftEval(deps, tickets, {
+      kbLanguage,
+      learn: values.learn ?? false,
+    });
     if (values.out) await writeFile(values.out, draftEvalReport(metrics, rows));
+    // One JSON line per ticket, for comparing two runs ticket by ticket.
+    if (values.rows)
+      await writeFile(values.rows, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
     console.log(JSON.stringify(metrics));
   };
   try {

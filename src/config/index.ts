@@ -189,6 +189,11 @@ export const configSchema = z.object({
    * article, the draft abstains (a human writes the reply). Chosen on two public KBs (README).
    */
   DRAFT_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
+  /**
+   * Learn from approvals: a question like one an agent approved a draft for is answered from the
+   * article that draft cited (src/kb/answered.ts). Off: drafts read the knowledge base only.
+   */
+  DRAFT_LEARN: bool.default(true),
   /** Words of quoted answer in an extractive draft (greeting and signature not counted). */
   DRAFT_MAX_WORDS: z.coerce.number().int().min(20).max(1000).default(120),
   /**

@@ -323,19 +323,14 @@ export async function searchKnowledgeBase(
     const count = perArticleCount.get(row.article_id) ?? 0;
     if (count >= perArticle) continue;
     perArticleCount.set(row.article_id, count + 1);
-    passages.push({
-      chunkId,
-      articleId: row.article_id,
-      externalId: row.external_id,
-      title: row.title,
-      url: row.url,
-      section: row.section,
-      text: row.text,
-      tags: row.tags,
-      language: row.language,
-      score: s.score,
-      scores: { lexical: s.lexical, vector: s.vector, lexicalRank: s.lr, vectorRank: s.vr },
-    });
+    passages.push(
+      toPassage(row, s.score, {
+        lexical: s.lexical,
+        vector: s.vector,
+        lexicalRank: s.lr,
+        vectorRank: s.vr,
+      }),
+    );
   }
   return {
     query,
@@ -407,4 +402,51 @@ async function fetchPassages(db: Db, chunkIds: string[]): Promise<PassageRow[]> 
       from kb_chunks c join kb_articles a on a.id = c.article_id
       where c.id = any(array[${ids}]::uuid[])`,
   );
+}
+
+/**
+ * The opening passages (by position) of the given articles, for an article chosen by something
+ * other than this query's search (an answered question, src/kb/answered.ts): no search scores.
+ */
+export async function articlePassages(
+  db: Db,
+  articleIds: readonly string[],
+  perArticle: number,
+): Promise<Passage[]> {
+  if (articleIds.length === 0) return [];
+  const ids = sql.join(
+    articleIds.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  const rows = await queryRows<PassageRow>(
+    db,
+    sql`
+      select c.id chunk_id, a.id article_id, a.external_id, a.title, a.url, c.section, c.text,
+        a.tags, a.language
+      from kb_articles a
+      cross join lateral (
+        select * from kb_chunks c where c.article_id = a.id order by c.ordinal limit ${perArticle}
+      ) c
+      where a.id = any(array[${ids}]::uuid[])
+      order by a.id, c.ordinal`,
+  );
+  return rows.map((row) =>
+    toPassage(row, 0, { lexical: null, vector: null, lexicalRank: null, vectorRank: null }),
+  );
+}
+
+function toPassage(row: PassageRow, score: number, scores: Passage['scores']): Passage {
+  return {
+    chunkId: row.chunk_id,
+    articleId: row.article_id,
+    externalId: row.external_id,
+    title: row.title,
+    url: row.url,
+    section: row.section,
+    text: row.text,
+    tags: row.tags,
+    language: row.language,
+    score,
+    scores,
+  };
 }

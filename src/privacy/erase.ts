@@ -211,6 +211,26 @@ async function redactDerivedRows(
   return changed;
 }
 
+/**
+ * Answered questions (kb/answered.ts) kept from other tickets that name the person: deleted, not
+ * rewritten (their lexemes would keep the name). Their own tickets' went with the tickets.
+ */
+async function forgetLessonsMentioning(tx: Db, identifiers: readonly string[]): Promise<number> {
+  const needles = [...new Set(identifiers.filter((v) => v !== '').map((v) => v.toLowerCase()))];
+  if (needles.length === 0) return 0;
+  const rows = rowsOf<{ n: number }>(
+    await tx.execute(sql`
+      with gone as (
+        delete from kb_answered_questions
+         where exists (
+           select 1 from jsonb_array_elements_text(${JSON.stringify(needles)}::jsonb) n(needle)
+            where position(n.needle in lower(question)) > 0)
+        returning 1)
+      select count(*)::int n from gone`),
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /** A list of uuids as one parameter (`= any(…)`), however long the batch. */
 export const uuidList = (ids: readonly string[]) =>
   sql`string_to_array(${ids.join(',')}, ',')::uuid[]`;
@@ -321,7 +341,9 @@ export async function eraseCustomer(
             or position(lower(${value}) in lower(coalesce(body_html, ''))) > 0
             or author_name = ${value}`);
     }
-    const derived = await redactDerivedRows(tx, [email, ...names, ...phones], nameWords(names));
+    const derived =
+      (await redactDerivedRows(tx, [email, ...names, ...phones], nameWords(names))) +
+      (await forgetLessonsMentioning(tx, [email, ...names, ...phones]));
     const counts = {
       tickets: ids.length,
       inboxEvents: inbox,

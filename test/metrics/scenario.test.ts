@@ -158,7 +158,7 @@ beforeAll(async () => {
     SLA_BUSINESS_HOURS: 'normal',
     SOLVE_KEYWORDS: 'resolved,solved',
   });
-  const deps = { db, config, live };
+  const deps = { db, config, live, log: pino({ level: 'silent' }) };
 
   await open('A', '2026-03-02T08:00:00Z', { category: 'billing' });
   await reply('A', '2026-03-02T10:00:00Z');

@@ -22,6 +22,8 @@ export interface TicketContext {
   settingsVersion: number | null;
   /** The knowledge base's state as of this read (`kbSignatureSql`): the draft step's baseline. */
   kbSignature: string;
+  /** Whether the team has taught drafting anything yet (kb/answered.ts): none, nothing to read. */
+  hasLessons: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function loadTicketContext(db: Db, ticketId: string): Promise<Ticke
     latest_draft: unknown;
     settings_version: string | number | null;
     kb_signature: string;
+    has_lessons: boolean;
   }>(
     await db.execute(sql`
       select row_to_json(t) as ticket,
@@ -48,7 +51,8 @@ export async function loadTicketContext(db: Db, ticketId: string): Promise<Ticke
              (select row_to_json(d) from drafts d where d.ticket_id = t.id
                order by d.version desc limit 1) as latest_draft,
              (select s.version from settings_version s where s.id = 1) as settings_version,
-             ${kbSignatureSql} as kb_signature
+             ${kbSignatureSql} as kb_signature,
+             exists (select 1 from kb_answered_questions) as has_lessons
       from tickets t where t.id = ${ticketId}`),
   );
   if (!row) return null;
@@ -59,6 +63,7 @@ export async function loadTicketContext(db: Db, ticketId: string): Promise<Ticke
     latestDraft: fromJson(drafts, row.latest_draft),
     settingsVersion: row.settings_version === null ? null : Number(row.settings_version),
     kbSignature: row.kb_signature,
+    hasLessons: row.has_lessons === true,
   };
 }
 

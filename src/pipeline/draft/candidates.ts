@@ -1,9 +1,20 @@
 import type { Db } from '../../db/client.js';
+import { type AnsweredMatch, answeredMatches } from '../../kb/answered.js';
 import { queryTerms } from '../../kb/evidence.js';
 import { textConfigFor } from '../../kb/language.js';
-import { type SearchOptions, type SearchResult, searchKnowledgeBase } from '../../kb/search.js';
+import {
+  articlePassages,
+  type SearchOptions,
+  type SearchResult,
+  searchKnowledgeBase,
+} from '../../kb/search.js';
 import { kbBaseline } from './baseline.js';
-import { type ArticleCandidate, confidenceModel, rankArticles } from './confidence.js';
+import {
+  type ArticleCandidate,
+  answeredConfidence,
+  confidenceModel,
+  rankArticles,
+} from './confidence.js';
 
 export interface Candidates {
   search: SearchResult;
@@ -24,22 +35,73 @@ export async function findCandidates(
   db: Db,
   query: string,
   options: SearchOptions,
-  known: { kbSignature?: string; spelling?: SearchOptions['spelling'] } = {},
+  known: {
+    kbSignature?: string;
+    spelling?: SearchOptions['spelling'];
+    /** Whether questions the team answered before count (DRAFT_LEARN; default true). */
+    answered?: boolean;
+  } = {},
   model = confidenceModel,
 ): Promise<Candidates> {
   const spelling = known.spelling === undefined ? options.spelling : known.spelling;
-  // The baseline's freshness check (one small read) runs beside the search, not before it.
-  const [baseline, search] = await Promise.all([
+  // The baseline's freshness check (one small read) and the answered questions (one read, which
+  // reads nothing more while there are none) run beside the search, not before it.
+  const [baseline, search, answered] = await Promise.all([
     kbBaseline(db, options, known.kbSignature),
     searchKnowledgeBase(
       db,
       { query, limit: 8, perArticle: 2 },
       { ...options, spelling, kbSignature: known.kbSignature ?? options.kbSignature },
     ),
+    known.answered === false ? Promise.resolve([]) : answeredMatches(db, query),
   ]);
-  const articleIds = [...new Set(search.passages.map((p) => p.articleId))];
-  const configs = [...new Set(search.passages.map((p) => textConfigFor(p.language)))];
+  const lessons = answered.map((m) => ({ ...m, confidence: answeredConfidence(m.similarity) }));
+  // An article the team chose for this question but the search did not find (the question's
+  // words are not the article's: that is what the lesson taught): its opening passages.
+  const found = new Set(search.passages.map((p) => p.articleId));
+  const missing = lessons.filter((l) => !found.has(l.articleId) && l.confidence >= 0.5);
+  const passages = [
+    ...search.passages,
+    ...(await articlePassages(
+      db,
+      missing.map((l) => l.articleId),
+      2,
+    )),
+  ];
+  const articleIds = [...new Set(passages.map((p) => p.articleId))];
+  const configs = [...new Set(passages.map((p) => textConfigFor(p.language)))];
   // The query as searched (spelling corrected): the features read the words retrieval matched.
   const terms = await queryTerms(db, search.query, articleIds, configs);
-  return { search, articles: rankArticles(search, terms, baseline, model) };
+  const ranked = rankArticles({ ...search, passages }, terms, baseline, model);
+  return { search, articles: withLessons(ranked, lessons) };
+}
+
+/**
+ * Each article's confidence is the higher of retrieval's and its nearest answered question's;
+ * articles whose lesson is surer than the best-ranked article move ahead of it, surest first.
+ */
+export function withLessons(
+  articles: readonly ArticleCandidate[],
+  lessons: readonly (AnsweredMatch & { confidence: number })[],
+): ArticleCandidate[] {
+  if (lessons.length === 0) return [...articles];
+  const byArticle = new Map(lessons.map((l) => [l.articleId, l]));
+  const taught = articles.map((a) => {
+    const lesson = byArticle.get(a.articleId);
+    if (!lesson) return a;
+    return {
+      ...a,
+      confidence: Math.max(a.confidence, lesson.confidence),
+      answered: {
+        questionId: lesson.questionId,
+        similarity: lesson.similarity,
+        confidence: lesson.confidence,
+      },
+    };
+  });
+  const lead = articles[0]?.confidence ?? 0;
+  const ahead = taught
+    .filter((a) => (a.answered?.confidence ?? 0) > lead)
+    .sort((a, b) => b.answered!.confidence - a.answered!.confidence);
+  return [...ahead, ...taught.filter((a) => !ahead.includes(a))];
 }

@@ -35,6 +35,8 @@ export interface ArticleCandidate {
   passages: Passage[];
   features: ConfidenceFeatures;
   confidence: number;
+  /** The nearest question the team answered with this article, when one is near (answered.ts). */
+  answered?: { questionId: string; similarity: number; confidence: number };
 }
 
 const idf = (t: QueryTerm) => Math.log(1 + (t.n - t.df + 0.5) / (t.df + 0.5));
@@ -165,4 +167,15 @@ export function rankArticles(
       confidence: confidenceOf(features, baseline, model),
     };
   });
+}
+
+/**
+ * How sure a question is answered by the article the team chose for its nearest answered
+ * question, from their similarity (IDF-weighted Dice, src/kb/answered.ts): logistic, fitted by
+ * scripts/fit-answered-confidence.ts (see there for data and measurements).
+ */
+export const answeredModel = { bias: -3.75, similarity: 7.3 };
+
+export function answeredConfidence(similarity: number, model = answeredModel): number {
+  return 1 / (1 + Math.exp(-(model.bias + model.similarity * similarity)));
 }

@@ -304,6 +304,7 @@ export async function draftReply(
       kbSignature: context.kbSignature,
       // This question's words are corrected only when it is English (query-spelling.ts).
       spelling: await querySpelling(deps.config, languageText, language),
+      answered: deps.config.DRAFT_LEARN && context.hasLessons,
     },
   );
   const options = withUnavailableUse(candidates.articles, asked, previousDraft);
@@ -524,6 +525,12 @@ function extractiveDraft(
   const abstained = composed.kind === 'no_answer';
   const failedFlags = [...new Set(failedAttempts.flatMap((a) => a.guardFlags ?? []))];
   const confidence = ctx.chosen[0]?.confidence ?? ctx.best?.confidence ?? 0;
+  // The article was chosen by what the team answered before (kb/answered.ts), not by search alone.
+  const taught = ctx.chosen[0]?.answered;
+  const learned =
+    taught && taught.confidence >= confidence
+      ? `Chosen because the team sent this article for a similar question before (${Math.round(taught.similarity * 100)}% alike).`
+      : null;
   const values: DraftValues = {
     messageId: ctx.messageId,
     kind: composed.kind,
@@ -546,7 +553,7 @@ function extractiveDraft(
         ? failedAttempts.length > 0
           ? `The model's draft failed its checks twice (${failedFlags.join(', ')}); this is the extractive draft. The attempt is in the version history.`
           : `The model failed (${llmFailure}); this is the extractive draft.`
-        : null,
+        : learned,
   };
   const interaction: Interaction = {
     ticketId: ctx.ticketId,
@@ -556,6 +563,7 @@ function extractiveDraft(
     inputRefs: {
       messageId: ctx.messageId,
       chunks: composed.citations.map((c) => c.chunkId),
+      ...(taught ? { answeredQuestion: taught.questionId } : {}),
       articles: [
         ...new Set(
           composed.citations.flatMap((c) => (c.externalId === undefined ? [] : [c.externalId])),

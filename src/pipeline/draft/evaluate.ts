@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import type { Draft } from '../../db/schema/drafts.js';
 import { kbArticles } from '../../db/schema/kb-articles.js';
 import { acceptDelivery } from '../../ingest/intake.js';
-import { normalizeLanguage } from '../../kb/language.js';
+import { recordAnsweredQuestion } from '../../kb/answered.js';
+import { normalizeLanguage, textConfigFor } from '../../kb/language.js';
+import { redactText } from '../../privacy/redact.js';
 import { detectLanguage, LANGUAGE_CLEAR_MARGIN } from '../language.js';
 import { type TriageDeps, triageTicket } from '../triage/triage.js';
 import { type DraftDeps, draftReply } from './draft.js';
@@ -67,6 +69,8 @@ export interface DraftEvalRow {
 }
 
 export interface DraftEvalMetrics {
+  /** With `learn`: lessons recorded during the replay (one per on-topic ticket drafted). */
+  lessons?: number;
   answered: number;
   abstainedOffTopic: number;
   top1Citation: number;
@@ -170,9 +174,18 @@ export async function expectedGreetingLanguage(
 export async function runDraftEval(
   deps: DraftEvalDeps,
   tickets: readonly DraftEvalTicket[],
-  options: { kbLanguage?: string } = {},
+  options: {
+    kbLanguage?: string;
+    /**
+     * Replay as a team would work: after each on-topic ticket's draft, its agent sends the
+     * relevant article (approving the draft, or after "use article N"), which teaches drafting
+     * the question (src/kb/answered.ts) before the next ticket comes in.
+     */
+    learn?: boolean;
+  } = {},
 ): Promise<{ metrics: DraftEvalMetrics; rows: DraftEvalRow[] }> {
   const rows: DraftEvalRow[] = [];
+  let lessons = 0;
   for (const [i, t] of tickets.entries()) {
     const accepted = await acceptDelivery(deps.db, {
       source: 'api',
@@ -237,8 +250,34 @@ export async function runDraftEval(
         draft.guardFlags.includes('llm_failed') || draft.guardFlags.includes('llm_fallback'),
       ms,
     });
+    if (options.learn && t.relevant[0]) {
+      if (await teachEvalAnswer(deps.db, { ticketId, draftId: draft.id }, t)) lessons += 1;
+    }
   }
-  return { metrics: scoreDraftEval(rows, deps.models.draftLlm?.name ?? 'extractive'), rows };
+  const metrics = scoreDraftEval(rows, deps.models.draftLlm?.name ?? 'extractive');
+  return { metrics: options.learn ? { ...metrics, lessons } : metrics, rows };
+}
+
+/** The lesson of an eval ticket whose agent sent its first relevant article (`learn`). */
+async function teachEvalAnswer(
+  db: Db,
+  at: { ticketId: string; draftId: string },
+  t: DraftEvalTicket,
+): Promise<boolean> {
+  const [article] = await db
+    .select({ id: kbArticles.id, language: kbArticles.language })
+    .from(kbArticles)
+    .where(eq(kbArticles.externalId, t.relevant[0]!))
+    .limit(1);
+  if (!article) return false;
+  return recordAnsweredQuestion(db, {
+    articleId: article.id,
+    ticketId: at.ticketId,
+    draftId: at.draftId,
+    textConfig: textConfigFor(article.language),
+    question: redactText(t.query.slice(0, 2_000)),
+    approvedBy: 'eval',
+  });
 }
 
 export function scoreDraftEval(rows: readonly DraftEvalRow[], generator: string): DraftEvalMetrics {

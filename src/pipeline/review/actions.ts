@@ -9,6 +9,7 @@ import type { Deps } from '../../deps.js';
 import { draftChanged, publishAfterCommit } from '../../live/events.js';
 import { deliveryTarget } from '../deliver/schedule.js';
 import { editDiff, wordCount, wordEditDistance } from './edits.js';
+import { learnFromApproval } from './learn.js';
 
 export type ReviewFailure =
   | 'not_found'
@@ -22,7 +23,7 @@ export type ReviewResult =
   | { ok: true; draft: Draft; delivery?: Delivery | null }
   | { ok: false; reason: ReviewFailure; draft?: Draft };
 
-type ReviewDeps = Pick<Deps, 'db' | 'config' | 'live'>;
+type ReviewDeps = Pick<Deps, 'db' | 'config' | 'live' | 'log'>;
 
 /**
  * Tells open inbox pages, once the decision is committed, that a draft left the queue; every door
@@ -180,6 +181,8 @@ export async function approveDraft(
     return explain(deps.db, current.id, actorId, ttl);
   }
   publishDecision(deps, deps.db, approved.draft);
+  // The question and the article the agent sent for it: drafting learns from the team (learn.ts).
+  await learnFromApproval(deps, approved.draft);
   return { ok: true, draft: approved.draft, delivery: approved.delivery };
 }
 

@@ -14,6 +14,7 @@ import type { Delivery, Draft } from '../../db/schema/drafts.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { publishAfterCommit } from '../../live/events.js';
+import { forgetApproval } from './learn.js';
 import { restoreReplyClock } from './sla.js';
 
 export type UndoResult =
@@ -85,6 +86,7 @@ export async function undoApproval(
       };
     }
     await cancelPendingDeliverJob(tx, delivery.id);
+    await forgetApproval(tx, draft.id);
     if (draft.kind === 'manual') return withdrawManualReply(deps, tx, draft, input.actor);
     const row = await transitionDraft(
       tx,

@@ -47,7 +47,7 @@ const deliverRows = async (deliveryId: string) =>
   );
 
 describe('approveDraft', () => {
-  it('reads once and writes once: draft, delivery, held deliver job, event and draft state', async () => {
+  it('reads once and writes once: draft, delivery, held deliver job, event and draft state; then learns', async () => {
     const { ticketId, draft } = await pendingDraft('approve-once@example.net');
     const before = databaseRoundTrips();
     const result = await approveDraft(deps, {
@@ -55,7 +55,9 @@ describe('approveDraft', () => {
       actor: agentActor('agent-1'),
       lockVersion: draft.lockVersion,
     });
-    expect(databaseRoundTrips() - before).toBe(2);
+    // The draft and ticket, then the one write; then what the approval teaches drafting (the
+    // question's text, and the lesson: review/learn.ts), after the decision is committed.
+    expect(databaseRoundTrips() - before).toBe(4);
     if (!result.ok) throw new Error(result.reason);
 
     expect(result.draft).toMatchObject({

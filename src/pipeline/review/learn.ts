@@ -1,0 +1,72 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { queryRows } from '../../db/queries/kb.js';
+import type { Draft } from '../../db/schema/drafts.js';
+import { kbAnsweredQuestions } from '../../db/schema/kb-answered-questions.js';
+import type { Deps } from '../../deps.js';
+import { recordAnsweredQuestion } from '../../kb/answered.js';
+import { textConfigFor } from '../../kb/language.js';
+import { redactText } from '../../privacy/redact.js';
+
+/**
+ * What an agent's approval teaches drafting (src/kb/answered.ts): the question the draft answered
+ * and the article it cited first. Only a person's judgement teaches: not an auto-send, not a
+ * hand-written reply, not an abstained draft's holding text, and not a draft the agent rewrote
+ * (more words changed than half the draft's: the article was not their answer).
+ */
+export function teaches(draft: Draft): boolean {
+  if (!draft.decidedBy || draft.autoSent) return false;
+  if (draft.kind !== 'extractive' && draft.kind !== 'llm') return false;
+  if (draft.citations.length === 0 || !draft.messageId) return false;
+  const words = draft.bodyText.split(/\s+/).filter(Boolean).length;
+  return (draft.editDistance ?? 0) * 2 <= words;
+}
+
+/**
+ * Records the lesson of an approved draft (two statements: the question's text, then the
+ * lesson). Best effort: a lesson missed costs nothing a customer sees, so a failure is logged (by
+ * id, never the text) and the approval stands. Idempotent per draft.
+ */
+export async function learnFromApproval(
+  deps: Pick<Deps, 'db' | 'config' | 'log'>,
+  draft: Draft,
+): Promise<boolean> {
+  if (!deps.config.DRAFT_LEARN || !teaches(draft)) return false;
+  const cited = draft.citations[0]!;
+  try {
+    const [row] = await queryRows<{
+      subject: string | null;
+      text: string | null;
+      language: string | null;
+    }>(
+      deps.db,
+      sql`
+        select t.subject, coalesce(nullif(m.stripped_text, ''), m.body_text) text,
+          (select a.language from kb_articles a where a.id = ${cited.articleId}) language
+        from messages m join tickets t on t.id = m.ticket_id
+        where m.id = ${draft.messageId} and t.id = ${draft.ticketId}`,
+    );
+    // The article was deleted meanwhile: nothing to point the question at.
+    if (!row?.language) return false;
+    const question = redactText([row.subject ?? '', row.text ?? ''].join('\n').slice(0, 2_000));
+    return await recordAnsweredQuestion(deps.db, {
+      articleId: cited.articleId,
+      ticketId: draft.ticketId,
+      draftId: draft.id,
+      textConfig: textConfigFor(row.language),
+      question,
+      approvedBy: draft.decidedBy,
+    });
+  } catch (err) {
+    deps.log.warn(
+      { draftId: draft.id, err: err instanceof Error ? err.message : String(err) },
+      'could not record what the approval teaches',
+    );
+    return false;
+  }
+}
+
+/** An approval taken back (undo) teaches nothing. */
+export async function forgetApproval(db: Db, draftId: string): Promise<void> {
+  await db.delete(kbAnsweredQuestions).where(eq(kbAnsweredQuestions.draftId, draftId));
+}

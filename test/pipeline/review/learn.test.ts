@@ -1,0 +1,140 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Draft, drafts } from '../../../src/db/schema/drafts.js';
+import { kbAnsweredQuestions } from '../../../src/db/schema/kb-answered-questions.js';
+import { indexEvalCorpus } from '../../../src/kb/eval.js';
+import { parseArticlesJsonl } from '../../../src/kb/sources/jsonl.js';
+import { approveDraft } from '../../../src/pipeline/review/actions.js';
+import { undoApproval } from '../../../src/pipeline/review/undo.js';
+import { eraseCustomer } from '../../../src/privacy/erase.js';
+import { createTestDeps, type TestDeps } from '../../support/deps.js';
+import { agentActor } from '../../support/drafts.js';
+import { seedDraftedTicket } from '../../support/fixtures.js';
+
+// A small FAQ; no article says "rebate", the word these customers use.
+const docs = [
+  {
+    id: 'refund',
+    title: 'Request a refund',
+    body: 'To request a refund, open Orders, choose the order and press Request refund. The money goes back to your card within five days.',
+  },
+  {
+    id: 'invoice',
+    title: 'Download an invoice',
+    body: 'Invoices are in Account, Billing. Press Download next to an order to get its invoice as a PDF.',
+  },
+  {
+    id: 'password',
+    title: 'Reset your password',
+    body: 'On the sign-in page press Forgot password and follow the link we email you.',
+  },
+  {
+    id: 'delivery',
+    title: 'Delivery times',
+    body: 'Orders ship within two working days; delivery takes three to five days after that.',
+  },
+];
+
+let deps: TestDeps;
+let noLearning: TestDeps;
+const ana = agentActor('ana@example.com');
+
+beforeAll(async () => {
+  [deps, noLearning] = await Promise.all([
+    createTestDeps(),
+    createTestDeps({ DRAFT_LEARN: 'false' }),
+  ]);
+  const jsonl = docs.map((d) => JSON.stringify(d)).join('\n');
+  for (const d of [deps, noLearning]) {
+    await indexEvalCorpus(d.db, parseArticlesJsonl(jsonl), d.embedders[0]!);
+  }
+}, 60_000);
+afterAll(async () => {
+  await deps?.cleanup();
+  await noLearning?.cleanup();
+});
+
+const draftOf = async (d: TestDeps, id: string): Promise<Draft> =>
+  (await d.db.select().from(drafts).where(eq(drafts.id, id)))[0]!;
+const lessons = (d: TestDeps) => d.db.select().from(kbAnsweredQuestions);
+
+// The customer's own words, which no article uses.
+const rebate = { subject: 'Rebate', body: 'I want my rebate, how?' };
+// The same customer need, said once with the KB's words too: the draft finds the article.
+const teaching = {
+  subject: 'Rebate',
+  body: 'How do I request a refund? I want a rebate. Write to me at ana.lima@example.org',
+  from: 'kim@example.net',
+  name: 'Kim Teacher',
+};
+
+async function teach(d: TestDeps): Promise<Draft> {
+  const { draftId } = await seedDraftedTicket(d, teaching);
+  const draft = await draftOf(d, draftId);
+  expect(draft.citations[0]?.externalId).toBe('refund');
+  expect((await approveDraft(d, { draftId, actor: ana })).ok).toBe(true);
+  return draft;
+}
+
+describe('drafting learns from approvals', () => {
+  it("answers a question in the customers' own words once an agent sent an article for it", async () => {
+    // Before: nothing in the knowledge base says "rebate": no grounded answer.
+    const before = await draftOf(deps, (await seedDraftedTicket(deps, rebate)).draftId);
+    expect(before.state).toBe('abstained');
+
+    const taught = await teach(deps);
+    const [lesson] = await lessons(deps);
+    expect(lesson).toMatchObject({ draftId: taught.id, approvedBy: 'ana@example.com' });
+    // Kept redacted, as retrieval reads it.
+    expect(lesson!.question).toContain('rebate');
+    expect(lesson!.question).not.toContain('ana.lima@example.org');
+    expect(lesson!.lexemes).toContain('rebat');
+
+    const after = await draftOf(deps, (await seedDraftedTicket(deps, rebate)).draftId);
+    expect(after.state).toBe('answered');
+    expect(after.citations[0]?.externalId).toBe('refund');
+    expect(after.confidence).toBeGreaterThanOrEqual(0.5);
+    expect(after.reason).toContain('similar question');
+  });
+
+  it('learns nothing with DRAFT_LEARN=false, and does not read lessons', async () => {
+    await teach(noLearning);
+    expect(await lessons(noLearning)).toHaveLength(0);
+    const after = await draftOf(noLearning, (await seedDraftedTicket(noLearning, rebate)).draftId);
+    expect(after.state).toBe('abstained');
+  });
+
+  it('forgets an approval taken back, and learns nothing from an auto-send', async () => {
+    const before = (await lessons(deps)).length;
+    const taught = await teach(deps);
+    expect(await lessons(deps)).toHaveLength(before + 1);
+    expect((await undoApproval(deps, { draftId: taught.id, actor: ana })).ok).toBe(true);
+    expect(await lessons(deps)).toHaveLength(before);
+
+    const { draftId } = await seedDraftedTicket(deps, teaching);
+    expect((await approveDraft(deps, { draftId, actor: ana, auto: true })).ok).toBe(true);
+    expect(await lessons(deps)).toHaveLength(before);
+  });
+
+  it('goes with the customer on erasure, and with a person it names', async () => {
+    expect((await lessons(deps)).length).toBeGreaterThan(0);
+    // The lesson's question (redacted at intake of the address only) names nobody else; the
+    // teaching customer's erasure takes their tickets and so their lessons.
+    await eraseCustomer(deps.db, 'kim@example.net', { kind: 'system', id: null });
+    expect(await lessons(deps)).toHaveLength(0);
+
+    // Another customer's question that names a person: erasing that person forgets it.
+    await teach(deps);
+    await deps.db
+      .update(kbAnsweredQuestions)
+      .set({ question: 'Rebate for Sam Other: how do I request a refund?' });
+    const sam = await seedDraftedTicket(deps, {
+      ...rebate,
+      from: 'sam@example.net',
+      name: 'Sam Other',
+    });
+    expect(sam.draftId).toBeTruthy();
+    await eraseCustomer(deps.db, 'sam@example.net', { kind: 'system', id: null });
+    expect(await lessons(deps)).toHaveLength(0);
+  });
+});
