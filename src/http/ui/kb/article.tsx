@@ -1,4 +1,5 @@
 import { getArticle, listArticleChunks } from '../../../db/queries/kb.js';
+import { listAnsweredQuestions } from '../../../db/queries/kb-answered-questions.js';
 import { listArticleGapTickets } from '../../../db/queries/kb-gap-links.js';
 import type { Deps } from '../../../deps.js';
 import { Message, noticeFor } from '../layout.js';
@@ -21,12 +22,14 @@ export function registerArticlePage(app: KbApp, deps: Deps) {
     }
     const chunks = await listArticleChunks(deps.db, article.id);
     const gapTickets = await listArticleGapTickets(deps.db, article.id);
+    const answered = await listAnsweredQuestions(deps.db, article.id);
     return c.html(
       <ArticlePage
         user={c.get('user')}
         article={article}
         chunks={chunks}
         gapTickets={gapTickets}
+        answered={answered}
         notice={noticeFor(kbNotices, c.req.query('notice'))}
       />,
     );

@@ -5,13 +5,14 @@ import { requireUser, type UiEnv } from '../session.js';
 import { registerArticlePage } from './article.js';
 import { registerDeleteArticleForm } from './delete.js';
 import { registerEditArticleForm } from './edit.js';
+import { registerForgetAnsweredForm } from './forget.js';
 import { registerKbImportForm } from './import.js';
 import { registerKbListPage } from './list.js';
 import { registerNewArticleForm } from './new.js';
 
 /** The paths that write the knowledge base: managers and admins only, as on the API. */
 const writes = (path: string) =>
-  path === '/app/kb/new' || path === '/app/kb/import' || /\/(edit|delete)$/.test(path);
+  path === '/app/kb/new' || path === '/app/kb/import' || /\/(edit|delete|forget)$/.test(path);
 
 /**
  * The knowledge base (/app/kb): agents read the list and the articles drafts cite; managers write,
@@ -32,6 +33,7 @@ export function kbPages(deps: Deps) {
       registerKbImportForm,
       registerEditArticleForm,
       registerDeleteArticleForm,
+      registerForgetAnsweredForm,
       registerArticlePage,
     ],
   });

@@ -16,8 +16,19 @@ export const ArticlePage: FC<{
   chunks: { id: string; section: string; text: string }[];
   /** The knowledge-base gap tickets the article was written for. */
   gapTickets?: readonly { ticketId: string; subject: string }[];
+  /** Questions agents approved drafts citing this article for (kb/answered.ts), newest first. */
+  answered?: {
+    total: number;
+    rows: readonly {
+      id: string;
+      ticketId: string;
+      question: string;
+      approvedBy: string | null;
+      createdAt: Date;
+    }[];
+  };
   notice?: PageNotice | null;
-}> = ({ user, article, chunks, gapTickets = [], notice = null }) => (
+}> = ({ user, article, chunks, gapTickets = [], answered, notice = null }) => (
   <Layout title={article.title} user={user} active="kb">
     <article class="kb-article">
       <p class="crumbs">
@@ -68,6 +79,9 @@ export const ArticlePage: FC<{
           </ul>
         </details>
       ) : null}
+      {answered && answered.total > 0 ? (
+        <AnsweredQuestions user={user} articleId={article.id} answered={answered} />
+      ) : null}
       {chunks.length === 0 ? (
         // Indexing runs in a job after the article is saved: until it has, show what was written.
         <section class="chunk" data-testid="article-unindexed">
@@ -84,3 +98,56 @@ export const ArticlePage: FC<{
     </article>
   </Layout>
 );
+
+/**
+ * What approvals taught drafting about this article. Managers see the questions (redacted
+ * customer text, possibly from other teams' tickets) and can forget one; agents see the count.
+ */
+const AnsweredQuestions: FC<{
+  user: SessionPrincipal;
+  articleId: string;
+  answered: NonNullable<Parameters<typeof ArticlePage>[0]['answered']>;
+}> = ({ user, articleId, answered }) => {
+  const label = `Learned from ${answered.total} approved answer${answered.total === 1 ? '' : 's'}`;
+  if (!canEditKb(user)) {
+    return (
+      <p class="muted" id="answered" data-testid="answered-questions">
+        {label}.
+      </p>
+    );
+  }
+  return (
+    <details class="gap-tickets" id="answered" data-testid="answered-questions">
+      <summary>{label}</summary>
+      <p class="muted">
+        An agent approved a draft citing this article for each of these questions, so questions like
+        them are answered from it. Forget one that was a mistake or a one-off.
+      </p>
+      <ul class="answered-questions">
+        {answered.rows.map((q) => (
+          <li data-testid="answered-question">
+            <q>{q.question.length > 240 ? `${q.question.slice(0, 240)}…` : q.question}</q>{' '}
+            <span class="muted">
+              — <a href={`/app/tickets/${q.ticketId}`}>ticket</a>, approved by{' '}
+              {q.approvedBy ?? 'an agent'} on {q.createdAt.toISOString().slice(0, 10)}
+            </span>{' '}
+            <form
+              method="post"
+              action={`/app/kb/${articleId}/answered/${q.id}/forget`}
+              class="inline"
+              data-confirm="Forget this answered question? Questions like it stop being answered from this article on its account."
+            >
+              <input type="hidden" name="_csrf" value={user.csrfToken} />
+              <button type="submit" class="link" data-testid="forget-answered">
+                Forget
+              </button>
+            </form>
+          </li>
+        ))}
+      </ul>
+      {answered.total > answered.rows.length ? (
+        <p class="muted">The newest {answered.rows.length} are shown.</p>
+      ) : null}
+    </details>
+  );
+};

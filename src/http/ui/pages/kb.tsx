@@ -15,6 +15,11 @@ export const kbNotices = {
   unchanged: { kind: 'ok', text: 'Nothing changed: the article was already like this.' },
   deleted: { kind: 'ok', text: 'Article deleted. Drafts no longer quote it.' },
   already_deleted: { kind: 'ok', text: 'That article was already deleted.' },
+  forgotten: {
+    kind: 'ok',
+    text: 'Forgotten: questions like it are no longer answered from this article on its account.',
+  },
+  already_forgotten: { kind: 'ok', text: 'That answered question was already forgotten.' },
 } as const;
 
 export interface KbListQuery {

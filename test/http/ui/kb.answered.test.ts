@@ -1,0 +1,74 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../../src/auth/users.js';
+import { kbAnsweredQuestions } from '../../../src/db/schema/kb-answered-questions.js';
+import { indexEvalCorpus } from '../../../src/kb/eval.js';
+import { parseArticlesJsonl } from '../../../src/kb/sources/jsonl.js';
+import { approveDraft } from '../../../src/pipeline/review/actions.js';
+import { agentActor } from '../../support/drafts.js';
+import { fileTestApp, seedDraftedTicket } from '../../support/fixtures.js';
+import { signInOverHttp } from '../../support/sign-in.js';
+
+// The article page shows what approvals taught drafting about it; a manager can forget one.
+const { deps, app } = await fileTestApp();
+afterAll(() => deps.cleanup());
+const password = 'p'.repeat(14);
+await createUser(deps.db, { email: 'mia@example.com', name: 'Mia', role: 'manager', password });
+await createUser(deps.db, { email: 'al@example.com', name: 'Al', role: 'agent', password });
+const manager = await signInOverHttp(app, deps.db, 'mia@example.com', password);
+const agent = await signInOverHttp(app, deps.db, 'al@example.com', password);
+const page = (url: string, who = manager) => app.request(url, { headers: { cookie: who.cookie } });
+const post = (url: string, who = manager) =>
+  app.request(url, {
+    method: 'POST',
+    headers: { cookie: who.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: who.csrf }).toString(),
+  });
+
+await indexEvalCorpus(
+  deps.db,
+  parseArticlesJsonl(
+    JSON.stringify({
+      id: 'refund',
+      title: 'Request a refund',
+      body: 'To request a refund, open Orders, choose the order and press Request refund.',
+    }),
+  ),
+  deps.embedders[0]!,
+);
+
+describe('answered questions on the article page', () => {
+  it('lists them for a manager, counts them for an agent, and a manager forgets one', async () => {
+    const { draftId } = await seedDraftedTicket(deps, {
+      subject: 'Rebate',
+      body: 'How do I request a refund? I want my rebate.',
+    });
+    expect((await approveDraft(deps, { draftId, actor: agentActor('al@example.com') })).ok).toBe(
+      true,
+    );
+    const [lesson] = await deps.db.select().from(kbAnsweredQuestions);
+    const url = `/app/kb/${lesson!.articleId}`;
+
+    const shown = await (await page(url)).text();
+    expect(shown).toContain('Learned from 1 approved answer');
+    expect(shown).toContain('I want my rebate.');
+    expect(shown).toContain('approved by al@example.com');
+
+    const asAgent = await (await page(url, agent)).text();
+    expect(asAgent).toContain('Learned from 1 approved answer');
+    expect(asAgent).not.toContain('I want my rebate.');
+    const refused = await post(`${url}/answered/${lesson!.id}/forget`, agent);
+    expect(refused.status).toBe(403);
+    expect(await deps.db.select().from(kbAnsweredQuestions)).toHaveLength(1);
+
+    const forgotten = await post(`${url}/answered/${lesson!.id}/forget`);
+    expect(forgotten.status).toBe(303);
+    expect(forgotten.headers.get('location')).toBe(`${url}?notice=forgotten#answered`);
+    expect(await deps.db.select().from(kbAnsweredQuestions)).toHaveLength(0);
+    const after = await (await page(`${url}?notice=forgotten`)).text();
+    expect(after).toContain('Forgotten: questions like it');
+    expect(after).not.toContain('Learned from');
+    // Again: already gone, said so.
+    const again = await post(`${url}/answered/${lesson!.id}/forget`);
+    expect(again.headers.get('location')).toBe(`${url}?notice=already_forgotten#answered`);
+  });
+});
