@@ -1,7 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { createUserWithRole, screenshot, signIn } from '../../support/browser.js';
 import type { TestDeps } from '../../support/deps.js';
+import { agentActor } from '../../support/drafts.js';
 import { type BrowserStack, seedDraftedTicket, startBrowserStack } from '../../support/fixtures.js';
 
 /**
@@ -169,6 +171,31 @@ describe('at 390 × 844', () => {
     await page.getByTestId('categories').waitFor();
     await page.locator('.category summary').first().click();
     await expectNoSidewaysScroll(page, 'phone-taxonomy');
+    await page.close();
+  });
+
+  it("an article's answered questions, and forgetting one", async () => {
+    // A long question approved with the article its draft cites: the article page lists it.
+    const { draftId } = await seedDraftedTicket(deps, {
+      subject: 'Password reset link never arrives in my inbox',
+      body: 'I asked for a password reset link three times from https://app.example.com/account/security/password-reset?source=email and nothing came. How do I reset my password?',
+    });
+    const approved = await approveDraft(deps, { draftId, actor: agentActor(adminEmail) });
+    expect(approved.ok).toBe(true);
+    const articleId = approved.ok ? approved.draft.citations[0]!.articleId : '';
+    const page = await phone.newPage();
+    page.on('dialog', (dialog) => dialog.accept());
+    await page.goto(`${server.url}/app/kb/${articleId}`);
+    // Signed in already when the tests before this one ran.
+    if (new URL(page.url()).pathname !== `/app/kb/${articleId}`) {
+      await signIn(page, server.url, adminEmail, `/app/kb/${articleId}`);
+    }
+    await page.getByTestId('answered-questions').locator('summary').click();
+    await page.getByTestId('answered-question').first().waitFor();
+    await expectNoSidewaysScroll(page, 'phone-kb-answered');
+    await page.getByTestId('forget-answered').first().click();
+    await page.getByText('Forgotten: questions like it').waitFor();
+    expect(await page.getByTestId('answered-questions').count()).toBe(0);
     await page.close();
   });
 });
