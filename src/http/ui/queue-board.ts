@@ -17,8 +17,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Bull Board's page has inline style attributes and a <style> block (its loading screen), so it
  * cannot live under the inbox's style-src 'self'; scripts stay 'self' (its bundles are files).
- * Google Fonts, which its page links, are blocked on purpose: the board works offline and sends
- * nothing to third parties — it falls back to the system font.
+ * Nothing outside this origin is allowed: the board works offline and sends nothing to third
+ * parties (its page's Google Fonts link is taken out, see `withoutExternalLinks`).
  */
 const BOARD_CSP = [
   "default-src 'self'",
@@ -31,6 +31,26 @@ const BOARD_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * Bull Board's page as its template renders it, less every `<link>` to another host: its
+ * template links a Google Fonts stylesheet, which the CSP would refuse with a console error on
+ * every visit (and which asks a third party for a file). Its CSS names the fonts with a
+ * `sans-serif` / `monospace` fallback, so the board is drawn in the system fonts instead.
+ */
+function withoutExternalLinks(html: string): string {
+  return html.replace(/<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?\/\/[^>]*>\s*/gi, '');
+}
+
+/** The board's HTML page (not its API's JSON, nor its static files) through `withoutExternalLinks`. */
+const ownResourcesOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (!c.res.headers.get('content-type')?.startsWith('text/html')) return;
+  const html = withoutExternalLinks(await c.res.text());
+  const headers = new Headers(c.res.headers);
+  headers.delete('content-length');
+  c.res = new Response(html, { status: c.res.status, headers });
+};
 
 /**
  * A write from a page of this origin. Bull Board's own fetches (retry, pause, clean) cannot carry
@@ -102,6 +122,7 @@ export function queueBoardRoutes(deps: Deps) {
   for (const path of [QUEUE_BOARD_PATH, `${QUEUE_BOARD_PATH}/*`]) {
     app.use(path, headers);
     app.use(path, guard);
+    app.use(path, ownResourcesOnly);
   }
   app.route(QUEUE_BOARD_PATH, adapter.registerPlugin());
   return app;

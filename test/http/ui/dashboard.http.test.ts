@@ -213,6 +213,9 @@ describe('/admin/queues (Bull Board)', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('Deskpilot queues');
+    // Its template's Google Fonts stylesheet is taken out: the page links this origin only.
+    expect(html).not.toMatch(/<link[^>]*href="(https?:)?\/\//);
+    expect(html).toMatch(/<link href="static\/css\/main\.[^"]+\.css" rel="stylesheet">/);
     expect(res.headers.get('content-security-policy')).toContain(
       "style-src 'self' 'unsafe-inline'",
     );
