@@ -7,12 +7,16 @@ import { randomToken, safeEqual } from '../auth/secrets.js';
 import { createUser } from '../auth/users.js';
 import type { Db } from '../db/client.js';
 import { revokeApiKey } from '../db/queries/api-keys.js';
+import { searchableArticleTitles } from '../db/queries/kb.js';
 import { knownTeams } from '../db/queries/teams.js';
 import type { UserRole } from '../db/schema/users.js';
 import type { Deps } from '../deps.js';
 import { normalizeGenericEvent } from '../ingest/generic/normalize.js';
 import { acceptDelivery } from '../ingest/intake.js';
 import { type KbImportReport, kbImport } from '../kb/import-path.js';
+import { spellingFor } from '../kb/spelling.js';
+import { findCandidates } from './draft/candidates.js';
+import { leadLine } from './draft/draft.js';
 
 /**
  * First run, the Jupyter/Grafana way: while no user exists, `/app` leads to a setup page that
@@ -174,11 +178,81 @@ export async function importUploadedKb(
   }
 }
 
+/** A test ticket's customer question: its subject and message. */
+export interface TestQuestion {
+  subject: string;
+  body: string;
+}
+
 /**
- * A sample ticket through the real intake (the same path as POST /webhooks/tickets), so the
+ * The question a customer would ask about an article, from its title: the title itself when it
+ * is a question already ("How do I reset my password?"), else a question about it ("Cancel
+ * order" → "Question: Cancel order", "… a question about cancel order …"). English wording.
+ */
+export function questionAbout(title: string): TestQuestion {
+  const t = title.trim().replace(/\s+/g, ' ');
+  if (t.endsWith('?')) return { subject: t, body: `Hello, ${lowerFirst(t)} Thank you.` };
+  return {
+    subject: `Question: ${t}`,
+    body: `Hello, I have a question about ${lowerFirst(t)}. Could you help me?`,
+  };
+}
+
+/** "Cancel order" → "cancel order"; a word in capitals ("VAT", "API keys") is kept as written. */
+function lowerFirst(text: string) {
+  return /^[A-Z][a-z]/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text;
+}
+
+/** Articles tried, in `searchableArticleTitles` order, for a question the KB answers. */
+const SUGGESTION_TRIES = 5;
+
+/**
+ * The checklist's suggested test question: one the team's own knowledge base answers, so the
+ * newcomer's first test ticket shows a grounded draft rather than an abstention. Phrased from an
+ * article's title (`questionAbout`), checked with the draft step's own retrieval and calibrated
+ * confidence (`findCandidates`, the DRAFT_MIN_CONFIDENCE gate): the first of the few newest
+ * articles whose question passes, else the one that came closest. Null when no article is
+ * searchable (nothing imported yet).
+ */
+export async function suggestTestQuestion(
+  deps: Pick<Deps, 'db' | 'config' | 'embedders' | 'thesaurus'>,
+): Promise<(TestQuestion & { article: string }) | null> {
+  const articles = await searchableArticleTitles(deps.db, SUGGESTION_TRIES);
+  let best: { question: TestQuestion & { article: string }; confidence: number } | null = null;
+  for (const article of articles) {
+    const question = { ...questionAbout(article.title), article: article.title };
+    const { articles: ranked } = await findCandidates(
+      deps.db,
+      // Worded as the draft step words a ticket's retrieval query: subject, lead line, message.
+      [question.subject, leadLine(question.subject, question.body), question.body].join('\n'),
+      {
+        embedders: deps.embedders,
+        synonyms: deps.thesaurus,
+        spelling: spellingFor(deps.config.KB_SPELLING),
+      },
+    );
+    const confidence = ranked[0]?.confidence ?? 0;
+    if (confidence >= deps.config.DRAFT_MIN_CONFIDENCE) return question;
+    if (!best || confidence > best.confidence) best = { question, confidence };
+  }
+  return best?.question ?? null;
+}
+
+/** The test question while the knowledge base is empty: triage still shows, the draft abstains. */
+export const SAMPLE_TEST_QUESTION: TestQuestion = {
+  subject: 'I was charged twice for my order',
+  body: 'Hello, I was charged twice for my last order. Can I get a refund for the duplicate payment?',
+};
+
+/**
+ * A test ticket through the real intake (the same path as POST /webhooks/tickets), so the
  * checklist can show it being triaged and drafted. Its integration key is created on first use.
  */
-export async function sendTestTicket(deps: Pick<Deps, 'db'>, now: Date): Promise<string> {
+export async function sendTestTicket(
+  deps: Pick<Deps, 'db'>,
+  now: Date,
+  question: TestQuestion,
+): Promise<string> {
   const { record } = await createApiKey(deps.db, {
     name: 'first-run test ticket',
     role: 'integration',
@@ -191,14 +265,14 @@ export async function sendTestTicket(deps: Pick<Deps, 'db'>, now: Date): Promise
         eventId: `first-run-${stamp}`,
         ticket: {
           externalId: `TEST-${stamp}`,
-          subject: 'Test ticket: I was charged twice for my order',
+          subject: question.subject,
           channel: 'api',
           tags: ['deskpilot-test'],
         },
         requester: { email: 'test.customer@example.com', name: 'Test Customer' },
         message: {
           authorKind: 'customer',
-          body: 'Hello, I was charged twice for my last order. Can I get a refund for the duplicate payment?',
+          body: question.body,
           public: true,
         },
       },

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { type KbArticle, kbArticles, type NewKbArticle } from '../schema/kb-articles.js';
 import { kbChunks, type NewKbChunk } from '../schema/kb-chunks.js';
@@ -121,6 +121,27 @@ export async function listArticleSources(db: Db): Promise<{ source: string; arti
     .from(kbArticles)
     .groupBy(kbArticles.source)
     .orderBy(kbArticles.source);
+}
+
+/**
+ * Articles searchable now (their chunks built from their current content), English first, the
+ * most recently imported first, then by title: what the first-run checklist phrases its test
+ * question from.
+ */
+export async function searchableArticleTitles(
+  db: Db,
+  limit: number,
+): Promise<{ id: string; title: string; language: string }[]> {
+  return db
+    .select({ id: kbArticles.id, title: kbArticles.title, language: kbArticles.language })
+    .from(kbArticles)
+    .where(sql`${kbArticles.indexedHash} = ${kbArticles.contentHash}`)
+    .orderBy(
+      desc(sql`${kbArticles.language} = 'en'`),
+      desc(kbArticles.updatedAt),
+      asc(kbArticles.title),
+    )
+    .limit(limit);
 }
 
 /** Keyset-paginated listing, ordered by id. */

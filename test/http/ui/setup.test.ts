@@ -51,6 +51,8 @@ describe('first run', () => {
     const welcome = await (await app.request('/app/welcome', { headers: { cookie } })).text();
     expect(welcome).toContain('http://localhost:3000/webhooks/zendesk');
     expect(welcome).toContain('ZENDESK_WEBHOOK_SECRETS');
+    // No knowledge base yet: the test ticket step says to import articles first.
+    expect(welcome).toContain('Your knowledge base has no articles yet: import them first');
     csrf = /name="_csrf" value="([^"]+)"/.exec(welcome)![1]!;
   });
 
@@ -104,16 +106,21 @@ describe('first run', () => {
     expect(await invite.text()).toMatch(/Created ana@example.com \(agent\).*shown once: \S{12,}/);
     expect((await findUserByEmail(deps.db, 'ana@example.com'))?.role).toBe('agent');
 
+    // The admin's own question, typed in the form.
     const sent = await app.request('/app/welcome/test-ticket', {
       method: 'POST',
       headers: { cookie },
-      body: new URLSearchParams({ _csrf: csrf }),
+      body: new URLSearchParams({
+        _csrf: csrf,
+        subject: 'Where is my parcel?',
+        body: 'It was due on Monday and has not arrived.',
+      }),
     });
     expect(sent.status).toBe(303);
     const page = await (
       await app.request(sent.headers.get('location')!, { headers: { cookie } })
     ).text();
-    expect(page).toContain('Test ticket: I was charged twice');
+    expect(page).toContain('<h1>Where is my parcel?</h1>');
     expect(page).toContain('Received through intake ✓');
     // Without workers in this test the page keeps refreshing itself until triage and the draft.
     expect(page).toContain('http-equiv="refresh"');
@@ -141,6 +148,9 @@ describe('first run', () => {
     expect(abstained).not.toContain('pending approval');
     expect(abstained).toContain('href="/app/tickets?view=needs_human"');
     expect(abstained).toContain('The holding reply (it does not answer the question)');
+    // The knowledge base has articles (imported above): the page does not say to import one.
+    expect(abstained).toContain('No article of your knowledge base answers this question');
+    expect(abstained).not.toContain('import it (step 2');
   });
 
   it('invite refuses a team nobody uses (a typo) unless it is marked new, naming the known ones', async () => {

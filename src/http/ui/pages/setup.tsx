@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import { userRoles } from '../../../db/schema/users.js';
+import { SAMPLE_TEST_QUESTION, type TestQuestion } from '../../../pipeline/first-run.js';
 import { ErrorAlert, Layout } from '../layout.js';
 import { kindLabel } from './inbox.js';
 import {
@@ -77,16 +78,67 @@ export interface WelcomeNotice {
   text: string;
 }
 
+/**
+ * Step 4: a customer question sent as a test ticket, editable. Suggested from one of the team's
+ * own articles, which the draft answers; with no article yet, the page says to import first.
+ */
+const TestTicketForm: FC<{
+  csrfToken: string;
+  suggestion: (TestQuestion & { article: string }) | null;
+}> = ({ csrfToken, suggestion }) => {
+  const question = suggestion ?? SAMPLE_TEST_QUESTION;
+  return (
+    <>
+      <h2>4. Send a test ticket</h2>
+      {suggestion ? (
+        <p data-testid="test-question-source">
+          A customer question goes through intake, triage and drafting, as a real one would. This
+          one asks about your article “{suggestion.article}”, so the draft can quote it; type your
+          own question instead if you like.
+        </p>
+      ) : (
+        <p class="warn-box" data-testid="test-question-source">
+          Your knowledge base has no articles yet: import them first (step 2). Drafts quote it, so
+          until then a test ticket is triaged but gets only a holding reply.
+        </p>
+      )}
+      <form method="post" action="/app/welcome/test-ticket">
+        <input type="hidden" name="_csrf" value={csrfToken} />
+        <label for="test-subject">Subject</label>
+        <input id="test-subject" name="subject" value={question.subject} maxlength={200} />
+        <label for="test-body">The customer's message</label>
+        <textarea id="test-body" name="body" rows={3} maxlength={5000}>
+          {question.body}
+        </textarea>
+        <button type="submit" class="primary">
+          Send a test ticket
+        </button>
+      </form>
+    </>
+  );
+};
+
 export const WelcomePage: FC<{
   user: SessionPrincipal;
   publicUrl: string;
   secrets: HelpdeskSecrets;
   suggestedBasicAuth: string;
+  /** The test question phrased from one of the team's articles; null while there is none. */
+  testQuestion: (TestQuestion & { article: string }) | null;
   /** Team names in use, offered for the invite's team field. */
   teams: string[];
   notice?: WelcomeNotice;
   createdKey?: CreatedIntegrationKey;
-}> = ({ user, publicUrl, secrets, suggestedBasicAuth, teams, notice, createdKey }) => {
+}> = ({
+  user,
+  publicUrl,
+  secrets,
+  suggestedBasicAuth,
+  testQuestion,
+  teams,
+  notice,
+  createdKey,
+}) => {
   return (
     <Layout title="Get started" user={user}>
       <section class="welcome">
@@ -130,16 +182,7 @@ export const WelcomePage: FC<{
           <button type="submit">Create account</button>
         </form>
 
-        <h2>4. Send a test ticket</h2>
-        <p>
-          A sample customer email goes through intake, triage and drafting, as a real one would.
-        </p>
-        <form method="post" action="/app/welcome/test-ticket">
-          <input type="hidden" name="_csrf" value={user.csrfToken} />
-          <button type="submit" class="primary">
-            Send a test ticket
-          </button>
-        </form>
+        <TestTicketForm csrfToken={user.csrfToken} suggestion={testQuestion} />
         <p>
           <a href="/app">Go to the inbox</a>
         </p>
@@ -153,7 +196,9 @@ export const TestTicketPage: FC<{
   ticket: { id: string; subject: string };
   triage: { category: string; priority: string; team: string | null; shouldDraft: boolean } | null;
   draft: { id: string; kind: string; status: string; text: string; reason: string | null } | null;
-}> = ({ user, ticket, triage, draft }) => {
+  /** Articles in the knowledge base: an abstention with none says to import them. */
+  kbArticles: number;
+}> = ({ user, ticket, triage, draft, kbArticles }) => {
   const done = triage !== null && (draft !== null || !triage.shouldDraft);
   // An abstained draft has nothing to approve: say why, and where the ticket waits.
   const abstained = draft?.kind === 'no_answer';
@@ -182,9 +227,20 @@ export const TestTicketPage: FC<{
         </ol>
         {draft && abstained ? (
           <p data-testid="test-ticket-abstained">
-            The ticket waits in <a href="/app/tickets?view=needs_human">Needs a human reply</a>.
-            Drafts quote your knowledge base: import it (step 2 of the{' '}
-            <a href="/app/welcome">checklist</a>) and send another test ticket to see one answered.
+            The ticket waits in <a href="/app/tickets?view=needs_human">Needs a human reply</a>.{' '}
+            {kbArticles > 0 ? (
+              <>
+                No article of your knowledge base answers this question with enough confidence. Send
+                another test ticket from the <a href="/app/welcome">checklist</a> (its suggested
+                question asks about one of your articles) to see one answered.
+              </>
+            ) : (
+              <>
+                Drafts quote your knowledge base: import it (step 2 of the{' '}
+                <a href="/app/welcome">checklist</a>) and send another test ticket to see one
+                answered.
+              </>
+            )}
           </p>
         ) : null}
         {draft ? (

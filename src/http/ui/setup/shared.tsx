@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { randomToken } from '../../../auth/secrets.js';
 import { knownTeams } from '../../../db/queries/teams.js';
 import type { Deps } from '../../../deps.js';
-import { hasUsers } from '../../../pipeline/first-run.js';
+import { hasUsers, suggestTestQuestion } from '../../../pipeline/first-run.js';
 import { type WelcomeNotice, WelcomePage } from '../pages/setup.js';
 import type { CreatedIntegrationKey } from '../pages/setup-helpdesks.js';
 import type { UiEnv } from '../session.js';
@@ -41,7 +41,7 @@ export interface SetupDeps extends Deps {
  * key it created (shown this once).
  */
 export async function renderWelcome(
-  deps: Pick<Deps, 'db' | 'config'>,
+  deps: Pick<Deps, 'db' | 'config' | 'embedders' | 'thesaurus'>,
   c: Context<UiEnv>,
   notice?: WelcomeNotice,
   status: 200 | 400 = 200,
@@ -59,6 +59,7 @@ export async function renderWelcome(
       }}
       // A new pair each time, offered when none is set; never one already configured.
       suggestedBasicAuth={`inbound:${randomToken(18)}`}
+      testQuestion={await suggestTestQuestion(deps)}
       notice={notice}
       createdKey={createdKey}
     />,

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { latestDraftForTicket } from '../../../db/queries/drafts.js';
+import { listArticleSources } from '../../../db/queries/kb.js';
 import { getTicket } from '../../../db/queries/tickets.js';
 import { getTriage } from '../../../db/queries/triage.js';
 import { TestTicketPage } from '../pages/setup.js';
 import type { SetupApp, SetupDeps } from './shared.js';
+
+async function countArticles(deps: SetupDeps) {
+  return (await listArticleSources(deps.db)).reduce((sum, s) => sum + s.articles, 0);
+}
 
 /** GET /app/welcome/test-ticket/:id: the test ticket being triaged and drafted. */
 export function registerTestTicketPage(app: SetupApp, deps: SetupDeps) {
@@ -14,6 +19,7 @@ export function registerTestTicketPage(app: SetupApp, deps: SetupDeps) {
     if (!ticket) return c.notFound();
     const triage = await getTriage(deps.db, id);
     const draft = await latestDraftForTicket(deps.db, id);
+    const kbArticles = draft?.kind === 'no_answer' ? await countArticles(deps) : 0;
     return c.html(
       <TestTicketPage
         user={c.get('user')}
@@ -39,6 +45,7 @@ export function registerTestTicketPage(app: SetupApp, deps: SetupDeps) {
               }
             : null
         }
+        kbArticles={kbArticles}
       />,
     );
   });
