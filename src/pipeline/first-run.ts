@@ -9,6 +9,7 @@ import type { Db } from '../db/client.js';
 import { revokeApiKey } from '../db/queries/api-keys.js';
 import { searchableArticleTitles } from '../db/queries/kb.js';
 import { knownTeams } from '../db/queries/teams.js';
+import { instanceSettings } from '../db/schema/instance-settings.js';
 import type { UserRole } from '../db/schema/users.js';
 import type { Deps } from '../deps.js';
 import { normalizeGenericEvent } from '../ingest/generic/normalize.js';
@@ -41,6 +42,25 @@ export async function setupToken(deps: Pick<Deps, 'db' | 'redis' | 'config'>) {
   const key = tokenKey(deps.config.QUEUE_PREFIX);
   await deps.redis.set(key, randomToken(18), 'EX', TOKEN_TTL_SECONDS, 'NX');
   return deps.redis.get(key);
+}
+
+/**
+ * The `user:password` pair the checklist suggests for INBOUND_BASIC_AUTH: made once per
+ * deployment and kept in the database, so copying it into `.env`, restarting and reloading shows
+ * the same pair (a fresh one per page load did not). One statement; concurrent first loads agree.
+ * The pair is a credential once configured: never logged.
+ */
+export async function suggestedInboundBasicAuth(db: Db): Promise<string> {
+  const [row] = await db
+    .insert(instanceSettings)
+    .values({ key: 'suggested_inbound_basic_auth', value: `inbound:${randomToken(18)}` })
+    .onConflictDoUpdate({
+      target: instanceSettings.key,
+      // A no-op update, so that RETURNING gives the row that was there first.
+      set: { value: sql`${instanceSettings.value}` },
+    })
+    .returning({ value: instanceSettings.value });
+  return row!.value;
 }
 
 export class SetupError extends Error {}

@@ -2,6 +2,7 @@ export * from './api-keys.js';
 export * from './audit-log.js';
 export * from './drafts.js';
 export * from './inbox-events.js';
+export * from './instance-settings.js';
 export * from './kb-answered-questions.js';
 export * from './kb-articles.js';
 export * from './kb-chunks.js';

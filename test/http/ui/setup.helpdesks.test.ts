@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../../src/app.js';
 import { createUser } from '../../../src/auth/users.js';
 import { listApiKeys } from '../../../src/db/queries/api-keys.js';
 import { fileTestApp } from '../../support/fixtures.js';
@@ -58,18 +59,36 @@ describe('the checklist: connect a helpdesk', () => {
     }
   });
 
-  it('with no basic auth set, SendGrid and Postmark get a fresh pair to paste', async () => {
+  it('with no basic auth set, suggests one pair for the deployment: the same on every load and after a restart, until it is set', async () => {
     const saved = deps.config.INBOUND_BASIC_AUTH;
     deps.config.INBOUND_BASIC_AUTH = [];
-    try {
+    const suggested = async (on: typeof app) => {
       const html = await (
-        await app.request('/app/welcome', { headers: { cookie: admin.cookie } })
+        await on.request('/app/welcome', { headers: { cookie: admin.cookie } })
       ).text();
       const row = senderRow(html, 'sendgrid');
       expect(row).toContain('data-status="unset"');
       const pair = /INBOUND_BASIC_AUTH=(inbound:[\w-]{20,})/.exec(row)?.[1];
       expect(pair).toBeDefined();
       expect(row).toContain(`http://${pair}@localhost:3000/webhooks/email/sendgrid`);
+      expect(senderRow(html, 'postmark')).toContain(`INBOUND_BASIC_AUTH=${pair}`);
+      return pair!;
+    };
+    try {
+      const pair = await suggested(app);
+      expect(await suggested(app)).toBe(pair); // reloaded
+      expect(await suggested(createApp(deps))).toBe(pair); // another process (a restart)
+
+      // Copied into .env and restarted: the page says it is set, and shows no password.
+      deps.config.INBOUND_BASIC_AUTH = [pair];
+      const html = await (
+        await app.request('/app/welcome', { headers: { cookie: admin.cookie } })
+      ).text();
+      const row = senderRow(html, 'sendgrid');
+      expect(row).toContain('data-status="set"');
+      expect(row).toContain('configured (1 user)');
+      expect(row).toContain('which is set (this page does not show its passwords)');
+      expect(html).not.toContain(pair.split(':')[1]!);
     } finally {
       deps.config.INBOUND_BASIC_AUTH = saved;
     }

@@ -90,29 +90,35 @@ export const HelpdeskSection: FC<{
   publicUrl: string;
   csrfToken: string;
   secrets: HelpdeskSecrets;
-  /** A fresh `user:password` suggestion for INBOUND_BASIC_AUTH when none is set. */
-  suggestedBasicAuth: string;
+  /**
+   * The `user:password` suggested for INBOUND_BASIC_AUTH while none is set (the deployment's own,
+   * the same on every load); null once it is set.
+   */
+  suggestedBasicAuth: string | null;
   createdKey?: CreatedIntegrationKey;
 }> = ({ publicUrl, csrfToken, secrets, suggestedBasicAuth, createdKey }) => {
-  // Set: placeholders for the pair already configured. Not set: the fresh pair to paste.
-  const [user, password] = (
-    secrets.basicAuth > 0 ? ['USER', 'PASSWORD'] : suggestedBasicAuth.split(':')
-  ) as [string, string];
+  // Set: placeholders for the pair already configured. Not set: the suggested pair to paste.
+  const suggestion = secrets.basicAuth > 0 ? null : suggestedBasicAuth;
+  const [user, password] = (suggestion ? suggestion.split(':') : ['USER', 'PASSWORD']) as [
+    string,
+    string,
+  ];
   const basicAuthUrl = (path: string) => (
     <code>{withCredentials(publicUrl, path, user, password)}</code>
   );
   const basicAuthHow = (where: string, path: string) => (
     <>
       {where}: {basicAuthUrl(path)}
-      {secrets.basicAuth > 0 ? (
+      {suggestion ? (
         <>
-          {' '}
-          with a <code>USER:PASSWORD</code> pair from <code>INBOUND_BASIC_AUTH</code>.
+          , and add <code>{`INBOUND_BASIC_AUTH=${suggestion}`}</code> (made for this deployment: the
+          same until you set it) to <code>.env</code>, then restart Deskpilot.
         </>
       ) : (
         <>
-          , and add <code>{`INBOUND_BASIC_AUTH=${suggestedBasicAuth}`}</code> (made for you now) to{' '}
-          <code>.env</code>, then restart Deskpilot.
+          {' '}
+          with a <code>USER:PASSWORD</code> pair from <code>INBOUND_BASIC_AUTH</code>, which is set
+          (this page does not show its passwords).
         </>
       )}
     </>

@@ -122,7 +122,7 @@ export const WelcomePage: FC<{
   user: SessionPrincipal;
   publicUrl: string;
   secrets: HelpdeskSecrets;
-  suggestedBasicAuth: string;
+  suggestedBasicAuth: string | null;
   /** The test question phrased from one of the team's articles; null while there is none. */
   testQuestion: (TestQuestion & { article: string }) | null;
   /** Team names in use, offered for the invite's team field. */

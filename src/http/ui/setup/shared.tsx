@@ -1,8 +1,11 @@
 import type { Context, Hono } from 'hono';
-import { randomToken } from '../../../auth/secrets.js';
 import { knownTeams } from '../../../db/queries/teams.js';
 import type { Deps } from '../../../deps.js';
-import { hasUsers, suggestTestQuestion } from '../../../pipeline/first-run.js';
+import {
+  hasUsers,
+  suggestedInboundBasicAuth,
+  suggestTestQuestion,
+} from '../../../pipeline/first-run.js';
 import { type WelcomeNotice, WelcomePage } from '../pages/setup.js';
 import type { CreatedIntegrationKey } from '../pages/setup-helpdesks.js';
 import type { UiEnv } from '../session.js';
@@ -57,8 +60,10 @@ export async function renderWelcome(
         mailgun: deps.config.MAILGUN_SIGNING_KEYS.length,
         basicAuth: deps.config.INBOUND_BASIC_AUTH.length,
       }}
-      // A new pair each time, offered when none is set; never one already configured.
-      suggestedBasicAuth={`inbound:${randomToken(18)}`}
+      // Offered while none is set (the same pair every time); never one already configured.
+      suggestedBasicAuth={
+        deps.config.INBOUND_BASIC_AUTH.length ? null : await suggestedInboundBasicAuth(deps.db)
+      }
       testQuestion={await suggestTestQuestion(deps)}
       notice={notice}
       createdKey={createdKey}
