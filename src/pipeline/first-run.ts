@@ -250,6 +250,8 @@ export async function suggestTestQuestion(
         synonyms: deps.thesaurus,
         spelling: spellingFor(deps.config.KB_SPELLING),
       },
+      // Questions the team answered before count as they do for drafts (DRAFT_LEARN).
+      { answered: deps.config.DRAFT_LEARN },
     );
     const confidence = ranked[0]?.confidence ?? 0;
     if (confidence >= deps.config.DRAFT_MIN_CONFIDENCE) return question;
