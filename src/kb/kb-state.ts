@@ -53,6 +53,10 @@ export function perKbState<T, A>(
         .finally(() => {
           target.pending = null;
         });
+      // Computed in the background (the previous value serving), nobody awaits it: a failure (a
+      // database closing under it) is left to the next call to retry, not an unhandled rejection,
+      // which would end the process. Callers that do await it still see the error.
+      target.pending.catch(() => {});
     }
     return entry.value ?? entry.pending!;
   };
