@@ -30,6 +30,8 @@ const minimumRole: Record<string, Role> = {
   'POST /api/kb/articles': 'manager',
   'PUT /api/kb/articles/{id}': 'manager',
   'DELETE /api/kb/articles/{id}': 'manager',
+  'GET /api/kb/articles/{id}/answered-questions': 'manager',
+  'DELETE /api/kb/articles/{id}/answered-questions/{questionId}': 'manager',
   'GET /api/metrics/summary': 'manager',
   'GET /api/metrics/timeseries': 'manager',
   'GET /api/metrics/by-category': 'manager',

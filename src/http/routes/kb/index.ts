@@ -5,6 +5,7 @@ import type { Embedder } from '../../../models/embedder/types.js';
 import { requireRole } from '../../middleware/auth.js';
 import { mountOperations } from '../../mount.js';
 import { createRouter } from '../../openapi.js';
+import { registerAnsweredQuestions } from './answered-questions.js';
 import { registerCreateArticle } from './create-article.js';
 import { registerDeleteArticle } from './delete-article.js';
 import type { KbRouteDeps } from './deps.js';
@@ -33,7 +34,9 @@ export function kbRoutes(
   const app = createRouter();
   app.use('/api/kb/*', async (c, next) => {
     const write = c.req.method !== 'GET' && !c.req.path.startsWith('/api/kb/search');
-    return requireRole(deps, write ? 'manager' : 'agent')(c, next);
+    // Answered questions are customers' words (from any team's tickets): managers only.
+    const manager = write || c.req.path.endsWith('/answered-questions');
+    return requireRole(deps, manager ? 'manager' : 'agent')(c, next);
   });
   return mountOperations(app, routeDeps, {
     operations: [
@@ -42,6 +45,7 @@ export function kbRoutes(
       registerCreateArticle,
       registerReplaceArticle,
       registerDeleteArticle,
+      registerAnsweredQuestions,
       registerSearchRoute,
     ],
   });
