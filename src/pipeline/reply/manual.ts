@@ -26,8 +26,9 @@ import type { Deps } from '../../deps.js';
 import { publishAfterCommit } from '../../live/events.js';
 import { scheduleDelivery } from '../deliver/schedule.js';
 import { wordCount } from '../review/edits.js';
+import { learnFromApproval } from '../review/learn.js';
 
-type ReplyDeps = Pick<Deps, 'db' | 'config' | 'live'>;
+type ReplyDeps = Pick<Deps, 'db' | 'config' | 'live' | 'log'>;
 
 export type ManualReplyFailure = 'not_found' | 'automated' | 'idempotency_conflict';
 export type ManualReplyResult =
@@ -249,6 +250,11 @@ export async function sendManualReply(
           { type: 'draft.decided', draftId: draft.id, ticketId: ticket.id, status: draft.status },
         );
         return { ok: true as const, draft, delivery, replayed: false };
+      }).then(async (sent) => {
+        // An article the agent inserted with its citation answers this question: drafting learns
+        // it (review/learn.ts), once the reply is committed.
+        await learnFromApproval(deps, sent.draft);
+        return sent;
       });
     } catch (err) {
       if (err instanceof Collision) {

@@ -10,13 +10,14 @@ import { redactText } from '../../privacy/redact.js';
 
 /**
  * What an agent's approval teaches drafting (src/kb/answered.ts): the question the draft answered
- * and the article it cited first. Only a person's judgement teaches: not an auto-send, not a
- * hand-written reply, not an abstained draft's holding text, and not a draft the agent rewrote
- * (more words changed than half the draft's: the article was not their answer).
+ * and the article it cited first. Only a person's judgement teaches: an approved draft, or a
+ * reply written by hand with an article inserted with its citation — not an auto-send, not an
+ * abstained draft's holding text, and not a draft the agent rewrote (more words changed than half
+ * the draft's: the article was not their answer).
  */
 export function teaches(draft: Draft): boolean {
   if (!draft.decidedBy || draft.autoSent) return false;
-  if (draft.kind !== 'extractive' && draft.kind !== 'llm') return false;
+  if (!['extractive', 'llm', 'manual'].includes(draft.kind)) return false;
   if (draft.citations.length === 0 || !draft.messageId) return false;
   const words = draft.bodyText.split(/\s+/).filter(Boolean).length;
   return (draft.editDistance ?? 0) * 2 <= words;

@@ -1,15 +1,19 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { citationsForChunks } from '../../../src/db/queries/ticket-page.js';
+import { rowsOf } from '../../../src/db/rows.js';
 import { type Draft, drafts } from '../../../src/db/schema/drafts.js';
 import { kbAnsweredQuestions } from '../../../src/db/schema/kb-answered-questions.js';
 import { indexEvalCorpus } from '../../../src/kb/eval.js';
 import { parseArticlesJsonl } from '../../../src/kb/sources/jsonl.js';
+import { sendManualReply } from '../../../src/pipeline/reply/manual.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { undoApproval } from '../../../src/pipeline/review/undo.js';
 import { eraseCustomer } from '../../../src/privacy/erase.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
 import { agentActor } from '../../support/drafts.js';
 import { seedDraftedTicket } from '../../support/fixtures.js';
+import { seedEmailTicket } from '../../support/tickets.js';
 
 // A small FAQ; no article says "rebate", the word these customers use.
 const docs = [
@@ -113,6 +117,32 @@ describe('drafting learns from approvals', () => {
 
     const { draftId } = await seedDraftedTicket(deps, teaching);
     expect((await approveDraft(deps, { draftId, actor: ana, auto: true })).ok).toBe(true);
+    expect(await lessons(deps)).toHaveLength(before);
+  });
+
+  it('learns from a reply written by hand with an article inserted, and forgets it on undo', async () => {
+    const before = (await lessons(deps)).length;
+    const { ticketId } = await seedEmailTicket(deps.db, {
+      subject: 'Money back',
+      body: 'My lamp broke. I want my money back, how?',
+    });
+    const [chunk] = rowsOf<{ id: string }>(
+      await deps.db.execute(sql`select c.id from kb_chunks c join kb_articles a on a.id = c.article_id
+        where a.external_id = 'refund' order by c.ordinal limit 1`),
+    );
+    const sent = await sendManualReply(deps, {
+      ticketId,
+      actor: ana,
+      text: 'Sorry about the lamp! Here is how to request a refund: open Orders… [1]',
+      idempotencyKey: 'manual-refund-1',
+      citations: await citationsForChunks(deps.db, [chunk!.id]),
+    });
+    expect(sent.ok).toBe(true);
+    const taught = await lessons(deps);
+    expect(taught).toHaveLength(before + 1);
+    expect(taught.at(-1)?.question).toContain('money back');
+    if (!sent.ok) return;
+    expect((await undoApproval(deps, { draftId: sent.draft.id, actor: ana })).ok).toBe(true);
     expect(await lessons(deps)).toHaveLength(before);
   });
 

@@ -76,7 +76,7 @@ export const route = createRoute({
   },
 });
 
-export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' | 'live'>) {
+export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' | 'live' | 'log'>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
