@@ -21,6 +21,9 @@ import { knownTextConfigs } from './language.js';
 /** Lessons compared per question: the newest this many sharing a word with it. */
 const NEIGHBOURS = 500;
 
+/** The question's words (rarest first) a lesson must share one of to be compared. */
+const PROBE_WORDS = 8;
+
 /** A question shorter than this many words' weight teaches nothing (a greeting, "help"). */
 const MIN_QUESTION_WEIGHT = 2;
 
@@ -146,7 +149,12 @@ export async function answeredHits(
         where s.chunks > 0 and t.lexeme !~ '[0-9]'
           and exists (select 1 from kb_answered_questions)
       ),
-      qa as (select config, array_agg(lexeme) lexemes from q group by config),
+      -- Lessons sharing one of the question's rarest words (a lesson sharing only common ones
+      -- is far from it anyway): the index probe stays small however many lessons share "order".
+      qa as (
+        select config, (array_agg(lexeme order by weight desc, lexeme))[1:${PROBE_WORDS}] lexemes
+        from q group by config
+      ),
       h as (
         select a.id, a.article_id "articleId", a.text_config config, a.lexemes, a.weights
         from qa
