@@ -1,3 +1,4 @@
+import { actorLabelOrNull, actorNames } from '../../../auth/actor-names.js';
 import { getArticle, listArticleChunks } from '../../../db/queries/kb.js';
 import { listAnsweredQuestions } from '../../../db/queries/kb-answered-questions.js';
 import { listArticleGapTickets } from '../../../db/queries/kb-gap-links.js';
@@ -22,7 +23,16 @@ export function registerArticlePage(app: KbApp, deps: Deps) {
     }
     const chunks = await listArticleChunks(deps.db, article.id);
     const gapTickets = await listArticleGapTickets(deps.db, article.id);
-    const answered = await listAnsweredQuestions(deps.db, article.id);
+    const listed = await listAnsweredQuestions(deps.db, article.id);
+    // Approvers as people know them: an API key by its name, a user by theirs.
+    const names = await actorNames(
+      deps.db,
+      listed.rows.map((r) => r.approvedBy),
+    );
+    const answered = {
+      ...listed,
+      rows: listed.rows.map((r) => ({ ...r, approvedBy: actorLabelOrNull(r.approvedBy, names) })),
+    };
     return c.html(
       <ArticlePage
         user={c.get('user')}
