@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { setFlagsFromString } from 'node:v8';
 import type { Config } from '../config/index.js';
 import type { Database, Db } from '../db/client.js';
+import type { PeopleDeps } from '../pipeline/people.js';
 import { CliUsageError } from './errors.js';
 
 export { CliUsageError };
@@ -55,6 +56,16 @@ export async function withDb<T>(fn: (db: Db, database: Database) => Promise<T>):
   } finally {
     await database.close();
   }
+}
+
+/**
+ * `withDb` with the running API processes' live events: for the people commands, whose changes
+ * end open inbox streams (see cli/live.ts).
+ */
+async function withPeopleDeps<T>(fn: (deps: PeopleDeps) => Promise<T>): Promise<T> {
+  const cfg = await config();
+  const { withLiveEvents } = await import('./live.js');
+  return withDb((db) => withLiveEvents(cfg, (live) => fn({ db, live })));
 }
 
 /**
@@ -181,7 +192,7 @@ export const commands: Record<string, Command> = {
     positionals: [1, 1],
     run: async (_v, [email]) => {
       const users = await import('./commands/users.js');
-      await withDb((db) => users.usersDisable(db, email!));
+      await withPeopleDeps((deps) => users.usersDisable(deps, email!));
     },
   },
   'users enable': {
@@ -190,7 +201,7 @@ export const commands: Record<string, Command> = {
     positionals: [1, 1],
     run: async (_v, [email]) => {
       const users = await import('./commands/users.js');
-      await withDb((db) => users.usersEnable(db, email!));
+      await withDb((db) => users.usersEnable({ db }, email!));
     },
   },
   'users reset-password': {
@@ -199,7 +210,9 @@ export const commands: Record<string, Command> = {
     positionals: [1, 1],
     run: async (_v, [email]) => {
       const users = await import('./commands/users.js');
-      await withDb((db) => users.usersResetPassword(db, email!, process.env.DESKPILOT_PASSWORD));
+      await withPeopleDeps((deps) =>
+        users.usersResetPassword(deps, email!, process.env.DESKPILOT_PASSWORD),
+      );
     },
   },
   'users set-role': {
@@ -214,7 +227,9 @@ export const commands: Record<string, Command> = {
         throw new CliUsageError(`users set-role: --role must be one of ${userRoles.join(', ')}`);
       }
       const users = await import('./commands/users.js');
-      await withDb((db) => users.usersSetRole(db, email!, role as (typeof userRoles)[number]));
+      await withPeopleDeps((deps) =>
+        users.usersSetRole(deps, email!, role as (typeof userRoles)[number]),
+      );
     },
   },
   'email inspect': {

@@ -63,6 +63,18 @@ export const liveEventSchema = z.discriminatedUnion('type', [
    * Who has a ticket open now (see live/presence.ts). Agents' ids and display names — staff, not
    * customer data — so the ids-only rule holds for everything a customer wrote.
    */
+  /**
+   * A person's access changed: disabled or their sessions ended (a password reset; their own
+   * password change keeps `keepSessionId`), or a new role (what they may see changed). Every API
+   * process ends that person's open streams at once: ended sessions are told to sign in again, a
+   * new role reconnects under it. A staff id, no customer data.
+   */
+  z.object({
+    type: z.literal('access.changed'),
+    userId: z.uuid(),
+    change: z.enum(['disabled', 'signed_out', 'role']),
+    keepSessionId: z.uuid().optional(),
+  }),
   z.object({
     type: z.literal('presence.changed'),
     ticketId: z.uuid(),

@@ -15,14 +15,36 @@ import {
 import type { AuditAction } from '../db/schema/audit-log.js';
 import type { User, UserRole } from '../db/schema/users.js';
 import { withTransaction } from '../db/tx.js';
+import type { Deps } from '../deps.js';
+import { type LiveEvent, publishAfterCommit } from '../live/events.js';
 import { inviteTeammate } from './first-run.js';
 
 /**
  * Managing people after first run: the admins' People page and `cli users`. Each change is one
  * transaction with its audit entry (ids and roles, never a password). Two guard rails keep the
  * installation administrable: nobody disables or demotes themselves, and the last enabled admin
- * stays an enabled admin.
+ * stays an enabled admin. A change that ends someone's sessions or changes what they may see also
+ * ends their open live streams in every API process, once committed (`access.changed`).
  */
+
+/** The database, and the live events that reach every API process's open pages. */
+export type PeopleDeps = Pick<Deps, 'db' | 'live'>;
+
+/** Tells every API process, once `tx` commits, to end `userId`'s open streams. */
+function accessChanged(
+  deps: PeopleDeps,
+  tx: Db,
+  userId: string,
+  change: Extract<LiveEvent, { type: 'access.changed' }>['change'],
+  keepSessionId?: string,
+) {
+  publishAfterCommit(deps.live, tx, {
+    type: 'access.changed',
+    userId,
+    change,
+    ...(keepSessionId ? { keepSessionId } : {}),
+  });
+}
 
 /** Who manages: a signed-in admin (recorded by email, as on every page) or the command line. */
 export type PeopleActor = { kind: 'user'; userId: string; email: string } | { kind: 'cli' };
@@ -81,11 +103,11 @@ async function keepAnAdmin(db: Db, actor: PeopleActor, user: User, change: strin
 
 /** A teammate with a generated password (returned once), as on the welcome checklist. */
 export async function invitePerson(
-  db: Db,
+  deps: PeopleDeps,
   actor: PeopleActor,
   input: Parameters<typeof inviteTeammate>[1],
 ) {
-  return withTransaction(db, async (tx) => {
+  return withTransaction(deps.db, async (tx) => {
     const invited = await inviteTeammate(tx, input);
     await audit(tx, actor, 'user_invited', { userId: invited.user.id, role: invited.user.role });
     return invited;
@@ -93,19 +115,26 @@ export async function invitePerson(
 }
 
 /** Disables a user and ends their sessions; false when they already were disabled. */
-export async function disablePerson(db: Db, actor: PeopleActor, userId: string) {
-  return withTransaction(db, async (tx) => {
+export async function disablePerson(deps: PeopleDeps, actor: PeopleActor, userId: string) {
+  return withTransaction(deps.db, async (tx) => {
     const user = await existing(tx, userId);
     await keepAnAdmin(tx, actor, user, 'disable');
     const changed = await disableUser(tx, user.email);
-    if (changed) await audit(tx, actor, 'user_disabled', { userId, role: user.role });
+    if (changed) {
+      await audit(tx, actor, 'user_disabled', { userId, role: user.role });
+      accessChanged(deps, tx, userId, 'disabled');
+    }
     return { user, changed };
   });
 }
 
 /** Lets a disabled user sign in again (with their old password); false when they were enabled. */
-export async function enablePerson(db: Db, actor: PeopleActor, userId: string) {
-  return withTransaction(db, async (tx) => {
+export async function enablePerson(
+  deps: Pick<PeopleDeps, 'db'>,
+  actor: PeopleActor,
+  userId: string,
+) {
+  return withTransaction(deps.db, async (tx) => {
     const user = await existing(tx, userId);
     const changed = await enableUser(tx, userId);
     if (changed) await audit(tx, actor, 'user_enabled', { userId, role: user.role });
@@ -118,30 +147,38 @@ export async function enablePerson(db: Db, actor: PeopleActor, userId: string) {
  * hash stored, every session of theirs ended. The password is returned to be shown once.
  */
 export async function resetPersonPassword(
-  db: Db,
+  deps: PeopleDeps,
   actor: PeopleActor,
   userId: string,
   given?: string,
 ) {
   const password = passwordSchema.parse(given ?? randomToken(15));
   const passwordHash = await hashPassword(password);
-  return withTransaction(db, async (tx) => {
+  return withTransaction(deps.db, async (tx) => {
     const user = await existing(tx, userId);
     await updateUserPassword(tx, userId, passwordHash);
     const sessionsEnded = await deleteUserSessions(tx, userId);
     await audit(tx, actor, 'user_password_reset', { userId, role: user.role, sessionsEnded });
+    accessChanged(deps, tx, userId, 'signed_out');
     return { user, password };
   });
 }
 
 /** Changes a user's role; demoting oneself or the last enabled admin is refused. */
-export async function changePersonRole(db: Db, actor: PeopleActor, userId: string, role: UserRole) {
-  return withTransaction(db, async (tx) => {
+export async function changePersonRole(
+  deps: PeopleDeps,
+  actor: PeopleActor,
+  userId: string,
+  role: UserRole,
+) {
+  return withTransaction(deps.db, async (tx) => {
     const user = await existing(tx, userId);
     if (user.role === role) return { user, changed: false };
     if (user.role === 'admin') await keepAnAdmin(tx, actor, user, 'demote');
     await updateUserRole(tx, userId, role);
     await audit(tx, actor, 'user_role_changed', { userId, from: user.role, to: role });
+    // What their open pages may be told about depends on the role (a team agent's scope).
+    accessChanged(deps, tx, userId, 'role');
     return { user: { ...user, role }, changed: true };
   });
 }
@@ -151,19 +188,20 @@ export async function changePersonRole(db: Db, actor: PeopleActor, userId: strin
  * password changed because it leaked must shut out whoever used it), the current one stays.
  */
 export async function changeOwnPassword(
-  db: Db,
+  deps: PeopleDeps,
   self: { userId: string; email: string; sessionId: string },
   input: { current: string; next: string },
 ) {
   const next = passwordSchema.parse(input.next);
-  const user = await existing(db, self.userId);
+  const user = await existing(deps.db, self.userId);
   if (!(await verifyPassword(input.current, user.passwordHash))) {
     throw new PeopleError('wrong_password', 'The current password is wrong; nothing was changed.');
   }
   const passwordHash = await hashPassword(next);
-  return withTransaction(db, async (tx) => {
+  return withTransaction(deps.db, async (tx) => {
     await updateUserPassword(tx, self.userId, passwordHash);
     const sessionsEnded = await deleteUserSessions(tx, self.userId, self.sessionId);
+    accessChanged(deps, tx, self.userId, 'signed_out', self.sessionId);
     await audit(tx, { kind: 'user', ...self }, 'user_password_changed', {
       userId: self.userId,
       sessionsEnded,

@@ -8,10 +8,14 @@ import {
   changePersonRole,
   disablePerson,
   enablePerson,
+  type PeopleDeps,
   PeopleError,
   resetPersonPassword,
 } from '../../pipeline/people.js';
 import { CliUsageError } from '../errors.js';
+
+/** The command line, as the audit log records it. */
+const cli = { kind: 'cli' } as const;
 
 /**
  * Creates a user. Without --password a strong one is generated and printed once (passwords given
@@ -56,8 +60,6 @@ export async function usersList(db: Db) {
   for (const u of await listUsers(db)) console.log(JSON.stringify(u));
 }
 
-const cli = { kind: 'cli' } as const;
-
 /** The user an email names, or a usage error pointing at `users list`. */
 async function userByEmail(db: Db, email: string) {
   const user = await findUserByEmail(db, email);
@@ -79,17 +81,17 @@ async function refusalsAsUsage<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /** Disables a user and ends their sessions; the last active admin stays. */
-export async function usersDisable(db: Db, email: string) {
-  const user = await userByEmail(db, email);
-  const { changed } = await refusalsAsUsage(() => disablePerson(db, cli, user.id));
+export async function usersDisable(deps: PeopleDeps, email: string) {
+  const user = await userByEmail(deps.db, email);
+  const { changed } = await refusalsAsUsage(() => disablePerson(deps, cli, user.id));
   if (!changed) throw new CliUsageError(`No active user with email ${email} (see users list)`);
   console.log(JSON.stringify({ email: user.email, disabled: true }));
 }
 
 /** Lets a disabled user sign in again with their old password. */
-export async function usersEnable(db: Db, email: string) {
-  const user = await userByEmail(db, email);
-  const { changed } = await enablePerson(db, cli, user.id);
+export async function usersEnable(deps: Pick<PeopleDeps, 'db'>, email: string) {
+  const user = await userByEmail(deps.db, email);
+  const { changed } = await enablePerson(deps, cli, user.id);
   console.log(JSON.stringify({ email: user.email, enabled: true, changed }));
 }
 
@@ -97,15 +99,19 @@ export async function usersEnable(db: Db, email: string) {
  * A new password (given, from DESKPILOT_PASSWORD, or generated and printed once); every session of
  * the user ends.
  */
-export async function usersResetPassword(db: Db, email: string, given: string | undefined) {
-  const user = await userByEmail(db, email);
-  const { password } = await refusalsAsUsage(() => resetPersonPassword(db, cli, user.id, given));
+export async function usersResetPassword(
+  deps: PeopleDeps,
+  email: string,
+  given: string | undefined,
+) {
+  const user = await userByEmail(deps.db, email);
+  const { password } = await refusalsAsUsage(() => resetPersonPassword(deps, cli, user.id, given));
   console.log(JSON.stringify({ email: user.email, ...(given ? {} : { password }) }));
 }
 
 /** Changes a user's role; demoting the last active admin is refused. */
-export async function usersSetRole(db: Db, email: string, role: UserRole) {
-  const user = await userByEmail(db, email);
-  const { changed } = await refusalsAsUsage(() => changePersonRole(db, cli, user.id, role));
+export async function usersSetRole(deps: PeopleDeps, email: string, role: UserRole) {
+  const user = await userByEmail(deps.db, email);
+  const { changed } = await refusalsAsUsage(() => changePersonRole(deps, cli, user.id, role));
   console.log(JSON.stringify({ email: user.email, role, changed }));
 }

@@ -75,3 +75,27 @@ describe.each([
     await context.close();
   });
 });
+
+describe('disabling someone whose inbox is open', () => {
+  it('their open inbox goes to the sign-in page at once, without a reload', async () => {
+    const agentEmail = await createUserWithRole(deps, 'agent');
+    const agentContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const inbox = await agentContext.newPage();
+    await signIn(inbox, server.url, agentEmail, '/app');
+    await inbox.locator('body[data-live-ready="true"]').waitFor();
+
+    const adminContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const admin = await adminContext.newPage();
+    await signIn(admin, server.url, adminEmail, '/app/people');
+    const row = admin.locator(`tr[data-person="${agentEmail}"]`);
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await admin.getByText('their sessions have ended').waitFor();
+
+    // No keep-alive wait (25 s): the stream is told at once.
+    await inbox.waitForURL(/\/app\/login\?next=%2Fapp/, { timeout: 5_000 });
+    await inbox.getByRole('button', { name: /sign in/i }).waitFor();
+    await screenshot(inbox, 'people-disabled-inbox-signed-out');
+    await agentContext.close();
+    await adminContext.close();
+  });
+});

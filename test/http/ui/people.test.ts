@@ -179,7 +179,7 @@ describe('People: actions', () => {
     ]);
     expect(JSON.stringify(await auditRows())).not.toContain(given);
     // Back to the shared password for the tests that follow.
-    await resetPersonPassword(deps.db, { kind: 'cli' }, id, password);
+    await resetPersonPassword(deps, { kind: 'cli' }, id, password);
   });
 
   it('change role: takes effect on their next request and is audited from → to', async () => {
@@ -225,18 +225,16 @@ describe('People: guard rails', () => {
     expect((await post(mo, `/app/people/${rita}/role`, { role: 'admin' })).status).toBe(303);
     expect((await post(mo, `/app/people/${rita}/disable`)).status).toBe(303);
     const moId = await idOf('mo@example.com');
-    await expect(disablePerson(deps.db, { kind: 'cli' }, moId)).rejects.toThrow(
+    await expect(disablePerson(deps, { kind: 'cli' }, moId)).rejects.toThrow(
       /mo@example.com is the last active admin/,
     );
-    await expect(changePersonRole(deps.db, { kind: 'cli' }, moId, 'agent')).rejects.toThrow(
+    await expect(changePersonRole(deps, { kind: 'cli' }, moId, 'agent')).rejects.toThrow(
       /last active admin/,
     );
     expect((await findUserByEmail(deps.db, 'mo@example.com'))?.role).toBe('admin');
     // A disabled admin does not count: re-enabled, Rita is an admin beside Mo again.
     expect((await post(mo, `/app/people/${rita}/enable`)).status).toBe(303);
-    await expect(
-      changePersonRole(deps.db, { kind: 'cli' }, moId, 'manager'),
-    ).resolves.toMatchObject({
+    await expect(changePersonRole(deps, { kind: 'cli' }, moId, 'manager')).resolves.toMatchObject({
       changed: true,
     });
   });

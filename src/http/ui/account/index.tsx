@@ -58,7 +58,7 @@ function registerChangePasswordForm(app: AccountApp, deps: Deps) {
     if (attempt.delayMs > 0) await sleep(attempt.delayMs);
     try {
       await changeOwnPassword(
-        deps.db,
+        deps,
         { userId: user.id, email: user.email, sessionId: user.sessionId },
         { current: form.data.current, next: form.data.next },
       );

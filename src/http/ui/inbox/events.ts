@@ -1,10 +1,36 @@
+import { getCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { canAccessTicket } from '../../../auth/team-scope.js';
+import { resolveSession, type SessionPrincipal } from '../../../auth/users.js';
 import { getDelivery, getDraftPreview } from '../../../db/queries/drafts.js';
 import type { Deps } from '../../../deps.js';
 import type { LiveEvent } from '../../../live/events.js';
+import { SESSION_COOKIE } from '../../middleware/auth.js';
 import type { InboxApp } from './shared.js';
+
+type AccessChange = Extract<LiveEvent, { type: 'access.changed' }>;
+/** The events a page is sent: about tickets and deliveries. */
+type PageEvent = Exclude<LiveEvent, AccessChange>;
+
+/** Whether an `access.changed` event ends this session's stream. */
+const endsStream = (event: AccessChange, user: SessionPrincipal) =>
+  event.userId === user.id && event.keepSessionId !== user.sessionId;
+
+/**
+ * Why a stream opened for `user` may not go on, checked again every keep-alive: the session
+ * ended (signed out elsewhere, disabled, a password reset — also when the Redis event was
+ * missed, e.g. from a command line that could not reach Redis), or its role or team changed.
+ */
+async function accessNow(
+  deps: Pick<Deps, 'db' | 'now'>,
+  token: string | undefined,
+  user: SessionPrincipal,
+): Promise<'ok' | 'signed_out' | 'role'> {
+  const now = token ? await resolveSession(deps.db, token, deps.now()) : null;
+  if (!now || now.id !== user.id) return 'signed_out';
+  return now.role === user.role && now.teamId === user.teamId ? 'ok' : 'role';
+}
 
 /**
  * GET /app/events: server-sent events: new drafts, decisions, claims and saves, ticket changes
@@ -14,7 +40,15 @@ import type { InboxApp } from './shared.js';
  * only). Every event sent names its ticket (`ticketId`, looked up here for a delivery's), so a
  * ticket page can tell its own from the rest. The inbox refreshes its queue column; the ticket
  * page re-reads its changed parts. A comment every 25 s keeps proxies from closing the stream.
+ *
+ * The stream serves the person and session it was opened for, and no longer than they have
+ * access: when they are disabled or their sessions end (`access.changed` from any process, or
+ * the session found gone at a keep-alive) it sends `signed-out` and ends, and the page goes to
+ * the sign-in page; a new role or team ends it too, and the browser reconnects under the new one.
  */
+/** How often a quiet stream sends a comment and checks its session (proxies close at 30-60 s). */
+const KEEP_ALIVE_MS = 25_000;
+
 export function registerInboxEvents(app: InboxApp, deps: Deps) {
   app.get('/app/events', (c) => {
     // Presence goes only to the page that has that ticket open (`?ticket=`); `visible` below
@@ -28,7 +62,7 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
         // confirmed to it either); unrestricted users cost no query (canAccessTicket).
         const user = c.get('user');
         /** The event's ticket when this user may see it, else null. */
-        const visibleTicket = async (event: LiveEvent): Promise<string | null> => {
+        const visibleTicket = async (event: PageEvent): Promise<string | null> => {
           const ticketId =
             'ticketId' in event
               ? event.ticketId
@@ -37,9 +71,19 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
             ? ticketId
             : null;
         };
-        const pending: LiveEvent[] = [];
+        const token = getCookie(c, SESSION_COOKIE);
+        const pending: PageEvent[] = [];
+        // Set by the listener (an object: a closure's assignment must not be narrowed away).
+        const access: { ended: 'signed_out' | 'role' | null } = { ended: null };
         let wake: (() => void) | null = null;
         const unsubscribe = deps.live.subscribe((event) => {
+          if (event.type === 'access.changed') {
+            // Other people's access changes are nobody else's business: never forwarded.
+            if (!endsStream(event, user)) return;
+            access.ended = event.change === 'role' ? 'role' : 'signed_out';
+            wake?.();
+            return;
+          }
           if (event.type === 'presence.changed' && event.ticketId !== presenceOf) return;
           pending.push(event);
           wake?.();
@@ -52,10 +96,21 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
         while (!stream.aborted && !stream.closed) {
           await new Promise<void>((resolve) => {
             wake = resolve;
-            setTimeout(resolve, 25_000);
+            setTimeout(resolve, KEEP_ALIVE_MS);
           });
           wake = null;
           if (stream.aborted) break;
+          if (!access.ended && pending.length === 0) {
+            const now = await accessNow(deps, token, user);
+            if (now !== 'ok') access.ended = now;
+          }
+          if (access.ended) {
+            // Nothing queued under the old access goes out; the page is told what to do.
+            if (access.ended === 'signed_out') {
+              await stream.writeSSE({ event: 'signed-out', data: '{}' });
+            }
+            break;
+          }
           if (pending.length === 0) {
             await stream.write(': keep-alive\n\n');
             continue;

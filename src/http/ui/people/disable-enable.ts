@@ -17,7 +17,7 @@ export function registerDisableEnableForms(app: PeopleApp, deps: Deps) {
       if (!id) return renderPeople(deps, c, { notice: unknownPerson, status: 404 });
       try {
         const change = action === 'disable' ? disablePerson : enablePerson;
-        const { changed } = await change(deps.db, actorFrom(c), id);
+        const { changed } = await change(deps, actorFrom(c), id);
         const notice = changed ? (action === 'disable' ? 'disabled' : 'enabled') : 'unchanged';
         return c.redirect(`/app/people?notice=${notice}`, 303);
       } catch (err) {

@@ -16,7 +16,7 @@ export function registerPeopleInviteForm(app: PeopleApp, deps: Deps) {
       });
     }
     try {
-      const { user, password } = await invitePerson(deps.db, actorFrom(c), {
+      const { user, password } = await invitePerson(deps, actorFrom(c), {
         ...form.data,
         newTeam: form.data.newTeam === 'yes',
       });

@@ -15,7 +15,7 @@ export function registerResetPasswordForm(app: PeopleApp, deps: Deps) {
     const id = personIdOf(c.req.param('id'));
     if (!id) return renderPeople(deps, c, { notice: unknownPerson, status: 404 });
     try {
-      const { user, password } = await resetPersonPassword(deps.db, actorFrom(c), id);
+      const { user, password } = await resetPersonPassword(deps, actorFrom(c), id);
       return renderPeople(deps, c, { shown: { email: user.email, password, created: false } });
     } catch (err) {
       return renderRefusal(deps, c, err);

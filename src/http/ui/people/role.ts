@@ -26,7 +26,7 @@ export function registerChangeRoleForm(app: PeopleApp, deps: Deps) {
       });
     }
     try {
-      const { changed } = await changePersonRole(deps.db, actorFrom(c), id, form.data.role);
+      const { changed } = await changePersonRole(deps, actorFrom(c), id, form.data.role);
       return c.redirect(`/app/people?notice=${changed ? 'role' : 'unchanged'}`, 303);
     } catch (err) {
       return renderRefusal(deps, c, err);

@@ -101,6 +101,13 @@
     source.addEventListener('ticket.changed', refresh);
     source.addEventListener('delivery.changed', refresh);
     source.addEventListener('presence.changed', (e) => showPresence(JSON.parse(e.data)));
+    // Disabled, or signed out by an admin (a password reset): nothing more reaches this page, and
+    // the sign-in page says so rather than a page that silently stopped updating.
+    source.addEventListener('signed-out', () => {
+      source.close();
+      const here = window.location.pathname + window.location.search;
+      window.location.assign(`/app/login?next=${encodeURIComponent(here)}`);
+    });
   }
 
   // ---- the open ticket follows itself ---------------------------------------------------------

@@ -22,7 +22,7 @@ export function registerInviteForm(app: SetupApp, deps: SetupDeps) {
     try {
       const admin = c.get('user');
       const actor = { kind: 'user', userId: admin.id, email: admin.email } as const;
-      const { user, password } = await invitePerson(deps.db, actor, {
+      const { user, password } = await invitePerson(deps, actor, {
         ...form.data,
         newTeam: form.data.newTeam === 'yes',
       });
