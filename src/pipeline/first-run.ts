@@ -7,10 +7,12 @@ import { randomToken, safeEqual } from '../auth/secrets.js';
 import { createUser } from '../auth/users.js';
 import type { Db } from '../db/client.js';
 import { revokeApiKey } from '../db/queries/api-keys.js';
+import { insertAuditEntry } from '../db/queries/audit.js';
 import { searchableArticleTitles } from '../db/queries/kb.js';
 import { knownTeams } from '../db/queries/teams.js';
 import { instanceSettings } from '../db/schema/instance-settings.js';
 import type { UserRole } from '../db/schema/users.js';
+import { withTransaction } from '../db/tx.js';
 import type { Deps } from '../deps.js';
 import { normalizeGenericEvent } from '../ingest/generic/normalize.js';
 import { acceptDelivery } from '../ingest/intake.js';
@@ -76,12 +78,22 @@ export async function createFirstAdmin(
     );
   }
   if (await hasUsers(deps.db)) throw new SetupError('Setup is done: an admin exists. Sign in.');
-  const user = await createUser(deps.db, {
-    email: input.email,
-    name: input.name || input.email.split('@')[0]!,
-    role: 'admin',
-    teamId: null,
-    password: input.password,
+  const user = await withTransaction(deps.db, async (tx) => {
+    const admin = await createUser(tx, {
+      email: input.email,
+      name: input.name || input.email.split('@')[0]!,
+      role: 'admin',
+      teamId: null,
+      password: input.password,
+    });
+    // Nobody was signed in: the audit log names the setup page (and its printed token).
+    await insertAuditEntry(tx, {
+      action: 'user_invited',
+      actorKind: 'system',
+      actorId: 'setup',
+      data: { userId: admin.id, role: admin.role },
+    });
+    return admin;
   });
   await deps.redis.del(tokenKey(deps.config.QUEUE_PREFIX));
   return user;

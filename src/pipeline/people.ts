@@ -1,6 +1,6 @@
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import { randomToken } from '../auth/secrets.js';
-import { newUserSchema } from '../auth/users.js';
+import { createUser, type NewUser, newUserSchema } from '../auth/users.js';
 import type { Db } from '../db/client.js';
 import { insertAuditEntry } from '../db/queries/audit.js';
 import {
@@ -111,6 +111,15 @@ export async function invitePerson(
     const invited = await inviteTeammate(tx, input);
     await audit(tx, actor, 'user_invited', { userId: invited.user.id, role: invited.user.role });
     return invited;
+  });
+}
+
+/** An account with a password chosen by the caller (`cli users create`), audited as an invite. */
+export async function createPerson(db: Db, actor: PeopleActor, input: NewUser) {
+  return withTransaction(db, async (tx) => {
+    const user = await createUser(tx, input);
+    await audit(tx, actor, 'user_invited', { userId: user.id, role: user.role });
+    return user;
   });
 }
 

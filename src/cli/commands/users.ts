@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { randomToken } from '../../auth/secrets.js';
-import { createUser, UserExistsError } from '../../auth/users.js';
+import { UserExistsError } from '../../auth/users.js';
 import type { Db } from '../../db/client.js';
 import { findUserByEmail, listUsers } from '../../db/queries/users.js';
 import type { UserRole } from '../../db/schema/users.js';
 import {
   changePersonRole,
+  createPerson,
   disablePerson,
   enablePerson,
   type PeopleDeps,
@@ -18,9 +19,9 @@ import { CliUsageError } from '../errors.js';
 const cli = { kind: 'cli' } as const;
 
 /**
- * Creates a user. Without --password a strong one is generated and printed once (passwords given
- * on the command line end up in shell history; DESKPILOT_PASSWORD in the environment is the
- * scriptable alternative).
+ * Creates a user, audited as an invite by the command line. Without --password a strong one is
+ * generated and printed once (passwords given on the command line end up in shell history;
+ * DESKPILOT_PASSWORD in the environment is the scriptable alternative).
  */
 export async function usersCreate(
   db: Db,
@@ -29,7 +30,7 @@ export async function usersCreate(
   const generated = !opts.password;
   const password = opts.password ?? randomToken(15);
   try {
-    const user = await createUser(db, {
+    const user = await createPerson(db, cli, {
       email: opts.email ?? '',
       name: opts.name ?? opts.email?.split('@')[0] ?? '',
       role: (opts.role ?? 'agent') as 'agent',

@@ -153,6 +153,13 @@ export async function listActions(db: Db, f: ActionFilter): Promise<ActionRow[]>
   const actorName = (actorId: SQL) => sql`coalesce(
       (select u.name from users u where u.email = ${actorId} or u.id::text = ${actorId} limit 1),
       (select k.name from api_keys k where k.id::text = ${actorId}))`;
+  // The actor filter: as recorded (a key's id, a person's email), or a person's user id, since
+  // people are recorded by email.
+  const actorIs = (actorId: SQL) =>
+    f.actorId
+      ? sql`(${actorId} = ${f.actorId} or ${actorId} =
+          (select u.email from users u where u.id::text = ${f.actorId}))`
+      : sql`true`;
   const limit = f.limit;
   const branches: SQL[] = [];
 
@@ -163,23 +170,34 @@ export async function listActions(db: Db, f: ActionFilter): Promise<ActionRow[]>
         e.ticket_id::text as ticket_id, e.data
       from ticket_events e
       where ${oneOf(sql`e.type`, ticketActionTypes)}
-        and ${f.actorId ? sql`e.actor_id = ${f.actorId}` : sql`true`}
+        and ${actorIs(sql`e.actor_id`)}
         and ${f.ticketId ? sql`e.ticket_id = ${f.ticketId}::uuid` : sql`true`}
         and ${window(sql`e.created_at`, key)}
       order by e.created_at desc, e.id desc limit ${limit})`);
   }
   // The remaining sources have no ticket: a ticket filter leaves only ticket events.
-  // Invites and disables are in the audit log too (with who did them), but listed from the users
-  // table below, which also holds those made before the log recorded them.
-  const logged = listedAuditActions;
+  // The audit log holds every people action with who did it; an invite is stored as
+  // `user_invited` and listed as `user_created`, and an invite or disable shows the person's name.
+  const logged: readonly ActionName[] = [...listedAuditActions, 'user_created', 'user_disabled'];
   if (!f.ticketId && wanted(logged)) {
     const key = sql`'a:' || lpad(a.id::text, 19, '0')`;
-    branches.push(sql`(select ${key} as key, a.created_at as at, a.action,
+    const stored = logged
+      .filter((n) => !f.actions || f.actions.includes(n))
+      .map((n) => (n === 'user_created' ? 'user_invited' : n));
+    branches.push(sql`(select ${key} as key, a.created_at as at,
+        case a.action when 'user_invited' then 'user_created' else a.action end as action,
         a.actor_kind, a.actor_id, ${actorName(sql`a.actor_id`)} as actor_name,
-        null::text as ticket_id, a.data
+        null::text as ticket_id,
+        case when a.action in ('user_invited', 'user_disabled')
+          then a.data || jsonb_strip_nulls(jsonb_build_object('name',
+            (select u.name from users u where u.id::text = a.data->>'userId')))
+          else a.data end as data
       from audit_log a
-      where ${oneOf(sql`a.action`, logged)}
-        and ${f.actorId ? sql`a.actor_id = ${f.actorId}` : sql`true`}
+      where a.action in (${sql.join(
+        stored.map((n) => sql`${n}`),
+        sql`, `,
+      )})
+        and ${actorIs(sql`a.actor_id`)}
         and ${window(sql`a.created_at`, key)}
       order by a.created_at desc, a.id desc limit ${limit})`);
   }
@@ -197,13 +215,24 @@ export async function listActions(db: Db, f: ActionFilter): Promise<ActionRow[]>
       [ended, sql.raw(`r.${endedColumn}`), 'x'],
     ] as const) {
       if (f.actions && !f.actions.includes(action)) continue;
-      if (f.actorId) continue; // who created or revoked a key or user is not recorded
+      if (f.actorId) continue; // who created or revoked these is not recorded
       const key = sql`${`${tag}:`} || r.id::text || ${`:${suffix}`}`;
+      // Keys are made and revoked only from the command line. An account is listed from the
+      // users table only when the audit log has no entry for it (made before the log recorded
+      // people actions, or by `createUser` outside them, as the first admin and the demo):
+      // who did it is not known, and the row does not claim anyone.
+      const unlogged =
+        table === 'users'
+          ? sql`not exists (select 1 from audit_log a
+              where a.action = ${action === 'user_created' ? 'user_invited' : action}
+                and a.data->>'userId' = r.id::text)`
+          : sql`true`;
+      const actorKind = table === 'users' ? 'unknown' : 'cli';
       branches.push(sql`(select ${key} as key, ${column} as at, ${action}::text as action,
-          'cli'::text as actor_kind, null::text as actor_id, null::text as actor_name,
+          ${actorKind}::text as actor_kind, null::text as actor_id, null::text as actor_name,
           null::text as ticket_id, ${details} as data
         from ${sql.raw(table)} r
-        where ${column} is not null and ${window(column, key)}
+        where ${column} is not null and ${unlogged} and ${window(column, key)}
         order by ${column} desc, r.id desc limit ${limit})`);
     }
   };

@@ -17,7 +17,11 @@ export const listedAuditActions = [
   'user_role_changed',
   'user_password_changed',
 ] as const;
-/** Invites and disables are recorded here with who did them; the listing reads the users table. */
+/**
+ * Invites (and accounts made by `cli users create` or the setup page) and disables are recorded
+ * here with who did them too; the listing reads them from here (an invite as `user_created`), and
+ * from the users table only for accounts this log has no entry for.
+ */
 export const auditActions = [...listedAuditActions, 'user_invited', 'user_disabled'] as const;
 export type AuditAction = (typeof auditActions)[number];
 export const auditActorKinds = ['api_key', 'user', 'system', 'cli'] as const;

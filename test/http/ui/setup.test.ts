@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { auditActions } from '../../../src/audit/list.js';
 import { listApiKeys } from '../../../src/db/queries/api-keys.js';
 import { insertDraft } from '../../../src/db/queries/drafts.js';
 import { findUserByEmail } from '../../../src/db/queries/users.js';
@@ -36,7 +37,13 @@ describe('first run', () => {
     const ok = await post({ token: token!, email: 'boss@example.com', password: 'x'.repeat(14) });
     expect(ok.status).toBe(303);
     expect(ok.headers.get('location')).toBe('/app/welcome');
-    expect((await findUserByEmail(deps.db, 'boss@example.com'))?.role).toBe('admin');
+    const boss = await findUserByEmail(deps.db, 'boss@example.com');
+    expect(boss?.role).toBe('admin');
+    // The audit listing says the setup page made this account.
+    const audit = await auditActions(deps.db, { actions: ['user_created'], limit: 10 });
+    expect(audit.items.map((a) => [a.details.userId, a.actor])).toEqual([
+      [boss!.id, { kind: 'system', id: 'setup', name: null }],
+    ]);
     cookie = /dp_session=[^;]+/.exec(ok.headers.get('set-cookie') ?? '')![0];
     // Done: the token is gone and the page sends people to sign in.
     expect(await setupToken(deps)).toBeNull();

@@ -12,8 +12,14 @@ const actionSchema = z
     action: z.enum(actionNames),
     at: z.string(),
     actor: z.object({
-      kind: z.string().openapi({ description: 'agent, system (auto-send, retention), cli, …' }),
-      id: z.string().nullable().openapi({ description: 'User or API key id' }),
+      kind: z.string().openapi({
+        description:
+          'user, agent, api_key, system (auto-send, retention, setup), cli, or unknown (an account made before people actions were recorded)',
+      }),
+      id: z
+        .string()
+        .nullable()
+        .openapi({ description: "A person's email (as people are recorded), or an API key id" }),
       name: z.string().nullable(),
     }),
     ticketId: z.string().nullable(),
@@ -45,7 +51,11 @@ export const route = createRoute({
         type: 'string',
         description: `Comma-separated: ${actionNames.join(', ')}`,
       }),
-      actor: z.string().max(100).optional().openapi({ description: 'User or API key id' }),
+      actor: z
+        .string()
+        .max(320)
+        .optional()
+        .openapi({ description: "A person's email or user id, or an API key id" }),
       ticketId: z.uuid().optional(),
     }),
   },
