@@ -11,6 +11,8 @@ export const errorStatus = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** The ticket has no way to reach its customer (no reply address): nothing can be sent. */
+  customer_unreachable: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

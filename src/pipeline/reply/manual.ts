@@ -24,7 +24,7 @@ import type { Message } from '../../db/schema/messages.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { publishAfterCommit } from '../../live/events.js';
-import { scheduleDelivery } from '../deliver/schedule.js';
+import { type NoReplyRoute, noReplyRoute, scheduleDelivery } from '../deliver/schedule.js';
 import { wordCount } from '../review/edits.js';
 import { learnFromApproval } from '../review/learn.js';
 
@@ -34,6 +34,8 @@ export type ManualReplyFailure = 'not_found' | 'automated' | 'idempotency_confli
 export type ManualReplyResult =
   | { ok: true; draft: Draft; delivery: Delivery | null; replayed: boolean }
   | { ok: false; reason: ManualReplyFailure }
+  /** The ticket has no way to reach its customer: the reply could only be held. */
+  | { ok: false; reason: 'no_reply_route'; route: NoReplyRoute }
   /**
    * An approved draft of this ticket is past its undo window (being sent, or its send ended in
    * an uncertain state): sending this reply too could answer the customer twice.
@@ -186,6 +188,8 @@ export async function sendManualReply(
     // Deskpilot never answers bounces and auto-replies; `deliver` would block it, but saying so
     // now is clearer than a failed delivery.
     if (ticket.automated) return { ok: false, reason: 'automated' };
+    const route = noReplyRoute(deps.config, ticket);
+    if (route) return { ok: false, reason: 'no_reply_route', route };
     const lastInbound = (await listMessages(deps.db, ticket.id))
       .filter((m) => m.direction === 'inbound')
       .at(-1);

@@ -7,7 +7,7 @@ import type { Delivery, Draft } from '../../db/schema/drafts.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Deps } from '../../deps.js';
 import { draftChanged, publishAfterCommit } from '../../live/events.js';
-import { deliveryTarget } from '../deliver/schedule.js';
+import { deliveryTarget, type NoReplyRoute, noReplyRoute } from '../deliver/schedule.js';
 import { editDiff, wordCount, wordEditDistance } from './edits.js';
 import { learnFromApproval } from './learn.js';
 
@@ -21,7 +21,9 @@ export type ReviewFailure =
 export type ReviewResult =
   /** `delivery`: the delivery an approval just scheduled, when the action returns it. */
   | { ok: true; draft: Draft; delivery?: Delivery | null }
-  | { ok: false; reason: ReviewFailure; draft?: Draft };
+  | { ok: false; reason: ReviewFailure; draft?: Draft }
+  /** Approving would send into nothing: the ticket has no way to reach its customer. */
+  | { ok: false; reason: 'no_reply_route'; draft: Draft; route: NoReplyRoute };
 
 type ReviewDeps = Pick<Deps, 'db' | 'config' | 'live' | 'log'>;
 
@@ -101,6 +103,9 @@ export const isHoldingDraft = (d: Pick<Draft, 'state' | 'kind'>) =>
  * draft) and schedules the send. A second click, or a second agent, finds the lock version moved
  * and gets a conflict; nothing is sent twice.
  *
+ * A ticket with no way to reach its customer (no reply address: see `noReplyRoute`) is refused
+ * (`no_reply_route`) rather than approved into a delivery that could only be held.
+ *
  * An abstained draft's text is only a holding reply ("we are looking into it"): sending it
  * unchanged takes `holdingReply: true`, so nobody sends it thinking it answers the customer
  * (`holding_reply` otherwise). The approval event records that a holding reply went out.
@@ -132,6 +137,9 @@ export async function approveDraft(
   }
   if (!claimGuard(ttl, actorId)(current))
     return { ok: false, reason: 'claimed_by_other', draft: current };
+  // A reply nobody can receive would only be held for good: refused, nothing recorded.
+  const route = noReplyRoute(deps.config, ticket);
+  if (route) return { ok: false, reason: 'no_reply_route', draft: current, route };
   const finalText = (input.finalText ?? current.bodyText).trim();
   const edited = finalText !== current.bodyText.trim();
   const distance = edited ? wordEditDistance(current.bodyText, finalText) : 0;

@@ -74,7 +74,9 @@ describe('inbox states', () => {
     await deps.db.execute(sql`update tickets set requester_email = null where id = ${ticketId}`);
     const html = await page(`/app/tickets/${ticketId}`);
     expect(html).toContain('data-testid="no-recipient"');
-    expect(html).toContain('No address to reply to');
+    expect(html).toContain(
+      'No way to reach the customer: the message it came from had no sender address',
+    );
     expect(html).not.toContain('id="reply-form"');
     // Internal notes still can be added.
     expect(html).toContain('id="note-text"');

@@ -245,7 +245,23 @@ describe('deliver (email, exactly once)', () => {
   });
 
   it('never sends to robots, and caps replies per recipient per day', async () => {
-    const robot = await approvedDelivery({ from: 'no-reply@example.net' });
+    // A robot requester is refused at approval (noReplyRoute); a delivery to one that exists
+    // anyway (approved before that check) is still held here.
+    const { ticketId: robotTicket } = await seedEmailTicket(deps.db, {
+      from: 'no-reply@example.net',
+    });
+    await triageTicket(deps, { ticketId: robotTicket });
+    const robotDraft = await draftReply(deps, { ticketId: robotTicket });
+    if (robotDraft.status !== 'drafted') throw new Error('not drafted');
+    const refused = await approveDraft(deps, {
+      draftId: robotDraft.draft.id,
+      actor: agentActor('agent-1'),
+    });
+    expect(refused).toMatchObject({ ok: false, reason: 'no_reply_route' });
+    const robot = await approvedDelivery({ from: 'robot-later@example.net' });
+    await deps.db.execute(
+      sql`update deliveries set recipient = 'no-reply@example.net' where id = ${robot.deliveryId}`,
+    );
     expect(await deliver(deps, robot.deliveryId, { finalAttempt: false })).toBe('blocked');
     const results: string[] = [];
     for (let i = 0; i < 4; i++) {

@@ -38,7 +38,13 @@ describe('undo of a hand-written reply on a ticket never drafted', () => {
         dedupeKey: 'clock-1',
         eventType: 'message',
         signature: { scheme: 'none' },
-        ticket: { externalId: 'CLOCK-1', subject: 'Invoice', channel: 'api' },
+        ticket: {
+          externalId: 'CLOCK-1',
+          subject: 'Invoice',
+          channel: 'api',
+          // A reply needs somewhere to go (a ticket without an address refuses one).
+          requesterEmail: 'clock@example.net',
+        },
         message: { authorKind: 'customer', bodyText: 'Where is my invoice?' },
       },
       { sla: deps.config },

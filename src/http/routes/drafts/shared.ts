@@ -4,13 +4,15 @@ import { actorLabel, actorNames } from '../../../auth/actor-names.js';
 import { getDraftInScope } from '../../../auth/team-scope.js';
 import type { Db } from '../../../db/client.js';
 import type { Deps } from '../../../deps.js';
+import { noReplyRouteWording } from '../../../pipeline/deliver/schedule.js';
 import type { ReviewResult } from '../../../pipeline/review/actions.js';
 import type { AppEnv } from '../../context.js';
 import { AppError, describeIssues } from '../../errors.js';
 
 /**
  * A review failure as the envelope's error (throw it): 404 gone, 409 someone else was first —
- * named as people know them (a key by its name, see actorNames).
+ * named as people know them (a key by its name, see actorNames) — or 409 `customer_unreachable`
+ * when the ticket has no way to reach its customer (what is missing, and what to do instead).
  */
 export async function reviewError(
   db: Db,
@@ -26,6 +28,8 @@ export async function reviewError(
     }
     case 'not_pending':
       return new AppError('conflict', `Draft is already ${result.draft?.status ?? 'decided'}`);
+    case 'no_reply_route':
+      return new AppError('customer_unreachable', noReplyRouteWording(result.route));
     case 'holding_reply':
       return new AppError(
         'conflict',

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../../../auth/actor.js';
 import { citationsForChunks } from '../../../db/queries/ticket-page.js';
 import type { Deps } from '../../../deps.js';
+import { noReplyRouteWording } from '../../../pipeline/deliver/schedule.js';
 import { deliveryWording } from '../../../pipeline/deliver/wording.js';
 import { collisionWording, sendManualReply } from '../../../pipeline/reply/manual.js';
 import { AppError } from '../../errors.js';
@@ -108,6 +109,8 @@ export function registerSendReply(app: Router, deps: Pick<Deps, 'db' | 'config' 
               result.delivery ?? { state: 'sending', lastError: null },
             )}. Read the conversation before replying again.`,
           );
+        case 'no_reply_route':
+          throw new AppError('customer_unreachable', noReplyRouteWording(result.route));
         case 'automated':
           throw new AppError(
             'conflict',

@@ -15,6 +15,7 @@ import { getTicket, listMessages } from '../../../db/queries/tickets.js';
 import { getTriage, listCategories } from '../../../db/queries/triage.js';
 import type { Deps } from '../../../deps.js';
 import { describeCitations } from '../../../kb/citations.js';
+import { noReplyRoute } from '../../../pipeline/deliver/schedule.js';
 import type { InboxFilters, Tab, TicketView } from '../pages/inbox.js';
 import type { UiEnv } from '../session.js';
 
@@ -23,7 +24,7 @@ import type { UiEnv } from '../session.js';
  * so ids are not confirmed); `categories` comes from the queue data already loaded for the page.
  */
 export async function ticketView(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<Deps, 'db' | 'config'>,
   user: UiEnv['Variables']['user'],
   ticketId: string,
   categories: TicketView['categories'],
@@ -42,7 +43,17 @@ export async function ticketView(
     draft ? describeCitations(deps.db, draft.citations) : undefined,
     ticketActorNames(deps.db, { drafts, messages }),
   ]);
-  return { ticket, messages, triage: triage ?? null, draft, delivery, categories, sources, actors };
+  return {
+    ticket,
+    messages,
+    triage: triage ?? null,
+    draft,
+    delivery,
+    categories,
+    sources,
+    actors,
+    unreachable: noReplyRoute(deps.config, ticket),
+  };
 }
 
 export async function queueData(

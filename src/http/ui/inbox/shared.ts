@@ -45,6 +45,10 @@ export const notices = {
   invalid: { kind: 'error', text: 'The form was incomplete; nothing was changed.' },
   confirm: { kind: 'error', text: 'Confirm the customer did not receive the reply first.' },
   not_retryable: { kind: 'error', text: 'This delivery cannot be retried.' },
+  unreachable: {
+    kind: 'error',
+    text: 'Not sent: this ticket has no way to reach the customer (see why beside the draft). Answer them another way, then solve the ticket.',
+  },
   holding_reply: {
     kind: 'error',
     text: 'Not sent: this draft found no grounded answer, so its text is only a holding reply. Write the answer, or tick “Send this holding reply as written” to send it anyway.',
@@ -83,6 +87,8 @@ export function reviewNotice(result: Extract<ReviewResult, { ok: false }>): Noti
       return 'decided';
     case 'holding_reply':
       return 'holding_reply';
+    case 'no_reply_route':
+      return 'unreachable';
     default:
       return 'conflict';
   }

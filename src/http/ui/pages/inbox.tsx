@@ -12,6 +12,7 @@ import type { Ticket } from '../../../db/schema/tickets.js';
 import type { FieldDecision, TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
 import { priorities } from '../../../db/schema/triage.js';
 import type { CitedSource } from '../../../kb/citations.js';
+import { type NoReplyRoute, noReplyRouteWording } from '../../../pipeline/deliver/schedule.js';
 import {
   deliveryWording,
   draftStatusLine,
@@ -47,6 +48,8 @@ export interface TicketView {
   unsaved?: { draftId: string; text: string };
   /** How the authors it names read to people (an API key by its name). */
   actors?: ActorNames;
+  /** Why no reply can reach this ticket's customer (no reply address), or null when one can. */
+  unreachable?: NoReplyRoute | null;
 }
 
 export interface InboxProps {
@@ -602,6 +605,18 @@ export const DraftPanel: FC<{
           Needs a careful look: {d.guardFlags.join(', ')}
         </p>
       ) : null}
+      {pending && view.unreachable ? (
+        // Said before anyone approves: an approval here could only be held for good.
+        <p class="warn-box" role="note" id="no-reply-route" data-testid="no-reply-route">
+          {noReplyRouteWording(view.unreachable)}
+          {composerOnPage ? null : (
+            <>
+              {' '}
+              <a href={`/app/tickets/${view.ticket.id}`}>Open the ticket</a> to solve it.
+            </>
+          )}
+        </p>
+      ) : null}
       {!pending ? (
         <p
           class={
@@ -673,7 +688,19 @@ export const DraftPanel: FC<{
               question
             </label>
           ) : null}
-          {pending ? (
+          {pending && view.unreachable ? (
+            <div class="actions">
+              <button
+                type="submit"
+                class="primary"
+                disabled
+                aria-describedby="no-reply-route"
+                data-testid="approve-unavailable"
+              >
+                Can’t send: no way to reach the customer
+              </button>
+            </div>
+          ) : pending ? (
             <div class="actions">
               <button type="submit" class="primary" data-shortcut="a" aria-keyshortcuts="a">
                 <span class="when-unchanged">

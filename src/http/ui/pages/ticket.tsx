@@ -9,6 +9,7 @@ import type { Ticket } from '../../../db/schema/tickets.js';
 import type { TaxonomyCategory, TicketTriage } from '../../../db/schema/triage.js';
 import type { CitedSource } from '../../../kb/citations.js';
 import type { Passage } from '../../../kb/search.js';
+import { type NoReplyRoute, noReplyRouteWording } from '../../../pipeline/deliver/schedule.js';
 import { Layout, NoticeBox, type PageNotice } from '../layout.js';
 import {
   DraftPanel,
@@ -50,6 +51,8 @@ export interface TicketPageProps {
   undo?: PendingUndo | null;
   /** Text to start the composer with: a reply its author just took back with Undo. */
   draftText?: string;
+  /** Why no reply can reach the customer (no reply address), or null when one can. */
+  unreachable: NoReplyRoute | null;
 }
 
 const time = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
@@ -183,20 +186,17 @@ const Composer: FC<{ p: TicketPageProps }> = ({ p }) => {
       </section>
     );
   }
-  // Email and API tickets are answered by email to the requester (deliveryTarget): one that came
-  // without an address (a message with no From) has nowhere to go, and delivery would hold it.
-  // Internal notes and the knowledge base stay.
-  const noRecipient = p.ticket.source !== 'zendesk' && !p.ticket.requesterEmail;
+  // A ticket with no way to reach its customer (noReplyRoute: no reply address) offers no reply
+  // box: the reply could only be held. Internal notes and the knowledge base stay.
   return (
     <section class="composer" aria-label="Write a reply">
       <h2>Write a reply</h2>
-      {noRecipient ? (
+      {p.unreachable ? (
         <p class="warn-box" role="note" data-testid="no-recipient">
-          No address to reply to: this ticket came without the customer's email address. Answer them
-          where they wrote from, then solve the ticket.
+          {noReplyRouteWording(p.unreachable)}
         </p>
       ) : null}
-      {noRecipient ? null : (
+      {p.unreachable ? null : (
         <form method="post" action={`/app/tickets/${p.ticket.id}/replies`} id="reply-form">
           <input type="hidden" name="_csrf" value={p.user.csrfToken} />
           <input type="hidden" name="idempotencyKey" value={p.idempotencyKey} />
@@ -387,6 +387,7 @@ export const TicketPage: FC<TicketPageProps> = (p) => {
     categories: p.categories,
     sources: p.sources,
     actors: p.actors,
+    unreachable: p.unreachable,
   };
   return (
     <Layout title={p.ticket.subject || 'Ticket'} user={p.user} active="tickets">

@@ -404,6 +404,12 @@
     }
     return el;
   }
+  // The approve form, when it can be sent: requestSubmit() would post it past a disabled button,
+  // which is disabled when the ticket has no way to reach its customer (the pane says why).
+  function approvable() {
+    const approve = document.getElementById('approve-form');
+    return approve?.querySelector('button[type=submit]:not([disabled])') ? approve : null;
+  }
   document.addEventListener('keydown', (e) => {
     const target = e.target;
     const typing =
@@ -413,7 +419,7 @@
       if (e.key === 'Escape') target.blur();
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && target.id === 'draft-text') {
         e.preventDefault();
-        document.getElementById('approve-form')?.requestSubmit();
+        approvable()?.requestSubmit();
       }
       return;
     }
@@ -429,8 +435,8 @@
         if (focus('#draft-text:not([readonly])')) e.preventDefault();
         break;
       case 'a': {
-        const approve = document.getElementById('approve-form');
-        if (approve?.querySelector('button[type=submit]')) {
+        const approve = approvable();
+        if (approve) {
           e.preventDefault();
           approve.requestSubmit();
         }

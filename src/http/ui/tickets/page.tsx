@@ -13,6 +13,7 @@ import type { Ticket } from '../../../db/schema/tickets.js';
 import type { Deps } from '../../../deps.js';
 import { describeCitations } from '../../../kb/citations.js';
 import { searchKnowledgeBase } from '../../../kb/search.js';
+import { noReplyRoute } from '../../../pipeline/deliver/schedule.js';
 import { querySpelling } from '../../../pipeline/query-spelling.js';
 import { uuidParam } from '../inbox/shared.js';
 import { pendingUndo } from '../inbox/undo.js';
@@ -144,6 +145,7 @@ export async function renderTicketPage(
       categories={categories}
       events={events}
       actors={actors}
+      unreachable={noReplyRoute(deps.config, ticket)}
       kb={{
         query: kbq ?? ticket.subject,
         passages: found?.passages ?? null,

@@ -75,7 +75,9 @@ export function registerReplyForm(app: TicketsApp, deps: Deps) {
       const notice =
         result.reason === 'automated' || result.reason === 'draft_in_flight'
           ? result.reason
-          : 'reused';
+          : result.reason === 'no_reply_route'
+            ? 'unreachable'
+            : 'reused';
       return c.redirect(withParams(page, { notice }), 303);
     }
     // The reply waits out the undo window: the page shows the countdown with Undo.
