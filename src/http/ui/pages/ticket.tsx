@@ -2,7 +2,7 @@ import type { FC } from 'hono/jsx';
 import { type ActorNames, actorLabel } from '../../../auth/actor-names.js';
 import type { SessionPrincipal } from '../../../auth/users.js';
 import { currentDraft } from '../../../db/queries/drafts.js';
-import type { Delivery, Draft } from '../../../db/schema/drafts.js';
+import type { Citation, Delivery, Draft } from '../../../db/schema/drafts.js';
 import type { Message } from '../../../db/schema/messages.js';
 import type { TicketEvent } from '../../../db/schema/ticket-events.js';
 import type { Ticket } from '../../../db/schema/tickets.js';
@@ -51,6 +51,11 @@ export interface TicketPageProps {
   undo?: PendingUndo | null;
   /** Text to start the composer with: a reply its author just took back with Undo. */
   draftText?: string;
+  /**
+   * The passages that reply cited (inserted from the knowledge-base panel): they go back with its
+   * text, so sending it again records them (and teaches drafting) as the first send did.
+   */
+  draftCitations?: readonly Pick<Citation, 'chunkId' | 'title' | 'section' | 'url'>[];
   /** Why no reply can reach the customer (no reply address), or null when one can. */
   unreachable: NoReplyRoute | null;
 }
@@ -222,7 +227,14 @@ const Composer: FC<{ p: TicketPageProps }> = ({ p }) => {
           <textarea id="reply-text" name="text" rows={10} required maxlength={20000}>
             {p.draftText ?? ''}
           </textarea>
-          <ul class="reply-citations" id="reply-citations" aria-label="Cited passages" />
+          {(p.draftCitations ?? []).map((c) => (
+            <input type="hidden" name="citation" value={c.chunkId} />
+          ))}
+          <ul class="reply-citations" id="reply-citations" aria-label="Cited passages">
+            {(p.draftCitations ?? []).map((c) => (
+              <li>{citationLine(c)}</li>
+            ))}
+          </ul>
           <div class="actions">
             <button type="submit" class="primary">
               Send reply

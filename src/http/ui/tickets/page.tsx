@@ -157,6 +157,7 @@ export async function renderTicketPage(
       draftText={
         collision ? collision.text : restored ? (restored.finalText ?? restored.bodyText) : ''
       }
+      draftCitations={collision ? [] : (restored?.citations ?? [])}
       seenAt={seenAt}
       collision={collision ? { message: collision.message, citations: collision.citations } : null}
     />,
