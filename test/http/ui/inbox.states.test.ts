@@ -1,7 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
-import { getDelivery, getDeliveryForDraft, getDraft } from '../../../src/db/queries/drafts.js';
+import {
+  getDelivery,
+  getDeliveryForDraft,
+  getDraft,
+  latestDraftForTicket,
+} from '../../../src/db/queries/drafts.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { triageTicket } from '../../../src/pipeline/triage/triage.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
@@ -92,6 +97,24 @@ describe('inbox states', () => {
     const html = await page(`/app?ticket=${ticketId}`);
     expect(html).toContain('Extractive (quoted from KB)');
     expect(html).toContain('this draft quotes knowledge-base passages');
+  });
+
+  it('an abstained draft leads to the ticket page, where an article goes in with its citation', async () => {
+    const { ticketId } = await seedEmailTicket(deps.db, {
+      from: 'podcast@example.net',
+      subject: 'Partnership proposal',
+      body: 'Would you like to sponsor our podcast?',
+    });
+    await triageTicket(deps, { ticketId });
+    await processDraft(deps, { ticketId }, {} as never);
+    expect((await latestDraftForTicket(deps.db, ticketId))?.state).toBe('abstained');
+    const html = await page(`/app?ticket=${ticketId}`);
+    expect(html).toMatch(
+      new RegExp(`<a href="/app/tickets/${ticketId}" data-testid="answer-on-ticket-page">`),
+    );
+    const ticketPage = await page(`/app/tickets/${ticketId}`);
+    expect(ticketPage).toContain('id="reply-form"');
+    expect(ticketPage).toContain('<section class="kb-panel" aria-label="Knowledge base">');
   });
 
   it('says what Regenerate will do with the instructions until the new version arrives', async () => {

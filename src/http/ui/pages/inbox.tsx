@@ -576,7 +576,16 @@ export const DraftPanel: FC<{
         <p class="warn-box" role="note" data-testid="draft-reason">
           No grounded answer: {d.reason ?? 'nothing relevant was found in the knowledge base.'}{' '}
           {replyBox ? (
-            'Write the answer yourself.'
+            // The ticket page's composer has the knowledge-base panel: a passage inserted there
+            // goes in with its citation, and drafting learns the article for questions like this.
+            <>
+              Write the answer yourself, or{' '}
+              <a href={`/app/tickets/${view.ticket.id}`} data-testid="answer-on-ticket-page">
+                answer from the knowledge base on the ticket page
+              </a>{' '}
+              (an article inserted with its citation teaches drafts to use it for questions like
+              this).
+            </>
           ) : (
             <a href="#reply-text">Write the answer yourself in the reply box.</a>
           )}
