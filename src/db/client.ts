@@ -184,7 +184,12 @@ function createPostgres(url: string, poolMax: number): Database {
     // Fail fast when the server is down so webhooks answer 503 and the sender retries.
     connect_timeout: 5,
     idle_timeout: 60,
-    connection: { 'hnsw.ef_search': String(HNSW_EF_SEARCH) },
+    // No JIT: it pays off for long analytic scans, not for the pipeline's statements of a few
+    // ms. On a store whose tables were never analysed (a fresh import, an evaluation run) the
+    // planner's guesses put the draft's search statement near `jit_above_cost` (100,000: 98,000
+    // on the 1,167-article ticket-answers KB), and compiling it took 60–200 ms of the server's
+    // CPU for a statement that runs in 5–20.
+    connection: { 'hnsw.ef_search': String(HNSW_EF_SEARCH), jit: 'off' },
     // postgres.js waits up to 20 s (3^n/100 s, shared across the pool) before reconnecting after
     // failures: during an outage every request then hangs that long before its 503, and after the
     // server is back the service stays down until the wait ends (13 s measured in

@@ -85,3 +85,31 @@ export async function queryTerms(
     articles: r.articles ?? [],
   }));
 }
+
+/**
+ * The query's word statistics for these candidate articles and configurations: narrowed from
+ * those the search's own statement read (`SearchResult.terms`, no round trip), else read by
+ * `queryTerms`. The same terms either way. The search's cover the articles of its candidates,
+ * so an article it did not return (one an answered question brought, src/kb/answered.ts) is
+ * read by `queryTerms`.
+ */
+export async function termsOfSearch(
+  db: Db,
+  search: {
+    query: string;
+    terms: readonly QueryTerm[] | null;
+    passages: readonly { articleId: string }[];
+  },
+  articleIds: string[],
+  textConfigs: readonly string[],
+): Promise<QueryTerm[]> {
+  const searched = new Set(search.passages.map((p) => p.articleId));
+  if (!search.terms || articleIds.some((id) => !searched.has(id))) {
+    return queryTerms(db, search.query, articleIds, textConfigs);
+  }
+  const configs = new Set(textConfigs);
+  const ids = new Set(articleIds);
+  return search.terms
+    .filter((t) => configs.has(t.textConfig))
+    .map((t) => ({ ...t, articles: t.articles.filter((a) => ids.has(a)) }));
+}

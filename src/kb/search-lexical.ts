@@ -53,15 +53,11 @@ export async function lexicalCandidates(
   params: Partial<Bm25fParams> = {},
   expansions: readonly ExpansionTerm[] = [],
 ): Promise<Candidate[]> {
-  return lexicalRowsToCandidates(
-    await queryRows<LexicalRow>(
-      db,
-      lexicalCandidatesQuery(query, limit, filters, params, expansions),
-    ),
-  );
+  const { ctes, select } = lexicalCandidatesParts(query, limit, filters, params, expansions);
+  return lexicalRowsToCandidates(await queryRows<LexicalRow>(db, sql`with ${ctes} ${select}`));
 }
 
-/** A row of `lexicalCandidatesQuery`, best first. */
+/** A row of the BM25F statement (`lexicalCandidatesParts`), best first. */
 export interface LexicalRow {
   chunk_id: string;
   score: number;
@@ -76,14 +72,20 @@ export function lexicalRowsToCandidates(rows: LexicalRow[]): Candidate[] {
   }));
 }
 
-/** The BM25F statement of `lexicalCandidates` (also run beside the vector side's, see search.ts). */
-export function lexicalCandidatesQuery(
+/**
+ * The BM25F statement of `lexicalCandidates` in two parts, also for a statement that runs it beside other work (search.ts:
+ * the vector side, the passages, the query's word statistics): `ctes`, the comma-separated
+ * common table expressions (`qtok`: the query's lexemes with their positions in every
+ * configuration the corpus uses; `udf`: each distinct one the corpus has, with its document
+ * frequency; `df`; `st`), and `select`, the ranked candidates over them.
+ */
+export function lexicalCandidatesParts(
   query: string,
   limit: number,
   filters?: SearchFilters,
   params: Partial<Bm25fParams> = {},
   expansions: readonly ExpansionTerm[] = [],
-): SQL {
+): { ctes: SQL; select: SQL } {
   const merged = { ...bm25fDefaults, ...params };
   // Inlined as float literals: as bind parameters Postgres would infer integer from `1 - $n`.
   const p = Object.fromEntries(
@@ -147,8 +149,8 @@ export function lexicalCandidatesQuery(
         ) d
         where d.df > 0`
       : sql``;
-  return sql`
-      with qtok as (
+  const ctes = sql`
+      qtok as (
         select s.text_config, t.lexeme, p.pos
         from kb_corpus_stats s, unnest(to_tsvector(s.text_config::regconfig, ${query})) t,
           unnest(t.positions) p(pos)
@@ -182,7 +184,8 @@ export function lexicalCandidatesQuery(
           greatest(section_length_sum::float8 / nullif(chunks, 0), 1) avg_s,
           greatest(body_length_sum::float8 / nullif(chunks, 0), 1) avg_b
         from kb_corpus_stats
-      )
+      )`;
+  const select = sql`
       select x.chunk_id, sum(x.w * x.idf * x.tf * ${k1PlusOne} / (x.tf + ${p.k1}))::float8 score,
         least(1, sum(x.title_tf) filter (where x.own)::float8
           / greatest(max(x.title_length), 1)) title_cover
@@ -203,4 +206,5 @@ export function lexicalCandidatesQuery(
       group by x.chunk_id
       order by score desc, x.chunk_id
       limit ${limit}`;
+  return { ctes, select };
 }

@@ -3,12 +3,13 @@ import { type Db, HNSW_EF_SEARCH } from '../db/client.js';
 import { listEmbeddingModels, queryRows } from '../db/queries/kb.js';
 import type { KbEmbeddingModel } from '../db/schema/kb-embeddings.js';
 import type { Embedder } from '../models/embedder/types.js';
+import type { QueryTerm } from './evidence.js';
 import { type Candidate, hasFilters, type SearchFilters } from './search-filters.js';
 import {
   type Bm25fParams,
   type LexicalRow,
   lexicalCandidates,
-  lexicalCandidatesQuery,
+  lexicalCandidatesParts,
   lexicalRowsToCandidates,
 } from './search-lexical.js';
 import { pickQueryModel, vectorCandidates, vectorCandidatesQuery } from './search-vector.js';
@@ -30,6 +31,11 @@ export interface SearchRequest {
   mode?: SearchMode;
   /** At most this many passages per article (drafts cite several articles rather than one). */
   perArticle?: number;
+  /**
+   * Also the query's word statistics (`SearchResult.terms`), read by the search's own statement
+   * when it is one (hybrid, unfiltered, the server's ef_search, with `perArticle`).
+   */
+  terms?: boolean;
 }
 
 export interface Passage {
@@ -64,6 +70,14 @@ export interface SearchResult {
    * is its own reference: the draft confidence reads how spread out they are.
    */
   vectorScores: number[];
+  /**
+   * With `SearchRequest.terms`, when the search ran as one statement: the query's lexemes in
+   * every configuration the corpus uses, with their document frequencies, and which articles of
+   * the candidates (every chunk either side found, a superset of the passages' articles) contain
+   * them; narrow them with `narrowTerms` (evidence.ts) to what `queryTerms` would return. Null:
+   * not read, ask `queryTerms`.
+   */
+  terms: QueryTerm[] | null;
   timings: { lexicalMs: number; vectorMs: number; totalMs: number };
 }
 
@@ -200,6 +214,7 @@ export async function searchKnowledgeBase(
     passages: [],
     model: null,
     vectorScores: [],
+    terms: null,
     timings: { lexicalMs: 0, vectorMs: 0, totalMs: 0 },
   };
   if (!query) return empty;
@@ -263,7 +278,12 @@ export async function searchKnowledgeBase(
   const fetchesAll = perArticle !== Number.POSITIVE_INFINITY;
   const [lexicalResult, vectorResult] = await (async (): Promise<
     readonly [
-      { candidates: Candidate[]; ms: number; passages?: PassageRow[] | null },
+      {
+        candidates: Candidate[];
+        ms: number;
+        passages?: PassageRow[] | null;
+        terms?: QueryTerm[] | null;
+      },
       { candidates: Candidate[]; ms: number; model: string | null },
     ]
   > => {
@@ -276,13 +296,13 @@ export async function searchKnowledgeBase(
         const t = performance.now();
         const both = await lexicalAndVectorCandidates(
           db,
-          lexicalCandidatesQuery(query, candidates, request.filters, options.bm25f, expansions()),
+          lexicalCandidatesParts(query, candidates, request.filters, options.bm25f, expansions()),
           vectorCandidatesQuery(embedded.model, embedded.queryVector, candidates),
-          fetchesAll,
+          { passages: fetchesAll, terms: fetchesAll && request.terms === true },
         );
         const ms = performance.now() - t;
         return [
-          { candidates: both.lexical, ms, passages: both.passages },
+          { candidates: both.lexical, ms, passages: both.passages, terms: both.terms },
           { candidates: both.vector, ms: embedded.ms + ms, model: embedded.model.name },
         ] as const;
       }
@@ -337,55 +357,122 @@ export async function searchKnowledgeBase(
     passages,
     model: modelName,
     vectorScores: vector.map((c) => c.score).sort((a, b) => b - a),
+    terms: lexicalResult.terms ?? null,
     timings: { lexicalMs, vectorMs, totalMs: performance.now() - started },
   };
 }
 
 /**
  * Both sides' candidates from one statement: each side's own statement, unchanged, as a branch
- * of a UNION ALL. With `withPassages`, the same statement also returns the passage of every
- * candidate (rows of side `p`, one per chunk): the read `fetchPassages` would make next, one round
- * trip fewer per draft.
+ * of a UNION ALL. With `passages`, the same statement also returns the passage of every
+ * candidate (rows of side `p`, one per chunk): the read `fetchPassages` would make next. With
+ * `terms` (and `passages`), also the query's word statistics (rows of side `t`): what
+ * `queryTerms` (evidence.ts) reads in a statement of its own, here from the lexical side's own
+ * lexemes and document frequencies (`qtok`, `udf`), for the articles of every candidate. One
+ * round trip per draft where there were three.
  */
 async function lexicalAndVectorCandidates(
   db: Db,
-  lexicalQuery: SQL,
+  lexical: { ctes: SQL; select: SQL },
   vectorQuery: SQL,
-  withPassages: boolean,
-): Promise<{ lexical: Candidate[]; vector: Candidate[]; passages: PassageRow[] | null }> {
+  want: { passages: boolean; terms: boolean },
+): Promise<{
+  lexical: Candidate[];
+  vector: Candidate[];
+  passages: PassageRow[] | null;
+  terms: QueryTerm[] | null;
+}> {
   // Each branch numbered by its statement's own ORDER BY (a union keeps no order); the vector
   // side's `score` column carries its distance.
   const sides = sql`select 'l' side, row_number() over (order by l.score desc, l.chunk_id) n,
           l.chunk_id, l.score, l.title_cover
-        from (${lexicalQuery}) l
+        from (${lexical.select}) l
       union all
       select 'v', row_number() over (order by v.distance, v.chunk_id), v.chunk_id, v.distance,
           null::float8
         from (${vectorQuery}) v`;
+  const withTerms = want.passages && want.terms;
+  // The statistics `queryTerms` reads: every distinct lexeme of the query (df 0 when the corpus
+  // lacks it: `udf` keeps only the ones it has) and which candidate articles contain it: one
+  // primary-key probe per lexeme the corpus has and chunk of a candidate article in the lexeme's
+  // configuration (a chunk's postings are in its own). Forced as probes: planned as a join, the
+  // planner's guess of thousands of query lexemes made it scan every posting (~20 ms on the
+  // 1,167-article ticket-answers KB, against ~1 ms).
+  const termCtes = withTerms
+    ? sql`,
+      qterms as (
+        select q.text_config, q.lexeme, s.chunks::float8 corpus_chunks,
+          coalesce(u.df, 0)::float8 df
+        from (select distinct text_config, lexeme from qtok) q
+        join kb_corpus_stats s on s.text_config = q.text_config
+        left join udf u on u.text_config = q.text_config and u.lexeme = q.lexeme
+      ),
+      hits as (
+        select c.text_config, l.lexeme, array_agg(distinct c.article_id::text) articles
+        from kb_chunks c
+        cross join unnest(array(select distinct lexeme from qterms where df > 0)) l(lexeme)
+        cross join lateral (
+          select 1 from kb_postings p
+          where p.text_config = c.text_config and p.lexeme = l.lexeme and p.chunk_id = c.id
+          limit 1
+        ) hit
+        where c.article_id = any(array(
+            select fc.article_id from kb_chunks fc where fc.id in (select chunk_id from found)))
+        group by c.text_config, l.lexeme
+      )`
+    : sql``;
+  const termColumns = sql`null::text term_config, null::text lexeme, null::float8 corpus_chunks,
+            null::float8 df, null::text[] articles`;
   const rows = await queryRows<
-    LexicalRow & { side: 'l' | 'v' | 'p'; n: number } & Partial<PassageRow>
+    LexicalRow & { side: 'l' | 'v' | 'p' | 't'; n: number } & Partial<PassageRow> & Partial<TermRow>
   >(
     db,
-    withPassages
-      ? sql`with found as (${sides})
+    want.passages
+      ? sql`with ${lexical.ctes}, found as (${sides})${termCtes}
           select side, n, chunk_id, score, title_cover, null::uuid article_id,
             null::text external_id, null::text title, null::text url, null::text section,
-            null::text text, null::text[] tags, null::text language
+            null::text text, null::text[] tags, null::text language, ${termColumns}
           from found
           union all
           select 'p', null, c.id, null, null, a.id, a.external_id, a.title, a.url, c.section,
-            c.text, a.tags, a.language
+            c.text, a.tags, a.language, ${termColumns}
           from kb_chunks c join kb_articles a on a.id = c.article_id
-          where c.id in (select chunk_id from found)`
-      : sides,
+          where c.id in (select chunk_id from found)
+          ${
+            withTerms
+              ? sql`union all
+          select 't', null, null, null, null, null, null, null, null, null, null, null, null,
+            q.text_config, q.lexeme, q.corpus_chunks, q.df, h.articles
+          from qterms q
+          left join hits h on h.text_config = q.text_config and h.lexeme = q.lexeme`
+              : sql``
+          }`
+      : sql`with ${lexical.ctes} ${sides}`,
   );
   const side = (tag: 'l' | 'v') =>
     rows.filter((r) => r.side === tag).sort((a, b) => Number(a.n) - Number(b.n));
   return {
     lexical: lexicalRowsToCandidates(side('l')),
     vector: side('v').map((r) => ({ chunkId: r.chunk_id, score: 1 - Number(r.score) })),
-    passages: withPassages ? (rows.filter((r) => r.side === 'p') as PassageRow[]) : null,
+    passages: want.passages ? (rows.filter((r) => r.side === 'p') as PassageRow[]) : null,
+    terms: withTerms
+      ? (rows.filter((r) => r.side === 't') as TermRow[]).map((r) => ({
+          textConfig: r.term_config,
+          lexeme: r.lexeme,
+          df: Number(r.df),
+          n: Number(r.corpus_chunks),
+          articles: r.articles ?? [],
+        }))
+      : null,
   };
+}
+
+interface TermRow {
+  term_config: string;
+  lexeme: string;
+  corpus_chunks: number;
+  df: number;
+  articles: string[] | null;
 }
 
 async function fetchPassages(db: Db, chunkIds: string[]): Promise<PassageRow[]> {

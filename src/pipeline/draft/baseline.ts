@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Db } from '../../db/client.js';
-import { queryTerms } from '../../kb/evidence.js';
+import { termsOfSearch } from '../../kb/evidence.js';
 import { perKbState } from '../../kb/kb-state.js';
 import { textConfigFor } from '../../kb/language.js';
 import { type SearchOptions, searchKnowledgeBase } from '../../kb/search.js';
@@ -80,11 +80,15 @@ export async function topArticleFeatures(
   query: string,
   options: SearchOptions,
 ): Promise<ConfidenceFeatures | null> {
-  const search = await searchKnowledgeBase(db, { query, limit: 8, perArticle: 2 }, options);
+  const search = await searchKnowledgeBase(
+    db,
+    { query, limit: 8, perArticle: 2, terms: true },
+    options,
+  );
   const first = search.passages[0];
   if (!first) return null;
   const ids = [...new Set(search.passages.map((p) => p.articleId))];
-  const terms = await queryTerms(db, search.query, ids, [textConfigFor(first.language)]);
+  const terms = await termsOfSearch(db, search, ids, [textConfigFor(first.language)]);
   return rawArticleFeatures(
     search.passages.filter((p) => p.articleId === first.articleId),
     terms,

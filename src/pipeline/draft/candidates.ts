@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.js';
 import { type AnsweredMatch, answeredMatches } from '../../kb/answered.js';
-import { queryTerms } from '../../kb/evidence.js';
+import { termsOfSearch } from '../../kb/evidence.js';
 import { textConfigFor } from '../../kb/language.js';
 import {
   articlePassages,
@@ -25,8 +25,10 @@ export interface Candidates {
 /**
  * Retrieval for a draft: passages (two per article at most), grouped by article, each article
  * scored with the calibrated confidence against the knowledge base's baseline (computed once per
- * KB state). One extra query (the query's word statistics) on top of the search, and one for the
- * baseline's freshness unless the caller read the KB's signature already (`kbSignatureSql`).
+ * KB state). One statement: the search also reads the query's word statistics (a statement of its
+ * own when the search is not one, or an answered question brings an article it did not find),
+ * plus one for the baseline's freshness unless the caller read the KB's signature already
+ * (`kbSignatureSql`).
  * `known.spelling`, when given, replaces `options.spelling` for this question's search only (null:
  * as written, the question is not English): the baseline's English sentences are read with the
  * configured correction whichever question computes it first.
@@ -50,7 +52,7 @@ export async function findCandidates(
     kbBaseline(db, options, known.kbSignature),
     searchKnowledgeBase(
       db,
-      { query, limit: 8, perArticle: 2 },
+      { query, limit: 8, perArticle: 2, terms: true },
       { ...options, spelling, kbSignature: known.kbSignature ?? options.kbSignature },
     ),
     known.answered === false ? Promise.resolve([]) : answeredMatches(db, query),
@@ -71,7 +73,8 @@ export async function findCandidates(
   const articleIds = [...new Set(passages.map((p) => p.articleId))];
   const configs = [...new Set(passages.map((p) => textConfigFor(p.language)))];
   // The query as searched (spelling corrected): the features read the words retrieval matched.
-  const terms = await queryTerms(db, search.query, articleIds, configs);
+  // From the search's own statement unless a lesson brought an article it did not find.
+  const terms = await termsOfSearch(db, search, articleIds, configs);
   const ranked = rankArticles({ ...search, passages }, terms, baseline, model);
   return { search, articles: withLessons(ranked, lessons) };
 }

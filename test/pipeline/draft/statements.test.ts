@@ -38,7 +38,7 @@ async function triageAndDraft(from: string) {
 }
 
 describe('statements per ticket, triage and draft', () => {
-  it('triage reads once and writes once; the draft step reads its context, retrieves and writes in 4', async () => {
+  it('triage reads once and writes once; the draft step reads its context, retrieves and writes in 3', async () => {
     // The first ticket pays for the KB state's work (the confidence baseline and the rest).
     await triageAndDraft('warm-up@example.net');
     const { ticketId, outcome, triage, draft } = await triageAndDraft('counted@example.net');
@@ -47,9 +47,9 @@ describe('statements per ticket, triage and draft', () => {
     // signature), then the triage row with its audit rows, event and draft job.
     expect(triage).toBe(2);
     // The ticket context again (the draft job's own view: the ticket may have changed since
-    // triage), the search (both sides and the candidates' passages), the query's word statistics
-    // for the confidence, and the draft with its bookkeeping.
-    expect(draft).toBe(4);
+    // triage), the search (both sides, the candidates' passages and the query's word statistics
+    // for the confidence), and the draft with its bookkeeping.
+    expect(draft).toBe(3);
     expect((await getTicket(deps.db, ticketId))?.draftState).toBe('pending');
   });
 });
