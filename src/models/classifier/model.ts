@@ -1,3 +1,4 @@
+import stopword from 'stopword';
 /**
  * A trained ticket classifier: lexical featurizer + linear weights + a calibration temperature.
  * Pure and synchronous; the optional dense (embedding) features are computed by the caller, or by
@@ -242,7 +243,7 @@ export class TrainedClassifier {
       byTerm.set(term, (byTerm.get(term) ?? 0) + contribution);
     }
     return [...byTerm]
-      .filter(([, weight]) => weight > 0)
+      .filter(([term, weight]) => weight > 0 && !onlyStopWords(term))
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, limit)
       .map(([term, weight]) => ({ term, weight: Number(weight.toFixed(3)) }));
@@ -380,4 +381,21 @@ export function combineFeatures(
     values[lexical.indices.length + d] = denseVector[d]! * denseScale;
   }
   return { indices, values };
+}
+
+/**
+ * Function words ("my", "the", "le", "die") in the languages support tickets mostly come in:
+ * the model may weigh them (they carry style and register), but as the words an agent is shown
+ * as the reason for a category they explain nothing. A term goes when every word of it is one.
+ * The lists are the `stopword` package's (well kept, many languages).
+ */
+const STOP_WORDS = new Set(
+  [stopword.eng, stopword.deu, stopword.fra, stopword.spa, stopword.por, stopword.ita, stopword.nld]
+    .flat()
+    .map((w) => w.toLowerCase()),
+);
+
+function onlyStopWords(term: string): boolean {
+  const words = term.split(/ … | /).filter(Boolean);
+  return words.length > 0 && words.every((w) => STOP_WORDS.has(w.toLowerCase()));
 }

@@ -29,4 +29,33 @@ describe('explanations', () => {
     expect(copy.explain(text, label)).toEqual(classifier.explain(text, label));
     expect(classifier.explain(text, 'no-such-label')).toEqual([]);
   });
+
+  it('never gives a function word alone as a reason ("my", "the", "to", "le")', () => {
+    const stop = new Set([
+      'my',
+      'the',
+      'to',
+      'a',
+      'i',
+      'is',
+      'of',
+      'for',
+      'how',
+      'do',
+      'can',
+      'me',
+    ]);
+    let seen = 0;
+    for (const { text } of train.slice(0, 200)) {
+      const { label } = classifier.predict(text);
+      for (const { term } of classifier.explain(text, label, 5)) {
+        seen++;
+        expect(
+          term.split(/ … | /).every((w) => stop.has(w)),
+          term,
+        ).toBe(false);
+      }
+    }
+    expect(seen).toBeGreaterThan(200);
+  });
 });
