@@ -76,8 +76,10 @@ export async function analyseQuestion(
 
 /**
  * Records a lesson: the question's lexemes in the article's configuration, each with its IDF in
- * the knowledge base now. One statement; a draft teaches once (`draft_id` is unique), and a
- * question with too little to go on teaches nothing. Returns whether a lesson was recorded.
+ * the knowledge base now. One statement; a draft teaches once (`draft_id` is unique), an article
+ * learns the same words once (the first lesson stays: 500 customers asking the same in an
+ * incident teach one), and a question with too little to go on teaches nothing. Returns whether
+ * a lesson was recorded.
  */
 export async function recordAnsweredQuestion(
   db: Db,
@@ -90,13 +92,15 @@ export async function recordAnsweredQuestion(
     sql`
       with w as (${analysed(config, question)})
       insert into kb_answered_questions
-        (article_id, ticket_id, draft_id, text_config, question, lexemes, weights, approved_by)
+        (article_id, ticket_id, draft_id, text_config, question, lexemes, weights, approved_by,
+         lexemes_key)
       select ${input.articleId}, ${input.ticketId}, ${input.draftId}, ${config},
         ${question}, array_agg(lexeme order by lexeme), array_agg(w order by lexeme),
-        ${input.approvedBy}
+        ${input.approvedBy}, md5(string_agg(lexeme, ' ' order by lexeme))
       from w
       having sum(w) >= ${MIN_QUESTION_WEIGHT}
-      on conflict (draft_id) do nothing
+      -- A draft teaches once, and an article learns the same words once (either conflict).
+      on conflict do nothing
       returning id`,
   );
   return rows.length > 0;

@@ -1,4 +1,4 @@
-import { doublePrecision, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { doublePrecision, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id } from './columns.js';
 import { drafts } from './drafts.js';
 import { kbArticles } from './kb-articles.js';
@@ -32,6 +32,11 @@ export const kbAnsweredQuestions = pgTable(
     /** The question's distinct lexemes (numbers aside), and each one's IDF in the KB when learned. */
     lexemes: text('lexemes').array().notNull(),
     weights: doublePrecision('weights').array().notNull(),
+    /**
+     * The lexemes as one key: an article learns a question once (500 customers asking the same in
+     * an incident teach one lesson, and keep the lookup small).
+     */
+    lexemesKey: text('lexemes_key').notNull(),
     /** The approving agent's email, shown with the lesson. */
     approvedBy: text('approved_by'),
     createdAt: createdAt(),
@@ -40,6 +45,7 @@ export const kbAnsweredQuestions = pgTable(
     index('kb_answered_questions_lexemes_idx').using('gin', t.lexemes),
     index('kb_answered_questions_article_idx').on(t.articleId, t.createdAt),
     index('kb_answered_questions_ticket_idx').on(t.ticketId),
+    uniqueIndex('kb_answered_questions_article_lexemes_uq').on(t.articleId, t.lexemesKey),
   ],
 );
 

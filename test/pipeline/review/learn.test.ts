@@ -72,8 +72,9 @@ const teaching = {
   name: 'Kim Teacher',
 };
 
-async function teach(d: TestDeps): Promise<Draft> {
-  const { draftId } = await seedDraftedTicket(d, teaching);
+/** `also`: words that make this question another one (the same words teach an article once). */
+async function teach(d: TestDeps, also = ''): Promise<Draft> {
+  const { draftId } = await seedDraftedTicket(d, { ...teaching, body: `${teaching.body}${also}` });
   const draft = await draftOf(d, draftId);
   expect(draft.citations[0]?.externalId).toBe('refund');
   expect((await approveDraft(d, { draftId, actor: ana })).ok).toBe(true);
@@ -101,6 +102,13 @@ describe('drafting learns from approvals', () => {
     expect(after.reason).toContain('similar question');
   });
 
+  it('learns the same words for an article once, however many agents approve them', async () => {
+    const before = (await lessons(deps)).length;
+    await teach(deps, ' Thanks, Pat.');
+    await teach(deps, ' Thanks, Pat.');
+    expect(await lessons(deps)).toHaveLength(before + 1);
+  });
+
   it('learns nothing with DRAFT_LEARN=false, and does not read lessons', async () => {
     await teach(noLearning);
     expect(await lessons(noLearning)).toHaveLength(0);
@@ -110,12 +118,15 @@ describe('drafting learns from approvals', () => {
 
   it('forgets an approval taken back, and learns nothing from an auto-send', async () => {
     const before = (await lessons(deps)).length;
-    const taught = await teach(deps);
+    const taught = await teach(deps, ' Cheers, Lee.');
     expect(await lessons(deps)).toHaveLength(before + 1);
     expect((await undoApproval(deps, { draftId: taught.id, actor: ana })).ok).toBe(true);
     expect(await lessons(deps)).toHaveLength(before);
 
-    const { draftId } = await seedDraftedTicket(deps, teaching);
+    const { draftId } = await seedDraftedTicket(deps, {
+      ...teaching,
+      body: `${teaching.body} Ta, Kit.`,
+    });
     expect((await approveDraft(deps, { draftId, actor: ana, auto: true })).ok).toBe(true);
     expect(await lessons(deps)).toHaveLength(before);
   });
