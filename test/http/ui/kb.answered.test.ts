@@ -63,6 +63,8 @@ describe('answered questions on the article page', () => {
     expect(shown).toContain('Learned from 1 approved answer');
     expect(shown).toContain('I want my rebate.');
     expect(shown).toContain('approved by Al ');
+    expect(shown).toContain('An agent sent this article for each of these questions');
+    expect(shown).toMatch(/on\s*<time datetime="[^"]+">\d{4}-\d{2}-\d{2}<\/time>/);
 
     const asAgent = await (await page(url, agent)).text();
     expect(asAgent).toContain('Learned from 1 approved answer');

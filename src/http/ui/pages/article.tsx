@@ -120,8 +120,9 @@ const AnsweredQuestions: FC<{
     <details class="gap-tickets" id="answered" data-testid="answered-questions">
       <summary>{label}</summary>
       <p class="muted">
-        An agent approved a draft citing this article for each of these questions, so questions like
-        them are answered from it. Forget one that was a mistake or a one-off.
+        An agent sent this article for each of these questions (approving a draft that cites it, or
+        inserting it in a reply written by hand), so questions like them are answered from it.
+        Forget one that was a mistake or a one-off.
       </p>
       <ul class="answered-questions">
         {answered.rows.map((q) => (
@@ -129,7 +130,10 @@ const AnsweredQuestions: FC<{
             <q>{q.question.length > 240 ? `${q.question.slice(0, 240)}…` : q.question}</q>{' '}
             <span class="muted">
               — <a href={`/app/tickets/${q.ticketId}`}>ticket</a>, approved by{' '}
-              {q.approvedBy ?? 'an agent'} on {q.createdAt.toISOString().slice(0, 10)}
+              {q.approvedBy ?? 'an agent'} on{' '}
+              <time datetime={q.createdAt.toISOString()}>
+                {q.createdAt.toISOString().slice(0, 10)}
+              </time>
             </span>{' '}
             <form
               method="post"
