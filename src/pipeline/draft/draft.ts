@@ -255,8 +255,10 @@ export async function draftReply(
     if (!previousDraft || previousDraft.ticketId !== ticket.id)
       return { status: 'skipped', reason: 'not_pending' };
     instructions = previousDraft.regenerationRequest;
-    // A retried regenerate job finds its own result already there.
-    if (newest && newest.version > previousDraft.version) {
+    // A retried regenerate job finds its own result already there. A reply written by hand and
+    // taken back with Undo is not that result: undo brought this draft back, to be regenerated.
+    const withdrawnReply = newest?.kind === 'manual' && newest.status === 'withdrawn';
+    if (newest && newest.version > previousDraft.version && !withdrawnReply) {
       if (!waitingForModel) return { status: 'skipped', reason: 'already_drafted' };
       resumed = newest;
     }

@@ -6,11 +6,13 @@ import {
   getDeliveryForDraft,
   getDraft,
   insertDraft,
+  latestDraftForTicket,
   transitionDraft,
 } from '../../../src/db/queries/drafts.js';
 import { getTicket } from '../../../src/db/queries/tickets.js';
 import { rowsOf } from '../../../src/db/rows.js';
 import { processDeliver } from '../../../src/queue/processors/deliver.js';
+import { processDraft } from '../../../src/queue/processors/draft.js';
 import {
   apiRequest,
   fileTestMailApp,
@@ -31,7 +33,7 @@ let key: string;
 const job = { attemptsMade: 0, opts: { attempts: 1 }, updateData: async () => {} } as never;
 
 interface ReplyAnswer {
-  draft: { id: string; status: string };
+  draft: { id: string; status: string; version?: number };
   deliveryState: string | null;
   sendAfter: string | null;
 }
@@ -159,6 +161,25 @@ describe('a reply written by hand retires the pending Deskpilot draft', () => {
     expect((await call('POST', `/api/drafts/${draftId}/approve`)).status).toBe(200);
     await windowsEndAndWorkersRun();
     expect(mailTo('race-pending@example.net')).toHaveLength(1);
+  });
+
+  it('the draft an undone reply brought back can be regenerated: the new version is written', async () => {
+    const { ticketId, draftId } = await pendingDraft('regen-after-undo@example.net');
+    const sent = (await (await reply(ticketId, 'I reset it for you.')).json()) as ReplyAnswer;
+    expect((await call('POST', `/api/drafts/${sent.draft.id}/undo`)).status).toBe(200);
+    expect((await getDraft(deps.db, draftId))?.status).toBe('pending_approval');
+
+    const asked = await call('POST', `/api/drafts/${draftId}/regenerate`, {
+      instructions: 'shorter',
+    });
+    expect(asked.status, await asked.clone().text()).toBe(202);
+    // The withdrawn reply is newer than the draft, but it is not the regenerate job's result.
+    const outcome = await processDraft(deps, { ticketId, regenerateOf: draftId }, job);
+    expect(outcome).toMatchObject({ status: 'drafted' });
+    const newest = await latestDraftForTicket(deps.db, ticketId);
+    expect(newest).toMatchObject({ status: 'pending_approval', kind: 'extractive' });
+    expect(newest!.version).toBeGreaterThan(sent.draft.version ?? 0);
+    expect((await getTicket(deps.db, ticketId))?.draftState).toBe('pending');
   });
 
   it('an approved draft still inside its undo window loses its delivery: only the hand-written reply is sent', async () => {
