@@ -4,9 +4,14 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app.js';
-import { createUser, resolveSession } from '../../../src/auth/users.js';
+import { createUser, resolveSession, startSession } from '../../../src/auth/users.js';
 import { buildDeps, closeDeps } from '../../../src/build-deps.js';
-import { findUserByEmail } from '../../../src/db/queries/users.js';
+import {
+  deleteUserSessions,
+  findUserByEmail,
+  updateUserRole,
+} from '../../../src/db/queries/users.js';
+import { accessNow } from '../../../src/http/ui/inbox/events.js';
 import { changeOwnPassword } from '../../../src/pipeline/people.js';
 import { seedPendingDraft } from '../../support/drafts.js';
 import { fileTestApp } from '../../support/fixtures.js';
@@ -169,6 +174,25 @@ describe('an open event stream ends when its person loses access', () => {
     expect(s.stream.state.ended).toBe(false);
     await s.stream.cancel();
     await s.bystanderStream.cancel();
+  });
+});
+
+describe('the keep-alive check (a net for a missed event)', () => {
+  it('tells a live session from an ended one or a changed role, without any event', async () => {
+    const user = await createUser(deps.db, {
+      email: 'quiet@example.com',
+      name: 'Quiet',
+      role: 'agent',
+      password,
+    });
+    const { token } = await startSession(deps.db, user, 3_600_000);
+    const opened = (await resolveSession(deps.db, token))!;
+    expect(await accessNow(deps, token, opened)).toBe('ok');
+    await updateUserRole(deps.db, user.id, 'manager');
+    expect(await accessNow(deps, token, opened)).toBe('role');
+    await deleteUserSessions(deps.db, user.id);
+    expect(await accessNow(deps, token, opened)).toBe('signed_out');
+    expect(await accessNow(deps, undefined, opened)).toBe('signed_out');
   });
 });
 

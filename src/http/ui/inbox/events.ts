@@ -22,7 +22,7 @@ const endsStream = (event: AccessChange, user: SessionPrincipal) =>
  * ended (signed out elsewhere, disabled, a password reset — also when the Redis event was
  * missed, e.g. from a command line that could not reach Redis), or its role or team changed.
  */
-async function accessNow(
+export async function accessNow(
   deps: Pick<Deps, 'db' | 'now'>,
   token: string | undefined,
   user: SessionPrincipal,
@@ -94,10 +94,15 @@ export function registerInboxEvents(app: InboxApp, deps: Deps) {
         });
         await stream.writeSSE({ event: 'ready', data: '{}' });
         while (!stream.aborted && !stream.closed) {
+          // What arrived while nothing was waiting to be woken (during the 'ready' write or the
+          // last batch's) goes out now, not after a 25 s keep-alive.
+          let timer: ReturnType<typeof setTimeout> | undefined;
           await new Promise<void>((resolve) => {
+            if (pending.length > 0 || access.ended) return resolve();
             wake = resolve;
-            setTimeout(resolve, KEEP_ALIVE_MS);
+            timer = setTimeout(resolve, KEEP_ALIVE_MS);
           });
+          clearTimeout(timer);
           wake = null;
           if (stream.aborted) break;
           if (!access.ended && pending.length === 0) {
