@@ -16,6 +16,8 @@ export const listedAuditActions = [
   'user_password_reset',
   'user_role_changed',
   'user_password_changed',
+  // What approvals taught drafting, forgotten by a manager (kb_answered_questions): ids only.
+  'kb_lesson_forgotten',
 ] as const;
 /**
  * Invites (and accounts made by `cli users create` or the setup page) and disables are recorded

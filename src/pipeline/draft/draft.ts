@@ -37,6 +37,10 @@ import { draftBody } from './outcome.js';
 import { resolveReplyLanguage } from './reply-language.js';
 import { countWords } from './sentences.js';
 
+/** How a draft whose article a lesson chose (kb/answered.ts) starts its reason: the inbox shows it as information, not a warning. */
+export const LEARNED_REASON =
+  'Chosen because the team sent this article for a similar question before';
+
 export type DraftDeps = Pick<
   Deps,
   | 'db'
@@ -531,7 +535,7 @@ function extractiveDraft(
   const taught = ctx.chosen[0]?.answered;
   const learned =
     taught && taught.confidence >= confidence
-      ? `Chosen because the team sent this article for a similar question before (${Math.round(taught.similarity * 100)}% alike).`
+      ? `${LEARNED_REASON} (${Math.round(taught.similarity * 100)}% alike).`
       : null;
   const values: DraftValues = {
     messageId: ctx.messageId,

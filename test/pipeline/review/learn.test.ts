@@ -6,6 +6,7 @@ import { type Draft, drafts } from '../../../src/db/schema/drafts.js';
 import { kbAnsweredQuestions } from '../../../src/db/schema/kb-answered-questions.js';
 import { indexEvalCorpus } from '../../../src/kb/eval.js';
 import { parseArticlesJsonl } from '../../../src/kb/sources/jsonl.js';
+import { LEARNED_REASON } from '../../../src/pipeline/draft/draft.js';
 import { sendManualReply } from '../../../src/pipeline/reply/manual.js';
 import { approveDraft } from '../../../src/pipeline/review/actions.js';
 import { undoApproval } from '../../../src/pipeline/review/undo.js';
@@ -99,7 +100,7 @@ describe('drafting learns from approvals', () => {
     expect(after.state).toBe('answered');
     expect(after.citations[0]?.externalId).toBe('refund');
     expect(after.confidence).toBeGreaterThanOrEqual(0.5);
-    expect(after.reason).toContain('similar question');
+    expect(after.reason?.startsWith(LEARNED_REASON)).toBe(true);
   });
 
   it('learns the same words for an article once, however many agents approve them', async () => {

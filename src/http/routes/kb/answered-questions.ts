@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { actorOf } from '../../../auth/actor.js';
 import { getArticle } from '../../../db/queries/kb.js';
 import {
   forgetAnsweredQuestion,
@@ -60,7 +61,8 @@ export function registerAnsweredQuestions(app: Router, deps: KbRouteDeps) {
   });
   app.openapi(forgetRoute, async (c) => {
     const { id, questionId } = c.req.valid('param');
-    if (!(await forgetAnsweredQuestion(deps.db, id, questionId))) {
+    const actor = actorOf(c.get('principal')!);
+    if (!(await forgetAnsweredQuestion(deps.db, id, questionId, actor))) {
       throw new AppError('not_found', 'No such answered question on this article');
     }
     return c.body(null, 204);

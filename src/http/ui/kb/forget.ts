@@ -1,3 +1,4 @@
+import { userActor } from '../../../auth/actor.js';
 import { forgetAnsweredQuestion } from '../../../db/queries/kb-answered-questions.js';
 import type { Deps } from '../../../deps.js';
 import { type KbApp, uuidParam } from './shared.js';
@@ -13,7 +14,7 @@ export function registerForgetAnsweredForm(app: KbApp, deps: Deps) {
     const questionId = uuidParam.safeParse(c.req.param('questionId'));
     const forgotten =
       id.success && questionId.success
-        ? await forgetAnsweredQuestion(deps.db, id.data, questionId.data)
+        ? await forgetAnsweredQuestion(deps.db, id.data, questionId.data, userActor(c.get('user')))
         : false;
     const to = id.success ? `/app/kb/${id.data}` : '/app/kb';
     return c.redirect(

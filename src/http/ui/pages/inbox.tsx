@@ -18,6 +18,7 @@ import {
   draftStatusLine,
   heldAdviceFor,
 } from '../../../pipeline/deliver/wording.js';
+import { LEARNED_REASON } from '../../../pipeline/draft/draft.js';
 import { describeInstructions } from '../../../pipeline/draft/instructions.js';
 import { Layout, NoticeBox, type PageNotice } from '../layout.js';
 import { LiveStaleNotice } from './live-stale.js';
@@ -591,7 +592,11 @@ export const DraftPanel: FC<{
           )}
         </p>
       ) : d.reason && !(d.provisional && pending) ? (
-        <p class="warn-box" role="note" data-testid="draft-reason">
+        <p
+          class={d.reason.startsWith(LEARNED_REASON) ? 'ok-box' : 'warn-box'}
+          role="note"
+          data-testid="draft-reason"
+        >
           {d.reason}
         </p>
       ) : null}

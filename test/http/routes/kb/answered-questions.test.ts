@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
+import { auditLog } from '../../../../src/db/schema/audit-log.js';
 import { kbAnsweredQuestions } from '../../../../src/db/schema/kb-answered-questions.js';
 import { indexEvalCorpus } from '../../../../src/kb/eval.js';
 import { parseArticlesJsonl } from '../../../../src/kb/sources/jsonl.js';
@@ -49,6 +51,16 @@ describe('answered questions over the API', () => {
     expect((await apiRequest(app, agent, 'DELETE', `${base}/${lesson!.id}`)).status).toBe(403);
 
     expect((await apiRequest(app, manager, 'DELETE', `${base}/${lesson!.id}`)).status).toBe(204);
+    // Audited with who did it, ids only (the question's text stays out of the log).
+    const [entry] = await deps.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, 'kb_lesson_forgotten'));
+    expect(entry).toMatchObject({
+      actorKind: 'api_key',
+      data: { articleId: lesson!.articleId, lessonId: lesson!.id, ticketId: lesson!.ticketId },
+    });
+    expect(JSON.stringify(entry!.data)).not.toContain('rebate');
     const again = await apiRequest(app, manager, 'DELETE', `${base}/${lesson!.id}`);
     expect(again.status).toBe(404);
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('not_found');
