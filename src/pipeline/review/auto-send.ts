@@ -91,6 +91,13 @@ export async function maybeAutoSend(
     lockVersion: draft.lockVersion,
     auto: true,
   });
-  deps.log.info({ draftId: draft.id, ok: result.ok }, 'draft auto-sent by policy');
+  if (result.ok) deps.log.info({ draftId: draft.id }, 'draft auto-sent by policy');
+  else {
+    // Refused (claimed meanwhile, no way to reach the customer…): it waits for an agent.
+    deps.log.info(
+      { draftId: draft.id, reason: result.reason },
+      'auto-send refused; left for review',
+    );
+  }
   return result.ok;
 }
