@@ -162,7 +162,7 @@ const detailFields: Record<ActionName, readonly string[]> = {
   user_password_reset: ['userId', 'role', 'sessionsEnded'],
   user_role_changed: ['userId', 'from', 'to'],
   user_password_changed: ['userId', 'sessionsEnded'],
-  kb_lesson_forgotten: ['articleId', 'lessonId', 'ticketId'],
+  kb_lesson_forgotten: ['articleId', 'lessonId', 'ticketId', 'rejectedDraftId'],
 };
 /** Written by agents; shown, with personal data redacted. */
 const agentText = new Set(['reason', 'instructions']);

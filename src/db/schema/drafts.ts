@@ -116,6 +116,12 @@ export const drafts = pgTable(
     editDistance: integer('edit_distance'),
     wordsSent: integer('words_sent'),
     rejectReason: text('reject_reason'),
+    /**
+     * The answered question (kb_answered_questions) that chose this draft's article, when a lesson
+     * did: rejecting the draft as a wrong answer forgets it. No foreign key (that table points
+     * here): a lesson forgotten since is simply not there to delete.
+     */
+    answeredQuestionId: uuid('answered_question_id'),
     /** The last agent who saved an edit without sending it (the working text is `finalText`). */
     savedBy: text('saved_by'),
     savedAt: timestamp('saved_at', { withTimezone: true, mode: 'date' }),

@@ -542,6 +542,8 @@ function extractiveDraft(
     kind: composed.kind,
     bodyText: composed.text,
     citations: composed.citations,
+    // Rejected as a wrong answer, the draft forgets the lesson that chose its article.
+    answeredQuestionId: learned && !abstained ? taught!.questionId : null,
     model: 'extractive-v2',
     promptVersion: null,
     confidence,

@@ -9,7 +9,7 @@ import type { Deps } from '../../deps.js';
 import { draftChanged, publishAfterCommit } from '../../live/events.js';
 import { deliveryTarget, type NoReplyRoute, noReplyRoute } from '../deliver/schedule.js';
 import { editDiff, wordCount, wordEditDistance } from './edits.js';
-import { learnFromApproval } from './learn.js';
+import { forgetLessonOfDraft, learnFromApproval } from './learn.js';
 
 export type ReviewFailure =
   | 'not_found'
@@ -229,14 +229,23 @@ export function rejectDraft(
   deps: ReviewDeps,
   input: { draftId: string; actor: Actor; lockVersion?: number; reason: string },
 ): Promise<ReviewResult> {
-  return closePending(deps, input, { status: 'rejected', rejectReason: input.reason }, (tx, row) =>
-    recordTicketEvent(tx, {
-      ticketId: row.ticketId,
-      type: 'rejected',
-      actorKind: 'agent',
-      actorId: input.actor.id,
-      data: { draftId: row.id, version: row.version, reason: input.reason },
-    }),
+  return closePending(
+    deps,
+    input,
+    { status: 'rejected', rejectReason: input.reason },
+    async (tx, row) => {
+      await recordTicketEvent(tx, {
+        ticketId: row.ticketId,
+        type: 'rejected',
+        actorKind: 'agent',
+        actorId: input.actor.id,
+        data: { draftId: row.id, version: row.version, reason: input.reason },
+      });
+      // A lesson chose this article and the agent says the answer is wrong: drafting unlearns it.
+      if (row.answeredQuestionId && /^wrong answer/i.test(input.reason.trim())) {
+        await forgetLessonOfDraft(tx, row, input.actor);
+      }
+    },
   );
 }
 

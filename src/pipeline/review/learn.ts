@@ -1,5 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
+import type { Actor } from '../../auth/actor.js';
 import type { Db } from '../../db/client.js';
+import { insertAuditEntry } from '../../db/queries/audit.js';
 import { queryRows } from '../../db/queries/kb.js';
 import type { Draft } from '../../db/schema/drafts.js';
 import { kbAnsweredQuestions } from '../../db/schema/kb-answered-questions.js';
@@ -70,4 +72,37 @@ export async function learnFromApproval(
 /** An approval taken back (undo) teaches nothing. */
 export async function forgetApproval(db: Db, draftId: string): Promise<void> {
   await db.delete(kbAnsweredQuestions).where(eq(kbAnsweredQuestions.draftId, draftId));
+}
+
+/**
+ * A draft whose article a lesson chose, rejected as a wrong answer: the lesson goes (audited as
+ * `kb_lesson_forgotten`, ids only, with the rejecting agent), so the next question like it is not
+ * answered from that article on its account. In the rejection's transaction.
+ */
+export async function forgetLessonOfDraft(
+  tx: Db,
+  draft: Pick<Draft, 'id' | 'answeredQuestionId'>,
+  actor: Actor,
+): Promise<boolean> {
+  if (!draft.answeredQuestionId) return false;
+  const [gone] = await tx
+    .delete(kbAnsweredQuestions)
+    .where(eq(kbAnsweredQuestions.id, draft.answeredQuestionId))
+    .returning({
+      articleId: kbAnsweredQuestions.articleId,
+      ticketId: kbAnsweredQuestions.ticketId,
+    });
+  if (!gone) return false;
+  await insertAuditEntry(tx, {
+    action: 'kb_lesson_forgotten',
+    actorKind: actor.kind,
+    actorId: actor.id,
+    data: {
+      articleId: gone.articleId,
+      lessonId: draft.answeredQuestionId,
+      ticketId: gone.ticketId,
+      rejectedDraftId: draft.id,
+    },
+  });
+  return true;
 }

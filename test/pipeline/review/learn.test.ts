@@ -2,13 +2,14 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { citationsForChunks } from '../../../src/db/queries/ticket-page.js';
 import { rowsOf } from '../../../src/db/rows.js';
+import { auditLog } from '../../../src/db/schema/audit-log.js';
 import { type Draft, drafts } from '../../../src/db/schema/drafts.js';
 import { kbAnsweredQuestions } from '../../../src/db/schema/kb-answered-questions.js';
 import { indexEvalCorpus } from '../../../src/kb/eval.js';
 import { parseArticlesJsonl } from '../../../src/kb/sources/jsonl.js';
 import { LEARNED_REASON } from '../../../src/pipeline/draft/draft.js';
 import { sendManualReply } from '../../../src/pipeline/reply/manual.js';
-import { approveDraft } from '../../../src/pipeline/review/actions.js';
+import { approveDraft, rejectDraft } from '../../../src/pipeline/review/actions.js';
 import { undoApproval } from '../../../src/pipeline/review/undo.js';
 import { eraseCustomer } from '../../../src/privacy/erase.js';
 import { createTestDeps, type TestDeps } from '../../support/deps.js';
@@ -178,5 +179,35 @@ describe('drafting learns from approvals', () => {
     expect(sam.draftId).toBeTruthy();
     await eraseCustomer(deps.db, 'sam@example.net', { kind: 'system', id: null });
     expect(await lessons(deps)).toHaveLength(0);
+  });
+
+  it("unlearns a lesson whose draft an agent rejects as a wrong answer (other reasons don't)", async () => {
+    await teach(deps, ' Regards, Jo.');
+    const asked = { subject: 'Rebate', body: 'I want my rebate, how? Regards, Jo.' };
+    // Rejected for its tone: the lesson stays.
+    const first = await draftOf(deps, (await seedDraftedTicket(deps, asked)).draftId);
+    expect(first.answeredQuestionId).toBeTruthy();
+    expect((await rejectDraft(deps, { draftId: first.id, actor: ana, reason: 'Tone' })).ok).toBe(
+      true,
+    );
+    expect(await lessons(deps)).toHaveLength(1);
+    // Rejected as a wrong answer: gone, audited; the next such question abstains again.
+    const second = await draftOf(deps, (await seedDraftedTicket(deps, asked)).draftId);
+    expect(second.answeredQuestionId).toBe(first.answeredQuestionId);
+    expect(
+      (await rejectDraft(deps, { draftId: second.id, actor: ana, reason: 'Wrong answer' })).ok,
+    ).toBe(true);
+    expect(await lessons(deps)).toHaveLength(0);
+    const [entry] = await deps.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, 'kb_lesson_forgotten'));
+    expect(entry).toMatchObject({
+      actorKind: 'user',
+      actorId: 'ana@example.com',
+      data: { lessonId: second.answeredQuestionId, rejectedDraftId: second.id },
+    });
+    const third = await draftOf(deps, (await seedDraftedTicket(deps, asked)).draftId);
+    expect(third.answeredQuestionId).toBeNull();
   });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "drafts" ADD COLUMN "answered_question_id" uuid;
