@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { actorOf } from '../../../auth/actor.js';
+import { actorLabelOrNull, actorNames } from '../../../auth/actor-names.js';
 import { getArticle } from '../../../db/queries/kb.js';
 import {
   forgetAnsweredQuestion,
@@ -19,7 +20,14 @@ const answeredQuestionsSchema = z
         id: z.uuid(),
         ticketId: z.uuid(),
         question: z.string().openapi({ description: 'Subject and message, redacted' }),
-        approvedBy: z.string().nullable(),
+        approvedBy: z
+          .string()
+          .nullable()
+          .openapi({ description: "As recorded: a user's email, or an API key's id" }),
+        approvedByName: z
+          .string()
+          .nullable()
+          .openapi({ description: 'As people read it: the user or API key by name' }),
         createdAt: z.string(),
       }),
     ),
@@ -54,10 +62,16 @@ export function registerAnsweredQuestions(app: Router, deps: KbRouteDeps) {
     const { id } = c.req.valid('param');
     if (!(await getArticle(deps.db, id))) throw new AppError('not_found', 'No such article');
     const { total, rows } = await listAnsweredQuestions(deps.db, id);
-    return c.json(
-      { total, items: rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) },
-      200,
+    const names = await actorNames(
+      deps.db,
+      rows.map((r) => r.approvedBy),
     );
+    const items = rows.map((r) => ({
+      ...r,
+      approvedByName: actorLabelOrNull(r.approvedBy, names),
+      createdAt: r.createdAt.toISOString(),
+    }));
+    return c.json({ total, items }, 200);
   });
   app.openapi(forgetRoute, async (c) => {
     const { id, questionId } = c.req.valid('param');

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../../src/auth/api-keys.js';
+import { createUser } from '../../../../src/auth/users.js';
 import { auditLog } from '../../../../src/db/schema/audit-log.js';
 import { kbAnsweredQuestions } from '../../../../src/db/schema/kb-answered-questions.js';
 import { indexEvalCorpus } from '../../../../src/kb/eval.js';
@@ -12,6 +13,12 @@ import { apiRequest, fileTestApp, seedDraftedTicket } from '../../../support/fix
 // GET / DELETE /api/kb/articles/{id}/answered-questions: what approvals taught, for managers.
 const { deps, app } = await fileTestApp();
 afterAll(() => deps.cleanup());
+await createUser(deps.db, {
+  email: 'al@example.com',
+  name: 'Al Agent',
+  role: 'agent',
+  password: 'p'.repeat(14),
+});
 const manager = (await createApiKey(deps.db, { name: 'kb manager', role: 'manager' })).key;
 const agent = (await createApiKey(deps.db, { name: 'kb agent', role: 'agent' })).key;
 await indexEvalCorpus(
@@ -43,6 +50,7 @@ describe('answered questions over the API', () => {
     const body = (await listed.json()) as { total: number; items: { question: string }[] };
     expect(body.total).toBe(1);
     expect(body.items[0]).toMatchObject({ id: lesson!.id, approvedBy: 'al@example.com' });
+    expect(body.items[0]).toHaveProperty('approvedByName', 'Al Agent');
     expect(body.items[0]!.question).toContain('I want my rebate.');
     // Kept redacted: the phone number is not there.
     expect(body.items[0]!.question).not.toContain('7946');
