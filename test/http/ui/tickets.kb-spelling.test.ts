@@ -51,4 +51,13 @@ describe('the ticket page KB panel', () => {
     expect(text).not.toContain('Showing results for');
     expect(text).toContain('Refund policy');
   });
+
+  it('opens with what the subject finds, before the agent searches', async () => {
+    const { ticketId: refund } = await seedEmailTicket(agentApp.deps.db, {
+      subject: 'Refund for my purchase',
+      body: 'hi',
+    });
+    const text = pageText(await agentApp.page(`/app/tickets/${refund}`));
+    expect(text).toContain('Refund policy');
+  });
 });

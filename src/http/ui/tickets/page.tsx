@@ -115,7 +115,9 @@ export async function renderTicketPage(
     listDraftsForTicket(deps.db, ticket.id),
     listCategories(deps.db, { activeOnly: true }),
     listTicketEvents(deps.db, ticket.id),
-    kbPassages(deps, kbq, c.req.query('kbspell') === 'off'),
+    // Without a search of the agent's own, the panel shows what the subject finds: articles to
+    // insert are on screen when the page opens.
+    kbPassages(deps, kbq ?? ticket.subject ?? undefined, c.req.query('kbspell') === 'off'),
   ]);
   const latest = currentDraft(drafts);
   const [delivery, sources, actors] = await Promise.all([
