@@ -134,6 +134,11 @@ describe('at 390 × 844', () => {
     await page.locator('[data-testid="article-list"] .ticket-row a').first().click();
     await page.locator('[data-testid="edit-article"]').waitFor();
     await expectNoSidewaysScroll(page, 'phone-kb-article');
+    // Edit and Delete sit on one line, the same height.
+    const edit = await page.getByTestId('edit-article').boundingBox();
+    const del = await page.getByTestId('delete-article').boundingBox();
+    expect(Math.abs(edit!.y - del!.y)).toBeLessThanOrEqual(1);
+    expect(Math.abs(edit!.height - del!.height)).toBeLessThanOrEqual(1);
     await page.locator('[data-testid="edit-article"]').click();
     await page.locator('textarea[name="body"]').waitFor();
     await expectNoSidewaysScroll(page, 'phone-kb-edit');
