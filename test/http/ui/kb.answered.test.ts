@@ -2,11 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../src/auth/users.js';
 import { kbAnsweredQuestions } from '../../../src/db/schema/kb-answered-questions.js';
 import { kbChunks } from '../../../src/db/schema/kb-chunks.js';
-import { indexEvalCorpus } from '../../../src/kb/eval.js';
-import { parseArticlesJsonl } from '../../../src/kb/sources/jsonl.js';
-import { approveDraft } from '../../../src/pipeline/review/actions.js';
-import { agentActor } from '../../support/drafts.js';
 import { fileTestApp, seedDraftedTicket } from '../../support/fixtures.js';
+import { approveAndLearn, importRefundArticle } from '../../support/lessons.js';
 import { signInOverHttp } from '../../support/sign-in.js';
 
 // The article page shows what approvals taught drafting about it; a manager can forget one.
@@ -35,29 +32,12 @@ const hiddenFields = (html: string, formId: string): [string, string][] => {
   ].map((m) => [m[1]!, m[2]!]);
 };
 
-await indexEvalCorpus(
-  deps.db,
-  parseArticlesJsonl(
-    JSON.stringify({
-      id: 'refund',
-      title: 'Request a refund',
-      body: 'To request a refund, open Orders, choose the order and press Request refund.',
-    }),
-  ),
-  deps.embedders[0]!,
-);
+await importRefundArticle(deps);
 
 describe('answered questions on the article page', () => {
   it('lists them for a manager, counts them for an agent, and a manager forgets one', async () => {
-    const { draftId } = await seedDraftedTicket(deps, {
-      subject: 'Rebate',
-      body: 'How do I request a refund? I want my rebate.',
-    });
-    expect((await approveDraft(deps, { draftId, actor: agentActor('al@example.com') })).ok).toBe(
-      true,
-    );
-    const [lesson] = await deps.db.select().from(kbAnsweredQuestions);
-    const url = `/app/kb/${lesson!.articleId}`;
+    const lesson = await approveAndLearn(deps, 'How do I request a refund? I want my rebate.');
+    const url = `/app/kb/${lesson.articleId}`;
 
     const shown = await (await page(url)).text();
     expect(shown).toContain('Learned from 1 approved answer');
@@ -69,11 +49,11 @@ describe('answered questions on the article page', () => {
     const asAgent = await (await page(url, agent)).text();
     expect(asAgent).toContain('Learned from 1 approved answer');
     expect(asAgent).not.toContain('I want my rebate.');
-    const refused = await post(`${url}/answered/${lesson!.id}/forget`, agent);
+    const refused = await post(`${url}/answered/${lesson.id}/forget`, agent);
     expect(refused.status).toBe(403);
     expect(await deps.db.select().from(kbAnsweredQuestions)).toHaveLength(1);
 
-    const forgotten = await post(`${url}/answered/${lesson!.id}/forget`);
+    const forgotten = await post(`${url}/answered/${lesson.id}/forget`);
     expect(forgotten.status).toBe(303);
     expect(forgotten.headers.get('location')).toBe(`${url}?notice=forgotten#answered`);
     expect(await deps.db.select().from(kbAnsweredQuestions)).toHaveLength(0);
@@ -81,7 +61,7 @@ describe('answered questions on the article page', () => {
     expect(after).toContain('Forgotten: questions like it');
     expect(after).not.toContain('Learned from');
     // Again: already gone, said so.
-    const again = await post(`${url}/answered/${lesson!.id}/forget`);
+    const again = await post(`${url}/answered/${lesson.id}/forget`);
     expect(again.headers.get('location')).toBe(`${url}?notice=already_forgotten#answered`);
   });
 
