@@ -55,8 +55,11 @@ describe('outbox relay under sustained intake', () => {
 
   it('a pass is three statements: BEGIN, one claim that marks the rows sent, COMMIT', async () => {
     const relay = startOutboxRelay(deps.db, deps.queues, { pollMs: 60_000, log: deps.log });
+    // No loop: only the passes below run. The loop's boot pass, still running when the rows were
+    // written, could claim them first (the measured pass then found none: CI, 8 Dec 2026).
+    await relay.stop();
     try {
-      // The boot pass (and its store-tag read) first, so only the measured pass counts.
+      // A pass first (its store-tag read included), so only the measured pass counts.
       await relay.drainOnce();
       for (let i = 0; i < 3; i++)
         await enqueueOutbox(deps.db, 'triage', { ticketId: randomUUID() });
